@@ -1,0 +1,422 @@
+//! The validated case: the patient, the course of the disease and the records, as domain types.
+//!
+//! Everything here has been checked by the parser: dates are real and not in the future,
+//! units are known, referenced record files exist. Nothing here does I/O.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::lab::{Analyte, Unit};
+use crate::text::{Lang, Text};
+use crate::toml_reader::Choice;
+
+/// Declares a closed set of words as an enum with its accepted spellings.
+macro_rules! choice_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = [$($word:literal),+]),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($variant),+ }
+
+        impl Choice for $name {
+            const CHOICES: &'static [(&'static str, Self)] = &[$($(($word, $name::$variant)),+),+];
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.name())
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+    };
+}
+pub(crate) use choice_enum;
+
+/// Everything consultpack knows about one patient.
+#[derive(Debug, Clone, Serialize)]
+pub struct Case {
+    pub patient: Patient,
+    pub aetiology: Vec<Aetiology>,
+    pub diagnoses: Vec<Diagnosis>,
+    pub treatments: Vec<Treatment>,
+    pub imaging: Vec<ImagingStudy>,
+    pub pathology: Vec<Pathology>,
+    pub labs: Vec<LabResult>,
+    pub assessments: Vec<Assessment>,
+    pub medications: Vec<Medication>,
+    pub allergies: Vec<Allergy>,
+    pub comorbidities: Vec<Comorbidity>,
+    pub history: History,
+    pub questions: Vec<Text>,
+    pub records: Vec<Record>,
+    pub criteria_settings: CriteriaSettings,
+}
+
+choice_enum!(
+    /// Sex as recorded; MELD 3.0 needs it.
+    Sex { Male = ["male", "m", "男"], Female = ["female", "f", "女"] }
+);
+
+choice_enum!(
+    /// A personal detail that a contact may or may not be shown.
+    PersonalField {
+        Name = ["name"],
+        BirthDate = ["birth_date"],
+        IdNumber = ["id_number"],
+        Phone = ["phone"],
+        Address = ["address"],
+        Email = ["email"],
+    }
+);
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Patient {
+    /// A short identifier used in file names and page headers, e.g. `WANG-JM`.
+    pub id: String,
+    pub name: Text,
+    pub sex: Sex,
+    pub birth_date: NaiveDate,
+    pub id_number: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<Text>,
+    pub email: Option<String>,
+    /// The personal fields shown to every contact unless `share_with` says otherwise.
+    pub share: Vec<PersonalField>,
+    /// Per contact id: the personal fields that contact sees instead of `share`.
+    pub share_with: Vec<(String, Vec<PersonalField>)>,
+}
+
+impl Patient {
+    /// The personal fields a contact may see.
+    pub fn shared_with(&self, contact_id: Option<&str>) -> &[PersonalField] {
+        contact_id
+            .and_then(|id| self.share_with.iter().find(|(c, _)| c == id))
+            .map_or(&self.share, |(_, fields)| fields)
+    }
+
+    /// Age in whole years on a date.
+    pub fn age_on(&self, date: NaiveDate) -> u32 {
+        date.years_since(self.birth_date).unwrap_or(0)
+    }
+}
+
+choice_enum!(
+    /// The cause of the liver disease.
+    Cause {
+        Hbv = ["HBV", "hepatitis-b"],
+        Hcv = ["HCV", "hepatitis-c"],
+        Hdv = ["HDV"],
+        Alcohol = ["alcohol"],
+        Masld = ["MASLD", "NAFLD", "MASH", "NASH"],
+        Other = ["other"],
+    }
+);
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Aetiology {
+    pub cause: Cause,
+    /// When it was first known; only the year may be known.
+    pub since: Option<PartialDate>,
+    pub note: Option<Text>,
+}
+
+/// A date of which only the year, or year and month, may be known (`1995`, `2015-06`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct PartialDate {
+    pub year: i32,
+    pub month: Option<u32>,
+    pub day: Option<u32>,
+}
+
+impl std::fmt::Display for PartialDate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}", self.year)?;
+        if let Some(m) = self.month {
+            write!(f, "-{m:02}")?;
+        }
+        if let Some(d) = self.day {
+            write!(f, "-{d:02}")?;
+        }
+        Ok(())
+    }
+}
+
+choice_enum!(
+    /// A step in the course of the liver disease.
+    Condition {
+        Cirrhosis = ["cirrhosis"],
+        Lgdn = ["LGDN", "low-grade-dysplastic-nodule"],
+        Hgdn = ["HGDN", "high-grade-dysplastic-nodule"],
+        Hcc = ["HCC", "hepatocellular-carcinoma"],
+        PortalHypertension = ["portal-hypertension"],
+        Varices = ["varices"],
+        Other = ["other"],
+    }
+);
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Diagnosis {
+    pub date: NaiveDate,
+    pub condition: Condition,
+    /// How the diagnosis was made or worded in the report.
+    pub text: Option<Text>,
+    pub hospital: Option<Text>,
+    pub record: Option<PathBuf>,
+}
+
+choice_enum!(
+    /// A kind of treatment.
+    TreatmentKind {
+        Tace = ["TACE"],
+        Haic = ["HAIC"],
+        Ablation = ["ablation", "RFA", "MWA"],
+        Resection = ["resection"],
+        Transplant = ["transplant"],
+        Radiotherapy = ["radiotherapy", "SBRT", "TARE", "Y90"],
+        Systemic = ["systemic"],
+        Antiviral = ["antiviral"],
+        Other = ["other"],
+    }
+);
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Treatment {
+    pub id: Option<String>,
+    pub date: NaiveDate,
+    pub kind: TreatmentKind,
+    pub hospital: Option<Text>,
+    /// e.g. "cTACE, superselective (S8)".
+    pub technique: Option<Text>,
+    /// Drugs and materials with doses, as written in the procedure note.
+    pub agents: Vec<Text>,
+    pub notes: Option<Text>,
+    pub record: Option<PathBuf>,
+}
+
+choice_enum!(
+    /// An imaging modality.
+    Modality {
+        Ct = ["CT"],
+        Mri = ["MRI", "MR"],
+        Us = ["US", "ultrasound"],
+        Ceus = ["CEUS"],
+        PetCt = ["PET-CT", "PET"],
+        Xray = ["X-ray"],
+        Angiography = ["DSA", "angiography"],
+        Other = ["other"],
+    }
+);
+
+choice_enum!(
+    /// A finding that may be present, absent or not yet known. Unknown is never read as "no".
+    Finding { Yes = ["yes", "true"], No = ["no", "false"], Unknown = ["unknown"] }
+);
+
+choice_enum!(
+    /// How a lesion is classified: LI-RADS categories, treatment-response categories, or biopsy.
+    LesionClass {
+        Lr1 = ["LR-1"],
+        Lr2 = ["LR-2"],
+        Lr3 = ["LR-3"],
+        Lr4 = ["LR-4"],
+        Lr5 = ["LR-5"],
+        LrM = ["LR-M"],
+        LrTrViable = ["LR-TR-viable"],
+        LrTrEquivocal = ["LR-TR-equivocal"],
+        LrTrNonviable = ["LR-TR-nonviable"],
+        BiopsyHcc = ["biopsy-HCC"],
+        Hgdn = ["HGDN"],
+        Lgdn = ["LGDN"],
+    }
+);
+
+impl LesionClass {
+    /// Whether transplant criteria count the lesion as HCC (LR-5, viable treated, biopsy-proven).
+    pub fn counts_as_hcc(self) -> bool {
+        matches!(
+            self,
+            LesionClass::Lr5 | LesionClass::LrTrViable | LesionClass::BiopsyHcc
+        )
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ImagingStudy {
+    pub id: Option<String>,
+    pub date: NaiveDate,
+    pub modality: Modality,
+    pub hospital: Option<Text>,
+    /// The written report, under records/.
+    pub report: Option<PathBuf>,
+    /// The DICOM folder, under records/.
+    pub dicom: Option<PathBuf>,
+    pub findings: Option<Text>,
+    pub macrovascular_invasion: Finding,
+    pub extrahepatic_spread: Finding,
+    pub lesions: Vec<Lesion>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Lesion {
+    /// The same id across studies marks the same lesion (needed for response assessment).
+    pub id: String,
+    pub segment: Option<String>,
+    /// Longest whole-lesion diameter in mm.
+    pub longest_mm: Decimal,
+    /// Longest viable (arterially enhancing) diameter in mm, where reported.
+    pub viable_mm: Option<Decimal>,
+    pub class: Option<LesionClass>,
+    pub note: Option<Text>,
+}
+
+choice_enum!(
+    /// Histological differentiation (Edmondson–Steiner grade).
+    Grade {
+        I = ["I", "1", "well"],
+        II = ["II", "2", "moderate"],
+        III = ["III", "3", "poor"],
+        IV = ["IV", "4", "undifferentiated"],
+    }
+);
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Pathology {
+    pub date: NaiveDate,
+    pub specimen: Option<Text>,
+    pub diagnosis: Text,
+    pub grade: Option<Grade>,
+    pub microvascular_invasion: Finding,
+    pub record: Option<PathBuf>,
+}
+
+/// How a value was printed: exactly, or as below/above a detection limit (`<0.5`, `>1000`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Qualifier {
+    Exact,
+    Below,
+    Above,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LabResult {
+    pub analyte: Analyte,
+    pub value: Decimal,
+    pub qualifier: Qualifier,
+    pub unit: Unit,
+    pub date: NaiveDate,
+    pub hospital: Option<Text>,
+    /// The lab sheet the value was copied from, under records/.
+    pub source: Option<PathBuf>,
+    /// The lab's own reference range as printed (never hard-coded by us).
+    pub reference_range: Option<String>,
+}
+
+choice_enum!(
+    /// Ascites grade as a clinician coded it.
+    Ascites { None = ["none"], Mild = ["mild", "slight"], ModerateSevere = ["moderate-severe", "moderate", "severe", "refractory"] }
+);
+
+choice_enum!(
+    /// Hepatic encephalopathy grade as a clinician coded it.
+    Encephalopathy { None = ["none"], Grade1To2 = ["grade-1-2", "grade1-2", "mild"], Grade3To4 = ["grade-3-4", "grade3-4", "severe"] }
+);
+
+/// A clinical assessment on a date: any of performance status, ascites, encephalopathy, dialysis.
+#[derive(Debug, Clone, Serialize)]
+pub struct Assessment {
+    pub date: NaiveDate,
+    pub ecog: Option<u8>,
+    pub ascites: Option<Ascites>,
+    pub encephalopathy: Option<Encephalopathy>,
+    /// Two or more dialysis sessions (or 24 h CVVHD) in the week before this date.
+    pub dialysis: Option<bool>,
+    pub weight_kg: Option<Decimal>,
+    pub assessed_by: Option<Text>,
+    pub note: Option<Text>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Medication {
+    pub name: Text,
+    pub dose: Option<Text>,
+    pub start: Option<PartialDate>,
+    pub stop: Option<PartialDate>,
+    pub purpose: Option<Text>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Allergy {
+    pub substance: Text,
+    pub reaction: Option<Text>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Comorbidity {
+    pub name: Text,
+    pub since: Option<PartialDate>,
+    pub note: Option<Text>,
+}
+
+choice_enum!(
+    /// Smoking or drinking history.
+    Habit { Never = ["never"], Former = ["former"], Current = ["current"], Unknown = ["unknown"] }
+);
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct History {
+    pub smoking: Option<Habit>,
+    pub alcohol: Option<Habit>,
+    pub note: Option<Text>,
+}
+
+choice_enum!(
+    /// What a record file is.
+    RecordKind {
+        Imaging = ["imaging"],
+        Dicom = ["dicom"],
+        Lab = ["lab"],
+        Pathology = ["pathology"],
+        Procedure = ["procedure"],
+        Discharge = ["discharge"],
+        Letter = ["letter"],
+        Other = ["other"],
+    }
+);
+
+/// A file under records/ with what the family said about it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Record {
+    /// Path relative to records/, with forward slashes.
+    pub path: PathBuf,
+    pub kind: RecordKind,
+    pub date: NaiveDate,
+    pub title: Text,
+    /// The language the document is written in.
+    pub language: Option<Lang>,
+}
+
+/// Settings for the criteria calculators that only the family (or their doctor) can supply.
+#[derive(Debug, Clone, Serialize)]
+pub struct CriteriaSettings {
+    /// Labs combined in one score must be at most this many days apart.
+    pub lab_window_days: u32,
+    /// ng/mL per IU/mL for this patient's AFP assay; without it AFP in IU/mL is not used.
+    pub afp_ng_per_iu: Option<Decimal>,
+}
+
+impl Default for CriteriaSettings {
+    fn default() -> Self {
+        Self {
+            lab_window_days: 7,
+            afp_ng_per_iu: None,
+        }
+    }
+}

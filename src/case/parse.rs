@@ -1,0 +1,1159 @@
+//! case.toml (and record sidecars) → [`Case`], reporting every problem with its position.
+//!
+//! Pure: the caller supplies the file texts, the listing of records/ and today's date.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use toml::Spanned;
+use toml::de::DeValue;
+
+use super::model::*;
+use super::records::{RecordIndex, ReferenceProblem};
+use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile};
+use crate::lab::{ANALYTES, Analyte, Unit};
+use crate::text::Text;
+use crate::toml_reader::{Choice, Reader, Table, describe, did_you_mean, list};
+
+/// A bilingual text and where it was written, so later checks (a contact's language) can
+/// point at it.
+#[derive(Debug, Clone)]
+pub struct TextSite {
+    pub location: Location,
+    /// The field, for messages: `[[question]] #2`.
+    pub field: String,
+    pub text: Text,
+}
+
+/// A case with the source positions later checks need.
+#[derive(Debug, Clone)]
+pub struct LoadedCase {
+    pub case: Case,
+    pub texts: Vec<TextSite>,
+    /// Where each `[[lab]]` set's date is written, for warnings about old labs.
+    pub lab_dates: Vec<(NaiveDate, Location)>,
+}
+
+/// The input of [`parse`]: the texts of case.toml and of each sidecar, and the record listing.
+pub struct CaseInput<'a> {
+    pub case_toml: &'a SourceFile,
+    /// Sidecars: (the record they describe, relative to records/, and their text).
+    pub sidecars: &'a [(PathBuf, SourceFile)],
+    pub records: &'a RecordIndex,
+    pub today: NaiveDate,
+}
+
+/// Parses and validates a case. Returns the case only when there are no errors.
+pub fn parse(input: &CaseInput<'_>) -> (Option<LoadedCase>, Diagnostics) {
+    let mut reader = Reader::new(input.case_toml, input.today);
+    let Some(doc) = reader.parse() else {
+        return (None, reader.diagnostics);
+    };
+    let mut parser = CaseParser {
+        reader,
+        records: input.records,
+        texts: Vec::new(),
+        mentioned: BTreeMap::new(),
+        lab_dates: Vec::new(),
+    };
+    let mut root = Table::new("case.toml", doc.get_ref(), 0..0);
+    let case = parser.case(&mut root);
+    root.finish(&mut parser.reader);
+    let mut diagnostics = parser.reader.diagnostics;
+
+    let mut records = Vec::new();
+    let lab_dates = parser.lab_dates;
+    let mut texts = parser.texts;
+    let mut mentioned = parser.mentioned;
+    if let Some(case) = &case {
+        records.extend(case.records.iter().cloned());
+    }
+    for (path, sidecar) in input.sidecars {
+        let mut sidecar_parser = CaseParser {
+            reader: Reader::new(sidecar, input.today),
+            records: input.records,
+            texts: Vec::new(),
+            mentioned: BTreeMap::new(),
+            lab_dates: Vec::new(),
+        };
+        if let Some(doc) = sidecar_parser.reader.parse() {
+            let mut table = Table::new(
+                format!("sidecar of `{}`", path.display()),
+                doc.get_ref(),
+                0..0,
+            );
+            if let Some(record) = sidecar_parser.record_fields(&mut table, path.clone()) {
+                if records.iter().any(|r: &Record| r.path == *path) {
+                    sidecar_parser.reader.error(
+                        0..0,
+                        format!(
+                            "`{}` is described both in case.toml and in this sidecar",
+                            path.display()
+                        ),
+                        Some(
+                            "keep one description: delete the [[record]] entry or this file".into(),
+                        ),
+                    );
+                } else {
+                    records.push(record);
+                }
+            }
+            table.finish(&mut sidecar_parser.reader);
+        }
+        diagnostics.extend(sidecar_parser.reader.diagnostics);
+        texts.extend(sidecar_parser.texts);
+        mentioned.entry(path.clone()).or_insert(RecordKind::Other);
+    }
+
+    // Files referenced from labs, imaging or treatments but not described get a record
+    // derived from the reference, so that every referenced file travels with the packet.
+    let mut case = case;
+    if let Some(case) = &mut case {
+        for (path, kind) in &mentioned {
+            if !records.iter().any(|r| r.path == *path) {
+                records.push(derived_record(case, path, *kind));
+            }
+        }
+        records.sort_by(|a, b| (a.date, &a.path).cmp(&(b.date, &b.path)));
+        case.records = records;
+    }
+
+    let described: BTreeSet<PathBuf> = case
+        .iter()
+        .flat_map(|c| c.records.iter().map(|r| r.path.clone()))
+        .chain(mentioned.into_keys())
+        .collect();
+    for file in input.records.unmentioned(&described) {
+        diagnostics.push(
+            Diagnostic::warning(format!("`records/{}` is not referenced by case.toml", file.display()))
+                .at(Location::file(&input.case_toml.path))
+                .hint(format!(
+                    "add a [[record]] entry with file = \"{}\", or a sidecar `records/{}.toml`; unreferenced files are left out of packets",
+                    file.display(),
+                    file.display()
+                )),
+        );
+    }
+
+    if diagnostics.has_errors() {
+        return (None, diagnostics);
+    }
+    (
+        case.map(|case| LoadedCase {
+            case,
+            texts,
+            lab_dates,
+        }),
+        diagnostics,
+    )
+}
+
+/// A record made from a reference in labs, imaging or treatments.
+fn derived_record(case: &Case, path: &PathBuf, kind: RecordKind) -> Record {
+    let date = case
+        .labs
+        .iter()
+        .filter(|l| l.source.as_ref() == Some(path))
+        .map(|l| l.date)
+        .chain(
+            case.imaging
+                .iter()
+                .filter(|s| s.report.as_ref() == Some(path) || s.dicom.as_ref() == Some(path))
+                .map(|s| s.date),
+        )
+        .chain(
+            case.treatments
+                .iter()
+                .filter(|t| t.record.as_ref() == Some(path))
+                .map(|t| t.date),
+        )
+        .chain(
+            case.pathology
+                .iter()
+                .filter(|p| p.record.as_ref() == Some(path))
+                .map(|p| p.date),
+        )
+        .chain(
+            case.diagnoses
+                .iter()
+                .filter(|d| d.record.as_ref() == Some(path))
+                .map(|d| d.date),
+        )
+        .min()
+        .unwrap_or_default();
+    let title = match kind {
+        RecordKind::Lab => Text::both("检验报告", "Lab report"),
+        RecordKind::Imaging => Text::both("影像报告", "Imaging report"),
+        RecordKind::Dicom => Text::both("DICOM 影像", "DICOM images"),
+        RecordKind::Procedure => Text::both("手术/操作记录", "Procedure note"),
+        RecordKind::Pathology => Text::both("病理报告", "Pathology report"),
+        _ => Text::both("病历资料", "Medical record"),
+    };
+    Record {
+        path: path.clone(),
+        kind,
+        date,
+        title,
+        language: None,
+    }
+}
+
+struct CaseParser<'r, 's> {
+    reader: Reader<'s>,
+    records: &'r RecordIndex,
+    texts: Vec<TextSite>,
+    /// Every record path referenced anywhere, with the kind the reference implies.
+    mentioned: BTreeMap<PathBuf, RecordKind>,
+    lab_dates: Vec<(NaiveDate, Location)>,
+}
+
+impl<'s> CaseParser<'_, 's> {
+    fn case(&mut self, root: &mut Table<'_, 's>) -> Option<Case> {
+        let patient = match root.table(&mut self.reader, "patient") {
+            Some(mut t) => {
+                t.name = "[patient]".into();
+                let p = self.patient(&mut t);
+                t.finish(&mut self.reader);
+                p
+            }
+            None => {
+                if !root.has("patient") {
+                    self.reader.error(0..0, "case.toml has no [patient] section", Some("add [patient] with id, name, sex and birth_date (see `consultpack init`)".into()));
+                }
+                None
+            }
+        };
+        let aetiology = self.each(root, "aetiology", Self::aetiology);
+        let diagnoses = self.each(root, "diagnosis", Self::diagnosis);
+        let treatments = self.each(root, "treatment", Self::treatment);
+        let imaging = self.each(root, "imaging", Self::imaging);
+        let pathology = self.each(root, "pathology", Self::pathology);
+        let labs = self
+            .each(root, "lab", Self::lab_set)
+            .into_iter()
+            .flatten()
+            .collect();
+        let assessments = self.each(root, "assessment", Self::assessment);
+        let medications = self.each(root, "medication", Self::medication);
+        let allergies = self.each(root, "allergy", Self::allergy);
+        let comorbidities = self.each(root, "comorbidity", Self::comorbidity);
+        let history = match root.table(&mut self.reader, "history") {
+            Some(mut t) => {
+                t.name = "[history]".into();
+                let h = History {
+                    smoking: self.choice(&mut t, "smoking"),
+                    alcohol: self.choice(&mut t, "alcohol"),
+                    note: self.text(&mut t, "note"),
+                };
+                t.finish(&mut self.reader);
+                h
+            }
+            None => History::default(),
+        };
+        let questions = self.each(root, "question", Self::question);
+        let records = self.each(root, "record", |p, t| {
+            let file =
+                t.required_string(&mut p.reader, "file", "\"labs/2021-08-20_liver-panel.jpg\"")?;
+            let path = p.reference_at(file.get_ref(), file.span(), false, None)?;
+            p.record_fields(t, path)
+        });
+        let criteria_settings = match root.table(&mut self.reader, "criteria") {
+            Some(mut t) => {
+                t.name = "[criteria]".into();
+                let s = self.criteria_settings(&mut t);
+                t.finish(&mut self.reader);
+                s
+            }
+            None => CriteriaSettings::default(),
+        };
+        self.check_duplicate_records(&records);
+        Some(Case {
+            patient: patient?,
+            aetiology,
+            diagnoses,
+            treatments,
+            imaging,
+            pathology,
+            labs,
+            assessments,
+            medications,
+            allergies,
+            comorbidities,
+            history,
+            questions,
+            records,
+            criteria_settings,
+        })
+    }
+
+    /// Reads each `[[key]]` entry with `f`, finishing each table (unknown-field check).
+    fn each<T>(
+        &mut self,
+        root: &mut Table<'_, 's>,
+        key: &str,
+        mut f: impl FnMut(&mut Self, &mut Table<'_, 's>) -> Option<T>,
+    ) -> Vec<T> {
+        let tables = root.tables(&mut self.reader, key);
+        let mut out = Vec::new();
+        for mut table in tables {
+            if let Some(item) = f(self, &mut table) {
+                out.push(item);
+            }
+            table.finish(&mut self.reader);
+        }
+        out
+    }
+
+    fn text(&mut self, t: &mut Table<'_, 's>, key: &str) -> Option<Text> {
+        let text = t.text(&mut self.reader, key)?;
+        self.remember_text(
+            format!("`{key}` in {}", t.name),
+            text.span(),
+            text.get_ref().clone(),
+        );
+        Some(text.into_inner())
+    }
+
+    fn required_text(&mut self, t: &mut Table<'_, 's>, key: &str) -> Option<Text> {
+        if !t.has(key) {
+            return t
+                .required_text(&mut self.reader, key)
+                .map(Spanned::into_inner);
+        }
+        self.text(t, key)
+    }
+
+    fn texts(&mut self, t: &mut Table<'_, 's>, key: &str) -> Vec<Text> {
+        let texts = t.texts(&mut self.reader, key);
+        texts
+            .into_iter()
+            .map(|text| {
+                self.remember_text(
+                    format!("`{key}` in {}", t.name),
+                    text.span(),
+                    text.get_ref().clone(),
+                );
+                text.into_inner()
+            })
+            .collect()
+    }
+
+    fn remember_text(&mut self, field: String, span: Range<usize>, text: Text) {
+        let location = self.reader.source.locate(span);
+        self.texts.push(TextSite {
+            location,
+            field,
+            text,
+        });
+    }
+
+    fn choice<T: Choice + PartialEq>(&mut self, t: &mut Table<'_, 's>, key: &str) -> Option<T> {
+        t.choice(&mut self.reader, key).map(Spanned::into_inner)
+    }
+
+    fn string(&mut self, t: &mut Table<'_, 's>, key: &str) -> Option<String> {
+        t.string(&mut self.reader, key).map(Spanned::into_inner)
+    }
+
+    /// A finding that must be stated; absent means unknown, and unknown is never "no".
+    fn finding(&mut self, t: &mut Table<'_, 's>, key: &str) -> Finding {
+        self.choice(t, key).unwrap_or(Finding::Unknown)
+    }
+
+    /// A record path written in `key`; checks it exists and remembers the reference.
+    fn reference(
+        &mut self,
+        t: &mut Table<'_, 's>,
+        key: &str,
+        want_dir: bool,
+        kind: RecordKind,
+    ) -> Option<PathBuf> {
+        let written = t.string(&mut self.reader, key)?;
+        self.reference_at(written.get_ref(), written.span(), want_dir, Some(kind))
+    }
+
+    fn reference_at(
+        &mut self,
+        written: &str,
+        span: Range<usize>,
+        want_dir: bool,
+        kind: Option<RecordKind>,
+    ) -> Option<PathBuf> {
+        match self.records.resolve(written, want_dir) {
+            Ok(path) => {
+                let entry = self
+                    .mentioned
+                    .entry(path.clone())
+                    .or_insert(RecordKind::Other);
+                if let Some(kind) = kind {
+                    if *entry == RecordKind::Other {
+                        *entry = kind;
+                    }
+                }
+                Some(path)
+            }
+            Err(problem) => {
+                let (message, hint) = match problem {
+                    ReferenceProblem::OutsideRecords => (
+                        format!("`{written}` is not inside the records/ folder"),
+                        "write the path relative to records/, e.g. \"labs/2021-08-20_liver-panel.jpg\"".to_string(),
+                    ),
+                    ReferenceProblem::Missing { nearest } => (
+                        format!("record file `records/{}` not found", written.trim_start_matches("records/")),
+                        match nearest {
+                            Some(near) => format!("did you mean \"{}\"?", near.display()),
+                            None => "put the file into records/ or correct the path (it is relative to records/)".to_string(),
+                        },
+                    ),
+                    ReferenceProblem::Unreadable => (
+                        format!("record file `records/{written}` cannot be read"),
+                        "check the file's permissions (it must be readable by you)".to_string(),
+                    ),
+                    ReferenceProblem::WrongKind { is_dir: true } => (
+                        format!("`records/{written}` is a folder, not a file"),
+                        "name a file here; DICOM folders go in `dicom = \"...\"` of an [[imaging]] entry".to_string(),
+                    ),
+                    ReferenceProblem::WrongKind { is_dir: false } => (
+                        format!("`records/{written}` is a file, not a folder"),
+                        "`dicom` names the folder that holds a study's DICOM files".to_string(),
+                    ),
+                };
+                self.reader.error(span, message, Some(hint));
+                None
+            }
+        }
+    }
+
+    fn patient(&mut self, t: &mut Table<'_, 's>) -> Option<Patient> {
+        let id = t.required_string(&mut self.reader, "id", "\"WANG-JM\"");
+        let id = id.and_then(|id| {
+            let ok = !id.get_ref().is_empty()
+                && id.get_ref().len() <= 40
+                && id
+                    .get_ref()
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            if !ok {
+                self.reader.error(
+                    id.span(),
+                    format!("patient id `{}` cannot be used in file names", id.get_ref()),
+                    Some("use up to 40 letters A–Z, digits, `-` or `_`, e.g. \"WANG-JM\"".into()),
+                );
+                return None;
+            }
+            Some(id.into_inner())
+        });
+        let name = self.required_text(t, "name");
+        let sex = t
+            .required_choice::<Sex>(&mut self.reader, "sex")
+            .map(Spanned::into_inner);
+        let birth_date = t
+            .required_date(&mut self.reader, "birth_date")
+            .map(Spanned::into_inner);
+        let id_number = self.string(t, "id_number");
+        let phone = self.string(t, "phone");
+        let address = self.text(t, "address");
+        let email = self.string(t, "email");
+        let share = if t.has("share") {
+            self.personal_fields(t, "share")
+        } else {
+            vec![PersonalField::Name, PersonalField::BirthDate]
+        };
+        let mut share_with = Vec::new();
+        if let Some(mut table) = t.table(&mut self.reader, "share_with") {
+            table.name = "[patient.share_with]".into();
+            let entries: Vec<_> = table
+                .entries()
+                .map(|(k, _)| k.get_ref().to_string())
+                .collect();
+            for contact in entries {
+                // The keys are contact ids (checked against the contact list by `check`).
+                let key: &str = Box::leak(contact.clone().into_boxed_str());
+                share_with.push((contact, self.personal_fields(&mut table, key)));
+            }
+            table.finish(&mut self.reader);
+        }
+        Some(Patient {
+            id: id?,
+            name: name?,
+            sex: sex?,
+            birth_date: birth_date?,
+            id_number,
+            phone,
+            address,
+            email,
+            share,
+            share_with,
+        })
+    }
+
+    fn personal_fields(&mut self, t: &mut Table<'_, 's>, key: &str) -> Vec<PersonalField> {
+        let words = t.strings(&mut self.reader, key);
+        let mut out = Vec::new();
+        for word in words {
+            match PersonalField::parse_choice(word.get_ref()) {
+                Some(f) => out.push(f),
+                None => {
+                    let names = PersonalField::canonical_names();
+                    let hint = match did_you_mean(word.get_ref(), names.iter().copied()) {
+                        Some(near) => format!("did you mean `{near}`? accepted: {}", list(&names)),
+                        None => format!("accepted: {}", list(&names)),
+                    };
+                    self.reader.error(
+                        word.span(),
+                        format!("`{}` is not a personal field", word.get_ref()),
+                        Some(hint),
+                    );
+                }
+            }
+        }
+        out
+    }
+
+    fn partial_date(&mut self, t: &mut Table<'_, 's>, key: &str) -> Option<PartialDate> {
+        let value = t.get(key)?;
+        let parsed = match value.get_ref() {
+            DeValue::Datetime(dt) => dt.date.map(|d| PartialDate {
+                year: i32::from(d.year),
+                month: Some(u32::from(d.month)),
+                day: Some(u32::from(d.day)),
+            }),
+            DeValue::Integer(i) => i.as_str().parse().ok().map(|year| PartialDate {
+                year,
+                month: None,
+                day: None,
+            }),
+            DeValue::String(s) => parse_partial_date(s),
+            _ => None,
+        };
+        let valid = parsed.filter(|p| {
+            let d = NaiveDate::from_ymd_opt(p.year, p.month.unwrap_or(1), p.day.unwrap_or(1));
+            d.is_some_and(|d| d <= self.reader.today) && p.year >= 1900
+        });
+        if valid.is_none() {
+            self.reader.error(
+                value.span(),
+                format!(
+                    "`{key}` in {} must be a past date, year-month or year, found {}",
+                    t.name,
+                    describe(value.get_ref())
+                ),
+                Some(format!(
+                    "write it like: {key} = 2016-06-01, or {key} = \"2016-06\", or {key} = 2016"
+                )),
+            );
+        }
+        valid
+    }
+
+    fn aetiology(&mut self, t: &mut Table<'_, 's>) -> Option<Aetiology> {
+        let cause = t
+            .required_choice(&mut self.reader, "cause")
+            .map(Spanned::into_inner);
+        let since = self.partial_date(t, "since");
+        let note = self.text(t, "note");
+        Some(Aetiology {
+            cause: cause?,
+            since,
+            note,
+        })
+    }
+
+    fn diagnosis(&mut self, t: &mut Table<'_, 's>) -> Option<Diagnosis> {
+        let date = t
+            .required_date(&mut self.reader, "date")
+            .map(Spanned::into_inner);
+        let condition = t
+            .required_choice(&mut self.reader, "condition")
+            .map(Spanned::into_inner);
+        let text = self.text(t, "text");
+        let hospital = self.text(t, "hospital");
+        let record = self.reference(t, "record", false, RecordKind::Other);
+        Some(Diagnosis {
+            date: date?,
+            condition: condition?,
+            text,
+            hospital,
+            record,
+        })
+    }
+
+    fn treatment(&mut self, t: &mut Table<'_, 's>) -> Option<Treatment> {
+        let id = self.string(t, "id");
+        let date = t
+            .required_date(&mut self.reader, "date")
+            .map(Spanned::into_inner);
+        let kind = t
+            .required_choice(&mut self.reader, "kind")
+            .map(Spanned::into_inner);
+        let hospital = self.text(t, "hospital");
+        let technique = self.text(t, "technique");
+        let agents = self.texts(t, "agents");
+        let notes = self.text(t, "notes");
+        let record = self.reference(t, "record", false, RecordKind::Procedure);
+        Some(Treatment {
+            id,
+            date: date?,
+            kind: kind?,
+            hospital,
+            technique,
+            agents,
+            notes,
+            record,
+        })
+    }
+
+    fn imaging(&mut self, t: &mut Table<'_, 's>) -> Option<ImagingStudy> {
+        let id = self.string(t, "id");
+        let date = t
+            .required_date(&mut self.reader, "date")
+            .map(Spanned::into_inner);
+        let modality = t
+            .required_choice(&mut self.reader, "modality")
+            .map(Spanned::into_inner);
+        let hospital = self.text(t, "hospital");
+        let report = self.reference(t, "report", false, RecordKind::Imaging);
+        let dicom = self.reference(t, "dicom", true, RecordKind::Dicom);
+        let findings = self.text(t, "findings");
+        let macrovascular_invasion = self.finding(t, "macrovascular_invasion");
+        let extrahepatic_spread = self.finding(t, "extrahepatic_spread");
+        let lesion_tables = t.tables(&mut self.reader, "lesion");
+        let mut lesions: Vec<Lesion> = Vec::new();
+        for mut lt in lesion_tables {
+            lt.name = format!(
+                "{} of {}",
+                lt.name.replace("[[lesion]]", "[[imaging.lesion]]"),
+                t.name
+            );
+            if let Some(lesion) = self.lesion(&mut lt) {
+                if lesions.iter().any(|l| l.id == lesion.id) {
+                    let span = lt.span_of("id");
+                    self.reader.error(span, format!("lesion id `{}` appears twice in {}", lesion.id, t.name), Some("give each lesion of a study its own id (L1, L2, ...); keep the same id for the same lesion across studies".into()));
+                } else {
+                    lesions.push(lesion);
+                }
+            }
+            lt.finish(&mut self.reader);
+        }
+        Some(ImagingStudy {
+            id,
+            date: date?,
+            modality: modality?,
+            hospital,
+            report,
+            dicom,
+            findings,
+            macrovascular_invasion,
+            extrahepatic_spread,
+            lesions,
+        })
+    }
+
+    fn lesion(&mut self, t: &mut Table<'_, 's>) -> Option<Lesion> {
+        let id = t
+            .required_string(&mut self.reader, "id", "\"L1\"")
+            .map(Spanned::into_inner);
+        let segment = self.string(t, "segment");
+        let longest = self.size_mm(t, "longest_mm", true);
+        let viable = self.size_mm(t, "viable_mm", false);
+        let class = self.choice(t, "class");
+        let note = self.text(t, "note");
+        if let (Some(l), Some(v)) = (longest, viable) {
+            if v > l {
+                let span = t.span_of("viable_mm");
+                self.reader.error(span, format!("viable diameter {v} mm is larger than the whole lesion ({l} mm) in {}", t.name), Some("the viable (enhancing) part is at most the whole lesion; check the two numbers".into()));
+            }
+        }
+        Some(Lesion {
+            id: id?,
+            segment,
+            longest_mm: longest?,
+            viable_mm: viable,
+            class,
+            note,
+        })
+    }
+
+    fn size_mm(&mut self, t: &mut Table<'_, 's>, key: &str, required: bool) -> Option<Decimal> {
+        if required && !t.has(key) {
+            self.reader.error(
+                t.span.clone(),
+                format!("missing field `{key}` in {}", t.name),
+                Some(format!("add the diameter in millimetres: {key} = 26")),
+            );
+            t.get(key);
+            return None;
+        }
+        let value = t.decimal(&mut self.reader, key)?;
+        let mm = *value.get_ref();
+        if mm < Decimal::ZERO || mm > Decimal::from(300) {
+            self.reader.error(
+                value.span(),
+                format!("`{key}` = {mm} is not a plausible diameter in millimetres"),
+                Some("sizes are in mm: 2.6 cm is 26".into()),
+            );
+            return None;
+        }
+        Some(mm)
+    }
+
+    fn pathology(&mut self, t: &mut Table<'_, 's>) -> Option<Pathology> {
+        let date = t
+            .required_date(&mut self.reader, "date")
+            .map(Spanned::into_inner);
+        let specimen = self.text(t, "specimen");
+        let diagnosis = self.required_text(t, "diagnosis");
+        let grade = self.choice(t, "grade");
+        let microvascular_invasion = self.finding(t, "microvascular_invasion");
+        let record = self.reference(t, "record", false, RecordKind::Pathology);
+        Some(Pathology {
+            date: date?,
+            specimen,
+            diagnosis: diagnosis?,
+            grade,
+            microvascular_invasion,
+            record,
+        })
+    }
+
+    /// One `[[lab]]` set: a date, its source, and analytes as keys.
+    fn lab_set(&mut self, t: &mut Table<'_, 's>) -> Option<Vec<LabResult>> {
+        let date = t.required_date(&mut self.reader, "date").map(|d| {
+            self.lab_dates
+                .push((*d.get_ref(), self.reader.source.locate(d.span())));
+            d.into_inner()
+        });
+        let hospital = self.text(t, "hospital");
+        let source = self.reference(t, "source", false, RecordKind::Lab);
+        let keys: Vec<(String, Range<usize>)> = t
+            .entries()
+            .map(|(k, _)| (k.get_ref().to_string(), k.span()))
+            .collect();
+        let mut results = Vec::new();
+        for (key, key_span) in keys {
+            if matches!(key.as_str(), "date" | "hospital" | "source") {
+                continue;
+            }
+            let Some(analyte) = Analyte::from_key(&key) else {
+                // Reported here, where analyte names can be suggested, and marked as asked
+                // so that `finish` does not report it again.
+                let near = did_you_mean(
+                    &key,
+                    ANALYTES
+                        .iter()
+                        .map(|a| a.key)
+                        .chain(["date", "hospital", "source"]),
+                );
+                let hint = match near {
+                    Some(near) => format!("did you mean `{near}`?"),
+                    None => format!(
+                        "known analytes: {}",
+                        list(&ANALYTES.iter().map(|a| a.key).collect::<Vec<_>>())
+                    ),
+                };
+                self.reader.error(
+                    key_span,
+                    format!("unknown analyte or field `{key}` in {}", t.name),
+                    Some(hint),
+                );
+                t.get(&key);
+                continue;
+            };
+            let value = t.get(analyte.key()).expect("key exists");
+            if let (Some(result), Some(date)) = (self.lab_value(analyte, value, &t.name), date) {
+                let (value, qualifier, unit, reference_range) = result;
+                results.push(LabResult {
+                    analyte,
+                    value,
+                    qualifier,
+                    unit,
+                    date,
+                    hospital: hospital.clone(),
+                    source: source.clone(),
+                    reference_range,
+                });
+            }
+        }
+        date?;
+        Some(results)
+    }
+
+    /// A lab value: `"20.52 µmol/L"`, `1.2` (INR only), or `{ value, unit, range }`.
+    fn lab_value(
+        &mut self,
+        analyte: Analyte,
+        value: &Spanned<DeValue<'_>>,
+        table: &str,
+    ) -> Option<(Decimal, Qualifier, Unit, Option<String>)> {
+        let key = analyte.key();
+        let info = analyte.info();
+        let example_unit = info.units[0].symbol();
+        let (number_text, unit_text, range, span) = match value.get_ref() {
+            DeValue::String(s) => {
+                let (n, u) = split_value_unit(s);
+                (n, u, None, value.span())
+            }
+            DeValue::Integer(_) | DeValue::Float(_) => (
+                crate::toml_reader::decimal_of(value.get_ref())
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+                String::new(),
+                None,
+                value.span(),
+            ),
+            DeValue::Table(inner) => {
+                let mut it = Table::new(format!("`{key}` in {table}"), inner, value.span());
+                let number = it.get("value").map(|v| match v.get_ref() {
+                    DeValue::String(s) => s.to_string(),
+                    other => crate::toml_reader::decimal_of(other)
+                        .map(|d| d.to_string())
+                        .unwrap_or_default(),
+                });
+                let unit = it
+                    .string(&mut self.reader, "unit")
+                    .map(Spanned::into_inner)
+                    .unwrap_or_default();
+                let range = it
+                    .string(&mut self.reader, "range")
+                    .map(Spanned::into_inner);
+                let span = inner.get("value").map_or(value.span(), Spanned::span);
+                it.finish(&mut self.reader);
+                match number {
+                    Some(n) => (n, unit, range, span),
+                    None => {
+                        self.reader.error(value.span(), format!("`{key}` in {table} has no `value`"), Some(format!("write it like: {key} = {{ value = 1.0, unit = \"{example_unit}\" }}")));
+                        return None;
+                    }
+                }
+            }
+            _ => (String::new(), String::new(), None, value.span()),
+        };
+        let Some((number, qualifier)) = parse_qualified_number(&number_text) else {
+            self.reader.error(
+                span,
+                format!(
+                    "`{key}` in {table} must be a number with its unit, found {}",
+                    describe(value.get_ref())
+                ),
+                Some(format!(
+                    "write it as printed on the report, e.g. {key} = \"1.0 {example_unit}\""
+                )),
+            );
+            return None;
+        };
+        if number < Decimal::ZERO {
+            self.reader
+                .error(span, format!("`{key}` in {table} cannot be negative"), None);
+            return None;
+        }
+        let unit = if unit_text.is_empty() {
+            if info.units == [Unit::Ratio] {
+                Unit::Ratio
+            } else {
+                self.reader.error(
+                    span,
+                    format!("`{key}` in {table} has no unit"),
+                    Some(format!(
+                        "add the unit printed on the report, e.g. \"{number} {example_unit}\""
+                    )),
+                );
+                return None;
+            }
+        } else {
+            match Unit::parse_choice(&unit_text) {
+                Some(u) if info.units.contains(&u) => u,
+                Some(u) => {
+                    self.reader.error(
+                        span,
+                        format!("`{}` is not a unit for {} in {table}", u.symbol(), info.en),
+                        Some(format!(
+                            "units accepted for `{key}`: {}",
+                            list(&info.units.iter().map(|u| u.symbol()).collect::<Vec<_>>())
+                        )),
+                    );
+                    return None;
+                }
+                None => {
+                    let hint = format!(
+                        "units accepted for `{key}`: {}",
+                        list(&info.units.iter().map(|u| u.symbol()).collect::<Vec<_>>())
+                    );
+                    self.reader.error(
+                        span,
+                        format!("unknown unit `{unit_text}` for `{key}` in {table}"),
+                        Some(hint),
+                    );
+                    return None;
+                }
+            }
+        };
+        Some((number, qualifier, unit, range))
+    }
+
+    fn assessment(&mut self, t: &mut Table<'_, 's>) -> Option<Assessment> {
+        let date = t
+            .required_date(&mut self.reader, "date")
+            .map(Spanned::into_inner);
+        let ecog = t.integer(&mut self.reader, "ecog").and_then(|v| {
+            if (0..=4).contains(v.get_ref()) {
+                u8::try_from(*v.get_ref()).ok()
+            } else {
+                self.reader.error(
+                    v.span(),
+                    format!(
+                        "ECOG performance status must be 0 to 4, found {}",
+                        v.get_ref()
+                    ),
+                    None,
+                );
+                None
+            }
+        });
+        let ascites = self.choice(t, "ascites");
+        let encephalopathy = self.choice(t, "encephalopathy");
+        let dialysis = t.bool(&mut self.reader, "dialysis");
+        let weight_kg = t
+            .decimal(&mut self.reader, "weight_kg")
+            .map(Spanned::into_inner);
+        let assessed_by = self.text(t, "assessed_by");
+        let note = self.text(t, "note");
+        Some(Assessment {
+            date: date?,
+            ecog,
+            ascites,
+            encephalopathy,
+            dialysis,
+            weight_kg,
+            assessed_by,
+            note,
+        })
+    }
+
+    fn medication(&mut self, t: &mut Table<'_, 's>) -> Option<Medication> {
+        let name = self.required_text(t, "name");
+        let dose = self.text(t, "dose");
+        let start = self.partial_date(t, "start");
+        let stop = self.partial_date(t, "stop");
+        let purpose = self.text(t, "purpose");
+        Some(Medication {
+            name: name?,
+            dose,
+            start,
+            stop,
+            purpose,
+        })
+    }
+
+    fn allergy(&mut self, t: &mut Table<'_, 's>) -> Option<Allergy> {
+        let substance = self.required_text(t, "substance");
+        let reaction = self.text(t, "reaction");
+        Some(Allergy {
+            substance: substance?,
+            reaction,
+        })
+    }
+
+    fn comorbidity(&mut self, t: &mut Table<'_, 's>) -> Option<Comorbidity> {
+        let name = self.required_text(t, "name");
+        let since = self.partial_date(t, "since");
+        let note = self.text(t, "note");
+        Some(Comorbidity {
+            name: name?,
+            since,
+            note,
+        })
+    }
+
+    /// A question is itself a bilingual text: `zh = "..."` and/or `en = "..."`.
+    fn question(&mut self, t: &mut Table<'_, 's>) -> Option<Text> {
+        let zh = self.string(t, "zh");
+        let en = self.string(t, "en");
+        if zh.is_none() && en.is_none() {
+            self.reader.error(
+                t.span.clone(),
+                format!("{} has no text", t.name),
+                Some("write the question as zh = \"...\" and/or en = \"...\"".into()),
+            );
+            return None;
+        }
+        let text = Text::new(zh, en);
+        let location = self.reader.source.locate(t.span.clone());
+        self.texts.push(TextSite {
+            location,
+            field: t.name.clone(),
+            text: text.clone(),
+        });
+        Some(text)
+    }
+
+    /// The metadata of one record (from a `[[record]]` entry or a sidecar).
+    fn record_fields(&mut self, t: &mut Table<'_, 's>, path: PathBuf) -> Option<Record> {
+        let kind = t
+            .required_choice(&mut self.reader, "kind")
+            .map(Spanned::into_inner);
+        let date = t
+            .required_date(&mut self.reader, "date")
+            .map(Spanned::into_inner);
+        let title = self.required_text(t, "title");
+        let language = self.choice(t, "language");
+        if (kind == Some(RecordKind::Dicom)) != self.records.dirs.contains(&path) {
+            self.reader.error(t.span_of("kind"), format!("`records/{}`: kind \"dicom\" is for folders of DICOM files, and folders must be kind \"dicom\"", path.display()), None);
+        }
+        Some(Record {
+            path,
+            kind: kind?,
+            date: date?,
+            title: title?,
+            language,
+        })
+    }
+
+    fn criteria_settings(&mut self, t: &mut Table<'_, 's>) -> CriteriaSettings {
+        let mut settings = CriteriaSettings::default();
+        if let Some(days) = t.integer(&mut self.reader, "lab_window_days") {
+            match u32::try_from(*days.get_ref()) {
+                Ok(d) if d <= 90 => settings.lab_window_days = d,
+                _ => self.reader.error(
+                    days.span(),
+                    "`lab_window_days` must be between 0 and 90",
+                    None,
+                ),
+            }
+        }
+        if let Some(factor) = t.decimal(&mut self.reader, "afp_ng_per_iu") {
+            if *factor.get_ref() <= Decimal::ZERO {
+                self.reader.error(factor.span(), "`afp_ng_per_iu` must be positive", Some("the factor is assay-specific (about 1.21 for the WHO 72/225 standard); ask the lab".into()));
+            } else {
+                settings.afp_ng_per_iu = Some(factor.into_inner());
+            }
+        }
+        settings
+    }
+
+    fn check_duplicate_records(&mut self, records: &[Record]) {
+        let mut seen = BTreeSet::new();
+        for record in records {
+            if !seen.insert(&record.path) {
+                self.reader.error(
+                    0..0,
+                    format!(
+                        "`records/{}` has two [[record]] entries",
+                        record.path.display()
+                    ),
+                    Some("keep one entry per file".into()),
+                );
+            }
+        }
+    }
+}
+
+/// Splits `"20.52 µmol/L"` or `"<0.5ng/mL"` into the number and the unit.
+fn split_value_unit(s: &str) -> (String, String) {
+    let s = s.trim();
+    let end = s
+        .char_indices()
+        .find(|(i, c)| {
+            !(c.is_ascii_digit()
+                || *c == '.'
+                || *c == ','
+                || (*i == 0 && "<>≤≥".contains(*c))
+                || c.is_whitespace() && *i == 1)
+        })
+        .map_or(s.len(), |(i, _)| i);
+    (s[..end].trim().to_string(), s[end..].trim().to_string())
+}
+
+/// `"<0.5"` → (0.5, Below); `"85"` → (85, Exact).
+fn parse_qualified_number(s: &str) -> Option<(Decimal, Qualifier)> {
+    let s = s.trim();
+    let (qualifier, rest) = if let Some(r) = s.strip_prefix('<').or_else(|| s.strip_prefix('≤')) {
+        (Qualifier::Below, r)
+    } else if let Some(r) = s.strip_prefix('>').or_else(|| s.strip_prefix('≥')) {
+        (Qualifier::Above, r)
+    } else {
+        (Qualifier::Exact, s)
+    };
+    let rest = rest.trim().replace(',', "");
+    if rest.is_empty() {
+        return None;
+    }
+    rest.parse::<Decimal>().ok().map(|d| (d, qualifier))
+}
+
+fn parse_partial_date(s: &str) -> Option<PartialDate> {
+    let parts: Vec<&str> = s.trim().split('-').collect();
+    let num = |p: &str| p.parse::<u32>().ok();
+    match parts.as_slice() {
+        [y] => Some(PartialDate {
+            year: y.parse().ok()?,
+            month: None,
+            day: None,
+        }),
+        [y, m] => Some(PartialDate {
+            year: y.parse().ok()?,
+            month: Some(num(m).filter(|m| (1..=12).contains(m))?),
+            day: None,
+        }),
+        [y, m, d] => Some(PartialDate {
+            year: y.parse().ok()?,
+            month: Some(num(m)?),
+            day: Some(num(d)?),
+        }),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_and_unit_split() {
+        assert_eq!(
+            split_value_unit("20.52 µmol/L"),
+            ("20.52".into(), "µmol/L".into())
+        );
+        assert_eq!(
+            split_value_unit("<0.5ng/mL"),
+            ("<0.5".into(), "ng/mL".into())
+        );
+        assert_eq!(
+            split_value_unit("< 0.5 ng/mL"),
+            ("< 0.5".into(), "ng/mL".into())
+        );
+        assert_eq!(split_value_unit("1.2"), ("1.2".into(), String::new()));
+        assert_eq!(
+            split_value_unit("135 ×10^9/L"),
+            ("135".into(), "×10^9/L".into())
+        );
+    }
+
+    #[test]
+    fn qualified_numbers() {
+        assert_eq!(
+            parse_qualified_number("<0.5"),
+            Some((Decimal::new(5, 1), Qualifier::Below))
+        );
+        assert_eq!(
+            parse_qualified_number("1,210"),
+            Some((Decimal::from(1210), Qualifier::Exact))
+        );
+        assert_eq!(parse_qualified_number("abc"), None);
+    }
+
+    #[test]
+    fn partial_dates() {
+        assert_eq!(
+            parse_partial_date("2015-06"),
+            Some(PartialDate {
+                year: 2015,
+                month: Some(6),
+                day: None
+            })
+        );
+        assert_eq!(parse_partial_date("2015-13"), None);
+    }
+}

@@ -1,0 +1,64 @@
+//! The command line, as typed: clap derive types and nothing else. Their doc comments are the
+//! `--help` text.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+
+/// Build second-opinion packets for a patient's case: summaries in Chinese and English, record
+/// bundles and e-mails to hospitals, with a record of who was sent what and who replied.
+#[derive(Debug, Parser)]
+#[command(name = "consultpack", version, max_term_width = 100)]
+pub struct Cli {
+    /// The case folder (holding case.toml); default: the current folder
+    #[arg(long = "case", global = true, value_name = "DIR", default_value = ".")]
+    pub case: PathBuf,
+
+    /// Treat this date as today (for reproducible output and tests)
+    #[arg(
+        long,
+        global = true,
+        value_name = "YYYY-MM-DD",
+        env = "CONSULTPACK_TODAY",
+        hide = true
+    )]
+    pub today: Option<NaiveDate>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new case folder with an annotated case.toml, records/ and consultpack.toml
+    Init {
+        /// The folder to create (it may exist, but must not hold a case.toml)
+        dir: PathBuf,
+    },
+    /// Check the case folder and list every problem with file, line and a fix
+    Check,
+    /// Show the contact list: the shipped hospitals merged with your contacts.toml
+    Contacts {
+        #[command(subcommand)]
+        action: Option<ContactsAction>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ContactsAction {
+    /// One line per contact
+    List {
+        /// Print JSON instead of a table
+        #[arg(long)]
+        json: bool,
+    },
+    /// Everything known about one contact
+    Show {
+        /// The contact's id, as in `contacts list`
+        id: String,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+}

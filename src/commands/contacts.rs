@@ -1,0 +1,189 @@
+//! `consultpack contacts list|show`: the merged contact list.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use chrono::NaiveDate;
+use comfy_table::{ContentArrangement, Table, presets};
+
+use super::{print_diagnostics, print_stdout};
+use crate::cli::ContactsAction;
+use crate::contacts::{self, Contact, ContactList};
+use crate::diagnostic::SourceFile;
+use crate::error::{Error, Result};
+use crate::folder::CONTACTS_FILE;
+use crate::text::Lang;
+use crate::toml_reader::Choice;
+
+pub fn run(case_dir: &Path, action: Option<ContactsAction>, today: NaiveDate) -> Result<()> {
+    let list = load(case_dir, today)?;
+    match action.unwrap_or(ContactsAction::List { json: false }) {
+        ContactsAction::List { json: true } => print_stdout(&to_json(&list.contacts)?),
+        ContactsAction::List { json: false } => print_stdout(&table(&list)),
+        ContactsAction::Show { id, json } => {
+            let contact = list.get(&id).map_err(|unknown| {
+                Error::user(
+                    unknown.to_string(),
+                    Some("`consultpack contacts list` shows every id".to_string()),
+                )
+            })?;
+            if json {
+                print_stdout(&to_json(contact)?)
+            } else {
+                print_stdout(&details(contact))
+            }
+        }
+    }
+}
+
+/// The shipped list merged with the case folder's contacts.toml; contacts do not need case.toml.
+fn load(case_dir: &Path, today: NaiveDate) -> Result<ContactList> {
+    let path = case_dir.join(CONTACTS_FILE);
+    let family = match std::fs::read_to_string(&path) {
+        Ok(text) => Some(SourceFile::new(
+            path.strip_prefix(".").unwrap_or(&path),
+            text,
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => {
+            return Err(Error::Io {
+                action: "read",
+                path,
+                source: e,
+            });
+        }
+    };
+    let (list, mut diagnostics) = contacts::load(family.as_ref(), today);
+    print_diagnostics(&mut diagnostics);
+    if diagnostics.has_errors() {
+        return Err(Error::Invalid {
+            count: diagnostics.error_count(),
+        });
+    }
+    Ok(list)
+}
+
+fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String> {
+    let mut json = serde_json::to_string_pretty(value)
+        .map_err(|e| Error::user(format!("cannot write JSON: {e}"), None))?;
+    json.push('\n');
+    Ok(json)
+}
+
+fn table(list: &ContactList) -> String {
+    let mut table = Table::new();
+    table
+        .load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(140);
+    table.set_header([
+        "id",
+        "institution",
+        "city",
+        "lang",
+        "channel",
+        "e-mail",
+        "limit",
+        "follow-up",
+    ]);
+    for c in &list.contacts {
+        table.add_row([
+            if c.active {
+                c.id.clone()
+            } else {
+                format!("{} (inactive)", c.id)
+            },
+            c.institution.best(c.language).to_string(),
+            c.city
+                .as_ref()
+                .map(|t| t.best(c.language).to_string())
+                .unwrap_or_default(),
+            c.language.code().to_string(),
+            c.channel.name().to_string(),
+            c.email.clone().unwrap_or_else(|| "—".into()),
+            format!("{} MB", c.size_limit_mb),
+            format!("{} d", c.follow_up_days),
+        ]);
+    }
+    format!("{table}\n")
+}
+
+fn details(c: &Contact) -> String {
+    let mut out = String::new();
+    let both = |t: &crate::text::Text| {
+        let (zh, en) = (t.best(Lang::Zh), t.best(Lang::En));
+        if zh == en {
+            zh.to_string()
+        } else {
+            format!("{zh} / {en}")
+        }
+    };
+    let _ = writeln!(out, "id:           {}", c.id);
+    let _ = writeln!(out, "institution:  {}", both(&c.institution));
+    for d in &c.departments {
+        let _ = writeln!(out, "department:   {}", both(d));
+    }
+    if let Some(doctor) = &c.doctor {
+        let _ = writeln!(out, "doctor:       {}", both(doctor));
+    }
+    if let Some(city) = &c.city {
+        let _ = writeln!(
+            out,
+            "city:         {}{}",
+            both(city),
+            c.country
+                .as_ref()
+                .map(|k| format!(" ({k})"))
+                .unwrap_or_default()
+        );
+    }
+    let _ = writeln!(
+        out,
+        "language:     {} ({})",
+        c.language.code(),
+        c.language.english_name()
+    );
+    let _ = writeln!(
+        out,
+        "channel:      {}{}",
+        c.channel.name(),
+        c.platform
+            .as_ref()
+            .map(|p| format!(" — {p}"))
+            .unwrap_or_default()
+    );
+    let _ = writeln!(
+        out,
+        "e-mail:       {}",
+        c.email
+            .as_deref()
+            .unwrap_or("— (add the real address in contacts.toml)")
+    );
+    if let Some(site) = &c.website {
+        let _ = writeln!(out, "website:      {site}");
+    }
+    if let Some(imaging) = &c.imaging {
+        let _ = writeln!(
+            out,
+            "imaging:      {} (delivery: {})",
+            imaging.wants.as_ref().map(both).unwrap_or_default(),
+            imaging.delivery.name()
+        );
+    }
+    let _ = writeln!(out, "size limit:   {} MB", c.size_limit_mb);
+    let _ = writeln!(out, "follow up:    after {} days", c.follow_up_days);
+    let _ = writeln!(out, "active:       {}", if c.active { "yes" } else { "no" });
+    let _ = writeln!(
+        out,
+        "source:       {}",
+        match c.source {
+            contacts::ContactSource::Shipped => "shipped with consultpack",
+            contacts::ContactSource::Family => "your contacts.toml",
+            contacts::ContactSource::Merged => "shipped, with changes from your contacts.toml",
+        }
+    );
+    if let Some(notes) = &c.notes {
+        let _ = writeln!(out, "notes:        {}", both(notes));
+    }
+    out
+}

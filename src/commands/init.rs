@@ -1,0 +1,49 @@
+//! `consultpack init DIR`: a new case folder with annotated files and the records/ folders.
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::folder::{CASE_FILE, CONFIG_FILE, CONTACTS_FILE, RECORDS_DIR};
+use crate::private_file;
+
+const CASE_TEMPLATE: &str = include_str!("../../assets/init/case.toml");
+const CONFIG_TEMPLATE: &str = include_str!("../../assets/init/consultpack.toml");
+const CONTACTS_TEMPLATE: &str = include_str!("../../assets/init/contacts.toml");
+
+/// The sub-folders of records/, one per kind of document.
+pub const RECORD_FOLDERS: &[&str] = &["imaging", "labs", "pathology", "procedures", "other"];
+
+pub fn run(dir: &Path) -> Result<()> {
+    // Refuse before writing anything: nothing the family wrote is ever overwritten.
+    for name in [CASE_FILE, CONFIG_FILE, CONTACTS_FILE] {
+        let path = dir.join(name);
+        if path.exists() {
+            return Err(Error::user(
+                format!("`{}` already exists; nothing was changed", path.display()),
+                Some(
+                    "init creates a new case; edit the existing files, or choose another folder"
+                        .to_string(),
+                ),
+            ));
+        }
+    }
+    private_file::create_dir(dir)?;
+    for folder in RECORD_FOLDERS {
+        private_file::create_dir(&dir.join(RECORDS_DIR).join(folder))?;
+    }
+    private_file::write(&dir.join(CONFIG_FILE), CONFIG_TEMPLATE.as_bytes())?;
+    private_file::write(&dir.join(CONTACTS_FILE), CONTACTS_TEMPLATE.as_bytes())?;
+    // case.toml last: its presence marks a finished init.
+    private_file::write(&dir.join(CASE_FILE), CASE_TEMPLATE.as_bytes())?;
+    eprintln!("created case folder `{}`", dir.display());
+    eprintln!(
+        "next: fill in `{}` (every field is explained there), put documents into `{}/`,",
+        dir.join(CASE_FILE).display(),
+        dir.join(RECORDS_DIR).display()
+    );
+    eprintln!(
+        "      then run `consultpack check --case {}`",
+        dir.display()
+    );
+    Ok(())
+}

@@ -1,0 +1,67 @@
+//! One short script per subcommand: read the inputs, call the pure core, write the results.
+
+mod check;
+mod contacts;
+mod init;
+
+use std::io::Write;
+
+use chrono::NaiveDate;
+
+use crate::cli::{Cli, Command};
+use crate::diagnostic::{Diagnostics, Location};
+use crate::error::{Error, Result};
+use crate::folder::{self, CaseFolder, Loaded};
+
+pub fn execute(cli: Cli) -> Result<()> {
+    let today = cli
+        .today
+        .unwrap_or_else(|| chrono::Local::now().date_naive());
+    match cli.command {
+        Command::Init { dir } => init::run(&dir),
+        Command::Check => check::run(&CaseFolder::open(&cli.case)?, today),
+        Command::Contacts { action } => contacts::run(&cli.case, action, today),
+    }
+}
+
+/// Loads a case folder, prints its problems and the cross-checks, and fails on any error.
+/// Commands that produce output call this first so that they never work from a broken case.
+fn load_valid(folder: &CaseFolder, today: NaiveDate) -> Result<Loaded> {
+    let mut loaded = folder.load(today)?;
+    add_cross_checks(folder, &mut loaded, today);
+    print_diagnostics(&mut loaded.diagnostics);
+    if loaded.diagnostics.has_errors() {
+        return Err(Error::Invalid {
+            count: loaded.diagnostics.error_count(),
+        });
+    }
+    Ok(loaded)
+}
+
+fn add_cross_checks(folder: &CaseFolder, loaded: &mut Loaded, today: NaiveDate) {
+    if let Some(case) = &loaded.case {
+        let case_file = Location::file(&folder.display(folder::CASE_FILE));
+        let extra = crate::cross_check::cross_check(case, &loaded.contacts, &case_file, today);
+        loaded.diagnostics.extend(extra);
+    }
+}
+
+fn print_diagnostics(diagnostics: &mut Diagnostics) {
+    diagnostics.sort();
+    let mut stderr = std::io::stderr().lock();
+    let _ = diagnostics.render(&mut stderr);
+}
+
+/// Writes data to stdout; a closed pipe (`| head`) ends the output quietly.
+fn print_stdout(text: &str) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Error::io("write to", "standard output")(e))
+        }
+        _ => Ok(()),
+    }
+}

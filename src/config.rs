@@ -1,0 +1,263 @@
+//! consultpack.toml: who sends the packets and through which mail servers.
+//!
+//! Secrets never live in this file (it sits in the case folder, next to medical records that
+//! get copied around): a password comes from an environment variable or a command's output,
+//! and only the name of the variable or the command is written here.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use toml::Spanned;
+
+use crate::contacts::valid_email;
+use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile};
+use crate::toml_reader::{Choice, Reader, Table};
+
+/// The sender's settings.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Config {
+    pub sender: Option<Sender>,
+    pub smtp: Option<Server>,
+    pub imap: Option<Server>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Sender {
+    pub name: String,
+    pub email: String,
+    pub reply_to: Option<String>,
+}
+
+/// How to reach a mail server.
+#[derive(Debug, Clone, Serialize)]
+pub struct Server {
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    pub username: String,
+    pub password: Secret,
+    /// A PEM file of extra trusted certificates (for a private or test CA).
+    pub ca_file: Option<String>,
+}
+
+/// Transport security. `None` is refused for anything but the local machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Security {
+    /// TLS from the first byte (SMTP 465, IMAP 993).
+    Tls,
+    /// Plain connection upgraded with STARTTLS (SMTP 587, IMAP 143).
+    Starttls,
+    /// No encryption: only allowed for 127.0.0.1 / localhost (tests).
+    None,
+}
+
+impl Choice for Security {
+    const CHOICES: &'static [(&'static str, Self)] = &[
+        ("tls", Security::Tls),
+        ("ssl", Security::Tls),
+        ("starttls", Security::Starttls),
+        ("none", Security::None),
+    ];
+}
+
+/// Where a password comes from: the name of an environment variable or a command to run.
+/// Its `Debug` never shows more than that, and the password itself is fetched only when a
+/// connection is made.
+#[derive(Clone, Serialize)]
+pub enum Secret {
+    Env(String),
+    Command(Vec<String>),
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Secret::Env(name) => write!(f, "Secret::Env({name})"),
+            Secret::Command(argv) => write!(
+                f,
+                "Secret::Command({})",
+                argv.first().map_or("", String::as_str)
+            ),
+        }
+    }
+}
+
+/// Parses consultpack.toml.
+pub fn parse(source: &SourceFile, today: NaiveDate) -> (Option<Config>, Diagnostics) {
+    let mut reader = Reader::new(source, today);
+    let Some(doc) = reader.parse() else {
+        return (None, reader.diagnostics);
+    };
+    let mut root = Table::new("consultpack.toml", doc.get_ref(), 0..0);
+    let sender = root.table(&mut reader, "sender").and_then(|mut t| {
+        t.name = "[sender]".into();
+        let name = t.required_string(&mut reader, "name", "\"Wang Xiaoli\"");
+        let email = address(&mut reader, &mut t, "email", true);
+        let reply_to = address(&mut reader, &mut t, "reply_to", false);
+        t.finish(&mut reader);
+        Some(Sender {
+            name: name?.into_inner(),
+            email: email?,
+            reply_to,
+        })
+    });
+    let smtp = root
+        .table(&mut reader, "smtp")
+        .and_then(|t| server(&mut reader, t, "[smtp]"));
+    let imap = root
+        .table(&mut reader, "imap")
+        .and_then(|t| server(&mut reader, t, "[imap]"));
+    root.finish(&mut reader);
+    let config = Config { sender, smtp, imap };
+    let errors = reader.diagnostics.has_errors();
+    (if errors { None } else { Some(config) }, reader.diagnostics)
+}
+
+fn address(
+    reader: &mut Reader<'_>,
+    t: &mut Table<'_, '_>,
+    key: &'static str,
+    required: bool,
+) -> Option<String> {
+    let value = if required {
+        t.required_string(reader, key, "\"family@example.com\"")
+    } else {
+        t.string(reader, key)
+    }?;
+    if valid_email(value.get_ref().trim()) {
+        Some(value.get_ref().trim().to_string())
+    } else {
+        reader.error(
+            value.span(),
+            format!("`{}` is not a valid e-mail address", value.get_ref()),
+            Some("write only the address, like \"family@example.com\"".into()),
+        );
+        None
+    }
+}
+
+fn server(reader: &mut Reader<'_>, mut t: Table<'_, '_>, name: &str) -> Option<Server> {
+    t.name = name.to_string();
+    if t.has("password") {
+        let span = t.span_of("password");
+        t.get("password");
+        // The line itself is not shown: it holds the password.
+        let location = reader.source.locate(span).without_source_line();
+        reader.diagnostics.push(
+            Diagnostic::error(format!("passwords must not be written in consultpack.toml ({name})"))
+                .at(location)
+                .hint("delete the line and use password_env = \"CONSULTPACK_SMTP_PASSWORD\" (set that variable) or password_command = [\"pass\", \"show\", \"mail\"]"),
+        );
+    }
+    let host = t.required_string(reader, "host", "\"smtp.qq.com\"");
+    let port = t
+        .integer(reader, "port")
+        .and_then(|p| match u16::try_from(*p.get_ref()) {
+            Ok(port) if port > 0 => Some(port),
+            _ => {
+                reader.error(p.span(), "`port` must be between 1 and 65535", None);
+                None
+            }
+        });
+    let security = t
+        .required_choice::<Security>(reader, "security")
+        .map(Spanned::into_inner);
+    let username = t.required_string(reader, "username", "\"family@example.com\"");
+    let env = t.string(reader, "password_env");
+    let command = t.strings(reader, "password_command");
+    let ca_file = t.string(reader, "ca_file").map(Spanned::into_inner);
+    let password = match (env, command.is_empty()) {
+        (Some(env), true) => Some(Secret::Env(env.into_inner())),
+        (None, false) => Some(Secret::Command(
+            command.into_iter().map(Spanned::into_inner).collect(),
+        )),
+        (Some(env), false) => {
+            reader.error(
+                env.span(),
+                format!("{name} gives both `password_env` and `password_command`"),
+                Some("keep one of them".into()),
+            );
+            None
+        }
+        (None, true) => {
+            reader.error(t.span.clone(), format!("{name} says nothing about the password"), Some("add password_env = \"CONSULTPACK_SMTP_PASSWORD\" or password_command = [\"...\"]".into()));
+            None
+        }
+    };
+    let host = host?.into_inner();
+    let security = security?;
+    if security == Security::None && !matches!(host.as_str(), "127.0.0.1" | "localhost" | "::1") {
+        let span = t.span_of("security");
+        reader.error(span, format!("{name}: security = \"none\" would send the password and records unencrypted to `{host}`"), Some("use \"tls\" (port 465/993) or \"starttls\" (587/143)".into()));
+    }
+    let default_port = match (name, security) {
+        ("[smtp]", Security::Tls) => 465,
+        ("[smtp]", _) => 587,
+        (_, Security::Tls) => 993,
+        _ => 143,
+    };
+    t.finish(reader);
+    Some(Server {
+        host,
+        port: port.unwrap_or(default_port),
+        security,
+        username: username?.into_inner(),
+        password: password?,
+        ca_file,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()
+    }
+
+    #[test]
+    fn a_password_in_the_file_is_refused() {
+        let source = SourceFile::new(
+            "consultpack.toml",
+            "[smtp]\nhost = \"smtp.qq.com\"\nsecurity = \"tls\"\nusername = \"a@qq.com\"\npassword = \"hunter2\"\n",
+        );
+        let (config, diagnostics) = parse(&source, today());
+        assert!(config.is_none());
+        let first = diagnostics.iter().next().unwrap();
+        assert!(first.message.contains("passwords must not be written"));
+        assert_eq!(first.location.as_ref().unwrap().line, 5);
+        let mut rendered = Vec::new();
+        diagnostics.render(&mut rendered).unwrap();
+        assert!(
+            !String::from_utf8(rendered).unwrap().contains("hunter2"),
+            "the password is never echoed"
+        );
+    }
+
+    #[test]
+    fn secrets_do_not_show_in_debug_output() {
+        let secret = Secret::Command(vec!["pass".into(), "show".into(), "mail/qq".into()]);
+        assert_eq!(format!("{secret:?}"), "Secret::Command(pass)");
+    }
+
+    #[test]
+    fn plain_connections_only_to_localhost() {
+        let source = SourceFile::new(
+            "consultpack.toml",
+            "[smtp]\nhost = \"smtp.qq.com\"\nsecurity = \"none\"\nusername = \"a@qq.com\"\npassword_env = \"X\"\n",
+        );
+        let (_, diagnostics) = parse(&source, today());
+        assert!(
+            diagnostics
+                .iter()
+                .any(|d| d.message.contains("unencrypted"))
+        );
+        let local = SourceFile::new(
+            "consultpack.toml",
+            "[smtp]\nhost = \"127.0.0.1\"\nport = 2525\nsecurity = \"none\"\nusername = \"a\"\npassword_env = \"X\"\n",
+        );
+        let (config, diagnostics) = parse(&local, today());
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        assert_eq!(config.unwrap().smtp.unwrap().port, 2525);
+    }
+}

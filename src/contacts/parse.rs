@@ -1,0 +1,349 @@
+//! Reads contact files and merges the family's entries over the shipped ones, field by field.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use toml::Spanned;
+
+use super::{
+    Channel, Contact, ContactList, DEFAULT_FOLLOW_UP_DAYS, DEFAULT_SIZE_LIMIT_MB, Delivery,
+    ImagingRequest, shipped, valid_email,
+};
+use crate::diagnostic::{Diagnostics, Location, SourceFile};
+use crate::text::{Lang, Text};
+use crate::toml_reader::{Reader, Table};
+
+/// Where a contact's fields came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ContactSource {
+    /// Shipped with consultpack.
+    Shipped,
+    /// Added by the family in contacts.toml.
+    Family,
+    /// Shipped, with fields overridden in contacts.toml.
+    Merged,
+}
+
+/// The fields one file gives for one contact; absent fields are taken from the shipped entry.
+#[derive(Debug, Clone, Default)]
+struct ContactPatch {
+    id: String,
+    at: Option<Location>,
+    institution: Option<Text>,
+    departments: Option<Vec<Text>>,
+    doctor: Option<Text>,
+    city: Option<Text>,
+    country: Option<String>,
+    language: Option<Lang>,
+    channel: Option<Channel>,
+    website: Option<String>,
+    email: Option<String>,
+    platform: Option<String>,
+    imaging: Option<ImagingRequest>,
+    size_limit_mb: Option<u32>,
+    follow_up_days: Option<u32>,
+    notes: Option<Text>,
+    active: Option<bool>,
+}
+
+/// Loads the shipped list and merges the family's `contacts.toml` (if given) over it.
+pub fn load(family: Option<&SourceFile>, today: NaiveDate) -> (ContactList, Diagnostics) {
+    let mut diagnostics = Diagnostics::default();
+    let mut merged: Vec<(ContactPatch, ContactSource)> = Vec::new();
+    for source in shipped::files() {
+        let (patches, d) = read_file(&source, today);
+        diagnostics.extend(d);
+        merged.extend(patches.into_iter().map(|p| (p, ContactSource::Shipped)));
+    }
+    if let Some(source) = family {
+        let (patches, d) = read_file(source, today);
+        diagnostics.extend(d);
+        for patch in patches {
+            match merged.iter_mut().find(|(m, _)| m.id == patch.id) {
+                Some((base, origin)) => {
+                    overlay(base, patch);
+                    *origin = ContactSource::Merged;
+                }
+                None => merged.push((patch, ContactSource::Family)),
+            }
+        }
+    }
+    let mut contacts = Vec::new();
+    let mut reader_for_errors = Diagnostics::default();
+    for (patch, source) in merged {
+        if let Some(contact) = finish(patch, source, &mut reader_for_errors) {
+            contacts.push(contact);
+        }
+    }
+    diagnostics.extend(reader_for_errors);
+    contacts.sort_by(|a, b| a.id.cmp(&b.id));
+    (ContactList { contacts }, diagnostics)
+}
+
+/// Parses one file's `[[contact]]` entries; ids must be unique within the file.
+fn read_file(source: &SourceFile, today: NaiveDate) -> (Vec<ContactPatch>, Diagnostics) {
+    let mut reader = Reader::new(source, today);
+    let Some(doc) = reader.parse() else {
+        return (Vec::new(), reader.diagnostics);
+    };
+    let mut root = Table::new(source.path.display().to_string(), doc.get_ref(), 0..0);
+    let mut patches: Vec<ContactPatch> = Vec::new();
+    for mut t in root.tables(&mut reader, "contact") {
+        if let Some(patch) = read_contact(&mut reader, &mut t) {
+            if patches.iter().any(|p| p.id == patch.id) {
+                let span = t.span_of("id");
+                reader.error(span, format!("contact id `{}` appears twice in this file", patch.id), Some("each [[contact]] needs its own id; to change a shipped contact, use its id once".into()));
+            } else {
+                patches.push(patch);
+            }
+        }
+        t.finish(&mut reader);
+    }
+    root.finish(&mut reader);
+    (patches, reader.diagnostics)
+}
+
+fn read_contact(reader: &mut Reader<'_>, t: &mut Table<'_, '_>) -> Option<ContactPatch> {
+    let id = t.required_string(reader, "id", "\"zhongshan-liver\"")?;
+    let id_ok = !id.get_ref().is_empty()
+        && id
+            .get_ref()
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if !id_ok {
+        reader.error(
+            id.span(),
+            format!(
+                "contact id `{}` may use only a–z, 0–9 and `-`",
+                id.get_ref()
+            ),
+            Some("ids name folders and files, e.g. \"zhongshan-liver\"".into()),
+        );
+        return None;
+    }
+    t.name = format!("[[contact]] `{}`", id.get_ref());
+    let at = Some(reader.source.locate(id.span()));
+    let email = t.string(reader, "email").and_then(|e| {
+        if valid_email(e.get_ref().trim()) {
+            Some(e.get_ref().trim().to_string())
+        } else {
+            reader.error(e.span(), format!("`{}` is not a valid e-mail address", e.get_ref()), Some("write only the address, like \"dr.li@hospital.example.cn\" (no name, no spaces)".into()));
+            None
+        }
+    });
+    let website = t.string(reader, "website").and_then(|w| {
+        if w.get_ref().starts_with("https://") || w.get_ref().starts_with("http://") {
+            Some(w.into_inner())
+        } else {
+            reader.error(
+                w.span(),
+                format!(
+                    "website `{}` must start with https:// or http://",
+                    w.get_ref()
+                ),
+                None,
+            );
+            None
+        }
+    });
+    let imaging = t.table(reader, "imaging").map(|mut it| {
+        it.name = format!("`imaging` of {}", t.name);
+        let wants = it.text(reader, "wants").map(Spanned::into_inner);
+        let delivery = it
+            .choice(reader, "delivery")
+            .map_or(Delivery::Unknown, Spanned::into_inner);
+        it.finish(reader);
+        ImagingRequest { wants, delivery }
+    });
+    let mut positive = |key: &'static str, t: &mut Table<'_, '_>, max: i64| {
+        t.integer(reader, key)
+            .and_then(|n| match u32::try_from(*n.get_ref()) {
+                Ok(v) if v > 0 && i64::from(v) <= max => Some(v),
+                _ => {
+                    reader.error(
+                        n.span(),
+                        format!("`{key}` must be a whole number from 1 to {max}"),
+                        None,
+                    );
+                    None
+                }
+            })
+    };
+    let size_limit_mb = positive("size_limit_mb", t, 1000);
+    let follow_up_days = positive("follow_up_days", t, 365);
+    Some(ContactPatch {
+        id: id.into_inner(),
+        at,
+        institution: t.text(reader, "institution").map(Spanned::into_inner),
+        departments: t.has("departments").then(|| {
+            t.texts(reader, "departments")
+                .into_iter()
+                .map(Spanned::into_inner)
+                .collect()
+        }),
+        doctor: t.text(reader, "doctor").map(Spanned::into_inner),
+        city: t.text(reader, "city").map(Spanned::into_inner),
+        country: t.string(reader, "country").map(Spanned::into_inner),
+        language: t.choice(reader, "language").map(Spanned::into_inner),
+        channel: t.choice(reader, "channel").map(Spanned::into_inner),
+        website,
+        email,
+        platform: t.string(reader, "platform").map(Spanned::into_inner),
+        imaging,
+        size_limit_mb,
+        follow_up_days,
+        notes: t.text(reader, "notes").map(Spanned::into_inner),
+        active: t.bool(reader, "active"),
+    })
+}
+
+/// Lays the family's fields over a shipped entry.
+fn overlay(base: &mut ContactPatch, patch: ContactPatch) {
+    macro_rules! take {
+        ($($field:ident),+) => { $( if patch.$field.is_some() { base.$field = patch.$field; } )+ };
+    }
+    take!(
+        institution,
+        departments,
+        doctor,
+        city,
+        country,
+        language,
+        channel,
+        website,
+        email,
+        platform,
+        imaging,
+        size_limit_mb,
+        follow_up_days,
+        notes,
+        active
+    );
+    base.at = patch.at.or(base.at.take());
+}
+
+/// Checks that a merged entry is complete and consistent.
+fn finish(
+    patch: ContactPatch,
+    source: ContactSource,
+    diagnostics: &mut Diagnostics,
+) -> Option<Contact> {
+    let at = patch.at.clone();
+    let mut fail = |message: String, hint: &str| {
+        let mut d = crate::diagnostic::Diagnostic::error(message).hint(hint);
+        d.location = at.clone();
+        diagnostics.push(d);
+    };
+    let (Some(institution), Some(language), Some(channel)) =
+        (patch.institution.clone(), patch.language, patch.channel)
+    else {
+        fail(
+            format!(
+                "contact `{}` needs `institution`, `language` and `channel`",
+                patch.id
+            ),
+            "a new contact (an id not in `consultpack contacts list`) must give all three",
+        );
+        return None;
+    };
+    if !institution.has(language) {
+        fail(
+            format!(
+                "contact `{}` reads {} but its `institution` has no {} text",
+                patch.id,
+                language.english_name(),
+                language.english_name()
+            ),
+            "write the institution as { zh = \"...\", en = \"...\" }",
+        );
+    }
+    Some(Contact {
+        id: patch.id,
+        institution,
+        departments: patch.departments.unwrap_or_default(),
+        doctor: patch.doctor,
+        city: patch.city,
+        country: patch.country,
+        language,
+        channel,
+        website: patch.website,
+        email: patch.email,
+        platform: patch.platform,
+        imaging: patch.imaging,
+        size_limit_mb: patch.size_limit_mb.unwrap_or(DEFAULT_SIZE_LIMIT_MB),
+        follow_up_days: patch.follow_up_days.unwrap_or(DEFAULT_FOLLOW_UP_DAYS),
+        notes: patch.notes,
+        active: patch.active.unwrap_or(true),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()
+    }
+
+    #[test]
+    fn the_shipped_list_loads_cleanly() {
+        let (list, diagnostics) = load(None, today());
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        assert!(list.contacts.len() >= 8);
+        assert!(
+            list.contacts.iter().all(|c| c.email.is_none()),
+            "no invented addresses"
+        );
+        assert!(list.get("zhongshan-liver").is_ok());
+    }
+
+    #[test]
+    fn family_entries_override_fields_and_add_contacts() {
+        let family = SourceFile::new(
+            "contacts.toml",
+            "[[contact]]\nid = \"zhongshan-liver\"\nemail = \"dr.li@example.org\"\nchannel = \"email\"\n\n[[contact]]\nid = \"dr-chen\"\ninstitution = \"Dr. Chen's clinic\"\nlanguage = \"en\"\nchannel = \"email\"\nemail = \"chen@example.org\"\n",
+        );
+        let (list, diagnostics) = load(Some(&family), today());
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let zs = list.get("zhongshan-liver").unwrap();
+        assert_eq!(zs.email.as_deref(), Some("dr.li@example.org"));
+        assert_eq!(zs.language, Lang::Zh, "untouched fields stay");
+        assert_eq!(zs.source, ContactSource::Merged);
+        assert_eq!(list.get("dr-chen").unwrap().source, ContactSource::Family);
+    }
+
+    #[test]
+    fn bad_addresses_and_duplicate_ids_are_errors() {
+        let family = SourceFile::new(
+            "contacts.toml",
+            "[[contact]]\nid = \"dr-a\"\ninstitution = \"A\"\nlanguage = \"en\"\nchannel = \"email\"\nemail = \"not an address\"\n\n[[contact]]\nid = \"dr-a\"\n",
+        );
+        let (_, diagnostics) = load(Some(&family), today());
+        let messages: Vec<_> = diagnostics
+            .iter()
+            .map(|d| (d.message.clone(), d.location.as_ref().map(|l| l.line)))
+            .collect();
+        assert!(
+            messages.contains(&(
+                "`not an address` is not a valid e-mail address".into(),
+                Some(6)
+            )),
+            "{messages:?}"
+        );
+        assert!(
+            messages.contains(&(
+                "contact id `dr-a` appears twice in this file".into(),
+                Some(9)
+            )),
+            "{messages:?}"
+        );
+    }
+
+    #[test]
+    fn unknown_ids_suggest_the_nearest() {
+        let (list, _) = load(None, today());
+        let err = list.get("zhongshan-livr").unwrap_err();
+        assert_eq!(err.nearest.as_deref(), Some("zhongshan-liver"));
+    }
+}

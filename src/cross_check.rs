@@ -1,0 +1,121 @@
+//! Checks that need the case and the contacts together, and today's date: text missing in a
+//! language some contact reads, redaction rules for unknown contacts, labs too old for a review.
+
+use chrono::NaiveDate;
+
+use crate::case::LoadedCase;
+use crate::contacts::ContactList;
+use crate::diagnostic::{Diagnostic, Diagnostics, Location};
+use crate::lab::Analyte;
+
+/// Labs older than this are stale for a transplant or oncology review (calculators §0.2).
+pub const STALE_LAB_DAYS: i64 = 30;
+
+/// The analytes the scores need: their newest values should be recent.
+const KEY_ANALYTES: &[Analyte] = &[
+    Analyte::Bilirubin,
+    Analyte::Albumin,
+    Analyte::Inr,
+    Analyte::Creatinine,
+    Analyte::Sodium,
+    Analyte::Afp,
+];
+
+pub fn cross_check(
+    loaded: &LoadedCase,
+    contacts: &ContactList,
+    case_file: &Location,
+    today: NaiveDate,
+) -> Diagnostics {
+    let mut diagnostics = Diagnostics::default();
+    check_languages(loaded, contacts, &mut diagnostics);
+    check_share_with(loaded, contacts, case_file, &mut diagnostics);
+    check_lab_age(loaded, today, &mut diagnostics);
+    diagnostics
+}
+
+/// Every text written as `{ zh, en }` must have each language an active contact reads.
+fn check_languages(loaded: &LoadedCase, contacts: &ContactList, diagnostics: &mut Diagnostics) {
+    for lang in contacts.languages() {
+        let readers: Vec<&str> = contacts
+            .contacts
+            .iter()
+            .filter(|c| c.active && c.language == lang)
+            .map(|c| c.id.as_str())
+            .collect();
+        for site in loaded.texts.iter().filter(|s| !s.text.has(lang)) {
+            diagnostics.push(
+                Diagnostic::error(format!("{} has no {} text, which {} need", site.field, lang.english_name(), list_ids(&readers)))
+                    .at(site.location.clone())
+                    .hint(format!("add `{} = \"...\"` to the table, or set `active = false` for those contacts in contacts.toml", lang.code())),
+            );
+        }
+    }
+}
+
+fn list_ids(ids: &[&str]) -> String {
+    match ids {
+        [one] => format!("contact `{one}`"),
+        [first, rest @ ..] if rest.len() > 2 => {
+            format!("`{first}` and {} other contacts", rest.len())
+        }
+        _ => format!(
+            "contacts {}",
+            ids.iter()
+                .map(|i| format!("`{i}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+fn check_share_with(
+    loaded: &LoadedCase,
+    contacts: &ContactList,
+    case_file: &Location,
+    diagnostics: &mut Diagnostics,
+) {
+    for (id, _) in &loaded.case.patient.share_with {
+        if let Err(unknown) = contacts.get(id) {
+            diagnostics.push(
+                Diagnostic::error(format!("[patient.share_with] names {unknown}"))
+                    .at(case_file.clone())
+                    .hint("use an id from `consultpack contacts list`"),
+            );
+        }
+    }
+}
+
+/// One warning naming the key analytes whose newest value is older than 30 days.
+fn check_lab_age(loaded: &LoadedCase, today: NaiveDate, diagnostics: &mut Diagnostics) {
+    let labs = &loaded.case.labs;
+    let mut stale = Vec::new();
+    let mut newest_overall = None;
+    for analyte in KEY_ANALYTES {
+        let newest = labs
+            .iter()
+            .filter(|l| l.analyte == *analyte)
+            .map(|l| l.date)
+            .max();
+        match newest {
+            Some(date) if (today - date).num_days() > STALE_LAB_DAYS => {
+                stale.push(format!("{} ({date})", analyte.key()));
+                newest_overall = newest_overall.max(Some(date));
+            }
+            _ => {}
+        }
+    }
+    let Some(newest) = newest_overall else { return };
+    let location = loaded
+        .lab_dates
+        .iter()
+        .find(|(d, _)| *d == newest)
+        .map(|(_, l)| l.clone());
+    let mut diagnostic = Diagnostic::warning(format!(
+        "labs older than {STALE_LAB_DAYS} days: the newest {} is from more than {STALE_LAB_DAYS} days ago",
+        stale.join(", ")
+    ))
+    .hint("transplant and oncology teams want labs from the last 4–6 weeks; add a recent [[lab]] set if you have one");
+    diagnostic.location = location;
+    diagnostics.push(diagnostic);
+}

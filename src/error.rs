@@ -1,0 +1,66 @@
+//! Failures of a command, each with the exit code it maps to.
+//!
+//! Problems in the user's files are [`crate::diagnostic::Diagnostics`] and are printed where
+//! they are found; by the time an [`Error::Invalid`] reaches `main` it has been shown.
+
+use std::io;
+use std::path::PathBuf;
+
+/// Exit codes: 0 success; 1 invalid input; 2 usage (clap's own); 3 an outside failure.
+pub const EXIT_INVALID: u8 = 1;
+pub const EXIT_EXTERNAL: u8 = 3;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The case folder has errors, already printed as diagnostics.
+    #[error("{count} error(s) in the case folder (listed above); nothing was written")]
+    Invalid { count: usize },
+    /// A request that cannot be carried out as asked (an unknown contact, an existing case).
+    #[error("{message}")]
+    User {
+        message: String,
+        hint: Option<String>,
+    },
+    /// Reading or writing a file failed.
+    #[error("failed to {action} `{}`: {source}", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl Error {
+    pub fn user(message: impl Into<String>, hint: impl Into<Option<String>>) -> Self {
+        Error::User {
+            message: message.into(),
+            hint: hint.into(),
+        }
+    }
+
+    pub fn io(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(io::Error) -> Self {
+        let path = path.into();
+        move |source| Error::Io {
+            action,
+            path,
+            source,
+        }
+    }
+
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Invalid { .. } | Error::User { .. } => EXIT_INVALID,
+            Error::Io { .. } => EXIT_EXTERNAL,
+        }
+    }
+
+    pub fn hint(&self) -> Option<&str> {
+        match self {
+            Error::User { hint, .. } => hint.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

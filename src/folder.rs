@@ -1,0 +1,177 @@
+//! Reading a case folder from disk: the one place that lists records/ and reads the TOML files,
+//! so that parsing and validation stay pure.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+
+use crate::case::{self, CaseInput, LoadedCase, RecordIndex};
+use crate::config::{self, Config};
+use crate::contacts::{self, ContactList};
+use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile};
+use crate::error::{Error, Result};
+
+pub const CASE_FILE: &str = "case.toml";
+pub const CONFIG_FILE: &str = "consultpack.toml";
+pub const CONTACTS_FILE: &str = "contacts.toml";
+pub const RECORDS_DIR: &str = "records";
+
+/// A case folder on disk.
+#[derive(Debug, Clone)]
+pub struct CaseFolder {
+    root: PathBuf,
+}
+
+/// Everything read from a case folder, with every problem found.
+pub struct Loaded {
+    pub case: Option<LoadedCase>,
+    pub contacts: ContactList,
+    pub config: Option<Config>,
+    pub diagnostics: Diagnostics,
+}
+
+impl CaseFolder {
+    /// A case folder that must already hold a case.toml.
+    pub fn open(root: &Path) -> Result<Self> {
+        let folder = Self {
+            root: root.to_path_buf(),
+        };
+        if !folder.path(CASE_FILE).is_file() {
+            return Err(Error::user(
+                format!("no case file `{}`", folder.display(CASE_FILE).display()),
+                Some(format!(
+                    "run `consultpack init {}` to create one, or pass --case DIR",
+                    root.display()
+                )),
+            ));
+        }
+        Ok(folder)
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// A path inside the folder, for reading and writing.
+    pub fn path(&self, relative: &str) -> PathBuf {
+        self.root.join(relative)
+    }
+
+    /// A path inside the folder as shown to the user (no leading `./`).
+    pub fn display(&self, relative: &str) -> PathBuf {
+        let joined = self.root.join(relative);
+        joined
+            .strip_prefix(".")
+            .map(Path::to_path_buf)
+            .unwrap_or(joined)
+    }
+
+    fn read_source(&self, relative: &str) -> Result<Option<SourceFile>> {
+        match fs::read(self.path(relative)) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => Ok(Some(SourceFile::new(self.display(relative), text))),
+                Err(_) => Err(Error::user(
+                    format!("`{}` is not UTF-8 text", self.display(relative).display()),
+                    Some("save the file as UTF-8 (every modern editor can; in Notepad choose \"UTF-8\")".to_string()),
+                )),
+            },
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::Io { action: "read", path: self.path(relative), source: e }),
+        }
+    }
+
+    /// Reads and validates the case, the contacts and the sender settings.
+    pub fn load(&self, today: NaiveDate) -> Result<Loaded> {
+        let case_source = self.read_source(CASE_FILE)?.ok_or_else(|| {
+            Error::user(
+                format!("no case file `{}`", self.display(CASE_FILE).display()),
+                None,
+            )
+        })?;
+        let (index, sidecars, mut diagnostics) = self.index_records()?;
+        let (case, case_diagnostics) = case::parse(&CaseInput {
+            case_toml: &case_source,
+            sidecars: &sidecars,
+            records: &index,
+            today,
+        });
+        diagnostics.extend(case_diagnostics);
+
+        let family_contacts = self.read_source(CONTACTS_FILE)?;
+        let (contacts, contact_diagnostics) = contacts::load(family_contacts.as_ref(), today);
+        diagnostics.extend(contact_diagnostics);
+
+        let config = match self.read_source(CONFIG_FILE)? {
+            Some(source) => {
+                let (config, config_diagnostics) = config::parse(&source, today);
+                diagnostics.extend(config_diagnostics);
+                config
+            }
+            None => None,
+        };
+        Ok(Loaded {
+            case,
+            contacts,
+            config,
+            diagnostics,
+        })
+    }
+
+    /// Lists records/: files, folders, unreadable files, and sidecars (`X.toml` next to `X`).
+    fn index_records(&self) -> Result<(RecordIndex, Vec<(PathBuf, SourceFile)>, Diagnostics)> {
+        let mut index = RecordIndex::default();
+        let mut sidecars = Vec::new();
+        let mut diagnostics = Diagnostics::default();
+        let root = self.path(RECORDS_DIR);
+        if !root.is_dir() {
+            return Ok((index, sidecars, diagnostics));
+        }
+        let mut stack = vec![PathBuf::new()];
+        let mut toml_files = Vec::new();
+        while let Some(relative) = stack.pop() {
+            let dir = root.join(&relative);
+            let entries = fs::read_dir(&dir).map_err(Error::io("list", &dir))?;
+            for entry in entries {
+                let entry = entry.map_err(Error::io("list", &dir))?;
+                let name = entry.file_name();
+                if name.to_string_lossy().starts_with('.') {
+                    continue;
+                }
+                let rel = relative.join(&name);
+                let file_type = entry
+                    .file_type()
+                    .map_err(Error::io("inspect", entry.path()))?;
+                if file_type.is_dir() {
+                    index.dirs.insert(rel.clone());
+                    stack.push(rel);
+                } else if rel.extension().is_some_and(|e| e == "toml") {
+                    toml_files.push(rel);
+                } else {
+                    if fs::File::open(entry.path()).is_err() {
+                        index.unreadable.insert(rel.clone());
+                    }
+                    index.files.insert(rel);
+                }
+            }
+        }
+        toml_files.sort();
+        for rel in toml_files {
+            let described = rel.with_extension("");
+            let shown = self.display(RECORDS_DIR).join(&rel);
+            if !index.files.contains(&described) && !index.dirs.contains(&described) {
+                diagnostics.push(
+                    Diagnostic::warning(format!("sidecar `{}` describes `{}`, which does not exist", shown.display(), described.display()))
+                        .at(Location::file(&shown))
+                        .hint("a sidecar is named after its file plus .toml, e.g. `report.pdf.toml` next to `report.pdf`"),
+                );
+                continue;
+            }
+            let text =
+                fs::read_to_string(root.join(&rel)).map_err(Error::io("read", root.join(&rel)))?;
+            sidecars.push((described, SourceFile::new(shown, text)));
+        }
+        Ok((index, sidecars, diagnostics))
+    }
+}

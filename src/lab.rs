@@ -1,0 +1,470 @@
+//! Laboratory analytes and units: what each test is called in both languages, which units a
+//! printed report may use for it, and the exact conversions between them.
+//!
+//! Conversion constants follow shared/reference/clinical-calculators.md §0.1 and are applied in
+//! exact decimal arithmetic. AFP in IU/mL is deliberately not convertible here: the factor is
+//! assay-specific and must come from the case file, stated where it is used.
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::toml_reader::Choice;
+
+/// A unit as printed on a lab report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Unit {
+    #[serde(rename = "µmol/L")]
+    MicromolPerL,
+    #[serde(rename = "mg/dL")]
+    MgPerDl,
+    #[serde(rename = "g/L")]
+    GPerL,
+    #[serde(rename = "g/dL")]
+    GPerDl,
+    #[serde(rename = "mmol/L")]
+    MmolPerL,
+    #[serde(rename = "mEq/L")]
+    MeqPerL,
+    #[serde(rename = "ng/mL")]
+    NgPerMl,
+    #[serde(rename = "µg/L")]
+    MicrogPerL,
+    #[serde(rename = "IU/mL")]
+    IuPerMl,
+    #[serde(rename = "U/L")]
+    UPerL,
+    #[serde(rename = "ratio")]
+    Ratio,
+    #[serde(rename = "s")]
+    Seconds,
+    #[serde(rename = "%")]
+    Percent,
+    #[serde(rename = "×10⁹/L")]
+    E9PerL,
+    #[serde(rename = "×10³/µL")]
+    E3PerMicroL,
+    #[serde(rename = "mAU/mL")]
+    MauPerMl,
+    #[serde(rename = "copies/mL")]
+    CopiesPerMl,
+    #[serde(rename = "S/CO")]
+    SignalCutoff,
+    #[serde(rename = "µg/dL")]
+    MicrogPerDl,
+    #[serde(rename = "mL/min/1.73m²")]
+    MlPerMin173,
+}
+
+impl Choice for Unit {
+    const CHOICES: &'static [(&'static str, Self)] = &[
+        ("µmol/L", Unit::MicromolPerL),
+        ("umol/L", Unit::MicromolPerL),
+        ("μmol/L", Unit::MicromolPerL),
+        ("mg/dL", Unit::MgPerDl),
+        ("g/L", Unit::GPerL),
+        ("g/dL", Unit::GPerDl),
+        ("mmol/L", Unit::MmolPerL),
+        ("mEq/L", Unit::MeqPerL),
+        ("ng/mL", Unit::NgPerMl),
+        ("µg/L", Unit::MicrogPerL),
+        ("ug/L", Unit::MicrogPerL),
+        ("μg/L", Unit::MicrogPerL),
+        ("IU/mL", Unit::IuPerMl),
+        ("U/L", Unit::UPerL),
+        ("IU/L", Unit::UPerL),
+        ("ratio", Unit::Ratio),
+        ("s", Unit::Seconds),
+        ("sec", Unit::Seconds),
+        ("%", Unit::Percent),
+        ("×10⁹/L", Unit::E9PerL),
+        ("x10^9/L", Unit::E9PerL),
+        ("×10^9/L", Unit::E9PerL),
+        ("10^9/L", Unit::E9PerL),
+        ("10*9/L", Unit::E9PerL),
+        ("×10³/µL", Unit::E3PerMicroL),
+        ("x10^3/uL", Unit::E3PerMicroL),
+        ("×10^3/µL", Unit::E3PerMicroL),
+        ("10^3/uL", Unit::E3PerMicroL),
+        ("K/uL", Unit::E3PerMicroL),
+        ("mAU/mL", Unit::MauPerMl),
+        ("copies/mL", Unit::CopiesPerMl),
+        ("S/CO", Unit::SignalCutoff),
+        ("COI", Unit::SignalCutoff),
+        ("µg/dL", Unit::MicrogPerDl),
+        ("ug/dL", Unit::MicrogPerDl),
+        ("mL/min/1.73m²", Unit::MlPerMin173),
+        ("mL/min/1.73m2", Unit::MlPerMin173),
+    ];
+}
+
+impl Unit {
+    /// The unit as it is printed in documents.
+    pub fn symbol(self) -> &'static str {
+        self.name()
+    }
+}
+
+/// A measured substance or test. The key is what the case file uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Analyte {
+    Bilirubin,
+    DirectBilirubin,
+    Albumin,
+    TotalProtein,
+    Inr,
+    ProthrombinTime,
+    ProthrombinActivity,
+    Creatinine,
+    Sodium,
+    Afp,
+    AfpL3,
+    PivkaII,
+    Ast,
+    Alt,
+    Ggt,
+    Alp,
+    Platelets,
+    Wbc,
+    Hemoglobin,
+    Ammonia,
+    HbvDna,
+    Hbsag,
+    IcgR15,
+    Egfr,
+}
+
+/// Names and accepted units of an analyte.
+pub struct AnalyteInfo {
+    pub analyte: Analyte,
+    /// The key in case.toml.
+    pub key: &'static str,
+    pub zh: &'static str,
+    pub en: &'static str,
+    /// The abbreviation printed in tables.
+    pub abbr: &'static str,
+    /// Units a report may print; the first is the one criteria are computed in.
+    pub units: &'static [Unit],
+}
+
+use Unit as U;
+
+/// Every analyte the case file accepts, in the order lab tables list them.
+pub const ANALYTES: &[AnalyteInfo] = &[
+    info(
+        Analyte::Bilirubin,
+        "bilirubin",
+        "总胆红素",
+        "Total bilirubin",
+        "TBIL",
+        &[U::MgPerDl, U::MicromolPerL],
+    ),
+    info(
+        Analyte::DirectBilirubin,
+        "direct_bilirubin",
+        "直接胆红素",
+        "Direct bilirubin",
+        "DBIL",
+        &[U::MgPerDl, U::MicromolPerL],
+    ),
+    info(
+        Analyte::Albumin,
+        "albumin",
+        "白蛋白",
+        "Albumin",
+        "ALB",
+        &[U::GPerDl, U::GPerL],
+    ),
+    info(
+        Analyte::TotalProtein,
+        "total_protein",
+        "总蛋白",
+        "Total protein",
+        "TP",
+        &[U::GPerDl, U::GPerL],
+    ),
+    info(
+        Analyte::Inr,
+        "inr",
+        "国际标准化比值",
+        "INR",
+        "INR",
+        &[U::Ratio],
+    ),
+    info(
+        Analyte::ProthrombinTime,
+        "pt",
+        "凝血酶原时间",
+        "Prothrombin time",
+        "PT",
+        &[U::Seconds],
+    ),
+    info(
+        Analyte::ProthrombinActivity,
+        "pta",
+        "凝血酶原活动度",
+        "Prothrombin activity",
+        "PTA",
+        &[U::Percent],
+    ),
+    info(
+        Analyte::Creatinine,
+        "creatinine",
+        "肌酐",
+        "Creatinine",
+        "Cr",
+        &[U::MgPerDl, U::MicromolPerL],
+    ),
+    info(
+        Analyte::Sodium,
+        "sodium",
+        "血钠",
+        "Sodium",
+        "Na",
+        &[U::MmolPerL, U::MeqPerL],
+    ),
+    info(
+        Analyte::Afp,
+        "afp",
+        "甲胎蛋白",
+        "Alpha-fetoprotein",
+        "AFP",
+        &[U::NgPerMl, U::MicrogPerL, U::IuPerMl],
+    ),
+    info(
+        Analyte::AfpL3,
+        "afp_l3",
+        "甲胎蛋白异质体比率",
+        "AFP-L3 fraction",
+        "AFP-L3",
+        &[U::Percent],
+    ),
+    info(
+        Analyte::PivkaII,
+        "pivka_ii",
+        "异常凝血酶原",
+        "PIVKA-II (DCP)",
+        "PIVKA-II",
+        &[U::MauPerMl, U::NgPerMl],
+    ),
+    info(
+        Analyte::Ast,
+        "ast",
+        "天门冬氨酸氨基转移酶",
+        "AST",
+        "AST",
+        &[U::UPerL],
+    ),
+    info(
+        Analyte::Alt,
+        "alt",
+        "丙氨酸氨基转移酶",
+        "ALT",
+        "ALT",
+        &[U::UPerL],
+    ),
+    info(
+        Analyte::Ggt,
+        "ggt",
+        "γ-谷氨酰转移酶",
+        "GGT",
+        "GGT",
+        &[U::UPerL],
+    ),
+    info(
+        Analyte::Alp,
+        "alp",
+        "碱性磷酸酶",
+        "Alkaline phosphatase",
+        "ALP",
+        &[U::UPerL],
+    ),
+    info(
+        Analyte::Platelets,
+        "platelets",
+        "血小板计数",
+        "Platelets",
+        "PLT",
+        &[U::E9PerL, U::E3PerMicroL],
+    ),
+    info(
+        Analyte::Wbc,
+        "wbc",
+        "白细胞计数",
+        "White cells",
+        "WBC",
+        &[U::E9PerL, U::E3PerMicroL],
+    ),
+    info(
+        Analyte::Hemoglobin,
+        "hemoglobin",
+        "血红蛋白",
+        "Haemoglobin",
+        "Hb",
+        &[U::GPerDl, U::GPerL],
+    ),
+    info(
+        Analyte::Ammonia,
+        "ammonia",
+        "血氨",
+        "Ammonia",
+        "NH₃",
+        &[U::MicromolPerL, U::MicrogPerDl],
+    ),
+    info(
+        Analyte::HbvDna,
+        "hbv_dna",
+        "乙肝病毒DNA",
+        "HBV DNA",
+        "HBV DNA",
+        &[U::IuPerMl, U::CopiesPerMl],
+    ),
+    info(
+        Analyte::Hbsag,
+        "hbsag",
+        "乙肝表面抗原",
+        "HBsAg",
+        "HBsAg",
+        &[U::IuPerMl, U::SignalCutoff],
+    ),
+    info(
+        Analyte::IcgR15,
+        "icg_r15",
+        "吲哚菁绿15分钟滞留率",
+        "ICG-R15",
+        "ICG-R15",
+        &[U::Percent],
+    ),
+    info(
+        Analyte::Egfr,
+        "egfr",
+        "估算肾小球滤过率",
+        "eGFR",
+        "eGFR",
+        &[U::MlPerMin173],
+    ),
+];
+
+const fn info(
+    analyte: Analyte,
+    key: &'static str,
+    zh: &'static str,
+    en: &'static str,
+    abbr: &'static str,
+    units: &'static [Unit],
+) -> AnalyteInfo {
+    AnalyteInfo {
+        analyte,
+        key,
+        zh,
+        en,
+        abbr,
+        units,
+    }
+}
+
+impl Analyte {
+    pub fn info(self) -> &'static AnalyteInfo {
+        ANALYTES
+            .iter()
+            .find(|i| i.analyte == self)
+            .expect("every analyte is listed")
+    }
+
+    pub fn from_key(key: &str) -> Option<Analyte> {
+        let key = key.trim().to_lowercase().replace(['-', ' '], "_");
+        ANALYTES.iter().find(|i| i.key == key).map(|i| i.analyte)
+    }
+
+    pub fn key(self) -> &'static str {
+        self.info().key
+    }
+
+    /// The unit criteria are computed in (conventional US units, as the formulas expect).
+    pub fn canonical_unit(self) -> Unit {
+        self.info().units[0]
+    }
+}
+
+/// Converts a value between two units of the same analyte, exactly; `None` when no fixed
+/// conversion exists (AFP IU/mL, HBV DNA copies, PIVKA-II mAU ↔ ng).
+pub fn convert(analyte: Analyte, value: Decimal, from: Unit, to: Unit) -> Option<Decimal> {
+    if from == to {
+        return Some(value);
+    }
+    let factor = |n: i64, scale: u32| Decimal::new(n, scale);
+    match (analyte, from, to) {
+        (Analyte::Bilirubin | Analyte::DirectBilirubin, U::MicromolPerL, U::MgPerDl) => {
+            Some(value / factor(171, 1))
+        }
+        (Analyte::Bilirubin | Analyte::DirectBilirubin, U::MgPerDl, U::MicromolPerL) => {
+            Some(value * factor(171, 1))
+        }
+        (Analyte::Creatinine, U::MicromolPerL, U::MgPerDl) => Some(value / factor(884, 1)),
+        (Analyte::Creatinine, U::MgPerDl, U::MicromolPerL) => Some(value * factor(884, 1)),
+        (Analyte::Albumin | Analyte::TotalProtein | Analyte::Hemoglobin, U::GPerL, U::GPerDl) => {
+            Some(value / Decimal::TEN)
+        }
+        (Analyte::Albumin | Analyte::TotalProtein | Analyte::Hemoglobin, U::GPerDl, U::GPerL) => {
+            Some(value * Decimal::TEN)
+        }
+        (Analyte::Ammonia, U::MicromolPerL, U::MicrogPerDl) => Some(value * factor(1703, 3)),
+        (Analyte::Ammonia, U::MicrogPerDl, U::MicromolPerL) => Some(value / factor(1703, 3)),
+        (Analyte::Sodium, U::MmolPerL | U::MeqPerL, U::MmolPerL | U::MeqPerL)
+        | (Analyte::Afp, U::NgPerMl | U::MicrogPerL, U::NgPerMl | U::MicrogPerL)
+        | (
+            Analyte::Platelets | Analyte::Wbc,
+            U::E9PerL | U::E3PerMicroL,
+            U::E9PerL | U::E3PerMicroL,
+        ) => Some(value),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn bilirubin_converts_exactly() {
+        // 51.3 / 17.1 drifts in binary floating point; in decimals it is exactly 3.
+        assert_eq!(
+            convert(Analyte::Bilirubin, d("51.3"), U::MicromolPerL, U::MgPerDl),
+            Some(d("3"))
+        );
+        assert_eq!(
+            convert(Analyte::Bilirubin, d("34.2"), U::MicromolPerL, U::MgPerDl),
+            Some(d("2"))
+        );
+    }
+
+    #[test]
+    fn afp_in_iu_is_never_converted_silently() {
+        assert_eq!(convert(Analyte::Afp, d("10"), U::IuPerMl, U::NgPerMl), None);
+        assert_eq!(
+            convert(Analyte::Afp, d("10"), U::MicrogPerL, U::NgPerMl),
+            Some(d("10"))
+        );
+    }
+
+    #[test]
+    fn every_analyte_key_round_trips() {
+        for info in ANALYTES {
+            assert_eq!(Analyte::from_key(info.key), Some(info.analyte));
+            assert!(!info.units.is_empty());
+        }
+    }
+
+    #[test]
+    fn unit_spellings_parse() {
+        assert_eq!(Unit::parse_choice("umol/l"), Some(U::MicromolPerL));
+        assert_eq!(Unit::parse_choice("μmol/L"), Some(U::MicromolPerL));
+        assert_eq!(Unit::parse_choice("x10^9/L"), Some(U::E9PerL));
+        assert_eq!(Unit::parse_choice("mg/dl"), Some(U::MgPerDl));
+        assert_eq!(Unit::parse_choice("furlongs"), None);
+    }
+}

@@ -1,0 +1,50 @@
+//! consultpack turns a patient's case folder into second-opinion packets.
+//!
+//! Data flows one way:
+//! raw inputs (CLI in [`cli`], TOML read by [`toml_reader`], files listed by [`folder`])
+//! → validated domain types ([`case`], [`contacts`], [`config`])
+//! → pure transformations ([`clinical`] criteria, the summary document model)
+//! → effects at the edges ([`private_file`] writes; PDF, zip and mail writers).
+//! [`commands`] holds one short script per subcommand that wires these together.
+
+pub mod case;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod contacts;
+pub mod cross_check;
+pub mod diagnostic;
+pub mod error;
+pub mod folder;
+pub mod lab;
+pub mod private_file;
+pub mod text;
+pub mod toml_reader;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// Runs the command line and returns the process exit code.
+pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
+    let cli = match cli::Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2).
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
+    match commands::execute(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(stderr, "error: {error}");
+            if let Some(hint) = error.hint() {
+                let _ = writeln!(stderr, "  = hint: {hint}");
+            }
+            ExitCode::from(error.exit_code())
+        }
+    }
+}

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    consultpack::run(std::env::args_os())
+}

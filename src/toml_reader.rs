@@ -1,0 +1,670 @@
+//! Reads a TOML document field by field, collecting every problem instead of stopping at the first.
+//!
+//! serde with `deny_unknown_fields` stops at the first bad key and loses the position of type
+//! errors. Users fill these files by hand, so we walk the spanned tree that `toml` gives us
+//! instead: each accessor records the key it asked for, reports a wrong type at the value's
+//! position, and [`Table::finish`] reports every key nobody asked for, with a did-you-mean.
+//! Numbers are read from their source text into exact decimals, never through `f64`.
+
+use std::borrow::Cow;
+use std::ops::Range;
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile};
+use crate::text::Text;
+
+/// A closed set of words a field accepts, such as `male | female`.
+pub trait Choice: Sized + Copy + 'static {
+    /// Every accepted spelling, first the canonical one for each value.
+    const CHOICES: &'static [(&'static str, Self)];
+
+    fn parse_choice(word: &str) -> Option<Self> {
+        let wanted = normalize_word(word);
+        Self::CHOICES
+            .iter()
+            .find(|(name, _)| normalize_word(name) == wanted)
+            .map(|(_, v)| *v)
+    }
+
+    /// The canonical spelling, as written in files and JSON.
+    fn name(self) -> &'static str
+    where
+        Self: PartialEq,
+    {
+        Self::CHOICES
+            .iter()
+            .find(|(_, v)| *v == self)
+            .map_or("?", |(name, _)| name)
+    }
+
+    fn canonical_names() -> Vec<&'static str>
+    where
+        Self: PartialEq,
+    {
+        let mut names: Vec<&'static str> = Vec::new();
+        for (name, value) in Self::CHOICES {
+            if !Self::CHOICES
+                .iter()
+                .any(|(n, v)| v == value && names.contains(n))
+            {
+                names.push(name);
+            }
+        }
+        names
+    }
+}
+
+/// Case and separators do not matter when matching a word: `Moderate-Severe` = `moderate_severe`.
+fn normalize_word(word: &str) -> String {
+    word.trim().to_lowercase().replace(['_', ' '], "-")
+}
+
+/// The closest of `candidates` to `word`, if it is close enough to be a likely typo.
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| {
+            (
+                strsim::jaro_winkler(&word.to_lowercase(), &c.to_lowercase()),
+                c,
+            )
+        })
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+/// The document being read, the problems found so far and the date that counts as today.
+pub struct Reader<'s> {
+    pub source: &'s SourceFile,
+    pub diagnostics: Diagnostics,
+    /// Dates after this are errors: records cannot come from the future.
+    pub today: NaiveDate,
+}
+
+impl<'s> Reader<'s> {
+    pub fn new(source: &'s SourceFile, today: NaiveDate) -> Self {
+        Self {
+            source,
+            diagnostics: Diagnostics::default(),
+            today,
+        }
+    }
+
+    /// Parses the document; syntax errors are recorded and give `None`.
+    pub fn parse(&mut self) -> Option<Spanned<DeTable<'s>>> {
+        let (table, errors) = DeTable::parse_recoverable(&self.source.text);
+        if errors.is_empty() {
+            return Some(table);
+        }
+        for error in errors {
+            let span = error.span().unwrap_or(0..0);
+            let message = error.message().trim().to_string();
+            self.error(
+                span,
+                format!("TOML syntax: {message}"),
+                Some(syntax_hint(&message)),
+            );
+        }
+        None
+    }
+
+    pub fn error(&mut self, span: Range<usize>, message: impl Into<String>, hint: Option<String>) {
+        let mut diagnostic = Diagnostic::error(message).at(self.source.locate(span));
+        diagnostic.hint = hint;
+        self.diagnostics.push(diagnostic);
+    }
+
+    pub fn warning(
+        &mut self,
+        span: Range<usize>,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) {
+        let mut diagnostic = Diagnostic::warning(message).at(self.source.locate(span));
+        diagnostic.hint = hint;
+        self.diagnostics.push(diagnostic);
+    }
+}
+
+fn syntax_hint(message: &str) -> String {
+    if message.contains("string") || message.contains("quote") {
+        "text values need quotes: name = \"Wang\"".to_string()
+    } else if message.contains("duplicate") {
+        "each key may appear once per table; use [[name]] for a list of entries".to_string()
+    } else {
+        "see the comments in the file `consultpack init` writes for the expected form".to_string()
+    }
+}
+
+/// One TOML table being read: tracks which keys were asked for, to report the rest as unknown.
+pub struct Table<'t, 's> {
+    /// How the table is named in messages, such as `[patient]` or `[[lab]] #2`.
+    pub name: String,
+    table: &'t DeTable<'s>,
+    /// The span to point at when a required key is missing.
+    pub span: Range<usize>,
+    asked: Vec<String>,
+}
+
+impl<'t, 's> Table<'t, 's> {
+    pub fn new(name: impl Into<String>, table: &'t DeTable<'s>, span: Range<usize>) -> Self {
+        Self {
+            name: name.into(),
+            table,
+            span,
+            asked: Vec::new(),
+        }
+    }
+
+    /// The raw value of a key, if present.
+    pub fn get(&mut self, key: &str) -> Option<&'t Spanned<DeValue<'s>>> {
+        self.asked.push(key.to_string());
+        self.table.get(key)
+    }
+
+    /// The span of a key's value, or of the table when the key is absent.
+    pub fn span_of(&self, key: &str) -> Range<usize> {
+        self.table.get(key).map_or(self.span.clone(), Spanned::span)
+    }
+
+    /// Whether the key was written, without reading it.
+    pub fn has(&self, key: &str) -> bool {
+        self.table.contains_key(key)
+    }
+
+    fn missing(&self, reader: &mut Reader<'_>, key: &str, example: &str) {
+        reader.error(
+            self.span.clone(),
+            format!("missing field `{key}` in {}", self.name),
+            Some(format!("add a line such as: {key} = {example}")),
+        );
+    }
+
+    fn wrong_type(
+        &self,
+        reader: &mut Reader<'_>,
+        key: &str,
+        value: &Spanned<DeValue<'_>>,
+        expected: &str,
+        example: &str,
+    ) {
+        reader.error(
+            value.span(),
+            format!(
+                "`{key}` in {} must be {expected}, found {}",
+                self.name,
+                describe(value.get_ref())
+            ),
+            Some(format!("write it like: {key} = {example}")),
+        );
+    }
+
+    pub fn string(&mut self, reader: &mut Reader<'_>, key: &str) -> Option<Spanned<String>> {
+        let value = self.get(key)?;
+        match value.get_ref() {
+            DeValue::String(s) => Some(Spanned::new(value.span(), s.to_string())),
+            _ => {
+                self.wrong_type(reader, key, value, "text in quotes", "\"...\"");
+                None
+            }
+        }
+    }
+
+    pub fn required_string(
+        &mut self,
+        reader: &mut Reader<'_>,
+        key: &str,
+        example: &str,
+    ) -> Option<Spanned<String>> {
+        if !self.has(key) {
+            self.asked.push(key.to_string());
+            self.missing(reader, key, example);
+            return None;
+        }
+        self.string(reader, key)
+    }
+
+    pub fn bool(&mut self, reader: &mut Reader<'_>, key: &str) -> Option<bool> {
+        let value = self.get(key)?;
+        match value.get_ref() {
+            DeValue::Boolean(b) => Some(*b),
+            _ => {
+                self.wrong_type(reader, key, value, "true or false", "true");
+                None
+            }
+        }
+    }
+
+    /// An exact decimal, from a TOML number (read from its source text) or a quoted number.
+    pub fn decimal(&mut self, reader: &mut Reader<'_>, key: &str) -> Option<Spanned<Decimal>> {
+        let value = self.get(key)?;
+        let parsed = decimal_of(value.get_ref());
+        if parsed.is_none() {
+            self.wrong_type(reader, key, value, "a number", "12.5");
+        }
+        parsed.map(|d| Spanned::new(value.span(), d))
+    }
+
+    pub fn integer(&mut self, reader: &mut Reader<'_>, key: &str) -> Option<Spanned<i64>> {
+        let value = self.get(key)?;
+        match value.get_ref() {
+            DeValue::Integer(i) => {
+                match i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()) {
+                    Ok(n) => Some(Spanned::new(value.span(), n)),
+                    Err(_) => {
+                        self.wrong_type(reader, key, value, "a whole number", "1");
+                        None
+                    }
+                }
+            }
+            _ => {
+                self.wrong_type(reader, key, value, "a whole number", "1");
+                None
+            }
+        }
+    }
+
+    /// A calendar date: a TOML date (`2021-07-06`) or the same in quotes. Future dates are errors.
+    pub fn date(&mut self, reader: &mut Reader<'_>, key: &str) -> Option<Spanned<NaiveDate>> {
+        let value = self.get(key)?;
+        let date = match value.get_ref() {
+            DeValue::Datetime(dt) => match (dt.date, dt.time) {
+                (Some(d), None) => {
+                    NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))
+                }
+                _ => None,
+            },
+            DeValue::String(s) => NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok(),
+            _ => None,
+        };
+        let Some(date) = date else {
+            self.wrong_type(reader, key, value, "a date (year-month-day)", "2021-07-06");
+            return None;
+        };
+        if date > reader.today {
+            reader.error(
+                value.span(),
+                format!("`{key}` in {} is in the future ({date})", self.name),
+                Some(format!(
+                    "check the year and month; today is {}",
+                    reader.today
+                )),
+            );
+            return None;
+        }
+        Some(Spanned::new(value.span(), date))
+    }
+
+    pub fn required_date(
+        &mut self,
+        reader: &mut Reader<'_>,
+        key: &str,
+    ) -> Option<Spanned<NaiveDate>> {
+        if !self.has(key) {
+            self.asked.push(key.to_string());
+            self.missing(reader, key, "2021-07-06");
+            return None;
+        }
+        self.date(reader, key)
+    }
+
+    /// One of a closed set of words; an unknown word lists the choices with a did-you-mean.
+    pub fn choice<T: Choice + PartialEq>(
+        &mut self,
+        reader: &mut Reader<'_>,
+        key: &str,
+    ) -> Option<Spanned<T>> {
+        let value = self.get(key)?;
+        let choices = T::canonical_names();
+        let example = format!("\"{}\"", choices[0]);
+        let word = match value.get_ref() {
+            DeValue::String(s) => s.to_string(),
+            DeValue::Integer(i) => i.as_str().to_string(),
+            _ => {
+                self.wrong_type(
+                    reader,
+                    key,
+                    value,
+                    &format!("one of {}", list(&choices)),
+                    &example,
+                );
+                return None;
+            }
+        };
+        if let Some(parsed) = T::parse_choice(&word) {
+            return Some(Spanned::new(value.span(), parsed));
+        }
+        let hint = match did_you_mean(&word, T::CHOICES.iter().map(|(n, _)| *n)) {
+            Some(near) => format!("did you mean `{near}`? accepted: {}", list(&choices)),
+            None => format!("accepted: {}", list(&choices)),
+        };
+        reader.error(
+            value.span(),
+            format!("`{key}` in {} has an unknown value `{word}`", self.name),
+            Some(hint),
+        );
+        None
+    }
+
+    pub fn required_choice<T: Choice + PartialEq>(
+        &mut self,
+        reader: &mut Reader<'_>,
+        key: &str,
+    ) -> Option<Spanned<T>> {
+        if !self.has(key) {
+            self.asked.push(key.to_string());
+            let example = format!("\"{}\"", T::canonical_names()[0]);
+            self.missing(reader, key, &example);
+            return None;
+        }
+        self.choice(reader, key)
+    }
+
+    /// Free text in one or both languages: `"..."` or `{ zh = "...", en = "..." }`.
+    pub fn text(&mut self, reader: &mut Reader<'_>, key: &str) -> Option<Spanned<Text>> {
+        let value = self.get(key)?;
+        let text = text_of(reader, &self.name, key, value);
+        text.map(|t| Spanned::new(value.span(), t))
+    }
+
+    pub fn required_text(&mut self, reader: &mut Reader<'_>, key: &str) -> Option<Spanned<Text>> {
+        if !self.has(key) {
+            self.asked.push(key.to_string());
+            self.missing(reader, key, "{ zh = \"...\", en = \"...\" }");
+            return None;
+        }
+        self.text(reader, key)
+    }
+
+    /// A list of strings; a single string is accepted as a list of one.
+    pub fn strings(&mut self, reader: &mut Reader<'_>, key: &str) -> Vec<Spanned<String>> {
+        let Some(value) = self.get(key) else {
+            return Vec::new();
+        };
+        match value.get_ref() {
+            DeValue::String(s) => vec![Spanned::new(value.span(), s.to_string())],
+            DeValue::Array(items) => {
+                let mut out = Vec::new();
+                for item in items {
+                    match item.get_ref() {
+                        DeValue::String(s) => out.push(Spanned::new(item.span(), s.to_string())),
+                        _ => {
+                            self.wrong_type(reader, key, item, "a list of texts", "[\"a\", \"b\"]")
+                        }
+                    }
+                }
+                out
+            }
+            _ => {
+                self.wrong_type(reader, key, value, "a list of texts", "[\"a\", \"b\"]");
+                Vec::new()
+            }
+        }
+    }
+
+    /// A list of bilingual texts (each entry a string or a `{ zh, en }` table).
+    pub fn texts(&mut self, reader: &mut Reader<'_>, key: &str) -> Vec<Spanned<Text>> {
+        let Some(value) = self.get(key) else {
+            return Vec::new();
+        };
+        match value.get_ref() {
+            DeValue::Array(items) => items
+                .iter()
+                .filter_map(|item| {
+                    text_of(reader, &self.name, key, item).map(|t| Spanned::new(item.span(), t))
+                })
+                .collect(),
+            _ => text_of(reader, &self.name, key, value)
+                .map(|t| vec![Spanned::new(value.span(), t)])
+                .unwrap_or_default(),
+        }
+    }
+
+    /// A sub-table, such as `[patient.share_with]`.
+    pub fn table(&mut self, reader: &mut Reader<'_>, key: &str) -> Option<Table<'t, 's>> {
+        let value = self.get(key)?;
+        match value.get_ref() {
+            DeValue::Table(t) => Some(Table::new(format!("[{key}]"), t, value.span())),
+            _ => {
+                self.wrong_type(reader, key, value, "a table", "{ ... }");
+                None
+            }
+        }
+    }
+
+    /// The entries of an array of tables, `[[key]]`, each named `[[key]] #n` in messages.
+    pub fn tables(&mut self, reader: &mut Reader<'_>, key: &str) -> Vec<Table<'t, 's>> {
+        let Some(value) = self.get(key) else {
+            return Vec::new();
+        };
+        let items: &'t [Spanned<DeValue<'s>>] = match value.get_ref() {
+            DeValue::Array(items) => items,
+            DeValue::Table(_) => std::slice::from_ref(value),
+            _ => {
+                self.wrong_type(
+                    reader,
+                    key,
+                    value,
+                    "a list of tables",
+                    &format!("[[{key}]]"),
+                );
+                return Vec::new();
+            }
+        };
+        let mut out = Vec::new();
+        for (index, item) in items.iter().enumerate() {
+            match item.get_ref() {
+                DeValue::Table(t) => {
+                    out.push(Table::new(
+                        format!("[[{key}]] #{}", index + 1),
+                        t,
+                        item.span(),
+                    ));
+                }
+                _ => self.wrong_type(reader, key, item, "a table", "{ ... }"),
+            }
+        }
+        out
+    }
+
+    /// Every entry of the table, for tables whose keys are data (analyte names, contact ids).
+    pub fn entries(
+        &self,
+    ) -> impl Iterator<Item = (&'t Spanned<Cow<'s, str>>, &'t Spanned<DeValue<'s>>)> {
+        self.table.iter()
+    }
+
+    /// Reports every key that no accessor asked for, with the nearest known key as a hint.
+    pub fn finish(self, reader: &mut Reader<'_>) {
+        for (key, _) in self.table.iter() {
+            let key_name: &str = key.get_ref();
+            if self.asked.iter().any(|a| a == key_name) {
+                continue;
+            }
+            let hint = match did_you_mean(key_name, self.asked.iter().map(String::as_str)) {
+                Some(near) => format!("did you mean `{near}`?"),
+                None => format!(
+                    "known fields here: {}",
+                    list(&self.asked.iter().map(String::as_str).collect::<Vec<_>>())
+                ),
+            };
+            reader.error(
+                key.span(),
+                format!("unknown field `{key_name}` in {}", self.name),
+                Some(hint),
+            );
+        }
+    }
+}
+
+/// Reads bilingual text from a value.
+fn text_of(
+    reader: &mut Reader<'_>,
+    table_name: &str,
+    key: &str,
+    value: &Spanned<DeValue<'_>>,
+) -> Option<Text> {
+    let bad = |reader: &mut Reader<'_>, span: Range<usize>| {
+        reader.error(
+            span,
+            format!("`{key}` in {table_name} must be text or {{ zh = \"...\", en = \"...\" }}"),
+            Some(format!(
+                "write it like: {key} = {{ zh = \"中文\", en = \"English\" }}"
+            )),
+        );
+    };
+    match value.get_ref() {
+        DeValue::String(s) => Some(Text::plain(s.as_ref())),
+        DeValue::Table(t) => {
+            let mut zh = None;
+            let mut en = None;
+            for (k, v) in t.iter() {
+                let slot = match k.get_ref().as_ref() {
+                    "zh" => &mut zh,
+                    "en" => &mut en,
+                    other => {
+                        let hint = did_you_mean(other, ["zh", "en"]).map_or_else(
+                            || "a text has only `zh` (Chinese) and `en` (English)".to_string(),
+                            |near| format!("did you mean `{near}`?"),
+                        );
+                        reader.error(
+                            k.span(),
+                            format!("unknown language `{other}` in `{key}` of {table_name}"),
+                            Some(hint),
+                        );
+                        continue;
+                    }
+                };
+                match v.get_ref() {
+                    DeValue::String(s) => *slot = Some(s.to_string()),
+                    _ => bad(reader, v.span()),
+                }
+            }
+            if zh.is_none() && en.is_none() {
+                bad(reader, value.span());
+                return None;
+            }
+            Some(Text::new(zh, en))
+        }
+        _ => {
+            bad(reader, value.span());
+            None
+        }
+    }
+}
+
+/// An exact decimal from a TOML integer, float or quoted number.
+pub fn decimal_of(value: &DeValue<'_>) -> Option<Decimal> {
+    let raw = match value {
+        DeValue::Integer(i) if i.radix() == 10 => i.as_str().replace('_', ""),
+        DeValue::Float(f) => f.as_str().replace('_', ""),
+        DeValue::String(s) => s.trim().to_string(),
+        _ => return None,
+    };
+    Decimal::from_str(&raw)
+        .or_else(|_| Decimal::from_scientific(&raw))
+        .ok()
+}
+
+/// What a value is, in words, for type errors.
+pub fn describe(value: &DeValue<'_>) -> String {
+    match value {
+        DeValue::String(s) => format!("text \"{s}\""),
+        DeValue::Integer(i) => format!("number {}", i.as_str()),
+        DeValue::Float(f) => format!("number {}", f.as_str()),
+        DeValue::Boolean(b) => format!("{b}"),
+        DeValue::Datetime(d) => format!("date {d}"),
+        DeValue::Array(_) => "a list".to_string(),
+        DeValue::Table(_) => "a table".to_string(),
+    }
+}
+
+/// `a`, `b` or `c`, for messages.
+pub fn list(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_table(text: &str, f: impl FnOnce(&mut Reader<'_>, Table<'_, '_>)) -> Diagnostics {
+        let source = SourceFile::new("t.toml", text);
+        let mut reader = Reader::new(&source, NaiveDate::from_ymd_opt(2026, 11, 27).unwrap());
+        let doc = reader.parse().expect("valid toml");
+        let table = Table::new("[t]", doc.get_ref(), 0..0);
+        f(&mut reader, table);
+        reader.diagnostics
+    }
+
+    #[test]
+    fn decimals_are_read_from_source_text() {
+        let diagnostics = with_table("a = 20.52\nb = \"3.0\"\nc = 7\n", |reader, mut t| {
+            assert_eq!(
+                t.decimal(reader, "a").unwrap().into_inner(),
+                Decimal::new(2052, 2)
+            );
+            assert_eq!(
+                t.decimal(reader, "b").unwrap().into_inner().to_string(),
+                "3.0"
+            );
+            assert_eq!(
+                t.decimal(reader, "c").unwrap().into_inner(),
+                Decimal::from(7)
+            );
+            t.finish(reader);
+        });
+        assert!(diagnostics.is_empty());
+    }
+
+    #[test]
+    fn unknown_keys_get_a_suggestion() {
+        let diagnostics = with_table("birth_dat = 1958-03-14\n", |reader, mut t| {
+            let _ = t.date(reader, "birth_date");
+            t.finish(reader);
+        });
+        let d = diagnostics.iter().next().unwrap();
+        assert_eq!(d.message, "unknown field `birth_dat` in [t]");
+        assert_eq!(d.hint.as_deref(), Some("did you mean `birth_date`?"));
+        assert_eq!(d.location.as_ref().unwrap().line, 1);
+    }
+
+    #[test]
+    fn future_dates_are_errors() {
+        let diagnostics = with_table("d = 2027-01-01\n", |reader, mut t| {
+            assert!(t.date(reader, "d").is_none());
+        });
+        assert!(
+            diagnostics
+                .iter()
+                .next()
+                .unwrap()
+                .message
+                .contains("in the future")
+        );
+    }
+
+    #[test]
+    fn wrong_types_name_the_found_value() {
+        let diagnostics = with_table("n = \"x\"\n", |reader, mut t| {
+            assert!(t.integer(reader, "n").is_none());
+        });
+        assert_eq!(
+            diagnostics.iter().next().unwrap().message,
+            "`n` in [t] must be a whole number, found text \"x\""
+        );
+    }
+}
