@@ -14,6 +14,7 @@ pub mod config;
 pub mod contacts;
 pub mod cross_check;
 pub mod diagnostic;
+pub mod document;
 pub mod error;
 pub mod folder;
 pub mod lab;

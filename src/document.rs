@@ -1,0 +1,127 @@
+//! The document model: what a summary says, as blocks of styled text, tables and charts, with
+//! no notion of pages, fonts or PDF. Templates produce it; the layout engine turns it into pages.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::text::Lang;
+
+/// A whole document before layout.
+#[derive(Debug, Clone, Serialize)]
+pub struct Document {
+    /// The PDF title (metadata) and the first outline entry.
+    pub title: String,
+    pub lang: Lang,
+    /// Text at the top of every page after the first, e.g. "WANG-JM · 病历摘要".
+    pub running_header: String,
+    /// The date printed in the footer next to "page N of M".
+    pub date: NaiveDate,
+    pub blocks: Vec<Block>,
+}
+
+/// A run of text with one style.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Span {
+    pub text: String,
+    pub bold: bool,
+    pub italic: bool,
+}
+
+impl Span {
+    pub fn plain(text: impl Into<String>) -> Self {
+        Self { text: text.into(), bold: false, italic: false }
+    }
+
+    pub fn bold(text: impl Into<String>) -> Self {
+        Self { text: text.into(), bold: true, italic: false }
+    }
+}
+
+/// A paragraph's worth of styled text.
+pub type Inline = Vec<Span>;
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "block", rename_all = "snake_case")]
+pub enum Block {
+    /// Level 1 headings start sections and get an outline entry; levels 2–3 are sub-headings.
+    /// A heading is never the last thing on a page.
+    Heading { level: u8, text: Inline },
+    Paragraph(Inline),
+    List { ordered: bool, items: Vec<Inline> },
+    /// Cells wrap; a table longer than a page continues on the next with the header repeated.
+    Table(Table),
+    Chart(Chart),
+    /// A small grey note, e.g. "computed from the records supplied, for the reviewing physician".
+    Note(Inline),
+    PageBreak,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Table {
+    pub header: Vec<Inline>,
+    pub rows: Vec<Vec<Inline>>,
+    /// Relative column widths; `None` lets the layout choose from the content.
+    pub widths: Option<Vec<f32>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "chart", rename_all = "snake_case")]
+pub enum Chart {
+    /// Values over time on up to two y-axes, with labelled vertical markers (treatments).
+    Line(LineChart),
+    /// Events on a time axis (diagnoses, treatments, studies).
+    Timeline(Timeline),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LineChart {
+    pub title: String,
+    pub left_axis: String,
+    pub right_axis: Option<String>,
+    pub series: Vec<Series>,
+    pub markers: Vec<Marker>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Series {
+    pub name: String,
+    pub axis: Axis,
+    pub dashed: bool,
+    pub points: Vec<(NaiveDate, f64)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Axis {
+    Left,
+    Right,
+}
+
+/// A labelled vertical line at a date.
+#[derive(Debug, Clone, Serialize)]
+pub struct Marker {
+    pub date: NaiveDate,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Timeline {
+    pub title: String,
+    pub events: Vec<TimelineEvent>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TimelineEvent {
+    pub date: NaiveDate,
+    pub label: String,
+    pub kind: EventKind,
+}
+
+/// What kind of event a timeline shows, for its symbol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EventKind {
+    Diagnosis,
+    Treatment,
+    Imaging,
+}
