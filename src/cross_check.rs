@@ -112,8 +112,9 @@ fn check_lab_age(loaded: &LoadedCase, today: NaiveDate, diagnostics: &mut Diagno
         .find(|(d, _)| *d == newest)
         .map(|(_, l)| l.clone());
     let mut diagnostic = Diagnostic::warning(format!(
-        "labs older than {STALE_LAB_DAYS} days: the newest {} is from more than {STALE_LAB_DAYS} days ago",
-        stale.join(", ")
+        "labs are more than {STALE_LAB_DAYS} days old: newest {} ({} days before {today})",
+        stale.join(", "),
+        (today - newest).num_days()
     ))
     .hint("transplant and oncology teams want labs from the last 4–6 weeks; add a recent [[lab]] set if you have one");
     diagnostic.location = location;

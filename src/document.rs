@@ -29,11 +29,19 @@ pub struct Span {
 
 impl Span {
     pub fn plain(text: impl Into<String>) -> Self {
-        Self { text: text.into(), bold: false, italic: false }
+        Self {
+            text: text.into(),
+            bold: false,
+            italic: false,
+        }
     }
 
     pub fn bold(text: impl Into<String>) -> Self {
-        Self { text: text.into(), bold: true, italic: false }
+        Self {
+            text: text.into(),
+            bold: true,
+            italic: false,
+        }
     }
 }
 
@@ -45,9 +53,15 @@ pub type Inline = Vec<Span>;
 pub enum Block {
     /// Level 1 headings start sections and get an outline entry; levels 2–3 are sub-headings.
     /// A heading is never the last thing on a page.
-    Heading { level: u8, text: Inline },
+    Heading {
+        level: u8,
+        text: Inline,
+    },
     Paragraph(Inline),
-    List { ordered: bool, items: Vec<Inline> },
+    List {
+        ordered: bool,
+        items: Vec<Inline>,
+    },
     /// Cells wrap; a table longer than a page continues on the next with the header repeated.
     Table(Table),
     Chart(Chart),

@@ -24,6 +24,13 @@ pub struct CaseFolder {
     root: PathBuf,
 }
 
+/// What records/ holds: the file listing, the sidecars, and problems with stray sidecars.
+struct RecordListing {
+    index: RecordIndex,
+    sidecars: Vec<(PathBuf, SourceFile)>,
+    diagnostics: Diagnostics,
+}
+
 /// Everything read from a case folder, with every problem found.
 pub struct Loaded {
     pub case: Option<LoadedCase>,
@@ -90,7 +97,7 @@ impl CaseFolder {
                 None,
             )
         })?;
-        let (index, sidecars, mut diagnostics) = self.index_records()?;
+        let RecordListing { index, sidecars, mut diagnostics } = self.index_records()?;
         let (case, case_diagnostics) = case::parse(&CaseInput {
             case_toml: &case_source,
             sidecars: &sidecars,
@@ -120,13 +127,13 @@ impl CaseFolder {
     }
 
     /// Lists records/: files, folders, unreadable files, and sidecars (`X.toml` next to `X`).
-    fn index_records(&self) -> Result<(RecordIndex, Vec<(PathBuf, SourceFile)>, Diagnostics)> {
+    fn index_records(&self) -> Result<RecordListing> {
         let mut index = RecordIndex::default();
         let mut sidecars = Vec::new();
         let mut diagnostics = Diagnostics::default();
         let root = self.path(RECORDS_DIR);
         if !root.is_dir() {
-            return Ok((index, sidecars, diagnostics));
+            return Ok(RecordListing { index, sidecars, diagnostics });
         }
         let mut stack = vec![PathBuf::new()];
         let mut toml_files = Vec::new();
@@ -172,6 +179,6 @@ impl CaseFolder {
                 fs::read_to_string(root.join(&rel)).map_err(Error::io("read", root.join(&rel)))?;
             sidecars.push((described, SourceFile::new(shown, text)));
         }
-        Ok((index, sidecars, diagnostics))
+        Ok(RecordListing { index, sidecars, diagnostics })
     }
 }

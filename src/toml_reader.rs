@@ -136,7 +136,10 @@ impl<'s> Reader<'s> {
 }
 
 fn syntax_hint(message: &str) -> String {
-    if message.contains("string") || message.contains("quote") {
+    if message.contains("date") || message.contains("day") || message.contains("month") {
+        "dates are year-month-day, e.g. 2021-07-06; check that the day exists in that month"
+            .to_string()
+    } else if message.contains("string") || message.contains("quote") {
         "text values need quotes: name = \"Wang\"".to_string()
     } else if message.contains("duplicate") {
         "each key may appear once per table; use [[name]] for a list of entries".to_string()
@@ -182,6 +185,12 @@ impl<'t, 's> Table<'t, 's> {
     }
 
     fn missing(&self, reader: &mut Reader<'_>, key: &str, example: &str) {
+        // A misspelt key (`birth_dat`) is reported once, as unknown with a did-you-mean, by
+        // `finish`; a second "missing `birth_date`" would only repeat it.
+        let written = self.table.keys().map(|k| k.get_ref().as_ref());
+        if did_you_mean(key, written.filter(|w| *w != key)).is_some() {
+            return;
+        }
         reader.error(
             self.span.clone(),
             format!("missing field `{key}` in {}", self.name),
@@ -640,6 +649,16 @@ mod tests {
         assert_eq!(d.message, "unknown field `birth_dat` in [t]");
         assert_eq!(d.hint.as_deref(), Some("did you mean `birth_date`?"));
         assert_eq!(d.location.as_ref().unwrap().line, 1);
+    }
+
+    #[test]
+    fn a_misspelt_required_key_is_reported_once() {
+        let diagnostics = with_table("birth_dat = 1958-03-14\n", |reader, mut t| {
+            assert!(t.required_date(reader, "birth_date").is_none());
+            t.finish(reader);
+        });
+        let messages: Vec<_> = diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(messages, ["unknown field `birth_dat` in [t]"]);
     }
 
     #[test]

@@ -1,0 +1,200 @@
+use crate::Test;
+
+#[test]
+fn the_demo_case_is_clean() {
+    let run = Test::demo().args(["check"]).success();
+    assert!(run.errors().is_empty(), "{run}");
+    run.stderr_has("is ready (10 records, 36 lab values");
+}
+
+/// The acceptance case: a mistyped field, a missing record and an unknown unit give exactly
+/// these three errors, each at its line.
+#[test]
+fn three_mistakes_give_exactly_three_errors_at_their_lines() {
+    let test = Test::demo()
+        .edit(
+            "case.toml",
+            "birth_date = 1958-05-12",
+            "birth_dat = 1958-05-12",
+        )
+        .edit(
+            "case.toml",
+            "source = \"labs/2021-08-20_liver-panel.jpg\"",
+            "source = \"labs/2021-08-20_liver-panl.jpg\"",
+        )
+        .edit(
+            "case.toml",
+            "creatinine = { value = 80, unit = \"µmol/L\"",
+            "creatinine = { value = 80, unit = \"µmol/dL\"",
+        );
+    let before = test.snapshot();
+    let test = test.args(["check"]);
+    let run = test.run();
+    run.assert_code(1);
+    assert_eq!(
+        run.errors(),
+        [
+            "error: unknown field `birth_dat` in [patient]",
+            "error: record file `records/labs/2021-08-20_liver-panl.jpg` not found",
+            "error: unknown unit `µmol/dL` for `creatinine` in [[lab]] #2",
+            "error: 3 error(s) in the case folder (listed above); nothing was written",
+        ],
+        "{run}"
+    );
+    assert_eq!(
+        run.error_locations()[..],
+        ["case.toml:12:1", "case.toml:145:10", "case.toml:149:24"][..],
+        "{run}"
+    );
+    run.stderr_has("did you mean `birth_date`?")
+        .stderr_has("did you mean \"labs/2021-08-20_liver-panel.jpg\"?");
+    assert_eq!(test.snapshot(), before, "check writes nothing");
+}
+
+#[test]
+fn toml_syntax_errors_point_at_the_line() {
+    let run = Test::demo()
+        .edit("case.toml", "sex = \"male\"", "sex = male")
+        .args(["check"])
+        .failure(1);
+    assert!(run.errors()[0].starts_with("error: TOML syntax:"), "{run}");
+    assert_eq!(run.error_locations()[0], "case.toml:11:7");
+}
+
+#[test]
+fn type_errors_name_the_expected_type() {
+    let run = Test::demo()
+        .edit("case.toml", "ecog = 0", "ecog = \"zero\"")
+        .args(["check"])
+        .failure(1);
+    assert_eq!(
+        run.errors()[0],
+        "error: `ecog` in [[assessment]] #1 must be a whole number, found text \"zero\""
+    );
+}
+
+#[test]
+fn future_dates_are_errors() {
+    let run = Test::demo()
+        .edit(
+            "case.toml",
+            "date = 2021-11-10\nhospital",
+            "date = 2027-11-10\nhospital",
+        )
+        .args(["check"])
+        .failure(1);
+    assert_eq!(
+        run.errors()[0],
+        "error: `date` in [[lab]] #4 is in the future (2027-11-10)",
+        "{run}"
+    );
+}
+
+#[test]
+fn impossible_dates_are_errors() {
+    let run = Test::demo()
+        .edit("case.toml", "date = 2021-10-15", "date = 2021-02-30")
+        .args(["check"])
+        .failure(1);
+    assert_eq!(run.error_locations()[0], "case.toml:113:8");
+    run.stderr_has("check that the day exists in that month");
+}
+
+#[test]
+fn duplicate_lesion_ids_are_errors() {
+    let run = Test::demo()
+        .edit(
+            "case.toml",
+            "  longest_mm = 24\n  viable_mm = 24\n  class = \"LR-5\"\n",
+            "  longest_mm = 24\n  viable_mm = 24\n  class = \"LR-5\"\n\n  [[imaging.lesion]]\n  id = \"L1\"\n  longest_mm = 12\n",
+        )
+        .args(["check"])
+        .failure(1);
+    run.stderr_has("lesion id `L1` appears twice");
+}
+
+#[test]
+fn unknown_analytes_and_wrong_units_are_errors() {
+    let run = Test::demo()
+        .edit("case.toml", "ast = { value = 38", "asst = { value = 38")
+        .edit(
+            "case.toml",
+            "albumin = { value = 35, unit = \"g/L\"",
+            "albumin = { value = 35, unit = \"mg/dL\"",
+        )
+        .args(["check"])
+        .failure(1);
+    assert_eq!(
+        run.errors()[..2],
+        [
+            "error: unknown analyte or field `asst` in [[lab]] #1",
+            "error: `mg/dL` is not a unit for Albumin in [[lab]] #2"
+        ]
+    );
+    run.stderr_has("did you mean `ast`?");
+}
+
+#[test]
+fn a_contact_language_needs_text_in_that_language() {
+    let run = Test::demo()
+        .edit(
+            "case.toml",
+            "en = \"With his current liver function, is resection or ablation possible?\"",
+            "",
+        )
+        .args(["check"])
+        .failure(1);
+    assert_eq!(
+        run.errors()[0],
+        "error: [[question]] #3 has no English text, which `dr-demo-seattle` and 3 other contacts need"
+    );
+}
+
+#[test]
+fn unreferenced_records_are_warnings() {
+    let run = Test::demo()
+        .write("records/other/stray-photo.jpg", "not really a photo")
+        .args(["check"])
+        .success();
+    run.stderr_has("warning: `records/other/stray-photo.jpg` is not referenced by case.toml");
+}
+
+#[test]
+fn old_labs_are_a_warning() {
+    let run = Test::demo().args(["check"]).success();
+    run.stderr_has("warning: labs are more than 30 days old");
+}
+
+#[test]
+fn a_password_in_consultpack_toml_is_refused_and_never_echoed() {
+    let run = Test::demo()
+        .edit(
+            "consultpack.toml",
+            "password_env = \"CONSULTPACK_SMTP_PASSWORD\"",
+            "password = \"s3cret-hunter2\"",
+        )
+        .args(["check"])
+        .failure(1);
+    run.stderr_has("passwords must not be written in consultpack.toml");
+    assert!(!run.stderr.contains("s3cret-hunter2"), "{run}");
+}
+
+#[test]
+fn a_missing_case_file_says_what_to_do() {
+    let run = Test::new().args(["check"]).failure(1);
+    run.stderr_has("error: no case file `case.toml`")
+        .stderr_has("consultpack init");
+}
+
+#[test]
+fn a_folder_referenced_as_a_file_is_an_error() {
+    let run = Test::demo()
+        .edit(
+            "case.toml",
+            "record = \"procedures/2021-07-05_tace-1.pdf\"",
+            "record = \"procedures\"",
+        )
+        .args(["check"])
+        .failure(1);
+    run.stderr_has("`records/procedures` is a folder, not a file");
+}
