@@ -34,6 +34,12 @@ pub struct Run {
     command: String,
 }
 
+impl Default for Test {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Test {
     /// An empty folder.
     pub fn new() -> Self {
