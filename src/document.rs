@@ -49,7 +49,7 @@ impl Span {
 pub type Inline = Vec<Span>;
 
 #[derive(Debug, Clone, Serialize)]
-#[serde(tag = "block", rename_all = "snake_case")]
+#[serde(tag = "block", content = "content", rename_all = "snake_case")]
 pub enum Block {
     /// Level 1 headings start sections and get an outline entry; levels 2–3 are sub-headings.
     /// A heading is never the last thing on a page.
@@ -63,6 +63,7 @@ pub enum Block {
         items: Vec<Inline>,
     },
     /// Cells wrap; a table longer than a page continues on the next with the header repeated.
+    /// An empty `header` means the table has no header row.
     Table(Table),
     Chart(Chart),
     /// A small grey note, e.g. "computed from the records supplied, for the reviewing physician".

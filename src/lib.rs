@@ -19,6 +19,8 @@ pub mod error;
 pub mod folder;
 pub mod lab;
 pub mod private_file;
+pub mod summary;
+pub mod templates;
 pub mod text;
 pub mod toml_reader;
 

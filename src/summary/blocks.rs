@@ -1,0 +1,598 @@
+//! Generated content for the `:::name` directives: tables and charts built from the case, in
+//! one language. Every value keeps its date and, where there is one, its source record.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use super::words;
+use crate::case::Case;
+use crate::case::model::{LabResult, Qualifier, TreatmentKind};
+use crate::contacts::Contact;
+use crate::document::{
+    Axis, Block, Chart, EventKind, Inline, LineChart, Marker, Series, Span, Table, Timeline,
+    TimelineEvent,
+};
+use crate::lab::{ANALYTES, Analyte, Unit, convert};
+use crate::text::{Lang, Text};
+use crate::toml_reader::Choice;
+
+/// Dates per labs table: more would make the columns too narrow on A4.
+const DATES_PER_TABLE: usize = 5;
+
+fn cell(text: impl Into<String>) -> Inline {
+    vec![Span::plain(text)]
+}
+
+fn header(cells: &[&str]) -> Vec<Inline> {
+    cells.iter().map(|c| vec![Span::bold(*c)]).collect()
+}
+
+fn opt_text(text: Option<&Text>, lang: Lang) -> String {
+    text.map(|t| t.best(lang).to_string()).unwrap_or_default()
+}
+
+/// Labs over time: one row per analyte, one column per date, with units and reference ranges.
+pub fn labs(case: &Case, lang: Lang) -> Vec<Block> {
+    let mut dates: Vec<NaiveDate> = case.labs.iter().map(|l| l.date).collect();
+    dates.sort();
+    dates.dedup();
+    if dates.is_empty() {
+        return vec![Block::Paragraph(cell(
+            lang.pick("无化验记录。", "No laboratory results recorded."),
+        ))];
+    }
+    let mut blocks = Vec::new();
+    for chunk in dates.chunks(DATES_PER_TABLE) {
+        let mut head = vec![
+            lang.pick("项目", "Test").to_string(),
+            lang.pick("单位", "Unit").to_string(),
+            lang.pick("参考范围", "Range").to_string(),
+        ];
+        head.extend(chunk.iter().map(NaiveDate::to_string));
+        let mut rows = Vec::new();
+        for info in ANALYTES {
+            let results: Vec<&LabResult> = case
+                .labs
+                .iter()
+                .filter(|l| l.analyte == info.analyte)
+                .collect();
+            if !results.iter().any(|r| chunk.contains(&r.date)) {
+                continue;
+            }
+            let newest = results.iter().max_by_key(|r| r.date).expect("non-empty");
+            let row_unit = newest.unit;
+            let mut row = vec![
+                vec![
+                    Span::bold(info.abbr),
+                    Span::plain(format!(" {}", lang.pick(info.zh, info.en))),
+                ],
+                cell(unit_label(row_unit)),
+                cell(newest.reference_range.clone().unwrap_or_default()),
+            ];
+            for date in chunk {
+                let text = results
+                    .iter()
+                    .filter(|r| r.date == *date)
+                    .map(|r| {
+                        let mut s = format!("{}{}", qualifier(r.qualifier), r.value.normalize());
+                        if r.unit != row_unit {
+                            s.push(' ');
+                            s.push_str(unit_label(r.unit));
+                        }
+                        if let Some(flag) = r
+                            .reference_range
+                            .as_deref()
+                            .and_then(|range| out_of_range(r.value, range))
+                        {
+                            s.push(' ');
+                            s.push_str(flag);
+                        }
+                        s
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" / ");
+                row.push(cell(text));
+            }
+            rows.push(row);
+        }
+        let mut widths = vec![3.2, 1.3, 1.5];
+        widths.extend(std::iter::repeat_n(1.4, chunk.len()));
+        blocks.push(Block::Table(Table {
+            header: head.iter().map(|h| vec![Span::bold(h.clone())]).collect(),
+            rows,
+            widths: Some(widths),
+        }));
+    }
+    blocks.push(Block::Note(cell(lab_sources(case, lang))));
+    blocks
+}
+
+fn unit_label(unit: Unit) -> &'static str {
+    if unit == Unit::Ratio {
+        ""
+    } else {
+        unit.symbol()
+    }
+}
+
+fn qualifier(q: Qualifier) -> &'static str {
+    match q {
+        Qualifier::Exact => "",
+        Qualifier::Below => "<",
+        Qualifier::Above => ">",
+    }
+}
+
+/// ↑ or ↓ when a value lies outside a printed range such as `3.4-20.5`, `<8.1` or `>60`.
+fn out_of_range(value: Decimal, range: &str) -> Option<&'static str> {
+    let range = range.trim().replace(['–', '—', '~', '～'], "-");
+    let number = |s: &str| s.trim().parse::<Decimal>().ok();
+    if let Some(max) = range.strip_prefix('<').or_else(|| range.strip_prefix('≤')) {
+        return number(max).filter(|m| value > *m).map(|_| "↑");
+    }
+    if let Some(min) = range.strip_prefix('>').or_else(|| range.strip_prefix('≥')) {
+        return number(min).filter(|m| value < *m).map(|_| "↓");
+    }
+    let (low, high) = range.split_once('-')?;
+    let (low, high) = (number(low)?, number(high)?);
+    if value > high {
+        Some("↑")
+    } else if value < low {
+        Some("↓")
+    } else {
+        None
+    }
+}
+
+fn lab_sources(case: &Case, lang: Lang) -> String {
+    let mut by_date: BTreeMap<NaiveDate, Vec<String>> = BTreeMap::new();
+    for lab in &case.labs {
+        let entry = by_date.entry(lab.date).or_default();
+        let source = lab.source.as_ref().map_or_else(
+            || lang.pick("未注明出处", "no source given").to_string(),
+            |p| p.display().to_string(),
+        );
+        if !entry.contains(&source) {
+            entry.push(source);
+        }
+    }
+    let list = by_date
+        .iter()
+        .map(|(d, s)| format!("{d}: {}", s.join(", ")))
+        .collect::<Vec<_>>()
+        .join("; ");
+    format!("{}{list}", lang.pick("来源：", "Sources: "))
+}
+
+/// One row per lesion per imaging study.
+pub fn lesions(case: &Case, lang: Lang) -> Vec<Block> {
+    let mut rows = Vec::new();
+    let mut studies: Vec<_> = case.imaging.iter().collect();
+    studies.sort_by_key(|s| s.date);
+    for study in &studies {
+        for lesion in &study.lesions {
+            rows.push(vec![
+                cell(study.date.to_string()),
+                cell(words::modality(study.modality, lang)),
+                cell(lesion.id.clone()),
+                cell(lesion.segment.clone().unwrap_or_default()),
+                cell(lesion.longest_mm.normalize().to_string()),
+                cell(
+                    lesion
+                        .viable_mm
+                        .map(|v| v.normalize().to_string())
+                        .unwrap_or_else(|| "—".into()),
+                ),
+                cell(
+                    lesion
+                        .class
+                        .map(|c| c.name().to_string())
+                        .unwrap_or_else(|| "—".into()),
+                ),
+                cell(words::finding(study.macrovascular_invasion, lang)),
+                cell(words::finding(study.extrahepatic_spread, lang)),
+            ]);
+        }
+    }
+    if rows.is_empty() {
+        return vec![Block::Paragraph(cell(
+            lang.pick("无病灶测量记录。", "No lesion measurements recorded."),
+        ))];
+    }
+    let head = match lang {
+        Lang::Zh => header(&[
+            "日期",
+            "检查",
+            "病灶",
+            "肝段",
+            "最大径 mm",
+            "活性 mm",
+            "分类",
+            "大血管侵犯",
+            "肝外转移",
+        ]),
+        Lang::En => header(&[
+            "Date",
+            "Study",
+            "Lesion",
+            "Segment",
+            "Longest mm",
+            "Viable mm",
+            "Class",
+            "Macrovascular invasion",
+            "Extrahepatic spread",
+        ]),
+    };
+    vec![Block::Table(Table {
+        header: head,
+        rows,
+        widths: Some(vec![1.6, 1.1, 0.8, 0.9, 1.1, 1.0, 1.5, 1.4, 1.4]),
+    })]
+}
+
+/// Lesion diameters (whole and viable) and AFP over time, with a marker at each treatment.
+pub fn lesion_chart(case: &Case, lang: Lang) -> Vec<Block> {
+    let mut series: Vec<Series> = Vec::new();
+    let mut ids: Vec<&str> = case
+        .imaging
+        .iter()
+        .flat_map(|s| s.lesions.iter().map(|l| l.id.as_str()))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mm = |d: Decimal| d.to_string().parse::<f64>().unwrap_or(0.0);
+    for id in ids {
+        let mut whole = Vec::new();
+        let mut viable = Vec::new();
+        for study in &case.imaging {
+            if let Some(lesion) = study.lesions.iter().find(|l| l.id == id) {
+                whole.push((study.date, mm(lesion.longest_mm)));
+                if let Some(v) = lesion.viable_mm {
+                    viable.push((study.date, mm(v)));
+                }
+            }
+        }
+        whole.sort_by_key(|p| p.0);
+        viable.sort_by_key(|p| p.0);
+        series.push(Series {
+            name: format!("{id} {}", lang.pick("最大径", "whole")),
+            axis: Axis::Left,
+            dashed: false,
+            points: whole,
+        });
+        if !viable.is_empty() {
+            series.push(Series {
+                name: format!("{id} {}", lang.pick("活性", "viable")),
+                axis: Axis::Left,
+                dashed: true,
+                points: viable,
+            });
+        }
+    }
+    let mut afp: Vec<(NaiveDate, f64)> = case
+        .labs
+        .iter()
+        .filter(|l| l.analyte == Analyte::Afp)
+        .filter_map(|l| {
+            convert(Analyte::Afp, l.value, l.unit, Unit::NgPerMl).map(|v| (l.date, mm(v)))
+        })
+        .collect();
+    afp.sort_by_key(|p| p.0);
+    let has_afp = !afp.is_empty();
+    if has_afp {
+        series.push(Series {
+            name: "AFP".into(),
+            axis: Axis::Right,
+            dashed: false,
+            points: afp,
+        });
+    }
+    if series.is_empty() {
+        return Vec::new();
+    }
+    let markers = treatment_markers(case, lang);
+    vec![Block::Chart(Chart::Line(LineChart {
+        title: lang
+            .pick("病灶大小与 AFP 随时间变化", "Lesion size and AFP over time")
+            .into(),
+        left_axis: lang.pick("直径 (mm)", "diameter (mm)").into(),
+        right_axis: has_afp.then(|| "AFP (ng/mL)".to_string()),
+        series,
+        markers,
+    }))]
+}
+
+fn is_tumour_treatment(kind: TreatmentKind) -> bool {
+    !matches!(kind, TreatmentKind::Antiviral | TreatmentKind::Other)
+}
+
+fn treatment_markers(case: &Case, lang: Lang) -> Vec<Marker> {
+    case.treatments
+        .iter()
+        .filter(|t| is_tumour_treatment(t.kind))
+        .map(|t| Marker {
+            date: t.date,
+            label: t
+                .id
+                .clone()
+                .unwrap_or_else(|| words::treatment(t.kind, lang).to_string()),
+        })
+        .collect()
+}
+
+/// Diagnoses, tumour treatments and imaging studies on a time axis.
+pub fn timeline_chart(case: &Case, lang: Lang) -> Vec<Block> {
+    let mut events: Vec<TimelineEvent> = case
+        .diagnoses
+        .iter()
+        .map(|d| TimelineEvent {
+            date: d.date,
+            label: short_condition(d.condition, lang),
+            kind: EventKind::Diagnosis,
+        })
+        .chain(
+            case.treatments
+                .iter()
+                .filter(|t| is_tumour_treatment(t.kind))
+                .map(|t| TimelineEvent {
+                    date: t.date,
+                    label: t
+                        .id
+                        .clone()
+                        .unwrap_or_else(|| words::treatment(t.kind, lang).to_string()),
+                    kind: EventKind::Treatment,
+                }),
+        )
+        .chain(case.imaging.iter().map(|s| TimelineEvent {
+            date: s.date,
+            label: words::modality(s.modality, lang).to_string(),
+            kind: EventKind::Imaging,
+        }))
+        .collect();
+    if events.is_empty() {
+        return Vec::new();
+    }
+    events.sort_by_key(|e| e.date);
+    vec![Block::Chart(Chart::Timeline(Timeline {
+        title: lang.pick("病程时间线", "Course of the disease").into(),
+        events,
+    }))]
+}
+
+fn short_condition(condition: crate::case::model::Condition, lang: Lang) -> String {
+    use crate::case::model::Condition;
+    match condition {
+        Condition::Lgdn => "LGDN".into(),
+        Condition::Hgdn => "HGDN".into(),
+        Condition::Hcc => "HCC".into(),
+        other => words::condition(other, lang).to_string(),
+    }
+}
+
+/// Every dated event in one table, with where it is documented.
+pub fn timeline(case: &Case, lang: Lang) -> Vec<Block> {
+    let mut rows: Vec<(NaiveDate, Vec<Inline>)> = Vec::new();
+    let source = |p: &Option<std::path::PathBuf>| {
+        cell(
+            p.as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+        )
+    };
+    for d in &case.diagnoses {
+        rows.push((
+            d.date,
+            vec![
+                cell(d.date.to_string()),
+                vec![Span::bold(words::condition(d.condition, lang))],
+                cell(opt_text(d.text.as_ref(), lang)),
+                source(&d.record),
+            ],
+        ));
+    }
+    for t in &case.treatments {
+        rows.push((
+            t.date,
+            vec![
+                cell(t.date.to_string()),
+                vec![Span::bold(t.id.clone().unwrap_or_else(|| {
+                    words::treatment(t.kind, lang).to_string()
+                }))],
+                cell(opt_text(t.technique.as_ref(), lang)),
+                source(&t.record),
+            ],
+        ));
+    }
+    for s in &case.imaging {
+        rows.push((
+            s.date,
+            vec![
+                cell(s.date.to_string()),
+                vec![Span::bold(words::modality(s.modality, lang))],
+                cell(opt_text(s.findings.as_ref(), lang)),
+                source(&s.report),
+            ],
+        ));
+    }
+    if rows.is_empty() {
+        return Vec::new();
+    }
+    rows.sort_by_key(|r| r.0);
+    let head = header(&[
+        lang.pick("日期", "Date"),
+        lang.pick("事件", "Event"),
+        lang.pick("内容", "Details"),
+        lang.pick("资料", "Record"),
+    ]);
+    vec![Block::Table(Table {
+        header: head,
+        rows: rows.into_iter().map(|r| r.1).collect(),
+        widths: Some(vec![1.2, 1.6, 5.0, 2.6]),
+    })]
+}
+
+pub fn treatments(case: &Case, lang: Lang) -> Vec<Block> {
+    if case.treatments.is_empty() {
+        return vec![Block::Paragraph(cell(
+            lang.pick("无治疗记录。", "No treatments recorded."),
+        ))];
+    }
+    let mut list: Vec<_> = case.treatments.iter().collect();
+    list.sort_by_key(|t| t.date);
+    let rows = list
+        .iter()
+        .map(|t| {
+            vec![
+                cell(t.date.to_string()),
+                vec![
+                    Span::bold(t.id.clone().unwrap_or_default()),
+                    Span::plain(format!(" {}", words::treatment(t.kind, lang))),
+                ],
+                cell(opt_text(t.hospital.as_ref(), lang)),
+                cell(opt_text(t.technique.as_ref(), lang)),
+                cell(
+                    t.agents
+                        .iter()
+                        .map(|a| a.best(lang))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ),
+                cell(opt_text(t.notes.as_ref(), lang)),
+            ]
+        })
+        .collect();
+    let head = header(&[
+        lang.pick("日期", "Date"),
+        lang.pick("治疗", "Treatment"),
+        lang.pick("医院", "Hospital"),
+        lang.pick("方式", "Technique"),
+        lang.pick("药物/材料", "Agents"),
+        lang.pick("备注", "Notes"),
+    ]);
+    vec![Block::Table(Table {
+        header: head,
+        rows,
+        widths: Some(vec![1.2, 1.5, 2.0, 2.4, 2.0, 2.0]),
+    })]
+}
+
+/// Imaging studies with their reports and how DICOM reaches this contact (never by e-mail).
+pub fn imaging(case: &Case, contact: Option<&Contact>, lang: Lang) -> Vec<Block> {
+    let mut studies: Vec<_> = case.imaging.iter().collect();
+    studies.sort_by_key(|s| s.date);
+    let delivery = contact
+        .and_then(|c| c.imaging.as_ref())
+        .map(|i| i.delivery.name());
+    let rows: Vec<Vec<Inline>> = studies
+        .iter()
+        .map(|s| {
+            let dicom = match (&s.dicom, delivery) {
+                (Some(dir), Some(how)) => format!(
+                    "{} ({}: {how})",
+                    dir.display(),
+                    lang.pick("不随邮件发送，提供方式", "not e-mailed; delivery")
+                ),
+                (Some(dir), None) => format!(
+                    "{} ({})",
+                    dir.display(),
+                    lang.pick("不随邮件发送", "not e-mailed")
+                ),
+                (None, _) => lang.pick("未提供", "not supplied").to_string(),
+            };
+            vec![
+                cell(s.date.to_string()),
+                cell(words::modality(s.modality, lang)),
+                cell(opt_text(s.hospital.as_ref(), lang)),
+                cell(
+                    s.report
+                        .as_ref()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_else(|| "—".into()),
+                ),
+                cell(dicom),
+            ]
+        })
+        .collect();
+    if rows.is_empty() {
+        return vec![Block::Paragraph(cell(
+            lang.pick("无影像检查记录。", "No imaging studies recorded."),
+        ))];
+    }
+    let head = header(&[
+        lang.pick("日期", "Date"),
+        lang.pick("检查", "Study"),
+        lang.pick("医院", "Hospital"),
+        lang.pick("报告", "Report"),
+        "DICOM",
+    ]);
+    let mut blocks = vec![Block::Table(Table {
+        header: head,
+        rows,
+        widths: Some(vec![1.2, 1.0, 2.4, 3.0, 3.0]),
+    })];
+    if let Some(wants) = contact
+        .and_then(|c| c.imaging.as_ref())
+        .and_then(|i| i.wants.as_ref())
+    {
+        blocks.push(Block::Note(cell(format!(
+            "{}{}",
+            lang.pick("贵院所需影像：", "Imaging you asked for: "),
+            wants.best(lang)
+        ))));
+    }
+    blocks
+}
+
+/// Every record of the case, and whether it is appended to this PDF.
+pub fn records(case: &Case, lang: Lang, appended: &[std::path::PathBuf]) -> Vec<Block> {
+    if case.records.is_empty() {
+        return vec![Block::Paragraph(cell(lang.pick("无资料。", "No records.")))];
+    }
+    let rows = case
+        .records
+        .iter()
+        .map(|r| {
+            let attached = if appended.contains(&r.path) {
+                lang.pick("附后", "appended")
+            } else {
+                "—"
+            };
+            vec![
+                cell(r.date.to_string()),
+                cell(words::record_kind(r.kind, lang)),
+                cell(r.title.best(lang)),
+                cell(r.path.display().to_string()),
+                cell(attached),
+            ]
+        })
+        .collect();
+    let head = header(&[
+        lang.pick("日期", "Date"),
+        lang.pick("类别", "Kind"),
+        lang.pick("标题", "Title"),
+        lang.pick("文件", "File"),
+        lang.pick("本文件", "In this PDF"),
+    ]);
+    vec![Block::Table(Table {
+        header: head,
+        rows,
+        widths: Some(vec![1.2, 1.4, 3.0, 3.6, 1.2]),
+    })]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_flag_values_outside() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        assert_eq!(out_of_range(d("35.2"), "0-7"), Some("↑"));
+        assert_eq!(out_of_range(d("35"), "40–55"), Some("↓"));
+        assert_eq!(out_of_range(d("1.2"), "0.8-1.2"), None);
+        assert_eq!(out_of_range(d("141"), "<8.1"), Some("↑"));
+        assert_eq!(out_of_range(d("5"), "not a range"), None);
+    }
+}

@@ -1,0 +1,277 @@
+//! The values a summary template sees: the case in one language, with the personal details the
+//! recipient may not see already removed (so no template can leak them by mistake).
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::words;
+use crate::case::Case;
+use crate::case::model::{Ascites, Encephalopathy, PersonalField};
+use crate::contacts::Contact;
+use crate::text::{Lang, Text};
+
+#[derive(Debug, Serialize)]
+pub struct SummaryContext {
+    pub lang: Lang,
+    pub today: String,
+    pub patient: PatientView,
+    pub recipient: Option<RecipientView>,
+    pub aetiology: Vec<AetiologyView>,
+    pub diagnoses: Vec<DiagnosisView>,
+    pub treatments: Vec<TreatmentView>,
+    pub latest_imaging: Option<ImagingView>,
+    pub status: Option<StatusView>,
+    /// One line of the key computed criteria, filled in by the caller.
+    pub headline: Option<String>,
+    pub questions: Vec<String>,
+    pub medications: Vec<MedicationView>,
+    pub allergies: Vec<AllergyView>,
+    pub comorbidities: Vec<ComorbidityView>,
+    pub history: HistoryView,
+    pub records_appended: bool,
+}
+
+/// The patient as this recipient may see them: hidden fields are `null`.
+#[derive(Debug, Serialize)]
+pub struct PatientView {
+    pub id: String,
+    pub name: Option<String>,
+    pub sex: &'static str,
+    pub age: u32,
+    pub birth_date: Option<String>,
+    pub id_number: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RecipientView {
+    pub institution: String,
+    pub departments: String,
+    pub doctor: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AetiologyView {
+    pub cause: &'static str,
+    pub since: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DiagnosisView {
+    pub date: String,
+    pub condition: &'static str,
+    pub text: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TreatmentView {
+    pub date: String,
+    pub kind: &'static str,
+    pub hospital: Option<String>,
+    pub technique: Option<String>,
+    pub agents: String,
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ImagingView {
+    pub date: String,
+    pub modality: &'static str,
+    pub findings: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StatusView {
+    pub date: String,
+    pub text: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MedicationView {
+    pub name: String,
+    pub dose: Option<String>,
+    pub start: Option<String>,
+    pub stop: Option<String>,
+    pub purpose: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AllergyView {
+    pub substance: String,
+    pub reaction: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ComorbidityView {
+    pub name: String,
+    pub since: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct HistoryView {
+    pub smoking: Option<&'static str>,
+    pub alcohol: Option<&'static str>,
+}
+
+/// Builds the template context for one language and (optionally) one recipient.
+pub fn build(
+    case: &Case,
+    contact: Option<&Contact>,
+    lang: Lang,
+    today: NaiveDate,
+    records_appended: bool,
+) -> SummaryContext {
+    let t = |text: &Text| text.best(lang).to_string();
+    let opt = |text: &Option<Text>| text.as_ref().map(|x| x.best(lang).to_string());
+    let patient = &case.patient;
+    let shared = patient.shared_with(contact.map(|c| c.id.as_str()));
+    let show = |field: PersonalField| shared.contains(&field);
+    let patient_view = PatientView {
+        id: patient.id.clone(),
+        name: show(PersonalField::Name).then(|| t(&patient.name)),
+        sex: words::sex(patient.sex, lang),
+        age: patient.age_on(today),
+        birth_date: show(PersonalField::BirthDate).then(|| patient.birth_date.to_string()),
+        id_number: patient
+            .id_number
+            .clone()
+            .filter(|_| show(PersonalField::IdNumber)),
+        phone: patient.phone.clone().filter(|_| show(PersonalField::Phone)),
+        address: opt(&patient.address).filter(|_| show(PersonalField::Address)),
+        email: patient.email.clone().filter(|_| show(PersonalField::Email)),
+    };
+    let recipient = contact.map(|c| RecipientView {
+        institution: t(&c.institution),
+        departments: c
+            .departments
+            .iter()
+            .map(|d| d.best(lang))
+            .collect::<Vec<_>>()
+            .join(lang.pick("、", "; ")),
+        doctor: opt(&c.doctor),
+    });
+    let latest_imaging = case
+        .imaging
+        .iter()
+        .filter(|s| s.date <= today)
+        .max_by_key(|s| s.date)
+        .map(|s| ImagingView {
+            date: s.date.to_string(),
+            modality: words::modality(s.modality, lang),
+            findings: opt(&s.findings).unwrap_or_default(),
+        });
+    SummaryContext {
+        lang,
+        today: today.to_string(),
+        patient: patient_view,
+        recipient,
+        aetiology: case
+            .aetiology
+            .iter()
+            .map(|a| AetiologyView {
+                cause: words::cause(a.cause, lang),
+                since: a.since.map(|s| s.to_string()),
+                note: opt(&a.note),
+            })
+            .collect(),
+        diagnoses: case
+            .diagnoses
+            .iter()
+            .map(|d| DiagnosisView {
+                date: d.date.to_string(),
+                condition: words::condition(d.condition, lang),
+                text: opt(&d.text),
+            })
+            .collect(),
+        treatments: case
+            .treatments
+            .iter()
+            .map(|tr| TreatmentView {
+                date: tr.date.to_string(),
+                kind: words::treatment(tr.kind, lang),
+                hospital: opt(&tr.hospital),
+                technique: opt(&tr.technique),
+                agents: tr
+                    .agents
+                    .iter()
+                    .map(|a| a.best(lang))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                notes: opt(&tr.notes),
+            })
+            .collect(),
+        latest_imaging,
+        status: status(case, lang),
+        headline: None,
+        questions: case.questions.iter().map(t).collect(),
+        medications: case
+            .medications
+            .iter()
+            .map(|m| MedicationView {
+                name: t(&m.name),
+                dose: opt(&m.dose),
+                start: m.start.map(|d| d.to_string()),
+                stop: m.stop.map(|d| d.to_string()),
+                purpose: opt(&m.purpose),
+            })
+            .collect(),
+        allergies: case
+            .allergies
+            .iter()
+            .map(|a| AllergyView {
+                substance: t(&a.substance),
+                reaction: opt(&a.reaction),
+            })
+            .collect(),
+        comorbidities: case
+            .comorbidities
+            .iter()
+            .map(|c| ComorbidityView {
+                name: t(&c.name),
+                since: c.since.map(|d| d.to_string()),
+                note: opt(&c.note),
+            })
+            .collect(),
+        history: HistoryView {
+            smoking: case.history.smoking.map(|h| words::habit(h, lang)),
+            alcohol: case.history.alcohol.map(|h| words::habit(h, lang)),
+        },
+        records_appended,
+    }
+}
+
+/// The newest assessment, in words: performance status, ascites, encephalopathy.
+fn status(case: &Case, lang: Lang) -> Option<StatusView> {
+    let a = case.assessments.iter().max_by_key(|a| a.date)?;
+    let mut parts = Vec::new();
+    if let Some(ecog) = a.ecog {
+        parts.push(format!("ECOG {ecog}"));
+    }
+    if let Some(ascites) = a.ascites {
+        let word = match ascites {
+            Ascites::None => lang.pick("无腹水", "no ascites"),
+            Ascites::Mild => lang.pick("少量腹水", "mild ascites"),
+            Ascites::ModerateSevere => lang.pick("中到大量腹水", "moderate–severe ascites"),
+        };
+        parts.push(word.to_string());
+    }
+    if let Some(he) = a.encephalopathy {
+        let word = match he {
+            Encephalopathy::None => lang.pick("无肝性脑病", "no encephalopathy"),
+            Encephalopathy::Grade1To2 => lang.pick("肝性脑病1–2级", "encephalopathy grade 1–2"),
+            Encephalopathy::Grade3To4 => lang.pick("肝性脑病3–4级", "encephalopathy grade 3–4"),
+        };
+        parts.push(word.to_string());
+    }
+    if let Some(kg) = a.weight_kg {
+        parts.push(format!("{} {kg} kg", lang.pick("体重", "weight")));
+    }
+    (!parts.is_empty()).then(|| StatusView {
+        date: a.date.to_string(),
+        text: parts.join(lang.pick("，", ", ")),
+    })
+}

@@ -1,0 +1,184 @@
+//! The case summary as a document: the template fills in the words, generated blocks fill in
+//! tables and charts. Pure: no files are read here (the template text is passed in).
+
+pub mod blocks;
+pub mod context;
+pub mod markdown;
+mod words;
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+
+use crate::case::Case;
+use crate::contacts::Contact;
+use crate::document::{Block, Document};
+use crate::templates::{self, Template, TemplateError};
+use crate::text::Lang;
+
+/// Everything a summary is made from.
+pub struct SummaryInput<'a> {
+    pub case: &'a Case,
+    /// The recipient: their redactions apply and they are named on the cover.
+    pub contact: Option<&'a Contact>,
+    pub lang: Lang,
+    pub today: NaiveDate,
+    pub template: &'a Template,
+    /// Records appended after the summary (paths relative to records/).
+    pub appended: &'a [PathBuf],
+    /// Generated blocks for directives supplied by the caller (e.g. the criteria sheet), and
+    /// the one-line headline of key criteria.
+    pub extra_blocks: Vec<(&'static str, Vec<Block>)>,
+    pub headline: Option<String>,
+}
+
+/// The file name of a language's summary template.
+pub fn template_name(lang: Lang) -> String {
+    format!("summary.{}.md", lang.code())
+}
+
+/// Builds the summary document.
+pub fn build(input: SummaryInput<'_>) -> Result<Document, TemplateError> {
+    let SummaryInput {
+        case,
+        contact,
+        lang,
+        today,
+        template,
+        appended,
+        mut extra_blocks,
+        headline,
+    } = input;
+    let mut context = context::build(case, contact, lang, today, !appended.is_empty());
+    context.headline = headline;
+    let markdown = templates::render(template, &context)?;
+    let blocks = markdown::to_blocks(&markdown, |name| {
+        Some(match name {
+            "labs" => blocks::labs(case, lang),
+            "lesions" => blocks::lesions(case, lang),
+            "lesion-chart" => blocks::lesion_chart(case, lang),
+            "timeline-chart" => blocks::timeline_chart(case, lang),
+            "timeline" => blocks::timeline(case, lang),
+            "treatments" => blocks::treatments(case, lang),
+            "imaging" => blocks::imaging(case, contact, lang),
+            "records" => blocks::records(case, lang, appended),
+            other => {
+                let index = extra_blocks.iter().position(|(n, _)| *n == other)?;
+                extra_blocks.swap_remove(index).1
+            }
+        })
+    })
+    .map_err(|unknown| TemplateError {
+        path: template.path.clone(),
+        line: None,
+        message: format!(
+            "unknown block `:::{}` (line {} of the rendered text); known: labs, lesions, lesion-chart, timeline-chart, timeline, treatments, criteria, imaging, records",
+            unknown.name, unknown.line
+        ),
+    })?;
+    let title = format!(
+        "{} {} {today}",
+        case.patient.id,
+        lang.pick("病历摘要", "Case summary")
+    );
+    Ok(Document {
+        title,
+        lang,
+        running_header: format!(
+            "{} · {} · {today}",
+            case.patient.id,
+            lang.pick("病历摘要", "Case summary")
+        ),
+        date: today,
+        blocks,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::Block;
+    use crate::folder::CaseFolder;
+
+    fn demo() -> Case {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo-case");
+        let today = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+        let loaded = CaseFolder::open(&root).unwrap().load(today).unwrap();
+        loaded.case.expect("the demo case is valid").case
+    }
+
+    fn render(lang: Lang, contact: Option<&Contact>) -> Document {
+        let case = demo();
+        let template = Template::builtin(&template_name(lang)).unwrap();
+        let input = SummaryInput {
+            case: &case,
+            contact,
+            lang,
+            today: NaiveDate::from_ymd_opt(2026, 11, 27).unwrap(),
+            template: &template,
+            appended: &[],
+            extra_blocks: vec![("criteria", Vec::new())],
+            headline: None,
+        };
+        build(input).unwrap()
+    }
+
+    fn all_text(doc: &Document) -> String {
+        serde_json::to_string(&doc.blocks).unwrap()
+    }
+
+    #[test]
+    fn the_demo_summary_has_every_section_in_both_languages() {
+        for (lang, headings) in [
+            (
+                Lang::Zh,
+                [
+                    "一、病情摘要",
+                    "二、想请医生回答的问题",
+                    "四、化验结果",
+                    "六、计算的评估标准",
+                ],
+            ),
+            (
+                Lang::En,
+                [
+                    "1 Summary",
+                    "2 Questions for the reviewing physician",
+                    "4 Laboratory results",
+                    "6 Computed criteria",
+                ],
+            ),
+        ] {
+            let doc = render(lang, None);
+            let text = all_text(&doc);
+            for heading in headings {
+                assert!(text.contains(heading), "{lang}: {heading}");
+            }
+            assert!(doc.blocks.iter().any(|b| matches!(b, Block::Chart(_))));
+            assert!(text.contains("DEMO-LGQ"));
+            assert!(text.contains("20.52"), "every lab value is shown");
+        }
+    }
+
+    #[test]
+    fn hidden_personal_fields_never_reach_the_document() {
+        let doc = render(Lang::En, None);
+        let text = all_text(&doc);
+        assert!(
+            text.contains("Li Guoqiang"),
+            "the name is shared by default in the demo"
+        );
+        assert!(
+            !text.contains("DEMO-000000"),
+            "the id number is not shared by default"
+        );
+        let (contacts, _) =
+            crate::contacts::load(None, NaiveDate::from_ymd_opt(2026, 11, 27).unwrap());
+        let zhongshan = contacts.get("zhongshan-liver").unwrap();
+        let doc = render(Lang::Zh, Some(zhongshan));
+        assert!(
+            all_text(&doc).contains("DEMO-000000"),
+            "zhongshan may see the id number"
+        );
+    }
+}
