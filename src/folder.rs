@@ -97,7 +97,11 @@ impl CaseFolder {
                 None,
             )
         })?;
-        let RecordListing { index, sidecars, mut diagnostics } = self.index_records()?;
+        let RecordListing {
+            index,
+            sidecars,
+            mut diagnostics,
+        } = self.index_records()?;
         let (case, case_diagnostics) = case::parse(&CaseInput {
             case_toml: &case_source,
             sidecars: &sidecars,
@@ -133,7 +137,11 @@ impl CaseFolder {
         let mut diagnostics = Diagnostics::default();
         let root = self.path(RECORDS_DIR);
         if !root.is_dir() {
-            return Ok(RecordListing { index, sidecars, diagnostics });
+            return Ok(RecordListing {
+                index,
+                sidecars,
+                diagnostics,
+            });
         }
         let mut stack = vec![PathBuf::new()];
         let mut toml_files = Vec::new();
@@ -179,6 +187,10 @@ impl CaseFolder {
                 fs::read_to_string(root.join(&rel)).map_err(Error::io("read", root.join(&rel)))?;
             sidecars.push((described, SourceFile::new(shown, text)));
         }
-        Ok(RecordListing { index, sidecars, diagnostics })
+        Ok(RecordListing {
+            index,
+            sidecars,
+            diagnostics,
+        })
     }
 }
