@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 
 use crate::case::LoadedCase;
 use crate::contacts::ContactList;
-use crate::diagnostic::{Diagnostic, Diagnostics, Location};
+use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::lab::Analyte;
 
 /// Labs older than this are stale for a transplant or oncology review (calculators §0.2).
@@ -21,15 +21,10 @@ const KEY_ANALYTES: &[Analyte] = &[
     Analyte::Afp,
 ];
 
-pub fn cross_check(
-    loaded: &LoadedCase,
-    contacts: &ContactList,
-    case_file: &Location,
-    today: NaiveDate,
-) -> Diagnostics {
+pub fn cross_check(loaded: &LoadedCase, contacts: &ContactList, today: NaiveDate) -> Diagnostics {
     let mut diagnostics = Diagnostics::default();
     check_languages(loaded, contacts, &mut diagnostics);
-    check_share_with(loaded, contacts, case_file, &mut diagnostics);
+    check_share_with(loaded, contacts, &mut diagnostics);
     check_lab_age(loaded, today, &mut diagnostics);
     diagnostics
 }
@@ -69,17 +64,12 @@ fn list_ids(ids: &[&str]) -> String {
     }
 }
 
-fn check_share_with(
-    loaded: &LoadedCase,
-    contacts: &ContactList,
-    case_file: &Location,
-    diagnostics: &mut Diagnostics,
-) {
-    for (id, _) in &loaded.case.patient.share_with {
+fn check_share_with(loaded: &LoadedCase, contacts: &ContactList, diagnostics: &mut Diagnostics) {
+    for (id, location) in &loaded.share_with_ids {
         if let Err(unknown) = contacts.get(id) {
             diagnostics.push(
                 Diagnostic::error(format!("[patient.share_with] names {unknown}"))
-                    .at(case_file.clone())
+                    .at(location.clone())
                     .hint("use an id from `consultpack contacts list`"),
             );
         }

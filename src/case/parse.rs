@@ -35,6 +35,8 @@ pub struct LoadedCase {
     pub texts: Vec<TextSite>,
     /// Where each `[[lab]]` set's date is written, for warnings about old labs.
     pub lab_dates: Vec<(NaiveDate, Location)>,
+    /// Where each contact id of `[patient.share_with]` is written.
+    pub share_with_ids: Vec<(String, Location)>,
 }
 
 /// The input of [`parse`]: the texts of case.toml and of each sidecar, and the record listing.
@@ -48,16 +50,9 @@ pub struct CaseInput<'a> {
 
 /// Parses and validates a case. Returns the case only when there are no errors.
 pub fn parse(input: &CaseInput<'_>) -> (Option<LoadedCase>, Diagnostics) {
-    let mut reader = Reader::new(input.case_toml, input.today);
-    let Some(doc) = reader.parse() else {
-        return (None, reader.diagnostics);
-    };
-    let mut parser = CaseParser {
-        reader,
-        records: input.records,
-        texts: Vec::new(),
-        mentioned: BTreeMap::new(),
-        lab_dates: Vec::new(),
+    let mut parser = CaseParser::new(input.case_toml, input.records, input.today);
+    let Some(doc) = parser.reader.parse() else {
+        return (None, parser.reader.diagnostics);
     };
     let mut root = Table::new("case.toml", doc.get_ref(), 0..0);
     let case = parser.case(&mut root);
@@ -66,19 +61,14 @@ pub fn parse(input: &CaseInput<'_>) -> (Option<LoadedCase>, Diagnostics) {
 
     let mut records = Vec::new();
     let lab_dates = parser.lab_dates;
+    let share_with_ids = parser.share_with_ids;
     let mut texts = parser.texts;
     let mut mentioned = parser.mentioned;
     if let Some(case) = &case {
         records.extend(case.records.iter().cloned());
     }
     for (path, sidecar) in input.sidecars {
-        let mut sidecar_parser = CaseParser {
-            reader: Reader::new(sidecar, input.today),
-            records: input.records,
-            texts: Vec::new(),
-            mentioned: BTreeMap::new(),
-            lab_dates: Vec::new(),
-        };
+        let mut sidecar_parser = CaseParser::new(sidecar, input.records, input.today);
         if let Some(doc) = sidecar_parser.reader.parse() {
             let mut table = Table::new(
                 format!("sidecar of `{}`", path.display()),
@@ -146,6 +136,7 @@ pub fn parse(input: &CaseInput<'_>) -> (Option<LoadedCase>, Diagnostics) {
             case,
             texts,
             lab_dates,
+            share_with_ids,
         }),
         diagnostics,
     )
@@ -208,9 +199,21 @@ struct CaseParser<'r, 's> {
     /// Every record path referenced anywhere, with the kind the reference implies.
     mentioned: BTreeMap<PathBuf, RecordKind>,
     lab_dates: Vec<(NaiveDate, Location)>,
+    share_with_ids: Vec<(String, Location)>,
 }
 
-impl<'s> CaseParser<'_, 's> {
+impl<'r, 's> CaseParser<'r, 's> {
+    fn new(source: &'s SourceFile, records: &'r RecordIndex, today: NaiveDate) -> Self {
+        Self {
+            reader: Reader::new(source, today),
+            records,
+            texts: Vec::new(),
+            mentioned: BTreeMap::new(),
+            lab_dates: Vec::new(),
+            share_with_ids: Vec::new(),
+        }
+    }
+
     fn case(&mut self, root: &mut Table<'_, 's>) -> Option<Case> {
         let patient = match root.table(&mut self.reader, "patient") {
             Some(mut t) => {
@@ -467,12 +470,14 @@ impl<'s> CaseParser<'_, 's> {
             table.name = "[patient.share_with]".into();
             let entries: Vec<_> = table
                 .entries()
-                .map(|(k, _)| k.get_ref().to_string())
+                .map(|(k, _)| (k.get_ref().to_string(), k.span()))
                 .collect();
-            for contact in entries {
-                // The keys are contact ids (checked against the contact list by `check`).
-                let key: &str = Box::leak(contact.clone().into_boxed_str());
-                share_with.push((contact, self.personal_fields(&mut table, key)));
+            for (contact, span) in entries {
+                // The keys are contact ids, checked against the contact list by `cross_check`.
+                let location = self.reader.source.locate(span);
+                self.share_with_ids.push((contact.clone(), location));
+                let fields = self.personal_fields(&mut table, &contact);
+                share_with.push((contact, fields));
             }
             table.finish(&mut self.reader);
         }

@@ -8,7 +8,7 @@ use crate::folder::CaseFolder;
 
 pub fn run(folder: &CaseFolder, today: NaiveDate) -> Result<()> {
     let mut loaded = folder.load(today)?;
-    add_cross_checks(folder, &mut loaded, today);
+    add_cross_checks(&mut loaded, today);
     print_diagnostics(&mut loaded.diagnostics);
     let errors = loaded.diagnostics.error_count();
     let warnings = loaded.diagnostics.warning_count();

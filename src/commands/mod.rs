@@ -9,9 +9,9 @@ use std::io::Write;
 use chrono::NaiveDate;
 
 use crate::cli::{Cli, Command};
-use crate::diagnostic::{Diagnostics, Location};
+use crate::diagnostic::Diagnostics;
 use crate::error::{Error, Result};
-use crate::folder::{self, CaseFolder, Loaded};
+use crate::folder::{CaseFolder, Loaded};
 
 pub fn execute(cli: Cli) -> Result<()> {
     let today = cli
@@ -29,7 +29,7 @@ pub fn execute(cli: Cli) -> Result<()> {
 #[allow(dead_code)] // used by `criteria` and `summary`, being added
 fn load_valid(folder: &CaseFolder, today: NaiveDate) -> Result<Loaded> {
     let mut loaded = folder.load(today)?;
-    add_cross_checks(folder, &mut loaded, today);
+    add_cross_checks(&mut loaded, today);
     print_diagnostics(&mut loaded.diagnostics);
     if loaded.diagnostics.has_errors() {
         return Err(Error::Invalid {
@@ -39,10 +39,9 @@ fn load_valid(folder: &CaseFolder, today: NaiveDate) -> Result<Loaded> {
     Ok(loaded)
 }
 
-fn add_cross_checks(folder: &CaseFolder, loaded: &mut Loaded, today: NaiveDate) {
+fn add_cross_checks(loaded: &mut Loaded, today: NaiveDate) {
     if let Some(case) = &loaded.case {
-        let case_file = Location::file(&folder.display(folder::CASE_FILE));
-        let extra = crate::cross_check::cross_check(case, &loaded.contacts, &case_file, today);
+        let extra = crate::cross_check::cross_check(case, &loaded.contacts, today);
         loaded.diagnostics.extend(extra);
     }
 }

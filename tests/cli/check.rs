@@ -198,3 +198,63 @@ fn a_folder_referenced_as_a_file_is_an_error() {
         .failure(1);
     run.stderr_has("`records/procedures` is a folder, not a file");
 }
+
+#[cfg(unix)]
+#[test]
+fn an_unreadable_record_is_an_error() {
+    let test = Test::demo().remove("records/labs/2021-06-20_liver-panel.jpg");
+    // A dangling link cannot be opened, whoever runs the test (root reads any plain file).
+    std::os::unix::fs::symlink(
+        "/nonexistent/photo.jpg",
+        test.path().join("records/labs/2021-06-20_liver-panel.jpg"),
+    )
+    .unwrap();
+    let run = test.args(["check"]).failure(1);
+    assert_eq!(
+        run.errors()[0],
+        "error: record file `records/labs/2021-06-20_liver-panel.jpg` cannot be read"
+    );
+}
+
+#[test]
+fn problems_in_a_sidecar_point_into_the_sidecar() {
+    let run = Test::demo()
+        .edit(
+            "records/other/2021-09-01_discharge-summary.pdf.toml",
+            "kind = \"discharge\"",
+            "kind = \"dischrage\"",
+        )
+        .args(["check"])
+        .failure(1);
+    assert_eq!(
+        run.errors()[0],
+        "error: `kind` in sidecar of `other/2021-09-01_discharge-summary.pdf` has an unknown value `dischrage`"
+    );
+    assert_eq!(
+        run.error_locations()[0],
+        "records/other/2021-09-01_discharge-summary.pdf.toml:2:8"
+    );
+    run.stderr_has("did you mean `discharge`?");
+}
+
+#[test]
+fn a_sidecar_without_its_file_is_a_warning() {
+    let run = Test::demo()
+        .write("records/other/gone.pdf.toml", "kind = \"other\"\n")
+        .args(["check"])
+        .success();
+    run.stderr_has("warning: sidecar `records/other/gone.pdf.toml` describes `other/gone.pdf`, which does not exist");
+}
+
+#[test]
+fn share_with_must_name_known_contacts() {
+    let run = Test::demo()
+        .edit("case.toml", "zju-first-liver = [", "zju-frist-liver = [")
+        .args(["check"])
+        .failure(1);
+    assert_eq!(
+        run.errors()[0],
+        "error: [patient.share_with] names no contact with id `zju-frist-liver` (did you mean `zju-first-liver`?)"
+    );
+    assert_eq!(run.error_locations()[0], "case.toml:19:1");
+}
