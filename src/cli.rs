@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 /// Build second-opinion packets for a patient's case: summaries in Chinese and English, record
 /// bundles and e-mails to hospitals, with a record of who was sent what and who replied.
@@ -43,6 +43,19 @@ pub enum Command {
         #[command(subcommand)]
         action: Option<ContactsAction>,
     },
+    /// Compute the clinical criteria (liver function, tumour burden, staging, response after
+    /// TACE) with the inputs, dates and flags behind each result
+    Criteria(CriteriaArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CriteriaArgs {
+    /// Print JSON instead of a table (the shape is described in docs/criteria.md)
+    #[arg(long)]
+    pub json: bool,
+    /// Use only data dated on or before this date [default: today]
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub at: Option<NaiveDate>,
 }
 
 #[derive(Debug, Subcommand)]

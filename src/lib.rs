@@ -8,6 +8,7 @@
 //! [`commands`] holds one short script per subcommand that wires these together.
 
 pub mod case;
+pub mod clinical;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -2,6 +2,7 @@
 
 mod check;
 mod contacts;
+mod criteria;
 mod init;
 
 use std::io::Write;
@@ -21,12 +22,12 @@ pub fn execute(cli: Cli) -> Result<()> {
         Command::Init { dir } => init::run(&dir),
         Command::Check => check::run(&CaseFolder::open(&cli.case)?, today),
         Command::Contacts { action } => contacts::run(&cli.case, action, today),
+        Command::Criteria(args) => criteria::run(&CaseFolder::open(&cli.case)?, args, today),
     }
 }
 
 /// Loads a case folder, prints its problems and the cross-checks, and fails on any error.
 /// Commands that produce output call this first so that they never work from a broken case.
-#[allow(dead_code)] // used by `criteria` and `summary`, being added
 fn load_valid(folder: &CaseFolder, today: NaiveDate) -> Result<Loaded> {
     let mut loaded = folder.load(today)?;
     add_cross_checks(&mut loaded, today);

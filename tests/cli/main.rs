@@ -4,6 +4,7 @@
 
 mod check;
 mod contacts;
+mod criteria;
 mod init;
 
 use std::collections::BTreeMap;

@@ -1,0 +1,569 @@
+//! The case as the calculators see it: only data dated inside a range, lab values converted to
+//! canonical units, lab sets chosen by the window rule, and where every value came from
+//! (calculators reference §0.1–§0.2).
+
+use std::cmp::Reverse;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use super::{Input, dec};
+use crate::case::model::{Assessment, Case, Grade, ImagingStudy, Pathology, Qualifier, Treatment};
+use crate::case::model::{LabResult, TreatmentKind};
+use crate::cross_check::STALE_LAB_DAYS;
+use crate::lab::{self, Analyte, Unit};
+
+/// Larger values are typing errors for every analyte the criteria use; refusing them also keeps
+/// the decimal arithmetic far from overflow.
+const PLAUSIBLE_MAX: Decimal = dec(1_000_000_000_000, 0);
+
+/// The data the criteria may use: dated after `after` (when set) and on or before `at`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Sources<'a> {
+    pub case: &'a Case,
+    pub after: Option<NaiveDate>,
+    pub at: NaiveDate,
+}
+
+impl<'a> Sources<'a> {
+    pub fn new(case: &'a Case, at: NaiveDate) -> Self {
+        Self {
+            case,
+            after: None,
+            at,
+        }
+    }
+
+    /// The same case seen as on `until` (never later than now), only with data after `after`.
+    pub fn between(&self, after: Option<NaiveDate>, until: NaiveDate) -> Self {
+        Self {
+            case: self.case,
+            after,
+            at: until.min(self.at),
+        }
+    }
+
+    fn includes(&self, date: NaiveDate) -> bool {
+        date <= self.at && self.after.is_none_or(|after| date > after)
+    }
+
+    pub fn window_days(&self) -> i64 {
+        i64::from(self.case.criteria_settings.lab_window_days)
+    }
+
+    /// The usable values of an analyte, oldest first; when there are none, what is missing.
+    pub fn labs(&self, analyte: Analyte) -> Result<Vec<LabValue<'a>>, String> {
+        let (values, unusable) = self.usable_and_not(analyte);
+        if values.is_empty() {
+            let missing = self.describe_missing(analyte.key());
+            return Err(match unusable.last() {
+                Some(why) => format!("{missing} that can be used ({why})"),
+                None => missing,
+            });
+        }
+        Ok(values)
+    }
+
+    /// Flags values in range that cannot be used, so that none is skipped silently.
+    pub fn unusable_flags(&self, analyte: Analyte) -> Vec<String> {
+        let (_, unusable) = self.usable_and_not(analyte);
+        unusable
+            .into_iter()
+            .map(|why| format!("not used: {why}"))
+            .collect()
+    }
+
+    /// Usable values oldest first, and why the others cannot be used.
+    fn usable_and_not(&self, analyte: Analyte) -> (Vec<LabValue<'a>>, Vec<String>) {
+        let mut values = Vec::new();
+        let mut unusable = Vec::new();
+        for result in &self.case.labs {
+            if result.analyte != analyte || !self.includes(result.date) {
+                continue;
+            }
+            match LabValue::new(result, self.case.criteria_settings.afp_ng_per_iu) {
+                Ok(value) => values.push(value),
+                Err(why) => unusable.push(why),
+            }
+        }
+        values.sort_by_key(|v| v.result.date);
+        (values, unusable)
+    }
+
+    /// Names a missing item with the date range it was looked for in.
+    pub fn describe_missing(&self, what: &str) -> String {
+        match self.after {
+            Some(after) => format!("{what} after {after} and on or before {}", self.at),
+            None => format!("{what} on or before {}", self.at),
+        }
+    }
+
+    /// The newest value of one analyte.
+    pub fn newest_lab(&self, analyte: Analyte) -> Result<LabValue<'a>, String> {
+        let mut values = self.labs(analyte)?;
+        values
+            .pop()
+            .ok_or_else(|| self.describe_missing(analyte.key()))
+    }
+
+    /// The value closest in time to `date` (the newer on a tie), e.g. AFP for an imaging study.
+    pub fn lab_near(&self, analyte: Analyte, date: NaiveDate) -> Result<LabValue<'a>, String> {
+        self.labs(analyte)?
+            .into_iter()
+            .min_by_key(|v| (distance(v.result.date, date), Reverse(v.result.date)))
+            .ok_or_else(|| self.describe_missing(analyte.key()))
+    }
+
+    /// Values for a score that combines analytes: the newest set whose dates lie within the
+    /// window; if no set does, the newest value of each, flagged (calculators §0.2).
+    pub fn lab_set<const N: usize>(
+        &self,
+        analytes: [Analyte; N],
+    ) -> Result<LabSet<'a, N>, Vec<String>> {
+        let found = analytes.map(|a| self.labs(a));
+        let missing: Vec<String> = found
+            .iter()
+            .filter_map(|r| r.as_ref().err().cloned())
+            .collect();
+        if !missing.is_empty() {
+            return Err(missing);
+        }
+        // Every analyte has at least one value from here on.
+        let candidates = found.map(Result::unwrap_or_default);
+        let window = self.window_days();
+        let mut anchors: Vec<NaiveDate> =
+            candidates.iter().flatten().map(|v| v.result.date).collect();
+        anchors.sort_unstable_by_key(|d| Reverse(*d));
+        anchors.dedup();
+        let within_window = anchors.iter().find_map(|&anchor| {
+            all(candidates.each_ref().map(|values| {
+                values
+                    .iter()
+                    .rev()
+                    .find(|v| v.result.date <= anchor && distance(v.result.date, anchor) <= window)
+                    .cloned()
+            }))
+        });
+        let newest = all(candidates.each_ref().map(|values| values.last().cloned()));
+        let mut flags: Vec<String> = analytes
+            .iter()
+            .flat_map(|&a| self.unusable_flags(a))
+            .collect();
+        let values = match (within_window, newest) {
+            (Some(values), _) => values,
+            (None, None) => return Err(analytes.map(|a| self.describe_missing(a.key())).into()),
+            (None, Some(newest)) => {
+                flags.push(format!(
+                    "labs from different dates: {} (more than {window} days apart)",
+                    newest
+                        .iter()
+                        .map(|v| format!("{} {}", v.result.analyte.key(), v.result.date))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+                newest
+            }
+        };
+        let newer: Vec<String> = values
+            .iter()
+            .zip(&candidates)
+            .filter_map(|(used, all)| {
+                let newest = all.last()?.result.date;
+                (newest > used.result.date)
+                    .then(|| format!("{} {newest}", used.result.analyte.key()))
+            })
+            .collect();
+        if !newer.is_empty() {
+            flags.push(format!(
+                "newer values not used because they form no complete set within {window} days: {}",
+                newer.join(", ")
+            ));
+        }
+        flags.extend(values.iter().filter_map(LabValue::qualifier_flag));
+        let mut set = LabSet { values, flags };
+        set.flags.extend(stale_flag(set.date(), self.at));
+        Ok(set)
+    }
+
+    /// The assessment closest in time to `date` (the newer on a tie) that records `field`.
+    pub fn assessment_near<T>(
+        &self,
+        date: NaiveDate,
+        field: impl Fn(&Assessment) -> Option<T>,
+    ) -> Option<(T, &'a Assessment)> {
+        self.case
+            .assessments
+            .iter()
+            .filter(|a| self.includes(a.date))
+            .filter_map(|a| field(a).map(|value| (value, a)))
+            .min_by_key(|(_, a)| (distance(a.date, date), Reverse(a.date)))
+    }
+
+    /// Imaging studies in range, oldest first.
+    pub fn studies(&self) -> Vec<&'a ImagingStudy> {
+        let mut studies: Vec<_> = self
+            .case
+            .imaging
+            .iter()
+            .filter(|s| self.includes(s.date))
+            .collect();
+        studies.sort_by_key(|s| s.date);
+        studies
+    }
+
+    /// TACE sessions in range, oldest first.
+    pub fn taces(&self) -> Vec<&'a Treatment> {
+        let mut taces: Vec<_> = self
+            .case
+            .treatments
+            .iter()
+            .filter(|t| t.kind == TreatmentKind::Tace && self.includes(t.date))
+            .collect();
+        taces.sort_by_key(|t| t.date);
+        taces
+    }
+
+    /// The newest histological grade.
+    pub fn grade(&self) -> Option<(Grade, &'a Pathology)> {
+        self.case
+            .pathology
+            .iter()
+            .filter(|p| self.includes(p.date))
+            .filter_map(|p| p.grade.map(|g| (g, p)))
+            .max_by_key(|(_, p)| p.date)
+    }
+}
+
+/// Days between two dates, either way round.
+pub(crate) fn distance(a: NaiveDate, b: NaiveDate) -> i64 {
+    (a - b).num_days().abs()
+}
+
+/// Flags data older than 30 days on the date it is used (calculators §0.2).
+pub(crate) fn stale_flag(date: NaiveDate, at: NaiveDate) -> Option<String> {
+    let age = (at - date).num_days();
+    (age > STALE_LAB_DAYS).then(|| {
+        format!("data age {age} days on {at} (from {date}): stale for a transplant or oncology review (> {STALE_LAB_DAYS} days)")
+    })
+}
+
+/// Dates the inputs named `name` from an assessment, flagged when the assessment is far from
+/// the date it is used with.
+pub(crate) fn attach_assessment(
+    inputs: &mut [Input],
+    name: &str,
+    assessment: &Assessment,
+    near: NaiveDate,
+    window: i64,
+    flags: &mut Vec<String>,
+) {
+    let days = distance(assessment.date, near);
+    if days > window {
+        flags.push(format!(
+            "{name} assessed on {}, {days} days from {near}",
+            assessment.date
+        ));
+    }
+    for input in inputs.iter_mut().filter(|i| i.name == name) {
+        input.date = Some(assessment.date);
+    }
+}
+
+/// `Some` of every element, or `None` if any is missing.
+fn all<T, const N: usize>(items: [Option<T>; N]) -> Option<[T; N]> {
+    items
+        .into_iter()
+        .collect::<Option<Vec<T>>>()?
+        .try_into()
+        .ok()
+}
+
+/// Lab values for one score, chosen together.
+#[derive(Debug, Clone)]
+pub(crate) struct LabSet<'a, const N: usize> {
+    /// In the order the analytes were asked for.
+    pub values: [LabValue<'a>; N],
+    /// Window, newer-values, limit and data-age flags.
+    pub flags: Vec<String>,
+}
+
+impl<const N: usize> LabSet<'_, N> {
+    /// The newest date in the set.
+    pub fn date(&self) -> NaiveDate {
+        self.values
+            .iter()
+            .map(|v| v.result.date)
+            .max()
+            .unwrap_or_default()
+    }
+
+    /// Gives the criterion's lab inputs their dates and sources, and adds the set's flags.
+    pub fn attach(&self, inputs: &mut [Input], flags: &mut Vec<String>) {
+        for value in &self.values {
+            value.attach(inputs);
+        }
+        flags.extend(self.flags.iter().cloned());
+    }
+}
+
+/// A lab value ready for the formulas.
+#[derive(Debug, Clone)]
+pub(crate) struct LabValue<'a> {
+    pub result: &'a LabResult,
+    /// In the analyte's canonical unit; a value printed as "<x" or ">x" is x.
+    pub value: Decimal,
+    /// How a value without a fixed conversion was converted (AFP in IU/mL).
+    conversion: Option<String>,
+}
+
+impl<'a> LabValue<'a> {
+    /// Converts to the canonical unit; AFP in IU/mL only with the case's factor (§0.1).
+    fn new(result: &'a LabResult, afp_ng_per_iu: Option<Decimal>) -> Result<Self, String> {
+        let analyte = result.analyte;
+        let canonical = analyte.canonical_unit();
+        let key = analyte.key();
+        if result.value > PLAUSIBLE_MAX {
+            return Err(format!(
+                "the {key} of {} ({}) is not a plausible value",
+                result.date, result.value
+            ));
+        }
+        let (value, conversion) = match (analyte, result.unit) {
+            (Analyte::Afp, Unit::IuPerMl) => match afp_ng_per_iu {
+                Some(factor) => (
+                    result.value.checked_mul(factor),
+                    Some(format!("converted from IU/mL using factor {factor}")),
+                ),
+                None => {
+                    return Err(format!(
+                        "the {key} of {} is in IU/mL, and [criteria] afp_ng_per_iu (the assay's ng/mL per IU/mL) is not set",
+                        result.date
+                    ));
+                }
+            },
+            _ => (
+                lab::convert(analyte, result.value, result.unit, canonical),
+                None,
+            ),
+        };
+        let value = value.ok_or_else(|| {
+            format!(
+                "the {key} of {} is in {}, which has no fixed conversion to {}",
+                result.date,
+                result.unit.symbol(),
+                canonical.symbol()
+            )
+        })?;
+        Ok(Self {
+            result,
+            value,
+            conversion,
+        })
+    }
+
+    pub fn date(&self) -> NaiveDate {
+        self.result.date
+    }
+
+    pub fn analyte(&self) -> Analyte {
+        self.result.analyte
+    }
+
+    /// The value in `unit`, converted from the printed value so that printed SI values stay
+    /// exact (51.3 µmol/L is 3 mg/dL and back to exactly 51.3).
+    pub fn in_unit(&self, unit: Unit) -> Option<Decimal> {
+        if unit == self.analyte().canonical_unit() {
+            return Some(self.value);
+        }
+        lab::convert(self.analyte(), self.result.value, self.result.unit, unit)
+    }
+
+    /// As it was printed: `<3.4 µmol/L`.
+    pub fn printed(&self) -> String {
+        let sign = match self.result.qualifier {
+            Qualifier::Exact => "",
+            Qualifier::Below => "<",
+            Qualifier::Above => ">",
+        };
+        format!("{sign}{} {}", self.result.value, self.result.unit.symbol())
+    }
+
+    fn qualifier_flag(&self) -> Option<String> {
+        (self.result.qualifier != Qualifier::Exact).then(|| {
+            format!(
+                "{} printed as {} ({}): used at the limit, {}",
+                self.analyte().key(),
+                self.printed(),
+                self.date(),
+                self.result.value
+            )
+        })
+    }
+
+    /// Adds date, source and how the value was printed to the inputs named after the analyte.
+    pub fn attach(&self, inputs: &mut [Input]) {
+        let key = self.analyte().key();
+        for input in inputs.iter_mut().filter(|i| i.name == key) {
+            input.date = Some(self.date());
+            input.source.clone_from(&self.result.source);
+            let as_printed = self.printed();
+            let unit = input.unit.unwrap_or("");
+            let shown = format!("{} {unit}", input.value);
+            let mut notes = Vec::new();
+            if shown.trim() != as_printed {
+                notes.push(format!("as printed: {as_printed}"));
+            }
+            notes.extend(self.conversion.clone());
+            if let Some(old) = input.note.take() {
+                notes.push(old);
+            }
+            input.note = (!notes.is_empty()).then(|| notes.join("; "));
+        }
+    }
+
+    /// An input for this value in its canonical unit, with provenance.
+    pub fn input(&self) -> Input {
+        let mut inputs = [Input::number(
+            self.analyte().key(),
+            self.value,
+            self.analyte().canonical_unit().symbol(),
+        )];
+        self.attach(&mut inputs);
+        let [input] = inputs;
+        input
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::model::*;
+    use crate::clinical::test_util::d;
+    use crate::text::Text;
+
+    fn case(labs: Vec<LabResult>) -> Case {
+        Case {
+            patient: Patient {
+                id: "T".into(),
+                name: Text::plain("T"),
+                sex: Sex::Male,
+                birth_date: date("1956-01-01"),
+                id_number: None,
+                phone: None,
+                address: None,
+                email: None,
+                share: Vec::new(),
+                share_with: Vec::new(),
+            },
+            aetiology: Vec::new(),
+            diagnoses: Vec::new(),
+            treatments: Vec::new(),
+            imaging: Vec::new(),
+            pathology: Vec::new(),
+            labs,
+            assessments: Vec::new(),
+            medications: Vec::new(),
+            allergies: Vec::new(),
+            comorbidities: Vec::new(),
+            history: History::default(),
+            questions: Vec::new(),
+            records: Vec::new(),
+            criteria_settings: CriteriaSettings::default(),
+        }
+    }
+
+    fn date(s: &str) -> NaiveDate {
+        s.parse().expect("date literal")
+    }
+
+    fn lab(analyte: Analyte, value: &str, unit: Unit, on: &str) -> LabResult {
+        LabResult {
+            analyte,
+            value: d(value),
+            qualifier: Qualifier::Exact,
+            unit,
+            date: date(on),
+            hospital: None,
+            source: None,
+            reference_range: None,
+        }
+    }
+
+    #[test]
+    fn the_newest_complete_set_within_the_window_is_chosen() {
+        let case = case(vec![
+            lab(Analyte::Bilirubin, "20", Unit::MicromolPerL, "2021-08-01"),
+            lab(Analyte::Albumin, "35", Unit::GPerL, "2021-08-05"),
+            lab(Analyte::Bilirubin, "30", Unit::MicromolPerL, "2021-10-01"),
+        ]);
+        let sources = Sources::new(&case, date("2021-10-02"));
+        let set = sources
+            .lab_set([Analyte::Bilirubin, Analyte::Albumin])
+            .expect("complete");
+        assert_eq!(set.values[0].result.date, date("2021-08-01"));
+        assert!(set.flags.iter().any(|f| f.contains("bilirubin 2021-10-01")));
+        assert!(set.flags.iter().any(|f| f.starts_with("data age")));
+    }
+
+    #[test]
+    fn a_violated_window_is_flagged_not_refused() {
+        let case = case(vec![
+            lab(Analyte::Bilirubin, "20", Unit::MicromolPerL, "2021-08-01"),
+            lab(Analyte::Albumin, "35", Unit::GPerL, "2021-08-20"),
+        ]);
+        let set = Sources::new(&case, date("2021-08-20"))
+            .lab_set([Analyte::Bilirubin, Analyte::Albumin])
+            .expect("computed anyway");
+        assert!(set.flags[0].starts_with("labs from different dates"));
+    }
+
+    #[test]
+    fn data_after_the_date_is_not_used() {
+        let case = case(vec![lab(
+            Analyte::Bilirubin,
+            "20",
+            Unit::MicromolPerL,
+            "2021-08-01",
+        )]);
+        let missing = Sources::new(&case, date("2021-07-31"))
+            .lab_set([Analyte::Bilirubin])
+            .expect_err("nothing before");
+        assert_eq!(missing, ["bilirubin on or before 2021-07-31"]);
+    }
+
+    #[test]
+    fn afp_in_iu_needs_the_case_factor() {
+        let mut case = case(vec![lab(Analyte::Afp, "10", Unit::IuPerMl, "2021-08-01")]);
+        let sources = Sources::new(&case, date("2021-08-01"));
+        let why = sources.newest_lab(Analyte::Afp).expect_err("no factor");
+        assert!(why.contains("afp_ng_per_iu"));
+        case.criteria_settings.afp_ng_per_iu = Some(d("1.21"));
+        let afp = Sources::new(&case, date("2021-08-01"))
+            .newest_lab(Analyte::Afp)
+            .expect("converted");
+        assert_eq!(afp.value, d("12.1"));
+        let input = afp.input();
+        assert!(
+            input
+                .note
+                .as_deref()
+                .is_some_and(|n| n.contains("converted from IU/mL using factor 1.21"))
+        );
+    }
+
+    #[test]
+    fn printed_limits_are_used_and_flagged() {
+        let mut below = lab(Analyte::Bilirubin, "3.4", Unit::MicromolPerL, "2021-08-01");
+        below.qualifier = Qualifier::Below;
+        let case = case(vec![below]);
+        let set = Sources::new(&case, date("2021-08-01"))
+            .lab_set([Analyte::Bilirubin])
+            .expect("used at the limit");
+        assert_eq!(set.values[0].value, d("3.4") / d("17.1"));
+        assert!(
+            set.flags
+                .iter()
+                .any(|f| f.contains("printed as <3.4 µmol/L"))
+        );
+    }
+}

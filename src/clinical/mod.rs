@@ -1,0 +1,612 @@
+//! Clinical criteria computed from a case, exactly as shared/reference/clinical-calculators.md
+//! specifies: tumour burden ([`tumour`]), liver function ([`liver`]), staging ([`staging`]) and
+//! response after TACE ([`response`]).
+//!
+//! Each family is a set of pure calculators over small input structs, testable without a case;
+//! [`evaluate`] adapts a [`Case`] to them. A result never recommends anything: it is within,
+//! outside, indeterminate (naming what is missing) or a category, and it carries the inputs
+//! actually used, its flags and its source, so that a physician can check every number.
+
+mod inputs;
+pub mod liver;
+pub mod response;
+pub mod staging;
+pub mod tumour;
+
+use std::fmt::Display;
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use crate::case::Case;
+use crate::text::{Lang, Text};
+
+/// Which criterion a result is for; fixes its name and its source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    ChildPugh,
+    Meld,
+    MeldNa,
+    Meld3,
+    Albi,
+    Malbi,
+    Milan,
+    Ucsf,
+    UpToSeven,
+    Metroticket,
+    AfpModel,
+    Hangzhou,
+    Fudan,
+    OptnT2,
+    UnosDownstaging,
+    Bclc,
+    Cnlc,
+    Mrecist,
+    Art,
+    JshInsufficientResponse,
+    JshIntrahepaticProgression,
+    JshTumourMarkers,
+    JshVascularInvasion,
+    JshExtrahepaticSpread,
+}
+
+impl Kind {
+    /// A stable machine name (the `id` in `consultpack criteria --json`).
+    pub fn id(self) -> &'static str {
+        self.names().0
+    }
+
+    /// The criterion's name for a reader of `lang`.
+    pub fn label(self, lang: Lang) -> &'static str {
+        let (_, zh, en) = self.names();
+        lang.pick(zh, en)
+    }
+
+    fn names(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Kind::ChildPugh => ("child_pugh", "Child-Pugh 分级", "Child-Pugh"),
+            Kind::Meld => ("meld", "MELD 评分", "MELD (original)"),
+            Kind::MeldNa => (
+                "meld_na",
+                "MELD-Na 评分（OPTN 2016）",
+                "MELD-Na (OPTN 2016)",
+            ),
+            Kind::Meld3 => (
+                "meld_3",
+                "MELD 3.0 评分（OPTN，封顶）",
+                "MELD 3.0 (OPTN, capped)",
+            ),
+            Kind::Albi => ("albi", "ALBI 分级", "ALBI"),
+            Kind::Malbi => ("malbi", "mALBI 分级", "mALBI"),
+            Kind::Milan => ("milan", "米兰标准", "Milan"),
+            Kind::Ucsf => ("ucsf", "UCSF 标准", "UCSF"),
+            Kind::UpToSeven => ("up_to_seven", "Up-to-seven 标准", "Up-to-seven"),
+            Kind::Metroticket => ("metroticket", "Metroticket 2.0", "Metroticket 2.0"),
+            Kind::AfpModel => ("afp_model", "法国 AFP 模型", "French AFP model"),
+            Kind::Hangzhou => ("hangzhou", "杭州标准", "Hangzhou"),
+            Kind::Fudan => ("fudan", "上海复旦标准", "Shanghai Fudan"),
+            Kind::OptnT2 => ("optn_t2", "OPTN T2（背景参考）", "OPTN T2 (context)"),
+            Kind::UnosDownstaging => (
+                "unos_downstaging",
+                "UNOS 降期治疗入组标准（背景参考）",
+                "UNOS downstaging inclusion (context)",
+            ),
+            Kind::Bclc => ("bclc", "BCLC 2022 分期（暂定）", "BCLC 2022 (provisional)"),
+            Kind::Cnlc => ("cnlc", "CNLC 分期", "CNLC"),
+            Kind::Mrecist => ("mrecist", "mRECIST 疗效评价", "mRECIST"),
+            Kind::Art => ("art", "ART 评分", "ART score"),
+            Kind::JshInsufficientResponse => (
+                "jsh_1_insufficient_response",
+                "JSH TACE 抵抗条目 1：疗效不足",
+                "JSH TACE refractoriness item 1: insufficient response",
+            ),
+            Kind::JshIntrahepaticProgression => (
+                "jsh_2_intrahepatic_progression",
+                "JSH TACE 抵抗条目 2：肝内进展",
+                "JSH TACE refractoriness item 2: intrahepatic progression",
+            ),
+            Kind::JshTumourMarkers => (
+                "jsh_3_tumour_markers",
+                "JSH TACE 抵抗条目 3：肿瘤标志物",
+                "JSH TACE refractoriness item 3: tumour markers",
+            ),
+            Kind::JshVascularInvasion => (
+                "jsh_4_vascular_invasion",
+                "JSH TACE 抵抗条目 4：血管侵犯",
+                "JSH TACE refractoriness item 4: vascular invasion",
+            ),
+            Kind::JshExtrahepaticSpread => (
+                "jsh_5_extrahepatic_spread",
+                "JSH TACE 抵抗条目 5：肝外转移",
+                "JSH TACE refractoriness item 5: extrahepatic spread",
+            ),
+        }
+    }
+
+    /// A short citation of the definition used (calculators reference §1–§6).
+    pub fn source(self) -> &'static str {
+        match self {
+            Kind::ChildPugh => "Pugh et al., Br J Surg 1973 (bands as used by MDCalc/EASL/AASLD)",
+            Kind::Meld => "OPTN policy (MELD before 2016), as in mimic-code meld.sql",
+            Kind::MeldNa => "OPTN/UNOS MELD-Na policy, January 2016",
+            Kind::Meld3 => "Kim et al., Gastroenterology 2021; OPTN policy 9.1.D (July 2023)",
+            Kind::Albi => "Johnson et al., J Clin Oncol 2015;33:550",
+            Kind::Malbi => "Hiraoka et al., Liver Cancer 2017 (cut-off −2.270: secondary source)",
+            Kind::Milan => "Mazzaferro et al., N Engl J Med 1996",
+            Kind::Ucsf => "Yao et al., Hepatology 2001",
+            Kind::UpToSeven => "Mazzaferro et al., Lancet Oncol 2009",
+            Kind::Metroticket => {
+                "Mazzaferro et al., Gastroenterology 2018 (Fatourou, Hepatoma Res 2018;4:63 T3)"
+            }
+            Kind::AfpModel => "Duvoux et al., Gastroenterology 2012",
+            Kind::Hangzhou => "Zheng et al., Transplantation 2008",
+            Kind::Fudan => "Fan et al., 2009 (single source: PMC4641125 T1)",
+            Kind::OptnT2 => "OPTN policy 9.5 (HCC exception, T2); UNOS AFP notice 2017",
+            Kind::UnosDownstaging => "UNOS downstaging protocol (UNOS-DS); UNOS notice 2017",
+            Kind::Bclc => "Reig et al., J Hepatol 2022;76:681 (BCLC 2022)",
+            Kind::Cnlc => "原发性肝癌诊疗规范 2019 (CNLC); 2022/2024 editions assumed identical",
+            Kind::Mrecist => "Lencioni & Llovet, Semin Liver Dis 2010;30:52",
+            Kind::Art => "Sieghart et al., Hepatology 2013 (ART score)",
+            Kind::JshInsufficientResponse
+            | Kind::JshIntrahepaticProgression
+            | Kind::JshTumourMarkers
+            | Kind::JshVascularInvasion
+            | Kind::JshExtrahepaticSpread => {
+                "Kudo et al., JSH 2014 TACE failure/refractoriness (retained in JSH 2021)"
+            }
+        }
+    }
+}
+
+/// What a criterion came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Within,
+    Outside,
+    /// A class, grade, stage or finding, e.g. "A6", "grade 2", "PD".
+    Category(Text),
+    /// Not computable: each entry names one missing or unknown input.
+    Indeterminate {
+        missing: Vec<String>,
+    },
+}
+
+impl Outcome {
+    /// The result word or category for a reader of `lang` (calculators reference §8.2 wording).
+    pub fn label(&self, lang: Lang) -> &str {
+        match self {
+            Outcome::Within => lang.pick("符合", "within"),
+            Outcome::Outside => lang.pick("不符合", "outside"),
+            Outcome::Indeterminate { .. } => lang.pick("无法判定", "indeterminate"),
+            Outcome::Category(text) => text.best(lang),
+        }
+    }
+
+    fn missing(missing: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        Outcome::Indeterminate {
+            missing: missing.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// One value a criterion used, after conversion and clamping, with where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Input {
+    /// An analyte key (`bilirubin`) for lab values, else a short description (`lesion L1`).
+    pub name: String,
+    pub value: String,
+    pub unit: Option<&'static str>,
+    pub date: Option<NaiveDate>,
+    /// The record file (relative to records/) the value was copied from.
+    pub source: Option<PathBuf>,
+    /// How the value was derived: as printed, converted, clamped, points scored.
+    pub note: Option<String>,
+}
+
+impl Input {
+    pub fn new(name: impl Into<String>, value: impl Display, unit: Option<&'static str>) -> Self {
+        Self {
+            name: name.into(),
+            value: value.to_string(),
+            unit,
+            date: None,
+            source: None,
+            note: None,
+        }
+    }
+
+    /// A number shown to at most 4 decimals (exact values can have 28 digits after division).
+    pub fn number(name: impl Into<String>, value: Decimal, unit: &'static str) -> Self {
+        Self::new(name, show(value), Some(unit).filter(|u| !u.is_empty()))
+    }
+
+    /// Adds to the note, after what is already there.
+    pub fn note(mut self, note: impl Into<String>) -> Self {
+        let note = note.into();
+        self.note = Some(match self.note.take() {
+            Some(old) => format!("{old}; {note}"),
+            None => note,
+        });
+        self
+    }
+
+    pub fn dated(mut self, date: NaiveDate, source: Option<PathBuf>) -> Self {
+        self.date = Some(date);
+        self.source = source;
+        self
+    }
+}
+
+/// One computed criterion.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Criterion {
+    pub kind: Kind,
+    /// What this result was computed on when a criterion appears more than once: the size
+    /// basis ("viable diameter") or the follow-up study.
+    pub basis: Option<Text>,
+    /// The number as reported, rounded as the definition says.
+    pub value: Option<Decimal>,
+    /// The unrounded number, for the appendix.
+    pub raw: Option<f64>,
+    pub outcome: Outcome,
+    pub inputs: Vec<Input>,
+    /// Borderline, clamped, assumed, stale, conflicting definitions, questions for the doctor.
+    pub flags: Vec<String>,
+}
+
+impl Criterion {
+    pub fn new(kind: Kind, outcome: Outcome) -> Self {
+        Self {
+            kind,
+            basis: None,
+            value: None,
+            raw: None,
+            outcome,
+            inputs: Vec::new(),
+            flags: Vec::new(),
+        }
+    }
+
+    pub fn source(&self) -> &'static str {
+        self.kind.source()
+    }
+
+    fn valued(mut self, value: Decimal, raw: Option<f64>) -> Self {
+        self.value = Some(value);
+        self.raw = raw;
+        self
+    }
+
+    fn flag(mut self, flag: impl Into<String>) -> Self {
+        self.flags.push(flag.into());
+        self
+    }
+}
+
+/// Every criterion computable from the case with data dated on or before `at`, in a fixed
+/// order: liver function, tumour burden (per size basis), staging (per size basis), response.
+pub fn evaluate(case: &Case, at: NaiveDate) -> Vec<Criterion> {
+    let sources = inputs::Sources::new(case, at);
+    let liver = liver::assess(&sources);
+    let response = response::assess(&sources);
+    let mut out = liver.criteria.clone();
+    match tumour::burdens(&sources) {
+        Ok(burdens) => {
+            for burden in &burdens {
+                out.extend(tumour::assess(burden));
+            }
+            for burden in &burdens {
+                out.extend(staging::assess(
+                    burden,
+                    &sources,
+                    &liver,
+                    response.context.as_deref(),
+                ));
+            }
+        }
+        Err(missing) => {
+            let kinds = tumour::KINDS.iter().chain(&staging::KINDS);
+            out.extend(kinds.map(|&kind| Criterion::new(kind, Outcome::missing([&missing]))));
+        }
+    }
+    out.extend(response.criteria);
+    out
+}
+
+/// Rounds half away from zero, as every rule in the reference means by "round".
+pub(crate) fn round_half_up(value: Decimal, dp: u32) -> Decimal {
+    value.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero)
+}
+
+/// `ln` through f64 (the only place floating point is allowed); callers clamp `value` ≥ 1 or
+/// check it is positive, so the result is finite.
+pub(crate) fn ln(value: Decimal) -> Decimal {
+    float_op(value, f64::ln)
+}
+
+pub(crate) fn log10(value: Decimal) -> Decimal {
+    float_op(value, f64::log10)
+}
+
+fn float_op(value: Decimal, op: fn(f64) -> f64) -> Decimal {
+    let x = value.to_f64().unwrap_or(f64::NAN);
+    Decimal::from_f64(op(x)).expect("logarithm of a positive, bounded value is finite")
+}
+
+/// A decimal for display: at most 4 places, no trailing zeros.
+pub(crate) fn show(value: Decimal) -> String {
+    round_half_up(value, 4).normalize().to_string()
+}
+
+/// A decimal literal usable in consts: `dec(171, 1)` is 17.1.
+pub(crate) const fn dec(num: i64, scale: u32) -> Decimal {
+    let magnitude = num.unsigned_abs();
+    Decimal::from_parts(
+        magnitude as u32,
+        (magnitude >> 32) as u32,
+        0,
+        num < 0,
+        scale,
+    )
+}
+
+#[cfg(test)]
+pub(crate) mod test_util {
+    use rust_decimal::Decimal;
+
+    /// Parses a decimal literal in a test table.
+    pub fn d(s: &str) -> Decimal {
+        s.parse().expect("decimal literal")
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::test_util::d;
+    use super::*;
+    use crate::case::model::*;
+    use crate::lab::{Analyte, Unit};
+
+    fn date(s: &str) -> NaiveDate {
+        s.parse().expect("date literal")
+    }
+
+    fn lab(analyte: Analyte, value: &str, unit: Unit) -> LabResult {
+        LabResult {
+            analyte,
+            value: d(value),
+            qualifier: Qualifier::Exact,
+            unit,
+            date: date("2021-08-20"),
+            hospital: None,
+            source: None,
+            reference_range: None,
+        }
+    }
+
+    fn study(on: &str, longest: &str, viable: &str, class: LesionClass) -> ImagingStudy {
+        ImagingStudy {
+            id: None,
+            date: date(on),
+            modality: Modality::Mri,
+            hospital: None,
+            report: None,
+            dicom: None,
+            findings: None,
+            macrovascular_invasion: Finding::No,
+            extrahepatic_spread: Finding::No,
+            lesions: vec![Lesion {
+                id: "L1".into(),
+                segment: Some("S8".into()),
+                longest_mm: d(longest),
+                viable_mm: Some(d(viable)),
+                class: Some(class),
+                note: None,
+            }],
+        }
+    }
+
+    fn tace(id: &str, on: &str) -> Treatment {
+        Treatment {
+            id: Some(id.into()),
+            date: date(on),
+            kind: TreatmentKind::Tace,
+            hospital: None,
+            technique: None,
+            agents: Vec::new(),
+            notes: None,
+            record: None,
+        }
+    }
+
+    /// The fictional example of calculators reference §10.
+    pub(crate) fn fixture_case() -> Case {
+        Case {
+            patient: Patient {
+                id: "TEST".into(),
+                name: Text::plain("Test"),
+                sex: Sex::Male,
+                birth_date: date("1956-03-14"),
+                id_number: None,
+                phone: None,
+                address: None,
+                email: None,
+                share: Vec::new(),
+                share_with: Vec::new(),
+            },
+            aetiology: Vec::new(),
+            diagnoses: Vec::new(),
+            treatments: vec![tace("TACE-1", "2021-07-06"), tace("TACE-2", "2021-08-25")],
+            imaging: vec![
+                study("2021-06-25", "26", "26", LesionClass::Lr5),
+                study("2021-08-15", "28", "22", LesionClass::LrTrViable),
+                study("2021-10-15", "38", "34", LesionClass::LrTrViable),
+            ],
+            pathology: Vec::new(),
+            labs: vec![
+                lab(Analyte::Bilirubin, "20.52", Unit::MicromolPerL),
+                lab(Analyte::Albumin, "35", Unit::GPerL),
+                lab(Analyte::Inr, "1.2", Unit::Ratio),
+                lab(Analyte::Creatinine, "80", Unit::MicromolPerL),
+                lab(Analyte::Sodium, "138", Unit::MmolPerL),
+                lab(Analyte::Afp, "85", Unit::NgPerMl),
+            ],
+            assessments: vec![Assessment {
+                date: date("2021-08-20"),
+                ecog: Some(0),
+                ascites: Some(Ascites::None),
+                encephalopathy: Some(Encephalopathy::None),
+                dialysis: Some(false),
+                weight_kg: None,
+                assessed_by: None,
+                note: None,
+            }],
+            medications: Vec::new(),
+            allergies: Vec::new(),
+            comorbidities: Vec::new(),
+            history: History::default(),
+            questions: Vec::new(),
+            records: Vec::new(),
+            criteria_settings: CriteriaSettings::default(),
+        }
+    }
+
+    fn find<'c>(criteria: &'c [Criterion], kind: Kind, basis: Option<&str>) -> &'c Criterion {
+        criteria
+            .iter()
+            .find(|c| c.kind == kind && c.basis.as_ref().map(|b| b.best(Lang::En)) == basis)
+            .unwrap_or_else(|| panic!("no {kind:?} on {basis:?}"))
+    }
+
+    #[test]
+    fn the_section_10_example_end_to_end() {
+        let criteria = evaluate(&fixture_case(), date("2021-11-01"));
+        let en = |kind, basis| {
+            find(&criteria, kind, basis)
+                .outcome
+                .label(Lang::En)
+                .to_string()
+        };
+        let value = |kind, basis| find(&criteria, kind, basis).value;
+        let viable = Some("viable diameter");
+
+        let child_pugh = find(&criteria, Kind::ChildPugh, None);
+        assert_eq!(en(Kind::ChildPugh, None), "A6");
+        assert!(
+            child_pugh
+                .flags
+                .iter()
+                .any(|f| f.starts_with("borderline: albumin 3.5 g/dL"))
+        );
+        assert_eq!(value(Kind::Albi, None), Some(d("-2.11")));
+        assert_eq!(en(Kind::Albi, None), "grade 2");
+        assert_eq!(en(Kind::Malbi, None), "2b");
+        assert_eq!(value(Kind::Meld, None), Some(d("9")));
+        assert_eq!(value(Kind::MeldNa, None), Some(d("9")));
+        let meld_3 = find(&criteria, Kind::Meld3, None);
+        assert_eq!(meld_3.value, Some(d("8")));
+        assert!((meld_3.raw.expect("raw") - 8.4887).abs() < 5e-4);
+        for kind in [
+            Kind::Milan,
+            Kind::Ucsf,
+            Kind::UpToSeven,
+            Kind::Metroticket,
+            Kind::Hangzhou,
+            Kind::Fudan,
+        ] {
+            assert_eq!(en(kind, viable), "within", "{kind:?}");
+        }
+        assert_eq!(value(Kind::UpToSeven, viable), Some(d("4.4")));
+        assert_eq!(value(Kind::AfpModel, viable), Some(d("1")));
+        assert_eq!(en(Kind::AfpModel, viable), "low risk (≤ 2)");
+        assert_eq!(en(Kind::Bclc, viable), "A");
+        assert_eq!(en(Kind::Cnlc, viable), "Ia");
+        assert_eq!(
+            en(Kind::Mrecist, Some("MRI 2021-08-15, after TACE-1")),
+            "SD"
+        );
+        assert_eq!(
+            en(Kind::Mrecist, Some("MRI 2021-10-15, after TACE-2")),
+            "PD"
+        );
+        assert_eq!(
+            en(Kind::JshInsufficientResponse, None),
+            "possible — % viable not reported (viable tumour after TACE-1, TACE-2)"
+        );
+        assert_eq!(
+            en(Kind::JshIntrahepaticProgression, None),
+            "no new intrahepatic lesions reported"
+        );
+        assert_eq!(en(Kind::JshTumourMarkers, None), "indeterminate");
+        assert_eq!(en(Kind::Art, Some("before TACE-2")), "indeterminate");
+    }
+
+    #[test]
+    fn every_criterion_names_what_it_used_or_missed() {
+        let criteria = evaluate(&fixture_case(), date("2021-11-01"));
+        for criterion in &criteria {
+            match &criterion.outcome {
+                Outcome::Indeterminate { missing } => assert!(!missing.is_empty(), "{criterion:?}"),
+                _ => assert!(!criterion.inputs.is_empty(), "{criterion:?}"),
+            }
+            assert!(!criterion.source().is_empty());
+        }
+    }
+
+    #[test]
+    fn data_after_the_date_is_ignored() {
+        let criteria = evaluate(&fixture_case(), date("2021-08-01"));
+        assert!(matches!(
+            find(&criteria, Kind::Meld, None).outcome,
+            Outcome::Indeterminate { .. }
+        ));
+        // Only the baseline study and TACE-1 exist; AFP comes later.
+        let viable = Some("viable diameter");
+        assert_eq!(
+            find(&criteria, Kind::Milan, viable).outcome,
+            Outcome::Within
+        );
+        assert_eq!(
+            find(&criteria, Kind::Metroticket, viable).outcome,
+            Outcome::missing(["afp on or before 2021-08-01"])
+        );
+        assert_eq!(
+            find(&criteria, Kind::Mrecist, None).outcome,
+            Outcome::missing(["imaging with measured lesions after the first TACE (2021-07-06)"])
+        );
+        assert!(criteria.iter().all(|c| c.kind != Kind::Art));
+    }
+
+    #[test]
+    fn no_output_word_recommends() {
+        let mut case = fixture_case();
+        case.imaging[2].macrovascular_invasion = Finding::Unknown;
+        let criteria = evaluate(&case, date("2021-11-01"));
+        let mut words = Vec::new();
+        for c in &criteria {
+            for lang in Lang::ALL {
+                words.push(c.kind.label(lang).to_string());
+                words.push(c.outcome.label(lang).to_string());
+            }
+            words.extend(c.flags.iter().cloned());
+            words.extend(c.inputs.iter().flat_map(|i| {
+                [
+                    i.name.clone(),
+                    i.value.clone(),
+                    i.note.clone().unwrap_or_default(),
+                ]
+            }));
+            if let Outcome::Indeterminate { missing } = &c.outcome {
+                words.extend(missing.iter().cloned());
+            }
+        }
+        for text in words {
+            let lower = text.to_lowercase();
+            for banned in ["eligible", "should", "recommend", "建议", "应该"] {
+                assert!(!lower.contains(banned), "`{banned}` in `{text}`");
+            }
+        }
+    }
+}

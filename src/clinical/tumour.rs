@@ -1,0 +1,1047 @@
+//! Tumour burden against transplant criteria (calculators reference §1): Milan, UCSF,
+//! up-to-seven, Metroticket 2.0, the French AFP model, Hangzhou and Fudan, with OPTN T2 and
+//! UNOS downstaging printed as context.
+//!
+//! Outside is decided as soon as any part of a rule fails, even when something else is
+//! unknown: every criterion only gets harder to meet with more lesions or a "yes", so the
+//! unknown cannot bring the tumour back within.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use super::inputs::{Sources, distance, stale_flag};
+use super::{Criterion, Input, Kind, Outcome, dec, show};
+use crate::case::model::{Finding, Grade, ImagingStudy};
+use crate::lab::Analyte;
+use crate::text::Text;
+
+/// The tumour criteria, in output order.
+pub const KINDS: [Kind; 9] = [
+    Kind::Milan,
+    Kind::Ucsf,
+    Kind::UpToSeven,
+    Kind::Metroticket,
+    Kind::AfpModel,
+    Kind::Hangzhou,
+    Kind::Fudan,
+    Kind::OptnT2,
+    Kind::UnosDownstaging,
+];
+
+/// Lesions under 1 cm are listed but not counted (OPTN counts class-5 lesions ≥ 1 cm).
+const MIN_COUNTED_MM: Decimal = dec(10, 0);
+/// One reporting digit of a diameter in mm: a result this close to a limit is flagged.
+const ONE_MM_IN_CM: Decimal = dec(1, 1);
+
+/// Which diameter a burden is measured by (§1.1: computed on both when both exist).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Basis {
+    WholeLesion,
+    Viable,
+}
+
+impl Basis {
+    pub fn label(self) -> Text {
+        match self {
+            Basis::WholeLesion => Text::both("病灶整体直径", "whole-lesion diameter"),
+            Basis::Viable => Text::both("活性部分直径", "viable diameter"),
+        }
+    }
+}
+
+/// The tumour burden on one size basis, as the criteria count it.
+#[derive(Debug, Clone)]
+pub struct Burden {
+    pub basis: Option<Basis>,
+    /// The imaging study measured.
+    pub date: Option<NaiveDate>,
+    /// Diameters in cm of the lesions counted: HCC and ≥ 1 cm on this basis.
+    pub sizes_cm: Vec<Decimal>,
+    /// Lesions that may count but cannot be judged, e.g. "class of lesion L2 (2021-10-15)".
+    pub unknown: Vec<String>,
+    pub macrovascular_invasion: Finding,
+    pub extrahepatic_spread: Finding,
+    /// AFP in ng/mL, or what is missing.
+    pub afp_ng_ml: Result<Decimal, String>,
+    pub grade: Option<Grade>,
+    /// Lesions, N, D, TTD, invasion and spread, with dates and report.
+    pub inputs: Vec<Input>,
+    pub afp_input: Option<Input>,
+    pub grade_input: Option<Input>,
+    /// Flags every criterion on this burden shares (uncounted lesions, data age, basis).
+    pub flags: Vec<String>,
+}
+
+impl Burden {
+    /// A burden of counted lesions with no invasion or spread, no AFP and no grade.
+    pub fn new(sizes_cm: Vec<Decimal>) -> Self {
+        Self {
+            basis: None,
+            date: None,
+            sizes_cm,
+            unknown: Vec::new(),
+            macrovascular_invasion: Finding::No,
+            extrahepatic_spread: Finding::No,
+            afp_ng_ml: Err("afp".into()),
+            grade: None,
+            inputs: Vec::new(),
+            afp_input: None,
+            grade_input: None,
+            flags: Vec::new(),
+        }
+    }
+
+    /// N: the number of counted lesions.
+    pub fn count(&self) -> usize {
+        self.sizes_cm.len()
+    }
+
+    /// D: the largest diameter in cm (0 without lesions).
+    pub fn largest(&self) -> Decimal {
+        self.sizes_cm.iter().copied().max().unwrap_or_default()
+    }
+
+    /// TTD: the sum of diameters in cm.
+    pub fn total(&self) -> Decimal {
+        self.sizes_cm.iter().sum()
+    }
+
+    /// N + D, as up-to-seven and Metroticket add them.
+    fn n_plus_d(&self) -> Decimal {
+        (Decimal::from(self.count()) + self.largest()).normalize()
+    }
+
+    /// What every criterion requires besides size: no macrovascular invasion, no extrahepatic
+    /// spread, and every lesion judged.
+    pub(crate) fn exclusions(&self) -> Rule {
+        let finding = |f: Finding, what: &str| match f {
+            Finding::No => Rule::Holds,
+            Finding::Yes => Rule::Fails,
+            Finding::Unknown => Rule::Unknown(vec![format!("{what} status")]),
+        };
+        finding(self.macrovascular_invasion, "macrovascular invasion")
+            .and(finding(self.extrahepatic_spread, "extrahepatic spread"))
+            .and(if self.unknown.is_empty() {
+                Rule::Holds
+            } else {
+                Rule::Unknown(self.unknown.clone())
+            })
+    }
+}
+
+/// A rule that holds, fails, or cannot be decided for want of the named inputs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Rule {
+    Holds,
+    Fails,
+    Unknown(Vec<String>),
+}
+
+impl From<bool> for Rule {
+    fn from(holds: bool) -> Self {
+        if holds { Rule::Holds } else { Rule::Fails }
+    }
+}
+
+impl Rule {
+    /// Kleene "and": one failure decides; otherwise what is unknown adds up.
+    pub fn and(self, other: Rule) -> Rule {
+        match (self, other) {
+            (Rule::Fails, _) | (_, Rule::Fails) => Rule::Fails,
+            (Rule::Unknown(mut a), Rule::Unknown(b)) => {
+                a.extend(b);
+                Rule::Unknown(a)
+            }
+            (Rule::Unknown(a), Rule::Holds) | (Rule::Holds, Rule::Unknown(a)) => Rule::Unknown(a),
+            (Rule::Holds, Rule::Holds) => Rule::Holds,
+        }
+    }
+}
+
+/// Size comparisons that flag values within 1 mm of their limit (one reporting digit, §0.3).
+pub(crate) struct Limits<'f>(pub &'f mut Vec<String>);
+
+impl Limits<'_> {
+    pub fn at_most(&mut self, what: &str, value: Decimal, limit: Decimal) -> bool {
+        if (value - limit).abs() <= ONE_MM_IN_CM {
+            self.0.push(format!(
+                "borderline: {what} {} is within 1 mm of the limit {}",
+                show(value),
+                show(limit)
+            ));
+        }
+        value <= limit
+    }
+}
+
+/// Flags an AFP within ±5 % of a cut-off (assay variation; §1.2 Metroticket); true if it did.
+fn afp_near_cut_off(afp: Decimal, cut_offs: &[i64], flags: &mut Vec<String>) -> bool {
+    let mut near = false;
+    for &cut_off in cut_offs {
+        let cut_off = Decimal::from(cut_off);
+        if (afp - cut_off).abs() <= cut_off * dec(5, 2) {
+            near = true;
+            flags.push(format!(
+                "borderline: AFP {} ng/mL is within ±5 % of the {cut_off} ng/mL cut-off",
+                show(afp)
+            ));
+        }
+    }
+    near
+}
+
+/// Size rule combined with the shared exclusions.
+fn verdict(kind: Kind, size: Rule, burden: &Burden, mut flags: Vec<String>) -> Criterion {
+    for (finding, what) in [
+        (burden.macrovascular_invasion, "macrovascular invasion"),
+        (burden.extrahepatic_spread, "extrahepatic spread"),
+    ] {
+        if finding == Finding::Yes {
+            flags.push(format!("{what} reported"));
+        }
+    }
+    let outcome = match size.and(burden.exclusions()) {
+        Rule::Holds => Outcome::Within,
+        Rule::Fails => {
+            if let Rule::Unknown(unknown) = burden.exclusions() {
+                flags.push(format!(
+                    "outside whatever these turn out to be: {}",
+                    unknown.join(", ")
+                ));
+            }
+            Outcome::Outside
+        }
+        Rule::Unknown(missing) => Outcome::Indeterminate { missing },
+    };
+    if outcome == Outcome::Within && burden.count() == 0 {
+        flags.push("no viable tumour counted".into());
+    }
+    let mut criterion = Criterion::new(kind, outcome);
+    criterion.flags = flags;
+    criterion
+}
+
+pub fn milan(burden: &Burden) -> Criterion {
+    let mut flags = Vec::new();
+    let mut limits = Limits(&mut flags);
+    let size = match burden.count() {
+        0 | 1 => limits.at_most("D (cm)", burden.largest(), dec(5, 0)),
+        2..=3 => limits.at_most("largest of 2–3 lesions (cm)", burden.largest(), dec(3, 0)),
+        _ => false,
+    };
+    verdict(Kind::Milan, size.into(), burden, flags)
+}
+
+pub fn ucsf(burden: &Burden) -> Criterion {
+    let mut flags = Vec::new();
+    let mut limits = Limits(&mut flags);
+    let size = match burden.count() {
+        0 | 1 => limits.at_most("D (cm)", burden.largest(), dec(65, 1)),
+        2..=3 => {
+            limits.at_most("D (cm)", burden.largest(), dec(45, 1))
+                && limits.at_most("TTD (cm)", burden.total(), dec(8, 0))
+        }
+        _ => false,
+    };
+    verdict(Kind::Ucsf, size.into(), burden, flags)
+}
+
+pub fn up_to_seven(burden: &Burden) -> Criterion {
+    let mut flags = vec![
+        "caveat: the original up-to-seven group also had no microvascular invasion, a pathology finding; only size, number and macrovascular invasion are applied here"
+            .to_string(),
+    ];
+    let size = Limits(&mut flags).at_most("N + D", burden.n_plus_d(), dec(7, 0));
+    let mut criterion = verdict(Kind::UpToSeven, size.into(), burden, flags);
+    criterion.value = Some(burden.n_plus_d());
+    criterion
+}
+
+pub fn metroticket(burden: &Burden) -> Criterion {
+    let mut flags = Vec::new();
+    let n_plus_d = burden.n_plus_d();
+    let mut limit_input = None;
+    let size = match &burden.afp_ng_ml {
+        // Every AFP band allows at most 7, so beyond 7 the AFP does not matter.
+        Err(_) if n_plus_d > dec(7, 0) => {
+            flags.push("AFP not known; N + D > 7 is outside in every AFP band".into());
+            Rule::Fails
+        }
+        Err(missing) => Rule::Unknown(vec![missing.clone()]),
+        Ok(afp) => {
+            if afp_near_cut_off(*afp, &[200, 400, 1000], &mut flags) {
+                flags.push("boundary handling at exactly 200/400/1000 ng/mL is unverified (calculators §1.2)".into());
+            }
+            let limit = if *afp < dec(200, 0) {
+                Some((dec(7, 0), "AFP < 200 ng/mL"))
+            } else if *afp < dec(400, 0) {
+                Some((dec(5, 0), "200 ≤ AFP < 400 ng/mL"))
+            } else if *afp <= dec(1000, 0) {
+                Some((dec(4, 0), "400 ≤ AFP ≤ 1000 ng/mL"))
+            } else {
+                None
+            };
+            match limit {
+                Some((limit, band)) => {
+                    limit_input = Some(Input::number("N + D limit", limit, "").note(band));
+                    Limits(&mut flags).at_most("N + D", n_plus_d, limit).into()
+                }
+                None => {
+                    flags.push("AFP > 1000 ng/mL: outside at any size".into());
+                    Rule::Fails
+                }
+            }
+        }
+    };
+    let mut criterion = verdict(Kind::Metroticket, size, burden, flags);
+    criterion.value = Some(n_plus_d);
+    criterion.inputs.extend(limit_input);
+    criterion
+}
+
+/// Duvoux's points; ≤ 2 is low risk. The model has no invasion term, so unknown invasion does
+/// not matter, but with macrovascular invasion it does not apply (§1.4 T17, T19).
+pub fn afp_model(burden: &Burden) -> Criterion {
+    if burden.macrovascular_invasion == Finding::Yes {
+        return Criterion::new(
+            Kind::AfpModel,
+            Outcome::Category(Text::both(
+                "不适用（大血管侵犯）",
+                "not applicable (macrovascular invasion)",
+            )),
+        );
+    }
+    let mut flags = Vec::new();
+    let d = burden.largest();
+    let d_points = if Limits(&mut flags).at_most("D (cm)", d, dec(3, 0)) {
+        0
+    } else if Limits(&mut flags).at_most("D (cm)", d, dec(6, 0)) {
+        1
+    } else {
+        4
+    };
+    let n_points = if burden.count() <= 3 { 0 } else { 2 };
+    let afp_points = burden.afp_ng_ml.as_ref().map(|afp| {
+        afp_near_cut_off(*afp, &[100, 1000], &mut flags);
+        if *afp <= dec(100, 0) {
+            0
+        } else if *afp <= dec(1000, 0) {
+            2
+        } else {
+            3
+        }
+    });
+    let known = d_points + n_points;
+    // Points only rise with more lesions or any AFP, so a high score stays high.
+    let mut criterion = match &afp_points {
+        Ok(afp) if burden.unknown.is_empty() || known + afp > 2 => {
+            Criterion::new(Kind::AfpModel, Outcome::Category(risk(known + afp <= 2)))
+                .valued(Decimal::from(known + afp), None)
+        }
+        Err(_) if known > 2 => Criterion::new(Kind::AfpModel, Outcome::Category(risk(false)))
+            .flag("AFP not known; the size points alone exceed 2"),
+        _ => Criterion::new(
+            Kind::AfpModel,
+            Outcome::missing(
+                afp_points
+                    .err()
+                    .cloned()
+                    .into_iter()
+                    .chain(burden.unknown.iter().cloned()),
+            ),
+        ),
+    };
+    criterion.inputs = vec![
+        Input::new("D points", d_points, None),
+        Input::new("N points", n_points, None),
+    ];
+    if let Ok(points) = afp_points {
+        criterion
+            .inputs
+            .push(Input::new("AFP points", points, None));
+    }
+    criterion.flags.append(&mut flags);
+    criterion
+}
+
+fn risk(low: bool) -> Text {
+    if low {
+        Text::both("低风险（≤ 2 分）", "low risk (≤ 2)")
+    } else {
+        Text::both("高风险（> 2 分）", "high risk (> 2)")
+    }
+}
+
+pub fn hangzhou(burden: &Burden) -> Criterion {
+    let mut flags = Vec::new();
+    let size = if Limits(&mut flags).at_most("TTD (cm)", burden.total(), dec(8, 0)) {
+        Rule::Holds
+    } else {
+        let grade = match burden.grade {
+            Some(Grade::I | Grade::II) => Rule::Holds,
+            Some(Grade::III | Grade::IV) => Rule::Fails,
+            None => Rule::Unknown(vec!["histological grade (needed with TTD > 8 cm)".into()]),
+        };
+        let afp = match &burden.afp_ng_ml {
+            Ok(afp) => {
+                afp_near_cut_off(*afp, &[400], &mut flags);
+                Rule::from(*afp <= dec(400, 0))
+            }
+            Err(missing) => Rule::Unknown(vec![missing.clone()]),
+        };
+        grade.and(afp)
+    };
+    verdict(Kind::Hangzhou, size, burden, flags)
+}
+
+pub fn fudan(burden: &Burden) -> Criterion {
+    let mut flags = Vec::new();
+    let mut limits = Limits(&mut flags);
+    let size = match burden.count() {
+        0 | 1 => limits.at_most("D (cm)", burden.largest(), dec(9, 0)),
+        2..=3 => {
+            limits.at_most("D (cm)", burden.largest(), dec(5, 0))
+                && limits.at_most("TTD (cm)", burden.total(), dec(9, 0))
+        }
+        _ => false,
+    };
+    verdict(Kind::Fudan, size.into(), burden, flags)
+}
+
+/// OPTN T2 size limits: one lesion 2–5 cm, or 2–3 lesions each 1–3 cm.
+fn t2_size(burden: &Burden, limits: &mut Limits<'_>) -> bool {
+    match burden.count() {
+        1 => {
+            burden.largest() >= Decimal::TWO
+                && limits.at_most("D (cm)", burden.largest(), dec(5, 0))
+        }
+        2..=3 => limits.at_most("largest of 2–3 lesions (cm)", burden.largest(), dec(3, 0)),
+        _ => false,
+    }
+}
+
+/// Context flags OPTN attaches to T2: T1 below it, and the AFP > 1000 rule.
+fn optn_flags(burden: &Burden, flags: &mut Vec<String>) {
+    if burden.count() == 1 && burden.largest() < Decimal::TWO {
+        flags.push("single lesion under 2 cm: T1, below the T2 range".into());
+    }
+    if burden
+        .afp_ng_ml
+        .as_ref()
+        .is_ok_and(|afp| *afp > dec(1000, 0))
+    {
+        flags.push("OPTN AFP rule applies: with AFP > 1000 ng/mL a T2 exception needs AFP to fall below 500 ng/mL after locoregional therapy".into());
+    }
+}
+
+fn no_viable_tumour(kind: Kind) -> Criterion {
+    Criterion::new(
+        kind,
+        Outcome::Category(Text::both(
+            "不适用（无活性肿瘤）",
+            "not applicable (no viable tumour)",
+        )),
+    )
+}
+
+pub fn optn_t2(burden: &Burden) -> Criterion {
+    if burden.count() == 0 && burden.unknown.is_empty() {
+        return no_viable_tumour(Kind::OptnT2);
+    }
+    let mut flags = Vec::new();
+    let size = t2_size(burden, &mut Limits(&mut flags));
+    optn_flags(burden, &mut flags);
+    verdict(Kind::OptnT2, size.into(), burden, flags)
+}
+
+/// UNOS-DS inclusion; a tumour already within T2 is reported as such, not as "within".
+pub fn unos_downstaging(burden: &Burden) -> Criterion {
+    if burden.count() == 0 && burden.unknown.is_empty() {
+        return no_viable_tumour(Kind::UnosDownstaging);
+    }
+    let mut flags = Vec::new();
+    let mut limits = Limits(&mut flags);
+    if t2_size(burden, &mut limits) {
+        optn_flags(burden, &mut flags);
+        let mut criterion = verdict(Kind::UnosDownstaging, Rule::Holds, burden, flags);
+        if criterion.outcome == Outcome::Within {
+            criterion.outcome =
+                Outcome::Category(Text::both("已在 T2 范围内", "already within T2"));
+        }
+        return criterion;
+    }
+    let (d, ttd) = (burden.largest(), burden.total());
+    let size = match burden.count() {
+        1 => d > dec(5, 0) && limits.at_most("D (cm)", d, dec(8, 0)),
+        2..=3 => {
+            limits.at_most("D (cm)", d, dec(5, 0)) && limits.at_most("TTD (cm)", ttd, dec(8, 0))
+        }
+        4..=5 => {
+            limits.at_most("D (cm)", d, dec(3, 0)) && limits.at_most("TTD (cm)", ttd, dec(8, 0))
+        }
+        _ => false,
+    };
+    optn_flags(burden, &mut flags);
+    verdict(Kind::UnosDownstaging, size.into(), burden, flags)
+}
+
+/// Every tumour criterion on one burden, with its inputs and shared flags.
+pub fn assess(burden: &Burden) -> Vec<Criterion> {
+    let calculators: [fn(&Burden) -> Criterion; 9] = [
+        milan,
+        ucsf,
+        up_to_seven,
+        metroticket,
+        afp_model,
+        hangzhou,
+        fudan,
+        optn_t2,
+        unos_downstaging,
+    ];
+    calculators
+        .iter()
+        .map(|calculate| {
+            let mut criterion = calculate(burden);
+            criterion.basis = burden.basis.map(Basis::label);
+            let mut inputs = burden.inputs.clone();
+            let uses_afp = matches!(
+                criterion.kind,
+                Kind::Metroticket
+                    | Kind::AfpModel
+                    | Kind::Hangzhou
+                    | Kind::OptnT2
+                    | Kind::UnosDownstaging
+            );
+            if uses_afp {
+                inputs.extend(burden.afp_input.clone());
+            }
+            if criterion.kind == Kind::Hangzhou {
+                inputs.extend(burden.grade_input.clone());
+            }
+            inputs.append(&mut criterion.inputs);
+            criterion.inputs = inputs;
+            let mut flags = burden.flags.clone();
+            flags.append(&mut criterion.flags);
+            criterion.flags = flags;
+            criterion
+        })
+        .collect()
+}
+
+// ───────────────────────────── from the case ─────────────────────────────
+
+/// The burdens of the newest study listing lesions: on the whole-lesion basis, and on the
+/// viable basis when the study reports viable diameters. Err names what is missing.
+pub(crate) fn burdens(sources: &Sources<'_>) -> Result<Vec<Burden>, String> {
+    let studies = sources.studies();
+    let Some(position) = studies.iter().rposition(|s| !s.lesions.is_empty()) else {
+        return Err(sources.describe_missing("an [[imaging]] study with measured lesions"));
+    };
+    let study = studies[position];
+    let mut shared = Vec::new();
+    for newer in &studies[position + 1..] {
+        shared.push(format!(
+            "the newer {} of {} lists no lesions; the study of {} is used",
+            newer.modality, newer.date, study.date
+        ));
+    }
+    shared.extend(stale_flag(study.date, sources.at));
+    let afp = sources.lab_near(Analyte::Afp, study.date);
+    shared.extend(sources.unusable_flags(Analyte::Afp));
+    let afp_input = afp.as_ref().ok().map(|afp| {
+        let days = distance(afp.date(), study.date);
+        if days > sources.window_days() {
+            shared.push(format!(
+                "AFP of {} is {days} days from the imaging of {}",
+                afp.date(),
+                study.date
+            ));
+        }
+        afp.input()
+    });
+    let grade = sources.grade();
+    let grade_input = grade.map(|(grade, pathology)| {
+        Input::new("histological grade", grade, None)
+            .dated(pathology.date, pathology.record.clone())
+    });
+    let both = study.lesions.iter().any(|l| l.viable_mm.is_some());
+    let bases: &[Basis] = if both {
+        shared.push("size basis: whole-lesion and viable diameters are both shown; which one a centre uses after locoregional therapy is a clinical decision".into());
+        &[Basis::WholeLesion, Basis::Viable]
+    } else {
+        &[Basis::WholeLesion]
+    };
+    Ok(bases
+        .iter()
+        .map(|&basis| {
+            let mut burden = count_lesions(study, basis);
+            burden.basis = Some(basis);
+            burden.afp_ng_ml = afp.as_ref().map(|v| v.value).map_err(Clone::clone);
+            burden.grade = grade.map(|(g, _)| g);
+            burden.afp_input.clone_from(&afp_input);
+            burden.grade_input.clone_from(&grade_input);
+            burden.flags.splice(0..0, shared.iter().cloned());
+            burden
+        })
+        .collect())
+}
+
+/// Counts a study's lesions on one basis: HCC (by class) and ≥ 10 mm.
+fn count_lesions(study: &ImagingStudy, basis: Basis) -> Burden {
+    let mut burden = Burden::new(Vec::new());
+    burden.date = Some(study.date);
+    burden.macrovascular_invasion = study.macrovascular_invasion;
+    burden.extrahepatic_spread = study.extrahepatic_spread;
+    let dated = |input: Input| input.dated(study.date, study.report.clone());
+    for lesion in &study.lesions {
+        let size_mm = match basis {
+            Basis::WholeLesion => Some(lesion.longest_mm),
+            Basis::Viable => lesion.viable_mm,
+        };
+        let name = format!("lesion {}", lesion.id);
+        let class = lesion
+            .class
+            .map_or("no class".to_string(), |c| c.to_string());
+        let Some(size_mm) = size_mm else {
+            burden
+                .inputs
+                .push(dated(Input::new(&name, "not reported", None).note(&class)));
+            if lesion.class.is_none_or(|c| c.counts_as_hcc()) {
+                burden.unknown.push(format!(
+                    "viable diameter of lesion {} ({})",
+                    lesion.id, study.date
+                ));
+            }
+            continue;
+        };
+        let mut input = dated(Input::number(&name, size_mm, "mm")).note(&class);
+        if let Some(segment) = &lesion.segment {
+            input = input.note(segment.clone());
+        }
+        match lesion.class {
+            _ if size_mm == Decimal::ZERO => input = input.note("no viable tumour"),
+            _ if size_mm < MIN_COUNTED_MM => {
+                input = input.note("not counted: under 10 mm");
+                burden.flags.push(format!(
+                    "lesion {} ({} mm) listed but not counted: under 10 mm",
+                    lesion.id,
+                    show(size_mm)
+                ));
+            }
+            None => burden
+                .unknown
+                .push(format!("class of lesion {} ({})", lesion.id, study.date)),
+            Some(class) if !class.counts_as_hcc() => {
+                input = input.note("not counted: not classed as HCC")
+            }
+            Some(_) => burden.sizes_cm.push(size_mm / Decimal::TEN),
+        }
+        burden.inputs.push(input);
+    }
+    let n = burden.count();
+    burden.inputs.extend([
+        Input::new("N (lesions counted)", n, None),
+        Input::number("D (largest)", burden.largest(), "cm"),
+        Input::number("TTD (total diameter)", burden.total(), "cm"),
+        dated(Input::new(
+            "macrovascular invasion",
+            study.macrovascular_invasion,
+            None,
+        )),
+        dated(Input::new(
+            "extrahepatic spread",
+            study.extrahepatic_spread,
+            None,
+        )),
+    ]);
+    burden
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clinical::test_util::d;
+    use crate::text::Lang;
+
+    fn burden(sizes: &[&str], afp: &str) -> Burden {
+        let mut burden = Burden::new(sizes.iter().map(|s| d(s)).collect());
+        burden.afp_ng_ml = Ok(d(afp));
+        burden
+    }
+
+    /// "W" within, "O" outside, "I" indeterminate, else the category word.
+    fn short(criterion: &Criterion) -> String {
+        match &criterion.outcome {
+            Outcome::Within => "W".into(),
+            Outcome::Outside => "O".into(),
+            Outcome::Indeterminate { .. } => "I".into(),
+            Outcome::Category(text) => text.best(Lang::En).to_string(),
+        }
+    }
+
+    #[test]
+    fn transplant_vectors_t1_to_t19() {
+        const L: &str = "low risk (≤ 2)";
+        const H: &str = "high risk (> 2)";
+        const T2: &str = "already within T2";
+        const NA: &str = "not applicable (no viable tumour)";
+        const AFP_NA: &str = "not applicable (macrovascular invasion)";
+        // id, lesions (cm), AFP, MVI, Milan, UCSF, up-to-7, N+D, Metroticket, AFP model
+        // (points, class), Hangzhou, Fudan, UNOS-DS
+        #[rustfmt::skip]
+        type Row = (
+            &'static str,
+            &'static [&'static str],
+            &'static str,
+            Finding,
+            [&'static str; 3],
+            &'static str,
+            &'static str,
+            Option<&'static str>,
+            &'static str,
+            [&'static str; 3],
+        );
+        let vectors: [Row; 19] = [
+            (
+                "T1",
+                &["5.0"],
+                "50",
+                Finding::No,
+                ["W", "W", "W"],
+                "6.0",
+                "W",
+                Some("1"),
+                L,
+                ["W", "W", T2],
+            ),
+            (
+                "T2",
+                &["5.1"],
+                "50",
+                Finding::No,
+                ["O", "W", "W"],
+                "6.1",
+                "W",
+                Some("1"),
+                L,
+                ["W", "W", "W"],
+            ),
+            (
+                "T3",
+                &["3.0", "3.0", "3.0"],
+                "50",
+                Finding::No,
+                ["W", "O", "W"],
+                "6.0",
+                "W",
+                Some("0"),
+                L,
+                ["I", "W", T2],
+            ),
+            (
+                "T4",
+                &["3.1", "1.0"],
+                "50",
+                Finding::No,
+                ["O", "W", "W"],
+                "5.1",
+                "W",
+                Some("1"),
+                L,
+                ["W", "W", "W"],
+            ),
+            (
+                "T5",
+                &["6.5"],
+                "50",
+                Finding::No,
+                ["O", "W", "O"],
+                "7.5",
+                "O",
+                Some("4"),
+                H,
+                ["W", "W", "W"],
+            ),
+            (
+                "T6",
+                &["6.6"],
+                "50",
+                Finding::No,
+                ["O", "O", "O"],
+                "7.6",
+                "O",
+                Some("4"),
+                H,
+                ["W", "W", "W"],
+            ),
+            (
+                "T7",
+                &["4.5", "2.0", "1.5"],
+                "50",
+                Finding::No,
+                ["O", "W", "O"],
+                "7.5",
+                "O",
+                Some("1"),
+                L,
+                ["W", "W", "W"],
+            ),
+            (
+                "T8",
+                &["4.5", "2.5", "1.5"],
+                "50",
+                Finding::No,
+                ["O", "O", "O"],
+                "7.5",
+                "O",
+                Some("1"),
+                L,
+                ["I", "W", "O"],
+            ),
+            (
+                "T9",
+                &["2", "2", "1.5", "1"],
+                "50",
+                Finding::No,
+                ["O", "O", "W"],
+                "6",
+                "W",
+                Some("2"),
+                L,
+                ["W", "O", "W"],
+            ),
+            (
+                "T10",
+                &["6.0"],
+                "150",
+                Finding::No,
+                ["O", "W", "W"],
+                "7.0",
+                "W",
+                Some("3"),
+                H,
+                ["W", "W", "W"],
+            ),
+            (
+                "T11",
+                &["4.0", "2.0"],
+                "250",
+                Finding::No,
+                ["O", "W", "W"],
+                "6.0",
+                "O",
+                Some("3"),
+                H,
+                ["W", "W", "W"],
+            ),
+            (
+                "T12",
+                &["2.0", "1.5"],
+                "400",
+                Finding::No,
+                ["W", "W", "W"],
+                "4.0",
+                "W",
+                Some("2"),
+                L,
+                ["W", "W", T2],
+            ),
+            (
+                "T13",
+                &["3.0"],
+                "1000",
+                Finding::No,
+                ["W", "W", "W"],
+                "4.0",
+                "W",
+                Some("2"),
+                L,
+                ["W", "W", T2],
+            ),
+            (
+                "T14",
+                &["3.0"],
+                "1001",
+                Finding::No,
+                ["W", "W", "W"],
+                "4.0",
+                "O",
+                Some("3"),
+                H,
+                ["W", "W", T2],
+            ),
+            (
+                "T15",
+                &["9.0"],
+                "300",
+                Finding::No,
+                ["O", "O", "O"],
+                "10.0",
+                "O",
+                Some("6"),
+                H,
+                ["I", "W", "O"],
+            ),
+            (
+                "T16",
+                &["7.5"],
+                "30",
+                Finding::No,
+                ["O", "O", "O"],
+                "8.5",
+                "O",
+                Some("4"),
+                H,
+                ["W", "W", "W"],
+            ),
+            (
+                "T17",
+                &["2.0"],
+                "50",
+                Finding::Yes,
+                ["O", "O", "O"],
+                "3.0",
+                "O",
+                None,
+                AFP_NA,
+                ["O", "O", "O"],
+            ),
+            (
+                "T18",
+                &[],
+                "20",
+                Finding::No,
+                ["W", "W", "W"],
+                "0",
+                "W",
+                Some("0"),
+                L,
+                ["W", "W", NA],
+            ),
+            (
+                "T19",
+                &["2.0"],
+                "50",
+                Finding::Unknown,
+                ["I", "I", "I"],
+                "3.0",
+                "I",
+                Some("0"),
+                L,
+                ["I", "I", "I"],
+            ),
+        ];
+        for (
+            id,
+            sizes,
+            afp,
+            mvi,
+            [milan_v, ucsf_v, up7_v],
+            n_plus_d,
+            metro_v,
+            points,
+            class,
+            [hz_v, fudan_v, ds_v],
+        ) in vectors
+        {
+            let mut b = burden(sizes, afp);
+            b.macrovascular_invasion = mvi;
+            let up7 = up_to_seven(&b);
+            let model = afp_model(&b);
+            assert_eq!(short(&milan(&b)), milan_v, "{id} Milan");
+            assert_eq!(short(&ucsf(&b)), ucsf_v, "{id} UCSF");
+            assert_eq!(short(&up7), up7_v, "{id} up-to-seven");
+            assert_eq!(up7.value, Some(d(n_plus_d)), "{id} N + D");
+            assert_eq!(short(&metroticket(&b)), metro_v, "{id} Metroticket");
+            assert_eq!(model.value, points.map(d), "{id} AFP model points");
+            assert_eq!(short(&model), class, "{id} AFP model");
+            assert_eq!(short(&hangzhou(&b)), hz_v, "{id} Hangzhou");
+            assert_eq!(short(&fudan(&b)), fudan_v, "{id} Fudan");
+            assert_eq!(short(&unos_downstaging(&b)), ds_v, "{id} UNOS-DS");
+        }
+    }
+
+    #[test]
+    fn edge_and_context_flags() {
+        let t1 = milan(&burden(&["5.0"], "50"));
+        assert!(
+            t1.flags
+                .iter()
+                .any(|f| f.starts_with("borderline: D (cm) 5"))
+        );
+        let t14 = unos_downstaging(&burden(&["3.0"], "1001"));
+        assert!(
+            t14.flags
+                .iter()
+                .any(|f| f.starts_with("OPTN AFP rule applies"))
+        );
+        let t18 = milan(&burden(&[], "20"));
+        assert!(t18.flags.contains(&"no viable tumour counted".to_string()));
+        let near_200 = metroticket(&burden(&["2.0"], "195"));
+        assert!(
+            near_200
+                .flags
+                .iter()
+                .any(|f| f.contains("±5 % of the 200 ng/mL"))
+        );
+        let t19 = milan(&{
+            let mut b = burden(&["2.0"], "50");
+            b.macrovascular_invasion = Finding::Unknown;
+            b
+        });
+        assert_eq!(
+            t19.outcome,
+            Outcome::Indeterminate {
+                missing: vec!["macrovascular invasion status".into()]
+            }
+        );
+    }
+
+    #[test]
+    fn hangzhou_extra_vectors() {
+        for (grade, afp, expected) in [
+            (Grade::II, "300", "W"),
+            (Grade::III, "300", "O"),
+            (Grade::II, "401", "O"),
+        ] {
+            let mut b = burden(&["9.0"], afp);
+            b.grade = Some(grade);
+            assert_eq!(short(&hangzhou(&b)), expected, "{grade} AFP {afp}");
+        }
+    }
+
+    #[test]
+    fn an_unclassified_lesion_leaves_within_undecided_but_not_outside() {
+        let mut b = burden(&["2.0"], "50");
+        b.unknown.push("class of lesion L2 (2021-10-15)".into());
+        assert_eq!(
+            milan(&b).outcome,
+            Outcome::Indeterminate {
+                missing: vec!["class of lesion L2 (2021-10-15)".into()]
+            }
+        );
+        let mut big = burden(&["6.0"], "50");
+        big.unknown.push("class of lesion L2 (2021-10-15)".into());
+        let outside = milan(&big);
+        assert_eq!(outside.outcome, Outcome::Outside);
+        assert!(
+            outside
+                .flags
+                .iter()
+                .any(|f| f.contains("class of lesion L2"))
+        );
+    }
+
+    #[test]
+    fn missing_afp_is_named() {
+        let mut b = Burden::new(vec![d("2.0")]);
+        b.afp_ng_ml = Err("afp on or before 2021-11-01".into());
+        assert_eq!(
+            metroticket(&b).outcome,
+            Outcome::Indeterminate {
+                missing: vec!["afp on or before 2021-11-01".into()]
+            }
+        );
+        assert_eq!(short(&metroticket(&Burden::new(vec![d("7.0")]))), "O");
+    }
+}

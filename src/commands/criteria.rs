@@ -1,0 +1,179 @@
+//! `consultpack criteria`: every clinical criterion computed from the case, as a table or JSON.
+//!
+//! `--json` prints one object (stable; also described in docs/criteria.md):
+//!
+//! ```text
+//! { "at": "2021-11-01",                      // only data dated on or before this is used
+//!   "criteria": [ {
+//!       "id": "child_pugh",                   // stable machine name
+//!       "name": "Child-Pugh",                 // English name
+//!       "basis": null,                        // e.g. "viable diameter", "MRI 2021-10-15, after TACE-2"
+//!       "category": "A6",                     // "within" | "outside" | "indeterminate" | a class
+//!       "value": "6",                         // exact decimal as a string, or null
+//!       "raw": null,                          // unrounded number, or null
+//!       "missing": [],                        // what is missing when indeterminate
+//!       "inputs": [ { "name": "bilirubin", "value": "1.2", "unit": "mg/dL",
+//!                     "date": "2021-08-20", "source": "labs/x.jpg", "note": "as printed: 20.52 µmol/L; 1 point" } ],
+//!       "flags": [ "borderline: …" ],
+//!       "source": "Pugh et al., Br J Surg 1973 …" } ] }
+//! ```
+
+use std::fmt::Write as _;
+
+use chrono::NaiveDate;
+use comfy_table::{ContentArrangement, Table, presets};
+use serde::Serialize;
+
+use super::{load_valid, print_stdout};
+use crate::cli::CriteriaArgs;
+use crate::clinical::{self, Criterion, Input, Outcome};
+use crate::error::{Error, Result};
+use crate::folder::CaseFolder;
+use crate::text::Lang;
+
+pub fn run(folder: &CaseFolder, args: CriteriaArgs, today: NaiveDate) -> Result<()> {
+    let loaded = load_valid(folder, today)?;
+    let case = loaded
+        .case
+        .ok_or_else(|| Error::user("the case could not be read", None))?;
+    let at = args.at.unwrap_or(today);
+    let criteria = clinical::evaluate(&case.case, at);
+    if args.json {
+        print_stdout(&json(at, &criteria)?)
+    } else {
+        print_stdout(&table(at, &criteria))
+    }
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    at: NaiveDate,
+    criteria: Vec<CriterionJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct CriterionJson<'a> {
+    id: &'static str,
+    name: &'static str,
+    basis: Option<&'a str>,
+    category: &'a str,
+    value: Option<String>,
+    raw: Option<f64>,
+    missing: &'a [String],
+    inputs: Vec<InputJson<'a>>,
+    flags: &'a [String],
+    source: &'static str,
+}
+
+#[derive(Serialize)]
+struct InputJson<'a> {
+    name: &'a str,
+    value: &'a str,
+    unit: Option<&'static str>,
+    date: Option<NaiveDate>,
+    source: Option<String>,
+    note: Option<&'a str>,
+}
+
+fn missing(criterion: &Criterion) -> &[String] {
+    match &criterion.outcome {
+        Outcome::Indeterminate { missing } => missing,
+        _ => &[],
+    }
+}
+
+fn json(at: NaiveDate, criteria: &[Criterion]) -> Result<String> {
+    let report = Report {
+        at,
+        criteria: criteria
+            .iter()
+            .map(|c| CriterionJson {
+                id: c.kind.id(),
+                name: c.kind.label(Lang::En),
+                basis: c.basis.as_ref().map(|b| b.best(Lang::En)),
+                category: c.outcome.label(Lang::En),
+                value: c.value.map(|v| v.to_string()),
+                raw: c.raw,
+                missing: missing(c),
+                inputs: c
+                    .inputs
+                    .iter()
+                    .map(|i| InputJson {
+                        name: &i.name,
+                        value: &i.value,
+                        unit: i.unit,
+                        date: i.date,
+                        source: i.source.as_ref().map(|p| p.display().to_string()),
+                        note: i.note.as_deref(),
+                    })
+                    .collect(),
+                flags: &c.flags,
+                source: c.source(),
+            })
+            .collect(),
+    };
+    let mut json = serde_json::to_string_pretty(&report)
+        .map_err(|e| Error::user(format!("cannot write JSON: {e}"), None))?;
+    json.push('\n');
+    Ok(json)
+}
+
+fn table(at: NaiveDate, criteria: &[Criterion]) -> String {
+    let mut table = Table::new();
+    table
+        .load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(160);
+    table.set_header(["criterion", "result", "inputs", "flags"]);
+    for c in criteria {
+        let mut name = c.kind.label(Lang::En).to_string();
+        if let Some(basis) = &c.basis {
+            let _ = write!(name, "\n{}", basis.best(Lang::En));
+        }
+        table.add_row([name, result(c), lines(c.inputs.iter().map(input)), flags(c)]);
+    }
+    format!(
+        "Criteria from the records dated on or before {at}: computed from the records supplied, for the reviewing physician's convenience.\n{table}\n"
+    )
+}
+
+/// The outcome, then the value and raw value where they add something.
+fn result(c: &Criterion) -> String {
+    let label = c.outcome.label(Lang::En);
+    let mut out = label.to_string();
+    if let Some(value) = c.value.filter(|v| v.to_string() != label) {
+        let _ = write!(out, "\nvalue {value}");
+    }
+    if let Some(raw) = c.raw {
+        let _ = write!(out, "\nraw {raw:.4}");
+    }
+    for m in missing(c) {
+        let _ = write!(out, "\nmissing: {m}");
+    }
+    out
+}
+
+/// `bilirubin 1.2 mg/dL (2021-08-20) — as printed: 20.52 µmol/L`
+fn input(i: &Input) -> String {
+    let mut out = format!("{} {}", i.name, i.value);
+    if let Some(unit) = i.unit {
+        let _ = write!(out, " {unit}");
+    }
+    if let Some(date) = i.date {
+        let _ = write!(out, " ({date})");
+    }
+    if let Some(note) = &i.note {
+        let _ = write!(out, " — {note}");
+    }
+    out
+}
+
+fn flags(c: &Criterion) -> String {
+    let mut out = lines(c.flags.iter().map(|f| format!("• {f}")));
+    let _ = write!(out, "\nsource: {}", c.source());
+    out.trim_start().to_string()
+}
+
+fn lines(items: impl Iterator<Item = String>) -> String {
+    items.collect::<Vec<_>>().join("\n")
+}
