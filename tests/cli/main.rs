@@ -6,6 +6,7 @@ mod check;
 mod contacts;
 mod criteria;
 mod init;
+mod pdf;
 
 use std::collections::BTreeMap;
 use std::fs;

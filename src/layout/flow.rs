@@ -1,0 +1,92 @@
+//! Pagination: fragments go down the page until one does not fit, then a new page starts.
+
+use super::display::{Item, Page};
+use super::style::{BODY_BOTTOM, BODY_TOP, MARGIN_X};
+
+/// Something placed whole: a line of text, a table row, a chart. Its items are positioned
+/// relative to its own top-left corner.
+#[derive(Debug, Clone, Default)]
+pub struct Fragment {
+    pub height: f32,
+    pub items: Vec<Item>,
+}
+
+/// The pages so far and where the next fragment goes.
+pub struct Flow {
+    finished: Vec<Page>,
+    current: Page,
+    /// Distance from the top of the current page to the next fragment.
+    y: f32,
+}
+
+/// The height of an empty page's body.
+pub const PAGE_BODY_HEIGHT: f32 = BODY_BOTTOM - BODY_TOP;
+
+impl Flow {
+    pub fn new() -> Self {
+        Self {
+            finished: Vec::new(),
+            current: Page::a4(),
+            y: BODY_TOP,
+        }
+    }
+
+    pub fn remaining(&self) -> f32 {
+        BODY_BOTTOM - self.y
+    }
+
+    /// Nothing has been placed on this page yet.
+    pub fn at_top(&self) -> bool {
+        self.y <= BODY_TOP
+    }
+
+    pub fn page_index(&self) -> usize {
+        self.finished.len()
+    }
+
+    /// Where the next fragment's top goes.
+    pub fn y(&self) -> f32 {
+        self.y
+    }
+
+    pub fn new_page(&mut self) {
+        let full = std::mem::replace(&mut self.current, Page::a4());
+        self.finished.push(full);
+        self.y = BODY_TOP;
+    }
+
+    /// Starts a new page unless this one is still empty.
+    pub fn break_page(&mut self) {
+        if !self.at_top() {
+            self.new_page();
+        }
+    }
+
+    /// Vertical space between blocks, dropped at the top of a page.
+    pub fn gap(&mut self, height: f32) {
+        if !self.at_top() {
+            self.y += height;
+        }
+    }
+
+    /// Places `fragment` on this page, or on a new one if it does not fit here. A fragment
+    /// taller than a whole page overflows the bottom margin rather than being lost.
+    pub fn place(&mut self, fragment: Fragment) {
+        if fragment.height > self.remaining() {
+            self.break_page();
+        }
+        let y = self.y;
+        self.current
+            .items
+            .extend(fragment.items.into_iter().map(|mut item| {
+                item.translate(MARGIN_X, y);
+                item
+            }));
+        self.y += fragment.height;
+    }
+
+    pub fn into_pages(mut self) -> Vec<Page> {
+        self.finished.push(self.current);
+        self.finished
+    }
+}

@@ -1,0 +1,115 @@
+//! Where a line of mixed Chinese and English may end: the Unicode line-breaking algorithm
+//! (UAX #14), which already keeps closing punctuation (，。、；：？！）》」) off the start of a
+//! line, opening punctuation off its end, and numbers such as "<5.0" and "2021-07-06" whole;
+//! tailored, as UAX #14 allows, to keep a word with the number after it ("RECIST 1.1",
+//! "ECOG 0"), a number with its unit ("28 mm", "12.4 ng/mL") and units whole ("10^9/L").
+
+use unicode_linebreak::{BreakOpportunity, linebreaks};
+
+/// A place where a line may end: the byte offset the next line would start at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Break {
+    pub at: usize,
+    /// A line feed: the line must end here.
+    pub mandatory: bool,
+}
+
+/// The break opportunities of `text`, in order; the last is always at the end of the text.
+pub fn breaks(text: &str) -> Vec<Break> {
+    linebreaks(text)
+        .filter(|&(at, kind)| kind == BreakOpportunity::Mandatory || !glued(text, at))
+        .map(|(at, kind)| Break {
+            at,
+            mandatory: kind == BreakOpportunity::Mandatory,
+        })
+        .collect()
+}
+
+/// Whether the tailoring keeps the two sides of an allowed break at `at` together.
+fn glued(text: &str, at: usize) -> bool {
+    let (before, after) = text.split_at(at);
+    if let Some(before) = before.strip_suffix('/') {
+        // "ng/mL", "10^9/L": a slash between letters or digits is part of a unit.
+        let alphanumeric = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+        return alphanumeric(before.chars().next_back()) && alphanumeric(after.chars().next());
+    }
+    let Some(before) = before.strip_suffix(' ') else {
+        return false;
+    };
+    let previous = before.chars().next_back();
+    let next = after.chars().next();
+    match (previous, next) {
+        // "RECIST 1.1", "ECOG 0", "Child-Pugh A 5" keep the word with its number.
+        (Some(p), Some(n)) if p.is_ascii_alphabetic() && n.is_ascii_digit() => true,
+        // "28 mm", "4.6 × 10^4 IU/mL" keep the number with a short unit.
+        (Some(p), Some(_)) if p.is_ascii_digit() => is_unit(first_word(after)),
+        _ => false,
+    }
+}
+
+fn first_word(text: &str) -> &str {
+    text.split(' ').next().unwrap_or_default()
+}
+
+fn is_unit(word: &str) -> bool {
+    let length = word.chars().count();
+    (1..=6).contains(&length)
+        && word.chars().next().is_some_and(|c| !c.is_ascii_digit())
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphabetic() || "µμ%‰°℃/".contains(c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The pieces between break opportunities.
+    fn pieces(text: &str) -> Vec<&str> {
+        let mut start = 0;
+        breaks(text)
+            .into_iter()
+            .map(|b| {
+                let piece = &text[start..b.at];
+                start = b.at;
+                piece
+            })
+            .collect()
+    }
+
+    #[test]
+    fn chinese_breaks_between_ideographs_but_not_before_closing_punctuation() {
+        assert_eq!(pieces("肝功能，正常。"), ["肝", "功", "能，", "正", "常。"]);
+        assert_eq!(pieces("（肝）"), ["（肝）"]);
+    }
+
+    #[test]
+    fn numbers_dates_and_comparisons_stay_whole() {
+        for whole in ["<5.0", "2021-07-06", "10^9/L", "1.73", "mL/min"] {
+            assert_eq!(pieces(whole), [whole]);
+        }
+    }
+
+    #[test]
+    fn words_stay_with_their_numbers_and_numbers_with_their_units() {
+        assert_eq!(
+            pieces("per RECIST 1.1 criteria"),
+            ["per ", "RECIST 1.1 ", "criteria"]
+        );
+        assert_eq!(pieces("grew to 28 mm"), ["grew ", "to 28 mm"]);
+        assert_eq!(pieces("AFP 112 ng/mL"), ["AFP 112 ng/mL"]);
+    }
+
+    #[test]
+    fn line_feeds_are_mandatory_breaks() {
+        let found = breaks("a\nb");
+        assert_eq!(
+            found[0],
+            Break {
+                at: 2,
+                mandatory: true
+            }
+        );
+        assert_eq!(found.last().map(|b| b.at), Some(3));
+    }
+}

@@ -1,0 +1,123 @@
+//! What sits in the margins: the running header on every page after the first, the footer with
+//! the date and "page N of M", and the header line stamped above each appended record.
+
+use crate::diagnostic::Diagnostics;
+use crate::document::Document;
+use crate::fonts::Fonts;
+use crate::text::Lang;
+
+use super::display::{A4_HEIGHT, A4_WIDTH, Item, Page, Path, Point, Stroke};
+use super::style::{ACCENT, BODY_WIDTH, MARGIN_X, MARGINALIA, RULE, RULE_WIDTH, TextStyle};
+use super::text::{Align, Typesetter};
+
+const HEADER_BASELINE: f32 = 38.0;
+const HEADER_RULE: f32 = 44.0;
+const FOOTER_RULE: f32 = A4_HEIGHT - 44.0;
+const FOOTER_BASELINE: f32 = A4_HEIGHT - 32.0;
+
+/// Adds the running header and footer; runs after pagination, when the page count is known.
+pub fn decorate(pages: &mut [Page], document: &Document, typesetter: &mut Typesetter) {
+    let total = pages.len();
+    let date = document.date.format("%Y-%m-%d").to_string();
+    let rule = |y: f32| {
+        Item::Path(Path::line(
+            Point::new(MARGIN_X, y),
+            Point::new(MARGIN_X + BODY_WIDTH, y),
+            Stroke::solid(RULE, RULE_WIDTH),
+        ))
+    };
+    for (index, page) in pages.iter_mut().enumerate() {
+        if index > 0 {
+            let header = typesetter.truncate(&document.running_header, MARGINALIA, BODY_WIDTH);
+            page.items.extend(typesetter.label(
+                &header,
+                MARGINALIA,
+                MARGIN_X,
+                HEADER_BASELINE,
+                Align::Left,
+            ));
+            page.items.push(rule(HEADER_RULE));
+        }
+        page.items.push(rule(FOOTER_RULE));
+        page.items.extend(typesetter.label(
+            &date,
+            MARGINALIA,
+            MARGIN_X,
+            FOOTER_BASELINE,
+            Align::Left,
+        ));
+        let count = page_count(document.lang, index + 1, total);
+        page.items.extend(typesetter.label(
+            &count,
+            MARGINALIA,
+            MARGIN_X + BODY_WIDTH,
+            FOOTER_BASELINE,
+            Align::Right,
+        ));
+    }
+}
+
+fn page_count(lang: Lang, page: usize, total: usize) -> String {
+    match lang {
+        Lang::Zh => format!("第 {page} 页，共 {total} 页"),
+        Lang::En => format!("page {page} of {total}"),
+    }
+}
+
+/// The height of the strip a record's header line is drawn in, above the record's first page.
+pub const RECORD_HEADER_HEIGHT: f32 = 22.0;
+const RECORD_HEADER_STYLE: TextStyle = TextStyle {
+    size: 9.0,
+    leading: RECORD_HEADER_HEIGHT,
+    color: ACCENT,
+};
+/// The header line is cut short to fit a narrow (A5) page.
+const RECORD_HEADER_MAX_WIDTH: f32 = 420.0 - 2.0 * MARGIN_X;
+
+/// Record header lines, each drawn on a strip-sized page of its own for the PDF writer to stamp
+/// onto the record.
+#[derive(Debug, Clone)]
+pub struct RecordHeaders {
+    pub strips: Vec<Page>,
+    /// Characters no font could draw.
+    pub warnings: Diagnostics,
+}
+
+pub fn record_headers<'a>(
+    lines: impl IntoIterator<Item = &'a str>,
+    fonts: &Fonts,
+) -> RecordHeaders {
+    let mut typesetter = Typesetter::new(fonts);
+    let strips = lines
+        .into_iter()
+        .map(|line| {
+            let line = typesetter.truncate(line, RECORD_HEADER_STYLE, RECORD_HEADER_MAX_WIDTH);
+            let mut items = typesetter.label(
+                &line,
+                RECORD_HEADER_STYLE,
+                MARGIN_X,
+                RECORD_HEADER_STYLE.baseline(),
+                Align::Left,
+            );
+            // A short accent bar marks the strip as added, not part of the record.
+            items.push(Item::Path(Path::rect(
+                MARGIN_X - 8.0,
+                6.0,
+                2.5,
+                RECORD_HEADER_HEIGHT - 12.0,
+                Some(ACCENT),
+                None,
+            )));
+            Page {
+                width: A4_WIDTH,
+                height: RECORD_HEADER_HEIGHT,
+                items,
+            }
+        })
+        .collect();
+    let mut warnings = Diagnostics::default();
+    if let Some(warning) = typesetter.missing_glyphs() {
+        warnings.push(warning);
+    }
+    RecordHeaders { strips, warnings }
+}

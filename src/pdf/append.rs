@@ -1,0 +1,399 @@
+//! Appending the records behind the summary: PDFs merged page for page (object-level, with
+//! lopdf), images placed on pages of their own, each record with a bookmark and its header line.
+//!
+//! The header line is stamped *above* a merged PDF's first page: the page is made taller by a
+//! strip, so the line never covers what the record shows (scans are often printed to the
+//! edge). On an image page it sits in the top margin. Records are read one at a time, so only
+//! the packet being built and one record are in memory.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use lopdf::{Dictionary, Document, Object, ObjectId, Stream, dictionary};
+
+use crate::diagnostic::{Diagnostic, Diagnostics, Location};
+use crate::error::{Error, Result};
+use crate::fonts::Fonts;
+use crate::layout::{self, RECORD_HEADER_HEIGHT};
+
+use super::outline::{self, Bookmark};
+use super::raster::{self, PdfImage};
+use super::{Rendered, save, writer};
+
+/// A record to put after the summary.
+#[derive(Debug, Clone)]
+pub struct AppendedRecord {
+    /// A PDF, JPEG or PNG file; anything else is skipped with a warning.
+    pub path: PathBuf,
+    /// Shown above the record's first page, e.g. "2021-08-20 · lab · 肝功能 Liver panel".
+    pub header_line: String,
+    pub bookmark_title: String,
+}
+
+/// Pages for images: A4, turned to landscape for wide images.
+const PAGE_LONG: f32 = 841.89;
+const PAGE_SHORT: f32 = 595.28;
+const IMAGE_MARGIN: f32 = 36.0;
+
+/// `summary` (PDF bytes) followed by every record, in order. A record that is not a PDF, JPEG
+/// or PNG, or is damaged or password-protected, is left out with a warning; failing to read a
+/// record file at all is an error.
+pub fn append_records(
+    summary: &[u8],
+    records: &[AppendedRecord],
+    fonts: &Fonts,
+) -> Result<Rendered> {
+    let mut packet = Document::load_mem(summary)
+        .map_err(|e| Error::user(format!("the summary PDF could not be read back: {e}"), None))?;
+    // Records are renumbered above this, so it must not trust the file's own count.
+    packet.max_id = packet.objects.keys().map(|id| id.0).max().unwrap_or(0);
+    let mut warnings = Diagnostics::default();
+    let headers = layout::record_headers(records.iter().map(|r| r.header_line.as_str()), fonts);
+    warnings.extend(headers.warnings);
+    let strips = import_strips(&mut packet, writer::to_document(&headers.strips, fonts));
+    let pages_root = packet
+        .catalog()
+        .and_then(|catalog| catalog.get(b"Pages"))
+        .and_then(Object::as_reference)
+        .map_err(|e| Error::user(format!("the summary PDF has no page tree: {e}"), None))?;
+
+    let mut bookmarks = Vec::new();
+    let mut added_pages = Vec::new();
+    for (record, strip) in records.iter().zip(&strips) {
+        let bytes = fs::read(&record.path).map_err(Error::io("read", &record.path))?;
+        let appended =
+            match Kind::of(&bytes) {
+                Some(Kind::Pdf) => merge_pdf(&mut packet, &bytes, pages_root, strip),
+                Some(Kind::Jpeg) => raster::jpeg(bytes)
+                    .map(|image| image_page(&mut packet, image, pages_root, strip)),
+                Some(Kind::Png) => raster::png(&bytes)
+                    .map(|image| image_page(&mut packet, image, pages_root, strip)),
+                None => Err("it is not a PDF, JPEG or PNG file".to_string()),
+            };
+        match appended {
+            Ok(pages) => {
+                if let Some(&first) = pages.first() {
+                    bookmarks.push(Bookmark {
+                        title: record.bookmark_title.clone(),
+                        nested: false,
+                        page: first,
+                        top: None,
+                    });
+                }
+                added_pages.extend(pages);
+            }
+            Err(reason) => warnings.push(skipped(&record.path, &reason)),
+        }
+    }
+
+    if let Ok(root) = packet.get_dictionary_mut(pages_root) {
+        let mut kids = root
+            .get(b"Kids")
+            .and_then(Object::as_array)
+            .cloned()
+            .unwrap_or_default();
+        kids.extend(added_pages.iter().map(|&id| Object::Reference(id)));
+        let count =
+            root.get(b"Count").and_then(Object::as_i64).unwrap_or(0) + added_pages.len() as i64;
+        root.set("Kids", kids);
+        root.set("Count", count);
+    }
+    outline::append(&mut packet, &bookmarks);
+    Ok(Rendered {
+        bytes: save(packet)?,
+        warnings,
+    })
+}
+
+fn skipped(path: &Path, reason: &str) -> Diagnostic {
+    Diagnostic::warning(format!(
+        "`{}` was left out of the packet: {reason}",
+        path.display()
+    ))
+    .at(Location::file(path))
+}
+
+enum Kind {
+    Pdf,
+    Jpeg,
+    Png,
+}
+
+impl Kind {
+    /// By content, not by name: a scan saved as ".pdf.jpg" is still a JPEG.
+    fn of(bytes: &[u8]) -> Option<Kind> {
+        let head = &bytes[..bytes.len().min(1024)];
+        if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            Some(Kind::Jpeg)
+        } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+            Some(Kind::Png)
+        } else if head.windows(5).any(|window| window == b"%PDF-") {
+            Some(Kind::Pdf)
+        } else {
+            None
+        }
+    }
+}
+
+/// A record header line, ready to stamp: its drawing operations (in a frame whose origin is the
+/// strip's bottom-left corner) and the fonts they use.
+struct Strip {
+    content: Vec<u8>,
+    fonts: Dictionary,
+}
+
+impl Strip {
+    /// Content that draws the strip on a white ground `width` wide, placed by `matrix`.
+    fn stamp(&self, matrix: [f32; 6], width: f32) -> Vec<u8> {
+        let [a, b, c, d, e, f] = matrix;
+        let mut content =
+            format!("q {a} {b} {c} {d} {e} {f} cm 1 g 0 0 {width} {RECORD_HEADER_HEIGHT} re f\n")
+                .into_bytes();
+        content.extend_from_slice(&self.content);
+        content.extend_from_slice(b"\nQ\n");
+        content
+    }
+}
+
+/// Moves the strips' objects (font programs included) into the packet and returns each strip.
+fn import_strips(packet: &mut Document, mut strips: Document) -> Vec<Strip> {
+    strips.renumber_objects_with(packet.max_id + 1);
+    let result = strips
+        .page_iter()
+        .map(|page| Strip {
+            content: strips.get_page_content(page),
+            fonts: font_dictionary(&strips, &resources(&strips, page)).unwrap_or_default(),
+        })
+        .collect();
+    move_objects(packet, strips);
+    result
+}
+
+/// A page's own resource dictionary (not inherited ones), following a reference.
+fn resources(pdf: &Document, page: ObjectId) -> Dictionary {
+    pdf.get_dictionary(page)
+        .and_then(|dict| dict.get(b"Resources"))
+        .and_then(|resources| pdf.dereference(resources))
+        .and_then(|(_, resources)| resources.as_dict())
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// The `/Font` dictionary of a resource dictionary, following a reference.
+fn font_dictionary(pdf: &Document, resources: &Dictionary) -> Option<Dictionary> {
+    let fonts = resources.get(b"Font").ok()?;
+    pdf.dereference(fonts).ok()?.1.as_dict().ok().cloned()
+}
+
+/// Moves every object of `from` into `packet`, except the document-level ones (catalog, page
+/// tree, outline, cross-reference streams) whose role the packet's own take.
+fn move_objects(packet: &mut Document, from: Document) {
+    for (id, object) in from.objects {
+        let role = match &object {
+            Object::Dictionary(dict) => dict.get(b"Type").and_then(Object::as_name).ok(),
+            Object::Stream(stream) => stream.dict.get(b"Type").and_then(Object::as_name).ok(),
+            _ => None,
+        };
+        if !matches!(
+            role,
+            Some(b"Catalog" | b"Pages" | b"Outlines" | b"ObjStm" | b"XRef")
+        ) {
+            packet.objects.insert(id, object);
+        }
+    }
+    packet.max_id = packet.objects.keys().map(|id| id.0).max().unwrap_or(0);
+}
+
+/// Merges a PDF record's pages; returns their ids in order.
+fn merge_pdf(
+    packet: &mut Document,
+    bytes: &[u8],
+    pages_root: ObjectId,
+    strip: &Strip,
+) -> Result<Vec<ObjectId>, String> {
+    let mut record =
+        Document::load_mem(bytes).map_err(|e| format!("it could not be read as a PDF ({e})"))?;
+    if record.is_encrypted() {
+        return Err("it is password-protected".to_string());
+    }
+    record.renumber_objects_with(packet.max_id + 1);
+    let pages: Vec<ObjectId> = record.page_iter().collect();
+    if pages.is_empty() {
+        return Err("it has no pages".to_string());
+    }
+    for &page in &pages {
+        let mut dict = inherited(&record, page);
+        dict.set("Parent", pages_root);
+        record.objects.insert(page, Object::Dictionary(dict));
+    }
+    move_objects(packet, record);
+    stamp_above(packet, pages[0], strip);
+    Ok(pages)
+}
+
+/// A page's dictionary with the attributes it inherits from its page-tree ancestors copied in,
+/// since it is about to get a new parent.
+fn inherited(pdf: &Document, page: ObjectId) -> Dictionary {
+    let mut dict = pdf.get_dictionary(page).cloned().unwrap_or_default();
+    let mut parent = dict.get(b"Parent").and_then(Object::as_reference).ok();
+    // The limit guards against a page tree that loops.
+    for _ in 0..64 {
+        let Some(ancestor) = parent.and_then(|id| pdf.get_dictionary(id).ok()) else {
+            break;
+        };
+        for key in [&b"Resources"[..], b"MediaBox", b"CropBox", b"Rotate"] {
+            if !dict.has(key) {
+                if let Ok(value) = ancestor.get(key) {
+                    dict.set(key, value.clone());
+                }
+            }
+        }
+        parent = ancestor.get(b"Parent").and_then(Object::as_reference).ok();
+    }
+    dict
+}
+
+/// Makes `page` taller by a strip along the edge shown at the top, and draws `strip` in it.
+fn stamp_above(packet: &mut Document, page: ObjectId, strip: &Strip) {
+    let Ok(dict) = packet.get_dictionary(page) else {
+        return;
+    };
+    let edge = TopEdge::of(dict.get(b"Rotate").and_then(Object::as_i64).unwrap_or(0));
+    let Some(media) = rectangle(packet, dict.get(b"MediaBox").ok()) else {
+        return;
+    };
+    let crop = rectangle(packet, dict.get(b"CropBox").ok());
+    let (matrix, width) = edge.frame(crop.unwrap_or(media));
+    let original_contents = dict.get(b"Contents").cloned().ok();
+    let mut resources = resources(packet, page);
+    let mut fonts = font_dictionary(packet, &resources).unwrap_or_default();
+    fonts.extend(&strip.fonts);
+    resources.set("Font", fonts);
+
+    let open = packet.add_object(Stream::new(Dictionary::new(), b"q\n".to_vec()));
+    let mut closing = b"\nQ\n".to_vec();
+    closing.extend(strip.stamp(matrix, width));
+    let close = packet.add_object(Stream::new(Dictionary::new(), closing));
+    let mut contents = vec![Object::Reference(open)];
+    match original_contents {
+        Some(Object::Array(parts)) => contents.extend(parts),
+        Some(part) => contents.push(part),
+        None => {}
+    }
+    contents.push(Object::Reference(close));
+
+    let grown = |page_box| {
+        Object::Array(
+            edge.grow(page_box, RECORD_HEADER_HEIGHT)
+                .map(Object::Real)
+                .to_vec(),
+        )
+    };
+    if let Ok(dict) = packet.get_dictionary_mut(page) {
+        dict.set("MediaBox", grown(media));
+        if let Some(crop) = crop {
+            dict.set("CropBox", grown(crop));
+        }
+        dict.set("Contents", contents);
+        dict.set("Resources", resources);
+    }
+}
+
+/// The edge of a page box shown at the top, which depends on the page's `/Rotate`.
+#[derive(Debug, Clone, Copy)]
+enum TopEdge {
+    Top,
+    Left,
+    Bottom,
+    Right,
+}
+
+impl TopEdge {
+    fn of(rotation: i64) -> Self {
+        match rotation.rem_euclid(360) {
+            90 => TopEdge::Left,
+            180 => TopEdge::Bottom,
+            270 => TopEdge::Right,
+            _ => TopEdge::Top,
+        }
+    }
+
+    /// `page_box` grown by `by` past this edge.
+    fn grow(self, [x0, y0, x1, y1]: [f32; 4], by: f32) -> [f32; 4] {
+        match self {
+            TopEdge::Top => [x0, y0, x1, y1 + by],
+            TopEdge::Left => [x0 - by, y0, x1, y1],
+            TopEdge::Bottom => [x0, y0 - by, x1, y1],
+            TopEdge::Right => [x0, y0, x1 + by, y1],
+        }
+    }
+
+    /// The matrix that puts a strip's frame on this edge of `page_box` (its x along the edge
+    /// as the reader sees it, its y away from the page), and the edge's length.
+    fn frame(self, [x0, y0, x1, y1]: [f32; 4]) -> ([f32; 6], f32) {
+        match self {
+            TopEdge::Top => ([1.0, 0.0, 0.0, 1.0, x0, y1], x1 - x0),
+            TopEdge::Left => ([0.0, 1.0, -1.0, 0.0, x0, y0], y1 - y0),
+            TopEdge::Bottom => ([-1.0, 0.0, 0.0, -1.0, x1, y0], x1 - x0),
+            TopEdge::Right => ([0.0, -1.0, 1.0, 0.0, x1, y1], y1 - y0),
+        }
+    }
+}
+
+/// A page box as [left, bottom, right, top].
+fn rectangle(pdf: &Document, object: Option<&Object>) -> Option<[f32; 4]> {
+    let (_, object) = pdf.dereference(object?).ok()?;
+    let numbers: Vec<f32> = object
+        .as_array()
+        .ok()?
+        .iter()
+        .filter_map(|n| pdf.dereference(n).ok()?.1.as_float().ok())
+        .collect();
+    let [a, b, c, d] = numbers[..] else {
+        return None;
+    };
+    Some([a.min(c), b.min(d), a.max(c), b.max(d)])
+}
+
+/// An image on a page of its own, fitted inside the margins below the header line; a small
+/// image is shown at its natural size (96 pixels to the inch) rather than blown up.
+fn image_page(
+    packet: &mut Document,
+    image: PdfImage,
+    pages_root: ObjectId,
+    strip: &Strip,
+) -> Vec<ObjectId> {
+    let (pixels_wide, pixels_high) = image.displayed_size();
+    let (width, height) = if pixels_wide > pixels_high {
+        (PAGE_LONG, PAGE_SHORT)
+    } else {
+        (PAGE_SHORT, PAGE_LONG)
+    };
+    let box_width = (width - 2.0 * IMAGE_MARGIN).min(pixels_wide * 0.75);
+    let box_height = (height - IMAGE_MARGIN - RECORD_HEADER_HEIGHT - 8.0).min(pixels_high * 0.75);
+    let scale = (box_width / pixels_wide).min(box_height / pixels_high);
+    let (w, h) = (pixels_wide * scale, pixels_high * scale);
+    // Centred across, hanging from just below the header line.
+    let x = (width - w) / 2.0;
+    let y = height - RECORD_HEADER_HEIGHT - 8.0 - h;
+    let [a, b, c, d, e, f] = image.placement(x, y, w, h);
+    let mut content = format!("q {a} {b} {c} {d} {e} {f} cm /Record Do Q\n").into_bytes();
+    content.extend(strip.stamp(
+        [1.0, 0.0, 0.0, 1.0, 0.0, height - RECORD_HEADER_HEIGHT],
+        width,
+    ));
+
+    let image_id = packet.add_object(image.stream);
+    let content_id = packet.add_object(Stream::new(Dictionary::new(), content));
+    let page = packet.add_object(dictionary! {
+        "Type" => "Page",
+        "Parent" => pages_root,
+        "MediaBox" => vec![0.into(), 0.into(), width.into(), height.into()],
+        "Resources" => dictionary! {
+            "XObject" => dictionary! { "Record" => image_id },
+            "Font" => strip.fonts.clone(),
+        },
+        "Contents" => content_id,
+    });
+    vec![page]
+}

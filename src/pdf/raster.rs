@@ -1,0 +1,341 @@
+//! Scans and photos as PDF image objects.
+//!
+//! A JPEG of reasonable size goes into the PDF byte for byte (`/DCTDecode`): no generation loss,
+//! and its EXIF orientation is applied by the placement matrix rather than by re-encoding.
+//! Phone photos are often 4000 px and 3–5 MB, far more than a reader needs for a printed page,
+//! so a large one is decoded, turned upright, scaled to 1800 px on its long edge and re-encoded
+//! at quality 85. PNGs (screenshots, exported reports) are decoded, flattened onto white and
+//! embedded losslessly with PNG prediction.
+
+use std::io::Cursor;
+
+use image::codecs::jpeg::JpegEncoder;
+use image::codecs::png::{CompressionType, FilterType as PngFilter, PngEncoder};
+use image::imageops::FilterType;
+use image::metadata::Orientation;
+use image::{DynamicImage, ExtendedColorType, ImageEncoder, ImageFormat};
+use lopdf::{Dictionary, Object, Stream, dictionary};
+
+/// A JPEG whose long edge exceeds this is downscaled.
+const LONG_EDGE_LIMIT: u32 = 2000;
+/// A JPEG larger than this is re-encoded.
+const SIZE_LIMIT: usize = 1_500_000;
+const TARGET_LONG_EDGE: u32 = 1800;
+const JPEG_QUALITY: u8 = 85;
+
+/// An image ready to draw: its XObject and how to turn it upright.
+pub struct PdfImage {
+    pub stream: Stream,
+    /// Pixel size as stored.
+    width: u32,
+    height: u32,
+    /// EXIF orientation (1–8) still to apply when drawing.
+    orientation: u8,
+}
+
+impl PdfImage {
+    /// Width and height in pixels as displayed, turned upright.
+    pub fn displayed_size(&self) -> (f32, f32) {
+        let (w, h) = (self.width as f32, self.height as f32);
+        if self.orientation >= 5 {
+            (h, w)
+        } else {
+            (w, h)
+        }
+    }
+
+    /// The `cm` matrix that draws the image upright into the box at (`x`, `y`) (bottom-left,
+    /// PDF coordinates) of `width` × `height`. An image XObject fills the unit square with its
+    /// first row at the top; each EXIF orientation is a flip or quarter turn of that square.
+    pub fn placement(&self, x: f32, y: f32, width: f32, height: f32) -> [f32; 6] {
+        let (w, h) = (width, height);
+        match self.orientation {
+            2 => [-w, 0.0, 0.0, h, x + w, y],
+            3 => [-w, 0.0, 0.0, -h, x + w, y + h],
+            4 => [w, 0.0, 0.0, -h, x, y + h],
+            5 => [0.0, -h, -w, 0.0, x + w, y + h],
+            6 => [0.0, -h, w, 0.0, x, y + h],
+            7 => [0.0, h, w, 0.0, x, y],
+            8 => [0.0, h, -w, 0.0, x + w, y],
+            _ => [w, 0.0, 0.0, h, x, y],
+        }
+    }
+}
+
+/// A JPEG, passed through when it is small enough and downscaled otherwise.
+pub fn jpeg(bytes: Vec<u8>) -> Result<PdfImage, String> {
+    let frame = jpeg_frame(&bytes).ok_or("not a JPEG image this tool can read")?;
+    let orientation = exif_orientation(&bytes);
+    let long_edge = frame.width.max(frame.height);
+    if long_edge <= LONG_EDGE_LIMIT && bytes.len() <= SIZE_LIMIT {
+        let mut dict =
+            image_dictionary(frame.width, frame.height, frame.color_space(), "DCTDecode");
+        if frame.components == 4 && frame.adobe {
+            // Adobe writes CMYK JPEGs inverted.
+            dict.set(
+                "Decode",
+                vec![
+                    1.into(),
+                    0.into(),
+                    1.into(),
+                    0.into(),
+                    1.into(),
+                    0.into(),
+                    1.into(),
+                    0.into(),
+                ],
+            );
+        }
+        return Ok(PdfImage {
+            stream: Stream::new(dict, bytes).with_compression(false),
+            width: frame.width,
+            height: frame.height,
+            orientation,
+        });
+    }
+    let mut decoded = image::load_from_memory_with_format(&bytes, ImageFormat::Jpeg)
+        .map_err(|e| e.to_string())?;
+    drop(bytes);
+    decoded.apply_orientation(
+        Orientation::from_exif(orientation).unwrap_or(Orientation::NoTransforms),
+    );
+    let decoded = downscale(decoded);
+    let (width, height) = (decoded.width(), decoded.height());
+    let (pixels, color_space) = if decoded.color().has_color() {
+        (DynamicImage::ImageRgb8(decoded.into_rgb8()), "DeviceRGB")
+    } else {
+        (DynamicImage::ImageLuma8(decoded.into_luma8()), "DeviceGray")
+    };
+    let mut encoded = Vec::new();
+    JpegEncoder::new_with_quality(&mut encoded, JPEG_QUALITY)
+        .encode_image(&pixels)
+        .map_err(|e| e.to_string())?;
+    Ok(PdfImage {
+        stream: Stream::new(
+            image_dictionary(width, height, color_space, "DCTDecode"),
+            encoded,
+        )
+        .with_compression(false),
+        width,
+        height,
+        orientation: 1,
+    })
+}
+
+/// A PNG, flattened onto white (PDF image transparency would need a soft mask) and embedded
+/// losslessly: the PNG encoder's compressed rows are exactly a `/FlateDecode` stream with
+/// PNG predictors.
+pub fn png(bytes: &[u8]) -> Result<PdfImage, String> {
+    let decoded =
+        image::load_from_memory_with_format(bytes, ImageFormat::Png).map_err(|e| e.to_string())?;
+    let decoded = downscale(decoded);
+    let (width, height) = (decoded.width(), decoded.height());
+    let (pixels, color, colors, color_space) =
+        match (decoded.color().has_color(), decoded.color().has_alpha()) {
+            (false, false) => (
+                decoded.into_luma8().into_raw(),
+                ExtendedColorType::L8,
+                1,
+                "DeviceGray",
+            ),
+            (_, true) => (on_white(&decoded), ExtendedColorType::Rgb8, 3, "DeviceRGB"),
+            (true, false) => (
+                decoded.into_rgb8().into_raw(),
+                ExtendedColorType::Rgb8,
+                3,
+                "DeviceRGB",
+            ),
+        };
+    let mut encoded = Vec::new();
+    PngEncoder::new_with_quality(&mut encoded, CompressionType::Default, PngFilter::Adaptive)
+        .write_image(&pixels, width, height, color)
+        .map_err(|e| e.to_string())?;
+    let mut dict = image_dictionary(width, height, color_space, "FlateDecode");
+    dict.set(
+        "DecodeParms",
+        dictionary! { "Predictor" => 15, "Colors" => colors, "BitsPerComponent" => 8, "Columns" => i64::from(width) },
+    );
+    Ok(PdfImage {
+        stream: Stream::new(dict, png_image_data(&encoded)).with_compression(false),
+        width,
+        height,
+        orientation: 1,
+    })
+}
+
+fn image_dictionary(width: u32, height: u32, color_space: &str, filter: &str) -> Dictionary {
+    dictionary! {
+        "Type" => "XObject",
+        "Subtype" => "Image",
+        "Width" => i64::from(width),
+        "Height" => i64::from(height),
+        "ColorSpace" => Object::Name(color_space.as_bytes().to_vec()),
+        "BitsPerComponent" => 8,
+        "Filter" => Object::Name(filter.as_bytes().to_vec()),
+    }
+}
+
+fn downscale(image: DynamicImage) -> DynamicImage {
+    if image.width().max(image.height()) <= LONG_EDGE_LIMIT {
+        return image;
+    }
+    // `resize` keeps the aspect ratio within the bounds.
+    image.resize(TARGET_LONG_EDGE, TARGET_LONG_EDGE, FilterType::Triangle)
+}
+
+/// RGB pixels of an image with transparency composited onto white.
+fn on_white(image: &DynamicImage) -> Vec<u8> {
+    image
+        .to_rgba8()
+        .pixels()
+        .flat_map(|pixel| {
+            let [r, g, b, a] = pixel.0;
+            let blend =
+                |c: u8| ((u16::from(c) * u16::from(a) + 255 * (255 - u16::from(a))) / 255) as u8;
+            [blend(r), blend(g), blend(b)]
+        })
+        .collect()
+}
+
+/// The zlib stream of a PNG: its IDAT chunks' data, concatenated.
+fn png_image_data(png: &[u8]) -> Vec<u8> {
+    let mut data = Vec::new();
+    let mut at = 8; // after the signature
+    while let Some(header) = png.get(at..at + 8) {
+        let length = u32::from_be_bytes([header[0], header[1], header[2], header[3]]) as usize;
+        let Some(body) = png.get(at + 8..at + 8 + length) else {
+            break;
+        };
+        if &header[4..8] == b"IDAT" {
+            data.extend_from_slice(body);
+        }
+        at += 12 + length;
+    }
+    data
+}
+
+/// What the PDF needs from a JPEG's frame header.
+struct Frame {
+    width: u32,
+    height: u32,
+    components: u8,
+    /// An Adobe APP14 segment: its CMYK is stored inverted.
+    adobe: bool,
+}
+
+impl Frame {
+    fn color_space(&self) -> &'static str {
+        match self.components {
+            1 => "DeviceGray",
+            4 => "DeviceCMYK",
+            _ => "DeviceRGB",
+        }
+    }
+}
+
+/// Walks the JPEG's marker segments up to the start-of-frame header.
+fn jpeg_frame(bytes: &[u8]) -> Option<Frame> {
+    if !bytes.starts_with(&[0xFF, 0xD8]) {
+        return None;
+    }
+    let mut adobe = false;
+    let mut at = 2;
+    loop {
+        // Markers may be padded with any number of 0xFF bytes.
+        while bytes.get(at) == Some(&0xFF) && bytes.get(at + 1) == Some(&0xFF) {
+            at += 1;
+        }
+        let (&0xFF, &marker) = (bytes.get(at)?, bytes.get(at + 1)?) else {
+            return None;
+        };
+        if matches!(marker, 0x01 | 0xD0..=0xD7) {
+            at += 2;
+            continue;
+        }
+        let length = usize::from(u16::from_be_bytes([
+            *bytes.get(at + 2)?,
+            *bytes.get(at + 3)?,
+        ]));
+        let segment = bytes.get(at + 4..at + 2 + length)?;
+        match marker {
+            0xEE if segment.starts_with(b"Adobe") => adobe = true,
+            0xC0..=0xCF if !matches!(marker, 0xC4 | 0xC8 | 0xCC) => {
+                let height = u32::from(u16::from_be_bytes([*segment.get(1)?, *segment.get(2)?]));
+                let width = u32::from(u16::from_be_bytes([*segment.get(3)?, *segment.get(4)?]));
+                let components = *segment.get(5)?;
+                return (width > 0 && height > 0).then_some(Frame {
+                    width,
+                    height,
+                    components,
+                    adobe,
+                });
+            }
+            0xD9 | 0xDA => return None,
+            _ => {}
+        }
+        at += 2 + length;
+    }
+}
+
+/// The EXIF orientation (1–8), 1 when there is none.
+fn exif_orientation(bytes: &[u8]) -> u8 {
+    exif::Reader::new()
+        .read_from_container(&mut Cursor::new(bytes))
+        .ok()
+        .and_then(|exif| {
+            exif.get_field(exif::Tag::Orientation, exif::In::PRIMARY)
+                .and_then(|field| field.value.get_uint(0))
+        })
+        .and_then(|value| u8::try_from(value).ok())
+        .filter(|value| (1..=8).contains(value))
+        .unwrap_or(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Where the stored image's top-left corner lands, for each orientation, in a 2 × 1 box.
+    #[test]
+    fn placement_puts_the_stored_top_left_corner_where_exif_says() {
+        let image = |orientation| PdfImage {
+            stream: Stream::new(Dictionary::new(), Vec::new()),
+            width: 20,
+            height: 10,
+            orientation,
+        };
+        // The stored top-left corner is (u, v) = (0, 1) in the unit square.
+        let corner = |m: [f32; 6]| (m[2] + m[4], m[3] + m[5]);
+        let expected = [
+            (1, (0.0, 1.0)), // as stored
+            (2, (2.0, 1.0)), // mirrored: top-right
+            (3, (2.0, 0.0)), // upside down: bottom-right
+            (4, (0.0, 0.0)), // flipped: bottom-left
+            (5, (0.0, 1.0)), // transposed: stays top-left
+            (6, (2.0, 1.0)), // turned clockwise: top-right
+            (7, (2.0, 0.0)), // transverse: bottom-right
+            (8, (0.0, 0.0)), // turned anticlockwise: bottom-left
+        ];
+        for (orientation, corner_at) in expected {
+            assert_eq!(
+                corner(image(orientation).placement(0.0, 0.0, 2.0, 1.0)),
+                corner_at,
+                "orientation {orientation}"
+            );
+        }
+        assert_eq!(image(6).displayed_size(), (10.0, 20.0));
+    }
+
+    #[test]
+    fn frame_headers_give_size_and_components() {
+        let mut jpeg = Vec::new();
+        let pixels = image::RgbImage::from_pixel(30, 20, image::Rgb([200, 100, 50]));
+        JpegEncoder::new_with_quality(&mut jpeg, 80)
+            .encode_image(&pixels)
+            .unwrap();
+        let frame = jpeg_frame(&jpeg).unwrap();
+        assert_eq!((frame.width, frame.height, frame.components), (30, 20, 3));
+        assert!(jpeg_frame(b"\x89PNG").is_none());
+        assert!(jpeg_frame(&jpeg[..20]).is_none());
+    }
+}
