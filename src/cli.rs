@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Build second-opinion packets for a patient's case: summaries in Chinese and English, record
 /// bundles and e-mails to hospitals, with a record of who was sent what and who replied.
@@ -46,6 +46,8 @@ pub enum Command {
     /// Compute the clinical criteria (liver function, tumour burden, staging, response after
     /// TACE) with the inputs, dates and flags behind each result
     Criteria(CriteriaArgs),
+    /// Render the case summary PDF, with the records appended
+    Summary(SummaryArgs),
 }
 
 #[derive(Debug, Args)]
@@ -74,4 +76,30 @@ pub enum ContactsAction {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LangArg {
+    Zh,
+    En,
+}
+
+#[derive(Debug, Args)]
+pub struct SummaryArgs {
+    /// Language of the summary [default: the contact's language, else Chinese]
+    #[arg(long, value_enum)]
+    pub lang: Option<LangArg>,
+    /// Render for this contact: their language and what they may see of the patient apply
+    #[arg(long, value_name = "ID")]
+    pub contact: Option<String>,
+    /// Leave out the appended records (the summary alone)
+    #[arg(long)]
+    pub no_records: bool,
+    /// Where to write the PDF [default: out/<patient-id>_<date>_summary_<lang>.pdf in the case]
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// A font file (OTF/TTF/TTC) for characters the built-in Noto Sans CJK SC lacks, such as
+    /// rare characters in names; may be given more than once
+    #[arg(long, value_name = "FILE")]
+    pub font: Vec<PathBuf>,
 }

@@ -39,7 +39,7 @@ pub enum Unit {
     Seconds,
     #[serde(rename = "%")]
     Percent,
-    #[serde(rename = "×10⁹/L")]
+    #[serde(rename = "×10^9/L")]
     E9PerL,
     #[serde(rename = "×10³/µL")]
     E3PerMicroL,
@@ -76,9 +76,9 @@ impl Choice for Unit {
         ("s", Unit::Seconds),
         ("sec", Unit::Seconds),
         ("%", Unit::Percent),
+        ("×10^9/L", Unit::E9PerL),
         ("×10⁹/L", Unit::E9PerL),
         ("x10^9/L", Unit::E9PerL),
-        ("×10^9/L", Unit::E9PerL),
         ("10^9/L", Unit::E9PerL),
         ("10*9/L", Unit::E9PerL),
         ("×10³/µL", Unit::E3PerMicroL),

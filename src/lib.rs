@@ -8,8 +8,8 @@
 //! [`commands`] holds one short script per subcommand that wires these together.
 
 pub mod case;
-pub mod clinical;
 pub mod cli;
+pub mod clinical;
 pub mod commands;
 pub mod config;
 pub mod contacts;

@@ -237,6 +237,23 @@ impl Input {
         self.source = source;
         self
     }
+
+    /// One line for people: `bilirubin 1.2 mg/dL (2021-08-20) — as printed: 20.52 µmol/L`.
+    pub fn describe(&self) -> String {
+        let mut out = format!("{} {}", self.name, self.value);
+        if let Some(unit) = self.unit {
+            out.push(' ');
+            out.push_str(unit);
+        }
+        if let Some(date) = self.date {
+            out.push_str(&format!(" ({date})"));
+        }
+        if let Some(note) = &self.note {
+            out.push_str(" — ");
+            out.push_str(note);
+        }
+        out
+    }
 }
 
 /// One computed criterion.

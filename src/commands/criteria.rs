@@ -130,7 +130,12 @@ fn table(at: NaiveDate, criteria: &[Criterion]) -> String {
         if let Some(basis) = &c.basis {
             let _ = write!(name, "\n{}", basis.best(Lang::En));
         }
-        table.add_row([name, result(c), lines(c.inputs.iter().map(input)), flags(c)]);
+        table.add_row([
+            name,
+            result(c),
+            lines(c.inputs.iter().map(Input::describe)),
+            flags(c),
+        ]);
     }
     format!(
         "Criteria from the records dated on or before {at}: computed from the records supplied, for the reviewing physician's convenience.\n{table}\n"
@@ -149,21 +154,6 @@ fn result(c: &Criterion) -> String {
     }
     for m in missing(c) {
         let _ = write!(out, "\nmissing: {m}");
-    }
-    out
-}
-
-/// `bilirubin 1.2 mg/dL (2021-08-20) — as printed: 20.52 µmol/L`
-fn input(i: &Input) -> String {
-    let mut out = format!("{} {}", i.name, i.value);
-    if let Some(unit) = i.unit {
-        let _ = write!(out, " {unit}");
-    }
-    if let Some(date) = i.date {
-        let _ = write!(out, " ({date})");
-    }
-    if let Some(note) = &i.note {
-        let _ = write!(out, " — {note}");
     }
     out
 }

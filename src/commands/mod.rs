@@ -4,6 +4,7 @@ mod check;
 mod contacts;
 mod criteria;
 mod init;
+mod summary;
 
 use std::io::Write;
 
@@ -23,6 +24,7 @@ pub fn execute(cli: Cli) -> Result<()> {
         Command::Check => check::run(&CaseFolder::open(&cli.case)?, today),
         Command::Contacts { action } => contacts::run(&cli.case, action, today),
         Command::Criteria(args) => criteria::run(&CaseFolder::open(&cli.case)?, args, today),
+        Command::Summary(args) => summary::run(&CaseFolder::open(&cli.case)?, &args, today),
     }
 }
 

@@ -3,16 +3,18 @@
 
 pub mod blocks;
 pub mod context;
+mod criteria_sheet;
 pub mod markdown;
-mod words;
+pub mod words;
 
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
 
 use crate::case::Case;
+use crate::clinical::Criterion;
 use crate::contacts::Contact;
-use crate::document::{Block, Document};
+use crate::document::Document;
 use crate::templates::{self, Template, TemplateError};
 use crate::text::Lang;
 
@@ -26,10 +28,8 @@ pub struct SummaryInput<'a> {
     pub template: &'a Template,
     /// Records appended after the summary (paths relative to records/).
     pub appended: &'a [PathBuf],
-    /// Generated blocks for directives supplied by the caller (e.g. the criteria sheet), and
-    /// the one-line headline of key criteria.
-    pub extra_blocks: Vec<(&'static str, Vec<Block>)>,
-    pub headline: Option<String>,
+    /// The criteria computed for this date (`clinical::evaluate`).
+    pub criteria: &'a [Criterion],
 }
 
 /// The file name of a language's summary template.
@@ -46,11 +46,10 @@ pub fn build(input: SummaryInput<'_>) -> Result<Document, TemplateError> {
         today,
         template,
         appended,
-        mut extra_blocks,
-        headline,
+        criteria,
     } = input;
     let mut context = context::build(case, contact, lang, today, !appended.is_empty());
-    context.headline = headline;
+    context.headline = criteria_sheet::headline(criteria, lang);
     let markdown = templates::render(template, &context)?;
     let blocks = markdown::to_blocks(&markdown, |name| {
         Some(match name {
@@ -62,10 +61,8 @@ pub fn build(input: SummaryInput<'_>) -> Result<Document, TemplateError> {
             "treatments" => blocks::treatments(case, lang),
             "imaging" => blocks::imaging(case, contact, lang),
             "records" => blocks::records(case, lang, appended),
-            other => {
-                let index = extra_blocks.iter().position(|(n, _)| *n == other)?;
-                extra_blocks.swap_remove(index).1
-            }
+            "criteria" => criteria_sheet::sheet(criteria, lang),
+            _ => return None,
         })
     })
     .map_err(|unknown| TemplateError {
@@ -117,8 +114,10 @@ mod tests {
             today: NaiveDate::from_ymd_opt(2026, 11, 27).unwrap(),
             template: &template,
             appended: &[],
-            extra_blocks: vec![("criteria", Vec::new())],
-            headline: None,
+            criteria: &crate::clinical::evaluate(
+                &case,
+                NaiveDate::from_ymd_opt(2026, 11, 27).unwrap(),
+            ),
         };
         build(input).unwrap()
     }

@@ -1,0 +1,180 @@
+//! `consultpack summary`: the case summary PDF for previewing, in one language, optionally for
+//! one contact, with the records appended.
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+
+use super::{load_valid, print_diagnostics, print_stdout};
+use crate::case::Case;
+use crate::case::model::{Record, RecordKind};
+use crate::cli::{LangArg, SummaryArgs};
+use crate::clinical;
+use crate::contacts::Contact;
+use crate::error::{Error, Result};
+use crate::folder::{CaseFolder, RECORDS_DIR};
+use crate::fonts::{FallbackFont, Fonts};
+use crate::pdf::{self, AppendedRecord};
+use crate::private_file;
+use crate::summary::{self, SummaryInput, words};
+use crate::templates::Template;
+use crate::text::Lang;
+
+pub fn run(folder: &CaseFolder, args: &SummaryArgs, today: NaiveDate) -> Result<()> {
+    let loaded = load_valid(folder, today)?;
+    let case = &loaded
+        .case
+        .as_ref()
+        .ok_or_else(|| Error::user("the case could not be read", None))?
+        .case;
+    let contact = match &args.contact {
+        Some(id) => Some(loaded.contacts.get(id).map_err(|unknown| {
+            Error::user(
+                unknown.to_string(),
+                Some("`consultpack contacts list` shows every id".to_string()),
+            )
+        })?),
+        None => None,
+    };
+    let lang = match args.lang {
+        Some(LangArg::Zh) => Lang::Zh,
+        Some(LangArg::En) => Lang::En,
+        None => contact.map_or(Lang::Zh, |c| c.language),
+    };
+    let fonts = load_fonts(&args.font)?;
+    let template = load_template(folder, &summary::template_name(lang))?;
+    let appended = if args.no_records {
+        Vec::new()
+    } else {
+        appendable(case)
+    };
+    let appended_paths: Vec<PathBuf> = appended.iter().map(|r| r.path.clone()).collect();
+    let criteria = clinical::evaluate(case, today);
+    let document = summary::build(SummaryInput {
+        case,
+        contact,
+        lang,
+        today,
+        template: &template,
+        appended: &appended_paths,
+        criteria: &criteria,
+    })
+    .map_err(|e| {
+        Error::user(
+            e.to_string(),
+            Some("fix the template, or delete the case's copy to use the shipped one".to_string()),
+        )
+    })?;
+
+    let created = today.and_hms_opt(0, 0, 0).expect("midnight exists");
+    let mut rendered = pdf::render_summary(&document, &fonts, created)?;
+    if !appended.is_empty() {
+        let records: Vec<AppendedRecord> = appended
+            .iter()
+            .map(|r| appended_record(folder, r, lang))
+            .collect();
+        let packet = pdf::append_records(&rendered.bytes, &records, &fonts)?;
+        rendered.warnings.extend(packet.warnings);
+        rendered.bytes = packet.bytes;
+    }
+    print_diagnostics(&mut rendered.warnings);
+
+    let output = args
+        .output
+        .clone()
+        .unwrap_or_else(|| default_output(folder, case, contact, lang, today));
+    if let Some(dir) = output
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty() && !d.exists())
+    {
+        private_file::create_dir(dir)?;
+    }
+    private_file::write(&output, &rendered.bytes)?;
+    print_stdout(&format!("{}\n", output.display()))
+}
+
+/// The built-in fonts plus the user's fallback fonts.
+fn load_fonts(paths: &[PathBuf]) -> Result<Fonts> {
+    if paths.is_empty() {
+        return Ok(Fonts::builtin());
+    }
+    let mut fallbacks = Vec::new();
+    for path in paths {
+        let bytes = std::fs::read(path).map_err(Error::io("read font", path))?;
+        fallbacks.push(FallbackFont {
+            name: path.display().to_string(),
+            bytes,
+        });
+    }
+    Fonts::with_fallbacks(fallbacks)
+}
+
+/// The case's own copy of a template (in `<case>/templates/`), else the shipped one.
+fn load_template(folder: &CaseFolder, name: &str) -> Result<Template> {
+    let relative = format!("templates/{name}");
+    let path = folder.path(&relative);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(Template {
+            name: name.to_string(),
+            path: folder.display(&relative),
+            text,
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Template::builtin(name)
+            .ok_or_else(|| Error::user(format!("no template `{name}`"), None)),
+        Err(e) => Err(Error::Io {
+            action: "read",
+            path,
+            source: e,
+        }),
+    }
+}
+
+/// Records that can go into a PDF, oldest first (DICOM folders never do).
+fn appendable(case: &Case) -> Vec<&Record> {
+    let mut records: Vec<&Record> = case
+        .records
+        .iter()
+        .filter(|r| r.kind != RecordKind::Dicom)
+        .filter(|r| {
+            let ext = r
+                .path
+                .extension()
+                .map(|e| e.to_string_lossy().to_lowercase())
+                .unwrap_or_default();
+            matches!(ext.as_str(), "pdf" | "jpg" | "jpeg" | "png")
+        })
+        .collect();
+    records.sort_by(|a, b| (a.date, &a.path).cmp(&(b.date, &b.path)));
+    records
+}
+
+fn appended_record(folder: &CaseFolder, record: &Record, lang: Lang) -> AppendedRecord {
+    let kind = words::record_kind(record.kind, lang);
+    let title = record.title.best(lang);
+    AppendedRecord {
+        path: folder.path(RECORDS_DIR).join(&record.path),
+        header_line: format!(
+            "{} · {kind} · {title} · {}",
+            record.date,
+            record.path.display()
+        ),
+        bookmark_title: format!("{} {kind} {title}", record.date),
+    }
+}
+
+/// `<case>/out/<patient-id>_<date>_summary_<lang>[_<contact>].pdf`
+fn default_output(
+    folder: &CaseFolder,
+    case: &Case,
+    contact: Option<&Contact>,
+    lang: Lang,
+    today: NaiveDate,
+) -> PathBuf {
+    let suffix = contact.map(|c| format!("_{}", c.id)).unwrap_or_default();
+    let name = format!(
+        "{}_{today}_summary_{}{suffix}.pdf",
+        case.patient.id,
+        lang.code()
+    );
+    Path::new(&folder.display("out")).join(name)
+}
