@@ -7,6 +7,7 @@ mod contacts;
 mod criteria;
 mod init;
 mod pdf;
+mod summary;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -93,6 +94,12 @@ impl Test {
     pub fn args<const N: usize>(mut self, args: [&str; N]) -> Self {
         let dir = self.dir.path().display().to_string();
         self.args = args.iter().map(|a| a.replace("{dir}", &dir)).collect();
+        self
+    }
+
+    /// Arguments built at run time.
+    pub fn args_vec(mut self, args: Vec<String>) -> Self {
+        self.args = args;
         self
     }
 
@@ -213,6 +220,24 @@ impl std::fmt::Display for Run {
         writeln!(f, "--- stdout ---\n{}", self.stdout)?;
         writeln!(f, "--- stderr ---\n{}", self.stderr)
     }
+}
+
+/// Runs a PDF tool and returns its standard output; fails the test if the tool reports an error.
+#[track_caller]
+pub fn tool(program: &str, args: &[&str]) -> String {
+    let output = Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("cannot run `{program}` ({e}); scripts/test.sh installs poppler-utils and qpdf")
+        });
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success() && stderr.trim().is_empty(),
+        "`{program} {}` failed:\n{stderr}",
+        args.join(" ")
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 pub fn snapshot(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {

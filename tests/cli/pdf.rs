@@ -4,7 +4,6 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::LazyLock;
 
 use chrono::{NaiveDate, NaiveDateTime};
@@ -16,25 +15,9 @@ use image::codecs::jpeg::JpegEncoder;
 use image::{Rgb, RgbImage, Rgba, RgbaImage};
 use lopdf::{Object, Stream, dictionary};
 
-static FONTS: LazyLock<Fonts> = LazyLock::new(Fonts::builtin);
+use crate::tool;
 
-/// Runs a PDF tool and returns its standard output; fails the test if the tool reports an error.
-#[track_caller]
-fn tool(program: &str, args: &[&str]) -> String {
-    let output = Command::new(program)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("cannot run `{program}` ({e}); scripts/test.sh installs poppler-utils and qpdf")
-        });
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success() && stderr.trim().is_empty(),
-        "`{program} {}` failed:\n{stderr}",
-        args.join(" ")
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
+static FONTS: LazyLock<Fonts> = LazyLock::new(Fonts::builtin);
 
 fn created() -> NaiveDateTime {
     NaiveDate::from_ymd_opt(2021, 11, 8)

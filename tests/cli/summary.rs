@@ -1,0 +1,290 @@
+//! `consultpack summary` on the demo case, checked with poppler the way a reader's software
+//! sees the file.
+
+use std::path::Path;
+
+use crate::{Test, tool};
+
+/// Renders the demo summary and returns (run, pdf path, text of the PDF).
+fn render(args: &[&str]) -> (crate::Run, String) {
+    let mut full = vec!["summary", "-o", "{dir}/out.pdf"];
+    full.extend_from_slice(args);
+    let test = Test::demo();
+    let dir = test.path().display().to_string();
+    let full: Vec<String> = full.iter().map(|a| a.replace("{dir}", &dir)).collect();
+    let run = test.args_vec(full).success();
+    let pdf = run.dir.join("out.pdf");
+    let text = tool(
+        "pdftotext",
+        &["-enc", "UTF-8", &pdf.display().to_string(), "-"],
+    );
+    (run, text)
+}
+
+fn squeeze(text: &str) -> String {
+    text.split_whitespace().collect()
+}
+
+#[test]
+fn the_chinese_and_english_summaries_show_every_heading_lab_value_and_criterion() {
+    let demo = Test::demo().args(["criteria", "--json"]).success();
+    let criteria: serde_json::Value = serde_json::from_str(&demo.stdout).unwrap();
+    let case = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo-case/case.toml"),
+    )
+    .unwrap();
+
+    for (lang, headings) in [
+        (
+            "zh",
+            [
+                "病历摘要",
+                "一、病情摘要",
+                "二、想请医生回答的问题",
+                "三、病程与时间线",
+                "四、化验结果",
+                "五、肿瘤测量",
+                "六、计算的评估标准",
+                "七、用药、过敏与其他疾病",
+                "八、影像与资料索引",
+            ],
+        ),
+        (
+            "en",
+            [
+                "Case summary",
+                "1 Summary",
+                "2 Questions",
+                "3 Course and timeline",
+                "4 Laboratory results",
+                "5 Tumour measurements",
+                "6 Computed criteria",
+                "7 Medications",
+                "8 Imaging and records index",
+            ],
+        ),
+    ] {
+        let (_, text) = render(&["--lang", lang, "--no-records"]);
+        let flat = squeeze(&text);
+        for heading in headings {
+            assert!(
+                flat.contains(&squeeze(heading)),
+                "{lang}: heading `{heading}` missing"
+            );
+        }
+        assert!(text.contains("DEMO-LGQ"), "{lang}: patient identifier");
+        // Every lab value of the case, and every lab date.
+        for line in case.lines().filter(|l| l.contains("{ value = ")) {
+            let value = line
+                .split("value = ")
+                .nth(1)
+                .unwrap()
+                .split([',', ' '])
+                .next()
+                .unwrap();
+            assert!(flat.contains(value), "{lang}: lab value {value} missing");
+        }
+        for date in ["2021-06-20", "2021-08-20", "2021-10-14", "2021-11-10"] {
+            assert!(flat.contains(date), "{lang}: lab date {date} missing");
+        }
+        // Every criterion's result, in the summary's language.
+        let words: &[(&str, &str)] = &[
+            ("within", "符合"),
+            ("outside", "不符合"),
+            ("indeterminate", "无法判定"),
+        ];
+        for criterion in criteria["criteria"].as_array().unwrap() {
+            let category = criterion["category"].as_str().unwrap();
+            let shown = match (lang, words.iter().find(|(en, _)| *en == category)) {
+                ("zh", Some((_, zh))) => zh.to_string(),
+                // Classes and stages have their own Chinese wording; the JSON gives English.
+                ("zh", None) => continue,
+                _ => category.to_string(),
+            };
+            assert!(
+                flat.contains(&squeeze(&shown)),
+                "{lang}: result `{shown}` of {} missing",
+                criterion["id"]
+            );
+        }
+        assert!(flat.contains(&squeeze(if lang == "zh" {
+            "以下结果根据所提供的资料计算"
+        } else {
+            "Computed from the records supplied, for the reviewing physician"
+        })));
+    }
+}
+
+#[test]
+fn the_summary_embeds_only_subset_fonts_and_every_page_renders() {
+    // Without records: an appended record may use its own (e.g. standard, unembedded) fonts.
+    let (run, _) = render(&["--lang", "zh", "--no-records"]);
+    let pdf = run.dir.join("out.pdf").display().to_string();
+    let fonts = tool("pdffonts", &[&pdf]);
+    let rows: Vec<&str> = fonts.lines().skip(2).collect();
+    assert!(!rows.is_empty());
+    for row in rows {
+        let cols: Vec<&str> = row.split_whitespace().collect();
+        let n = cols.len();
+        assert_eq!(
+            &cols[n - 5..n - 2],
+            ["yes", "yes", "yes"],
+            "emb sub uni: {row}"
+        );
+    }
+    let dir = run.dir.join("pages");
+    std::fs::create_dir(&dir).unwrap();
+    tool(
+        "pdftoppm",
+        &[
+            "-r",
+            "30",
+            "-png",
+            &pdf,
+            &dir.join("p").display().to_string(),
+        ],
+    );
+    let pages = std::fs::read_dir(&dir).unwrap().count();
+    let info = tool("pdfinfo", &[&pdf]);
+    let count: usize = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert_eq!(pages, count);
+}
+
+#[test]
+fn records_are_appended_with_a_bookmark_each() {
+    let (run, _) = render(&["--lang", "en"]);
+    let pdf = run.dir.join("out.pdf").display().to_string();
+    let dir = run.dir.join("pages");
+    std::fs::create_dir(&dir).unwrap();
+    tool(
+        "pdftoppm",
+        &[
+            "-r",
+            "20",
+            "-png",
+            &pdf,
+            &dir.join("p").display().to_string(),
+        ],
+    );
+    let outline = tool("qpdf", &["--json", "--json-key=outlines", &pdf]);
+    for title in [
+        "imaging report",
+        "lab report",
+        "procedure note",
+        "discharge summary",
+    ] {
+        assert!(outline.contains(title), "bookmark for a {title}");
+    }
+    let text = tool("pdftotext", &[&pdf, "-"]);
+    assert!(
+        text.contains("Discharge summary (English translation) - SYNTHETIC DEMO"),
+        "a merged PDF keeps its text"
+    );
+    assert!(
+        text.contains("2021-09-01 · discharge summary"),
+        "each record has a header line"
+    );
+}
+
+#[test]
+fn a_contact_sets_the_language_and_what_they_see() {
+    let (run, text) = render(&["--contact", "uwmc-liver", "--no-records"]);
+    assert!(
+        text.contains("Case summary"),
+        "the contact's language (English)\n{run}"
+    );
+    assert!(text.contains("UW Medical Center"), "the recipient is named");
+    assert!(
+        !text.contains("DEMO-000000"),
+        "the ID number is not shared with this contact"
+    );
+    let (_, text) = render(&["--contact", "zhongshan-liver", "--no-records"]);
+    assert!(text.contains("病历摘要"));
+    assert!(
+        text.contains("DEMO-000000"),
+        "the family shares the ID number with Zhongshan"
+    );
+}
+
+#[test]
+fn the_default_output_is_private_and_named_after_patient_date_and_language() {
+    let run = Test::demo()
+        .args(["summary", "--lang", "en", "--no-records"])
+        .success();
+    let path = run.dir.join("out/DEMO-LGQ_2026-11-27_summary_en.pdf");
+    assert_eq!(run.stdout.trim(), "out/DEMO-LGQ_2026-11-27_summary_en.pdf");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+}
+
+#[test]
+fn an_unknown_contact_writes_nothing() {
+    let test = Test::demo().args(["summary", "--contact", "uwmc"]);
+    let before = test.snapshot();
+    let run = test.run();
+    run.assert_code(1);
+    run.stderr_has("no contact with id `uwmc`");
+    assert_eq!(test.snapshot(), before);
+}
+
+#[test]
+fn a_template_error_names_the_file_and_line() {
+    let test = Test::demo()
+        .write("templates/summary.en.md", "# Title\n\n{{ patient.nmae }}\n")
+        .args(["summary", "--lang", "en"]);
+    let before = test.snapshot();
+    let run = test.run();
+    run.assert_code(1);
+    run.stderr_has("error: template `templates/summary.en.md`, line 3: undefined value");
+    assert_eq!(test.snapshot(), before, "nothing written");
+}
+
+#[test]
+fn a_case_template_overrides_the_shipped_one() {
+    let test = Test::demo().write(
+        "templates/summary.en.md",
+        "# Our own summary\n\nPatient {{ patient.id }}.\n\n:::labs\n",
+    );
+    let dir = test.path().display().to_string();
+    let run = test
+        .args_vec(vec![
+            "summary".into(),
+            "--lang".into(),
+            "en".into(),
+            "--no-records".into(),
+            "-o".into(),
+            format!("{dir}/o.pdf"),
+        ])
+        .success();
+    let text = tool(
+        "pdftotext",
+        &[&run.dir.join("o.pdf").display().to_string(), "-"],
+    );
+    assert!(text.contains("Our own summary") && text.contains("Patient DEMO-LGQ"));
+    assert!(!text.contains("Computed criteria"));
+}
+
+#[test]
+fn a_character_the_font_lacks_is_a_warning_naming_it() {
+    let run = Test::demo()
+        .edit(
+            "case.toml",
+            "en = \"Li Guoqiang (fictional)\"",
+            "en = \"Li Guoqiang (fictional) क\"",
+        )
+        .args(["summary", "--lang", "en", "--no-records"])
+        .success();
+    run.stderr_has("क (U+0915)");
+}
