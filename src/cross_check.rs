@@ -4,9 +4,11 @@
 use chrono::NaiveDate;
 
 use crate::case::LoadedCase;
+use crate::clinical::Outcome;
 use crate::contacts::ContactList;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::lab::Analyte;
+use crate::text::Lang;
 
 /// Labs older than this are stale for a transplant or oncology review (calculators §0.2).
 pub const STALE_LAB_DAYS: i64 = 30;
@@ -26,7 +28,30 @@ pub fn cross_check(loaded: &LoadedCase, contacts: &ContactList, today: NaiveDate
     check_languages(loaded, contacts, &mut diagnostics);
     check_share_with(loaded, contacts, &mut diagnostics);
     check_lab_age(loaded, today, &mut diagnostics);
+    check_criteria_inputs(loaded, today, &mut diagnostics);
     diagnostics
+}
+
+/// A criterion that cannot be computed is a warning naming what it lacks, so the family can
+/// add it before the packet goes out (the summary would say "indeterminate").
+fn check_criteria_inputs(loaded: &LoadedCase, today: NaiveDate, diagnostics: &mut Diagnostics) {
+    let mut seen = Vec::new();
+    for criterion in crate::clinical::evaluate(&loaded.case, today) {
+        let Outcome::Indeterminate { missing } = &criterion.outcome else {
+            continue;
+        };
+        let name = criterion.kind.label(Lang::En);
+        let text = missing.join("; ");
+        // The same gap shows once per criterion, not once per size basis.
+        if seen.contains(&(name, text.clone())) {
+            continue;
+        }
+        diagnostics.push(
+            Diagnostic::warning(format!("{name} cannot be computed: missing {text}"))
+                .hint("add the missing values to case.toml if the records have them; otherwise the summary shows \"indeterminate\""),
+        );
+        seen.push((name, text));
+    }
 }
 
 /// Every text written as `{ zh, en }` must have each language an active contact reads.

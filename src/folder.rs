@@ -12,11 +12,13 @@ use crate::config::{self, Config};
 use crate::contacts::{self, ContactList};
 use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile};
 use crate::error::{Error, Result};
+use crate::templates::Template;
 
 pub const CASE_FILE: &str = "case.toml";
 pub const CONFIG_FILE: &str = "consultpack.toml";
 pub const CONTACTS_FILE: &str = "contacts.toml";
 pub const RECORDS_DIR: &str = "records";
+pub const TEMPLATES_DIR: &str = "templates";
 
 /// A case folder on disk.
 #[derive(Debug, Clone)]
@@ -86,6 +88,20 @@ impl CaseFolder {
             },
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(Error::Io { action: "read", path: self.path(relative), source: e }),
+        }
+    }
+
+    /// The case's own copy of a template (in `<case>/templates/`), else the shipped one.
+    pub fn template(&self, name: &str) -> Result<Template> {
+        let relative = format!("{TEMPLATES_DIR}/{name}");
+        match self.read_source(&relative)? {
+            Some(source) => Ok(Template {
+                name: name.to_string(),
+                path: source.path,
+                text: source.text,
+            }),
+            None => Template::builtin(name)
+                .ok_or_else(|| Error::user(format!("no template `{name}`"), None)),
         }
     }
 

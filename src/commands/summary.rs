@@ -17,7 +17,6 @@ use crate::fonts::{FallbackFont, Fonts};
 use crate::pdf::{self, AppendedRecord};
 use crate::private_file;
 use crate::summary::{self, SummaryInput, words};
-use crate::templates::Template;
 use crate::text::Lang;
 
 pub fn run(folder: &CaseFolder, args: &SummaryArgs, today: NaiveDate) -> Result<()> {
@@ -42,7 +41,7 @@ pub fn run(folder: &CaseFolder, args: &SummaryArgs, today: NaiveDate) -> Result<
         None => contact.map_or(Lang::Zh, |c| c.language),
     };
     let fonts = load_fonts(&args.font)?;
-    let template = load_template(folder, &summary::template_name(lang))?;
+    let template = folder.template(&summary::template_name(lang))?;
     let appended = if args.no_records {
         Vec::new()
     } else {
@@ -107,26 +106,6 @@ fn load_fonts(paths: &[PathBuf]) -> Result<Fonts> {
         });
     }
     Fonts::with_fallbacks(fallbacks)
-}
-
-/// The case's own copy of a template (in `<case>/templates/`), else the shipped one.
-fn load_template(folder: &CaseFolder, name: &str) -> Result<Template> {
-    let relative = format!("templates/{name}");
-    let path = folder.path(&relative);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Ok(Template {
-            name: name.to_string(),
-            path: folder.display(&relative),
-            text,
-        }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Template::builtin(name)
-            .ok_or_else(|| Error::user(format!("no template `{name}`"), None)),
-        Err(e) => Err(Error::Io {
-            action: "read",
-            path,
-            source: e,
-        }),
-    }
 }
 
 /// Records that can go into a PDF, oldest first (DICOM folders never do).

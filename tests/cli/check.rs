@@ -258,3 +258,35 @@ fn share_with_must_name_known_contacts() {
     );
     assert_eq!(run.error_locations()[0], "case.toml:19:1");
 }
+
+#[test]
+fn criteria_that_cannot_be_computed_are_warnings_naming_the_gap() {
+    let run = Test::demo()
+        .edit(
+            "case.toml",
+            "ascites = \"none\"\nencephalopathy = \"none\"\ndialysis = false\nweight_kg = 65",
+            "weight_kg = 65",
+        )
+        .edit(
+            "case.toml",
+            "ascites = \"none\"\nencephalopathy = \"none\"\ndialysis = false\nweight_kg = 66",
+            "weight_kg = 66",
+        )
+        .edit(
+            "case.toml",
+            "ascites = \"none\"\nencephalopathy = \"none\"\ndialysis = false\nweight_kg = 67",
+            "weight_kg = 67",
+        )
+        .args(["check"])
+        .success();
+    run.stderr_has("warning: Child-Pugh cannot be computed: missing");
+}
+
+#[test]
+fn a_broken_template_copy_is_an_error() {
+    let run = Test::demo()
+        .write("templates/summary.zh.md", "# 摘要\n\n{% if %}\n")
+        .args(["check"])
+        .failure(1);
+    run.stderr_has("error: template `templates/summary.zh.md`, line 3: syntax error");
+}
