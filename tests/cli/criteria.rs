@@ -183,3 +183,38 @@ fn a_case_with_errors_computes_nothing() {
         .failure(1);
     assert!(run.stdout.is_empty(), "{run}");
 }
+
+#[test]
+fn the_demo_case_prints_its_criteria_with_dates_and_flags() {
+    let run = Test::demo().args(["criteria"]).success();
+    for expected in [
+        "Child-Pugh",
+        "A6",
+        "bilirubin 1.3 mg/dL (2021-11-10)",
+        "MELD 3.0",
+        "Milan",
+        "BCLC",
+        "mRECIST",
+        "PD",
+        "data age",
+        "computed from the records supplied",
+    ] {
+        run.stdout_has(expected);
+    }
+    let json = Test::demo()
+        .args(["criteria", "--json", "--at", "2021-09-01"])
+        .success();
+    let report: Value = serde_json::from_str(&json.stdout).unwrap();
+    let mrecist: Vec<&Value> = report["criteria"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["id"] == "mrecist")
+        .collect();
+    assert_eq!(
+        mrecist.len(),
+        1,
+        "on 2021-09-01 only the study after TACE-1 exists"
+    );
+    assert_eq!(mrecist[0]["category"], "SD");
+}
