@@ -7,11 +7,12 @@ use std::cmp::Reverse;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::{Input, dec};
+use super::{Input, analyte_name, dec, join, t};
 use crate::case::model::{Assessment, Case, Grade, ImagingStudy, Pathology, Qualifier, Treatment};
 use crate::case::model::{LabResult, TreatmentKind};
 use crate::cross_check::STALE_LAB_DAYS;
 use crate::lab::{self, Analyte, Unit};
+use crate::text::{Lang, Text};
 
 /// Larger values are typing errors for every analyte the criteria use; refusing them also keeps
 /// the decimal arithmetic far from overflow.
@@ -57,7 +58,7 @@ impl<'a> Sources<'a> {
         if values.is_empty() {
             let missing = self.describe_missing(analyte.key());
             return Err(match unusable.last() {
-                Some(why) => format!("{missing} that can be used ({why})"),
+                Some(why) => format!("{missing} that can be used ({})", why.best(Lang::En)),
                 None => missing,
             });
         }
@@ -65,16 +66,21 @@ impl<'a> Sources<'a> {
     }
 
     /// Flags values in range that cannot be used, so that none is skipped silently.
-    pub fn unusable_flags(&self, analyte: Analyte) -> Vec<String> {
+    pub fn unusable_flags(&self, analyte: Analyte) -> Vec<Text> {
         let (_, unusable) = self.usable_and_not(analyte);
         unusable
             .into_iter()
-            .map(|why| format!("not used: {why}"))
+            .map(|why| {
+                t(
+                    format!("未使用：{}", why.best(Lang::Zh)),
+                    format!("not used: {}", why.best(Lang::En)),
+                )
+            })
             .collect()
     }
 
     /// Usable values oldest first, and why the others cannot be used.
-    fn usable_and_not(&self, analyte: Analyte) -> (Vec<LabValue<'a>>, Vec<String>) {
+    fn usable_and_not(&self, analyte: Analyte) -> (Vec<LabValue<'a>>, Vec<Text>) {
         let mut values = Vec::new();
         let mut unusable = Vec::new();
         for result in &self.case.labs {
@@ -145,7 +151,7 @@ impl<'a> Sources<'a> {
             }))
         });
         let newest = all(candidates.each_ref().map(|values| values.last().cloned()));
-        let mut flags: Vec<String> = analytes
+        let mut flags: Vec<Text> = analytes
             .iter()
             .flat_map(|&a| self.unusable_flags(a))
             .collect();
@@ -153,30 +159,30 @@ impl<'a> Sources<'a> {
             (Some(values), _) => values,
             (None, None) => return Err(analytes.map(|a| self.describe_missing(a.key())).into()),
             (None, Some(newest)) => {
-                flags.push(format!(
-                    "labs from different dates: {} (more than {window} days apart)",
-                    newest
-                        .iter()
-                        .map(|v| format!("{} {}", v.result.analyte.key(), v.result.date))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                let dates = newest.each_ref().map(|v| (v.analyte(), v.date()));
+                let [zh, en] = [Lang::Zh, Lang::En].map(|lang| dated_analytes(&dates, lang));
+                flags.push(t(
+                    format!("化验日期不一致：{zh}（相隔超过 {window} 天）"),
+                    format!("labs from different dates: {en} (more than {window} days apart)"),
                 ));
                 newest
             }
         };
-        let newer: Vec<String> = values
+        let newer: Vec<(Analyte, NaiveDate)> = values
             .iter()
             .zip(&candidates)
             .filter_map(|(used, all)| {
                 let newest = all.last()?.result.date;
-                (newest > used.result.date)
-                    .then(|| format!("{} {newest}", used.result.analyte.key()))
+                (newest > used.result.date).then_some((used.analyte(), newest))
             })
             .collect();
         if !newer.is_empty() {
-            flags.push(format!(
-                "newer values not used because they form no complete set within {window} days: {}",
-                newer.join(", ")
+            let [zh, en] = [Lang::Zh, Lang::En].map(|lang| dated_analytes(&newer, lang));
+            flags.push(t(
+                format!("未使用较新的数值（{window} 天内不能组成完整的一组）：{zh}"),
+                format!(
+                    "newer values not used because they form no complete set within {window} days: {en}"
+                ),
             ));
         }
         flags.extend(values.iter().filter_map(LabValue::qualifier_flag));
@@ -239,11 +245,23 @@ pub(crate) fn distance(a: NaiveDate, b: NaiveDate) -> i64 {
     (a - b).num_days().abs()
 }
 
+/// "bilirubin 2021-10-01, albumin 2021-08-20", or with the Chinese names and "、".
+fn dated_analytes(dates: &[(Analyte, NaiveDate)], lang: Lang) -> String {
+    dates
+        .iter()
+        .map(|(analyte, date)| format!("{} {date}", analyte_name(*analyte).best(lang)))
+        .collect::<Vec<_>>()
+        .join(lang.pick("、", ", "))
+}
+
 /// Flags data older than 30 days on the date it is used (calculators §0.2).
-pub(crate) fn stale_flag(date: NaiveDate, at: NaiveDate) -> Option<String> {
+pub(crate) fn stale_flag(date: NaiveDate, at: NaiveDate) -> Option<Text> {
     let age = (at - date).num_days();
     (age > STALE_LAB_DAYS).then(|| {
-        format!("data age {age} days on {at} (from {date}): stale for a transplant or oncology review (> {STALE_LAB_DAYS} days)")
+        t(
+            format!("数据时效：截至 {at} 已 {age} 天（数据日期 {date}），对移植或肿瘤评估而言已过时（> {STALE_LAB_DAYS} 天）"),
+            format!("data age {age} days on {at} (from {date}): stale for a transplant or oncology review (> {STALE_LAB_DAYS} days)"),
+        )
     })
 }
 
@@ -251,20 +269,27 @@ pub(crate) fn stale_flag(date: NaiveDate, at: NaiveDate) -> Option<String> {
 /// the date it is used with.
 pub(crate) fn attach_assessment(
     inputs: &mut [Input],
-    name: &str,
+    name: &Text,
     assessment: &Assessment,
     near: NaiveDate,
     window: i64,
-    flags: &mut Vec<String>,
+    flags: &mut Vec<Text>,
 ) {
     let days = distance(assessment.date, near);
     if days > window {
-        flags.push(format!(
-            "{name} assessed on {}, {days} days from {near}",
-            assessment.date
+        let on = assessment.date;
+        flags.push(t(
+            format!(
+                "{}：评估日期 {on}，与 {near} 相隔 {days} 天",
+                name.best(Lang::Zh)
+            ),
+            format!(
+                "{} assessed on {on}, {days} days from {near}",
+                name.best(Lang::En)
+            ),
         ));
     }
-    for input in inputs.iter_mut().filter(|i| i.name == name) {
+    for input in inputs.iter_mut().filter(|i| i.name == *name) {
         input.date = Some(assessment.date);
     }
 }
@@ -284,7 +309,7 @@ pub(crate) struct LabSet<'a, const N: usize> {
     /// In the order the analytes were asked for.
     pub values: [LabValue<'a>; N],
     /// Window, newer-values, limit and data-age flags.
-    pub flags: Vec<String>,
+    pub flags: Vec<Text>,
 }
 
 impl<const N: usize> LabSet<'_, N> {
@@ -298,7 +323,7 @@ impl<const N: usize> LabSet<'_, N> {
     }
 
     /// Gives the criterion's lab inputs their dates and sources, and adds the set's flags.
-    pub fn attach(&self, inputs: &mut [Input], flags: &mut Vec<String>) {
+    pub fn attach(&self, inputs: &mut [Input], flags: &mut Vec<Text>) {
         for value in &self.values {
             value.attach(inputs);
         }
@@ -313,31 +338,41 @@ pub(crate) struct LabValue<'a> {
     /// In the analyte's canonical unit; a value printed as "<x" or ">x" is x.
     pub value: Decimal,
     /// How a value without a fixed conversion was converted (AFP in IU/mL).
-    conversion: Option<String>,
+    conversion: Option<Text>,
 }
 
 impl<'a> LabValue<'a> {
     /// Converts to the canonical unit; AFP in IU/mL only with the case's factor (§0.1).
-    fn new(result: &'a LabResult, afp_ng_per_iu: Option<Decimal>) -> Result<Self, String> {
+    /// Err says why the value cannot be used.
+    fn new(result: &'a LabResult, afp_ng_per_iu: Option<Decimal>) -> Result<Self, Text> {
         let analyte = result.analyte;
         let canonical = analyte.canonical_unit();
-        let key = analyte.key();
+        let (key, zh) = (analyte.key(), analyte.info().zh);
+        let date = result.date;
         if result.value > PLAUSIBLE_MAX {
-            return Err(format!(
-                "the {key} of {} ({}) is not a plausible value",
-                result.date, result.value
+            let value = result.value;
+            return Err(t(
+                format!("{date} 的{zh}（{value}）不是合理的数值"),
+                format!("the {key} of {date} ({value}) is not a plausible value"),
             ));
         }
         let (value, conversion) = match (analyte, result.unit) {
             (Analyte::Afp, Unit::IuPerMl) => match afp_ng_per_iu {
                 Some(factor) => (
                     result.value.checked_mul(factor),
-                    Some(format!("converted from IU/mL using factor {factor}")),
+                    Some(t(
+                        format!("按系数 {factor} 由 IU/mL 换算"),
+                        format!("converted from IU/mL using factor {factor}"),
+                    )),
                 ),
                 None => {
-                    return Err(format!(
-                        "the {key} of {} is in IU/mL, and [criteria] afp_ng_per_iu (the assay's ng/mL per IU/mL) is not set",
-                        result.date
+                    return Err(t(
+                        format!(
+                            "{date} 的{zh}单位为 IU/mL，且未设置 [criteria] afp_ng_per_iu（该检测方法每 IU/mL 相当的 ng/mL）"
+                        ),
+                        format!(
+                            "the {key} of {date} is in IU/mL, and [criteria] afp_ng_per_iu (the assay's ng/mL per IU/mL) is not set"
+                        ),
                     ));
                 }
             },
@@ -347,11 +382,12 @@ impl<'a> LabValue<'a> {
             ),
         };
         let value = value.ok_or_else(|| {
-            format!(
-                "the {key} of {} is in {}, which has no fixed conversion to {}",
-                result.date,
-                result.unit.symbol(),
-                canonical.symbol()
+            let (unit, canonical) = (result.unit.symbol(), canonical.symbol());
+            t(
+                format!("{date} 的{zh}单位为 {unit}，无固定系数换算为 {canonical}"),
+                format!(
+                    "the {key} of {date} is in {unit}, which has no fixed conversion to {canonical}"
+                ),
             )
         })?;
         Ok(Self {
@@ -388,43 +424,49 @@ impl<'a> LabValue<'a> {
         format!("{sign}{} {}", self.result.value, self.result.unit.symbol())
     }
 
-    fn qualifier_flag(&self) -> Option<String> {
+    fn qualifier_flag(&self) -> Option<Text> {
         (self.result.qualifier != Qualifier::Exact).then(|| {
-            format!(
-                "{} printed as {} ({}): used at the limit, {}",
-                self.analyte().key(),
-                self.printed(),
-                self.date(),
-                self.result.value
+            let name = analyte_name(self.analyte());
+            let (printed, date, value) = (self.printed(), self.date(), self.result.value);
+            t(
+                format!(
+                    "{}报告为 {printed}（{date}）：按界限值 {value} 计算",
+                    name.best(Lang::Zh)
+                ),
+                format!(
+                    "{} printed as {printed} ({date}): used at the limit, {value}",
+                    name.best(Lang::En)
+                ),
             )
         })
     }
 
     /// Adds date, source and how the value was printed to the inputs named after the analyte.
     pub fn attach(&self, inputs: &mut [Input]) {
-        let key = self.analyte().key();
-        for input in inputs.iter_mut().filter(|i| i.name == key) {
+        let name = analyte_name(self.analyte());
+        for input in inputs.iter_mut().filter(|i| i.name == name) {
             input.date = Some(self.date());
             input.source.clone_from(&self.result.source);
             let as_printed = self.printed();
             let unit = input.unit.unwrap_or("");
-            let shown = format!("{} {unit}", input.value);
+            let shown = format!("{} {unit}", input.value.best(Lang::En));
             let mut notes = Vec::new();
             if shown.trim() != as_printed {
-                notes.push(format!("as printed: {as_printed}"));
+                notes.push(t(
+                    format!("报告原值：{as_printed}"),
+                    format!("as printed: {as_printed}"),
+                ));
             }
             notes.extend(self.conversion.clone());
-            if let Some(old) = input.note.take() {
-                notes.push(old);
-            }
-            input.note = (!notes.is_empty()).then(|| notes.join("; "));
+            notes.extend(input.note.take());
+            input.note = join(notes);
         }
     }
 
     /// An input for this value in its canonical unit, with provenance.
     pub fn input(&self) -> Input {
         let mut inputs = [Input::number(
-            self.analyte().key(),
+            analyte_name(self.analyte()),
             self.value,
             self.analyte().canonical_unit().symbol(),
         )];
@@ -438,8 +480,7 @@ impl<'a> LabValue<'a> {
 mod tests {
     use super::*;
     use crate::case::model::*;
-    use crate::clinical::test_util::d;
-    use crate::text::Text;
+    use crate::clinical::test_util::{d, english};
 
     fn case(labs: Vec<LabResult>) -> Case {
         Case {
@@ -501,8 +542,14 @@ mod tests {
             .lab_set([Analyte::Bilirubin, Analyte::Albumin])
             .expect("complete");
         assert_eq!(set.values[0].result.date, date("2021-08-01"));
-        assert!(set.flags.iter().any(|f| f.contains("bilirubin 2021-10-01")));
-        assert!(set.flags.iter().any(|f| f.starts_with("data age")));
+        let flags = english(&set.flags);
+        assert!(flags.iter().any(|f| f.contains("bilirubin 2021-10-01")));
+        assert!(flags.iter().any(|f| f.starts_with("data age")));
+        assert!(
+            set.flags
+                .iter()
+                .any(|f| f.best(Lang::Zh).contains("总胆红素 2021-10-01"))
+        );
     }
 
     #[test]
@@ -514,7 +561,7 @@ mod tests {
         let set = Sources::new(&case, date("2021-08-20"))
             .lab_set([Analyte::Bilirubin, Analyte::Albumin])
             .expect("computed anyway");
-        assert!(set.flags[0].starts_with("labs from different dates"));
+        assert!(english(&set.flags)[0].starts_with("labs from different dates"));
     }
 
     #[test]
@@ -543,12 +590,10 @@ mod tests {
             .expect("converted");
         assert_eq!(afp.value, d("12.1"));
         let input = afp.input();
-        assert!(
-            input
-                .note
-                .as_deref()
-                .is_some_and(|n| n.contains("converted from IU/mL using factor 1.21"))
-        );
+        assert!(input.note.is_some_and(|n| {
+            n.best(Lang::En)
+                .contains("converted from IU/mL using factor 1.21")
+        }));
     }
 
     #[test]
@@ -561,7 +606,7 @@ mod tests {
             .expect("used at the limit");
         assert_eq!(set.values[0].value, d("3.4") / d("17.1"));
         assert!(
-            set.flags
+            english(&set.flags)
                 .iter()
                 .any(|f| f.contains("printed as <3.4 µmol/L"))
         );

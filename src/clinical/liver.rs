@@ -7,9 +7,11 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
 use super::inputs::{LabValue, Sources, attach_assessment, distance};
-use super::{Criterion, Input, Kind, Outcome, dec, ln, log10, round_half_up, show};
+use super::{Criterion, Input, Kind, Outcome, analyte_name, dec, ln, log10, round_half_up};
+use super::{show, t};
 use crate::case::model::{Ascites, Encephalopathy, Sex};
 use crate::lab::{Analyte, Unit};
+use crate::summary::words;
 use crate::text::{Lang, Text};
 
 const BILIRUBIN_UMOL_PER_MG_DL: Decimal = dec(171, 1);
@@ -100,12 +102,40 @@ fn encephalopathy_points(he: Encephalopathy) -> u8 {
     }
 }
 
-fn points_note(points: u8) -> String {
-    if points == 1 {
+fn points_note(points: u8) -> Text {
+    let en = if points == 1 {
         "1 point".into()
     } else {
         format!("{points} points")
-    }
+    };
+    t(format!("{points} 分"), en)
+}
+
+fn ascites_name() -> Text {
+    t("腹水", "ascites")
+}
+
+fn encephalopathy_name() -> Text {
+    t("肝性脑病", "encephalopathy")
+}
+
+/// The grade as coded in the case file, with its Chinese (腹水 无 / 少量 / 中到大量).
+fn ascites_value(ascites: Ascites) -> Text {
+    let zh = match ascites {
+        Ascites::None => "无",
+        Ascites::Mild => "少量",
+        Ascites::ModerateSevere => "中到大量",
+    };
+    t(zh, ascites.to_string())
+}
+
+fn encephalopathy_value(he: Encephalopathy) -> Text {
+    let zh = match he {
+        Encephalopathy::None => "无",
+        Encephalopathy::Grade1To2 => "1–2 级",
+        Encephalopathy::Grade3To4 => "3–4 级",
+    };
+    t(zh, he.to_string())
 }
 
 pub fn child_pugh(input: &ChildPughInput) -> (ChildPugh, Criterion) {
@@ -126,19 +156,36 @@ pub fn child_pugh(input: &ChildPughInput) -> (ChildPugh, Criterion) {
         Outcome::Category(Text::plain(score.label())),
     )
     .valued(Decimal::from(score.total()), None);
+    let lab = |analyte: Analyte, value, unit: Unit, points| {
+        Input::number(analyte_name(analyte), value, unit.symbol()).note(points_note(points))
+    };
     criterion.inputs = vec![
-        Input::number(Analyte::Bilirubin.key(), bilirubin, Unit::MgPerDl.symbol())
-            .note(points_note(b)),
-        Input::number(Analyte::Albumin.key(), albumin, Unit::GPerDl.symbol()).note(points_note(a)),
-        Input::number(Analyte::Inr.key(), input.inr, Unit::Ratio.symbol()).note(points_note(i)),
-        Input::new("ascites", input.ascites, None).note(points_note(asc)),
-        Input::new("encephalopathy", input.encephalopathy, None).note(points_note(he)),
+        lab(Analyte::Bilirubin, bilirubin, Unit::MgPerDl, b),
+        lab(Analyte::Albumin, albumin, Unit::GPerDl, a),
+        lab(Analyte::Inr, input.inr, Unit::Ratio, i),
+        Input::worded(ascites_name(), ascites_value(input.ascites), None).note(points_note(asc)),
+        Input::worded(
+            encephalopathy_name(),
+            encephalopathy_value(input.encephalopathy),
+            None,
+        )
+        .note(points_note(he)),
     ];
     criterion.flags.extend(
         [
-            borderline("bilirubin", bilirubin, "mg/dL", bilirubin_points),
-            borderline("albumin", albumin, "g/dL", albumin_points),
-            borderline("INR", input.inr, "", inr_points),
+            borderline(
+                analyte_name(Analyte::Bilirubin),
+                bilirubin,
+                "mg/dL",
+                bilirubin_points,
+            ),
+            borderline(
+                analyte_name(Analyte::Albumin),
+                albumin,
+                "g/dL",
+                albumin_points,
+            ),
+            borderline(Text::plain("INR"), input.inr, "", inr_points),
         ]
         .into_iter()
         .flatten(),
@@ -150,7 +197,7 @@ pub fn child_pugh(input: &ChildPughInput) -> (ChildPugh, Criterion) {
 }
 
 /// Flags a value whose points would change within ±2 % (measurement imprecision, §0.3).
-fn borderline(name: &str, value: Decimal, unit: &str, points: fn(Decimal) -> u8) -> Option<String> {
+fn borderline(name: Text, value: Decimal, unit: &str, points: fn(Decimal) -> u8) -> Option<Text> {
     let range = [dec(98, 2), Decimal::ONE, dec(102, 2)].map(|f| points(value * f));
     let (low, high) = (range.iter().min()?, range.iter().max()?);
     let unit = if unit.is_empty() {
@@ -158,16 +205,23 @@ fn borderline(name: &str, value: Decimal, unit: &str, points: fn(Decimal) -> u8)
     } else {
         format!(" {unit}")
     };
+    let value = show(value);
     (low != high).then(|| {
-        format!(
-            "borderline: {name} {}{unit} is within ±2 % of a cut-off; its points could be {low}–{high}",
-            show(value)
+        t(
+            format!(
+                "边缘值：{} {value}{unit} 在分界值 ±2 % 范围内，评分可能为 {low}–{high} 分",
+                name.best(Lang::Zh)
+            ),
+            format!(
+                "borderline: {} {value}{unit} is within ±2 % of a cut-off; its points could be {low}–{high}",
+                name.best(Lang::En)
+            ),
         )
     })
 }
 
 /// Chinese/EASL tables print 34/51 (some 35/50) µmol/L instead of 34.2/51.3 (§2.1).
-fn bilirubin_table_variants(umol_l: Decimal, points: u8) -> Option<String> {
+fn bilirubin_table_variants(umol_l: Decimal, points: u8) -> Option<Text> {
     let variants = [(34, 51), (35, 50)].map(|(low, high)| {
         let p = if umol_l < Decimal::from(low) {
             1
@@ -178,17 +232,34 @@ fn bilirubin_table_variants(umol_l: Decimal, points: u8) -> Option<String> {
         };
         (low, high, p)
     });
-    let differing: Vec<String> = variants
-        .iter()
+    let differing: Vec<(i32, i32, u8)> = variants
+        .into_iter()
         .filter(|(_, _, p)| *p != points)
-        .map(|(low, high, p)| format!("{} with the {low}/{high} µmol/L table", points_note(*p)))
         .collect();
+    let [zh, en] = [Lang::Zh, Lang::En].map(|lang| {
+        differing
+            .iter()
+            .map(|(low, high, p)| {
+                let p = points_note(*p);
+                match lang {
+                    Lang::Zh => format!("按 {low}/{high} µmol/L 表为 {}", p.best(lang)),
+                    Lang::En => format!("{} with the {low}/{high} µmol/L table", p.best(lang)),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(lang.pick("、", " and "))
+    });
+    let (umol_l, points) = (show(umol_l), points_note(points));
     (!differing.is_empty()).then(|| {
-        format!(
-            "borderline: bilirubin {} µmol/L scores {} with the 34.2/51.3 µmol/L cut-offs used here, but {} (printed in some Chinese/EASL tables)",
-            show(umol_l),
-            points_note(points),
-            differing.join(" and ")
+        t(
+            format!(
+                "边缘值：总胆红素 {umol_l} µmol/L 按本处所用的 34.2/51.3 µmol/L 分界值为 {}，但{zh}（见于部分中文/EASL 表格）",
+                points.best(Lang::Zh)
+            ),
+            format!(
+                "borderline: bilirubin {umol_l} µmol/L scores {} with the 34.2/51.3 µmol/L cut-offs used here, but {en} (printed in some Chinese/EASL tables)",
+                points.best(Lang::En)
+            ),
         )
     })
 }
@@ -216,24 +287,33 @@ pub enum Meld3Path {
 }
 
 /// Clamps into [low, high], saying how when it did.
-fn clamp(value: Decimal, low: Decimal, high: Option<Decimal>) -> (Decimal, Option<String>) {
+fn clamp(value: Decimal, low: Decimal, high: Option<Decimal>) -> (Decimal, Option<Text>) {
+    let shown = show(value);
     if value < low {
+        let low_shown = show(low);
         (
             low,
-            Some(format!("{} raised to the floor {}", show(value), show(low))),
+            Some(t(
+                format!("{shown} 低于下限，按 {low_shown} 计"),
+                format!("{shown} raised to the floor {low_shown}"),
+            )),
         )
     } else if let Some(high) = high.filter(|h| value > *h) {
+        let high_shown = show(high);
         (
             high,
-            Some(format!("{} lowered to the cap {}", show(value), show(high))),
+            Some(t(
+                format!("{shown} 高于上限，按 {high_shown} 计"),
+                format!("{shown} lowered to the cap {high_shown}"),
+            )),
         )
     } else {
         (value, None)
     }
 }
 
-fn clamped_input(name: &str, value: Decimal, unit: Unit, how: Option<String>) -> Input {
-    let input = Input::number(name, value, unit.symbol());
+fn clamped_input(analyte: Analyte, value: Decimal, unit: Unit, how: Option<Text>) -> Input {
+    let input = Input::number(analyte_name(analyte), value, unit.symbol());
     match how {
         Some(how) => input.note(how),
         None => input,
@@ -241,9 +321,16 @@ fn clamped_input(name: &str, value: Decimal, unit: Unit, how: Option<String>) ->
 }
 
 /// Creatinine as the MELD formulas use it: set to the cap on dialysis.
-fn creatinine(input: &MeldInput, cap: Decimal) -> (Decimal, Option<String>) {
+fn creatinine(input: &MeldInput, cap: Decimal) -> (Decimal, Option<Text>) {
     if input.dialysis {
-        (cap, Some(format!("set to {} (dialysis)", show(cap))))
+        let cap_shown = show(cap);
+        (
+            cap,
+            Some(t(
+                format!("透析，按 {cap_shown} 计"),
+                format!("set to {cap_shown} (dialysis)"),
+            )),
+        )
     } else {
         clamp(input.creatinine_mg_dl, Decimal::ONE, Some(cap))
     }
@@ -256,7 +343,10 @@ fn score_6_40(kind: Kind, rounded: Decimal, raw: Decimal) -> Criterion {
     let criterion = Criterion::new(kind, Outcome::Category(Text::plain(value.to_string())))
         .valued(value, raw.to_f64());
     match how {
-        Some(how) => criterion.flag(format!("score {how}")),
+        Some(how) => criterion.flag(t(
+            format!("评分 {}", how.best(Lang::Zh)),
+            format!("score {}", how.best(Lang::En)),
+        )),
         None => criterion,
     }
 }
@@ -270,9 +360,9 @@ pub fn meld(input: &MeldInput) -> (Decimal, Criterion) {
     let meld_i = (round_half_up(x, 1) * Decimal::TEN).normalize();
     let mut criterion = score_6_40(Kind::Meld, meld_i, x * Decimal::TEN);
     criterion.inputs = vec![
-        clamped_input(Analyte::Bilirubin.key(), b, Unit::MgPerDl, b_how),
-        clamped_input(Analyte::Creatinine.key(), c, Unit::MgPerDl, c_how),
-        clamped_input(Analyte::Inr.key(), i, Unit::Ratio, i_how),
+        clamped_input(Analyte::Bilirubin, b, Unit::MgPerDl, b_how),
+        clamped_input(Analyte::Creatinine, c, Unit::MgPerDl, c_how),
+        clamped_input(Analyte::Inr, i, Unit::Ratio, i_how),
     ];
     (meld_i, criterion)
 }
@@ -284,8 +374,9 @@ pub fn meld_na(input: &MeldInput) -> Criterion {
         let mut criterion = score_6_40(Kind::MeldNa, meld_i, meld_i);
         criterion.raw = None;
         criterion.inputs = meld.inputs;
-        return criterion.flag(format!(
-            "MELD(i) {meld_i} ≤ 11: no sodium adjustment (OPTN)"
+        return criterion.flag(t(
+            format!("MELD(i) {meld_i} ≤ 11：不做血钠校正（OPTN）"),
+            format!("MELD(i) {meld_i} ≤ 11: no sodium adjustment (OPTN)"),
         ));
     }
     let (na, na_how) = clamp(input.sodium_mmol_l, dec(125, 0), Some(dec(137, 0)));
@@ -293,13 +384,13 @@ pub fn meld_na(input: &MeldInput) -> Criterion {
     let v = meld_i + dec(132, 2) * gap - dec(33, 3) * meld_i * gap;
     let mut criterion = score_6_40(Kind::MeldNa, round_half_up(v, 0), v);
     criterion.inputs = meld.inputs;
-    criterion.inputs.push(clamped_input(
-        Analyte::Sodium.key(),
-        na,
-        Unit::MmolPerL,
-        na_how,
-    ));
-    criterion.flag(format!("MELD(i) {meld_i} > 11: sodium step applied"))
+    criterion
+        .inputs
+        .push(clamped_input(Analyte::Sodium, na, Unit::MmolPerL, na_how));
+    criterion.flag(t(
+        format!("MELD(i) {meld_i} > 11：已做血钠校正"),
+        format!("MELD(i) {meld_i} > 11: sodium step applied"),
+    ))
 }
 
 /// MELD 3.0 as OPTN allocates with it since July 2023: rounded and capped at 40.
@@ -325,11 +416,11 @@ pub fn meld_3(input: &MeldInput, path: Meld3Path) -> Criterion {
         + k;
     let mut criterion = score_6_40(Kind::Meld3, round_half_up(x, 0), x);
     criterion.inputs = vec![
-        clamped_input(Analyte::Bilirubin.key(), b, Unit::MgPerDl, b_how),
-        clamped_input(Analyte::Creatinine.key(), c, Unit::MgPerDl, c_how),
-        clamped_input(Analyte::Inr.key(), i, Unit::Ratio, i_how),
-        clamped_input(Analyte::Sodium.key(), na, Unit::MmolPerL, na_how),
-        clamped_input(Analyte::Albumin.key(), a, Unit::GPerDl, a_how),
+        clamped_input(Analyte::Bilirubin, b, Unit::MgPerDl, b_how),
+        clamped_input(Analyte::Creatinine, c, Unit::MgPerDl, c_how),
+        clamped_input(Analyte::Inr, i, Unit::Ratio, i_how),
+        clamped_input(Analyte::Sodium, na, Unit::MmolPerL, na_how),
+        clamped_input(Analyte::Albumin, a, Unit::GPerDl, a_how),
     ];
     criterion
 }
@@ -386,12 +477,12 @@ pub fn albi(input: &AlbiInput) -> [Criterion; 2] {
         .map(|(fb, fa)| albi_score(input.bilirubin_umol_l * fb, input.albumin_g_l * fa));
     let inputs = vec![
         Input::number(
-            Analyte::Bilirubin.key(),
+            analyte_name(Analyte::Bilirubin),
             input.bilirubin_umol_l,
             Unit::MicromolPerL.symbol(),
         ),
         Input::number(
-            Analyte::Albumin.key(),
+            analyte_name(Analyte::Albumin),
             input.albumin_g_l,
             Unit::GPerL.symbol(),
         ),
@@ -400,25 +491,26 @@ pub fn albi(input: &AlbiInput) -> [Criterion; 2] {
     let mut out = graded.map(|(kind, grade_of)| {
         let grade = grade_of(score);
         let label = match kind {
-            Kind::Albi => format!("grade {grade}"),
-            _ => grade.to_string(),
+            Kind::Albi => t(format!("{grade} 级"), format!("grade {grade}")),
+            _ => Text::plain(grade),
         };
-        let mut criterion = Criterion::new(kind, Outcome::Category(Text::plain(label)))
+        let mut criterion = Criterion::new(kind, Outcome::Category(label))
             .valued(round_half_up(score, 2), score.to_f64());
         criterion.inputs.clone_from(&inputs);
         let possible = extremes.map(grade_of);
         if possible.iter().any(|g| *g != grade) {
-            criterion.flags.push(format!(
-                "borderline: ±2 % in bilirubin or albumin gives grade {} to {}",
-                possible[0], possible[1]
+            let [low, high] = possible;
+            criterion.flags.push(t(
+                format!("边缘值：总胆红素或白蛋白变动 ±2 % 时分级为 {low} 至 {high} 级"),
+                format!("borderline: ±2 % in bilirubin or albumin gives grade {low} to {high}"),
             ));
         }
         criterion
     });
-    out[1].flags.push(
-        "secondary output: the mALBI cut-off −2.270 is from reference lists, not verified in a source text"
-            .into(),
-    );
+    out[1].flags.push(t(
+        "次要结果：mALBI 分界值 −2.270 来自参考文献列表，未经原始文献核实",
+        "secondary output: the mALBI cut-off −2.270 is from reference lists, not verified in a source text",
+    ));
     out
 }
 
@@ -433,13 +525,16 @@ pub(crate) struct LiverResults {
 
 impl LiverResults {
     /// ALBI and MELD as one line, for questions about liver function.
-    pub fn summary(&self) -> String {
-        self.criteria
-            .iter()
-            .filter(|c| matches!(c.kind, Kind::Albi | Kind::Meld | Kind::Meld3))
-            .map(|c| format!("{} {}", c.kind.label(Lang::En), c.outcome.label(Lang::En)))
-            .collect::<Vec<_>>()
-            .join("; ")
+    pub fn summary(&self) -> Text {
+        let line = |lang: Lang| {
+            self.criteria
+                .iter()
+                .filter(|c| matches!(c.kind, Kind::Albi | Kind::Meld | Kind::Meld3))
+                .map(|c| format!("{} {}", c.kind.label(lang), c.outcome.label(lang)))
+                .collect::<Vec<_>>()
+                .join(lang.pick("；", "; "))
+        };
+        t(line(Lang::Zh), line(Lang::En))
     }
 }
 
@@ -498,10 +593,10 @@ pub(crate) fn child_pugh_from(
         encephalopathy: he,
     });
     set.attach(&mut criterion.inputs, &mut criterion.flags);
-    for (name, assessment) in [("ascites", asc_at), ("encephalopathy", he_at)] {
+    for (name, assessment) in [(ascites_name(), asc_at), (encephalopathy_name(), he_at)] {
         attach_assessment(
             &mut criterion.inputs,
-            name,
+            &name,
             assessment,
             set.date(),
             sources.window_days(),
@@ -540,17 +635,18 @@ fn meld_family_from(sources: &Sources<'_>) -> Vec<Criterion> {
     };
     let patient = &sources.case.patient;
     let age = patient.age_on(set.date());
-    let age_input = Input::new("age", age, Some("years"))
-        .dated(set.date(), None)
-        .note(format!("born {}", patient.birth_date));
+    let (born, on) = (patient.birth_date, set.date());
+    let age_input = Input::new(t("年龄", "age"), age, Some("years"))
+        .dated(on, None)
+        .note(t(format!("出生日期 {born}"), format!("born {born}")));
     let mut meld_3 = match age {
-        18.. => meld_3(&input, Meld3Path::Adult(patient.sex)).flag(format!(
-            "assumption: registered for transplant at age 18 or older (age {age} on {})",
-            set.date()
+        18.. => meld_3(&input, Meld3Path::Adult(patient.sex)).flag(t(
+            format!("假设：登记肝移植时年满 18 岁（{on} 时 {age} 岁）"),
+            format!("assumption: registered for transplant at age 18 or older (age {age} on {on})"),
         )),
-        12..=17 => meld_3(&input, Meld3Path::Youth).flag(format!(
-            "assumption: registered for transplant before age 18 (age {age} on {})",
-            set.date()
+        12..=17 => meld_3(&input, Meld3Path::Youth).flag(t(
+            format!("假设：登记肝移植时未满 18 岁（{on} 时 {age} 岁）"),
+            format!("assumption: registered for transplant before age 18 (age {age} on {on})"),
         )),
         _ => Criterion::new(
             Kind::Meld3,
@@ -560,9 +656,10 @@ fn meld_family_from(sources: &Sources<'_>) -> Vec<Criterion> {
             )),
         ),
     };
-    meld_3
-        .inputs
-        .push(Input::new("sex", patient.sex, None).note("from [patient]"));
+    let sex = t(words::sex(patient.sex, Lang::Zh), patient.sex.to_string());
+    meld_3.inputs.push(
+        Input::worded(t("性别", "sex"), sex, None).note(t("取自 [patient]", "from [patient]")),
+    );
     meld_3.inputs.push(age_input);
     [meld(&input).1, meld_na(&input), meld_3]
         .map(|mut criterion| {
@@ -593,20 +690,25 @@ fn in_si_units(
 fn dialysis_from(
     sources: &Sources<'_>,
     creatinine: &LabValue<'_>,
-    flags: &mut Vec<String>,
+    flags: &mut Vec<Text>,
 ) -> (bool, Input) {
     let window = sources.window_days();
+    let name = t("透析", "dialysis");
+    let word = |on: bool| if on { t("是", "yes") } else { t("否", "no") };
     match sources.assessment_near(creatinine.date(), |a| a.dialysis) {
         Some((on, at)) if distance(at.date, creatinine.date()) <= window => {
-            let word = if on { "yes" } else { "no" };
-            (on, Input::new("dialysis", word, None).dated(at.date, None))
+            (on, Input::worded(name, word(on), None).dated(at.date, None))
         }
         _ => {
-            flags.push(format!(
-                "assumption: dialysis = no (no dialysis status recorded within {window} days of the creatinine of {})",
-                creatinine.date()
+            let date = creatinine.date();
+            flags.push(t(
+                format!("假设：未透析（肌酐（{date}）前后 {window} 天内无透析记录）"),
+                format!("assumption: dialysis = no (no dialysis status recorded within {window} days of the creatinine of {date})"),
             ));
-            (false, Input::new("dialysis", "no", None).note("assumed"))
+            (
+                false,
+                Input::worded(name, word(false), None).note(t("假设", "assumed")),
+            )
         }
     }
 }
@@ -646,7 +748,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::clinical::test_util::d;
+    use crate::clinical::test_util::{d, english};
 
     fn mg_to_umol(mg: &str) -> Decimal {
         d(mg) * BILIRUBIN_UMOL_PER_MG_DL
@@ -696,8 +798,7 @@ mod tests {
             encephalopathy: Encephalopathy::None,
         });
         assert!(
-            criterion
-                .flags
+            english(&criterion.flags)
                 .iter()
                 .any(|f| f.contains("2 points with the 34/51 µmol/L table")),
             "{:?}",
@@ -935,8 +1036,8 @@ mod tests {
             prop_assert!(in_6_40(&m3));
             // Clamped inputs as used: sodium 125–137, albumin 1.5–3.5 g/dL, creatinine ≤ 3.
             for input in &m3.inputs {
-                let v = d(&input.value);
-                match input.name.as_str() {
+                let v = d(input.value.best(Lang::En));
+                match input.name.best(Lang::En) {
                     "sodium" => prop_assert!(v >= dec(125, 0) && v <= dec(137, 0)),
                     "albumin" => prop_assert!(v >= dec(15, 1) && v <= dec(35, 1)),
                     "creatinine" => prop_assert!(v >= Decimal::ONE && v <= dec(3, 0)),

@@ -6,6 +6,8 @@
 //! [`evaluate`] adapts a [`Case`] to them. A result never recommends anything: it is within,
 //! outside, indeterminate (naming what is missing) or a category, and it carries the inputs
 //! actually used, its flags and its source, so that a physician can check every number.
+//! Input names, values and notes and the flags are in Chinese and English ([`Text`]): the
+//! Chinese summary shows the Chinese, `consultpack criteria` the English.
 
 mod inputs;
 pub mod liver;
@@ -21,6 +23,9 @@ use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::case::Case;
+use crate::case::model::Finding;
+use crate::lab::{Analyte, Unit};
+use crate::summary::words;
 use crate::text::{Lang, Text};
 
 /// Which criterion a result is for; fixes its name and its source.
@@ -194,22 +199,30 @@ impl Outcome {
 /// One value a criterion used, after conversion and clamping, with where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Input {
-    /// An analyte key (`bilirubin`) for lab values, else a short description (`lesion L1`).
-    pub name: String,
-    pub value: String,
+    /// In English an analyte key (`bilirubin`) for lab values, else a short description
+    /// (`lesion L1`).
+    pub name: Text,
+    /// A number or code, or a word such as `no` (with its Chinese).
+    pub value: Text,
     pub unit: Option<&'static str>,
     pub date: Option<NaiveDate>,
     /// The record file (relative to records/) the value was copied from.
     pub source: Option<PathBuf>,
     /// How the value was derived: as printed, converted, clamped, points scored.
-    pub note: Option<String>,
+    pub note: Option<Text>,
 }
 
 impl Input {
-    pub fn new(name: impl Into<String>, value: impl Display, unit: Option<&'static str>) -> Self {
+    /// An input whose value is a number or code, the same in every language.
+    pub fn new(name: Text, value: impl Display, unit: Option<&'static str>) -> Self {
+        Self::worded(name, Text::plain(value.to_string()), unit)
+    }
+
+    /// An input whose value is a word with a Chinese and an English version.
+    pub fn worded(name: Text, value: Text, unit: Option<&'static str>) -> Self {
         Self {
-            name: name.into(),
-            value: value.to_string(),
+            name,
+            value,
             unit,
             date: None,
             source: None,
@@ -218,17 +231,13 @@ impl Input {
     }
 
     /// A number shown to at most 4 decimals (exact values can have 28 digits after division).
-    pub fn number(name: impl Into<String>, value: Decimal, unit: &'static str) -> Self {
+    pub fn number(name: Text, value: Decimal, unit: &'static str) -> Self {
         Self::new(name, show(value), Some(unit).filter(|u| !u.is_empty()))
     }
 
     /// Adds to the note, after what is already there.
-    pub fn note(mut self, note: impl Into<String>) -> Self {
-        let note = note.into();
-        self.note = Some(match self.note.take() {
-            Some(old) => format!("{old}; {note}"),
-            None => note,
-        });
+    pub fn note(mut self, note: Text) -> Self {
+        self.note = join(self.note.take().into_iter().chain([note]));
         self
     }
 
@@ -238,10 +247,17 @@ impl Input {
         self
     }
 
-    /// One line for people: `bilirubin 1.2 mg/dL (2021-08-20) — as printed: 20.52 µmol/L`.
-    pub fn describe(&self) -> String {
-        let mut out = format!("{} {}", self.name, self.value);
-        if let Some(unit) = self.unit {
+    /// One line for a reader of `lang`:
+    /// `bilirubin 1.2 mg/dL (2021-08-20) — as printed: 20.52 µmol/L`.
+    pub fn describe(&self, lang: Lang) -> String {
+        let mut out = format!("{} {}", self.name.best(lang), self.value.best(lang));
+        // The units that are words: age in years, and INR's "ratio" (unitless in Chinese).
+        let unit = match (lang, self.unit) {
+            (Lang::Zh, Some("years")) => Some("岁"),
+            (Lang::Zh, Some(unit)) if unit == Unit::Ratio.symbol() => None,
+            (_, unit) => unit,
+        };
+        if let Some(unit) = unit {
             out.push(' ');
             out.push_str(unit);
         }
@@ -250,10 +266,48 @@ impl Input {
         }
         if let Some(note) = &self.note {
             out.push_str(" — ");
-            out.push_str(note);
+            out.push_str(note.best(lang));
         }
         out
     }
+}
+
+/// A phrase of the results in Chinese and English (calculators reference §8 wording).
+pub(crate) fn t(zh: impl Into<String>, en: impl Into<String>) -> Text {
+    Text::both(zh, en)
+}
+
+/// Parts joined with "；" in Chinese and "; " in English; `None` without parts.
+pub(crate) fn join(parts: impl IntoIterator<Item = Text>) -> Option<Text> {
+    let parts: Vec<Text> = parts.into_iter().collect();
+    let joined = |lang: Lang, separator: &str| {
+        parts
+            .iter()
+            .map(|p| p.best(lang))
+            .collect::<Vec<_>>()
+            .join(separator)
+    };
+    (!parts.is_empty()).then(|| t(joined(Lang::Zh, "；"), joined(Lang::En, "; ")))
+}
+
+/// An analyte as an input is named: its Chinese name, and in English its key (`bilirubin`).
+pub(crate) fn analyte_name(analyte: Analyte) -> Text {
+    t(analyte.info().zh, analyte.key())
+}
+
+/// The two findings every tumour criterion excludes, as inputs and flags name them.
+pub(crate) fn macrovascular_invasion() -> Text {
+    t("大血管侵犯", "macrovascular invasion")
+}
+
+pub(crate) fn extrahepatic_spread() -> Text {
+    t("肝外转移", "extrahepatic spread")
+}
+
+/// A finding as an input value, in the summary's words (有 / 无 / 未知) and as the case file
+/// spells it.
+pub(crate) fn finding_value(finding: Finding) -> Text {
+    t(words::finding(finding, Lang::Zh), finding.to_string())
 }
 
 /// One computed criterion.
@@ -270,7 +324,7 @@ pub struct Criterion {
     pub outcome: Outcome,
     pub inputs: Vec<Input>,
     /// Borderline, clamped, assumed, stale, conflicting definitions, questions for the doctor.
-    pub flags: Vec<String>,
+    pub flags: Vec<Text>,
 }
 
 impl Criterion {
@@ -296,8 +350,8 @@ impl Criterion {
         self
     }
 
-    fn flag(mut self, flag: impl Into<String>) -> Self {
-        self.flags.push(flag.into());
+    fn flag(mut self, flag: Text) -> Self {
+        self.flags.push(flag);
         self
     }
 }
@@ -319,7 +373,7 @@ pub fn evaluate(case: &Case, at: NaiveDate) -> Vec<Criterion> {
                     burden,
                     &sources,
                     &liver,
-                    response.context.as_deref(),
+                    response.context.as_ref(),
                 ));
             }
         }
@@ -373,15 +427,22 @@ pub(crate) const fn dec(num: i64, scale: u32) -> Decimal {
 pub(crate) mod test_util {
     use rust_decimal::Decimal;
 
+    use crate::text::{Lang, Text};
+
     /// Parses a decimal literal in a test table.
     pub fn d(s: &str) -> Decimal {
         s.parse().expect("decimal literal")
+    }
+
+    /// The English of each flag (what `consultpack criteria` prints).
+    pub fn english(flags: &[Text]) -> Vec<&str> {
+        flags.iter().map(|f| f.best(Lang::En)).collect()
     }
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
-    use super::test_util::d;
+    use super::test_util::{d, english};
     use super::*;
     use crate::case::model::*;
     use crate::lab::{Analyte, Unit};
@@ -512,8 +573,7 @@ pub(crate) mod tests {
         let child_pugh = find(&criteria, Kind::ChildPugh, None);
         assert_eq!(en(Kind::ChildPugh, None), "A6");
         assert!(
-            child_pugh
-                .flags
+            english(&child_pugh.flags)
                 .iter()
                 .any(|f| f.starts_with("borderline: albumin 3.5 g/dL"))
         );
@@ -596,6 +656,77 @@ pub(crate) mod tests {
         assert!(criteria.iter().all(|c| c.kind != Kind::Art));
     }
 
+    /// Chinese for a reader: some Chinese, or only codes, numbers and units ("LR-TR-viable; S8",
+    /// "AFP < 200 ng/mL", "A6"), and no English word.
+    fn reads_as_chinese(text: &str) -> bool {
+        const UNITS: &[&str] = &["mm", "cm", "mg", "ng", "g"];
+        let cjk = |c: char| ('\u{4e00}'..='\u{9fff}').contains(&c);
+        let english_word = |word: &str| {
+            word.len() >= 2
+                && word.chars().all(|c| c.is_ascii_lowercase())
+                && !UNITS.contains(&word)
+        };
+        !text.trim().is_empty()
+            && (text.chars().any(cjk)
+                || !text
+                    .split(|c: char| c.is_whitespace() || ";,:()".contains(c))
+                    .any(english_word))
+    }
+
+    #[test]
+    fn every_flag_and_input_reads_in_chinese() {
+        assert!(!reads_as_chinese("lesion L1") && !reads_as_chinese("no"));
+        assert!(reads_as_chinese("LR-TR-viable; S8") && reads_as_chinese("病灶 L1"));
+        let mut unknown = fixture_case();
+        unknown.imaging[2].macrovascular_invasion = Finding::Unknown;
+        let mut more = fixture_case();
+        more.assessments[0].dialysis = None;
+        more.imaging[2].lesions.push(Lesion {
+            id: "L2".into(),
+            segment: None,
+            longest_mm: d("8"),
+            viable_mm: Some(d("8")),
+            class: Some(LesionClass::Lr5),
+            note: None,
+        });
+        more.labs.push(lab(Analyte::Ast, "40", Unit::UPerL));
+        let mut flags = 0;
+        for case in [fixture_case(), unknown, more] {
+            for at in ["2021-11-01", "2021-08-01", "2021-07-10"] {
+                for c in evaluate(&case, date(at)) {
+                    flags += c.flags.len();
+                    let inputs = c
+                        .inputs
+                        .iter()
+                        .flat_map(|i| [&i.name, &i.value].into_iter().chain(i.note.as_ref()));
+                    for text in c.flags.iter().chain(inputs) {
+                        let zh = text.best(Lang::Zh);
+                        assert!(reads_as_chinese(zh), "{:?} on {at}: `{zh}`", c.kind);
+                    }
+                }
+            }
+        }
+        assert!(flags > 100, "only {flags} flags checked");
+        let criteria = evaluate(&fixture_case(), date("2021-11-01"));
+        let child_pugh = find(&criteria, Kind::ChildPugh, None);
+        assert!(
+            child_pugh
+                .flags
+                .iter()
+                .any(|f| f.best(Lang::Zh).starts_with("边缘值：白蛋白 3.5 g/dL"))
+        );
+        assert!(
+            child_pugh
+                .flags
+                .iter()
+                .any(|f| f.best(Lang::Zh).starts_with("数据时效："))
+        );
+        assert_eq!(
+            child_pugh.inputs[0].describe(Lang::Zh),
+            "总胆红素 1.2 mg/dL (2021-08-20) — 报告原值：20.52 µmol/L；1 分"
+        );
+    }
+
     #[test]
     fn no_output_word_recommends() {
         let mut case = fixture_case();
@@ -607,14 +738,10 @@ pub(crate) mod tests {
                 words.push(c.kind.label(lang).to_string());
                 words.push(c.outcome.label(lang).to_string());
             }
-            words.extend(c.flags.iter().cloned());
-            words.extend(c.inputs.iter().flat_map(|i| {
-                [
-                    i.name.clone(),
-                    i.value.clone(),
-                    i.note.clone().unwrap_or_default(),
-                ]
-            }));
+            for lang in Lang::ALL {
+                words.extend(c.flags.iter().map(|f| f.best(lang).to_string()));
+                words.extend(c.inputs.iter().map(|i| i.describe(lang)));
+            }
             if let Outcome::Indeterminate { missing } = &c.outcome {
                 words.extend(missing.iter().cloned());
             }

@@ -7,10 +7,15 @@ use rust_decimal::Decimal;
 
 use super::inputs::{LabValue, Sources};
 use super::liver::child_pugh_from;
-use super::{Criterion, Input, Kind, Outcome, dec, round_half_up, show};
+use super::{Criterion, Input, Kind, Outcome, dec, extrahepatic_spread, finding_value};
+use super::{macrovascular_invasion, round_half_up, show, t};
 use crate::case::model::{Finding, ImagingStudy, Lesion, Treatment};
 use crate::lab::Analyte;
-use crate::text::Text;
+use crate::text::{Lang, Text};
+
+/// "Before" and "after" a session, in Chinese and English.
+const BEFORE: [&str; 2] = ["前", "before"];
+const AFTER: [&str; 2] = ["后", "after"];
 
 /// Target lesions and new lesions are at least this large (mRECIST, §6.1).
 const MEASURABLE_MM: Decimal = dec(10, 0);
@@ -48,33 +53,48 @@ pub fn target_response(
     baseline_mm: Decimal,
     nadir_mm: Decimal,
     current_mm: &[Decimal],
-) -> (Response, String) {
+) -> (Response, Text) {
     let sum: Decimal = current_mm.iter().sum();
     let (sum_s, base_s, nadir_s) = (show(sum), show(baseline_mm), show(nadir_mm));
     if current_mm.iter().all(Decimal::is_zero) {
         (
             Response::Cr,
-            "target: CR — no enhancing target tissue".into(),
+            t(
+                "靶病灶：CR —— 靶病灶无强化组织",
+                "target: CR — no enhancing target tissue",
+            ),
         )
     } else if nadir_mm.is_zero() {
         (
             Response::Pd,
-            format!("target: PD — enhancing tissue reappeared after CR (sum {sum_s} mm)"),
+            t(
+                format!("靶病灶：PD —— CR 后再次出现强化组织（总和 {sum_s} mm）"),
+                format!("target: PD — enhancing tissue reappeared after CR (sum {sum_s} mm)"),
+            ),
         )
     } else if Decimal::ONE_HUNDRED * sum >= dec(120, 0) * nadir_mm {
         (
             Response::Pd,
-            format!("target: PD — sum {sum_s} mm ≥ 1.2 × nadir {nadir_s} mm"),
+            t(
+                format!("靶病灶：PD —— 总和 {sum_s} mm ≥ 1.2 × 最低值 {nadir_s} mm"),
+                format!("target: PD — sum {sum_s} mm ≥ 1.2 × nadir {nadir_s} mm"),
+            ),
         )
     } else if Decimal::ONE_HUNDRED * sum <= dec(70, 0) * baseline_mm {
         (
             Response::Pr,
-            format!("target: PR — sum {sum_s} mm ≤ 0.7 × baseline {base_s} mm"),
+            t(
+                format!("靶病灶：PR —— 总和 {sum_s} mm ≤ 0.7 × 基线 {base_s} mm"),
+                format!("target: PR — sum {sum_s} mm ≤ 0.7 × baseline {base_s} mm"),
+            ),
         )
     } else {
         (
             Response::Sd,
-            format!("target: SD — sum {sum_s} mm (baseline {base_s} mm, nadir {nadir_s} mm)"),
+            t(
+                format!("靶病灶：SD —— 总和 {sum_s} mm（基线 {base_s} mm，最低值 {nadir_s} mm）"),
+                format!("target: SD — sum {sum_s} mm (baseline {base_s} mm, nadir {nadir_s} mm)"),
+            ),
         )
     }
 }
@@ -118,12 +138,30 @@ pub fn art(input: &ArtInput) -> Criterion {
     };
     let mut criterion = Criterion::new(Kind::Art, Outcome::Category(Text::plain(band)))
         .valued(score, None)
-        .flag("Sieghart 2013: 0–1.5 was associated with better survival on retreatment, ≥ 2.5 with a poor prognosis on further TACE")
-        .flag("radiological response here is mRECIST; the original study used EASL criteria");
+        .flag(t(
+            "Sieghart 2013：0–1.5 分与再次 TACE 后较好的生存相关，≥ 2.5 分与继续 TACE 的不良预后相关",
+            "Sieghart 2013: 0–1.5 was associated with better survival on retreatment, ≥ 2.5 with a poor prognosis on further TACE",
+        ))
+        .flag(t(
+            "此处影像学缓解按 mRECIST 判定；原研究采用 EASL 标准",
+            "radiological response here is mRECIST; the original study used EASL criteria",
+        ));
     criterion.inputs = vec![
-        Input::new("points: AST rise > 25 %", show(ast), None),
-        Input::new("points: Child-Pugh rise", show(child_pugh), None),
-        Input::new("points: no radiological response", show(no_response), None),
+        Input::new(
+            t("分值：AST 升高 > 25 %", "points: AST rise > 25 %"),
+            show(ast),
+            None,
+        ),
+        Input::new(
+            t("分值：Child-Pugh 评分升高", "points: Child-Pugh rise"),
+            show(child_pugh),
+            None,
+        ),
+        Input::new(
+            t("分值：无影像学缓解", "points: no radiological response"),
+            show(no_response),
+            None,
+        ),
     ];
     criterion
 }
@@ -134,7 +172,7 @@ pub fn art(input: &ArtInput) -> Criterion {
 pub(crate) struct ResponseResults {
     pub criteria: Vec<Criterion>,
     /// TACE sessions and mRECIST trend ("treatment stage migration", §5.1).
-    pub context: Option<String>,
+    pub context: Option<Text>,
 }
 
 /// One TACE session and the time until the next one (or the evaluation date).
@@ -200,27 +238,50 @@ pub(crate) fn assess(sources: &Sources<'_>) -> ResponseResults {
     let (mut criteria, points) = mrecist(&measured, &sessions);
     criteria.extend(art_scores(sources, &sessions, &points));
     criteria.extend(jsh(sources, &sessions, &measured, &all_studies));
-    let trend: Vec<String> = points
-        .iter()
-        .map(|p| {
-            let word = p.response.map_or("indeterminate", Response::code);
-            format!("{word} on {}", p.study.date)
-        })
-        .collect();
-    let context = format!(
-        "{} TACE session(s) up to {}: {}; mRECIST: {}",
-        sessions.len(),
-        sources.at,
+    let trend = |lang: Lang| {
+        let trend: Vec<String> = points
+            .iter()
+            .map(|p| {
+                let word = match p.response {
+                    Some(response) => response.code().to_string(),
+                    None => Outcome::Indeterminate {
+                        missing: Vec::new(),
+                    }
+                    .label(lang)
+                    .to_string(),
+                };
+                let date = p.study.date;
+                match lang {
+                    Lang::Zh => format!("{date} {word}"),
+                    Lang::En => format!("{word} on {date}"),
+                }
+            })
+            .collect();
+        if trend.is_empty() {
+            lang.pick("无随访", "no follow-up").to_string()
+        } else {
+            trend.join(lang.pick("，", ", "))
+        }
+    };
+    let (n, at) = (sessions.len(), sources.at);
+    let named = |lang: Lang| {
         sessions
             .iter()
             .map(Session::named)
             .collect::<Vec<_>>()
-            .join(", "),
-        if trend.is_empty() {
-            "no follow-up".to_string()
-        } else {
-            trend.join(", ")
-        }
+            .join(lang.pick("、", ", "))
+    };
+    let context = t(
+        format!(
+            "截至 {at} 共 {n} 次 TACE：{}；mRECIST：{}",
+            named(Lang::Zh),
+            trend(Lang::Zh)
+        ),
+        format!(
+            "{n} TACE session(s) up to {at}: {}; mRECIST: {}",
+            named(Lang::En),
+            trend(Lang::En)
+        ),
     );
     ResponseResults {
         criteria,
@@ -303,8 +364,11 @@ fn mrecist<'a>(
     let baseline_inputs: Vec<Input> = targets
         .iter()
         .map(|(lesion, mm)| {
-            Input::number(format!("target {} at baseline", lesion.id), *mm, "mm")
-                .dated(baseline.date, baseline.report.clone())
+            let name = t(
+                format!("基线靶病灶 {}", lesion.id),
+                format!("target {} at baseline", lesion.id),
+            );
+            Input::number(name, *mm, "mm").dated(baseline.date, baseline.report.clone())
         })
         .collect();
     let mut sums = vec![(baseline.date, baseline_sum)];
@@ -324,8 +388,12 @@ fn mrecist<'a>(
             match find(&target.id).and_then(|l| l.viable_mm) {
                 Some(mm) => {
                     current.push(whole_mm(mm));
+                    let name = t(
+                        format!("靶病灶 {}", target.id),
+                        format!("target {}", target.id),
+                    );
                     inputs.push(
-                        Input::number(format!("target {}", target.id), whole_mm(mm), "mm")
+                        Input::number(name, whole_mm(mm), "mm")
                             .dated(study.date, study.report.clone()),
                     );
                 }
@@ -341,7 +409,9 @@ fn mrecist<'a>(
                 .copied()
                 .min_by_key(|(_, sum)| *sum)
                 .unwrap_or((baseline.date, baseline_sum));
-            inputs.push(Input::number("nadir sum", nadir, "mm").dated(nadir_date, None));
+            inputs.push(
+                Input::number(t("最低总和", "nadir sum"), nadir, "mm").dated(nadir_date, None),
+            );
             let (target, explained) = target_response(baseline_sum, nadir, &current);
             let sum: Decimal = current.iter().sum();
             sums.push((study.date, sum));
@@ -381,7 +451,7 @@ fn overall_response(
     study: &ImagingStudy,
     baseline: &ImagingStudy,
     non_targets: &[&Lesion],
-    flags: &mut Vec<String>,
+    flags: &mut Vec<Text>,
 ) -> Result<Response, Vec<String>> {
     let mut new = Vec::new();
     let mut unclassified = Vec::new();
@@ -403,14 +473,18 @@ fn overall_response(
         }
     }
     if !new.is_empty() {
-        flags.push(format!("new lesion(s): {}", new.join(", ")));
+        let new = new.join(", ");
+        flags.push(t(
+            format!("新发病灶：{new}"),
+            format!("new lesion(s): {new}"),
+        ));
         return Ok(Response::Pd);
     }
     if study.macrovascular_invasion == Finding::Yes {
-        flags.push(
-            "macrovascular invasion reported: non-measurable disease, judged by a radiologist"
-                .into(),
-        );
+        flags.push(t(
+            "报告有大血管侵犯：属不可测量病变，由放射科医生判断",
+            "macrovascular invasion reported: non-measurable disease, judged by a radiologist",
+        ));
     }
     if target == Response::Pd {
         return Ok(Response::Pd);
@@ -419,7 +493,10 @@ fn overall_response(
         return Err(unclassified);
     }
     if !non_targets.is_empty() {
-        flags.push("unequivocal progression of non-target lesions is a radiologist's judgement and is not assessed here".into());
+        flags.push(t(
+            "非靶病灶是否明确进展由放射科医生判断，此处未评估",
+            "unequivocal progression of non-target lesions is a radiologist's judgement and is not assessed here",
+        ));
     }
     if target != Response::Cr {
         return Ok(target);
@@ -447,9 +524,10 @@ fn overall_response(
     if enhancing.is_empty() {
         Ok(Response::Cr)
     } else {
-        flags.push(format!(
-            "target CR with persisting non-target enhancement ({}): overall PR",
-            enhancing.join(", ")
+        let enhancing = enhancing.join(", ");
+        flags.push(t(
+            format!("靶病灶 CR，但非靶病灶仍有强化（{enhancing}）：总体 PR"),
+            format!("target CR with persisting non-target enhancement ({enhancing}): overall PR"),
         ));
         Ok(Response::Pr)
     }
@@ -476,7 +554,10 @@ fn art_scores(
                 {
                     Ok(value) => {
                         let mut input = value.input();
-                        input.name = format!("AST before {}", session.label);
+                        input.name = t(
+                            format!("{} 前 AST", session.label),
+                            format!("AST before {}", session.label),
+                        );
                         inputs.push(input);
                         Some(value.value)
                     }
@@ -489,14 +570,11 @@ fn art_scores(
                 [(&before_first, first), (&before_this, this)].map(|(range, session)| {
                     match child_pugh_from(range) {
                         (Some((score, date)), _) => {
-                            inputs.push(
-                                Input::new(
-                                    format!("Child-Pugh before {}", session.label),
-                                    score.label(),
-                                    None,
-                                )
-                                .dated(date, None),
+                            let name = t(
+                                format!("{} 前 Child-Pugh", session.label),
+                                format!("Child-Pugh before {}", session.label),
                             );
+                            inputs.push(Input::new(name, score.label(), None).dated(date, None));
                             Some(score.total())
                         }
                         (None, criterion) => {
@@ -517,13 +595,13 @@ fn art_scores(
                     study,
                     response: Some(response),
                 }) => {
+                    let name = t(
+                        format!("{} 后 mRECIST", previous.label),
+                        format!("mRECIST after {}", previous.label),
+                    );
                     inputs.push(
-                        Input::new(
-                            format!("mRECIST after {}", previous.label),
-                            response.code(),
-                            None,
-                        )
-                        .dated(study.date, study.report.clone()),
+                        Input::new(name, response.code(), None)
+                            .dated(study.date, study.report.clone()),
                     );
                     Some(response.objective())
                 }
@@ -593,9 +671,10 @@ impl PerSession {
 }
 
 fn jsh_item(kind: Kind, outcome: Outcome, inputs: Vec<Input>) -> Criterion {
-    let mut criterion = Criterion::new(kind, outcome).flag(
+    let mut criterion = Criterion::new(kind, outcome).flag(t(
+        "JSH 各条目仅列出相关数据（条目措辞部分核实）；TACE 是否失败由医生判断",
         "the JSH items are listed with their data (wording partially verified); whether TACE has failed is the physician's judgement",
-    );
+    ));
     criterion.inputs = inputs;
     criterion
 }
@@ -612,14 +691,14 @@ fn jsh(
         tumour_markers(sources, sessions),
         appearance(
             Kind::JshVascularInvasion,
-            "macrovascular invasion",
+            macrovascular_invasion(),
             |s| s.macrovascular_invasion,
             sessions,
             all_studies,
         ),
         appearance(
             Kind::JshExtrahepaticSpread,
-            "extrahepatic spread",
+            extrahepatic_spread(),
             |s| s.extrahepatic_spread,
             sessions,
             all_studies,
@@ -657,10 +736,15 @@ fn insufficient_response(sessions: &[Session<'_>], measured: &[&ImagingStudy]) -
         for lesion in &treated {
             match lesion.viable_mm {
                 Some(mm) => {
+                    let (id, label) = (&lesion.id, &session.label);
+                    let (shown, longest) = (show(mm), show(lesion.longest_mm));
                     data.inputs.push(
-                        Input::new(
-                            format!("{} after {}", lesion.id, session.label),
-                            format!("viable {} of {} mm", show(mm), show(lesion.longest_mm)),
+                        Input::worded(
+                            t(format!("{label} 后 {id}"), format!("{id} after {label}")),
+                            t(
+                                format!("存活部分 {shown} mm（病灶 {longest} mm）"),
+                                format!("viable {shown} of {longest} mm"),
+                            ),
                             None,
                         )
                         .dated(after.date, after.report.clone()),
@@ -745,12 +829,16 @@ fn intrahepatic_progression(sessions: &[Session<'_>], measured: &[&ImagingStudy]
             data.held.push(None);
             continue;
         };
-        let mut count = |study: &ImagingStudy, when: &str| match intrahepatic_count(study) {
+        let label = &session.label;
+        let mut count = |study: &ImagingStudy, [zh, en]: [&str; 2]| match intrahepatic_count(study)
+        {
             Ok(n) => {
-                data.inputs.push(
-                    Input::new(format!("HCC lesions {when} {}", session.label), n, None)
-                        .dated(study.date, study.report.clone()),
+                let name = t(
+                    format!("{label} {zh} HCC 病灶数"),
+                    format!("HCC lesions {en} {label}"),
                 );
+                data.inputs
+                    .push(Input::new(name, n, None).dated(study.date, study.report.clone()));
                 Some(n)
             }
             Err(missing) => {
@@ -758,7 +846,7 @@ fn intrahepatic_progression(sessions: &[Session<'_>], measured: &[&ImagingStudy]
                 None
             }
         };
-        let (n_before, n_after) = (count(before, "before"), count(after, "after"));
+        let (n_before, n_after) = (count(before, BEFORE), count(after, AFTER));
         data.held.push(n_before.zip(n_after).map(|(b, a)| a > b));
     }
     let (labels, consecutive) = data.held_after(sessions);
@@ -797,20 +885,22 @@ fn tumour_markers(sources: &Sources<'_>, sessions: &[Session<'_>]) -> Criterion 
             .between(Some(session.tace.date), session.until)
             .labs(Analyte::Afp)
             .map(|values| values.into_iter().next());
-        let mut value = |found: Result<Option<LabValue<'_>>, String>, when: &str| match found {
-            Ok(Some(afp)) => {
-                let mut input = afp.input();
-                input.name = format!("AFP {when} {}", session.label);
-                data.inputs.push(input);
-                Some(afp.value)
-            }
-            Ok(None) | Err(_) => {
-                data.missing.push(format!("AFP {when} {}", session.named()));
-                None
-            }
-        };
-        let before = value(before.map(Some), "before");
-        let after = value(after, "after");
+        let label = &session.label;
+        let mut value =
+            |found: Result<Option<LabValue<'_>>, String>, [zh, en]: [&str; 2]| match found {
+                Ok(Some(afp)) => {
+                    let mut input = afp.input();
+                    input.name = t(format!("{label} {zh} AFP"), format!("AFP {en} {label}"));
+                    data.inputs.push(input);
+                    Some(afp.value)
+                }
+                Ok(None) | Err(_) => {
+                    data.missing.push(format!("AFP {en} {}", session.named()));
+                    None
+                }
+            };
+        let before = value(before.map(Some), BEFORE);
+        let after = value(after, AFTER);
         data.held.push(before.zip(after).map(|(b, a)| a > b));
     }
     let (labels, _) = data.held_after(sessions);
@@ -839,14 +929,15 @@ fn tumour_markers(sources: &Sources<'_>, sessions: &[Session<'_>]) -> Criterion 
 /// Items 4 and 5: vascular invasion or extrahepatic spread appearing after the first TACE.
 fn appearance(
     kind: Kind,
-    what: &str,
+    what: Text,
     finding: fn(&ImagingStudy) -> Finding,
     sessions: &[Session<'_>],
     studies: &[&ImagingStudy],
 ) -> Criterion {
     let first = &sessions[0];
     let dated = |study: &ImagingStudy| {
-        Input::new(what, finding(study), None).dated(study.date, study.report.clone())
+        Input::worded(what.clone(), finding_value(finding(study)), None)
+            .dated(study.date, study.report.clone())
     };
     let before = first.before(studies);
     let after: Vec<&ImagingStudy> = studies
@@ -868,7 +959,7 @@ fn appearance(
         match after.last() {
             None => Outcome::missing([format!("imaging after {}", first.named())]),
             Some(study) if finding(study) == Finding::Unknown => {
-                Outcome::missing([format!("{what} status on {}", study.date)])
+                Outcome::missing([format!("{} status on {}", what.best(Lang::En), study.date)])
             }
             Some(study) => Outcome::Category(Text::both(
                 format!("截至 {} 未见报告", study.date),
@@ -878,9 +969,13 @@ fn appearance(
     };
     let mut criterion = jsh_item(kind, outcome, inputs);
     if before.is_some_and(|s| finding(s) == Finding::Yes) {
-        criterion
-            .flags
-            .push(format!("{what} was already reported before the first TACE"));
+        criterion.flags.push(t(
+            format!("首次 TACE 前已报告{}", what.best(Lang::Zh)),
+            format!(
+                "{} was already reported before the first TACE",
+                what.best(Lang::En)
+            ),
+        ));
     }
     criterion
 }
@@ -917,10 +1012,10 @@ mod tests {
             let nadir = prior.iter().map(|s| d(s)).fold(baseline, Decimal::min);
             let current: Vec<Decimal> = current.iter().map(|s| d(s)).collect();
             let (response, explained) = target_response(baseline, nadir, &current);
-            assert_eq!(response, expected, "{id}: {explained}");
+            assert_eq!(response, expected, "{id}: {explained:?}");
         }
         let (_, r9) = target_response(d("40"), Decimal::ZERO, &[d("8")]);
-        assert!(r9.contains("reappeared after CR"));
+        assert!(r9.best(Lang::En).contains("reappeared after CR"));
     }
 
     #[test]

@@ -8,8 +8,8 @@ use rust_decimal::Decimal;
 
 use super::inputs::{Sources, attach_assessment};
 use super::liver::{ChildPugh, LiverResults};
-use super::tumour::{self, Burden, Limits, Rule};
-use super::{Criterion, Input, Kind, Outcome, dec};
+use super::tumour::{self, Burden, Limits, Rule, Size};
+use super::{Criterion, Input, Kind, Outcome, dec, t};
 use crate::case::model::Finding;
 use crate::text::{Lang, Text};
 
@@ -71,17 +71,28 @@ pub fn bclc(input: &StagingInput<'_>) -> Criterion {
     let liver = input.child_pugh_class.map(LiverFunction::proposed);
     if let Some(class) = input.child_pugh_class {
         flags.push(match liver {
-            Some(LiverFunction::Uncertain) => format!(
-                "liver function needs clinician classification: Child-Pugh {class} is neither preserved nor end-stage by rule; stage computed assuming preserved"
+            Some(LiverFunction::Uncertain) => t(
+                format!("肝功能需由医生判断：按规则 Child-Pugh {class} 既非肝功能保留也非终末期；分期按肝功能保留计算"),
+                format!("liver function needs clinician classification: Child-Pugh {class} is neither preserved nor end-stage by rule; stage computed assuming preserved"),
             ),
-            _ => format!("liver function proposed from Child-Pugh {class}; a clinician confirms"),
+            _ => t(
+                format!("肝功能状态按 Child-Pugh {class} 暂定，由医生确认"),
+                format!("liver function proposed from Child-Pugh {class}; a clinician confirms"),
+            ),
         });
     }
     let ecog = input.ecog;
     let outcome = if liver == Some(LiverFunction::EndStage) {
-        flags.push(format!(
-            "BCLC 2022 exception: end-stage liver function with tumour burden within transplant criteria is routed to transplant assessment (Milan here: {})",
-            tumour::milan(burden).outcome.label(Lang::En)
+        let milan = tumour::milan(burden).outcome;
+        flags.push(t(
+            format!(
+                "BCLC 2022 例外：肝功能终末期且肿瘤负荷符合移植标准者归入肝移植评估（此处米兰标准：{}）",
+                milan.label(Lang::Zh)
+            ),
+            format!(
+                "BCLC 2022 exception: end-stage liver function with tumour burden within transplant criteria is routed to transplant assessment (Milan here: {})",
+                milan.label(Lang::En)
+            ),
         ));
         stage("D")
     } else if ecog.is_some_and(|ps| ps >= 3) {
@@ -91,7 +102,10 @@ pub fn bclc(input: &StagingInput<'_>) -> Criterion {
     } else if [burden.macrovascular_invasion, burden.extrahepatic_spread].contains(&Finding::Yes) {
         stage("C")
     } else if ecog.is_some_and(|ps| ps >= 1) {
-        flags.push("question for the doctor: is the reduced performance status cancer-related? BCLC 2022 stages by cancer-related symptoms; otherwise a clinician sets the stage".into());
+        flags.push(t(
+            "请医生判断：体能状态下降是否与肿瘤相关？BCLC 2022 按肿瘤相关症状分期；否则由医生确定分期",
+            "question for the doctor: is the reduced performance status cancer-related? BCLC 2022 stages by cancer-related symptoms; otherwise a clinician sets the stage",
+        ));
         stage("C")
     } else if let Rule::Unknown(missing) = burden.exclusions() {
         Outcome::Indeterminate { missing }
@@ -99,16 +113,17 @@ pub fn bclc(input: &StagingInput<'_>) -> Criterion {
         let mut limits = Limits(&mut flags);
         match burden.count() {
             0 => no_viable_tumour(),
-            1 if limits.at_most("D (cm)", burden.largest(), Decimal::TWO) => stage("0"),
+            1 if limits.at_most(Size::Largest, burden.largest(), Decimal::TWO) => stage("0"),
             1 => stage("A"),
-            2..=3 if limits.at_most("largest of 2–3 lesions (cm)", burden.largest(), dec(3, 0)) => {
-                stage("A")
-            }
+            2..=3 if limits.at_most(Size::LargestOfFew, burden.largest(), dec(3, 0)) => stage("A"),
             _ => stage("B"),
         }
     };
     if outcome == stage("B") {
-        flags.push("question for the doctor: which BCLC-B sub-group applies — within extended transplant criteria; well-defined nodules with preserved portal flow and selective arterial access; or diffuse, infiltrative or extensive bilobar disease? (see UCSF, up-to-seven, Metroticket and the AFP model)".into());
+        flags.push(t(
+            "请医生判断：属于哪一个 BCLC-B 亚组——符合扩展移植标准；结节边界清楚、门静脉血流保留且可超选择插管至供血动脉；或弥漫、浸润性或广泛双叶病变？（参见 UCSF、up-to-seven、Metroticket 及法国 AFP 模型）",
+            "question for the doctor: which BCLC-B sub-group applies — within extended transplant criteria; well-defined nodules with preserved portal flow and selective arterial access; or diffuse, infiltrative or extensive bilobar disease? (see UCSF, up-to-seven, Metroticket and the AFP model)",
+        ));
     }
     let mut criterion = Criterion::new(Kind::Bclc, outcome);
     criterion.flags = flags;
@@ -117,10 +132,10 @@ pub fn bclc(input: &StagingInput<'_>) -> Criterion {
 
 pub fn cnlc(input: &StagingInput<'_>) -> Criterion {
     let burden = input.burden;
-    let mut flags = vec![
-        "CNLC definitions are those of the 2019 规范; the 2022/2024 editions are assumed identical"
-            .to_string(),
-    ];
+    let mut flags = vec![t(
+        "CNLC 定义采用 2019 年版《原发性肝癌诊疗规范》；假设 2022/2024 年版与之相同",
+        "CNLC definitions are those of the 2019 规范; the 2022/2024 editions are assumed identical",
+    )];
     let outcome = if input.ecog.is_some_and(|ps| ps >= 3) || input.child_pugh_class == Some('C') {
         stage("IV")
     } else if input.ecog.is_none() || input.child_pugh_class.is_none() {
@@ -138,15 +153,9 @@ pub fn cnlc(input: &StagingInput<'_>) -> Criterion {
                 let mut limits = Limits(&mut flags);
                 match burden.count() {
                     0 => no_viable_tumour(),
-                    1 if limits.at_most("D (cm)", burden.largest(), dec(5, 0)) => stage("Ia"),
+                    1 if limits.at_most(Size::Largest, burden.largest(), dec(5, 0)) => stage("Ia"),
                     1 => stage("Ib"),
-                    2..=3
-                        if limits.at_most(
-                            "largest of 2–3 lesions (cm)",
-                            burden.largest(),
-                            dec(3, 0),
-                        ) =>
-                    {
+                    2..=3 if limits.at_most(Size::LargestOfFew, burden.largest(), dec(3, 0)) => {
                         stage("Ib")
                     }
                     2..=3 => stage("IIa"),
@@ -167,7 +176,7 @@ pub(crate) fn assess(
     burden: &Burden,
     sources: &Sources<'_>,
     liver: &LiverResults,
-    treatment_context: Option<&str>,
+    treatment_context: Option<&Text>,
 ) -> Vec<Criterion> {
     let near = burden.date.unwrap_or(sources.at);
     let ecog = sources.assessment_near(near, |a| a.ecog);
@@ -183,10 +192,11 @@ pub(crate) fn assess(
             criterion.basis = burden.basis.map(tumour::Basis::label);
             let mut inputs = Vec::new();
             if let Some((ps, assessment)) = ecog {
-                inputs.push(Input::new("ECOG", ps, None));
+                let name = Text::plain("ECOG");
+                inputs.push(Input::new(name.clone(), ps, None));
                 attach_assessment(
                     &mut inputs,
-                    "ECOG",
+                    &name,
                     assessment,
                     near,
                     sources.window_days(),
@@ -194,21 +204,31 @@ pub(crate) fn assess(
                 );
             }
             if let Some((score, date)) = child_pugh {
-                inputs.push(Input::new("Child-Pugh", score.label(), None).dated(*date, None));
+                inputs.push(
+                    Input::new(Text::plain("Child-Pugh"), score.label(), None).dated(*date, None),
+                );
             }
             inputs.extend(burden.inputs.iter().cloned());
             criterion.inputs = inputs;
             if criterion.kind == Kind::Bclc {
                 if child_pugh.is_some_and(|(score, _)| score.class() == 'B') {
-                    criterion.flags.push(format!(
-                        "question for the doctor: is liver function preserved? ({})",
-                        liver.summary()
+                    let summary = liver.summary();
+                    criterion.flags.push(t(
+                        format!("请医生判断：肝功能是否保留？（{}）", summary.best(Lang::Zh)),
+                        format!(
+                            "question for the doctor: is liver function preserved? ({})",
+                            summary.best(Lang::En)
+                        ),
                     ));
                 }
                 if let Some(context) = treatment_context {
-                    criterion
-                        .flags
-                        .push(format!("context (treatment stage migration): {context}"));
+                    criterion.flags.push(t(
+                        format!("背景（治疗阶段迁移）：{}", context.best(Lang::Zh)),
+                        format!(
+                            "context (treatment stage migration): {}",
+                            context.best(Lang::En)
+                        ),
+                    ));
                 }
             }
             criterion.flags.splice(0..0, burden.flags.iter().cloned());
@@ -220,7 +240,7 @@ pub(crate) fn assess(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clinical::test_util::d;
+    use crate::clinical::test_util::{d, english};
 
     fn burden(sizes: &[&str], mvi: Finding, ehs: Finding) -> Burden {
         let mut burden = Burden::new(sizes.iter().map(|s| d(s)).collect());
@@ -270,7 +290,7 @@ mod tests {
             });
             assert_eq!(criterion.outcome.label(Lang::En), expected, "{id}");
             assert!(
-                criterion.flags.iter().any(|f| f.contains(flag)),
+                english(&criterion.flags).iter().any(|f| f.contains(flag)),
                 "{id}: no flag containing `{flag}` in {:?}",
                 criterion.flags
             );

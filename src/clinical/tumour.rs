@@ -10,10 +10,11 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::inputs::{Sources, distance, stale_flag};
-use super::{Criterion, Input, Kind, Outcome, dec, show};
+use super::{Criterion, Input, Kind, Outcome, dec, extrahepatic_spread, finding_value};
+use super::{macrovascular_invasion, show, t};
 use crate::case::model::{Finding, Grade, ImagingStudy};
 use crate::lab::Analyte;
-use crate::text::Text;
+use crate::text::{Lang, Text};
 
 /// The tumour criteria, in output order.
 pub const KINDS: [Kind; 9] = [
@@ -69,7 +70,7 @@ pub struct Burden {
     pub afp_input: Option<Input>,
     pub grade_input: Option<Input>,
     /// Flags every criterion on this burden shares (uncounted lesions, data age, basis).
-    pub flags: Vec<String>,
+    pub flags: Vec<Text>,
 }
 
 impl Burden {
@@ -114,13 +115,13 @@ impl Burden {
     /// What every criterion requires besides size: no macrovascular invasion, no extrahepatic
     /// spread, and every lesion judged.
     pub(crate) fn exclusions(&self) -> Rule {
-        let finding = |f: Finding, what: &str| match f {
+        let finding = |f: Finding, what: Text| match f {
             Finding::No => Rule::Holds,
             Finding::Yes => Rule::Fails,
-            Finding::Unknown => Rule::Unknown(vec![format!("{what} status")]),
+            Finding::Unknown => Rule::Unknown(vec![format!("{} status", what.best(Lang::En))]),
         };
-        finding(self.macrovascular_invasion, "macrovascular invasion")
-            .and(finding(self.extrahepatic_spread, "extrahepatic spread"))
+        finding(self.macrovascular_invasion, macrovascular_invasion())
+            .and(finding(self.extrahepatic_spread, extrahepatic_spread()))
             .and(if self.unknown.is_empty() {
                 Rule::Holds
             } else {
@@ -158,16 +159,47 @@ impl Rule {
     }
 }
 
+/// What a size limit applies to.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Size {
+    /// D: the largest diameter.
+    Largest,
+    /// The largest diameter when there are 2–3 lesions.
+    LargestOfFew,
+    /// TTD: the sum of diameters.
+    Total,
+    NPlusD,
+}
+
+impl Size {
+    fn name(self, lang: Lang) -> &'static str {
+        match self {
+            Size::Largest => "D (cm)",
+            Size::LargestOfFew => {
+                lang.pick("2–3 个病灶中的最大直径 (cm)", "largest of 2–3 lesions (cm)")
+            }
+            Size::Total => "TTD (cm)",
+            Size::NPlusD => "N + D",
+        }
+    }
+}
+
 /// Size comparisons that flag values within 1 mm of their limit (one reporting digit, §0.3).
-pub(crate) struct Limits<'f>(pub &'f mut Vec<String>);
+pub(crate) struct Limits<'f>(pub &'f mut Vec<Text>);
 
 impl Limits<'_> {
-    pub fn at_most(&mut self, what: &str, value: Decimal, limit: Decimal) -> bool {
+    pub fn at_most(&mut self, what: Size, value: Decimal, limit: Decimal) -> bool {
         if (value - limit).abs() <= ONE_MM_IN_CM {
-            self.0.push(format!(
-                "borderline: {what} {} is within 1 mm of the limit {}",
-                show(value),
-                show(limit)
+            let (value, limit) = (show(value), show(limit));
+            self.0.push(t(
+                format!(
+                    "边缘值：{} {value} 与界值 {limit} 相差不超过 1 mm",
+                    what.name(Lang::Zh)
+                ),
+                format!(
+                    "borderline: {} {value} is within 1 mm of the limit {limit}",
+                    what.name(Lang::En)
+                ),
             ));
         }
         value <= limit
@@ -175,15 +207,18 @@ impl Limits<'_> {
 }
 
 /// Flags an AFP within ±5 % of a cut-off (assay variation; §1.2 Metroticket); true if it did.
-fn afp_near_cut_off(afp: Decimal, cut_offs: &[i64], flags: &mut Vec<String>) -> bool {
+fn afp_near_cut_off(afp: Decimal, cut_offs: &[i64], flags: &mut Vec<Text>) -> bool {
     let mut near = false;
     for &cut_off in cut_offs {
         let cut_off = Decimal::from(cut_off);
         if (afp - cut_off).abs() <= cut_off * dec(5, 2) {
             near = true;
-            flags.push(format!(
-                "borderline: AFP {} ng/mL is within ±5 % of the {cut_off} ng/mL cut-off",
-                show(afp)
+            let afp = show(afp);
+            flags.push(t(
+                format!("边缘值：AFP {afp} ng/mL 在分界值 {cut_off} ng/mL 的 ±5 % 范围内"),
+                format!(
+                    "borderline: AFP {afp} ng/mL is within ±5 % of the {cut_off} ng/mL cut-off"
+                ),
             ));
         }
     }
@@ -191,22 +226,26 @@ fn afp_near_cut_off(afp: Decimal, cut_offs: &[i64], flags: &mut Vec<String>) -> 
 }
 
 /// Size rule combined with the shared exclusions.
-fn verdict(kind: Kind, size: Rule, burden: &Burden, mut flags: Vec<String>) -> Criterion {
+fn verdict(kind: Kind, size: Rule, burden: &Burden, mut flags: Vec<Text>) -> Criterion {
     for (finding, what) in [
-        (burden.macrovascular_invasion, "macrovascular invasion"),
-        (burden.extrahepatic_spread, "extrahepatic spread"),
+        (burden.macrovascular_invasion, macrovascular_invasion()),
+        (burden.extrahepatic_spread, extrahepatic_spread()),
     ] {
         if finding == Finding::Yes {
-            flags.push(format!("{what} reported"));
+            flags.push(t(
+                format!("报告有{}", what.best(Lang::Zh)),
+                format!("{} reported", what.best(Lang::En)),
+            ));
         }
     }
     let outcome = match size.and(burden.exclusions()) {
         Rule::Holds => Outcome::Within,
         Rule::Fails => {
             if let Rule::Unknown(unknown) = burden.exclusions() {
-                flags.push(format!(
-                    "outside whatever these turn out to be: {}",
-                    unknown.join(", ")
+                let unknown = unknown.join(", ");
+                flags.push(t(
+                    format!("无论以下各项结果如何均为不符合：{unknown}"),
+                    format!("outside whatever these turn out to be: {unknown}"),
                 ));
             }
             Outcome::Outside
@@ -214,7 +253,7 @@ fn verdict(kind: Kind, size: Rule, burden: &Burden, mut flags: Vec<String>) -> C
         Rule::Unknown(missing) => Outcome::Indeterminate { missing },
     };
     if outcome == Outcome::Within && burden.count() == 0 {
-        flags.push("no viable tumour counted".into());
+        flags.push(t("无计入的存活肿瘤", "no viable tumour counted"));
     }
     let mut criterion = Criterion::new(kind, outcome);
     criterion.flags = flags;
@@ -225,8 +264,8 @@ pub fn milan(burden: &Burden) -> Criterion {
     let mut flags = Vec::new();
     let mut limits = Limits(&mut flags);
     let size = match burden.count() {
-        0 | 1 => limits.at_most("D (cm)", burden.largest(), dec(5, 0)),
-        2..=3 => limits.at_most("largest of 2–3 lesions (cm)", burden.largest(), dec(3, 0)),
+        0 | 1 => limits.at_most(Size::Largest, burden.largest(), dec(5, 0)),
+        2..=3 => limits.at_most(Size::LargestOfFew, burden.largest(), dec(3, 0)),
         _ => false,
     };
     verdict(Kind::Milan, size.into(), burden, flags)
@@ -236,10 +275,10 @@ pub fn ucsf(burden: &Burden) -> Criterion {
     let mut flags = Vec::new();
     let mut limits = Limits(&mut flags);
     let size = match burden.count() {
-        0 | 1 => limits.at_most("D (cm)", burden.largest(), dec(65, 1)),
+        0 | 1 => limits.at_most(Size::Largest, burden.largest(), dec(65, 1)),
         2..=3 => {
-            limits.at_most("D (cm)", burden.largest(), dec(45, 1))
-                && limits.at_most("TTD (cm)", burden.total(), dec(8, 0))
+            limits.at_most(Size::Largest, burden.largest(), dec(45, 1))
+                && limits.at_most(Size::Total, burden.total(), dec(8, 0))
         }
         _ => false,
     };
@@ -247,11 +286,11 @@ pub fn ucsf(burden: &Burden) -> Criterion {
 }
 
 pub fn up_to_seven(burden: &Burden) -> Criterion {
-    let mut flags = vec![
-        "caveat: the original up-to-seven group also had no microvascular invasion, a pathology finding; only size, number and macrovascular invasion are applied here"
-            .to_string(),
-    ];
-    let size = Limits(&mut flags).at_most("N + D", burden.n_plus_d(), dec(7, 0));
+    let mut flags = vec![t(
+        "说明：up-to-seven 原始研究人群同时无微血管侵犯（病理所见）；此处仅采用大小、数目及大血管侵犯",
+        "caveat: the original up-to-seven group also had no microvascular invasion, a pathology finding; only size, number and macrovascular invasion are applied here",
+    )];
+    let size = Limits(&mut flags).at_most(Size::NPlusD, burden.n_plus_d(), dec(7, 0));
     let mut criterion = verdict(Kind::UpToSeven, size.into(), burden, flags);
     criterion.value = Some(burden.n_plus_d());
     criterion
@@ -264,13 +303,19 @@ pub fn metroticket(burden: &Burden) -> Criterion {
     let size = match &burden.afp_ng_ml {
         // Every AFP band allows at most 7, so beyond 7 the AFP does not matter.
         Err(_) if n_plus_d > dec(7, 0) => {
-            flags.push("AFP not known; N + D > 7 is outside in every AFP band".into());
+            flags.push(t(
+                "AFP 未知；N + D > 7 在任何 AFP 区间均为不符合",
+                "AFP not known; N + D > 7 is outside in every AFP band",
+            ));
             Rule::Fails
         }
         Err(missing) => Rule::Unknown(vec![missing.clone()]),
         Ok(afp) => {
             if afp_near_cut_off(*afp, &[200, 400, 1000], &mut flags) {
-                flags.push("boundary handling at exactly 200/400/1000 ng/mL is unverified (calculators §1.2)".into());
+                flags.push(t(
+                    "AFP 恰为 200/400/1000 ng/mL 时归入哪一区间未经核实（calculators §1.2）",
+                    "boundary handling at exactly 200/400/1000 ng/mL is unverified (calculators §1.2)",
+                ));
             }
             let limit = if *afp < dec(200, 0) {
                 Some((dec(7, 0), "AFP < 200 ng/mL"))
@@ -283,11 +328,19 @@ pub fn metroticket(burden: &Burden) -> Criterion {
             };
             match limit {
                 Some((limit, band)) => {
-                    limit_input = Some(Input::number("N + D limit", limit, "").note(band));
-                    Limits(&mut flags).at_most("N + D", n_plus_d, limit).into()
+                    limit_input = Some(
+                        Input::number(t("N + D 上限", "N + D limit"), limit, "")
+                            .note(Text::plain(band)),
+                    );
+                    Limits(&mut flags)
+                        .at_most(Size::NPlusD, n_plus_d, limit)
+                        .into()
                 }
                 None => {
-                    flags.push("AFP > 1000 ng/mL: outside at any size".into());
+                    flags.push(t(
+                        "AFP > 1000 ng/mL：任何大小均为不符合",
+                        "AFP > 1000 ng/mL: outside at any size",
+                    ));
                     Rule::Fails
                 }
             }
@@ -313,9 +366,9 @@ pub fn afp_model(burden: &Burden) -> Criterion {
     }
     let mut flags = Vec::new();
     let d = burden.largest();
-    let d_points = if Limits(&mut flags).at_most("D (cm)", d, dec(3, 0)) {
+    let d_points = if Limits(&mut flags).at_most(Size::Largest, d, dec(3, 0)) {
         0
-    } else if Limits(&mut flags).at_most("D (cm)", d, dec(6, 0)) {
+    } else if Limits(&mut flags).at_most(Size::Largest, d, dec(6, 0)) {
         1
     } else {
         4
@@ -338,8 +391,12 @@ pub fn afp_model(burden: &Burden) -> Criterion {
             Criterion::new(Kind::AfpModel, Outcome::Category(risk(known + afp <= 2)))
                 .valued(Decimal::from(known + afp), None)
         }
-        Err(_) if known > 2 => Criterion::new(Kind::AfpModel, Outcome::Category(risk(false)))
-            .flag("AFP not known; the size points alone exceed 2"),
+        Err(_) if known > 2 => {
+            Criterion::new(Kind::AfpModel, Outcome::Category(risk(false))).flag(t(
+                "AFP 未知；仅大小与数目分值已超过 2 分",
+                "AFP not known; the size points alone exceed 2",
+            ))
+        }
         _ => Criterion::new(
             Kind::AfpModel,
             Outcome::missing(
@@ -352,13 +409,13 @@ pub fn afp_model(burden: &Burden) -> Criterion {
         ),
     };
     criterion.inputs = vec![
-        Input::new("D points", d_points, None),
-        Input::new("N points", n_points, None),
+        Input::new(t("D 分值", "D points"), d_points, None),
+        Input::new(t("N 分值", "N points"), n_points, None),
     ];
     if let Ok(points) = afp_points {
         criterion
             .inputs
-            .push(Input::new("AFP points", points, None));
+            .push(Input::new(t("AFP 分值", "AFP points"), points, None));
     }
     criterion.flags.append(&mut flags);
     criterion
@@ -374,7 +431,7 @@ fn risk(low: bool) -> Text {
 
 pub fn hangzhou(burden: &Burden) -> Criterion {
     let mut flags = Vec::new();
-    let size = if Limits(&mut flags).at_most("TTD (cm)", burden.total(), dec(8, 0)) {
+    let size = if Limits(&mut flags).at_most(Size::Total, burden.total(), dec(8, 0)) {
         Rule::Holds
     } else {
         let grade = match burden.grade {
@@ -398,10 +455,10 @@ pub fn fudan(burden: &Burden) -> Criterion {
     let mut flags = Vec::new();
     let mut limits = Limits(&mut flags);
     let size = match burden.count() {
-        0 | 1 => limits.at_most("D (cm)", burden.largest(), dec(9, 0)),
+        0 | 1 => limits.at_most(Size::Largest, burden.largest(), dec(9, 0)),
         2..=3 => {
-            limits.at_most("D (cm)", burden.largest(), dec(5, 0))
-                && limits.at_most("TTD (cm)", burden.total(), dec(9, 0))
+            limits.at_most(Size::Largest, burden.largest(), dec(5, 0))
+                && limits.at_most(Size::Total, burden.total(), dec(9, 0))
         }
         _ => false,
     };
@@ -413,24 +470,30 @@ fn t2_size(burden: &Burden, limits: &mut Limits<'_>) -> bool {
     match burden.count() {
         1 => {
             burden.largest() >= Decimal::TWO
-                && limits.at_most("D (cm)", burden.largest(), dec(5, 0))
+                && limits.at_most(Size::Largest, burden.largest(), dec(5, 0))
         }
-        2..=3 => limits.at_most("largest of 2–3 lesions (cm)", burden.largest(), dec(3, 0)),
+        2..=3 => limits.at_most(Size::LargestOfFew, burden.largest(), dec(3, 0)),
         _ => false,
     }
 }
 
 /// Context flags OPTN attaches to T2: T1 below it, and the AFP > 1000 rule.
-fn optn_flags(burden: &Burden, flags: &mut Vec<String>) {
+fn optn_flags(burden: &Burden, flags: &mut Vec<Text>) {
     if burden.count() == 1 && burden.largest() < Decimal::TWO {
-        flags.push("single lesion under 2 cm: T1, below the T2 range".into());
+        flags.push(t(
+            "单个病灶 < 2 cm：T1，低于 T2 范围",
+            "single lesion under 2 cm: T1, below the T2 range",
+        ));
     }
     if burden
         .afp_ng_ml
         .as_ref()
         .is_ok_and(|afp| *afp > dec(1000, 0))
     {
-        flags.push("OPTN AFP rule applies: with AFP > 1000 ng/mL a T2 exception needs AFP to fall below 500 ng/mL after locoregional therapy".into());
+        flags.push(t(
+            "适用 OPTN AFP 规则：AFP > 1000 ng/mL 时，T2 例外须在局部治疗后 AFP 降至 500 ng/mL 以下",
+            "OPTN AFP rule applies: with AFP > 1000 ng/mL a T2 exception needs AFP to fall below 500 ng/mL after locoregional therapy",
+        ));
     }
 }
 
@@ -472,12 +535,14 @@ pub fn unos_downstaging(burden: &Burden) -> Criterion {
     }
     let (d, ttd) = (burden.largest(), burden.total());
     let size = match burden.count() {
-        1 => d > dec(5, 0) && limits.at_most("D (cm)", d, dec(8, 0)),
+        1 => d > dec(5, 0) && limits.at_most(Size::Largest, d, dec(8, 0)),
         2..=3 => {
-            limits.at_most("D (cm)", d, dec(5, 0)) && limits.at_most("TTD (cm)", ttd, dec(8, 0))
+            limits.at_most(Size::Largest, d, dec(5, 0))
+                && limits.at_most(Size::Total, ttd, dec(8, 0))
         }
         4..=5 => {
-            limits.at_most("D (cm)", d, dec(3, 0)) && limits.at_most("TTD (cm)", ttd, dec(8, 0))
+            limits.at_most(Size::Largest, d, dec(3, 0))
+                && limits.at_most(Size::Total, ttd, dec(8, 0))
         }
         _ => false,
     };
@@ -540,9 +605,10 @@ pub(crate) fn burdens(sources: &Sources<'_>) -> Result<Vec<Burden>, String> {
     let study = studies[position];
     let mut shared = Vec::new();
     for newer in &studies[position + 1..] {
-        shared.push(format!(
-            "the newer {} of {} lists no lesions; the study of {} is used",
-            newer.modality, newer.date, study.date
+        let (modality, date, used) = (newer.modality, newer.date, study.date);
+        shared.push(t(
+            format!("较新的 {modality}（{date}）未列出病灶；采用 {used} 的检查"),
+            format!("the newer {modality} of {date} lists no lesions; the study of {used} is used"),
         ));
     }
     shared.extend(stale_flag(study.date, sources.at));
@@ -551,22 +617,25 @@ pub(crate) fn burdens(sources: &Sources<'_>) -> Result<Vec<Burden>, String> {
     let afp_input = afp.as_ref().ok().map(|afp| {
         let days = distance(afp.date(), study.date);
         if days > sources.window_days() {
-            shared.push(format!(
-                "AFP of {} is {days} days from the imaging of {}",
-                afp.date(),
-                study.date
+            let (afp_date, imaged) = (afp.date(), study.date);
+            shared.push(t(
+                format!("AFP（{afp_date}）与影像检查（{imaged}）相隔 {days} 天"),
+                format!("AFP of {afp_date} is {days} days from the imaging of {imaged}"),
             ));
         }
         afp.input()
     });
     let grade = sources.grade();
     let grade_input = grade.map(|(grade, pathology)| {
-        Input::new("histological grade", grade, None)
+        Input::new(t("组织学分级", "histological grade"), grade, None)
             .dated(pathology.date, pathology.record.clone())
     });
     let both = study.lesions.iter().any(|l| l.viable_mm.is_some());
     let bases: &[Basis] = if both {
-        shared.push("size basis: whole-lesion and viable diameters are both shown; which one a centre uses after locoregional therapy is a clinical decision".into());
+        shared.push(t(
+            "直径依据：同时列出病灶整体直径和活性部分直径；局部治疗后采用哪一种由各中心临床决定",
+            "size basis: whole-lesion and viable diameters are both shown; which one a centre uses after locoregional therapy is a clinical decision",
+        ));
         &[Basis::WholeLesion, Basis::Viable]
     } else {
         &[Basis::WholeLesion]
@@ -598,14 +667,17 @@ fn count_lesions(study: &ImagingStudy, basis: Basis) -> Burden {
             Basis::WholeLesion => Some(lesion.longest_mm),
             Basis::Viable => lesion.viable_mm,
         };
-        let name = format!("lesion {}", lesion.id);
+        let name = t(
+            format!("病灶 {}", lesion.id),
+            format!("lesion {}", lesion.id),
+        );
         let class = lesion
             .class
-            .map_or("no class".to_string(), |c| c.to_string());
+            .map_or(t("未分类", "no class"), |c| Text::plain(c.to_string()));
         let Some(size_mm) = size_mm else {
-            burden
-                .inputs
-                .push(dated(Input::new(&name, "not reported", None).note(&class)));
+            burden.inputs.push(dated(
+                Input::worded(name, t("未报告", "not reported"), None).note(class),
+            ));
             if lesion.class.is_none_or(|c| c.counts_as_hcc()) {
                 burden.unknown.push(format!(
                     "viable diameter of lesion {} ({})",
@@ -614,25 +686,27 @@ fn count_lesions(study: &ImagingStudy, basis: Basis) -> Burden {
             }
             continue;
         };
-        let mut input = dated(Input::number(&name, size_mm, "mm")).note(&class);
+        let mut input = dated(Input::number(name, size_mm, "mm")).note(class);
         if let Some(segment) = &lesion.segment {
-            input = input.note(segment.clone());
+            input = input.note(Text::plain(segment));
         }
         match lesion.class {
-            _ if size_mm == Decimal::ZERO => input = input.note("no viable tumour"),
+            _ if size_mm == Decimal::ZERO => {
+                input = input.note(t("无存活肿瘤", "no viable tumour"));
+            }
             _ if size_mm < MIN_COUNTED_MM => {
-                input = input.note("not counted: under 10 mm");
-                burden.flags.push(format!(
-                    "lesion {} ({} mm) listed but not counted: under 10 mm",
-                    lesion.id,
-                    show(size_mm)
+                input = input.note(t("未计入：< 10 mm", "not counted: under 10 mm"));
+                let (id, mm) = (&lesion.id, show(size_mm));
+                burden.flags.push(t(
+                    format!("病灶 {id}（{mm} mm）已列出但未计入：< 10 mm"),
+                    format!("lesion {id} ({mm} mm) listed but not counted: under 10 mm"),
                 ));
             }
             None => burden
                 .unknown
                 .push(format!("class of lesion {} ({})", lesion.id, study.date)),
             Some(class) if !class.counts_as_hcc() => {
-                input = input.note("not counted: not classed as HCC")
+                input = input.note(t("未计入：未归类为 HCC", "not counted: not classed as HCC"));
             }
             Some(_) => burden.sizes_cm.push(size_mm / Decimal::TEN),
         }
@@ -640,17 +714,21 @@ fn count_lesions(study: &ImagingStudy, basis: Basis) -> Burden {
     }
     let n = burden.count();
     burden.inputs.extend([
-        Input::new("N (lesions counted)", n, None),
-        Input::number("D (largest)", burden.largest(), "cm"),
-        Input::number("TTD (total diameter)", burden.total(), "cm"),
-        dated(Input::new(
-            "macrovascular invasion",
-            study.macrovascular_invasion,
+        Input::new(t("N（计入的病灶数）", "N (lesions counted)"), n, None),
+        Input::number(t("D（最大直径）", "D (largest)"), burden.largest(), "cm"),
+        Input::number(
+            t("TTD（直径总和）", "TTD (total diameter)"),
+            burden.total(),
+            "cm",
+        ),
+        dated(Input::worded(
+            macrovascular_invasion(),
+            finding_value(study.macrovascular_invasion),
             None,
         )),
-        dated(Input::new(
-            "extrahepatic spread",
-            study.extrahepatic_spread,
+        dated(Input::worded(
+            extrahepatic_spread(),
+            finding_value(study.extrahepatic_spread),
             None,
         )),
     ]);
@@ -660,8 +738,7 @@ fn count_lesions(study: &ImagingStudy, basis: Basis) -> Burden {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clinical::test_util::d;
-    use crate::text::Lang;
+    use crate::clinical::test_util::{d, english};
 
     fn burden(sizes: &[&str], afp: &str) -> Burden {
         let mut burden = Burden::new(sizes.iter().map(|s| d(s)).collect());
@@ -965,22 +1042,21 @@ mod tests {
     fn edge_and_context_flags() {
         let t1 = milan(&burden(&["5.0"], "50"));
         assert!(
-            t1.flags
+            english(&t1.flags)
                 .iter()
                 .any(|f| f.starts_with("borderline: D (cm) 5"))
         );
         let t14 = unos_downstaging(&burden(&["3.0"], "1001"));
         assert!(
-            t14.flags
+            english(&t14.flags)
                 .iter()
                 .any(|f| f.starts_with("OPTN AFP rule applies"))
         );
         let t18 = milan(&burden(&[], "20"));
-        assert!(t18.flags.contains(&"no viable tumour counted".to_string()));
+        assert!(english(&t18.flags).contains(&"no viable tumour counted"));
         let near_200 = metroticket(&burden(&["2.0"], "195"));
         assert!(
-            near_200
-                .flags
+            english(&near_200.flags)
                 .iter()
                 .any(|f| f.contains("±5 % of the 200 ng/mL"))
         );
@@ -1025,8 +1101,7 @@ mod tests {
         let outside = milan(&big);
         assert_eq!(outside.outcome, Outcome::Outside);
         assert!(
-            outside
-                .flags
+            english(&outside.flags)
                 .iter()
                 .any(|f| f.contains("class of lesion L2"))
         );

@@ -1,4 +1,5 @@
 //! `consultpack criteria`: every clinical criterion computed from the case, as a table or JSON.
+//! Both are in English; the Chinese summary shows the same inputs and flags in Chinese.
 //!
 //! `--json` prints one object (stable; also described in docs/criteria.md):
 //!
@@ -26,7 +27,7 @@ use serde::Serialize;
 
 use super::{load_valid, print_stdout};
 use crate::cli::CriteriaArgs;
-use crate::clinical::{self, Criterion, Input, Outcome};
+use crate::clinical::{self, Criterion, Outcome};
 use crate::error::{Error, Result};
 use crate::folder::CaseFolder;
 use crate::text::Lang;
@@ -61,7 +62,7 @@ struct CriterionJson<'a> {
     raw: Option<f64>,
     missing: &'a [String],
     inputs: Vec<InputJson<'a>>,
-    flags: &'a [String],
+    flags: Vec<&'a str>,
     source: &'static str,
 }
 
@@ -99,15 +100,15 @@ fn json(at: NaiveDate, criteria: &[Criterion]) -> Result<String> {
                     .inputs
                     .iter()
                     .map(|i| InputJson {
-                        name: &i.name,
-                        value: &i.value,
+                        name: i.name.best(Lang::En),
+                        value: i.value.best(Lang::En),
                         unit: i.unit,
                         date: i.date,
                         source: i.source.as_ref().map(|p| p.display().to_string()),
-                        note: i.note.as_deref(),
+                        note: i.note.as_ref().map(|n| n.best(Lang::En)),
                     })
                     .collect(),
-                flags: &c.flags,
+                flags: c.flags.iter().map(|f| f.best(Lang::En)).collect(),
                 source: c.source(),
             })
             .collect(),
@@ -133,7 +134,7 @@ fn table(at: NaiveDate, criteria: &[Criterion]) -> String {
         table.add_row([
             name,
             result(c),
-            lines(c.inputs.iter().map(Input::describe)),
+            lines(c.inputs.iter().map(|i| i.describe(Lang::En))),
             flags(c),
         ]);
     }
@@ -159,7 +160,7 @@ fn result(c: &Criterion) -> String {
 }
 
 fn flags(c: &Criterion) -> String {
-    let mut out = lines(c.flags.iter().map(|f| format!("• {f}")));
+    let mut out = lines(c.flags.iter().map(|f| format!("• {}", f.best(Lang::En))));
     let _ = write!(out, "\nsource: {}", c.source());
     out.trim_start().to_string()
 }

@@ -21,7 +21,7 @@ pub fn sheet(criteria: &[Criterion], lang: Lang) -> Vec<Block> {
         ))]));
         return blocks;
     }
-    let shared = shared_flags(criteria);
+    let shared = shared_flags(criteria, lang);
     let rows = criteria
         .iter()
         .map(|c| {
@@ -40,16 +40,17 @@ pub fn sheet(criteria: &[Criterion], lang: Lang) -> Vec<Block> {
                     missing.join("; ")
                 )));
             }
+            let separator = lang.pick("；", "; ");
             let inputs = c
                 .inputs
                 .iter()
-                .map(|i| i.describe())
+                .map(|i| i.describe(lang))
                 .collect::<Vec<_>>()
-                .join("; ");
+                .join(separator);
             let mut flags: Vec<&str> = c
                 .flags
                 .iter()
-                .map(String::as_str)
+                .map(|f| f.best(lang))
                 .filter(|f| !shared.contains(f))
                 .collect();
             flags.push(c.source());
@@ -57,7 +58,7 @@ pub fn sheet(criteria: &[Criterion], lang: Lang) -> Vec<Block> {
                 name,
                 result,
                 vec![Span::plain(inputs)],
-                vec![Span::plain(flags.join("; "))],
+                vec![Span::plain(flags.join(separator))],
             ]
         })
         .collect();
@@ -79,18 +80,20 @@ pub fn sheet(criteria: &[Criterion], lang: Lang) -> Vec<Block> {
         blocks.push(Block::Note(vec![Span::plain(format!(
             "{}{}",
             lang.pick("适用于多项结果的提示：", "Applies to several results: "),
-            shared.join("; ")
+            shared.join(lang.pick("；", "; "))
         ))]));
     }
     blocks
 }
 
-fn shared_flags(criteria: &[Criterion]) -> Vec<&str> {
+/// Flags on several criteria, compared as a reader of `lang` sees them.
+fn shared_flags(criteria: &[Criterion], lang: Lang) -> Vec<&str> {
     let mut counts: Vec<(&str, usize)> = Vec::new();
     for flag in criteria.iter().flat_map(|c| c.flags.iter()) {
-        match counts.iter_mut().find(|(f, _)| *f == flag.as_str()) {
+        let flag = flag.best(lang);
+        match counts.iter_mut().find(|(f, _)| *f == flag) {
             Some((_, n)) => *n += 1,
-            None => counts.push((flag.as_str(), 1)),
+            None => counts.push((flag, 1)),
         }
     }
     counts

@@ -112,6 +112,35 @@ fn the_chinese_and_english_summaries_show_every_heading_lab_value_and_criterion(
         } else {
             "Computed from the records supplied, for the reviewing physician"
         })));
+        // Flags in the summary's language: the demo's labs are years old, and MELD 3.0 assumes
+        // an adult registration.
+        let zh_flags = [
+            "数据时效：截至",
+            "对移植或肿瘤评估而言已过时",
+            "假设：登记肝移植时年满 18 岁",
+        ];
+        let en_flags = [
+            "data age",
+            "stale for a transplant",
+            "assumption: registered for transplant",
+        ];
+        let (shown, not_shown) = if lang == "zh" {
+            (zh_flags, en_flags)
+        } else {
+            (en_flags, zh_flags)
+        };
+        for flag in shown {
+            assert!(
+                flat.contains(&squeeze(flag)),
+                "{lang}: flag `{flag}` missing"
+            );
+        }
+        for flag in not_shown {
+            assert!(
+                !flat.contains(&squeeze(flag)),
+                "{lang}: flag `{flag}` shown"
+            );
+        }
     }
 }
 
