@@ -1,8 +1,10 @@
 //! Where a line of mixed Chinese and English may end: the Unicode line-breaking algorithm
 //! (UAX #14), which already keeps closing punctuation (，。、；：？！）》」) off the start of a
 //! line, opening punctuation off its end, and numbers such as "<5.0" and "2021-07-06" whole;
-//! tailored, as UAX #14 allows, to keep a word with the number after it ("RECIST 1.1",
-//! "ECOG 0"), a number with its unit ("28 mm", "12.4 ng/mL") and units whole ("10^9/L").
+//! tailored, as UAX #14 allows, to keep units whole ("10^9/L", "ng/mL"), and to break only
+//! when nothing else fits between a word and the number after it ("RECIST 1.1", "ECOG 0") or
+//! a number and its unit ("28 mm", "12.4 ng/mL"): a column too narrow for "20.52 µmol/L"
+//! breaks it at its space rather than between letters.
 
 use unicode_linebreak::{BreakOpportunity, linebreaks};
 
@@ -12,38 +14,64 @@ pub struct Break {
     pub at: usize,
     /// A line feed: the line must end here.
     pub mandatory: bool,
+    /// A break taken only when the line has no other way to fit.
+    pub discouraged: bool,
 }
 
 /// The break opportunities of `text`, in order; the last is always at the end of the text.
 pub fn breaks(text: &str) -> Vec<Break> {
     linebreaks(text)
-        .filter(|&(at, kind)| kind == BreakOpportunity::Mandatory || !glued(text, at))
-        .map(|(at, kind)| Break {
-            at,
-            mandatory: kind == BreakOpportunity::Mandatory,
+        .filter_map(|(at, kind)| {
+            let mandatory = kind == BreakOpportunity::Mandatory;
+            let tailored = if mandatory {
+                Tailored::Kept
+            } else {
+                tailor(text, at)
+            };
+            (tailored != Tailored::Removed).then_some(Break {
+                at,
+                mandatory,
+                discouraged: tailored == Tailored::Discouraged,
+            })
         })
         .collect()
 }
 
-/// Whether the tailoring keeps the two sides of an allowed break at `at` together.
-fn glued(text: &str, at: usize) -> bool {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tailored {
+    Kept,
+    Discouraged,
+    Removed,
+}
+
+/// What the tailoring makes of the break UAX #14 allows at `at`.
+fn tailor(text: &str, at: usize) -> Tailored {
     let (before, after) = text.split_at(at);
     if let Some(before) = before.strip_suffix('/') {
         // "ng/mL", "10^9/L": a slash between letters or digits is part of a unit.
         let alphanumeric = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
-        return alphanumeric(before.chars().next_back()) && alphanumeric(after.chars().next());
+        return if alphanumeric(before.chars().next_back()) && alphanumeric(after.chars().next()) {
+            Tailored::Removed
+        } else {
+            Tailored::Kept
+        };
     }
     let Some(before) = before.strip_suffix(' ') else {
-        return false;
+        return Tailored::Kept;
     };
     let previous = before.chars().next_back();
     let next = after.chars().next();
-    match (previous, next) {
+    let glued = match (previous, next) {
         // "RECIST 1.1", "ECOG 0", "Child-Pugh A 5" keep the word with its number.
         (Some(p), Some(n)) if p.is_ascii_alphabetic() && n.is_ascii_digit() => true,
         // "28 mm", "4.6 × 10^4 IU/mL" keep the number with a short unit.
         (Some(p), Some(_)) if p.is_ascii_digit() => is_unit(first_word(after)),
         _ => false,
+    };
+    if glued {
+        Tailored::Discouraged
+    } else {
+        Tailored::Kept
     }
 }
 
@@ -64,11 +92,12 @@ fn is_unit(word: &str) -> bool {
 mod tests {
     use super::*;
 
-    /// The pieces between break opportunities.
+    /// The pieces between break opportunities the tailoring does not discourage.
     fn pieces(text: &str) -> Vec<&str> {
         let mut start = 0;
         breaks(text)
             .into_iter()
+            .filter(|b| !b.discouraged)
             .map(|b| {
                 let piece = &text[start..b.at];
                 start = b.at;
@@ -98,6 +127,12 @@ mod tests {
         );
         assert_eq!(pieces("grew to 28 mm"), ["grew ", "to 28 mm"]);
         assert_eq!(pieces("AFP 112 ng/mL"), ["AFP 112 ng/mL"]);
+        let discouraged: Vec<usize> = breaks("20.52 µmol/L")
+            .iter()
+            .filter(|b| b.discouraged)
+            .map(|b| b.at)
+            .collect();
+        assert_eq!(discouraged, [6], "only the space, never inside the unit");
     }
 
     #[test]
@@ -107,7 +142,8 @@ mod tests {
             found[0],
             Break {
                 at: 2,
-                mandatory: true
+                mandatory: true,
+                discouraged: false,
             }
         );
         assert_eq!(found.last().map(|b| b.at), Some(3));

@@ -162,6 +162,11 @@ impl Prepared {
         )
     }
 
+    /// Text short enough to be kept whole with the heading above it.
+    fn is_lead_in(&self) -> bool {
+        matches!(self, Prepared::Lines { lines, heading: None, .. } if lines.len() <= 2)
+    }
+
     /// The height of the smallest start a page may end after: two lines, a table's header
     /// and first row, a whole chart.
     fn start_height(&self) -> f32 {
@@ -175,7 +180,9 @@ impl Prepared {
 }
 
 /// How much must share a page with block `index`: a heading with the start of what follows
-/// it (and a run of headings with the start of what follows them all).
+/// it (and a run of headings with the start of what follows them all). A lead-in of a line
+/// or two after a heading ("Longest diameters, in millimetres.") is not enough to follow
+/// it: the start of what the lead-in introduces comes along too.
 fn keep_height(prepared: &[Prepared], index: usize) -> f32 {
     let block = &prepared[index];
     match block {
@@ -187,6 +194,13 @@ fn keep_height(prepared: &[Prepared], index: usize) -> f32 {
             let own = block.gap() + lines.iter().map(|l| l.height).sum::<f32>();
             let next = match prepared.get(index + 1) {
                 Some(next) if next.is_heading() => keep_height(prepared, index + 1),
+                Some(next) if next.is_lead_in() => {
+                    let introduced = match prepared.get(index + 2) {
+                        Some(after) if !after.is_heading() => after.gap() + after.start_height(),
+                        _ => 0.0,
+                    };
+                    next.start_height() + introduced
+                }
                 Some(next) => next.start_height(),
                 None => 0.0,
             };

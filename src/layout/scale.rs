@@ -1,5 +1,6 @@
 //! Chart arithmetic shared by the line chart and the timeline: mapping values to positions,
-//! round tick values, month-aligned date ticks, and staggering labels so they do not overlap.
+//! round tick values, month-aligned date ticks, and staggering or spreading labels so they do
+//! not overlap.
 
 use chrono::{Datelike, Duration, NaiveDate};
 
@@ -123,31 +124,20 @@ fn nice_step(raw: f64) -> f64 {
         .unwrap_or(10.0 * magnitude)
 }
 
+/// Month steps for date ticks, shortest first.
+const MONTH_STEPS: [i32; 8] = [1, 2, 3, 6, 12, 24, 60, 120];
+
 /// Date ticks between `first` and `last`: the first of every n-th month (labelled "2019-07",
 /// or "2019" for yearly ticks), or every n-th day ("07-06") for spans under two months.
 pub fn date_ticks(first: NaiveDate, last: NaiveDate, max_ticks: usize) -> Vec<(NaiveDate, String)> {
     let max_ticks = max_ticks.max(2);
     let months = month_index(last) - month_index(first);
     if months >= 2 {
-        let step = [1, 2, 3, 6, 12, 24, 60, 120]
+        let step = MONTH_STEPS
             .into_iter()
             .find(|step| months / step < max_ticks as i32)
             .unwrap_or(240);
-        return (month_index(first)..=month_index(last) + 1)
-            .filter(|index| index.rem_euclid(step) == 0)
-            .filter_map(|index| {
-                NaiveDate::from_ymd_opt(index.div_euclid(12), index.rem_euclid(12) as u32 + 1, 1)
-            })
-            .filter(|date| (first..=last).contains(date))
-            .map(|date| {
-                let label = if step >= 12 {
-                    date.format("%Y").to_string()
-                } else {
-                    date.format("%Y-%m").to_string()
-                };
-                (date, label)
-            })
-            .collect();
+        return month_ticks(first, last, step);
     }
     let days = (last - first).num_days().max(1);
     let step = [1, 2, 7, 14]
@@ -157,6 +147,28 @@ pub fn date_ticks(first: NaiveDate, last: NaiveDate, max_ticks: usize) -> Vec<(N
     (0..=days / step)
         .map(|i| first + Duration::days(i * step))
         .map(|date| (date, date.format("%m-%d").to_string()))
+        .collect()
+}
+
+/// The shortest month step whose ticks are at least `days` apart.
+pub fn month_step(days: f32) -> i32 {
+    MONTH_STEPS
+        .into_iter()
+        .find(|&step| step as f32 * 30.44 >= days)
+        .unwrap_or(240)
+}
+
+/// The first of every `step`-th month (counted from year 0, so ticks of different ranges line
+/// up) between `first` and `last`.
+pub fn month_ticks(first: NaiveDate, last: NaiveDate, step: i32) -> Vec<(NaiveDate, String)> {
+    let format = if step >= 12 { "%Y" } else { "%Y-%m" };
+    (month_index(first)..=month_index(last) + 1)
+        .filter(|index| index.rem_euclid(step) == 0)
+        .filter_map(|index| {
+            NaiveDate::from_ymd_opt(index.div_euclid(12), index.rem_euclid(12) as u32 + 1, 1)
+        })
+        .filter(|date| (first..=last).contains(date))
+        .map(|date| (date, date.format(format).to_string()))
         .collect()
 }
 
@@ -183,6 +195,50 @@ pub fn stagger(extents: &[(f32, f32)], gap: f32) -> Vec<usize> {
             row
         })
         .collect()
+}
+
+/// Centres for boxes `widths` wide, in the given order, as close as they can be to the
+/// `wanted` centres (least squares) while `gap` apart and inside `0..=extent`: one-dimensional
+/// label placement, solved exactly by pooling adjacent violators. Boxes that cannot all fit
+/// start at 0 and run past `extent`.
+pub fn spread(wanted: &[f32], widths: &[f32], gap: f32, extent: f32) -> Vec<f32> {
+    // With each box's centre written as q + (the least distance from the first box's centre),
+    // "far enough apart" becomes "q never decreases": an isotonic regression.
+    let mut offsets = Vec::with_capacity(widths.len());
+    let mut offset = 0.0;
+    for (i, width) in widths.iter().enumerate() {
+        if let Some(previous) = i.checked_sub(1).map(|p| widths[p]) {
+            offset += (previous + width) / 2.0 + gap;
+        }
+        offsets.push(offset);
+    }
+    // Blocks of equal q, as (sum of targets, count), with increasing means.
+    let mut blocks: Vec<(f32, usize)> = Vec::new();
+    for (wanted, offset) in wanted.iter().zip(&offsets) {
+        let mut block = (wanted - offset, 1);
+        while let Some(&(sum, count)) = blocks.last() {
+            if sum / count as f32 <= block.0 / block.1 as f32 {
+                break;
+            }
+            blocks.pop();
+            block = (block.0 + sum, block.1 + count);
+        }
+        blocks.push(block);
+    }
+    let low = widths.first().map_or(0.0, |w| w / 2.0);
+    let high = extent - widths.last().map_or(0.0, |w| w / 2.0) - offset;
+    blocks
+        .iter()
+        .flat_map(|&(sum, count)| std::iter::repeat_n(sum / count as f32, count))
+        .zip(&offsets)
+        .map(|(q, offset)| q.min(high).max(low) + offset)
+        .collect()
+}
+
+/// Whether boxes `widths` wide fit side by side, `gap` apart, within `extent`.
+pub fn fits(widths: &[f32], gap: f32, extent: f32) -> bool {
+    let gaps = widths.len().saturating_sub(1) as f32 * gap;
+    widths.iter().sum::<f32>() + gaps <= extent
 }
 
 #[cfg(test)]
@@ -221,6 +277,38 @@ mod tests {
         assert!(ticks.len() <= 8);
         let short = date_ticks(date("2021-07-01"), date("2021-07-20"), 8);
         assert_eq!(short.first().map(|t| t.1.as_str()), Some("07-01"));
+    }
+
+    #[test]
+    fn month_ticks_line_up_across_ranges() {
+        let ticks = month_ticks(date("2019-09-20"), date("2021-10-15"), 6);
+        let labels: Vec<&str> = ticks.iter().map(|t| t.1.as_str()).collect();
+        assert_eq!(labels, ["2020-01", "2020-07", "2021-01", "2021-07"]);
+        assert_eq!(month_ticks(date("2017-03-01"), date("2017-04-10"), 6), []);
+        assert_eq!(month_step(40.0), 2);
+        assert_eq!(month_step(200.0), 12);
+    }
+
+    #[test]
+    fn spread_boxes_keep_order_and_apart_and_stay_put_when_they_can() {
+        let widths = [20.0, 30.0, 20.0, 10.0];
+        // Apart already: nothing moves.
+        assert_eq!(
+            spread(&[10.0, 60.0, 100.0, 200.0], &widths, 2.0, 300.0),
+            [10.0, 60.0, 100.0, 200.0]
+        );
+        // Piled on one spot: pushed apart symmetrically around it, in order.
+        let centres = spread(&[100.0; 4], &widths, 2.0, 300.0);
+        for (i, pair) in centres.windows(2).enumerate() {
+            let apart = pair[1] - pair[0] - (widths[i] + widths[i + 1]) / 2.0;
+            assert!(apart >= 2.0 - 1e-3, "{centres:?}");
+        }
+        let mean = centres.iter().sum::<f32>() / 4.0;
+        assert!((mean - 100.0).abs() < 1e-3, "{centres:?}");
+        // Against an edge: kept inside.
+        let centres = spread(&[0.0, 1.0], &[20.0, 20.0], 2.0, 300.0);
+        assert_eq!(centres, [10.0, 32.0]);
+        assert!(fits(&widths, 2.0, 86.0) && !fits(&widths, 2.0, 85.0));
     }
 
     #[test]

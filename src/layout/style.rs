@@ -81,6 +81,8 @@ pub const LIST_ITEM_GAP: f32 = 2.0;
 pub const BLOCK_GAP: f32 = 10.0;
 /// Hanging indent of list items: the marker sits in it.
 pub const LIST_INDENT: f32 = 18.0;
-pub const CELL_PADDING_X: f32 = 4.0;
+/// Two of these make the gutter between neighbouring cells' text: over an em, so that text
+/// extraction (copying, screen readers, pdftotext) reads cells side by side as columns.
+pub const CELL_PADDING_X: f32 = 5.0;
 pub const CELL_PADDING_Y: f32 = 2.5;
 pub const RULE_WIDTH: f32 = 0.5;

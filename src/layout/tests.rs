@@ -224,3 +224,40 @@ fn footers_count_pages_and_the_running_header_skips_the_first_page() {
         "{second:?}"
     );
 }
+
+#[test]
+fn a_heading_its_lead_in_and_the_short_table_they_introduce_share_a_page() {
+    let table = Table {
+        header: vec![vec![Span::plain("日期")], vec![Span::plain("最大径")]],
+        rows: (0..4)
+            .map(|i| {
+                vec![
+                    vec![Span::plain(format!("2021-0{}-18", i + 6))],
+                    vec![Span::plain("24")],
+                ]
+            })
+            .collect(),
+        widths: None,
+    };
+    // Filler from most of a page to more than a page, so the heading lands all over its foot.
+    for sentences in 150..260 {
+        let blocks = vec![
+            paragraph(&"甲胎蛋白持续升高。".repeat(sentences)),
+            heading(1, "五、肿瘤测量"),
+            paragraph("最大径，单位毫米。"),
+            Block::Table(table.clone()),
+        ];
+        let laid_out = lay_out(&document(blocks), &FONTS);
+        let page_of = |start: &str| {
+            laid_out
+                .pages
+                .iter()
+                .position(|page| lines(page).iter().any(|(_, text)| text.starts_with(start)))
+        };
+        let heading = page_of("五、肿瘤测量");
+        assert!(heading.is_some());
+        for row in ["日期最大径", "2021-09-18"] {
+            assert_eq!(page_of(row), heading, "{sentences} sentences of filler");
+        }
+    }
+}

@@ -26,6 +26,7 @@ pub struct Typesetter<'f> {
 #[derive(Debug, Clone)]
 pub struct Shaped {
     glyphs: Vec<Glyph>,
+    /// Every piece between break opportunities, discouraged ones included.
     pieces: Vec<Piece>,
     style: TextStyle,
 }
@@ -50,6 +51,8 @@ struct Piece {
     width: f32,
     /// A line feed ends the line after this piece.
     mandatory: bool,
+    /// The break after this piece is taken only when nothing else fits ("28 | mm").
+    discouraged: bool,
 }
 
 /// One line of a [`Shaped`] text.
@@ -110,7 +113,10 @@ impl<'f> Typesetter<'f> {
         for found in linebreak::breaks(&text) {
             let end = glyph_at_byte[found.at];
             if end > start {
-                pieces.push(Piece::new(&glyphs, start, end, found.mandatory));
+                pieces.push(Piece {
+                    discouraged: found.discouraged,
+                    ..Piece::new(&glyphs, start, end, found.mandatory)
+                });
             }
             start = end;
         }
@@ -236,6 +242,10 @@ fn is_invisible(c: char) -> bool {
     matches!(c, '\n' | '\u{00AD}' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{FE00}'..='\u{FE0F}')
 }
 
+/// How far a line may exceed its width: rounding, not a visible overhang, so that text in a
+/// box sized to its own measured width never breaks.
+const SLACK: f32 = 0.01;
+
 fn hangs(c: char) -> bool {
     c == ' ' || is_invisible(c)
 }
@@ -255,17 +265,38 @@ impl Piece {
             visible_width: width_of(start..visible_end),
             width: width_of(start..end),
             mandatory,
+            discouraged: false,
         }
     }
 }
 
 impl Shaped {
-    /// The narrowest width that breaks no word: the widest piece.
+    /// The narrowest width that breaks nothing the tailoring keeps together: the widest word,
+    /// "20.52 µmol/L" whole.
     pub fn min_width(&self) -> f32 {
+        self.words()
+            .map(|(word, _)| word.visible_width)
+            .fold(0.0, f32::max)
+    }
+
+    /// The narrowest width that breaks no token (min-content): the widest piece, where
+    /// "20.52 µmol/L" may break at its space but a date or a word never breaks.
+    pub fn tight_width(&self) -> f32 {
         self.pieces
             .iter()
             .map(|p| p.visible_width)
             .fold(0.0, f32::max)
+    }
+
+    /// Runs of pieces joined by discouraged breaks, each as one piece with its parts.
+    fn words(&self) -> impl Iterator<Item = (Piece, &[Piece])> {
+        self.pieces
+            .split_inclusive(|piece| !piece.discouraged)
+            .filter_map(|parts| {
+                let (first, last) = (parts.first()?, parts.last()?);
+                let word = Piece::new(&self.glyphs, first.start, last.end, last.mandatory);
+                Some((word, parts))
+            })
     }
 
     /// The width the text takes unbroken (its widest line between line feeds).
@@ -294,10 +325,10 @@ impl Shaped {
         let mut lines = Vec::new();
         let mut current: Option<Line> = None;
         let mut current_full_width = 0.0;
-        for piece in &self.pieces {
-            for part in self.fitting_parts(piece, width) {
+        for (word, parts) in self.words() {
+            for part in self.fitting_parts(&word, parts, width) {
                 match current.as_mut() {
-                    Some(line) if current_full_width + part.visible_width <= width + 0.01 => {
+                    Some(line) if current_full_width + part.visible_width <= width + SLACK => {
                         if self.stretches_before(part.start) {
                             line.gaps.push(part.start);
                         }
@@ -318,7 +349,7 @@ impl Shaped {
                     }
                 }
             }
-            if piece.mandatory {
+            if word.mandatory {
                 if let Some(mut line) = current.take() {
                     line.last = true;
                     lines.push(line);
@@ -345,13 +376,23 @@ impl Shaped {
         }
     }
 
-    /// `piece`, or its characters one by one if it is wider than a line.
-    fn fitting_parts(&self, piece: &Piece, width: f32) -> Vec<Piece> {
-        if piece.visible_width <= width {
-            return vec![*piece];
+    /// `word` if it fits on a line, else its pieces, and the characters one by one of any
+    /// piece still wider than a line.
+    fn fitting_parts(&self, word: &Piece, parts: &[Piece], width: f32) -> Vec<Piece> {
+        if word.visible_width <= width + SLACK {
+            return vec![*word];
         }
-        (piece.start..piece.end)
-            .map(|i| Piece::new(&self.glyphs, i, i + 1, false))
+        parts
+            .iter()
+            .flat_map(|piece| {
+                if piece.visible_width <= width + SLACK {
+                    vec![*piece]
+                } else {
+                    (piece.start..piece.end)
+                        .map(|i| Piece::new(&self.glyphs, i, i + 1, false))
+                        .collect()
+                }
+            })
             .collect()
     }
 
@@ -468,6 +509,16 @@ mod tests {
         // Narrower than one character: still one character per line, never an empty line.
         let lines = shaped.lines(1.0);
         assert_eq!(lines.len(), 36);
+    }
+
+    #[test]
+    fn a_number_leaves_its_unit_only_when_the_line_is_too_narrow_for_both() {
+        let mut typesetter = Typesetter::new(&FONTS);
+        let shaped = typesetter.shape(&[Span::plain("20.52 µmol/L")], style::TABLE);
+        assert!(shaped.tight_width() < shaped.min_width());
+        let lines = |width: f32| texts(&shaped, &shaped.lines(width));
+        assert_eq!(lines(shaped.min_width()), ["20.52 µmol/L"]);
+        assert_eq!(lines(shaped.tight_width()), ["20.52", "µmol/L"]);
     }
 
     #[test]
