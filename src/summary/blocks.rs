@@ -26,7 +26,7 @@ fn cell(text: impl Into<String>) -> Inline {
 }
 
 fn header(cells: &[&str]) -> Vec<Inline> {
-    cells.iter().map(|c| vec![Span::bold(*c)]).collect()
+    cells.iter().map(|c| vec![Span::plain(*c)]).collect()
 }
 
 fn opt_text(text: Option<&Text>, lang: Lang) -> String {
@@ -100,7 +100,7 @@ pub fn labs(case: &Case, lang: Lang) -> Vec<Block> {
         let mut widths = vec![3.2, 1.3, 1.5];
         widths.extend(std::iter::repeat_n(1.4, chunk.len()));
         blocks.push(Block::Table(Table {
-            header: head.iter().map(|h| vec![Span::bold(h.clone())]).collect(),
+            header: head.iter().map(|h| vec![Span::plain(h.clone())]).collect(),
             rows,
             widths: Some(widths),
         }));
@@ -386,7 +386,7 @@ pub fn timeline(case: &Case, lang: Lang) -> Vec<Block> {
             d.date,
             vec![
                 cell(d.date.to_string()),
-                vec![Span::bold(words::condition(d.condition, lang))],
+                vec![Span::plain(words::condition(d.condition, lang))],
                 cell(opt_text(d.text.as_ref(), lang)),
                 source(&d.record),
             ],
@@ -397,7 +397,7 @@ pub fn timeline(case: &Case, lang: Lang) -> Vec<Block> {
             t.date,
             vec![
                 cell(t.date.to_string()),
-                vec![Span::bold(t.id.clone().unwrap_or_else(|| {
+                vec![Span::plain(t.id.clone().unwrap_or_else(|| {
                     words::treatment(t.kind, lang).to_string()
                 }))],
                 cell(opt_text(t.technique.as_ref(), lang)),
@@ -410,7 +410,7 @@ pub fn timeline(case: &Case, lang: Lang) -> Vec<Block> {
             s.date,
             vec![
                 cell(s.date.to_string()),
-                vec![Span::bold(words::modality(s.modality, lang))],
+                vec![Span::plain(words::modality(s.modality, lang))],
                 cell(opt_text(s.findings.as_ref(), lang)),
                 source(&s.report),
             ],

@@ -25,7 +25,7 @@ pub fn sheet(criteria: &[Criterion], lang: Lang) -> Vec<Block> {
     let rows = criteria
         .iter()
         .map(|c| {
-            let mut name: Inline = vec![Span::bold(c.kind.label(lang))];
+            let mut name: Inline = vec![Span::plain(c.kind.label(lang))];
             if let Some(basis) = &c.basis {
                 name.push(Span::plain(format!(" ({})", basis.best(lang))));
             }
@@ -69,7 +69,7 @@ pub fn sheet(criteria: &[Criterion], lang: Lang) -> Vec<Block> {
         lang.pick("提示与出处", "Flags and source"),
     ]
     .iter()
-    .map(|h| vec![Span::bold(*h)])
+    .map(|h| vec![Span::plain(*h)])
     .collect();
     blocks.push(Block::Table(Table {
         header,
