@@ -6,12 +6,12 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-/// Build second-opinion packets for a patient's case: summaries in Chinese and English, record
-/// bundles and e-mails to hospitals, with a record of who was sent what and who replied.
+/// Prepare a patient's case for second opinions: check the case file, compute the clinical
+/// criteria, and render the case summary PDF in Chinese or English with the records appended.
 #[derive(Debug, Parser)]
 #[command(name = "consultpack", version, max_term_width = 100)]
 pub struct Cli {
-    /// The case folder (holding case.toml); default: the current folder
+    /// The case folder (holding case.toml)
     #[arg(long = "case", global = true, value_name = "DIR", default_value = ".")]
     pub case: PathBuf,
 
