@@ -37,11 +37,11 @@ pub fn cross_check(loaded: &LoadedCase, contacts: &ContactList, today: NaiveDate
 fn check_criteria_inputs(loaded: &LoadedCase, today: NaiveDate, diagnostics: &mut Diagnostics) {
     let mut seen = Vec::new();
     for criterion in crate::clinical::evaluate(&loaded.case, today) {
-        let Outcome::Indeterminate { missing } = &criterion.outcome else {
+        if !matches!(criterion.outcome, Outcome::Indeterminate { .. }) {
             continue;
-        };
+        }
         let name = criterion.kind.label(Lang::En);
-        let text = missing.join("; ");
+        let text = criterion.outcome.missing_items(Lang::En).join("; ");
         // The same gap shows once per criterion, not once per size basis.
         if seen.contains(&(name, text.clone())) {
             continue;

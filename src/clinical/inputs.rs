@@ -53,12 +53,23 @@ impl<'a> Sources<'a> {
     }
 
     /// The usable values of an analyte, oldest first; when there are none, what is missing.
-    pub fn labs(&self, analyte: Analyte) -> Result<Vec<LabValue<'a>>, String> {
+    pub fn labs(&self, analyte: Analyte) -> Result<Vec<LabValue<'a>>, Text> {
         let (values, unusable) = self.usable_and_not(analyte);
         if values.is_empty() {
-            let missing = self.describe_missing(analyte.key());
+            let missing = self.describe_missing(analyte_name(analyte));
             return Err(match unusable.last() {
-                Some(why) => format!("{missing} that can be used ({})", why.best(Lang::En)),
+                Some(why) => t(
+                    format!(
+                        "{}（无可用数值：{}）",
+                        missing.best(Lang::Zh),
+                        why.best(Lang::Zh)
+                    ),
+                    format!(
+                        "{} that can be used ({})",
+                        missing.best(Lang::En),
+                        why.best(Lang::En)
+                    ),
+                ),
                 None => missing,
             });
         }
@@ -97,27 +108,34 @@ impl<'a> Sources<'a> {
     }
 
     /// Names a missing item with the date range it was looked for in.
-    pub fn describe_missing(&self, what: &str) -> String {
+    pub fn describe_missing(&self, what: Text) -> Text {
+        let (zh, en, at) = (what.best(Lang::Zh), what.best(Lang::En), self.at);
         match self.after {
-            Some(after) => format!("{what} after {after} and on or before {}", self.at),
-            None => format!("{what} on or before {}", self.at),
+            Some(after) => t(
+                format!("{after} 之后至 {at} 的{zh}"),
+                format!("{en} after {after} and on or before {at}"),
+            ),
+            None => t(
+                format!("{at} 及之前的{zh}"),
+                format!("{en} on or before {at}"),
+            ),
         }
     }
 
     /// The newest value of one analyte.
-    pub fn newest_lab(&self, analyte: Analyte) -> Result<LabValue<'a>, String> {
+    pub fn newest_lab(&self, analyte: Analyte) -> Result<LabValue<'a>, Text> {
         let mut values = self.labs(analyte)?;
         values
             .pop()
-            .ok_or_else(|| self.describe_missing(analyte.key()))
+            .ok_or_else(|| self.describe_missing(analyte_name(analyte)))
     }
 
     /// The value closest in time to `date` (the newer on a tie), e.g. AFP for an imaging study.
-    pub fn lab_near(&self, analyte: Analyte, date: NaiveDate) -> Result<LabValue<'a>, String> {
+    pub fn lab_near(&self, analyte: Analyte, date: NaiveDate) -> Result<LabValue<'a>, Text> {
         self.labs(analyte)?
             .into_iter()
             .min_by_key(|v| (distance(v.result.date, date), Reverse(v.result.date)))
-            .ok_or_else(|| self.describe_missing(analyte.key()))
+            .ok_or_else(|| self.describe_missing(analyte_name(analyte)))
     }
 
     /// Values for a score that combines analytes: the newest set whose dates lie within the
@@ -125,9 +143,9 @@ impl<'a> Sources<'a> {
     pub fn lab_set<const N: usize>(
         &self,
         analytes: [Analyte; N],
-    ) -> Result<LabSet<'a, N>, Vec<String>> {
+    ) -> Result<LabSet<'a, N>, Vec<Text>> {
         let found = analytes.map(|a| self.labs(a));
-        let missing: Vec<String> = found
+        let missing: Vec<Text> = found
             .iter()
             .filter_map(|r| r.as_ref().err().cloned())
             .collect();
@@ -157,7 +175,11 @@ impl<'a> Sources<'a> {
             .collect();
         let values = match (within_window, newest) {
             (Some(values), _) => values,
-            (None, None) => return Err(analytes.map(|a| self.describe_missing(a.key())).into()),
+            (None, None) => {
+                return Err(analytes
+                    .map(|a| self.describe_missing(analyte_name(a)))
+                    .into());
+            }
             (None, Some(newest)) => {
                 let dates = newest.each_ref().map(|v| (v.analyte(), v.date()));
                 let [zh, en] = [Lang::Zh, Lang::En].map(|lang| dated_analytes(&dates, lang));
@@ -575,7 +597,13 @@ mod tests {
         let missing = Sources::new(&case, date("2021-07-31"))
             .lab_set([Analyte::Bilirubin])
             .expect_err("nothing before");
-        assert_eq!(missing, ["bilirubin on or before 2021-07-31"]);
+        assert_eq!(
+            missing,
+            [t(
+                "2021-07-31 及之前的总胆红素",
+                "bilirubin on or before 2021-07-31"
+            )]
+        );
     }
 
     #[test]
@@ -583,7 +611,11 @@ mod tests {
         let mut case = case(vec![lab(Analyte::Afp, "10", Unit::IuPerMl, "2021-08-01")]);
         let sources = Sources::new(&case, date("2021-08-01"));
         let why = sources.newest_lab(Analyte::Afp).expect_err("no factor");
-        assert!(why.contains("afp_ng_per_iu"));
+        assert!(why.best(Lang::En).contains("afp_ng_per_iu"));
+        assert!(
+            why.best(Lang::Zh)
+                .starts_with("2021-08-01 及之前的甲胎蛋白（无可用数值：")
+        );
         case.criteria_settings.afp_ng_per_iu = Some(d("1.21"));
         let afp = Sources::new(&case, date("2021-08-01"))
             .newest_lab(Analyte::Afp)

@@ -467,7 +467,10 @@ pub fn albi(input: &AlbiInput) -> [Criterion; 2] {
         return kinds.map(|kind| {
             Criterion::new(
                 kind,
-                Outcome::missing(["bilirubin above 0 (ALBI takes its logarithm)"]),
+                Outcome::missing([t(
+                    "大于 0 的总胆红素（ALBI 需取其对数）",
+                    "bilirubin above 0 (ALBI takes its logarithm)",
+                )]),
             )
         });
     }
@@ -558,19 +561,23 @@ pub(crate) fn child_pugh_from(
     let ascites = sources.assessment_near(near, |a| a.ascites);
     let he = sources.assessment_near(near, |a| a.encephalopathy);
     let mut missing = set.as_ref().err().cloned().unwrap_or_default();
-    if missing.iter().any(|m| m.starts_with("inr"))
-        && sources.labs(Analyte::ProthrombinTime).is_ok()
-    {
-        missing.push("PT prolongation over control (only PT seconds are recorded; the control PT is needed, and PTA is not convertible)".into());
+    if sources.labs(Analyte::Inr).is_err() && sources.labs(Analyte::ProthrombinTime).is_ok() {
+        missing.push(t(
+            "PT 较对照延长的秒数（仅记录了 PT 秒数，还需对照 PT；PTA 不能换算）",
+            "PT prolongation over control (only PT seconds are recorded; the control PT is needed, and PTA is not convertible)",
+        ));
     }
     if ascites.is_none() {
-        missing.push(sources.describe_missing("ascites grade (an [[assessment]] with ascites)"));
+        missing.push(sources.describe_missing(t(
+            "腹水分级（[[assessment]] 中的 ascites）",
+            "ascites grade (an [[assessment]] with ascites)",
+        )));
     }
     if he.is_none() {
-        missing.push(
-            sources
-                .describe_missing("encephalopathy grade (an [[assessment]] with encephalopathy)"),
-        );
+        missing.push(sources.describe_missing(t(
+            "肝性脑病分级（[[assessment]] 中的 encephalopathy）",
+            "encephalopathy grade (an [[assessment]] with encephalopathy)",
+        )));
     }
     let (Ok(set), Some((ascites, asc_at)), Some((he, he_at)), true) =
         (set, ascites, he, missing.is_empty())
@@ -681,7 +688,10 @@ fn in_si_units(
         .in_unit(Unit::MicromolPerL)
         .zip(albumin.in_unit(Unit::GPerL))
         .ok_or_else(|| {
-            Outcome::missing(["bilirubin and albumin in units convertible to µmol/L and g/L"])
+            Outcome::missing([t(
+                "可换算为 µmol/L 和 g/L 的总胆红素和白蛋白",
+                "bilirubin and albumin in units convertible to µmol/L and g/L",
+            )])
         })
 }
 
@@ -818,7 +828,10 @@ mod tests {
             panic!("expected indeterminate")
         };
         assert!(
-            missing.iter().any(|m| m.starts_with("ascites")),
+            missing.contains(&t(
+                "2021-11-01 及之前的腹水分级（[[assessment]] 中的 ascites）",
+                "ascites grade (an [[assessment]] with ascites) on or before 2021-11-01"
+            )),
             "{missing:?}"
         );
     }

@@ -6,8 +6,8 @@
 //! [`evaluate`] adapts a [`Case`] to them. A result never recommends anything: it is within,
 //! outside, indeterminate (naming what is missing) or a category, and it carries the inputs
 //! actually used, its flags and its source, so that a physician can check every number.
-//! Input names, values and notes and the flags are in Chinese and English ([`Text`]): the
-//! Chinese summary shows the Chinese, `consultpack criteria` the English.
+//! Input names, values and notes, the flags and what is missing are in Chinese and English
+//! ([`Text`]): the Chinese summary shows the Chinese, `consultpack criteria` the English.
 
 mod inputs;
 pub mod liver;
@@ -174,7 +174,7 @@ pub enum Outcome {
     Category(Text),
     /// Not computable: each entry names one missing or unknown input.
     Indeterminate {
-        missing: Vec<String>,
+        missing: Vec<Text>,
     },
 }
 
@@ -189,9 +189,17 @@ impl Outcome {
         }
     }
 
-    fn missing(missing: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    /// What an indeterminate result misses, for a reader of `lang`; empty for other results.
+    pub fn missing_items(&self, lang: Lang) -> Vec<&str> {
+        match self {
+            Outcome::Indeterminate { missing } => missing.iter().map(|m| m.best(lang)).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn missing(missing: impl IntoIterator<Item = Text>) -> Self {
         Outcome::Indeterminate {
-            missing: missing.into_iter().map(Into::into).collect(),
+            missing: missing.into_iter().collect(),
         }
     }
 }
@@ -304,6 +312,14 @@ pub(crate) fn extrahepatic_spread() -> Text {
     t("肝外转移", "extrahepatic spread")
 }
 
+/// A finding's status as a missing item: "大血管侵犯情况", "macrovascular invasion status".
+pub(crate) fn status(finding: &Text) -> Text {
+    t(
+        format!("{}情况", finding.best(Lang::Zh)),
+        format!("{} status", finding.best(Lang::En)),
+    )
+}
+
 /// A finding as an input value, in the summary's words (有 / 无 / 未知) and as the case file
 /// spells it.
 pub(crate) fn finding_value(finding: Finding) -> Text {
@@ -379,7 +395,9 @@ pub fn evaluate(case: &Case, at: NaiveDate) -> Vec<Criterion> {
         }
         Err(missing) => {
             let kinds = tumour::KINDS.iter().chain(&staging::KINDS);
-            out.extend(kinds.map(|&kind| Criterion::new(kind, Outcome::missing([&missing]))));
+            out.extend(
+                kinds.map(|&kind| Criterion::new(kind, Outcome::missing([missing.clone()]))),
+            );
         }
     }
     out.extend(response.criteria);
@@ -646,12 +664,17 @@ pub(crate) mod tests {
             Outcome::Within
         );
         assert_eq!(
-            find(&criteria, Kind::Metroticket, viable).outcome,
-            Outcome::missing(["afp on or before 2021-08-01"])
+            find(&criteria, Kind::Metroticket, viable)
+                .outcome
+                .missing_items(Lang::En),
+            ["afp on or before 2021-08-01"]
         );
         assert_eq!(
             find(&criteria, Kind::Mrecist, None).outcome,
-            Outcome::missing(["imaging with measured lesions after the first TACE (2021-07-06)"])
+            Outcome::missing([t(
+                "首次 TACE（2021-07-06）后有病灶测量的影像检查",
+                "imaging with measured lesions after the first TACE (2021-07-06)"
+            )])
         );
         assert!(criteria.iter().all(|c| c.kind != Kind::Art));
     }
@@ -673,12 +696,66 @@ pub(crate) mod tests {
                     .any(english_word))
     }
 
+    /// Copies of the fixture with the gaps that leave results indeterminate (each named), or
+    /// outside whatever the unknowns turn out to be.
+    fn gappy_cases() -> Vec<Case> {
+        let edits: [fn(&mut Case); 10] = [
+            |c| c.imaging[2].macrovascular_invasion = Finding::Unknown,
+            |c| {
+                c.imaging[2].macrovascular_invasion = Finding::Unknown;
+                c.imaging[2].extrahepatic_spread = Finding::Unknown;
+                c.imaging[2].lesions[0].longest_mm = d("95");
+                c.imaging[2].lesions[0].viable_mm = Some(d("92"));
+            },
+            |c| {
+                let [a] = &mut c.assessments[..] else {
+                    panic!("one assessment")
+                };
+                (a.ascites, a.encephalopathy, a.ecog) = (None, None, None);
+            },
+            |c| c.imaging[2].lesions[0].class = None,
+            |c| c.imaging[0].lesions[0].class = None,
+            |c| c.imaging[1].lesions[0].viable_mm = None,
+            |c| {
+                let mut l2 = c.imaging[2].lesions[0].clone();
+                (l2.id, l2.viable_mm, l2.class) = ("L2".into(), None, None);
+                c.imaging[2].lesions.push(l2);
+            },
+            |c| {
+                for lab in c.labs.iter_mut().filter(|l| l.analyte == Analyte::Afp) {
+                    lab.unit = Unit::IuPerMl;
+                }
+            },
+            |c| {
+                c.labs.retain(|l| l.analyte != Analyte::Inr);
+                c.labs
+                    .push(lab(Analyte::ProthrombinTime, "14.2", Unit::Seconds));
+            },
+            |c| c.labs.clear(),
+        ];
+        edits
+            .iter()
+            .map(|edit| {
+                let mut case = fixture_case();
+                edit(&mut case);
+                case
+            })
+            .collect()
+    }
+
+    /// Dates from before the first study to after the last.
+    const GAPPY_DATES: [&str; 5] = [
+        "2021-06-01",
+        "2021-07-10",
+        "2021-08-01",
+        "2021-08-21",
+        "2021-11-01",
+    ];
+
     #[test]
     fn every_flag_and_input_reads_in_chinese() {
         assert!(!reads_as_chinese("lesion L1") && !reads_as_chinese("no"));
         assert!(reads_as_chinese("LR-TR-viable; S8") && reads_as_chinese("病灶 L1"));
-        let mut unknown = fixture_case();
-        unknown.imaging[2].macrovascular_invasion = Finding::Unknown;
         let mut more = fixture_case();
         more.assessments[0].dialysis = None;
         more.imaging[2].lesions.push(Lesion {
@@ -691,8 +768,8 @@ pub(crate) mod tests {
         });
         more.labs.push(lab(Analyte::Ast, "40", Unit::UPerL));
         let mut flags = 0;
-        for case in [fixture_case(), unknown, more] {
-            for at in ["2021-11-01", "2021-08-01", "2021-07-10"] {
+        for case in [fixture_case(), more].into_iter().chain(gappy_cases()) {
+            for at in GAPPY_DATES {
                 for c in evaluate(&case, date(at)) {
                     flags += c.flags.len();
                     let inputs = c
@@ -728,22 +805,59 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn every_missing_item_reads_in_chinese() {
+        let mut items = 0;
+        for case in gappy_cases() {
+            for at in GAPPY_DATES {
+                for c in evaluate(&case, date(at)) {
+                    let Outcome::Indeterminate { missing } = &c.outcome else {
+                        continue;
+                    };
+                    for item in missing {
+                        items += 1;
+                        let (zh, en) = (item.best(Lang::Zh), item.best(Lang::En));
+                        assert!(reads_as_chinese(zh), "{:?} on {at}: `{zh}`", c.kind);
+                        assert_ne!(zh, en, "{:?} on {at}", c.kind);
+                    }
+                }
+            }
+        }
+        assert!(items > 300, "only {items} missing items checked");
+        let [unknown, outside, ..] = &gappy_cases()[..] else {
+            panic!("gappy cases")
+        };
+        let criteria = evaluate(unknown, date("2021-11-01"));
+        let milan = find(&criteria, Kind::Milan, Some("viable diameter"));
+        assert_eq!(
+            milan.outcome,
+            Outcome::missing([t("大血管侵犯情况", "macrovascular invasion status")])
+        );
+        // A flag naming the unknowns names them in the reader's language.
+        let criteria = evaluate(outside, date("2021-11-01"));
+        let milan = find(&criteria, Kind::Milan, Some("viable diameter"));
+        assert_eq!(milan.outcome, Outcome::Outside);
+        let zh: Vec<&str> = milan.flags.iter().map(|f| f.best(Lang::Zh)).collect();
+        assert!(
+            zh.contains(&"无论以下各项结果如何均为不符合：大血管侵犯情况、肝外转移情况"),
+            "{zh:?}"
+        );
+        assert!(english(&milan.flags).contains(
+            &"outside whatever these turn out to be: macrovascular invasion status, extrahepatic spread status"
+        ));
+    }
+
+    #[test]
     fn no_output_word_recommends() {
-        let mut case = fixture_case();
-        case.imaging[2].macrovascular_invasion = Finding::Unknown;
-        let criteria = evaluate(&case, date("2021-11-01"));
         let mut words = Vec::new();
-        for c in &criteria {
-            for lang in Lang::ALL {
-                words.push(c.kind.label(lang).to_string());
-                words.push(c.outcome.label(lang).to_string());
-            }
-            for lang in Lang::ALL {
-                words.extend(c.flags.iter().map(|f| f.best(lang).to_string()));
-                words.extend(c.inputs.iter().map(|i| i.describe(lang)));
-            }
-            if let Outcome::Indeterminate { missing } = &c.outcome {
-                words.extend(missing.iter().cloned());
+        for case in gappy_cases() {
+            for c in evaluate(&case, date("2021-11-01")) {
+                for lang in Lang::ALL {
+                    words.push(c.kind.label(lang).to_string());
+                    words.push(c.outcome.label(lang).to_string());
+                    words.extend(c.flags.iter().map(|f| f.best(lang).to_string()));
+                    words.extend(c.inputs.iter().map(|i| i.describe(lang)));
+                    words.extend(c.outcome.missing_items(lang).into_iter().map(String::from));
+                }
             }
         }
         for text in words {

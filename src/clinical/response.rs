@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use super::inputs::{LabValue, Sources};
 use super::liver::child_pugh_from;
 use super::{Criterion, Input, Kind, Outcome, dec, extrahepatic_spread, finding_value};
-use super::{macrovascular_invasion, round_half_up, show, t};
+use super::{macrovascular_invasion, round_half_up, show, status, t};
 use crate::case::model::{Finding, ImagingStudy, Lesion, Treatment};
 use crate::lab::Analyte;
 use crate::text::{Lang, Text};
@@ -295,12 +295,18 @@ fn whole_mm(mm: Decimal) -> Decimal {
 }
 
 /// Targets at baseline: HCC with a viable diameter ≥ 10 mm, largest first, 2 at most.
-fn choose_targets(baseline: &ImagingStudy) -> Result<Vec<(&Lesion, Decimal)>, Vec<String>> {
-    let unclassified: Vec<String> = baseline
+fn choose_targets(baseline: &ImagingStudy) -> Result<Vec<(&Lesion, Decimal)>, Vec<Text>> {
+    let date = baseline.date;
+    let unclassified: Vec<Text> = baseline
         .lesions
         .iter()
         .filter(|l| l.class.is_none() && l.longest_mm >= MEASURABLE_MM)
-        .map(|l| format!("class of lesion {} at baseline ({})", l.id, baseline.date))
+        .map(|l| {
+            t(
+                format!("基线（{date}）病灶 {} 的分类", l.id),
+                format!("class of lesion {} at baseline ({date})", l.id),
+            )
+        })
         .collect();
     if !unclassified.is_empty() {
         return Err(unclassified);
@@ -315,9 +321,11 @@ fn choose_targets(baseline: &ImagingStudy) -> Result<Vec<(&Lesion, Decimal)>, Ve
     candidates.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.id.cmp(&b.0.id)));
     candidates.truncate(TARGETS_PER_ORGAN);
     if candidates.is_empty() {
-        return Err(vec![format!(
-            "a target lesion at baseline ({}): HCC with a viable diameter of 10 mm or more",
-            baseline.date
+        return Err(vec![t(
+            format!("基线（{date}）靶病灶：活性部分直径 ≥ 10 mm 的 HCC 病灶"),
+            format!(
+                "a target lesion at baseline ({date}): HCC with a viable diameter of 10 mm or more"
+            ),
         )]);
     }
     Ok(candidates)
@@ -338,8 +346,10 @@ fn mrecist<'a>(
 ) -> (Vec<Criterion>, Vec<TimePoint<'a>>) {
     let first = sessions[0].tace.date;
     let Some(baseline) = studies.iter().rev().find(|s| s.date <= first).copied() else {
-        let missing =
-            format!("imaging with measured lesions on or before the first TACE ({first})");
+        let missing = t(
+            format!("首次 TACE（{first}）及之前有病灶测量的影像检查"),
+            format!("imaging with measured lesions on or before the first TACE ({first})"),
+        );
         return (
             vec![Criterion::new(Kind::Mrecist, Outcome::missing([missing]))],
             Vec::new(),
@@ -397,10 +407,13 @@ fn mrecist<'a>(
                             .dated(study.date, study.report.clone()),
                     );
                 }
-                None => missing.push(format!(
-                    "viable diameter of target {} on {}",
-                    target.id, study.date
-                )),
+                None => {
+                    let (id, date) = (&target.id, study.date);
+                    missing.push(t(
+                        format!("{date} 靶病灶 {id} 的活性部分直径"),
+                        format!("viable diameter of target {id} on {date}"),
+                    ));
+                }
             }
         }
         let (mut criterion, response) = if missing.is_empty() {
@@ -439,7 +452,10 @@ fn mrecist<'a>(
         criteria.push(criterion);
     }
     if criteria.is_empty() {
-        let missing = format!("imaging with measured lesions after the first TACE ({first})");
+        let missing = t(
+            format!("首次 TACE（{first}）后有病灶测量的影像检查"),
+            format!("imaging with measured lesions after the first TACE ({first})"),
+        );
         criteria.push(Criterion::new(Kind::Mrecist, Outcome::missing([missing])));
     }
     (criteria, points)
@@ -452,7 +468,7 @@ fn overall_response(
     baseline: &ImagingStudy,
     non_targets: &[&Lesion],
     flags: &mut Vec<Text>,
-) -> Result<Response, Vec<String>> {
+) -> Result<Response, Vec<Text>> {
     let mut new = Vec::new();
     let mut unclassified = Vec::new();
     for lesion in &study.lesions {
@@ -466,10 +482,15 @@ fn overall_response(
                 show(lesion.longest_mm)
             )),
             Some(_) => {}
-            None => unclassified.push(format!(
-                "class of lesion {} on {} (absent at baseline: a new lesion if HCC)",
-                lesion.id, study.date
-            )),
+            None => {
+                let (id, date) = (&lesion.id, study.date);
+                unclassified.push(t(
+                    format!("{date} 病灶 {id} 的分类（基线时无此病灶：如为 HCC 即为新发病灶）"),
+                    format!(
+                        "class of lesion {id} on {date} (absent at baseline: a new lesion if HCC)"
+                    ),
+                ));
+            }
         }
     }
     if !new.is_empty() {
@@ -512,10 +533,13 @@ fn overall_response(
         {
             Some(mm) if mm.is_zero() => {}
             Some(_) => enhancing.push(lesion.id.clone()),
-            None => unknown.push(format!(
-                "viable diameter of non-target {} on {}",
-                lesion.id, study.date
-            )),
+            None => {
+                let (id, date) = (&lesion.id, study.date);
+                unknown.push(t(
+                    format!("{date} 非靶病灶 {id} 的活性部分直径"),
+                    format!("viable diameter of non-target {id} on {date}"),
+                ));
+            }
         }
     }
     if !unknown.is_empty() {
@@ -579,9 +603,12 @@ fn art_scores(
                         }
                         (None, criterion) => {
                             if let Outcome::Indeterminate { missing: why } = criterion.outcome {
-                                missing.extend(
-                                    why.into_iter().map(|w| format!("for Child-Pugh: {w}")),
-                                );
+                                missing.extend(why.iter().map(|w| {
+                                    t(
+                                        format!("Child-Pugh 所需：{}", w.best(Lang::Zh)),
+                                        format!("for Child-Pugh: {}", w.best(Lang::En)),
+                                    )
+                                }));
                             }
                             None
                         }
@@ -609,14 +636,20 @@ fn art_scores(
                     study,
                     response: None,
                 }) => {
-                    missing.push(format!("mRECIST response on {} (see mRECIST)", study.date));
+                    let date = study.date;
+                    missing.push(t(
+                        format!("{date} 的 mRECIST 疗效评价（见 mRECIST）"),
+                        format!("mRECIST response on {date} (see mRECIST)"),
+                    ));
                     None
                 }
                 None => {
-                    missing.push(format!(
-                        "imaging with measured lesions after {} and on or before {}",
-                        previous.named(),
-                        this.named()
+                    let (previous, this) = (previous.named(), this.named());
+                    missing.push(t(
+                        format!("{previous} 之后至 {this} 及之前有病灶测量的影像检查"),
+                        format!(
+                            "imaging with measured lesions after {previous} and on or before {this}"
+                        ),
                     ));
                     None
                 }
@@ -650,7 +683,7 @@ fn art_scores(
 struct PerSession {
     held: Vec<Option<bool>>,
     inputs: Vec<Input>,
-    missing: Vec<String>,
+    missing: Vec<Text>,
 }
 
 impl PerSession {
@@ -706,6 +739,15 @@ fn jsh(
     ]
 }
 
+/// Imaging before and after a session, as JSH items 1 and 2 miss it.
+fn imaging_around(session: &Session<'_>) -> Text {
+    let named = session.named();
+    t(
+        format!("{named} 前后的影像检查"),
+        format!("imaging before and after {named}"),
+    )
+}
+
 fn needs_two_sessions(sessions: &[Session<'_>]) -> Option<Outcome> {
     (sessions.len() < 2).then(|| {
         Outcome::Category(Text::both(
@@ -722,8 +764,7 @@ fn insufficient_response(sessions: &[Session<'_>], measured: &[&ImagingStudy]) -
     for session in sessions {
         let (Some(before), Some(after)) = (session.before(measured), session.after(measured))
         else {
-            data.missing
-                .push(format!("imaging before and after {}", session.named()));
+            data.missing.push(imaging_around(session));
             data.held.push(None);
             continue;
         };
@@ -754,19 +795,20 @@ fn insufficient_response(sessions: &[Session<'_>], measured: &[&ImagingStudy]) -
                     }
                 }
                 None => {
-                    data.missing.push(format!(
-                        "viable diameter of {} on {}",
-                        lesion.id, after.date
+                    let (id, date) = (&lesion.id, after.date);
+                    data.missing.push(t(
+                        format!("{date} 病灶 {id} 的活性部分直径"),
+                        format!("viable diameter of {id} on {date}"),
                     ));
                     viable = None;
                 }
             }
         }
         if treated.is_empty() {
-            data.missing.push(format!(
-                "the lesions of {} re-measured after {}",
-                before.date,
-                session.named()
+            let (date, named) = (before.date, session.named());
+            data.missing.push(t(
+                format!("{named} 后对 {date} 所见病灶的复测"),
+                format!("the lesions of {date} re-measured after {named}"),
             ));
             viable = None;
         }
@@ -798,15 +840,21 @@ fn insufficient_response(sessions: &[Session<'_>], measured: &[&ImagingStudy]) -
 }
 
 /// HCC lesions of 10 mm or more with viable tumour; Err names unclassified ones.
-fn intrahepatic_count(study: &ImagingStudy) -> Result<usize, Vec<String>> {
+fn intrahepatic_count(study: &ImagingStudy) -> Result<usize, Vec<Text>> {
     let large = study
         .lesions
         .iter()
         .filter(|l| l.longest_mm >= MEASURABLE_MM);
-    let unclassified: Vec<String> = large
+    let date = study.date;
+    let unclassified: Vec<Text> = large
         .clone()
         .filter(|l| l.class.is_none())
-        .map(|l| format!("class of lesion {} on {}", l.id, study.date))
+        .map(|l| {
+            t(
+                format!("{date} 病灶 {} 的分类", l.id),
+                format!("class of lesion {} on {date}", l.id),
+            )
+        })
         .collect();
     if !unclassified.is_empty() {
         return Err(unclassified);
@@ -824,8 +872,7 @@ fn intrahepatic_progression(sessions: &[Session<'_>], measured: &[&ImagingStudy]
     for session in sessions {
         let (Some(before), Some(after)) = (session.before(measured), session.after(measured))
         else {
-            data.missing
-                .push(format!("imaging before and after {}", session.named()));
+            data.missing.push(imaging_around(session));
             data.held.push(None);
             continue;
         };
@@ -886,19 +933,23 @@ fn tumour_markers(sources: &Sources<'_>, sessions: &[Session<'_>]) -> Criterion 
             .labs(Analyte::Afp)
             .map(|values| values.into_iter().next());
         let label = &session.label;
-        let mut value =
-            |found: Result<Option<LabValue<'_>>, String>, [zh, en]: [&str; 2]| match found {
-                Ok(Some(afp)) => {
-                    let mut input = afp.input();
-                    input.name = t(format!("{label} {zh} AFP"), format!("AFP {en} {label}"));
-                    data.inputs.push(input);
-                    Some(afp.value)
-                }
-                Ok(None) | Err(_) => {
-                    data.missing.push(format!("AFP {en} {}", session.named()));
-                    None
-                }
-            };
+        let mut value = |found: Result<Option<LabValue<'_>>, Text>, [zh, en]: [&str; 2]| match found
+        {
+            Ok(Some(afp)) => {
+                let mut input = afp.input();
+                input.name = t(format!("{label} {zh} AFP"), format!("AFP {en} {label}"));
+                data.inputs.push(input);
+                Some(afp.value)
+            }
+            Ok(None) | Err(_) => {
+                let named = session.named();
+                data.missing.push(t(
+                    format!("{named} {zh}的 AFP"),
+                    format!("AFP {en} {named}"),
+                ));
+                None
+            }
+        };
         let before = value(before.map(Some), BEFORE);
         let after = value(after, AFTER);
         data.held.push(before.zip(after).map(|(b, a)| a > b));
@@ -957,9 +1008,19 @@ fn appearance(
         ))
     } else {
         match after.last() {
-            None => Outcome::missing([format!("imaging after {}", first.named())]),
+            None => {
+                let named = first.named();
+                Outcome::missing([t(
+                    format!("{named} 后的影像检查"),
+                    format!("imaging after {named}"),
+                )])
+            }
             Some(study) if finding(study) == Finding::Unknown => {
-                Outcome::missing([format!("{} status on {}", what.best(Lang::En), study.date)])
+                let (status, date) = (status(&what), study.date);
+                Outcome::missing([t(
+                    format!("{date} 的{}", status.best(Lang::Zh)),
+                    format!("{} on {date}", status.best(Lang::En)),
+                )])
             }
             Some(study) => Outcome::Category(Text::both(
                 format!("截至 {} 未见报告", study.date),

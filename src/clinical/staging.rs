@@ -9,7 +9,8 @@ use rust_decimal::Decimal;
 use super::inputs::{Sources, attach_assessment};
 use super::liver::{ChildPugh, LiverResults};
 use super::tumour::{self, Burden, Limits, Rule, Size};
-use super::{Criterion, Input, Kind, Outcome, dec, t};
+use super::{Criterion, Input, Kind, Outcome, dec, extrahepatic_spread};
+use super::{macrovascular_invasion, status, t};
 use crate::case::model::Finding;
 use crate::text::{Lang, Text};
 
@@ -47,13 +48,19 @@ fn stage(name: &str) -> Outcome {
     Outcome::Category(Text::plain(name))
 }
 
-fn missing_basics(input: &StagingInput<'_>) -> Vec<String> {
+fn missing_basics(input: &StagingInput<'_>) -> Vec<Text> {
     let mut missing = Vec::new();
     if input.ecog.is_none() {
-        missing.push("ECOG performance status (an [[assessment]] with ecog)".to_string());
+        missing.push(t(
+            "ECOG 体能状态评分（[[assessment]] 中的 ecog）",
+            "ECOG performance status (an [[assessment]] with ecog)",
+        ));
     }
     if input.child_pugh_class.is_none() {
-        missing.push("Child-Pugh class (see Child-Pugh)".to_string());
+        missing.push(t(
+            "Child-Pugh 分级（见 Child-Pugh 分级）",
+            "Child-Pugh class (see Child-Pugh)",
+        ));
     }
     missing
 }
@@ -143,9 +150,11 @@ pub fn cnlc(input: &StagingInput<'_>) -> Criterion {
     } else {
         match (burden.extrahepatic_spread, burden.macrovascular_invasion) {
             (Finding::Yes, _) => stage("IIIb"),
-            (Finding::Unknown, _) => Outcome::missing(["extrahepatic spread status"]),
+            (Finding::Unknown, _) => Outcome::missing([status(&extrahepatic_spread())]),
             (Finding::No, Finding::Yes) => stage("IIIa"),
-            (Finding::No, Finding::Unknown) => Outcome::missing(["macrovascular invasion status"]),
+            (Finding::No, Finding::Unknown) => {
+                Outcome::missing([status(&macrovascular_invasion())])
+            }
             (Finding::No, Finding::No) if !burden.unknown.is_empty() => {
                 Outcome::missing(burden.unknown.iter().cloned())
             }
@@ -341,7 +350,7 @@ mod tests {
         });
         assert!(matches!(
             criterion.outcome,
-            Outcome::Indeterminate { ref missing } if missing[0].starts_with("ECOG")
+            Outcome::Indeterminate { ref missing } if missing[0].best(Lang::En).starts_with("ECOG")
         ));
     }
 }

@@ -10,8 +10,8 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::inputs::{Sources, distance, stale_flag};
-use super::{Criterion, Input, Kind, Outcome, dec, extrahepatic_spread, finding_value};
-use super::{macrovascular_invasion, show, t};
+use super::{Criterion, Input, Kind, Outcome, analyte_name, dec, extrahepatic_spread};
+use super::{finding_value, macrovascular_invasion, show, status, t};
 use crate::case::model::{Finding, Grade, ImagingStudy};
 use crate::lab::Analyte;
 use crate::text::{Lang, Text};
@@ -59,11 +59,11 @@ pub struct Burden {
     /// Diameters in cm of the lesions counted: HCC and ≥ 1 cm on this basis.
     pub sizes_cm: Vec<Decimal>,
     /// Lesions that may count but cannot be judged, e.g. "class of lesion L2 (2021-10-15)".
-    pub unknown: Vec<String>,
+    pub unknown: Vec<Text>,
     pub macrovascular_invasion: Finding,
     pub extrahepatic_spread: Finding,
     /// AFP in ng/mL, or what is missing.
-    pub afp_ng_ml: Result<Decimal, String>,
+    pub afp_ng_ml: Result<Decimal, Text>,
     pub grade: Option<Grade>,
     /// Lesions, N, D, TTD, invasion and spread, with dates and report.
     pub inputs: Vec<Input>,
@@ -83,7 +83,7 @@ impl Burden {
             unknown: Vec::new(),
             macrovascular_invasion: Finding::No,
             extrahepatic_spread: Finding::No,
-            afp_ng_ml: Err("afp".into()),
+            afp_ng_ml: Err(analyte_name(Analyte::Afp)),
             grade: None,
             inputs: Vec::new(),
             afp_input: None,
@@ -118,7 +118,7 @@ impl Burden {
         let finding = |f: Finding, what: Text| match f {
             Finding::No => Rule::Holds,
             Finding::Yes => Rule::Fails,
-            Finding::Unknown => Rule::Unknown(vec![format!("{} status", what.best(Lang::En))]),
+            Finding::Unknown => Rule::Unknown(vec![status(&what)]),
         };
         finding(self.macrovascular_invasion, macrovascular_invasion())
             .and(finding(self.extrahepatic_spread, extrahepatic_spread()))
@@ -135,7 +135,7 @@ impl Burden {
 pub(crate) enum Rule {
     Holds,
     Fails,
-    Unknown(Vec<String>),
+    Unknown(Vec<Text>),
 }
 
 impl From<bool> for Rule {
@@ -242,10 +242,13 @@ fn verdict(kind: Kind, size: Rule, burden: &Burden, mut flags: Vec<Text>) -> Cri
         Rule::Holds => Outcome::Within,
         Rule::Fails => {
             if let Rule::Unknown(unknown) = burden.exclusions() {
-                let unknown = unknown.join(", ");
+                let [zh, en] = [Lang::Zh, Lang::En].map(|lang| {
+                    let items: Vec<&str> = unknown.iter().map(|u| u.best(lang)).collect();
+                    items.join(lang.pick("、", ", "))
+                });
                 flags.push(t(
-                    format!("无论以下各项结果如何均为不符合：{unknown}"),
-                    format!("outside whatever these turn out to be: {unknown}"),
+                    format!("无论以下各项结果如何均为不符合：{zh}"),
+                    format!("outside whatever these turn out to be: {en}"),
                 ));
             }
             Outcome::Outside
@@ -437,7 +440,10 @@ pub fn hangzhou(burden: &Burden) -> Criterion {
         let grade = match burden.grade {
             Some(Grade::I | Grade::II) => Rule::Holds,
             Some(Grade::III | Grade::IV) => Rule::Fails,
-            None => Rule::Unknown(vec!["histological grade (needed with TTD > 8 cm)".into()]),
+            None => Rule::Unknown(vec![t(
+                "组织学分级（TTD > 8 cm 时需要）",
+                "histological grade (needed with TTD > 8 cm)",
+            )]),
         };
         let afp = match &burden.afp_ng_ml {
             Ok(afp) => {
@@ -597,10 +603,13 @@ pub fn assess(burden: &Burden) -> Vec<Criterion> {
 
 /// The burdens of the newest study listing lesions: on the whole-lesion basis, and on the
 /// viable basis when the study reports viable diameters. Err names what is missing.
-pub(crate) fn burdens(sources: &Sources<'_>) -> Result<Vec<Burden>, String> {
+pub(crate) fn burdens(sources: &Sources<'_>) -> Result<Vec<Burden>, Text> {
     let studies = sources.studies();
     let Some(position) = studies.iter().rposition(|s| !s.lesions.is_empty()) else {
-        return Err(sources.describe_missing("an [[imaging]] study with measured lesions"));
+        return Err(sources.describe_missing(t(
+            "有病灶测量的影像检查（[[imaging]]）",
+            "an [[imaging]] study with measured lesions",
+        )));
     };
     let study = studies[position];
     let mut shared = Vec::new();
@@ -679,9 +688,10 @@ fn count_lesions(study: &ImagingStudy, basis: Basis) -> Burden {
                 Input::worded(name, t("未报告", "not reported"), None).note(class),
             ));
             if lesion.class.is_none_or(|c| c.counts_as_hcc()) {
-                burden.unknown.push(format!(
-                    "viable diameter of lesion {} ({})",
-                    lesion.id, study.date
+                let (id, date) = (&lesion.id, study.date);
+                burden.unknown.push(t(
+                    format!("病灶 {id} 的活性部分直径（{date}）"),
+                    format!("viable diameter of lesion {id} ({date})"),
                 ));
             }
             continue;
@@ -702,9 +712,13 @@ fn count_lesions(study: &ImagingStudy, basis: Basis) -> Burden {
                     format!("lesion {id} ({mm} mm) listed but not counted: under 10 mm"),
                 ));
             }
-            None => burden
-                .unknown
-                .push(format!("class of lesion {} ({})", lesion.id, study.date)),
+            None => {
+                let (id, date) = (&lesion.id, study.date);
+                burden.unknown.push(t(
+                    format!("病灶 {id} 的分类（{date}）"),
+                    format!("class of lesion {id} ({date})"),
+                ));
+            }
             Some(class) if !class.counts_as_hcc() => {
                 input = input.note(t("未计入：未归类为 HCC", "not counted: not classed as HCC"));
             }
@@ -1067,9 +1081,7 @@ mod tests {
         });
         assert_eq!(
             t19.outcome,
-            Outcome::Indeterminate {
-                missing: vec!["macrovascular invasion status".into()]
-            }
+            Outcome::missing([t("大血管侵犯情况", "macrovascular invasion status")])
         );
     }
 
@@ -1088,34 +1100,36 @@ mod tests {
 
     #[test]
     fn an_unclassified_lesion_leaves_within_undecided_but_not_outside() {
-        let mut b = burden(&["2.0"], "50");
-        b.unknown.push("class of lesion L2 (2021-10-15)".into());
-        assert_eq!(
-            milan(&b).outcome,
-            Outcome::Indeterminate {
-                missing: vec!["class of lesion L2 (2021-10-15)".into()]
-            }
+        let unclassified = t(
+            "病灶 L2 的分类（2021-10-15）",
+            "class of lesion L2 (2021-10-15)",
         );
+        let mut b = burden(&["2.0"], "50");
+        b.unknown.push(unclassified.clone());
+        assert_eq!(milan(&b).outcome, Outcome::missing([unclassified.clone()]));
         let mut big = burden(&["6.0"], "50");
-        big.unknown.push("class of lesion L2 (2021-10-15)".into());
+        big.unknown.push(unclassified);
+        big.macrovascular_invasion = Finding::Unknown;
         let outside = milan(&big);
         assert_eq!(outside.outcome, Outcome::Outside);
-        assert!(
-            english(&outside.flags)
-                .iter()
-                .any(|f| f.contains("class of lesion L2"))
-        );
+        assert!(english(&outside.flags).contains(
+            &"outside whatever these turn out to be: macrovascular invasion status, class of lesion L2 (2021-10-15)"
+        ));
+        assert!(outside.flags.iter().any(|f| f.best(Lang::Zh)
+            == "无论以下各项结果如何均为不符合：大血管侵犯情况、病灶 L2 的分类（2021-10-15）"));
     }
 
     #[test]
     fn missing_afp_is_named() {
         let mut b = Burden::new(vec![d("2.0")]);
-        b.afp_ng_ml = Err("afp on or before 2021-11-01".into());
+        assert_eq!(metroticket(&b).outcome.missing_items(Lang::En), ["afp"]);
+        b.afp_ng_ml = Err(t(
+            "2021-11-01 及之前的甲胎蛋白",
+            "afp on or before 2021-11-01",
+        ));
         assert_eq!(
-            metroticket(&b).outcome,
-            Outcome::Indeterminate {
-                missing: vec!["afp on or before 2021-11-01".into()]
-            }
+            metroticket(&b).outcome.missing_items(Lang::En),
+            ["afp on or before 2021-11-01"]
         );
         assert_eq!(short(&metroticket(&Burden::new(vec![d("7.0")]))), "O");
     }

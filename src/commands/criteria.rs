@@ -1,5 +1,6 @@
 //! `consultpack criteria`: every clinical criterion computed from the case, as a table or JSON.
-//! Both are in English; the Chinese summary shows the same inputs and flags in Chinese.
+//! Both are in English; the Chinese summary shows the same inputs, flags and missing items in
+//! Chinese.
 //!
 //! `--json` prints one object (stable; also described in docs/criteria.md):
 //!
@@ -27,7 +28,7 @@ use serde::Serialize;
 
 use super::{load_valid, print_stdout};
 use crate::cli::CriteriaArgs;
-use crate::clinical::{self, Criterion, Outcome};
+use crate::clinical::{self, Criterion};
 use crate::error::{Error, Result};
 use crate::folder::CaseFolder;
 use crate::text::Lang;
@@ -60,7 +61,7 @@ struct CriterionJson<'a> {
     category: &'a str,
     value: Option<String>,
     raw: Option<f64>,
-    missing: &'a [String],
+    missing: Vec<&'a str>,
     inputs: Vec<InputJson<'a>>,
     flags: Vec<&'a str>,
     source: &'static str,
@@ -76,13 +77,6 @@ struct InputJson<'a> {
     note: Option<&'a str>,
 }
 
-fn missing(criterion: &Criterion) -> &[String] {
-    match &criterion.outcome {
-        Outcome::Indeterminate { missing } => missing,
-        _ => &[],
-    }
-}
-
 fn json(at: NaiveDate, criteria: &[Criterion]) -> Result<String> {
     let report = Report {
         at,
@@ -95,7 +89,7 @@ fn json(at: NaiveDate, criteria: &[Criterion]) -> Result<String> {
                 category: c.outcome.label(Lang::En),
                 value: c.value.map(|v| v.to_string()),
                 raw: c.raw,
-                missing: missing(c),
+                missing: c.outcome.missing_items(Lang::En),
                 inputs: c
                     .inputs
                     .iter()
@@ -153,7 +147,7 @@ fn result(c: &Criterion) -> String {
     if let Some(raw) = c.raw {
         let _ = write!(out, "\nraw {raw:.4}");
     }
-    for m in missing(c) {
+    for m in c.outcome.missing_items(Lang::En) {
         let _ = write!(out, "\nmissing: {m}");
     }
     out

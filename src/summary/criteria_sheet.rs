@@ -33,14 +33,14 @@ pub fn sheet(criteria: &[Criterion], lang: Lang) -> Vec<Block> {
             if let Some(value) = c.value.filter(|v| v.to_string() != c.outcome.label(lang)) {
                 result.push(Span::plain(format!(" · {value}")));
             }
-            if let Outcome::Indeterminate { missing } = &c.outcome {
+            let separator = lang.pick("；", "; ");
+            if matches!(c.outcome, Outcome::Indeterminate { .. }) {
                 result.push(Span::plain(format!(
                     " — {}{}",
                     lang.pick("缺少：", "missing: "),
-                    missing.join("; ")
+                    c.outcome.missing_items(lang).join(separator)
                 )));
             }
-            let separator = lang.pick("；", "; ");
             let inputs = c
                 .inputs
                 .iter()

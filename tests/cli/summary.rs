@@ -317,3 +317,19 @@ fn a_character_the_font_lacks_is_a_warning_naming_it() {
         .success();
     run.stderr_has("क (U+0915)");
 }
+
+#[test]
+fn the_chinese_summary_names_what_is_missing_in_chinese() {
+    let run = Test::demo()
+        .edit(
+            "case.toml",
+            "no extrahepatic spread\" }\nmacrovascular_invasion = \"no\"",
+            "no extrahepatic spread\" }\nmacrovascular_invasion = \"unknown\"",
+        )
+        .args(["summary", "--lang", "zh", "--no-records"])
+        .success();
+    let pdf = run.dir.join(run.stdout.trim()).display().to_string();
+    let text = squeeze(&tool("pdftotext", &["-enc", "UTF-8", &pdf, "-"]));
+    assert!(text.contains("缺少：大血管侵犯情况"), "{run}\n{text}");
+    assert!(!text.contains("macrovascularinvasionstatus"), "{text}");
+}
