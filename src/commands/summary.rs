@@ -11,6 +11,7 @@ use crate::case::model::{Record, RecordKind};
 use crate::cli::{LangArg, SummaryArgs};
 use crate::clinical;
 use crate::contacts::Contact;
+use crate::diagnostic::Diagnostics;
 use crate::error::{Error, Result};
 use crate::folder::{CaseFolder, RECORDS_DIR};
 use crate::fonts::{FallbackFont, Fonts};
@@ -67,29 +68,49 @@ pub fn run(folder: &CaseFolder, args: &SummaryArgs, today: NaiveDate) -> Result<
 
     let created = today.and_hms_opt(0, 0, 0).expect("midnight exists");
     let mut rendered = pdf::render_summary(&document, &fonts, created)?;
-    if !appended.is_empty() {
-        let records: Vec<AppendedRecord> = appended
-            .iter()
-            .map(|r| appended_record(folder, r, lang))
-            .collect();
-        let packet = pdf::append_records(&rendered.bytes, &records, &fonts)?;
-        rendered.warnings.extend(packet.warnings);
-        rendered.bytes = packet.bytes;
-    }
-    print_diagnostics(&mut rendered.warnings);
-
     let output = args
         .output
         .clone()
         .unwrap_or_else(|| default_output(folder, case, contact, lang, today));
-    if let Some(dir) = output
+    // The folder is made for the temporary file (renamed into place); if the write fails, a
+    // folder made here is removed again, so a failed run leaves the case as it was.
+    let new_dir = output
         .parent()
-        .filter(|d| !d.as_os_str().is_empty() && !d.exists())
-    {
+        .filter(|d| !d.as_os_str().is_empty() && !d.exists());
+    if let Some(dir) = new_dir {
         private_file::create_dir(dir)?;
     }
-    private_file::write(&output, &rendered.bytes)?;
+    let written = write_packet(folder, &output, &rendered.bytes, &appended, &fonts, lang);
+    if let (Err(_), Some(dir)) = (&written, new_dir) {
+        let _ = std::fs::remove_dir(dir);
+    }
+    rendered.warnings.extend(written?);
+    print_diagnostics(&mut rendered.warnings);
     print_stdout(&format!("{}\n", output.display()))
+}
+
+/// Writes the summary, followed by the records if there are any, returning the warnings about
+/// records that were left out.
+fn write_packet(
+    folder: &CaseFolder,
+    output: &Path,
+    summary: &[u8],
+    appended: &[&Record],
+    fonts: &Fonts,
+    lang: Lang,
+) -> Result<Diagnostics> {
+    if appended.is_empty() {
+        private_file::write(output, summary)?;
+        return Ok(Diagnostics::default());
+    }
+    let records: Vec<AppendedRecord> = appended
+        .iter()
+        .map(|r| appended_record(folder, r, lang))
+        .collect();
+    // Straight to the file: the records are never all in memory at once.
+    private_file::write_with(output, |out| {
+        pdf::append_records(summary, &records, fonts, out)
+    })
 }
 
 /// The built-in fonts plus the user's fallback fonts.

@@ -3,10 +3,17 @@
 //!
 //! The header line is stamped *above* a merged PDF's first page: the page is made taller by a
 //! strip, so the line never covers what the record shows (scans are often printed to the
-//! edge). On an image page it sits in the top margin. Records are read one at a time, so only
-//! the packet being built and one record are in memory.
+//! edge). On an image page it sits in the top margin.
+//!
+//! The packet is written as it is built, so memory holds the summary and one record, never the
+//! record set: the summary's objects go out first, then each record's as soon as it is read,
+//! numbered past every object before it. Only the objects that change as records are added
+//! wait for the end: the catalog, the page tree root (the records' pages are its children
+//! too) and the outline.
 
+use std::collections::BTreeSet;
 use std::fs;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use lopdf::{Dictionary, Document, Object, ObjectId, Stream, dictionary};
@@ -16,9 +23,10 @@ use crate::error::{Error, Result};
 use crate::fonts::Fonts;
 use crate::layout::{self, RECORD_HEADER_HEIGHT};
 
+use super::file::PdfFile;
 use super::outline::{self, Bookmark};
 use super::raster::{self, PdfImage};
-use super::{Rendered, save, writer};
+use super::writer;
 
 /// A record to put after the summary.
 #[derive(Debug, Clone)]
@@ -35,43 +43,72 @@ const PAGE_LONG: f32 = 841.89;
 const PAGE_SHORT: f32 = 595.28;
 const IMAGE_MARGIN: f32 = 36.0;
 
-/// `summary` (PDF bytes) followed by every record, in order. A record that is not a PDF, JPEG
-/// or PNG, or is damaged or password-protected, is left out with a warning; failing to read a
-/// record file at all is an error.
+/// Writes `summary` (PDF bytes) followed by every record, in order, to `out`, and returns the
+/// warnings. A record that is not a PDF, JPEG or PNG, or is damaged or password-protected, is
+/// left out with a warning; failing to read a record file at all is an error, and so is
+/// failing to write, either of which leaves `out` with part of a PDF.
 pub fn append_records(
     summary: &[u8],
     records: &[AppendedRecord],
     fonts: &Fonts,
-) -> Result<Rendered> {
-    let mut packet = Document::load_mem(summary)
+    out: &mut dyn Write,
+) -> Result<Diagnostics> {
+    let mut summary = Document::load_mem(summary)
         .map_err(|e| Error::user(format!("the summary PDF could not be read back: {e}"), None))?;
-    // Records are renumbered above this, so it must not trust the file's own count.
-    packet.max_id = packet.objects.keys().map(|id| id.0).max().unwrap_or(0);
-    let mut warnings = Diagnostics::default();
-    let headers = layout::record_headers(records.iter().map(|r| r.header_line.as_str()), fonts);
-    warnings.extend(headers.warnings);
-    let strips = import_strips(&mut packet, writer::to_document(&headers.strips, fonts));
-    let pages_root = packet
+    let catalog = summary
+        .trailer
+        .get(b"Root")
+        .and_then(Object::as_reference)
+        .map_err(|e| Error::user(format!("the summary PDF has no catalog: {e}"), None))?;
+    let pages_root = summary
         .catalog()
         .and_then(|catalog| catalog.get(b"Pages"))
         .and_then(Object::as_reference)
         .map_err(|e| Error::user(format!("the summary PDF has no page tree: {e}"), None))?;
+    // Records are numbered above this, so it must not trust the file's own count.
+    let mut last_id = summary.objects.keys().map(|id| id.0).max().unwrap_or(0);
+    let info = summary.trailer.get(b"Info").ok().cloned();
+    // Adding records changes these, so they are written last: the catalog gains the outline,
+    // the page tree root the records' pages, the outline their bookmarks.
+    let mut held_back = Document::new();
+    held_back.trailer.set("Root", catalog);
+    for id in outline::objects(&summary)
+        .into_iter()
+        .chain([catalog, pages_root])
+    {
+        if let Some(object) = summary.objects.remove(&id) {
+            held_back.objects.insert(id, object);
+        }
+    }
+    let mut file = PdfFile::start(out).map_err(write_failed)?;
+    file.write_all(summary.objects).map_err(write_failed)?;
+
+    let mut warnings = Diagnostics::default();
+    let headers = layout::record_headers(records.iter().map(|r| r.header_line.as_str()), fonts);
+    warnings.extend(headers.warnings);
+    let mut strips = writer::to_document(&headers.strips, fonts);
+    strips.renumber_objects_with(last_id + 1);
+    last_id = strips.max_id;
+    let strips = import_strips(&mut file, strips).map_err(write_failed)?;
 
     let mut bookmarks = Vec::new();
     let mut added_pages = Vec::new();
     for (record, strip) in records.iter().zip(&strips) {
         let bytes = fs::read(&record.path).map_err(Error::io("read", &record.path))?;
-        let appended =
-            match Kind::of(&bytes) {
-                Some(Kind::Pdf) => merge_pdf(&mut packet, &bytes, pages_root, strip),
-                Some(Kind::Jpeg) => raster::jpeg(bytes)
-                    .map(|image| image_page(&mut packet, image, pages_root, strip)),
-                Some(Kind::Png) => raster::png(&bytes)
-                    .map(|image| image_page(&mut packet, image, pages_root, strip)),
-                None => Err("it is not a PDF, JPEG or PNG file".to_string()),
-            };
+        let first_id = last_id + 1;
+        let appended = match Kind::of(&bytes) {
+            Some(Kind::Pdf) => merge_pdf(bytes, first_id, pages_root, strip),
+            Some(Kind::Jpeg) => {
+                raster::jpeg(bytes).map(|image| image_page(image, first_id, pages_root, strip))
+            }
+            Some(Kind::Png) => {
+                raster::png(&bytes).map(|image| image_page(image, first_id, pages_root, strip))
+            }
+            None => Err("it is not a PDF, JPEG or PNG file".to_string()),
+        };
         match appended {
-            Ok(pages) => {
+            Ok(Appended { objects, pages }) => {
+                last_id = objects.max_id;
                 if let Some(&first) = pages.first() {
                     bookmarks.push(Bookmark {
                         title: record.bookmark_title.clone(),
@@ -81,12 +118,13 @@ pub fn append_records(
                     });
                 }
                 added_pages.extend(pages);
+                file.write_all(objects.objects).map_err(write_failed)?;
             }
             Err(reason) => warnings.push(skipped(&record.path, &reason)),
         }
     }
 
-    if let Ok(root) = packet.get_dictionary_mut(pages_root) {
+    if let Ok(root) = held_back.get_dictionary_mut(pages_root) {
         let mut kids = root
             .get(b"Kids")
             .and_then(Object::as_array)
@@ -98,11 +136,16 @@ pub fn append_records(
         root.set("Kids", kids);
         root.set("Count", count);
     }
-    outline::append(&mut packet, &bookmarks);
-    Ok(Rendered {
-        bytes: save(packet)?,
-        warnings,
-    })
+    held_back.max_id = last_id;
+    outline::append(&mut held_back, &bookmarks);
+    file.write_all(held_back.objects).map_err(write_failed)?;
+    file.finish(catalog, info).map_err(write_failed)?;
+    Ok(warnings)
+}
+
+/// `private_file::write_with` reports a failed write with the file's path instead.
+fn write_failed(error: io::Error) -> Error {
+    Error::user(format!("could not write the PDF: {error}"), None)
 }
 
 fn skipped(path: &Path, reason: &str) -> Diagnostic {
@@ -155,18 +198,23 @@ impl Strip {
     }
 }
 
-/// Moves the strips' objects (font programs included) into the packet and returns each strip.
-fn import_strips(packet: &mut Document, mut strips: Document) -> Vec<Strip> {
-    strips.renumber_objects_with(packet.max_id + 1);
-    let result = strips
+/// Writes the fonts of the strips (already numbered for the packet) and returns each strip.
+fn import_strips(file: &mut PdfFile, mut strips: Document) -> io::Result<Vec<Strip>> {
+    let result: Vec<Strip> = strips
         .page_iter()
         .map(|page| Strip {
             content: strips.get_page_content(page),
             fonts: font_dictionary(&strips, &resources(&strips, page)).unwrap_or_default(),
         })
         .collect();
-    move_objects(packet, strips);
-    result
+    let fonts = result
+        .iter()
+        .flat_map(|strip| strip.fonts.iter())
+        .filter_map(|(_, font)| font.as_reference().ok());
+    let used = used_objects(&strips, fonts);
+    strips.objects.retain(|id, _| used.contains(id));
+    file.write_all(strips.objects)?;
+    Ok(result)
 }
 
 /// A page's own resource dictionary (not inherited ones), following a reference.
@@ -185,38 +233,70 @@ fn font_dictionary(pdf: &Document, resources: &Dictionary) -> Option<Dictionary>
     pdf.dereference(fonts).ok()?.1.as_dict().ok().cloned()
 }
 
-/// Moves every object of `from` into `packet`, except the document-level ones (catalog, page
-/// tree, outline, cross-reference streams) whose role the packet's own take.
-fn move_objects(packet: &mut Document, from: Document) {
-    for (id, object) in from.objects {
-        let role = match &object {
-            Object::Dictionary(dict) => dict.get(b"Type").and_then(Object::as_name).ok(),
-            Object::Stream(stream) => stream.dict.get(b"Type").and_then(Object::as_name).ok(),
+/// The objects `roots` use, themselves included, following references through every object.
+/// Document-level objects (catalog, page tree, outline, cross-reference data) are left out,
+/// and not followed: the packet has its own.
+fn used_objects(pdf: &Document, roots: impl IntoIterator<Item = ObjectId>) -> BTreeSet<ObjectId> {
+    let mut used = BTreeSet::new();
+    let mut to_visit: Vec<ObjectId> = roots.into_iter().collect();
+    while let Some(id) = to_visit.pop() {
+        let Some(object) = pdf.objects.get(&id) else {
+            continue;
+        };
+        let dict = match object {
+            Object::Dictionary(dict) => Some(dict),
+            Object::Stream(stream) => Some(&stream.dict),
             _ => None,
         };
-        if !matches!(
+        let role = dict.and_then(|dict| dict.get(b"Type").and_then(Object::as_name).ok());
+        if matches!(
             role,
             Some(b"Catalog" | b"Pages" | b"Outlines" | b"ObjStm" | b"XRef")
-        ) {
-            packet.objects.insert(id, object);
+        ) || !used.insert(id)
+        {
+            continue;
         }
+        references(object, &mut to_visit);
     }
-    packet.max_id = packet.objects.keys().map(|id| id.0).max().unwrap_or(0);
+    used
 }
 
-/// Merges a PDF record's pages; returns their ids in order.
+/// Adds the objects `object` refers to directly to `found`.
+fn references(object: &Object, found: &mut Vec<ObjectId>) {
+    match object {
+        Object::Reference(id) => found.push(*id),
+        Object::Array(items) => items.iter().for_each(|item| references(item, found)),
+        Object::Dictionary(dict) => dict.iter().for_each(|(_, value)| references(value, found)),
+        Object::Stream(stream) => stream
+            .dict
+            .iter()
+            .for_each(|(_, value)| references(value, found)),
+        _ => {}
+    }
+}
+
+/// A record ready to write: its pages in order, and every object they use (in a document
+/// that is only a container), numbered for the packet.
+struct Appended {
+    objects: Document,
+    pages: Vec<ObjectId>,
+}
+
+/// A PDF record's pages, numbered from `first_id`, the first with the header strip above it.
+/// The file's bytes are let go as soon as they are parsed.
 fn merge_pdf(
-    packet: &mut Document,
-    bytes: &[u8],
+    bytes: Vec<u8>,
+    first_id: u32,
     pages_root: ObjectId,
     strip: &Strip,
-) -> Result<Vec<ObjectId>, String> {
-    let mut record =
-        Document::load_mem(bytes).map_err(|e| format!("it could not be read as a PDF ({e})"))?;
+) -> Result<Appended, String> {
+    let record = Document::load_mem(&bytes);
+    drop(bytes);
+    let mut record = record.map_err(|e| format!("it could not be read as a PDF ({e})"))?;
     if record.is_encrypted() {
         return Err("it is password-protected".to_string());
     }
-    record.renumber_objects_with(packet.max_id + 1);
+    record.renumber_objects_with(first_id);
     let pages: Vec<ObjectId> = record.page_iter().collect();
     if pages.is_empty() {
         return Err("it has no pages".to_string());
@@ -226,9 +306,13 @@ fn merge_pdf(
         dict.set("Parent", pages_root);
         record.objects.insert(page, Object::Dictionary(dict));
     }
-    move_objects(packet, record);
-    stamp_above(packet, pages[0], strip);
-    Ok(pages)
+    stamp_above(&mut record, pages[0], strip);
+    let used = used_objects(&record, pages.iter().copied());
+    record.objects.retain(|id, _| used.contains(id));
+    Ok(Appended {
+        objects: record,
+        pages,
+    })
 }
 
 /// A page's dictionary with the attributes it inherits from its page-tree ancestors copied in,
@@ -254,26 +338,26 @@ fn inherited(pdf: &Document, page: ObjectId) -> Dictionary {
 }
 
 /// Makes `page` taller by a strip along the edge shown at the top, and draws `strip` in it.
-fn stamp_above(packet: &mut Document, page: ObjectId, strip: &Strip) {
-    let Ok(dict) = packet.get_dictionary(page) else {
+fn stamp_above(pdf: &mut Document, page: ObjectId, strip: &Strip) {
+    let Ok(dict) = pdf.get_dictionary(page) else {
         return;
     };
     let edge = TopEdge::of(dict.get(b"Rotate").and_then(Object::as_i64).unwrap_or(0));
-    let Some(media) = rectangle(packet, dict.get(b"MediaBox").ok()) else {
+    let Some(media) = rectangle(pdf, dict.get(b"MediaBox").ok()) else {
         return;
     };
-    let crop = rectangle(packet, dict.get(b"CropBox").ok());
+    let crop = rectangle(pdf, dict.get(b"CropBox").ok());
     let (matrix, width) = edge.frame(crop.unwrap_or(media));
     let original_contents = dict.get(b"Contents").cloned().ok();
-    let mut resources = resources(packet, page);
-    let mut fonts = font_dictionary(packet, &resources).unwrap_or_default();
+    let mut resources = resources(pdf, page);
+    let mut fonts = font_dictionary(pdf, &resources).unwrap_or_default();
     fonts.extend(&strip.fonts);
     resources.set("Font", fonts);
 
-    let open = packet.add_object(Stream::new(Dictionary::new(), b"q\n".to_vec()));
+    let open = pdf.add_object(Stream::new(Dictionary::new(), b"q\n".to_vec()));
     let mut closing = b"\nQ\n".to_vec();
     closing.extend(strip.stamp(matrix, width));
-    let close = packet.add_object(Stream::new(Dictionary::new(), closing));
+    let close = pdf.add_object(Stream::new(Dictionary::new(), closing));
     let mut contents = vec![Object::Reference(open)];
     match original_contents {
         Some(Object::Array(parts)) => contents.extend(parts),
@@ -289,7 +373,7 @@ fn stamp_above(packet: &mut Document, page: ObjectId, strip: &Strip) {
                 .to_vec(),
         )
     };
-    if let Ok(dict) = packet.get_dictionary_mut(page) {
+    if let Ok(dict) = pdf.get_dictionary_mut(page) {
         dict.set("MediaBox", grown(media));
         if let Some(crop) = crop {
             dict.set("CropBox", grown(crop));
@@ -357,12 +441,7 @@ fn rectangle(pdf: &Document, object: Option<&Object>) -> Option<[f32; 4]> {
 
 /// An image on a page of its own, fitted inside the margins below the header line; a small
 /// image is shown at its natural size (96 pixels to the inch) rather than blown up.
-fn image_page(
-    packet: &mut Document,
-    image: PdfImage,
-    pages_root: ObjectId,
-    strip: &Strip,
-) -> Vec<ObjectId> {
+fn image_page(image: PdfImage, first_id: u32, pages_root: ObjectId, strip: &Strip) -> Appended {
     let (pixels_wide, pixels_high) = image.displayed_size();
     let (width, height) = if pixels_wide > pixels_high {
         (PAGE_LONG, PAGE_SHORT)
@@ -383,9 +462,11 @@ fn image_page(
         width,
     ));
 
-    let image_id = packet.add_object(image.stream);
-    let content_id = packet.add_object(Stream::new(Dictionary::new(), content));
-    let page = packet.add_object(dictionary! {
+    let mut objects = Document::new();
+    objects.max_id = first_id - 1;
+    let image_id = objects.add_object(image.stream);
+    let content_id = objects.add_object(Stream::new(Dictionary::new(), content));
+    let page = objects.add_object(dictionary! {
         "Type" => "Page",
         "Parent" => pages_root,
         "MediaBox" => vec![0.into(), 0.into(), width.into(), height.into()],
@@ -395,5 +476,8 @@ fn image_page(
         },
         "Contents" => content_id,
     });
-    vec![page]
+    Appended {
+        objects,
+        pages: vec![page],
+    }
 }

@@ -1,10 +1,13 @@
 //! PDF output: the laid-out summary as PDF bytes, and the records appended after it. The only
 //! place that knows printpdf's operations, lopdf's objects and PDF's bottom-left origin.
 //!
-//! Pure: everything returns bytes, except that [`append_records`] reads the record files it is
-//! given, one at a time. The caller writes the result (with `crate::private_file::write`).
+//! Pure: the summary is returned as bytes, for the caller to write (with
+//! `crate::private_file`). [`append_records`] is the exception: it reads the record files it is
+//! given and writes the packet as it goes, one record at a time, so that a large record set
+//! never has to fit in memory.
 
 mod append;
+mod file;
 mod outline;
 mod raster;
 mod writer;
@@ -108,17 +111,24 @@ fn save(mut pdf: lopdf::Document) -> Result<Vec<u8>> {
             stream.content.hash(&mut hasher);
         }
     }
-    let first = hasher.finish();
-    pdf.objects.len().hash(&mut hasher);
-    let id: Vec<u8> = [first, hasher.finish()]
-        .iter()
-        .flat_map(|h| h.to_be_bytes())
-        .collect();
-    let id = Object::String(id, StringFormat::Hexadecimal);
-    pdf.trailer.set("ID", vec![id.clone(), id]);
+    pdf.trailer
+        .set("ID", file_identifier(hasher, pdf.objects.len()));
     pdf.trailer.remove(b"Encrypt");
     let mut bytes = Vec::new();
     pdf.save_modern(&mut bytes)
         .map_err(|e| Error::user(format!("could not write the PDF: {e}"), None))?;
     Ok(bytes)
+}
+
+/// The trailer's `/ID`: two copies (original and this version) of a 16-byte identifier from
+/// `hasher`, which has seen the file's content, and the number of objects.
+fn file_identifier(mut hasher: DefaultHasher, objects: usize) -> Object {
+    let first = hasher.finish();
+    objects.hash(&mut hasher);
+    let id: Vec<u8> = [first, hasher.finish()]
+        .iter()
+        .flat_map(|h| h.to_be_bytes())
+        .collect();
+    let id = Object::String(id, StringFormat::Hexadecimal);
+    Object::Array(vec![id.clone(), id])
 }

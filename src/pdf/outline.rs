@@ -2,6 +2,8 @@
 //! flat and sorted by title within a page, and so that the records appended later can add
 //! their entries after the summary's.
 
+use std::collections::BTreeSet;
+
 use lopdf::{Dictionary, Document, Object, ObjectId, dictionary};
 
 use super::text_string;
@@ -69,6 +71,29 @@ pub fn append(pdf: &mut Document, bookmarks: &[Bookmark]) {
             .max(0);
         root.set("Count", before + visible);
     }
+}
+
+/// The outline's objects: its root and every entry, found through their `/First` and `/Next`
+/// links. These are what [`append`] may change.
+pub fn objects(pdf: &Document) -> BTreeSet<ObjectId> {
+    let mut found = BTreeSet::new();
+    let root = pdf
+        .catalog()
+        .and_then(|catalog| catalog.get(b"Outlines"))
+        .and_then(Object::as_reference);
+    let mut to_visit: Vec<ObjectId> = root.into_iter().collect();
+    while let Some(id) = to_visit.pop() {
+        // A link back to an entry already found (a damaged outline) is not followed again.
+        if !found.insert(id) {
+            continue;
+        }
+        if let Ok(dict) = pdf.get_dictionary(id) {
+            for key in [&b"First"[..], b"Next"] {
+                to_visit.extend(dict.get(key).and_then(Object::as_reference));
+            }
+        }
+    }
+    found
 }
 
 fn entry(bookmark: &Bookmark) -> Dictionary {

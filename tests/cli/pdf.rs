@@ -3,10 +3,12 @@
 //! here. Calls the library directly; `scripts/test.sh` installs the tools.
 
 use std::fs;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
 use chrono::{NaiveDate, NaiveDateTime};
+use consultpack::diagnostic::Diagnostics;
 use consultpack::document::{Block, Document, Span, Table};
 use consultpack::fonts::Fonts;
 use consultpack::pdf::{self, AppendedRecord};
@@ -363,6 +365,67 @@ fn foreign_pdf(lines: &[&str], rotate: i64) -> Vec<u8> {
     bytes
 }
 
+/// A JPEG of noise, which hardly compresses: at 1000 × 750 pixels it is about 1 MB, small
+/// enough to be passed through. `seed` makes each one different.
+fn noise_jpeg(width: u32, height: u32, seed: u64) -> Vec<u8> {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut pixels = Vec::with_capacity((width * height * 3) as usize + 8);
+    while pixels.len() < (width * height * 3) as usize {
+        // xorshift64
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        pixels.extend(state.to_le_bytes());
+    }
+    pixels.truncate((width * height * 3) as usize);
+    let image = RgbImage::from_raw(width, height, pixels).unwrap();
+    let mut jpeg = Vec::new();
+    JpegEncoder::new_with_quality(&mut jpeg, 85)
+        .encode_image(&image)
+        .unwrap();
+    jpeg
+}
+
+/// A one-page PDF holding a scan, as a scanner writes it: the JPEG as the page's only image.
+fn scanned_pdf(jpeg: Vec<u8>, width: u32, height: u32) -> Vec<u8> {
+    let mut pdf = lopdf::Document::with_version("1.5");
+    let pages = pdf.new_object_id();
+    let image = pdf.add_object(Stream::new(
+        dictionary! {
+            "Type" => "XObject",
+            "Subtype" => "Image",
+            "Width" => i64::from(width),
+            "Height" => i64::from(height),
+            "ColorSpace" => "DeviceRGB",
+            "BitsPerComponent" => 8,
+            "Filter" => "DCTDecode",
+        },
+        jpeg,
+    ));
+    let content = pdf.add_object(Stream::new(
+        dictionary! {},
+        b"q 612 0 0 459 0 166 cm /Scan Do Q".to_vec(),
+    ));
+    let page = pdf.add_object(dictionary! {
+        "Type" => "Page",
+        "Parent" => pages,
+        "MediaBox" => vec![0.into(), 0.into(), 612.into(), 792.into()],
+        "Contents" => content,
+        "Resources" => dictionary! { "XObject" => dictionary! { "Scan" => image } },
+    });
+    pdf.objects.insert(
+        pages,
+        Object::Dictionary(
+            dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 },
+        ),
+    );
+    let catalog = pdf.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages });
+    pdf.trailer.set("Root", catalog);
+    let mut bytes = Vec::new();
+    pdf.save_to(&mut bytes).unwrap();
+    bytes
+}
+
 fn png_with_transparency() -> Vec<u8> {
     let image = RgbaImage::from_fn(300, 120, |x, _| {
         if x < 150 {
@@ -395,6 +458,15 @@ fn record(
         header_line: header_line.into(),
         bookmark_title: bookmark_title.into(),
     }
+}
+
+/// Appends `records` to `summary`, writing the packet straight to a file at `path` as the
+/// command does, and returns the warnings.
+fn append(summary: &[u8], records: &[AppendedRecord], path: &Path) -> Diagnostics {
+    let mut out = BufWriter::new(fs::File::create(path).unwrap());
+    let warnings = pdf::append_records(summary, records, &FONTS, &mut out).unwrap();
+    out.flush().unwrap();
+    warnings
 }
 
 fn is_red(pixel: &Rgb<u8>) -> bool {
@@ -461,13 +533,12 @@ fn records_are_appended_with_header_lines_bookmarks_and_their_images_intact() {
             "Notes",
         ),
     ];
-    let packet = pdf::append_records(&summary.bytes, &records, &FONTS).unwrap();
     let path = dir.path().join("packet.pdf");
-    fs::write(&path, &packet.bytes).unwrap();
+    let warnings = append(&summary.bytes, &records, &path);
     let file = path.to_str().unwrap();
 
     // The text file is skipped with a warning naming it; everything else is there.
-    let warnings: Vec<&str> = packet.warnings.iter().map(|w| w.message.as_str()).collect();
+    let warnings: Vec<&str> = warnings.iter().map(|w| w.message.as_str()).collect();
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(
         warnings[0].contains("notes.txt") && warnings[0].contains("not a PDF, JPEG or PNG"),
@@ -592,4 +663,79 @@ fn records_are_appended_with_header_lines_bookmarks_and_their_images_intact() {
         .map(|e| e["destpageposfrom1"].as_u64().unwrap())
         .collect();
     assert_eq!(targets, [1, 2, 4, 5, 6, 7]);
+}
+
+/// A packet far larger than one record is written record by record (the command's peak memory
+/// stays flat as records are added; measured by hand, not here) and is still one valid PDF.
+#[test]
+fn forty_large_records_make_one_valid_packet() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = document(Lang::En, vec![heading("Summary")]);
+    let summary = pdf::render_summary(&summary, &FONTS, created()).unwrap();
+    let (width, height) = (1000, 750);
+    // A few different photos are enough, and encoding is slow in a debug build.
+    let photos: Vec<Vec<u8>> = (0..4).map(|seed| noise_jpeg(width, height, seed)).collect();
+    for photo in &photos {
+        assert!(
+            (800_000..1_500_000).contains(&photo.len()),
+            "about 1 MB, and passed through: {} bytes",
+            photo.len()
+        );
+    }
+    let records: Vec<AppendedRecord> = (0..40)
+        .map(|i| {
+            let photo = photos[i % photos.len()].clone();
+            // Every fourth record is a scanned PDF, the rest photos.
+            let (name, bytes) = if i % 4 == 0 {
+                (format!("scan-{i}.pdf"), scanned_pdf(photo, width, height))
+            } else {
+                (format!("photo-{i}.jpg"), photo)
+            };
+            record(
+                dir.path(),
+                &name,
+                &bytes,
+                &format!("2022-01-01 · record {i}"),
+                &format!("Record {i}"),
+            )
+        })
+        .collect();
+
+    let path = dir.path().join("packet.pdf");
+    let warnings = append(&summary.bytes, &records, &path);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let file = path.to_str().unwrap();
+    tool("qpdf", &["--check", file]);
+    let pages = page_count(&path);
+    assert_eq!(pages, 1 + 40);
+    assert!(
+        text_of_page(&path, pages).contains("2022-01-01 · record 39"),
+        "the last record has its header line"
+    );
+    let images = tool("pdfimages", &["-list", file]);
+    let images: Vec<Vec<&str>> = images
+        .lines()
+        .skip(2)
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(images.len(), 40);
+    assert!(
+        images
+            .iter()
+            .all(|c| (c[3], c[4], c[8]) == ("1000", "750", "jpeg")),
+        "{images:?}"
+    );
+    let outlines: serde_json::Value =
+        serde_json::from_str(&tool("qpdf", &["--json", "--json-key=outlines", file])).unwrap();
+    let entries = outlines["outlines"].as_array().unwrap();
+    assert_eq!(entries.len(), 1 + 40);
+    assert_eq!(entries[40]["title"], "Record 39");
+    assert_eq!(entries[40]["destpageposfrom1"], 41);
+
+    let again = dir.path().join("again.pdf");
+    append(&summary.bytes, &records, &again);
+    assert!(
+        fs::read(&path).unwrap() == fs::read(&again).unwrap(),
+        "the same records give the same bytes"
+    );
 }

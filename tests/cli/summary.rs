@@ -219,6 +219,25 @@ fn records_are_appended_with_a_bookmark_each() {
         text.contains("2021-09-01 · discharge summary"),
         "each record has a header line"
     );
+    // The packet is written straight to its file as the records are read: still a valid PDF,
+    // private, and with no temporary file left beside it.
+    tool("qpdf", &["--check", &pdf]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&pdf).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let temporary = std::fs::read_dir(&run.dir)
+        .unwrap()
+        .filter(|entry| {
+            let name = entry.as_ref().unwrap().file_name();
+            name.to_string_lossy().starts_with(".consultpack-")
+        })
+        .count();
+    assert_eq!(temporary, 0);
 }
 
 #[test]
