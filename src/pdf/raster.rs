@@ -11,7 +11,6 @@ use std::io::Cursor;
 
 use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::{CompressionType, FilterType as PngFilter, PngEncoder};
-use image::imageops::FilterType;
 use image::metadata::Orientation;
 use image::{DynamicImage, ExtendedColorType, ImageEncoder, ImageFormat};
 use lopdf::{Dictionary, Object, Stream, dictionary};
@@ -93,13 +92,14 @@ pub fn jpeg(bytes: Vec<u8>) -> Result<PdfImage, String> {
             orientation,
         });
     }
-    let mut decoded = image::load_from_memory_with_format(&bytes, ImageFormat::Jpeg)
+    let decoded = image::load_from_memory_with_format(&bytes, ImageFormat::Jpeg)
         .map_err(|e| e.to_string())?;
     drop(bytes);
+    // Scale first, then turn: turning the full-size photo would copy all of its pixels again.
+    let mut decoded = downscale(decoded);
     decoded.apply_orientation(
         Orientation::from_exif(orientation).unwrap_or(Orientation::NoTransforms),
     );
-    let decoded = downscale(decoded);
     let (width, height) = (decoded.width(), decoded.height());
     let (pixels, color_space) = if decoded.color().has_color() {
         (DynamicImage::ImageRgb8(decoded.into_rgb8()), "DeviceRGB")
@@ -179,8 +179,10 @@ fn downscale(image: DynamicImage) -> DynamicImage {
     if image.width().max(image.height()) <= LONG_EDGE_LIMIT {
         return image;
     }
-    // `resize` keeps the aspect ratio within the bounds.
-    image.resize(TARGET_LONG_EDGE, TARGET_LONG_EDGE, FilterType::Triangle)
+    // `thumbnail` keeps the aspect ratio and averages whole pixel areas in integers: for a
+    // photo of a page shrunk about twofold it is as sharp as a filtered resize, without the
+    // filter's floating-point copy of the full-size image.
+    image.thumbnail(TARGET_LONG_EDGE, TARGET_LONG_EDGE)
 }
 
 /// RGB pixels of an image with transparency composited onto white.
