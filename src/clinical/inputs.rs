@@ -502,36 +502,12 @@ impl<'a> LabValue<'a> {
 mod tests {
     use super::*;
     use crate::case::model::*;
-    use crate::clinical::test_util::{d, english};
+    use crate::clinical::test_util::{bare_case, d, english};
 
     fn case(labs: Vec<LabResult>) -> Case {
         Case {
-            patient: Patient {
-                id: "T".into(),
-                name: Text::plain("T"),
-                sex: Sex::Male,
-                birth_date: date("1956-01-01"),
-                id_number: None,
-                phone: None,
-                address: None,
-                email: None,
-                share: Vec::new(),
-                share_with: Vec::new(),
-            },
-            aetiology: Vec::new(),
-            diagnoses: Vec::new(),
-            treatments: Vec::new(),
-            imaging: Vec::new(),
-            pathology: Vec::new(),
             labs,
-            assessments: Vec::new(),
-            medications: Vec::new(),
-            allergies: Vec::new(),
-            comorbidities: Vec::new(),
-            history: History::default(),
-            questions: Vec::new(),
-            records: Vec::new(),
-            criteria_settings: CriteriaSettings::default(),
+            ..bare_case()
         }
     }
 

@@ -443,7 +443,11 @@ pub(crate) const fn dec(num: i64, scale: u32) -> Decimal {
 
 #[cfg(test)]
 pub(crate) mod test_util {
+    use chrono::NaiveDate;
     use rust_decimal::Decimal;
+
+    use crate::case::Case;
+    use crate::case::model::{CriteriaSettings, History, Patient, Sex};
 
     use crate::text::{Lang, Text};
 
@@ -455,6 +459,39 @@ pub(crate) mod test_util {
     /// The English of each flag (what `consultpack criteria` prints).
     pub fn english(flags: &[Text]) -> Vec<&str> {
         flags.iter().map(|f| f.best(Lang::En)).collect()
+    }
+
+    /// A case with a male patient born 1956-03-14 and nothing else; tests fill in the rest
+    /// with struct update syntax.
+    pub fn bare_case() -> Case {
+        Case {
+            patient: Patient {
+                id: "TEST".into(),
+                name: Text::plain("Test"),
+                sex: Sex::Male,
+                birth_date: NaiveDate::from_ymd_opt(1956, 3, 14).expect("valid date"),
+                id_number: None,
+                phone: None,
+                address: None,
+                email: None,
+                share: Vec::new(),
+                share_with: Vec::new(),
+            },
+            aetiology: Vec::new(),
+            diagnoses: Vec::new(),
+            treatments: Vec::new(),
+            imaging: Vec::new(),
+            pathology: Vec::new(),
+            labs: Vec::new(),
+            assessments: Vec::new(),
+            medications: Vec::new(),
+            allergies: Vec::new(),
+            comorbidities: Vec::new(),
+            history: History::default(),
+            questions: Vec::new(),
+            records: Vec::new(),
+            criteria_settings: CriteriaSettings::default(),
+        }
     }
 }
 
@@ -520,20 +557,6 @@ pub(crate) mod tests {
     /// The fictional example of calculators reference §10.
     pub(crate) fn fixture_case() -> Case {
         Case {
-            patient: Patient {
-                id: "TEST".into(),
-                name: Text::plain("Test"),
-                sex: Sex::Male,
-                birth_date: date("1956-03-14"),
-                id_number: None,
-                phone: None,
-                address: None,
-                email: None,
-                share: Vec::new(),
-                share_with: Vec::new(),
-            },
-            aetiology: Vec::new(),
-            diagnoses: Vec::new(),
             treatments: vec![tace("TACE-1", "2021-07-06"), tace("TACE-2", "2021-08-25")],
             imaging: vec![
                 study("2021-06-25", "26", "26", LesionClass::Lr5),
@@ -559,13 +582,7 @@ pub(crate) mod tests {
                 assessed_by: None,
                 note: None,
             }],
-            medications: Vec::new(),
-            allergies: Vec::new(),
-            comorbidities: Vec::new(),
-            history: History::default(),
-            questions: Vec::new(),
-            records: Vec::new(),
-            criteria_settings: CriteriaSettings::default(),
+            ..test_util::bare_case()
         }
     }
 
