@@ -701,6 +701,32 @@ impl PerSession {
             .any(|w| w[0] == Some(true) && w[1] == Some(true));
         (labels, consecutive)
     }
+
+    /// The outcome of an item that asks for two consecutive sessions (JSH items 1 and 2):
+    /// `consecutive` when it held after two in a row, `never` when after none, `some` when
+    /// after some but not two in a row; missing data or a single session say so instead.
+    fn consecutive_outcome(
+        &self,
+        sessions: &[Session<'_>],
+        consecutive: fn(&str) -> Text,
+        never: Text,
+        some: fn(&str) -> Text,
+    ) -> Outcome {
+        if let Some(too_few) = needs_two_sessions(sessions) {
+            return too_few;
+        }
+        let (labels, held_twice) = self.held_after(sessions);
+        let list = labels.join(", ");
+        if held_twice {
+            Outcome::Category(consecutive(&list))
+        } else if !self.missing.is_empty() {
+            Outcome::missing(self.missing.clone())
+        } else if labels.is_empty() {
+            Outcome::Category(never)
+        } else {
+            Outcome::Category(some(&list))
+        }
+    }
 }
 
 fn jsh_item(kind: Kind, outcome: Outcome, inputs: Vec<Input>) -> Criterion {
@@ -814,28 +840,25 @@ fn insufficient_response(sessions: &[Session<'_>], measured: &[&ImagingStudy]) -
         }
         data.held.push(viable);
     }
-    let (labels, consecutive) = data.held_after(sessions);
-    let list = labels.join(", ");
-    let outcome = needs_two_sessions(sessions).unwrap_or_else(|| {
-        if consecutive {
-            Outcome::Category(Text::both(
+    let outcome = data.consecutive_outcome(
+        sessions,
+        |list| {
+            Text::both(
                 format!("可能 —— 未报告存活肿瘤百分比（{list} 后仍有存活肿瘤）"),
                 format!("possible — % viable not reported (viable tumour after {list})"),
-            ))
-        } else if !data.missing.is_empty() {
-            Outcome::missing(data.missing.clone())
-        } else if labels.is_empty() {
-            Outcome::Category(Text::both(
-                "各次治疗后均无存活肿瘤",
-                "no viable tumour after any session",
-            ))
-        } else {
-            Outcome::Category(Text::both(
+            )
+        },
+        Text::both(
+            "各次治疗后均无存活肿瘤",
+            "no viable tumour after any session",
+        ),
+        |list| {
+            Text::both(
                 format!("仅 {list} 后有存活肿瘤（非连续两次）"),
                 format!("viable tumour after {list} only (not two consecutive sessions)"),
-            ))
-        }
-    });
+            )
+        },
+    );
     jsh_item(Kind::JshInsufficientResponse, outcome, data.inputs)
 }
 
@@ -896,28 +919,25 @@ fn intrahepatic_progression(sessions: &[Session<'_>], measured: &[&ImagingStudy]
         let (n_before, n_after) = (count(before, BEFORE), count(after, AFTER));
         data.held.push(n_before.zip(n_after).map(|(b, a)| a > b));
     }
-    let (labels, consecutive) = data.held_after(sessions);
-    let list = labels.join(", ");
-    let outcome = needs_two_sessions(sessions).unwrap_or_else(|| {
-        if consecutive {
-            Outcome::Category(Text::both(
+    let outcome = data.consecutive_outcome(
+        sessions,
+        |list| {
+            Text::both(
                 format!("连续两次治疗后肝内病灶增多（{list}）"),
                 format!("more intrahepatic lesions after two consecutive sessions ({list})"),
-            ))
-        } else if !data.missing.is_empty() {
-            Outcome::missing(data.missing.clone())
-        } else if labels.is_empty() {
-            Outcome::Category(Text::both(
-                "未见肝内新发病灶报告",
-                "no new intrahepatic lesions reported",
-            ))
-        } else {
-            Outcome::Category(Text::both(
+            )
+        },
+        Text::both(
+            "未见肝内新发病灶报告",
+            "no new intrahepatic lesions reported",
+        ),
+        |list| {
+            Text::both(
                 format!("{list} 后肝内病灶增多"),
                 format!("more intrahepatic lesions after {list}"),
-            ))
-        }
-    });
+            )
+        },
+    );
     jsh_item(Kind::JshIntrahepaticProgression, outcome, data.inputs)
 }
 
