@@ -119,6 +119,17 @@ impl TextRun {
             })
             .collect()
     }
+
+    /// The extra spacing the run adds between its pieces (justification), in points.
+    pub fn spacing(&self) -> f32 {
+        self.pieces
+            .iter()
+            .map(|piece| match piece {
+                TextPiece::Space(width) => *width,
+                TextPiece::Text(_) => 0.0,
+            })
+            .sum()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

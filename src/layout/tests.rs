@@ -88,14 +88,7 @@ fn text_stays_inside_the_margins() {
                 ..style::BODY
             };
             let width = Typesetter::new(&FONTS).width(&run.text(), style);
-            let spaces: f32 = run
-                .pieces
-                .iter()
-                .map(|p| match p {
-                    TextPiece::Space(s) => *s,
-                    TextPiece::Text(_) => 0.0,
-                })
-                .sum();
+            let spaces = run.spacing();
             assert!(
                 run.origin.x + width + spaces <= style::MARGIN_X + BODY_WIDTH + 0.5,
                 "{run:?}"

@@ -531,14 +531,7 @@ mod tests {
             let Some(Item::Text(run)) = items.last() else {
                 panic!()
             };
-            let spaces: f32 = run
-                .pieces
-                .iter()
-                .map(|p| match p {
-                    TextPiece::Space(s) => *s,
-                    TextPiece::Text(_) => 0.0,
-                })
-                .sum();
+            let spaces = run.spacing();
             run.origin.x + spaces + line.width
         };
         assert!((right_edge(&lines[0]) - 100.0).abs() < 0.01);
