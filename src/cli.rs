@@ -48,6 +48,41 @@ pub enum Command {
     Criteria(CriteriaArgs),
     /// Render the case summary PDF, with the records appended
     Summary(SummaryArgs),
+    /// Build each contact's packet in out/<contact>/: an e-mail bundle, a platform pack
+    /// (haodf.com, internet hospitals, WeChat) or a portal pack, by the contact's channel
+    Build(BuildArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// Build only for this contact (may be given more than once; inactive contacts too)
+    /// [default: every active contact]
+    #[arg(long = "contact", value_name = "ID")]
+    pub contacts: Vec<String>,
+    /// The folder the packets go into [default: out/ in the case folder]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Only some records: `kind=lab,imaging`, `from=2021-08-01`, `to=2021-12-31`
+    /// (may be given more than once; all must hold)
+    #[arg(long = "records", value_name = "FILTER")]
+    pub records: Vec<String>,
+    /// Split an e-mail bundle that is over the contact's size limit into numbered parts,
+    /// each sent as its own e-mail
+    #[arg(long)]
+    pub split: bool,
+    /// Encrypt the e-mail zip with AES-256 (it opens with 7-Zip; send the passphrase by
+    /// another channel)
+    #[arg(long)]
+    pub encrypt: bool,
+    /// With --encrypt: the environment variable holding the passphrase
+    #[arg(long, value_name = "VAR", default_value = "CONSULTPACK_ZIP_PASSPHRASE")]
+    pub passphrase_env: String,
+    /// With --encrypt: a command that prints the passphrase (e.g. "pass show zip")
+    #[arg(long, value_name = "CMD")]
+    pub passphrase_command: Option<String>,
+    /// A font file for characters the built-in font lacks (see `summary --font`)
+    #[arg(long, value_name = "FILE")]
+    pub font: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]

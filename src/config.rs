@@ -82,6 +82,50 @@ impl std::fmt::Debug for Secret {
     }
 }
 
+impl Secret {
+    /// The secret itself: the variable's value, or the command's first line of output. The
+    /// error names the variable or the command, never a value.
+    pub fn fetch(&self) -> Result<String, String> {
+        let value = match self {
+            Secret::Env(name) => std::env::var(name).map_err(|_| {
+                format!(
+                    "the environment variable `{name}` is not set (set it in the terminal first)"
+                )
+            })?,
+            Secret::Command(argv) => {
+                let (program, args) = argv.split_first().ok_or("the password command is empty")?;
+                let output = std::process::Command::new(program)
+                    .args(args)
+                    .stdin(std::process::Stdio::inherit())
+                    .stderr(std::process::Stdio::inherit())
+                    .output()
+                    .map_err(|e| format!("the password command `{program}` could not run ({e})"))?;
+                if !output.status.success() {
+                    return Err(format!(
+                        "the password command `{program}` failed ({})",
+                        output.status
+                    ));
+                }
+                String::from_utf8_lossy(&output.stdout)
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .to_string()
+            }
+        };
+        if value.is_empty() {
+            return Err(match self {
+                Secret::Env(name) => format!("the environment variable `{name}` is empty"),
+                Secret::Command(argv) => format!(
+                    "the password command `{}` printed nothing",
+                    argv.first().map_or("", String::as_str)
+                ),
+            });
+        }
+        Ok(value)
+    }
+}
+
 /// Parses consultpack.toml.
 pub fn parse(source: &SourceFile, today: NaiveDate) -> (Option<Config>, Diagnostics) {
     let mut reader = Reader::new(source, today);

@@ -140,3 +140,80 @@ pub enum EventKind {
     Treatment,
     Imaging,
 }
+
+/// The blocks as plain text (an e-mail body): paragraphs apart by a blank line, lists as
+/// `1.` or `-` lines, table rows as cells joined by ` | `; styles and charts dropped.
+pub fn plain_text(blocks: &[Block]) -> String {
+    let text = |inline: &Inline| inline.iter().map(|s| s.text.as_str()).collect::<String>();
+    let mut parts: Vec<String> = Vec::new();
+    for block in blocks {
+        match block {
+            Block::Heading { text: t, .. } | Block::Paragraph(t) | Block::Note(t) => {
+                parts.push(text(t))
+            }
+            Block::List { ordered, items } => parts.push(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| match ordered {
+                        true => format!("{}. {}", i + 1, text(item)),
+                        false => format!("- {}", text(item)),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ),
+            Block::Table(table) => parts.push(
+                std::iter::once(&table.header)
+                    .filter(|h| !h.is_empty())
+                    .chain(&table.rows)
+                    .map(|row| {
+                        row.iter()
+                            .map(text)
+                            .filter(|c| !c.trim().is_empty())
+                            .collect::<Vec<_>>()
+                            .join(" | ")
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ),
+            Block::Chart(_) | Block::PageBreak => {}
+        }
+    }
+    let mut out = parts
+        .into_iter()
+        .filter(|p| !p.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_text_of_blocks() {
+        let blocks = vec![
+            Block::Heading {
+                level: 2,
+                text: vec![Span::bold("Questions")],
+            },
+            Block::List {
+                ordered: true,
+                items: vec![vec![Span::plain("One?")], vec![Span::plain("Two?")]],
+            },
+            Block::Table(Table {
+                header: vec![],
+                rows: vec![vec![vec![Span::bold("File")], vec![Span::plain("a.pdf")]]],
+                widths: None,
+            }),
+            Block::PageBreak,
+            Block::Paragraph(vec![Span::plain("Thank "), Span::bold("you")]),
+        ];
+        assert_eq!(
+            plain_text(&blocks),
+            "Questions\n\n1. One?\n2. Two?\n\nFile | a.pdf\n\nThank you\n"
+        );
+    }
+}

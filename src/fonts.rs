@@ -15,8 +15,9 @@ use printpdf::{ParsedFont, PdfFontParseWarning};
 
 use crate::error::{Error, Result};
 
-const REGULAR: &[u8] = include_bytes!("../assets/fonts/NotoSansCJKsc-Regular.otf");
-const BOLD: &[u8] = include_bytes!("../assets/fonts/NotoSansCJKsc-Bold.otf");
+/// The faces' bytes, for other renderers (page images) that need a CJK font.
+pub(crate) const REGULAR: &[u8] = include_bytes!("../assets/fonts/NotoSansCJKsc-Regular.otf");
+pub(crate) const BOLD: &[u8] = include_bytes!("../assets/fonts/NotoSansCJKsc-Bold.otf");
 
 /// A typeface that text can be set in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -15,12 +15,18 @@ pub mod config;
 pub mod contacts;
 pub mod cross_check;
 pub mod diagnostic;
+pub mod dicom;
 pub mod document;
 pub mod error;
 pub mod folder;
 pub mod fonts;
 pub mod lab;
 pub mod layout;
+pub mod ledger;
+pub mod mail;
+pub mod packet;
+pub mod page_images;
+pub mod parallel;
 pub mod pdf;
 pub mod private_file;
 pub mod summary;
@@ -35,6 +41,18 @@ use clap::Parser;
 
 /// Runs the command line and returns the process exit code.
 pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
+    let args: Vec<std::ffi::OsString> = args.into_iter().collect();
+    // The page renderer's child process (see `page_images`): not a command for people.
+    if args
+        .get(1)
+        .is_some_and(|a| a == page_images::WORKER_COMMAND)
+    {
+        let rest: Vec<String> = args[2..]
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        return page_images::worker(&rest);
+    }
     let cli = match cli::Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {

@@ -86,6 +86,18 @@ impl<W: Write> Write for Watched<W> {
     }
 }
 
+/// Creates a new file (never an existing one) that only the owner can read, for writing.
+pub fn create_new(path: &Path) -> Result<fs::File> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path).map_err(Error::io("create", path))
+}
+
 /// Creates a folder (and its parents) that only the owner can enter.
 pub fn create_dir(path: &Path) -> Result<()> {
     fs::create_dir_all(path).map_err(Error::io("create folder", path))?;

@@ -13,6 +13,8 @@ use serde::Serialize;
 const BUILTIN: &[(&str, &str)] = &[
     ("summary.zh.md", include_str!("../templates/summary.zh.md")),
     ("summary.en.md", include_str!("../templates/summary.en.md")),
+    ("cover.zh.md", include_str!("../templates/cover.zh.md")),
+    ("cover.en.md", include_str!("../templates/cover.en.md")),
 ];
 
 /// A template's text and where it came from (for error messages).

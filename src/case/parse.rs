@@ -391,10 +391,10 @@ impl<'r, 's> CaseParser<'r, 's> {
                     .mentioned
                     .entry(path.clone())
                     .or_insert(RecordKind::Other);
-                if let Some(kind) = kind {
-                    if *entry == RecordKind::Other {
-                        *entry = kind;
-                    }
+                if let Some(kind) = kind
+                    && *entry == RecordKind::Other
+                {
+                    *entry = kind;
                 }
                 Some(path)
             }
@@ -666,11 +666,11 @@ impl<'r, 's> CaseParser<'r, 's> {
         let viable = self.size_mm(t, "viable_mm", false);
         let class = self.choice(t, "class");
         let note = self.text(t, "note");
-        if let (Some(l), Some(v)) = (longest, viable) {
-            if v > l {
-                let span = t.span_of("viable_mm");
-                self.reader.error(span, format!("viable diameter {v} mm is larger than the whole lesion ({l} mm) in {}", t.name), Some("the viable (enhancing) part is at most the whole lesion; check the two numbers".into()));
-            }
+        if let (Some(l), Some(v)) = (longest, viable)
+            && v > l
+        {
+            let span = t.span_of("viable_mm");
+            self.reader.error(span, format!("viable diameter {v} mm is larger than the whole lesion ({l} mm) in {}", t.name), Some("the viable (enhancing) part is at most the whole lesion; check the two numbers".into()));
         }
         Some(Lesion {
             id: id?,

@@ -48,6 +48,7 @@ fn check_templates(folder: &CaseFolder, loaded: &mut Loaded, today: NaiveDate) -
             template: &template,
             appended: &[],
             criteria: &criteria,
+            dicom: &[],
         };
         if let Err(e) = summary::build(input) {
             let location = Location::file(&e.path);

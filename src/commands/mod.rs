@@ -1,5 +1,6 @@
 //! One short script per subcommand: read the inputs, call the pure core, write the results.
 
+mod build;
 mod check;
 mod contacts;
 mod criteria;
@@ -25,6 +26,7 @@ pub fn execute(cli: Cli) -> Result<()> {
         Command::Contacts { action } => contacts::run(&cli.case, action, today),
         Command::Criteria(args) => criteria::run(&CaseFolder::open(&cli.case)?, args, today),
         Command::Summary(args) => summary::run(&CaseFolder::open(&cli.case)?, &args, today),
+        Command::Build(args) => build::run(&CaseFolder::open(&cli.case)?, &args, today),
     }
 }
 

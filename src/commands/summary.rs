@@ -50,6 +50,15 @@ pub fn run(folder: &CaseFolder, args: &SummaryArgs, today: NaiveDate) -> Result<
     };
     let appended_paths: Vec<PathBuf> = appended.iter().map(|r| r.path.clone()).collect();
     let criteria = clinical::evaluate(case, today);
+    let dicom = crate::dicom::index_case(
+        &folder.path(RECORDS_DIR),
+        &case
+            .records
+            .iter()
+            .filter(|r| r.kind == RecordKind::Dicom)
+            .map(|r| r.path.clone())
+            .collect::<Vec<_>>(),
+    );
     let document = summary::build(SummaryInput {
         case,
         contact,
@@ -58,6 +67,7 @@ pub fn run(folder: &CaseFolder, args: &SummaryArgs, today: NaiveDate) -> Result<
         template: &template,
         appended: &appended_paths,
         criteria: &criteria,
+        dicom: &dicom.studies,
     })
     .map_err(|e| {
         Error::user(
@@ -114,7 +124,7 @@ fn write_packet(
 }
 
 /// The built-in fonts plus the user's fallback fonts.
-fn load_fonts(paths: &[PathBuf]) -> Result<Fonts> {
+pub(super) fn load_fonts(paths: &[PathBuf]) -> Result<Fonts> {
     if paths.is_empty() {
         return Ok(Fonts::builtin());
     }
@@ -148,7 +158,7 @@ fn appendable(case: &Case) -> Vec<&Record> {
     records
 }
 
-fn appended_record(folder: &CaseFolder, record: &Record, lang: Lang) -> AppendedRecord {
+pub(super) fn appended_record(folder: &CaseFolder, record: &Record, lang: Lang) -> AppendedRecord {
     let kind = words::record_kind(record.kind, lang);
     let title = record.title.best(lang);
     AppendedRecord {

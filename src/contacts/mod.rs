@@ -65,6 +65,13 @@ pub struct Contact {
     pub size_limit_mb: u32,
     /// Days to wait for a reply before a follow-up is due.
     pub follow_up_days: u32,
+    /// Platform packs: characters the longest text field (the case description) may have;
+    /// `None` takes the platform's preset.
+    pub text_limit: Option<u32>,
+    /// Platform packs: the longest side of a page image in pixels (default 2000).
+    pub image_max_px: Option<u32>,
+    /// Platform packs: the largest page image in KB (default 1500).
+    pub image_max_kb: Option<u32>,
     pub notes: Option<Text>,
     /// Inactive contacts are listed but skipped by `build` without `--contact`.
     pub active: bool,

@@ -42,6 +42,9 @@ struct ContactPatch {
     imaging: Option<ImagingRequest>,
     size_limit_mb: Option<u32>,
     follow_up_days: Option<u32>,
+    text_limit: Option<u32>,
+    image_max_px: Option<u32>,
+    image_max_kb: Option<u32>,
     notes: Option<Text>,
     active: Option<bool>,
 }
@@ -171,6 +174,9 @@ fn read_contact(reader: &mut Reader<'_>, t: &mut Table<'_, '_>) -> Option<Contac
     };
     let size_limit_mb = positive("size_limit_mb", t, 1000);
     let follow_up_days = positive("follow_up_days", t, 365);
+    let text_limit = positive("text_limit", t, 100_000);
+    let image_max_px = positive("image_max_px", t, 20_000);
+    let image_max_kb = positive("image_max_kb", t, 100_000);
     Some(ContactPatch {
         id: id.into_inner(),
         at,
@@ -192,6 +198,9 @@ fn read_contact(reader: &mut Reader<'_>, t: &mut Table<'_, '_>) -> Option<Contac
         imaging,
         size_limit_mb,
         follow_up_days,
+        text_limit,
+        image_max_px,
+        image_max_kb,
         notes: t.text(reader, "notes").map(Spanned::into_inner),
         active: t.bool(reader, "active"),
     })
@@ -216,6 +225,9 @@ fn overlay(base: &mut ContactPatch, patch: ContactPatch) {
         imaging,
         size_limit_mb,
         follow_up_days,
+        text_limit,
+        image_max_px,
+        image_max_kb,
         notes,
         active
     );
@@ -272,6 +284,9 @@ fn finish(
         imaging: patch.imaging,
         size_limit_mb: patch.size_limit_mb.unwrap_or(DEFAULT_SIZE_LIMIT_MB),
         follow_up_days: patch.follow_up_days.unwrap_or(DEFAULT_FOLLOW_UP_DAYS),
+        text_limit: patch.text_limit,
+        image_max_px: patch.image_max_px,
+        image_max_kb: patch.image_max_kb,
         notes: patch.notes,
         active: patch.active.unwrap_or(true),
         source,

@@ -349,11 +349,11 @@ impl Shaped {
                     }
                 }
             }
-            if word.mandatory {
-                if let Some(mut line) = current.take() {
-                    line.last = true;
-                    lines.push(line);
-                }
+            if word.mandatory
+                && let Some(mut line) = current.take()
+            {
+                line.last = true;
+                lines.push(line);
             }
         }
         if let Some(mut line) = current {

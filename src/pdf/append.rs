@@ -326,10 +326,10 @@ fn inherited(pdf: &Document, page: ObjectId) -> Dictionary {
             break;
         };
         for key in [&b"Resources"[..], b"MediaBox", b"CropBox", b"Rotate"] {
-            if !dict.has(key) {
-                if let Ok(value) = ancestor.get(key) {
-                    dict.set(key, value.clone());
-                }
+            if !dict.has(key)
+                && let Ok(value) = ancestor.get(key)
+            {
+                dict.set(key, value.clone());
             }
         }
         parent = ancestor.get(b"Parent").and_then(Object::as_reference).ok();

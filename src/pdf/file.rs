@@ -48,11 +48,11 @@ impl<'w> PdfFile<'w> {
         objects: impl IntoIterator<Item = (ObjectId, Object)>,
     ) -> io::Result<()> {
         for (id, mut object) in objects {
-            if let Object::Stream(stream) = &mut object {
-                if stream.allows_compression {
-                    // On failure the stream stays as it is, which is still correct.
-                    stream.compress().ok();
-                }
+            if let Object::Stream(stream) = &mut object
+                && stream.allows_compression
+            {
+                // On failure the stream stays as it is, which is still correct.
+                stream.compress().ok();
             }
             if self.out.written > LARGEST_OFFSET {
                 return Err(io::Error::other(

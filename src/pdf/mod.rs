@@ -9,7 +9,7 @@
 mod append;
 mod file;
 mod outline;
-mod raster;
+pub(crate) mod raster;
 mod writer;
 
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -30,6 +30,7 @@ pub use append::{AppendedRecord, append_records};
 #[derive(Debug, Clone)]
 pub struct Rendered {
     pub bytes: Vec<u8>,
+    pub pages: usize,
     pub warnings: Diagnostics,
 }
 
@@ -44,6 +45,7 @@ pub fn render_summary(
     let bytes = write(&laid_out, fonts, &document.title, document.lang, created)?;
     Ok(Rendered {
         bytes,
+        pages: laid_out.pages.len(),
         warnings: laid_out.warnings,
     })
 }
@@ -88,6 +90,34 @@ pub fn write(
             dictionary! { "DisplayDocTitle" => true },
         );
     }
+    save(pdf)
+}
+
+/// A PDF with no pages yet, to which [`append_records`] adds records: a record set as a PDF
+/// of its own (portal packs).
+pub fn empty(title: &str, lang: Lang, created: NaiveDateTime) -> Result<Vec<u8>> {
+    let mut pdf = lopdf::Document::with_version("1.7");
+    let pages = pdf.add_object(dictionary! {
+        "Type" => "Pages",
+        "Kids" => Vec::<Object>::new(),
+        "Count" => 0,
+    });
+    let catalog = pdf.add_object(dictionary! {
+        "Type" => "Catalog",
+        "Pages" => pages,
+        "Lang" => Object::string_literal(lang.pick("zh-CN", "en-US")),
+        "ViewerPreferences" => dictionary! { "DisplayDocTitle" => true },
+    });
+    pdf.trailer.set("Root", catalog);
+    let date = Object::string_literal(created.format("D:%Y%m%d%H%M%S").to_string());
+    let info = pdf.add_object(dictionary! {
+        "Title" => text_string(title),
+        "Creator" => text_string("consultpack"),
+        "Producer" => text_string(concat!("consultpack ", env!("CARGO_PKG_VERSION"), " (lopdf)")),
+        "CreationDate" => date.clone(),
+        "ModDate" => date,
+    });
+    pdf.trailer.set("Info", info);
     save(pdf)
 }
 

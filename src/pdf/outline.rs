@@ -130,10 +130,10 @@ fn attach(pdf: &mut Document, parent: ObjectId, children: Vec<Node>) {
         }
         pdf.objects.insert(id, Object::Dictionary(dict));
     }
-    if let Some(previous_last) = previous_last {
-        if let Ok(dict) = pdf.get_dictionary_mut(previous_last) {
-            dict.set("Next", first);
-        }
+    if let Some(previous_last) = previous_last
+        && let Ok(dict) = pdf.get_dictionary_mut(previous_last)
+    {
+        dict.set("Next", first);
     }
     if let Ok(dict) = pdf.get_dictionary_mut(parent) {
         if previous_last.is_none() {

@@ -217,12 +217,12 @@ fn png_image_data(png: &[u8]) -> Vec<u8> {
 }
 
 /// What the PDF needs from a JPEG's frame header.
-struct Frame {
-    width: u32,
-    height: u32,
-    components: u8,
+pub(crate) struct Frame {
+    pub width: u32,
+    pub height: u32,
+    pub components: u8,
     /// An Adobe APP14 segment: its CMYK is stored inverted.
-    adobe: bool,
+    pub adobe: bool,
 }
 
 impl Frame {
@@ -236,7 +236,7 @@ impl Frame {
 }
 
 /// Walks the JPEG's marker segments up to the start-of-frame header.
-fn jpeg_frame(bytes: &[u8]) -> Option<Frame> {
+pub(crate) fn jpeg_frame(bytes: &[u8]) -> Option<Frame> {
     if !bytes.starts_with(&[0xFF, 0xD8]) {
         return None;
     }
@@ -280,7 +280,7 @@ fn jpeg_frame(bytes: &[u8]) -> Option<Frame> {
 }
 
 /// The EXIF orientation (1–8), 1 when there is none.
-fn exif_orientation(bytes: &[u8]) -> u8 {
+pub(crate) fn exif_orientation(bytes: &[u8]) -> u8 {
     exif::Reader::new()
         .read_from_container(&mut Cursor::new(bytes))
         .ok()

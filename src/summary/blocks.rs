@@ -479,7 +479,12 @@ pub fn treatments(case: &Case, lang: Lang) -> Vec<Block> {
 }
 
 /// Imaging studies with their reports and how DICOM reaches this contact (never by e-mail).
-pub fn imaging(case: &Case, contact: Option<&Contact>, lang: Lang) -> Vec<Block> {
+pub fn imaging(
+    case: &Case,
+    contact: Option<&Contact>,
+    dicom: &[crate::dicom::Study],
+    lang: Lang,
+) -> Vec<Block> {
     let mut studies: Vec<_> = case.imaging.iter().collect();
     studies.sort_by_key(|s| s.date);
     let delivery = contact
@@ -532,6 +537,7 @@ pub fn imaging(case: &Case, contact: Option<&Contact>, lang: Lang) -> Vec<Block>
         rows,
         widths: Some(vec![1.2, 1.0, 2.4, 3.0, 3.0]),
     })];
+    blocks.extend(dicom_index(dicom, lang));
     if let Some(wants) = contact
         .and_then(|c| c.imaging.as_ref())
         .and_then(|i| i.wants.as_ref())
@@ -543,6 +549,59 @@ pub fn imaging(case: &Case, contact: Option<&Contact>, lang: Lang) -> Vec<Block>
         ))));
     }
     blocks
+}
+
+/// The DICOM studies and series found in the imaging folders (read from their headers).
+pub fn dicom_index(studies: &[crate::dicom::Study], lang: Lang) -> Vec<Block> {
+    if studies.is_empty() {
+        return Vec::new();
+    }
+    let rows = studies
+        .iter()
+        .flat_map(|study| {
+            study.series.iter().map(move |series| {
+                vec![
+                    cell(
+                        series
+                            .date
+                            .clone()
+                            .or(study.date.clone())
+                            .unwrap_or_default(),
+                    ),
+                    cell(series.modality.clone().unwrap_or_default()),
+                    cell(
+                        [&study.description, &series.description]
+                            .into_iter()
+                            .flatten()
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(" / "),
+                    ),
+                    cell(series.body_part.clone().unwrap_or_default()),
+                    cell(series.images.to_string()),
+                    cell(study.folder.clone()),
+                ]
+            })
+        })
+        .collect();
+    vec![
+        Block::Heading {
+            level: 3,
+            text: cell(lang.pick("DICOM 影像索引", "DICOM index")),
+        },
+        Block::Table(Table {
+            header: header(&[
+                lang.pick("日期", "Date"),
+                lang.pick("设备", "Modality"),
+                lang.pick("检查/序列", "Study / series"),
+                lang.pick("部位", "Body part"),
+                lang.pick("图像数", "Images"),
+                lang.pick("文件夹", "Folder"),
+            ]),
+            rows,
+            widths: Some(vec![1.2, 0.9, 3.6, 1.2, 0.9, 2.6]),
+        }),
+    ]
 }
 
 /// Every record of the case, and whether it is appended to this PDF.

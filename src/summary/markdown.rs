@@ -48,10 +48,10 @@ pub fn to_blocks(
             }
             Event::End(TagEnd::Item) => {
                 let item = std::mem::take(&mut state.inline);
-                if let Some((_, items)) = state.lists.last_mut() {
-                    if !item.is_empty() {
-                        items.push(item);
-                    }
+                if let Some((_, items)) = state.lists.last_mut()
+                    && !item.is_empty()
+                {
+                    items.push(item);
                 }
             }
             Event::End(TagEnd::Heading(level)) => {

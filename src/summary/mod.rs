@@ -30,6 +30,8 @@ pub struct SummaryInput<'a> {
     pub appended: &'a [PathBuf],
     /// The criteria computed for this date (`clinical::evaluate`).
     pub criteria: &'a [Criterion],
+    /// The DICOM studies indexed from the case's imaging folders.
+    pub dicom: &'a [crate::dicom::Study],
 }
 
 /// The file name of a language's summary template.
@@ -47,6 +49,7 @@ pub fn build(input: SummaryInput<'_>) -> Result<Document, TemplateError> {
         template,
         appended,
         criteria,
+        dicom,
     } = input;
     let mut context = context::build(case, contact, lang, today, !appended.is_empty());
     context.headline = criteria_sheet::headline(criteria, lang);
@@ -59,7 +62,7 @@ pub fn build(input: SummaryInput<'_>) -> Result<Document, TemplateError> {
             "timeline-chart" => blocks::timeline_chart(case, lang),
             "timeline" => blocks::timeline(case, lang),
             "treatments" => blocks::treatments(case, lang),
-            "imaging" => blocks::imaging(case, contact, lang),
+            "imaging" => blocks::imaging(case, contact, dicom, lang),
             "records" => blocks::records(case, lang, appended),
             "criteria" => criteria_sheet::sheet(criteria, lang),
             _ => return None,
@@ -118,6 +121,7 @@ mod tests {
                 &case,
                 NaiveDate::from_ymd_opt(2026, 11, 27).unwrap(),
             ),
+            dicom: &[],
         };
         build(input).unwrap()
     }

@@ -180,10 +180,10 @@ impl Run {
                 in_error = true;
             } else if line.starts_with("warning: ") {
                 in_error = false;
-            } else if let Some(location) = line.trim_start().strip_prefix("--> ") {
-                if in_error {
-                    out.push(location);
-                }
+            } else if let Some(location) = line.trim_start().strip_prefix("--> ")
+                && in_error
+            {
+                out.push(location);
             }
         }
         out

@@ -1,0 +1,367 @@
+//! The e-mail pack: the summary to read first, the zip bundle (or its parts), the cover letter
+//! as the body, and `packet.json` saying exactly what `send` will send and how large each
+//! message will be.
+
+use std::path::Path;
+
+use super::{Outcome, Shared, finish_packet};
+use crate::contacts::Contact;
+use crate::diagnostic::Diagnostics;
+use crate::error::{Error, Result};
+use crate::mail::mime::{self, Attachment, Mailbox, Message};
+use crate::packet::bundle::{self, Generated, StoredEntry};
+use crate::packet::cover::{AttachmentView, PartView, human_size};
+use crate::packet::manifest::{self, Manifest, ManifestFile};
+use crate::packet::output::Staging;
+use crate::packet::store;
+use crate::packet::{
+    self, FileEntry, MessagePlan, Oversize, PACKET_FORMAT, Pack, PacketJson, tables,
+};
+use crate::text::Lang;
+
+/// What a message carries besides its records, at most: headers, and a cover letter of this
+/// many bytes (they are a few KB; the exact size is checked once the letter is written).
+const HEADERS_AT_MOST: u64 = 4_000;
+const BODY_AT_MOST: u64 = 16_000;
+
+pub(super) fn build(
+    shared: &Shared,
+    contact: &Contact,
+    target: &Path,
+) -> Result<(Outcome, Diagnostics)> {
+    let lang = contact.language;
+    let fonts = shared.fonts()?;
+    let summary = shared.summary(contact, &fonts)?;
+    let summary_name = shared.summary_name(contact);
+    let limit = packet::size_limit(contact);
+    let records = &shared.store.records;
+
+    let labs_csv = tables::labs_csv(shared.case, lang).into_bytes();
+    let timeline_csv = tables::timeline_csv(shared.case, lang).into_bytes();
+    let summary_len = summary.bytes.len() as u64;
+    let generated_at_most = |extra: u64| {
+        // manifest and checksums grow with the records listed; bound them generously.
+        let listed = 400 * (records.len() as u64 + 6) + extra;
+        listed + 2 * packet::zip_entry_overhead("manifest.json")
+    };
+    let fixed_first = HEADERS_AT_MOST * 2
+        + mime::base64_len(BODY_AT_MOST)
+        + mime::base64_len(summary_len)
+        + mime::base64_len(
+            summary_len
+                + labs_csv.len() as u64
+                + timeline_csv.len() as u64
+                + generated_at_most(0)
+                + 3 * packet::zip_entry_overhead(&summary_name)
+                + 22,
+        );
+    let fixed_other =
+        HEADERS_AT_MOST * 2 + mime::base64_len(BODY_AT_MOST + generated_at_most(0) + 22);
+    let plan = packet::plan_parts(records, fixed_first, fixed_other, limit, shared.split)
+        .map_err(|oversize| too_large(oversize, records, contact))?;
+    let of = plan.parts.len();
+
+    let staging = Staging::new(target)?;
+    staging.write(&summary_name, &summary.bytes)?;
+    let summary_sha = store::sha256(&summary.bytes);
+    let token = packet::case_token(&shared.case.patient.id, &contact.id);
+    let mut messages = Vec::new();
+    for (k, part) in plan.parts.iter().enumerate() {
+        let number = k + 1;
+        let part_suffix = if of > 1 {
+            format!("_part{number}of{of}")
+        } else {
+            String::new()
+        };
+        let zip_name = format!(
+            "{}_{}_{}{part_suffix}.zip",
+            shared.case.patient.id, shared.today, contact.id
+        );
+        let mut generated = Vec::new();
+        if number == 1 {
+            generated.push(Generated {
+                name: summary_name.clone(),
+                bytes: summary.bytes.clone(),
+            });
+            generated.push(Generated {
+                name: "labs.csv".into(),
+                bytes: labs_csv.clone(),
+            });
+            generated.push(Generated {
+                name: "timeline.csv".into(),
+                bytes: timeline_csv.clone(),
+            });
+        }
+        let entries: Vec<StoredEntry> = part
+            .iter()
+            .map(|&index| StoredEntry {
+                index,
+                name: format!("records/{}", records[index].name),
+            })
+            .collect();
+        let mut files: Vec<ManifestFile> = entries
+            .iter()
+            .map(|e| {
+                let r = &records[e.index];
+                ManifestFile {
+                    name: e.name.clone(),
+                    original: Some(r.original.to_string_lossy().replace('\\', "/")),
+                    kind: r.kind.to_string(),
+                    date: Some(r.date),
+                    title: Some(r.title.best(lang).to_string()),
+                    bytes: r.bytes,
+                    sha256: r.sha256.clone(),
+                }
+            })
+            .collect();
+        files.extend(generated.iter().map(|g| ManifestFile {
+            name: g.name.clone(),
+            original: None,
+            kind: if g.name.ends_with(".pdf") {
+                "summary".into()
+            } else {
+                "table".into()
+            },
+            date: Some(shared.today),
+            title: None,
+            bytes: g.bytes.len() as u64,
+            sha256: store::sha256(&g.bytes),
+        }));
+        files.sort_by(|a, b| a.name.cmp(&b.name));
+        let manifest = Manifest {
+            format: manifest::FORMAT,
+            patient: shared.case.patient.id.clone(),
+            contact: contact.id.clone(),
+            language: lang.code(),
+            built: shared.today,
+            tool: manifest::TOOL,
+            part: number,
+            parts: of,
+            files: files.clone(),
+            imaging: shared.dicom.studies.clone(),
+            imaging_delivery: contact.imaging.as_ref().map(|i| i.delivery.to_string()),
+        }
+        .to_json()
+        .into_bytes();
+        let mut sums: Vec<(String, String)> = files
+            .iter()
+            .map(|f| (f.name.clone(), f.sha256.clone()))
+            .collect();
+        sums.push(("manifest.json".into(), store::sha256(&manifest)));
+        sums.sort();
+        let sums = manifest::sha256sums(sums.iter().map(|(n, h)| (n.as_str(), h.as_str())));
+        generated.push(Generated {
+            name: "manifest.json".into(),
+            bytes: manifest,
+        });
+        generated.push(Generated {
+            name: "SHA256SUMS".into(),
+            bytes: sums.into_bytes(),
+        });
+
+        let zip_path = staging.path().join(&zip_name);
+        bundle::write(
+            &zip_path,
+            &shared.store,
+            &shared.records_root,
+            &entries,
+            &generated,
+            shared.today,
+            shared.passphrase.as_deref(),
+        )?;
+        let (zip_len, zip_sha) = store::sha256_file(&zip_path)?;
+
+        let mut attachments = Vec::new();
+        if number == 1 {
+            attachments.push(FileEntry {
+                file: summary_name.clone(),
+                bytes: summary_len,
+                sha256: summary_sha.clone(),
+            });
+        }
+        attachments.push(FileEntry {
+            file: zip_name.clone(),
+            bytes: zip_len,
+            sha256: zip_sha,
+        });
+
+        let mut letter = shared.letter(contact, Pack::Email);
+        letter.encrypted = shared.passphrase.is_some();
+        letter.part = (of > 1).then_some(PartView { number, of });
+        letter.attachments = attachments
+            .iter()
+            .map(|a| AttachmentView {
+                name: a.file.clone(),
+                what: what_is(&a.file, entries.len(), lang),
+                pages: a.file.ends_with(".pdf").then_some(summary.pages as u32),
+                size: human_size(a.bytes),
+            })
+            .collect();
+        let cover = shared.cover(contact, letter)?;
+        let body_name = if of > 1 {
+            format!("cover-letter_part{number}of{of}.txt")
+        } else {
+            "cover-letter.txt".to_string()
+        };
+        let body = cover.text();
+        staging.write(&body_name, body.as_bytes())?;
+        let subject = format!("{} [{token}]", cover.subject);
+        let encoded = message_size(shared, contact, &subject, &body, &attachments);
+        if encoded > limit {
+            return Err(Error::user(
+                format!(
+                    "part {number} of the bundle would be a {} e-mail, over the {} limit of `{}`",
+                    human_size(encoded),
+                    human_size(limit),
+                    contact.id
+                ),
+                Some(
+                    "use `consultpack build --split` or leave records out with --records"
+                        .to_string(),
+                ),
+            ));
+        }
+        messages.push(MessagePlan {
+            part: number,
+            of,
+            subject,
+            body: body_name,
+            attachments,
+            encoded_bytes: encoded,
+        });
+    }
+    let largest = messages.iter().map(|m| m.encoded_bytes).max().unwrap_or(0);
+    let json = PacketJson {
+        format: PACKET_FORMAT.into(),
+        contact: contact.id.clone(),
+        pack: Pack::Email,
+        language: lang.code().into(),
+        patient: shared.case.patient.id.clone(),
+        date: shared.today,
+        token,
+        size_limit_bytes: Some(limit),
+        messages,
+        files: Vec::new(),
+    };
+    let (files, bytes, packet_sha256) = finish_packet(&staging, json)?;
+    staging.commit()?;
+    Ok((
+        Outcome {
+            contact: contact.id.clone(),
+            pack: Pack::Email,
+            files,
+            bytes,
+            encoded: Some((largest, limit)),
+            parts: of,
+            packet_sha256,
+        },
+        summary.warnings,
+    ))
+}
+
+fn what_is(file: &str, records: usize, lang: Lang) -> String {
+    if file.ends_with(".pdf") {
+        lang.pick("病历摘要（请先阅读）", "case summary (please read first)")
+            .to_string()
+    } else {
+        match lang {
+            Lang::Zh => {
+                format!("压缩包：{records} 份病历资料、病历摘要、化验与时间线表格、清单及校验值")
+            }
+            Lang::En => format!(
+                "zip: {records} records, the summary, lab and timeline tables, manifest and checksums"
+            ),
+        }
+    }
+}
+
+/// The size of the message `send` will write for these attachments. Its Message-ID and Date
+/// have fixed lengths, so the size does not depend on them.
+fn message_size(
+    shared: &Shared,
+    contact: &Contact,
+    subject: &str,
+    body: &str,
+    attachments: &[FileEntry],
+) -> u64 {
+    let sender = shared.config.and_then(|c| c.sender.as_ref());
+    let from = sender.map_or_else(
+        || Mailbox {
+            name: None,
+            address: "family@example.invalid".into(),
+        },
+        |s| Mailbox {
+            name: Some(s.name.clone()),
+            address: s.email.clone(),
+        },
+    );
+    let domain = from
+        .address
+        .rsplit_once('@')
+        .map_or("example.invalid", |(_, d)| d)
+        .to_string();
+    let message = Message {
+        reply_to: sender
+            .and_then(|s| s.reply_to.clone())
+            .map(|address| Mailbox {
+                name: None,
+                address,
+            }),
+        from,
+        to: vec![Mailbox {
+            name: None,
+            address: contact
+                .email
+                .clone()
+                .unwrap_or_else(|| "doctor@example.invalid".into()),
+        }],
+        cc: Vec::new(),
+        subject: subject.to_string(),
+        message_id: format!("{}@{domain}", "0".repeat(32)),
+        date: "Mon, 01 Jan 2024 00:00:00 +0000".into(),
+        references: Vec::new(),
+        body: body.to_string(),
+        attachments: attachments
+            .iter()
+            .map(|a| Attachment {
+                file_name: a.file.clone(),
+                content_type: mime::content_type(&a.file),
+                len: a.bytes,
+            })
+            .collect(),
+    };
+    message.encoded_len()
+}
+
+/// The error for a bundle over the limit: the largest records and what to do.
+fn too_large(oversize: Oversize, records: &[packet::RecordFile], contact: &Contact) -> Error {
+    let mut largest: Vec<&packet::RecordFile> = records.iter().collect();
+    largest.sort_by_key(|r| std::cmp::Reverse(r.zipped_bytes));
+    let list = largest
+        .iter()
+        .take(3)
+        .map(|r| format!("{} ({})", r.original.display(), human_size(r.zipped_bytes)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    match oversize {
+        Oversize::Total { estimated, limit } => Error::user(
+            format!(
+                "the e-mail to `{}` would be about {}, over its {} limit; the largest records: {list}",
+                contact.id,
+                human_size(estimated),
+                human_size(limit)
+            ),
+            Some("send it in parts with `consultpack build --split`, or leave records out with --records kind=…/from=DATE/to=DATE".to_string()),
+        ),
+        Oversize::Record { index, estimated, limit } => Error::user(
+            format!(
+                "`{}` alone makes a {} e-mail, over the {} limit of `{}`: it cannot go by e-mail even in parts",
+                records[index].original.display(),
+                human_size(estimated),
+                human_size(limit),
+                contact.id
+            ),
+            Some("leave it out with --records (kind=…/from=/to=) and share it by a download link, or raise size_limit_mb if the hospital accepts larger mail".to_string()),
+        ),
+    }
+}

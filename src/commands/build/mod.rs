@@ -1,0 +1,541 @@
+//! `consultpack build`: every active contact's packet (or those named), in the form its channel
+//! takes. The records are read and compressed once ([`RecordStore`]), the DICOM folders indexed
+//! once, platform page images rendered once; then each contact's packet is made in a staging
+//! folder and swapped into `out/<contact>/` whole, contacts two at a time.
+
+mod email;
+mod platform;
+mod portal;
+
+use std::path::{Path, PathBuf};
+
+use chrono::{NaiveDate, NaiveDateTime};
+use comfy_table::{Table, presets};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::summary::{appended_record, load_fonts};
+use super::{load_valid, print_diagnostics, print_stdout};
+use crate::case::Case;
+use crate::case::model::{Record, RecordKind};
+use crate::cli::BuildArgs;
+use crate::clinical::{self, Criterion};
+use crate::config::{Config, Secret};
+use crate::contacts::{Contact, Delivery};
+use crate::diagnostic::{Diagnostic, Diagnostics, Location};
+use crate::dicom::{self, CaseIndex};
+use crate::error::{Error, Result};
+use crate::folder::{CaseFolder, RECORDS_DIR};
+use crate::fonts::Fonts;
+use crate::ledger::{self, Built, Event, What};
+use crate::packet::cover::{self, CoverContext, CoverLetter, LetterView, MailboxView};
+use crate::packet::store::{self, RecordStore};
+use crate::packet::{self, FileEntry, PACKET_FILE, Pack, PacketJson, RecordFilter, names};
+use crate::pdf;
+use crate::summary::{self, SummaryInput};
+use crate::templates::Template;
+use crate::text::Lang;
+
+/// What one contact's build produced, for the summary table and the ledger.
+struct Outcome {
+    contact: String,
+    pack: Pack,
+    files: usize,
+    bytes: u64,
+    /// E-mail packs: the largest message and the limit.
+    encoded: Option<(u64, u64)>,
+    parts: usize,
+    packet_sha256: String,
+}
+
+/// Everything the contacts' builds share, made once.
+struct Shared<'a> {
+    folder: &'a CaseFolder,
+    case: &'a Case,
+    config: Option<&'a Config>,
+    today: NaiveDate,
+    created: NaiveDateTime,
+    criteria: Vec<Criterion>,
+    records_root: PathBuf,
+    store: RecordStore,
+    dicom: CaseIndex,
+    split: bool,
+    passphrase: Option<String>,
+    fonts: &'a [PathBuf],
+    pages: platform::PageCache,
+}
+
+pub fn run(folder: &CaseFolder, args: &BuildArgs, today: NaiveDate) -> Result<()> {
+    let loaded = load_valid(folder, today)?;
+    let case = &loaded
+        .case
+        .as_ref()
+        .ok_or_else(|| Error::user("the case could not be read", None))?
+        .case;
+    let contacts = select_contacts(&loaded.contacts, &args.contacts)?;
+    let mut filter = RecordFilter::default();
+    for spec in &args.records {
+        filter
+            .add(spec)
+            .map_err(|e| Error::user(format!("--records {spec}: {e}"), None))?;
+    }
+    let passphrase = args.encrypt.then(|| passphrase(args)).transpose()?;
+    let out_root = args.out.clone().unwrap_or_else(|| folder.path("out"));
+    if !out_root.exists() {
+        crate::private_file::create_dir(&out_root)?;
+    }
+    packet::output::remove_stale(&out_root);
+
+    let records_root = folder.path(RECORDS_DIR);
+    let mut records: Vec<&Record> = case
+        .records
+        .iter()
+        .filter(|r| r.kind != RecordKind::Dicom && filter.keeps(r.kind, r.date))
+        .collect();
+    records.sort_by(|a, b| (a.date, &a.path).cmp(&(b.date, &b.path)));
+    let mut taken = std::collections::BTreeSet::new();
+    let record_names: Vec<String> = records
+        .iter()
+        .map(|r| names::record_file_name(r, &mut taken))
+        .collect();
+
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(4);
+    let total_bytes: u64 = records
+        .iter()
+        .filter_map(|r| std::fs::metadata(records_root.join(&r.path)).ok())
+        .map(|m| m.len())
+        .sum();
+    let bar = progress_bar(total_bytes, "reading records");
+    let store = RecordStore::build(
+        &records_root,
+        &records,
+        &record_names,
+        &out_root,
+        workers,
+        &|b| bar.inc(b),
+    )?;
+    bar.finish_and_clear();
+
+    let dicom_folders: Vec<PathBuf> = case
+        .records
+        .iter()
+        .filter(|r| r.kind == RecordKind::Dicom)
+        .map(|r| r.path.clone())
+        .collect();
+    let dicom = dicom::index_case(&records_root, &dicom_folders);
+    let mut warnings = Diagnostics::default();
+    for problem in &dicom.problems {
+        let shown = folder.display(RECORDS_DIR).join(&problem.path);
+        warnings.push(
+            Diagnostic::warning(format!("`{}`: {}", shown.display(), problem.reason))
+                .at(Location::file(&shown)),
+        );
+    }
+
+    let platform_limits: Vec<crate::page_images::Limits> = contacts
+        .iter()
+        .filter(|c| Pack::for_channel(c.channel) == Pack::Platform)
+        .map(|c| platform::limits(c))
+        .collect();
+    let pages =
+        platform::PageCache::render(&store, &records_root, &platform_limits, &out_root, workers)?;
+    warnings.extend(pages.warnings(folder));
+
+    let shared = Shared {
+        folder,
+        case,
+        config: loaded.config.as_ref(),
+        today,
+        created: today.and_hms_opt(0, 0, 0).expect("midnight exists"),
+        criteria: clinical::evaluate(case, today),
+        records_root,
+        store,
+        dicom,
+        split: args.split,
+        passphrase,
+        fonts: &args.font,
+        pages,
+    };
+
+    let bar = progress_bar(contacts.len() as u64, "building packets");
+    bar.set_style(
+        ProgressStyle::with_template("{msg} {bar:30} {pos}/{len} contacts")
+            .expect("valid template"),
+    );
+    let results = crate::parallel::map(&contacts, workers, |contact| {
+        let result = build_contact(&shared, contact, &out_root.join(&contact.id));
+        bar.inc(1);
+        result
+    });
+    bar.finish_and_clear();
+
+    if !shared.dicom.files.is_empty()
+        && contacts.iter().any(|c| {
+            matches!(
+                c.imaging.as_ref().map(|i| i.delivery),
+                Some(Delivery::Link | Delivery::Portal)
+            )
+        })
+    {
+        let path = out_root.join(format!("imaging_{}.zip", case.patient.id));
+        write_imaging_zip(&path, &shared.records_root, &shared.dicom.files)?;
+        eprintln!("build: DICOM for upload or a link: {}", path.display());
+    }
+
+    let mut failures = Vec::new();
+    let mut outcomes = Vec::new();
+    for (contact, result) in contacts.iter().zip(results) {
+        match result {
+            Ok((outcome, contact_warnings)) => {
+                warnings.extend(contact_warnings);
+                ledger::append(
+                    folder.root(),
+                    &Event {
+                        at: chrono::Utc::now(),
+                        what: What::Built(Built {
+                            contact: outcome.contact.clone(),
+                            pack: outcome.pack.name().to_string(),
+                            date: today,
+                            packet_sha256: outcome.packet_sha256.clone(),
+                            files: outcome.files,
+                            bytes: outcome.bytes,
+                            encoded_bytes: outcome.encoded.map(|(e, _)| e),
+                            parts: outcome.parts,
+                        }),
+                    },
+                )?;
+                outcomes.push(outcome);
+            }
+            Err(e) => failures.push((contact.id.clone(), e)),
+        }
+    }
+    print_diagnostics(&mut warnings);
+    for (id, error) in &failures {
+        eprintln!("error: `{id}`: {error}");
+        if let Some(hint) = error.hint() {
+            eprintln!("  = hint: {hint}");
+        }
+    }
+    if !outcomes.is_empty() {
+        print_stdout(&table(&outcomes, &out_root))?;
+    }
+    match failures.len() {
+        0 => Ok(()),
+        n => Err(Error::user(
+            format!(
+                "{n} of {} packet(s) could not be built (see above); the others were",
+                contacts.len()
+            ),
+            None,
+        )),
+    }
+}
+
+/// The contacts named with `--contact` (even inactive ones), else every active contact.
+fn select_contacts<'a>(
+    list: &'a crate::contacts::ContactList,
+    wanted: &[String],
+) -> Result<Vec<&'a Contact>> {
+    if wanted.is_empty() {
+        let active: Vec<&Contact> = list.contacts.iter().filter(|c| c.active).collect();
+        if active.is_empty() {
+            return Err(Error::user(
+                "no active contact to build for",
+                Some("set `active = true` for a contact in contacts.toml, or name one with --contact".to_string()),
+            ));
+        }
+        return Ok(active);
+    }
+    let mut out = Vec::new();
+    for id in wanted {
+        let contact = list.get(id).map_err(|unknown| {
+            Error::user(
+                unknown.to_string(),
+                Some("`consultpack contacts list` shows every id".to_string()),
+            )
+        })?;
+        if !out.iter().any(|c: &&Contact| c.id == contact.id) {
+            out.push(contact);
+        }
+    }
+    Ok(out)
+}
+
+fn passphrase(args: &BuildArgs) -> Result<String> {
+    let secret = match &args.passphrase_command {
+        Some(command) => Secret::Command(vec!["sh".into(), "-c".into(), command.clone()]),
+        None => Secret::Env(args.passphrase_env.clone()),
+    };
+    let value = secret.fetch().map_err(|e| {
+        Error::user(
+            format!("--encrypt needs a passphrase: {e}"),
+            Some("set CONSULTPACK_ZIP_PASSPHRASE, or use --passphrase-env VAR or --passphrase-command CMD; send the passphrase by another channel".to_string()),
+        )
+    })?;
+    if value.chars().count() < 8 {
+        return Err(Error::user(
+            "the passphrase is shorter than 8 characters",
+            Some("use a longer passphrase: the zip is only as safe as it".to_string()),
+        ));
+    }
+    Ok(value)
+}
+
+fn build_contact(
+    shared: &Shared,
+    contact: &Contact,
+    target: &Path,
+) -> Result<(Outcome, Diagnostics)> {
+    match Pack::for_channel(contact.channel) {
+        Pack::Email => email::build(shared, contact, target),
+        Pack::Platform => platform::build(shared, contact, target),
+        Pack::Portal => portal::build(shared, contact, target),
+    }
+}
+
+impl Shared<'_> {
+    fn fonts(&self) -> Result<Fonts> {
+        load_fonts(self.fonts)
+    }
+
+    /// The summary PDF for a contact (without records), with its warnings.
+    fn summary(&self, contact: &Contact, fonts: &Fonts) -> Result<pdf::Rendered> {
+        let lang = contact.language;
+        let template = self.folder.template(&summary::template_name(lang))?;
+        let document = summary::build(SummaryInput {
+            case: self.case,
+            contact: Some(contact),
+            lang,
+            today: self.today,
+            template: &template,
+            appended: &[],
+            criteria: &self.criteria,
+            dicom: &self.dicom.studies,
+        })
+        .map_err(template_error)?;
+        pdf::render_summary(&document, fonts, self.created)
+    }
+
+    fn summary_name(&self, contact: &Contact) -> String {
+        format!(
+            "{}_{}_summary_{}.pdf",
+            self.case.patient.id,
+            self.today,
+            contact.language.code()
+        )
+    }
+
+    /// The cover letter for a contact with this letter's particulars.
+    fn cover(&self, contact: &Contact, letter: LetterView) -> Result<CoverLetter> {
+        let lang = contact.language;
+        let template: Template = self.folder.template(&cover::template_name(lang))?;
+        let mut case = summary::context::build(self.case, Some(contact), lang, self.today, false);
+        case.headline = None;
+        cover::render(&template, &CoverContext { case, letter }).map_err(template_error)
+    }
+
+    /// The letter's particulars every pack shares.
+    fn letter(&self, contact: &Contact, pack: Pack) -> LetterView {
+        let (imaging_delivery, imaging_studies) =
+            cover::imaging_delivery(contact, &self.dicom.studies, contact.language);
+        let sender = self.config.and_then(|c| c.sender.as_ref());
+        LetterView {
+            pack: pack.name(),
+            attachments: Vec::new(),
+            imaging_delivery,
+            imaging_studies,
+            reply_to: sender.map(|s| MailboxView {
+                name: s.name.clone(),
+                email: s.reply_to.clone().unwrap_or_else(|| s.email.clone()),
+            }),
+            sender_name: sender.map(|s| s.name.clone()),
+            part: None,
+            encrypted: false,
+        }
+    }
+
+    /// A page listing the DICOM studies, for contacts who get them on a disc or in person.
+    fn imaging_index_pdf(&self, contact: &Contact, fonts: &Fonts) -> Result<Option<Vec<u8>>> {
+        let delivery = contact.imaging.as_ref().map(|i| i.delivery);
+        if self.dicom.studies.is_empty()
+            || !matches!(
+                delivery,
+                Some(Delivery::InPerson | Delivery::Courier | Delivery::Disc)
+            )
+        {
+            return Ok(None);
+        }
+        let lang = contact.language;
+        let (sentence, _) = cover::imaging_delivery(contact, &self.dicom.studies, lang);
+        let mut blocks = vec![
+            crate::document::Block::Heading {
+                level: 1,
+                text: vec![crate::document::Span::plain(format!(
+                    "{} · {}",
+                    lang.pick("DICOM 影像索引", "DICOM index"),
+                    self.case.patient.id
+                ))],
+            },
+            crate::document::Block::Paragraph(vec![crate::document::Span::plain(sentence)]),
+        ];
+        blocks.extend(summary::blocks::dicom_index(&self.dicom.studies, lang));
+        let document = crate::document::Document {
+            title: format!(
+                "{} {}",
+                self.case.patient.id,
+                lang.pick("DICOM 影像索引", "DICOM index")
+            ),
+            lang,
+            running_header: self.case.patient.id.clone(),
+            date: self.today,
+            blocks,
+        };
+        Ok(Some(
+            pdf::render_summary(&document, fonts, self.created)?.bytes,
+        ))
+    }
+
+    fn record_header(&self, record_index: usize, lang: Lang) -> pdf::AppendedRecord {
+        let original = &self.store.records[record_index].original;
+        let record = self
+            .case
+            .records
+            .iter()
+            .find(|r| &r.path == original)
+            .expect("store records come from the case");
+        appended_record(self.folder, record, lang)
+    }
+}
+
+fn template_error(e: crate::templates::TemplateError) -> Error {
+    Error::user(
+        e.to_string(),
+        Some("fix the template, or delete the case's copy to use the shipped one".to_string()),
+    )
+}
+
+/// Lists every file under `dir` (relative, sorted) with its size and SHA-256, and writes
+/// `packet.json`; returns the outcome's totals and the packet's SHA-256.
+fn finish_packet(
+    staging: &packet::output::Staging,
+    mut json: PacketJson,
+) -> Result<(usize, u64, String)> {
+    let mut files = Vec::new();
+    collect(staging.path(), Path::new(""), &mut files)?;
+    files.sort();
+    let mut entries = Vec::new();
+    let mut bytes = 0;
+    for relative in files {
+        let path = staging.path().join(&relative);
+        let (len, sha256) = store::sha256_file(&path)?;
+        bytes += len;
+        entries.push(FileEntry {
+            file: relative.to_string_lossy().replace('\\', "/"),
+            bytes: len,
+            sha256,
+        });
+    }
+    json.files = entries;
+    let mut text = serde_json::to_string_pretty(&json).expect("packet.json serializes");
+    text.push('\n');
+    staging.write(PACKET_FILE, text.as_bytes())?;
+    Ok((
+        json.files.len() + 1,
+        bytes + text.len() as u64,
+        store::sha256(text.as_bytes()),
+    ))
+}
+
+fn collect(root: &Path, relative: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let dir = root.join(relative);
+    for entry in std::fs::read_dir(&dir).map_err(Error::io("list", &dir))? {
+        let entry = entry.map_err(Error::io("list", &dir))?;
+        let rel = relative.join(entry.file_name());
+        if entry
+            .file_type()
+            .map_err(Error::io("inspect", entry.path()))?
+            .is_dir()
+        {
+            collect(root, &rel, out)?;
+        } else {
+            out.push(rel);
+        }
+    }
+    Ok(())
+}
+
+/// The DICOM folders as one stored (not deflated) zip: images do not compress, and a stored
+/// zip opens fast on any machine.
+fn write_imaging_zip(path: &Path, records_root: &Path, files: &[PathBuf]) -> Result<()> {
+    crate::private_file::write_with(path, |out| {
+        let mut zip = zip::ZipWriter::new_stream(out);
+        for file in files {
+            let source = records_root.join(file);
+            let len = std::fs::metadata(&source)
+                .map_err(Error::io("read", &source))?
+                .len();
+            let options = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Stored)
+                .last_modified_time(packet::bundle::entry_time(None))
+                .unix_permissions(0o600)
+                .large_file(len >= u64::from(u32::MAX));
+            let name = file.to_string_lossy().replace('\\', "/");
+            zip.start_file(name, options)
+                .map_err(store::zip_error(path))?;
+            let mut input = std::fs::File::open(&source).map_err(Error::io("read", &source))?;
+            std::io::copy(&mut input, &mut zip).map_err(Error::io("write", path))?;
+        }
+        zip.finish().map_err(store::zip_error(path))?;
+        Ok(())
+    })
+}
+
+fn progress_bar(len: u64, message: &'static str) -> ProgressBar {
+    let bar = ProgressBar::new(len);
+    bar.set_style(
+        ProgressStyle::with_template("{msg} {bar:30} {bytes}/{total_bytes}")
+            .expect("valid template"),
+    );
+    bar.set_message(message);
+    bar
+}
+
+fn table(outcomes: &[Outcome], out_root: &Path) -> String {
+    let mut table = Table::new();
+    table.load_preset(presets::NOTHING);
+    table.set_header([
+        "contact",
+        "pack",
+        "files",
+        "size",
+        "e-mail size / limit",
+        "folder",
+    ]);
+    for o in outcomes {
+        let encoded = match o.encoded {
+            Some((encoded, limit)) => {
+                let parts = if o.parts > 1 {
+                    format!(" (largest of {} parts)", o.parts)
+                } else {
+                    String::new()
+                };
+                format!(
+                    "{} / {}{parts}",
+                    cover::human_size(encoded),
+                    cover::human_size(limit)
+                )
+            }
+            None => "—".to_string(),
+        };
+        table.add_row([
+            o.contact.clone(),
+            o.pack.name().to_string(),
+            o.files.to_string(),
+            cover::human_size(o.bytes),
+            encoded,
+            out_root.join(&o.contact).display().to_string(),
+        ]);
+    }
+    format!("{table}\n")
+}

@@ -1,0 +1,218 @@
+//! The ledger: `.consultpack/ledger.jsonl`, one JSON event a line, appended and never rewritten.
+//! It is the memory of what was built, sent and answered; `status` derives everything from it.
+//!
+//! Reading is pure ([`parse`]): a torn last line (power lost mid-write) or a line this version
+//! does not understand is reported and skipped, never fatal; identical lines (two family
+//! members' copies merged with git's `merge=union`) count once. Appending is the one effect
+//! ([`append`]).
+
+mod file;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+pub use file::{LEDGER_FILE, append, read};
+
+/// One line of the ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    /// When it happened (UTC, from the clock; not the `--today` date).
+    pub at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub what: What,
+}
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "kebab-case")]
+pub enum What {
+    /// A contact's packet was built.
+    Built(Built),
+}
+
+impl What {
+    /// The contact the event is about.
+    pub fn contact(&self) -> &str {
+        match self {
+            What::Built(built) => &built.contact,
+        }
+    }
+}
+
+/// A packet as built: enough for `send` to know whether what is on disk is what was built, and
+/// for `status` to say when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Built {
+    pub contact: String,
+    /// `email`, `platform` or `portal`.
+    pub pack: String,
+    /// The date the packet is dated (the build's "today").
+    pub date: NaiveDate,
+    /// SHA-256 of the packet's `packet.json`, which lists every file with its own SHA-256.
+    pub packet_sha256: String,
+    /// Files in the packet folder, relative to it.
+    pub files: usize,
+    /// Bytes of every file in the packet folder.
+    pub bytes: u64,
+    /// For e-mail packets: the size of the message(s) as sent, encoding included.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoded_bytes: Option<u64>,
+    /// Number of messages (parts) an e-mail packet is split into.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub parts: usize,
+}
+
+fn one() -> usize {
+    1
+}
+
+fn is_one(n: &usize) -> bool {
+    *n == 1
+}
+
+/// A ledger line that could not be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// 1-based line number.
+    pub line: usize,
+    pub reason: String,
+}
+
+/// The ledger's events in file order (duplicates removed) and the lines that were skipped.
+#[derive(Debug, Clone, Default)]
+pub struct Ledger {
+    pub events: Vec<Event>,
+    pub skipped: Vec<Skipped>,
+}
+
+impl Ledger {
+    /// The most recent `built` event for a contact.
+    pub fn last_built(&self, contact: &str) -> Option<&Built> {
+        self.events
+            .iter()
+            .filter_map(|e| match &e.what {
+                What::Built(b) if b.contact == contact => Some((e.at, b)),
+                _ => None,
+            })
+            .max_by_key(|(at, _)| *at)
+            .map(|(_, b)| b)
+    }
+}
+
+/// Reads the ledger's text. Never fails: what cannot be read is listed in [`Ledger::skipped`].
+pub fn parse(text: &str) -> Ledger {
+    let mut ledger = Ledger::default();
+    let mut seen = std::collections::HashSet::new();
+    let ends_complete = text.is_empty() || text.ends_with('\n');
+    let lines: Vec<&str> = text.split('\n').collect();
+    let last = lines.len().saturating_sub(1);
+    for (index, line) in lines.iter().enumerate() {
+        let line = line.trim_end_matches('\r');
+        if line.trim().is_empty() {
+            continue;
+        }
+        let number = index + 1;
+        match serde_json::from_str::<Event>(line) {
+            Ok(event) => {
+                if seen.insert(line.to_string()) {
+                    ledger.events.push(event);
+                }
+            }
+            Err(e) => ledger.skipped.push(Skipped {
+                line: number,
+                reason: if index == last && !ends_complete {
+                    "the last line is incomplete (the write was interrupted)".to_string()
+                } else if serde_json::from_str::<serde_json::Value>(line).is_ok() {
+                    format!("an event this version does not know ({e})")
+                } else {
+                    format!("not a JSON event ({e})")
+                },
+            }),
+        }
+    }
+    ledger
+}
+
+/// The line [`append`] writes for an event: JSON, no line break inside.
+pub fn line(event: &Event) -> String {
+    let mut line = serde_json::to_string(event).expect("events always serialize");
+    line.push('\n');
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn built(contact: &str, at: &str, hash: &str) -> Event {
+        Event {
+            at: at.parse().unwrap(),
+            what: What::Built(Built {
+                contact: contact.into(),
+                pack: "email".into(),
+                date: NaiveDate::from_ymd_opt(2026, 11, 27).unwrap(),
+                packet_sha256: hash.into(),
+                files: 4,
+                bytes: 1000,
+                encoded_bytes: Some(1400),
+                parts: 1,
+            }),
+        }
+    }
+
+    #[test]
+    fn events_round_trip_one_line_each() {
+        let event = built("zhongshan-liver", "2026-11-27T10:00:00Z", "ab");
+        let text = line(&event);
+        assert_eq!(text.matches('\n').count(), 1);
+        assert!(
+            text.starts_with(
+                r#"{"at":"2026-11-27T10:00:00Z","event":"built","contact":"zhongshan-liver""#
+            ),
+            "{text}"
+        );
+        let ledger = parse(&text);
+        assert_eq!(ledger.events, vec![event]);
+        assert!(ledger.skipped.is_empty());
+    }
+
+    #[test]
+    fn a_torn_last_line_is_reported_and_skipped() {
+        let good = line(&built("a", "2026-11-27T10:00:00Z", "1"));
+        let text = format!("{good}{}", &good[..good.len() / 2]);
+        let ledger = parse(&text);
+        assert_eq!(ledger.events.len(), 1);
+        assert_eq!(ledger.skipped.len(), 1);
+        assert_eq!(ledger.skipped[0].line, 2);
+        assert!(ledger.skipped[0].reason.contains("interrupted"));
+    }
+
+    #[test]
+    fn unknown_events_and_garbage_are_skipped_with_their_line() {
+        let good = line(&built("a", "2026-11-27T10:00:00Z", "1"));
+        let text = format!(
+            "{{\"at\":\"2026-11-27T10:00:00Z\",\"event\":\"teleported\"}}\nnot json\n{good}"
+        );
+        let ledger = parse(&text);
+        assert_eq!(ledger.events.len(), 1);
+        let reasons: Vec<_> = ledger
+            .skipped
+            .iter()
+            .map(|s| (s.line, s.reason.as_str()))
+            .collect();
+        assert_eq!(reasons[0].0, 1);
+        assert!(reasons[0].1.contains("does not know"));
+        assert_eq!(reasons[1].0, 2);
+        assert!(reasons[1].1.contains("not a JSON event"));
+    }
+
+    #[test]
+    fn merged_copies_count_each_event_once_and_order_does_not_matter() {
+        let older = line(&built("a", "2026-11-27T10:00:00Z", "old"));
+        let newer = line(&built("a", "2026-11-28T10:00:00Z", "new"));
+        let ledger = parse(&format!("{newer}{older}{newer}"));
+        assert_eq!(ledger.events.len(), 2);
+        assert_eq!(ledger.last_built("a").unwrap().packet_sha256, "new");
+        assert!(ledger.last_built("b").is_none());
+    }
+}

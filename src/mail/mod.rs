@@ -1,0 +1,3 @@
+//! E-mail: the message as bytes ([`mime`]), with its size known before it is written.
+
+pub mod mime;

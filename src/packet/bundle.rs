@@ -1,0 +1,187 @@
+//! A contact's zip: the records copied compressed from the [`RecordStore`], and the files made
+//! for this contact (summary, manifest, checksums, spreadsheets). Entries are sorted by name and
+//! dated from the case, so the same inputs give the same bytes; with a passphrase every entry is
+//! AES-256 encrypted instead (then never byte-identical: each entry gets a random salt).
+
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Write};
+use std::path::Path;
+
+use chrono::{Datelike, NaiveDate};
+use flate2::Compression;
+use flate2::write::DeflateEncoder;
+use zip::write::{FileOptions, SimpleFileOptions};
+use zip::{AesMode, CompressionMethod, DateTime, ZipWriter};
+
+use super::store::{RecordStore, zip_error};
+use crate::error::{Error, Result};
+
+/// A file made for this bundle.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A record of the store to put in the bundle, under `name`.
+#[derive(Debug, Clone)]
+pub struct StoredEntry {
+    pub index: usize,
+    pub name: String,
+}
+
+/// The time written on an entry: noon of its date (midnight could show as the day before in
+/// time zones west of the writer), within what a zip can hold; 1980-01-01 without a date.
+pub fn entry_time(date: Option<NaiveDate>) -> DateTime {
+    let fallback = DateTime::from_date_and_time(1980, 1, 1, 0, 0, 0).expect("valid");
+    let Some(date) = date else { return fallback };
+    let year = date.year().clamp(1980, 2107) as u16;
+    DateTime::from_date_and_time(year, date.month() as u8, date.day() as u8, 12, 0, 0)
+        .unwrap_or(fallback)
+}
+
+/// Writes the bundle to `target` (a new file in a private staging folder) and returns its size.
+/// `records_root` is read again only when encrypting.
+pub fn write(
+    target: &Path,
+    store: &RecordStore,
+    records_root: &Path,
+    records: &[StoredEntry],
+    generated: &[Generated],
+    date: NaiveDate,
+    passphrase: Option<&str>,
+) -> Result<u64> {
+    enum Item<'a> {
+        Record(&'a StoredEntry),
+        Made(&'a Generated),
+    }
+    let mut items: Vec<(&str, Item)> = records
+        .iter()
+        .map(|r| (r.name.as_str(), Item::Record(r)))
+        .chain(generated.iter().map(|g| (g.name.as_str(), Item::Made(g))))
+        .collect();
+    items.sort_by(|a, b| a.0.cmp(b.0));
+
+    let file = File::create(target).map_err(Error::io("write", target))?;
+    let mut zip = ZipWriter::new(BufWriter::new(file));
+    for (name, item) in items {
+        match item {
+            Item::Record(entry) => match passphrase {
+                None => store.copy_into(entry.index, name, &mut zip)?,
+                Some(passphrase) => {
+                    let record = &store.records[entry.index];
+                    let source = records_root.join(&record.original);
+                    let method = if store.deflated(entry.index) {
+                        CompressionMethod::Deflated
+                    } else {
+                        CompressionMethod::Stored
+                    };
+                    let options = options(method, entry_time(Some(record.date)), record.bytes)
+                        .with_aes_encryption(AesMode::Aes256, passphrase);
+                    zip.start_file(name, options).map_err(zip_error(target))?;
+                    let input = File::open(&source).map_err(Error::io("read", &source))?;
+                    let copied = io::copy(&mut BufReader::new(input), &mut zip)
+                        .map_err(Error::io("write", target))?;
+                    if copied != record.bytes {
+                        return Err(Error::user(
+                            format!(
+                                "`{}` changed while the packet was being built",
+                                record.original.display()
+                            ),
+                            Some(
+                                "run `consultpack build` again once the file stays as it is".into(),
+                            ),
+                        ));
+                    }
+                }
+            },
+            Item::Made(made) => {
+                let method = if worth_deflating(&made.bytes) {
+                    CompressionMethod::Deflated
+                } else {
+                    CompressionMethod::Stored
+                };
+                let options = options(method, entry_time(Some(date)), made.bytes.len() as u64);
+                let options = match passphrase {
+                    Some(p) => options.with_aes_encryption(AesMode::Aes256, p),
+                    None => options,
+                };
+                zip.start_file(name, options).map_err(zip_error(target))?;
+                zip.write_all(&made.bytes)
+                    .map_err(Error::io("write", target))?;
+            }
+        }
+    }
+    let out = zip.finish().map_err(zip_error(target))?;
+    let file = out
+        .into_inner()
+        .map_err(|e| Error::io("write", target)(e.into_error()))?;
+    file.sync_all().map_err(Error::io("write", target))?;
+    Ok(file.metadata().map_err(Error::io("read", target))?.len())
+}
+
+fn options<'k>(method: CompressionMethod, time: DateTime, len: u64) -> FileOptions<'k, 'k, ()> {
+    SimpleFileOptions::default()
+        .compression_method(method)
+        .last_modified_time(time)
+        .unix_permissions(0o600)
+        .large_file(len >= u64::from(u32::MAX))
+}
+
+/// Whether deflate saves more than 5 % of `bytes` (measured, not guessed from the name).
+pub fn worth_deflating(bytes: &[u8]) -> bool {
+    let mut encoder = DeflateEncoder::new(Counter(0), Compression::default());
+    if encoder.write_all(bytes).is_err() {
+        return false;
+    }
+    match encoder.finish() {
+        Ok(Counter(n)) => (n as f64) < bytes.len() as f64 * 0.95,
+        Err(_) => false,
+    }
+}
+
+/// A sink that only counts.
+struct Counter(u64);
+
+impl Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0 += buf.len() as u64;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entry_times_come_from_dates() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let t = entry_time(Some(d("2021-06-18")));
+        assert_eq!((t.year(), t.month(), t.day(), t.hour()), (2021, 6, 18, 12));
+        assert_eq!(
+            entry_time(Some(d("1975-03-01"))).year(),
+            1980,
+            "zip starts in 1980"
+        );
+        assert_eq!(entry_time(None).year(), 1980);
+    }
+
+    #[test]
+    fn text_deflates_and_noise_does_not() {
+        assert!(worth_deflating("date,test,value\n".repeat(100).as_bytes()));
+        let mut state = 12345u64;
+        let noise: Vec<u8> = (0..10_000)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (state >> 56) as u8
+            })
+            .collect();
+        assert!(!worth_deflating(&noise));
+    }
+}

@@ -1,0 +1,73 @@
+//! `manifest.json` and `SHA256SUMS` inside a bundle: what each file is, where it came from and
+//! how to check that it arrived whole. The format is documented in docs/packets.md.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::dicom::Study;
+
+/// The manifest of one zip (one part of a split bundle).
+#[derive(Debug, Clone, Serialize)]
+pub struct Manifest {
+    pub format: &'static str,
+    pub patient: String,
+    pub contact: String,
+    pub language: &'static str,
+    /// The date the packet was built for (reproducible: no clock time).
+    pub built: NaiveDate,
+    pub tool: &'static str,
+    pub part: usize,
+    pub parts: usize,
+    pub files: Vec<ManifestFile>,
+    /// DICOM studies indexed from the case's imaging folders; never inside an e-mail bundle.
+    pub imaging: Vec<Study>,
+    /// How the DICOM reaches this contact.
+    pub imaging_delivery: Option<String>,
+}
+
+/// One file in the zip.
+#[derive(Debug, Clone, Serialize)]
+pub struct ManifestFile {
+    /// The name inside the zip.
+    pub name: String,
+    /// The record's path under records/ as the family named it; `None` for generated files.
+    pub original: Option<String>,
+    pub kind: String,
+    pub date: Option<NaiveDate>,
+    pub title: Option<String>,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+pub const FORMAT: &str = "consultpack-manifest/1";
+pub const TOOL: &str = concat!("consultpack ", env!("CARGO_PKG_VERSION"));
+
+impl Manifest {
+    pub fn to_json(&self) -> String {
+        let mut json = serde_json::to_string_pretty(self).expect("manifests serialize");
+        json.push('\n');
+        json
+    }
+}
+
+/// `sha256sum` format (two spaces: text mode), one line per file, so that
+/// `sha256sum -c SHA256SUMS` in the unpacked folder checks everything.
+pub fn sha256sums<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    files
+        .into_iter()
+        .map(|(name, hash)| format!("{hash}  {name}\n"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sums_in_sha256sum_format() {
+        assert_eq!(
+            sha256sums([("records/a.pdf", "ab12"), ("labs.csv", "cd34")]),
+            "ab12  records/a.pdf\ncd34  labs.csv\n"
+        );
+    }
+}

@@ -1,0 +1,185 @@
+//! File names inside packets: ASCII, short, sortable by date, and unique — because a doctor's
+//! mail client, a hospital's Windows PC and a US portal all have to show them, and a Chinese
+//! name that shows as `tcmime.bin` is a record nobody opens. The original names are kept in the
+//! manifest.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use crate::case::model::Record;
+use crate::text::Lang;
+use crate::toml_reader::Choice;
+
+/// Longest slug taken from a title.
+const TITLE_LIMIT: usize = 48;
+/// The titles consultpack gives records the family did not describe: they say no more than
+/// the kind, so the file's own name is the better title.
+const GENERIC_TITLES: &[&str] = &[
+    "imaging-report",
+    "lab-report",
+    "procedure-note",
+    "pathology-report",
+    "medical-record",
+    "dicom-images",
+];
+
+/// Lower-case ASCII letters and digits with single `-` between words; non-ASCII is dropped.
+/// At most `limit` characters, cut at a word boundary where one is near.
+pub fn slug(text: &str, limit: usize) -> String {
+    let mut out = String::new();
+    let mut gap = false;
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            if gap && !out.is_empty() {
+                out.push('-');
+            }
+            gap = false;
+            out.push(c.to_ascii_lowercase());
+        } else {
+            gap = true;
+        }
+    }
+    if out.len() > limit {
+        let cut = out[..limit]
+            .rfind('-')
+            .filter(|&i| i > limit / 2)
+            .unwrap_or(limit);
+        out.truncate(cut);
+    }
+    out
+}
+
+/// `<date>_<kind>_<title>.<ext>` for a record; the title from its English title, else from its
+/// file name, and left out when neither has ASCII words. `taken` holds the names already given
+/// (a second `…_lab_liver-panel.jpg` becomes `…_lab_liver-panel-2.jpg`).
+pub fn record_file_name(record: &Record, taken: &mut BTreeSet<String>) -> String {
+    let ext = record
+        .path
+        .extension()
+        .map(|e| slug(&e.to_string_lossy(), 8))
+        .filter(|e| !e.is_empty());
+    let from_title = record
+        .title
+        .get(Lang::En)
+        .map(|t| slug(t, TITLE_LIMIT))
+        .filter(|t| !t.is_empty());
+    let from_file =
+        Some(slug(&stem_without_date(&record.path), TITLE_LIMIT)).filter(|t| !t.is_empty());
+    let title = match from_title {
+        Some(t) if GENERIC_TITLES.contains(&t.as_str()) => from_file.or(Some(t)),
+        Some(t) => Some(t),
+        None => from_file,
+    };
+    let mut base = format!("{}_{}", record.date, record.kind.name());
+    if let Some(title) = title {
+        base.push('_');
+        base.push_str(&title);
+    }
+    unique(&base, ext.as_deref(), taken)
+}
+
+/// The file stem, without a leading date the family already put there.
+fn stem_without_date(path: &Path) -> String {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let bytes = stem.as_bytes();
+    let dated = bytes.len() >= 10
+        && bytes[..10].iter().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b"-_.".contains(b)
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    if dated { stem[10..].to_string() } else { stem }
+}
+
+/// `base.ext`, or `base-2.ext`, `base-3.ext`… whichever is not taken yet; records it as taken.
+pub fn unique(base: &str, ext: Option<&str>, taken: &mut BTreeSet<String>) -> String {
+    let with_ext = |b: &str| match ext {
+        Some(ext) => format!("{b}.{ext}"),
+        None => b.to_string(),
+    };
+    let mut name = with_ext(base);
+    let mut n = 2;
+    while taken.contains(&name.to_ascii_lowercase()) {
+        name = with_ext(&format!("{base}-{n}"));
+        n += 1;
+    }
+    taken.insert(name.to_ascii_lowercase());
+    name
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::model::RecordKind;
+    use crate::text::Text;
+    use chrono::NaiveDate;
+
+    fn record(path: &str, title: Text) -> Record {
+        Record {
+            path: path.into(),
+            kind: RecordKind::Imaging,
+            date: NaiveDate::from_ymd_opt(2021, 6, 18).unwrap(),
+            title,
+            language: None,
+        }
+    }
+
+    #[test]
+    fn slugs_are_ascii_words() {
+        assert_eq!(
+            slug("MRI report (contrast) — S8", 48),
+            "mri-report-contrast-s8"
+        );
+        assert_eq!(slug("磁共振报告", 48), "");
+        assert_eq!(slug("CT 增强 report", 48), "ct-report");
+        assert_eq!(
+            slug("a very long title that goes on and on about the liver", 20),
+            "a-very-long-title"
+        );
+    }
+
+    #[test]
+    fn record_names_come_from_the_english_title_else_the_file_name() {
+        let mut taken = BTreeSet::new();
+        let both = record(
+            "imaging/核磁.PDF",
+            Text::both("磁共振报告", "MRI report, contrast"),
+        );
+        assert_eq!(
+            record_file_name(&both, &mut taken),
+            "2021-06-18_imaging_mri-report-contrast.pdf"
+        );
+        let chinese = record(
+            "imaging/2021-06-18_mri-report.pdf",
+            Text::plain("磁共振报告"),
+        );
+        assert_eq!(
+            record_file_name(&chinese, &mut taken),
+            "2021-06-18_imaging_mri-report.pdf"
+        );
+        let generic = record(
+            "imaging/2021-06-18_ct-liver.pdf",
+            Text::both("影像报告", "Imaging report"),
+        );
+        assert_eq!(
+            record_file_name(&generic, &mut taken),
+            "2021-06-18_imaging_ct-liver.pdf",
+            "a title that only repeats the kind gives way to the file name"
+        );
+        let nothing_ascii = record("imaging/核磁共振.jpg", Text::plain("磁共振"));
+        assert_eq!(
+            record_file_name(&nothing_ascii, &mut taken),
+            "2021-06-18_imaging.jpg"
+        );
+        assert_eq!(
+            record_file_name(&nothing_ascii, &mut taken),
+            "2021-06-18_imaging-2.jpg",
+            "names stay unique"
+        );
+    }
+}

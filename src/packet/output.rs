@@ -1,0 +1,203 @@
+//! Packet folders appear whole or not at all. A contact's packet is built in a hidden staging
+//! folder next to its final place (`out/.consultpack-build-<pid>-<contact>`), every file synced,
+//! and then swapped with the old packet in one step (Linux `renameat2(RENAME_EXCHANGE)`; a
+//! rename elsewhere), after which the old one is deleted. A build killed at any moment leaves
+//! the previous packet in place and at most a staging folder, which the next build removes.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::private_file;
+
+const STAGING_PREFIX: &str = ".consultpack-build-";
+
+/// A packet folder being built.
+pub struct Staging {
+    dir: PathBuf,
+    target: PathBuf,
+    committed: bool,
+}
+
+impl Staging {
+    /// A new, empty, private staging folder for `target` (which it will replace).
+    pub fn new(target: &Path) -> Result<Self> {
+        let parent = target.parent().unwrap_or(Path::new("."));
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let dir = parent.join(format!("{STAGING_PREFIX}{}-{name}", std::process::id()));
+        if dir.exists() {
+            fs::remove_dir_all(&dir).map_err(Error::io("remove", &dir))?;
+        }
+        private_file::create_dir(&dir)?;
+        Ok(Self {
+            dir,
+            target: target.to_path_buf(),
+            committed: false,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Writes a file into the staging folder (owner-only, synced).
+    pub fn write(&self, relative: &str, bytes: &[u8]) -> Result<PathBuf> {
+        let path = self.dir.join(relative);
+        if let Some(parent) = path.parent().filter(|p| !p.exists()) {
+            private_file::create_dir(parent)?;
+        }
+        let mut file = private_file::create_new(&path)?;
+        file.write_all(bytes)
+            .and_then(|()| file.sync_all())
+            .map_err(Error::io("write", &path))?;
+        Ok(path)
+    }
+
+    /// Puts the staged folder in the place of the target, atomically where the system allows.
+    pub fn commit(mut self) -> Result<()> {
+        sync_dir(&self.dir);
+        if self.target.exists() {
+            if exchange(&self.dir, &self.target) {
+                // The staging path now holds the old packet.
+                fs::remove_dir_all(&self.dir).map_err(Error::io("remove", &self.dir))?;
+            } else {
+                let old = self.dir.with_file_name(format!(
+                    "{STAGING_PREFIX}{}-old",
+                    self.dir.file_name().unwrap_or_default().to_string_lossy()
+                ));
+                fs::rename(&self.target, &old).map_err(Error::io("replace", &self.target))?;
+                fs::rename(&self.dir, &self.target).map_err(Error::io("replace", &self.target))?;
+                fs::remove_dir_all(&old).map_err(Error::io("remove", &old))?;
+            }
+        } else {
+            fs::rename(&self.dir, &self.target).map_err(Error::io("create", &self.target))?;
+        }
+        if let Some(parent) = self.target.parent() {
+            sync_dir(parent);
+        }
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// Removes staging folders (and temporary files) that builds killed earlier left in `out`:
+/// those of processes no longer running.
+pub fn remove_stale(out: &Path) {
+    let Ok(entries) = fs::read_dir(out) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name
+            .strip_prefix(STAGING_PREFIX)
+            .or_else(|| name.strip_prefix(".consultpack-records-"))
+        else {
+            continue;
+        };
+        let pid: Option<u32> = rest.split('-').next().and_then(|p| p.parse().ok());
+        let alive = pid.is_some_and(|pid| Path::new(&format!("/proc/{pid}")).exists());
+        if !alive || pid.is_none() {
+            let path = entry.path();
+            let _ = if path.is_dir() {
+                fs::remove_dir_all(&path)
+            } else {
+                fs::remove_file(&path)
+            };
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> bool {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let (Ok(a), Ok(b)) = (
+        CString::new(a.as_os_str().as_bytes()),
+        CString::new(b.as_os_str().as_bytes()),
+    ) else {
+        return false;
+    };
+    // SAFETY: both paths are valid NUL-terminated strings that outlive the call.
+    let rc = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    rc == 0
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> bool {
+    false
+}
+
+fn sync_dir(dir: &Path) {
+    if let Ok(handle) = fs::File::open(dir) {
+        let _ = handle.sync_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_packet_replaces_the_old_one_whole() {
+        let out = tempfile::tempdir().unwrap();
+        let target = out.path().join("zhongshan-liver");
+        let first = Staging::new(&target).unwrap();
+        first.write("a.txt", b"one").unwrap();
+        first.commit().unwrap();
+        let second = Staging::new(&target).unwrap();
+        second.write("b.txt", b"two").unwrap();
+        assert!(
+            target.join("a.txt").exists(),
+            "the old packet stays until the new is whole"
+        );
+        second.commit().unwrap();
+        assert!(!target.join("a.txt").exists());
+        assert_eq!(fs::read(target.join("b.txt")).unwrap(), b"two");
+        let names: Vec<_> = fs::read_dir(out.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(names.len(), 1, "no staging folder is left: {names:?}");
+    }
+
+    #[test]
+    fn an_abandoned_build_leaves_nothing_and_stale_folders_are_removed() {
+        let out = tempfile::tempdir().unwrap();
+        let target = out.path().join("c");
+        {
+            let staging = Staging::new(&target).unwrap();
+            staging.write("x", b"half").unwrap();
+        }
+        assert_eq!(fs::read_dir(out.path()).unwrap().count(), 0);
+        let stale = out.path().join(format!("{STAGING_PREFIX}999999999-c"));
+        fs::create_dir(&stale).unwrap();
+        let live = out
+            .path()
+            .join(format!("{STAGING_PREFIX}{}-d", std::process::id()));
+        fs::create_dir(&live).unwrap();
+        remove_stale(out.path());
+        assert!(!stale.exists());
+        assert!(live.exists(), "a running build's folder is left alone");
+    }
+}

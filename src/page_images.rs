@@ -1,0 +1,569 @@
+//! One upright JPEG per page, for platforms that take pictures, not files (haodf.com, hospital
+//! internet clinics, WeChat): every page of a PDF, or a photo of a paper report.
+//!
+//! Records come from anywhere, and a hostile or broken file can make a renderer allocate
+//! gigabytes, loop, or panic. So the work is done in a child process — this same program, run
+//! as `consultpack __render-pages` — with an address-space and CPU limit, and the parent gives
+//! it a wall-clock deadline. If it dies, the record's pages are skipped with a warning.
+//!
+//! In the child, a scanned page (one JPEG drawn upright over the page) is passed through as
+//! it is; other pages are drawn by hayro (pure Rust) with Noto Sans CJK standing in for Chinese
+//! fonts a PDF does not embed (hayro would otherwise silently drop that text). A page that comes
+//! out all white although it has content failed to render. Photos are turned upright by EXIF
+//! and stripped of metadata (phone photos carry the GPS position).
+
+use std::fs;
+use std::io::{BufRead, BufReader, Cursor, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use image::codecs::jpeg::JpegEncoder;
+use image::metadata::Orientation;
+use image::{DynamicImage, ExtendedColorType, ImageFormat};
+
+use crate::pdf::raster::{exif_orientation, jpeg_frame};
+
+/// The hidden subcommand that runs the child.
+pub const WORKER_COMMAND: &str = "__render-pages";
+
+/// How large a page image may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Limits {
+    /// Longest side in pixels.
+    pub max_px: u32,
+    /// Largest file in bytes.
+    pub max_bytes: u64,
+}
+
+impl Default for Limits {
+    /// 2000 px and 1.5 MB: dense lab tables stay legible, and every platform takes it.
+    fn default() -> Self {
+        Self {
+            max_px: 2000,
+            max_bytes: 1_500_000,
+        }
+    }
+}
+
+/// Address space the child may use: a 2000 px page needs about 50 MB; a decompression bomb
+/// hits this and dies instead of taking the machine.
+const MEMORY_LIMIT: u64 = 1 << 30;
+/// CPU seconds, and wall-clock seconds, the child gets per file.
+const CPU_SECONDS: u64 = 60;
+const WALL_SECONDS: u64 = 90;
+/// More pages than this in one record is not a document a doctor will page through as images.
+const MAX_PAGES: usize = 500;
+const QUALITIES: [u8; 4] = [85, 75, 65, 55];
+
+/// The images made from one file, in page order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageImages {
+    pub files: Vec<PathBuf>,
+    /// Pages whose embedded scan went through unchanged.
+    pub passed_through: usize,
+}
+
+/// Makes `<out>/<stem>-NNN.jpg` for every page of `source` (a PDF, JPEG or PNG) in a child
+/// process. On failure nothing with that stem is left in `out`.
+pub fn render(source: &Path, out: &Path, stem: &str, limits: Limits) -> Result<PageImages, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find this program ({e})"))?;
+    let mut child = Command::new(exe)
+        .arg(WORKER_COMMAND)
+        .arg(source)
+        .arg(out)
+        .arg(stem)
+        .arg(limits.max_px.to_string())
+        .arg(limits.max_bytes.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("the page renderer could not start ({e})"))?;
+    let stdout = child.stdout.take().expect("piped");
+    let reader = std::thread::spawn(move || {
+        BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .collect::<Vec<String>>()
+    });
+    let deadline = Instant::now() + Duration::from_secs(WALL_SECONDS);
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break Some(status),
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+        }
+    };
+    let lines = reader.join().unwrap_or_default();
+    let outcome = match status {
+        None => Err(format!("rendering took longer than {WALL_SECONDS} s")),
+        Some(status) if !status.success() => Err(lines
+            .iter()
+            .find_map(|l| l.strip_prefix("error "))
+            .map(str::to_string)
+            .unwrap_or_else(|| {
+                "the page renderer stopped (the file may be damaged, or need more memory than it is allowed)".to_string()
+            })),
+        Some(_) => {
+            let mut images = PageImages {
+                files: Vec::new(),
+                passed_through: 0,
+            };
+            for line in &lines {
+                if let Some(rest) = line.strip_prefix("page ") {
+                    let mut parts = rest.splitn(2, ' ');
+                    let how = parts.next().unwrap_or_default();
+                    let name = parts.next().unwrap_or_default();
+                    images.passed_through += usize::from(how == "scan");
+                    images.files.push(out.join(name));
+                }
+            }
+            if images.files.is_empty() {
+                Err("it has no pages".to_string())
+            } else {
+                Ok(images)
+            }
+        }
+    };
+    if outcome.is_err() {
+        remove_stem(out, stem);
+    }
+    outcome
+}
+
+fn remove_stem(out: &Path, stem: &str) {
+    if let Ok(entries) = fs::read_dir(out) {
+        for entry in entries.flatten() {
+            if entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with(&format!("{stem}-"))
+            {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
+/// The child: `__render-pages SOURCE OUT STEM MAX_PX MAX_BYTES`. Prints `page scan|drawn NAME`
+/// per page, or `error REASON` and exits 1.
+pub fn worker(args: &[String]) -> ExitCode {
+    limit_resources();
+    let result = (|| -> Result<Vec<(bool, String)>, String> {
+        let [source, out, stem, max_px, max_bytes] = args else {
+            return Err("usage: __render-pages SOURCE OUT STEM MAX_PX MAX_BYTES".into());
+        };
+        let limits = Limits {
+            max_px: max_px.parse().map_err(|_| "bad MAX_PX")?,
+            max_bytes: max_bytes.parse().map_err(|_| "bad MAX_BYTES")?,
+        };
+        let bytes = fs::read(source).map_err(|e| format!("it could not be read ({e})"))?;
+        let pages = if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            vec![(false, photo(&bytes, ImageFormat::Jpeg, limits)?)]
+        } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+            vec![(false, photo(&bytes, ImageFormat::Png, limits)?)]
+        } else if bytes[..bytes.len().min(1024)]
+            .windows(5)
+            .any(|w| w == b"%PDF-")
+        {
+            pdf_pages(bytes, limits)?
+        } else {
+            return Err("it is not a PDF, JPEG or PNG file".into());
+        };
+        let mut written = Vec::new();
+        for (n, (scan, jpeg)) in pages.into_iter().enumerate() {
+            let name = format!("{stem}-{:03}.jpg", n + 1);
+            write_private(&Path::new(out).join(&name), &jpeg)?;
+            written.push((scan, name));
+        }
+        Ok(written)
+    })();
+    let mut stdout = std::io::stdout().lock();
+    match result {
+        Ok(pages) => {
+            for (scan, name) in pages {
+                let _ = writeln!(
+                    stdout,
+                    "page {} {name}",
+                    if scan { "scan" } else { "drawn" }
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(reason) => {
+            let _ = writeln!(stdout, "error {reason}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let mut file = crate::private_file::create_new(path).map_err(|e| e.to_string())?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .map_err(|e| e.to_string())
+}
+
+fn limit_resources() {
+    #[cfg(unix)]
+    for (resource, limit) in [
+        (libc::RLIMIT_AS, MEMORY_LIMIT),
+        (libc::RLIMIT_CPU, CPU_SECONDS),
+    ] {
+        let limit = libc::rlimit {
+            rlim_cur: limit as libc::rlim_t,
+            rlim_max: limit as libc::rlim_t,
+        };
+        // SAFETY: setrlimit reads a valid rlimit struct; it only lowers this process's limits.
+        unsafe {
+            libc::setrlimit(resource, &limit);
+        }
+    }
+}
+
+/// Every page of a PDF as a JPEG: scans passed through, the rest drawn.
+fn pdf_pages(bytes: Vec<u8>, limits: Limits) -> Result<Vec<(bool, Vec<u8>)>, String> {
+    let scans = lopdf::Document::load_mem(&bytes)
+        .map(|doc| scanned_pages(&doc, limits))
+        .unwrap_or_default();
+    let pdf = hayro::hayro_syntax::Pdf::new(bytes).map_err(|e| match e {
+        hayro::hayro_syntax::LoadPdfError::Decryption(_) => "it is password-protected".to_string(),
+        _ => "it could not be read as a PDF".to_string(),
+    })?;
+    let pages = pdf.pages();
+    if pages.len() > MAX_PAGES {
+        return Err(format!(
+            "it has {} pages (at most {MAX_PAGES} are made into images)",
+            pages.len()
+        ));
+    }
+    let scans = if scans.len() == pages.len() {
+        scans
+    } else {
+        vec![None; pages.len()]
+    };
+    let settings = interpreter_settings();
+    let cache = hayro::RenderCache::new();
+    let mut out = Vec::new();
+    for (n, (page, scan)) in pages.iter().zip(scans).enumerate() {
+        if let Some(jpeg) = scan {
+            out.push((true, jpeg));
+            continue;
+        }
+        let (width, height) = page.render_dimensions();
+        let scale = limits.max_px as f32 / width.max(height).max(1.0);
+        let pixmap = hayro::render(
+            page,
+            &cache,
+            &settings,
+            &hayro::RenderSettings::default(),
+            &hayro::PixmapSettings {
+                x_scale: scale,
+                y_scale: scale,
+                bg_color: hayro::vello_cpu::color::palette::css::WHITE,
+            },
+        );
+        let (w, h) = (u32::from(pixmap.width()), u32::from(pixmap.height()));
+        let rgb = match pixmap.try_take_rgb8(hayro::vello_cpu::peniko::ImageAlphaType::Alpha) {
+            hayro::vello_cpu::Pixels::Rgb8(rgb) => rgb,
+            hayro::vello_cpu::Pixels::Rgba8(rgba) => rgba
+                .chunks_exact(4)
+                .flat_map(|p| {
+                    let a = u16::from(p[3]);
+                    let blend = |c: u8| ((u16::from(c) * a + 255 * (255 - a)) / 255) as u8;
+                    [blend(p[0]), blend(p[1]), blend(p[2])]
+                })
+                .collect(),
+        };
+        if rgb.iter().all(|&b| b == 255) {
+            return Err(format!(
+                "page {} comes out blank (the file may be damaged)",
+                n + 1
+            ));
+        }
+        let image = image::RgbImage::from_raw(w, h, rgb).ok_or("the page could not be drawn")?;
+        out.push((false, encode(DynamicImage::ImageRgb8(image), limits)?));
+    }
+    Ok(out)
+}
+
+/// hayro's settings with Noto Sans CJK for Chinese, Japanese and Korean fonts a PDF names but
+/// does not embed.
+fn interpreter_settings() -> hayro::hayro_interpret::InterpreterSettings {
+    use hayro::hayro_interpret::font::{FontData, FontQuery};
+    let default = hayro::hayro_interpret::InterpreterSettings::default();
+    let standard = default.font_resolver.clone();
+    let regular: FontData = Arc::new(crate::fonts::REGULAR);
+    let bold: FontData = Arc::new(crate::fonts::BOLD);
+    hayro::hayro_interpret::InterpreterSettings {
+        font_resolver: Arc::new(move |query: &FontQuery| match query {
+            FontQuery::Fallback(f) if f.character_collection.is_some() => Some((
+                if f.is_bold {
+                    bold.clone()
+                } else {
+                    regular.clone()
+                },
+                0,
+            )),
+            other => standard(other),
+        }),
+        ..default
+    }
+}
+
+/// For each page (in order): the JPEG of a scan, when the page is exactly one DCT image drawn
+/// upright and the JPEG is within the limits; `None` otherwise.
+fn scanned_pages(doc: &lopdf::Document, limits: Limits) -> Vec<Option<Vec<u8>>> {
+    doc.page_iter()
+        .map(|page| scanned_page(doc, page, limits))
+        .collect()
+}
+
+fn scanned_page(doc: &lopdf::Document, page: lopdf::ObjectId, limits: Limits) -> Option<Vec<u8>> {
+    use lopdf::Object;
+    let dict = doc.get_dictionary(page).ok()?;
+    if dict
+        .get(b"Rotate")
+        .and_then(Object::as_i64)
+        .unwrap_or(0)
+        .rem_euclid(360)
+        != 0
+    {
+        return None;
+    }
+    let content = doc.get_and_decode_page_content(page).ok()?;
+    let mut image_name = None;
+    let mut upright = false;
+    for op in &content.operations {
+        match op.operator.as_str() {
+            "q" | "Q" => {}
+            "cm" => {
+                let m: Vec<f32> = op
+                    .operands
+                    .iter()
+                    .filter_map(|o| o.as_float().ok())
+                    .collect();
+                upright = m.len() == 6 && m[0] > 0.0 && m[3] > 0.0 && m[1] == 0.0 && m[2] == 0.0;
+            }
+            "Do" if image_name.is_none() => image_name = op.operands.first()?.as_name().ok(),
+            _ => return None,
+        }
+    }
+    if !upright {
+        return None;
+    }
+    let (resources, _) = doc.get_page_resources(page).ok()?;
+    let resources = resources?;
+    let xobjects = doc
+        .dereference(resources.get(b"XObject").ok()?)
+        .ok()?
+        .1
+        .as_dict()
+        .ok()?;
+    let stream = doc
+        .dereference(xobjects.get(image_name?).ok()?)
+        .ok()?
+        .1
+        .as_stream()
+        .ok()?;
+    let filter = stream.dict.get(b"Filter").ok()?;
+    let dct = match filter {
+        Object::Name(name) => name == b"DCTDecode",
+        Object::Array(filters) => {
+            filters.len() == 1 && filters[0].as_name().ok() == Some(b"DCTDecode")
+        }
+        _ => false,
+    };
+    if !dct || stream.dict.has(b"Decode") || stream.dict.has(b"SMask") {
+        return None;
+    }
+    let jpeg = &stream.content;
+    let frame = jpeg_frame(jpeg)?;
+    (frame.components != 4
+        && frame.width.max(frame.height) <= limits.max_px
+        && jpeg.len() as u64 <= limits.max_bytes)
+        .then(|| jpeg.clone())
+}
+
+/// A photo of a page: upright, within the limits, without its metadata. A JPEG that is
+/// already upright and small enough keeps its pixels (only its metadata segments go).
+fn photo(bytes: &[u8], format: ImageFormat, limits: Limits) -> Result<Vec<u8>, String> {
+    if format == ImageFormat::Jpeg {
+        let frame = jpeg_frame(bytes).ok_or("it is not a JPEG image this tool can read")?;
+        let orientation = exif_orientation(bytes);
+        if orientation == 1
+            && frame.components != 4
+            && frame.width.max(frame.height) <= limits.max_px
+        {
+            let stripped = strip_metadata(bytes);
+            if stripped.len() as u64 <= limits.max_bytes {
+                return Ok(stripped);
+            }
+        }
+    }
+    let mut decoder = image::ImageReader::with_format(Cursor::new(bytes), format);
+    let mut image_limits = image::Limits::default();
+    image_limits.max_image_width = Some(20_000);
+    image_limits.max_image_height = Some(20_000);
+    image_limits.max_alloc = Some(512 * 1024 * 1024);
+    decoder.limits(image_limits);
+    let mut image = decoder
+        .decode()
+        .map_err(|e| format!("the image could not be read ({e})"))?;
+    if format == ImageFormat::Jpeg {
+        image.apply_orientation(
+            Orientation::from_exif(exif_orientation(bytes)).unwrap_or(Orientation::NoTransforms),
+        );
+    }
+    let image = if image.color().has_alpha() {
+        let rgba = image.to_rgba8();
+        let (w, h) = rgba.dimensions();
+        let rgb: Vec<u8> = rgba
+            .pixels()
+            .flat_map(|p| {
+                let a = u16::from(p.0[3]);
+                let blend = |c: u8| ((u16::from(c) * a + 255 * (255 - a)) / 255) as u8;
+                [blend(p.0[0]), blend(p.0[1]), blend(p.0[2])]
+            })
+            .collect();
+        DynamicImage::ImageRgb8(image::RgbImage::from_raw(w, h, rgb).expect("sized"))
+    } else {
+        image
+    };
+    encode(image, limits)
+}
+
+/// Encodes within the limits: scaled to the longest side, grey when every pixel is grey (half
+/// the size), quality lowered and then the size reduced until the file fits.
+fn encode(image: DynamicImage, limits: Limits) -> Result<Vec<u8>, String> {
+    let mut image = if image.width().max(image.height()) > limits.max_px {
+        image.thumbnail(limits.max_px, limits.max_px)
+    } else {
+        image
+    };
+    let grey = !image.color().has_color()
+        || image
+            .to_rgb8()
+            .pixels()
+            .all(|p| p.0[0] == p.0[1] && p.0[1] == p.0[2]);
+    loop {
+        for quality in QUALITIES {
+            let mut out = Vec::new();
+            let encoder = JpegEncoder::new_with_quality(&mut out, quality);
+            let result = if grey {
+                let luma = image.to_luma8();
+                image::ImageEncoder::write_image(
+                    encoder,
+                    luma.as_raw(),
+                    luma.width(),
+                    luma.height(),
+                    ExtendedColorType::L8,
+                )
+            } else {
+                let rgb = image.to_rgb8();
+                image::ImageEncoder::write_image(
+                    encoder,
+                    rgb.as_raw(),
+                    rgb.width(),
+                    rgb.height(),
+                    ExtendedColorType::Rgb8,
+                )
+            };
+            result.map_err(|e| e.to_string())?;
+            if out.len() as u64 <= limits.max_bytes {
+                return Ok(out);
+            }
+        }
+        let (w, h) = (image.width() * 4 / 5, image.height() * 4 / 5);
+        if w < 200 || h < 200 {
+            return Err("it cannot be made small enough".into());
+        }
+        image = image.thumbnail(w, h);
+    }
+}
+
+/// A JPEG without its APPn metadata segments (EXIF with GPS position, XMP, Photoshop) and
+/// comments; the colour profile (APP2 ICC) and Adobe's APP14 stay, since they change colours.
+fn strip_metadata(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    out.extend_from_slice(&bytes[..2]);
+    let mut at = 2;
+    while at + 4 <= bytes.len() && bytes[at] == 0xFF {
+        let marker = bytes[at + 1];
+        if marker == 0xDA {
+            break;
+        }
+        let length = usize::from(u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]));
+        let end = (at + 2 + length).min(bytes.len());
+        let metadata = matches!(marker, 0xE1 | 0xE3..=0xED | 0xEF | 0xFE);
+        if !metadata {
+            out.extend_from_slice(&bytes[at..end]);
+        }
+        at = end;
+    }
+    out.extend_from_slice(&bytes[at.min(bytes.len())..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jpeg(w: u32, h: u32) -> Vec<u8> {
+        let pixels = image::RgbImage::from_fn(w, h, |x, y| {
+            image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+        });
+        let mut out = Vec::new();
+        JpegEncoder::new_with_quality(&mut out, 90)
+            .encode_image(&pixels)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn small_upright_photos_keep_their_pixels_but_lose_their_metadata() {
+        let plain = jpeg(300, 200);
+        // An EXIF segment (orientation 1) after SOI, as a phone writes it.
+        let exif = b"Exif\0\0MM\0\x2a\0\0\0\x08\0\x01\x01\x12\0\x03\0\0\0\x01\0\x01\0\0\0\0\0\0";
+        let mut with_exif = plain[..2].to_vec();
+        with_exif.extend_from_slice(&[0xFF, 0xE1]);
+        with_exif.extend_from_slice(&((exif.len() + 2) as u16).to_be_bytes());
+        with_exif.extend_from_slice(exif);
+        with_exif.extend_from_slice(&plain[2..]);
+        let out = photo(&with_exif, ImageFormat::Jpeg, Limits::default()).unwrap();
+        assert_eq!(
+            out, plain,
+            "the EXIF segment is gone, the rest is byte for byte"
+        );
+    }
+
+    #[test]
+    fn large_photos_are_scaled_and_fit_the_byte_limit() {
+        let big = jpeg(3000, 1000);
+        let limits = Limits {
+            max_px: 1200,
+            max_bytes: 60_000,
+        };
+        let out = photo(&big, ImageFormat::Jpeg, limits).unwrap();
+        let frame = jpeg_frame(&out).unwrap();
+        assert_eq!(frame.width, 1200);
+        assert!(out.len() as u64 <= limits.max_bytes, "{}", out.len());
+    }
+
+    #[test]
+    fn grey_pages_are_encoded_grey() {
+        let grey = DynamicImage::ImageRgb8(image::RgbImage::from_pixel(
+            100,
+            100,
+            image::Rgb([120, 120, 120]),
+        ));
+        let out = encode(grey, Limits::default()).unwrap();
+        assert_eq!(jpeg_frame(&out).unwrap().components, 1);
+    }
+}
