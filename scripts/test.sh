@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine: installs what the tests need (poppler-utils for
-# checking PDFs, qpdf for outlines, unzip), then `cargo test`. Safe to run again.
+# checking PDFs, qpdf for outlines, unzip and 7-Zip for bundles), then `cargo test`. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,6 +8,7 @@ need=()
 command -v pdftotext >/dev/null || need+=(poppler-utils)
 command -v qpdf >/dev/null || need+=(qpdf)
 command -v unzip >/dev/null || need+=(unzip)
+command -v 7z >/dev/null || need+=(p7zip-full)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test.sh: installing ${need[*]}" >&2
   sudo_cmd=""

@@ -413,6 +413,47 @@ mod tests {
         );
     }
 
+    fn fixture(path: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+    }
+
+    #[test]
+    fn the_demo_series_is_indexed_from_its_headers() {
+        let root = fixture("examples/demo-case/records");
+        let index = index_case(&root, &[PathBuf::from("imaging/2021-10-15_mri-dicom")]);
+        assert!(index.problems.is_empty(), "{:?}", index.problems);
+        assert_eq!(index.files.len(), 6);
+        assert_eq!(index.studies.len(), 1);
+        let study = &index.studies[0];
+        assert_eq!(study.date.as_deref(), Some("2021-10-15"));
+        assert_eq!(study.modalities, vec!["MR"]);
+        assert_eq!(study.images, 6);
+        let series: Vec<(Option<&str>, usize)> = study
+            .series
+            .iter()
+            .map(|s| (s.description.as_deref(), s.images))
+            .collect();
+        assert_eq!(
+            series,
+            vec![
+                (Some("T1 动脉期 arterial phase"), 3),
+                (Some("T1 门脉期 portal venous phase"), 3)
+            ]
+        );
+    }
+
+    #[test]
+    fn damaged_files_are_rejected_with_a_reason() {
+        let huge = read_header(&fixture("tests/fixtures/dicom/huge-length.dcm")).unwrap_err();
+        assert!(huge.contains("declares 4294967280 bytes"), "{huge}");
+        let truncated = read_header(&fixture("tests/fixtures/dicom/truncated.dcm")).unwrap_err();
+        assert!(truncated.contains("truncated"), "{truncated}");
+        assert_eq!(
+            read_header(&fixture("tests/fixtures/dicom/not-dicom.txt")),
+            Ok(None)
+        );
+    }
+
     #[test]
     fn a_file_that_is_not_dicom_says_so() {
         let dir = tempfile::tempdir().unwrap();

@@ -3,16 +3,24 @@
 use chrono::NaiveDate;
 
 use super::{add_cross_checks, print_diagnostics};
+use crate::case::model::RecordKind;
 use crate::clinical;
 use crate::diagnostic::{Diagnostic, Location};
 use crate::error::{Error, Result};
+use crate::folder::RECORDS_DIR;
 use crate::folder::{CaseFolder, Loaded};
+use crate::mail::mime;
+use crate::packet::cover::{
+    self, AttachmentView, CoverContext, LetterView, MailboxView, PartView, human_size,
+};
+use crate::packet::{self, Pack, RecordFile};
 use crate::summary::{self, SummaryInput};
 
 pub fn run(folder: &CaseFolder, today: NaiveDate) -> Result<()> {
     let mut loaded = folder.load(today)?;
     add_cross_checks(&mut loaded, today);
     check_templates(folder, &mut loaded, today)?;
+    check_packets(folder, &mut loaded);
     print_diagnostics(&mut loaded.diagnostics);
     let errors = loaded.diagnostics.error_count();
     let warnings = loaded.diagnostics.warning_count();
@@ -30,6 +38,98 @@ pub fn run(folder: &CaseFolder, today: NaiveDate) -> Result<()> {
     );
     Ok(())
 }
+
+/// Renders the cover letter of a language with example particulars.
+fn cover_letter(
+    folder: &CaseFolder,
+    case: &crate::case::Case,
+    lang: crate::text::Lang,
+    today: NaiveDate,
+) -> Result<Result<(), crate::templates::TemplateError>> {
+    let template = folder.template(&cover::template_name(lang))?;
+    let letter = LetterView {
+        pack: "email",
+        attachments: vec![AttachmentView {
+            name: "summary.pdf".into(),
+            what: "summary".into(),
+            pages: Some(1),
+            size: "1 KB".into(),
+        }],
+        imaging_delivery: String::new(),
+        imaging_studies: Vec::new(),
+        reply_to: Some(MailboxView {
+            name: "family".into(),
+            email: "family@example.org".into(),
+        }),
+        sender_name: Some("family".into()),
+        part: Some(PartView { number: 1, of: 2 }),
+        encrypted: true,
+    };
+    let context = CoverContext {
+        case: summary::context::build(case, None, lang, today, false),
+        letter,
+    };
+    Ok(cover::render(&template, &context).map(drop))
+}
+
+/// What `build` would meet: damaged DICOM files, and e-mail bundles over a contact's limit.
+fn check_packets(folder: &CaseFolder, loaded: &mut Loaded) {
+    let Some(case) = &loaded.case else {
+        return;
+    };
+    let case = &case.case;
+    let dicom = super::dicom_index(folder, case);
+    loaded
+        .diagnostics
+        .extend(super::dicom_warnings(folder, &dicom));
+    let records: Vec<RecordFile> = case
+        .records
+        .iter()
+        .filter(|r| r.kind != RecordKind::Dicom)
+        .filter_map(|r| {
+            let bytes = std::fs::metadata(folder.path(RECORDS_DIR).join(&r.path))
+                .ok()?
+                .len();
+            Some(RecordFile {
+                original: r.path.clone(),
+                name: r.path.display().to_string(),
+                kind: r.kind,
+                date: r.date,
+                title: r.title.clone(),
+                bytes,
+                sha256: String::new(),
+                // Scans and photos hardly compress: the raw size is the honest estimate.
+                zipped_bytes: bytes,
+                pages: None,
+            })
+        })
+        .collect();
+    let summary = mime::base64_len(SUMMARY_ESTIMATE) * 2;
+    for contact in loaded
+        .contacts
+        .contacts
+        .iter()
+        .filter(|c| c.active && Pack::for_channel(c.channel) == Pack::Email)
+    {
+        let limit = packet::size_limit(contact);
+        if let Err(packet::Oversize::Total { estimated, limit }) =
+            packet::plan_parts(&records, summary + 20_000, 20_000, limit, false)
+        {
+            loaded.diagnostics.push(
+                Diagnostic::warning(format!(
+                    "the e-mail to `{}` would be about {}, over its {} limit",
+                    contact.id,
+                    human_size(estimated),
+                    human_size(limit)
+                ))
+                .hint("`consultpack build --split` sends it in parts; --records kind=…/from=/to= leaves records out"),
+            );
+        }
+    }
+}
+
+/// A summary PDF's size, for estimates before one is made (the demo's is 150 KB).
+const SUMMARY_ESTIMATE: u64 = 300_000;
 
 /// Renders the summary template of every language a contact reads, so that a mistake in the
 /// case's own copy of a template shows now rather than when a packet is built.
@@ -50,7 +150,9 @@ fn check_templates(folder: &CaseFolder, loaded: &mut Loaded, today: NaiveDate) -
             criteria: &criteria,
             dicom: &[],
         };
-        if let Err(e) = summary::build(input) {
+        let summary = summary::build(input).map(drop);
+        let cover = cover_letter(folder, &case.case, lang, today)?;
+        for e in [summary.err(), cover.err()].into_iter().flatten() {
             let location = Location::file(&e.path);
             loaded.diagnostics.push(
                 Diagnostic::error(e.to_string())

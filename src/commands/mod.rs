@@ -57,6 +57,36 @@ fn print_diagnostics(diagnostics: &mut Diagnostics) {
     let _ = diagnostics.render(&mut stderr);
 }
 
+/// The DICOM studies of the case's `kind = "dicom"` folders (see [`crate::dicom`]).
+fn dicom_index(folder: &CaseFolder, case: &crate::case::Case) -> crate::dicom::CaseIndex {
+    let folders: Vec<std::path::PathBuf> = case
+        .records
+        .iter()
+        .filter(|r| r.kind == crate::case::model::RecordKind::Dicom)
+        .map(|r| r.path.clone())
+        .collect();
+    crate::dicom::index_case(&folder.path(crate::folder::RECORDS_DIR), &folders)
+}
+
+/// A warning per DICOM file that could not be indexed, naming it.
+fn dicom_warnings(folder: &CaseFolder, index: &crate::dicom::CaseIndex) -> Diagnostics {
+    let mut warnings = Diagnostics::default();
+    for problem in &index.problems {
+        let shown = folder
+            .display(crate::folder::RECORDS_DIR)
+            .join(&problem.path);
+        warnings.push(
+            crate::diagnostic::Diagnostic::warning(format!(
+                "`{}`: {}",
+                shown.display(),
+                problem.reason
+            ))
+            .at(crate::diagnostic::Location::file(&shown)),
+        );
+    }
+    warnings
+}
+
 /// Writes data to stdout; a closed pipe (`| head`) ends the output quietly.
 fn print_stdout(text: &str) -> Result<()> {
     let mut stdout = std::io::stdout().lock();

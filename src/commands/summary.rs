@@ -50,15 +50,7 @@ pub fn run(folder: &CaseFolder, args: &SummaryArgs, today: NaiveDate) -> Result<
     };
     let appended_paths: Vec<PathBuf> = appended.iter().map(|r| r.path.clone()).collect();
     let criteria = clinical::evaluate(case, today);
-    let dicom = crate::dicom::index_case(
-        &folder.path(RECORDS_DIR),
-        &case
-            .records
-            .iter()
-            .filter(|r| r.kind == RecordKind::Dicom)
-            .map(|r| r.path.clone())
-            .collect::<Vec<_>>(),
-    );
+    let dicom = super::dicom_index(folder, case);
     let document = summary::build(SummaryInput {
         case,
         contact,

@@ -162,6 +162,11 @@ pub fn imaging_delivery(contact: &Contact, studies: &[Study], lang: Lang) -> (St
         return (sentence.to_string(), lines);
     }
     let n = studies.len();
+    let studies_en = if n == 1 {
+        "1 study".to_string()
+    } else {
+        format!("{n} studies")
+    };
     let delivery = contact
         .imaging
         .as_ref()
@@ -184,22 +189,22 @@ pub fn imaging_delivery(contact: &Contact, studies: &[Study], lang: Lang) -> (St
             format!("我们有 DICOM 影像原始数据（{n} 项检查），请告知希望以何种方式接收。")
         }
         (Lang::En, Delivery::Link) => format!(
-            "The DICOM images ({n} studies) are not attached; we will send a download link separately."
+            "The DICOM images ({studies_en}) are not attached; we will send a download link separately."
         ),
         (Lang::En, Delivery::Portal) => format!(
-            "The DICOM images ({n} studies) are not attached; we will upload them to your image-exchange portal."
+            "The DICOM images ({studies_en}) are not attached; we will upload them to your image-exchange portal."
         ),
         (Lang::En, Delivery::Courier) => {
-            format!("The DICOM images ({n} studies) will be sent on a disc by courier.")
+            format!("The DICOM images ({studies_en}) will be sent on a disc by courier.")
         }
         (Lang::En, Delivery::Disc) => {
-            format!("The DICOM images ({n} studies) will be provided on a disc.")
+            format!("The DICOM images ({studies_en}) will be provided on a disc.")
         }
         (Lang::En, Delivery::InPerson) => {
-            format!("The DICOM images ({n} studies) will be brought on a disc to the visit.")
+            format!("The DICOM images ({studies_en}) will be brought on a disc to the visit.")
         }
         (Lang::En, Delivery::Unknown) => format!(
-            "We have the DICOM images ({n} studies); please tell us how you would like to receive them."
+            "We have the DICOM images ({studies_en}); please tell us how you would like to receive them."
         ),
     };
     (sentence, lines)

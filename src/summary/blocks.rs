@@ -537,7 +537,13 @@ pub fn imaging(
         rows,
         widths: Some(vec![1.2, 1.0, 2.4, 3.0, 3.0]),
     })];
-    blocks.extend(dicom_index(dicom, lang));
+    if !dicom.is_empty() {
+        blocks.push(Block::Heading {
+            level: 3,
+            text: cell(lang.pick("DICOM 影像索引", "DICOM index")),
+        });
+        blocks.extend(dicom_index(dicom, lang));
+    }
     if let Some(wants) = contact
         .and_then(|c| c.imaging.as_ref())
         .and_then(|i| i.wants.as_ref())
@@ -584,24 +590,18 @@ pub fn dicom_index(studies: &[crate::dicom::Study], lang: Lang) -> Vec<Block> {
             })
         })
         .collect();
-    vec![
-        Block::Heading {
-            level: 3,
-            text: cell(lang.pick("DICOM 影像索引", "DICOM index")),
-        },
-        Block::Table(Table {
-            header: header(&[
-                lang.pick("日期", "Date"),
-                lang.pick("设备", "Modality"),
-                lang.pick("检查/序列", "Study / series"),
-                lang.pick("部位", "Body part"),
-                lang.pick("图像数", "Images"),
-                lang.pick("文件夹", "Folder"),
-            ]),
-            rows,
-            widths: Some(vec![1.2, 0.9, 3.6, 1.2, 0.9, 2.6]),
-        }),
-    ]
+    vec![Block::Table(Table {
+        header: header(&[
+            lang.pick("日期", "Date"),
+            lang.pick("设备", "Modality"),
+            lang.pick("检查/序列", "Study / series"),
+            lang.pick("部位", "Body part"),
+            lang.pick("图像数", "Images"),
+            lang.pick("文件夹", "Folder"),
+        ]),
+        rows,
+        widths: Some(vec![1.2, 0.9, 3.6, 1.2, 0.9, 2.6]),
+    })]
 }
 
 /// Every record of the case, and whether it is appended to this PDF.

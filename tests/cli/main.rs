@@ -2,6 +2,7 @@
 //!
 //! One test binary (see Cargo.toml `autotests = false`), one file per command.
 
+mod build;
 mod check;
 mod contacts;
 mod criteria;
@@ -115,6 +116,18 @@ impl Test {
 
     /// Runs the command with a clean environment (no CONSULTPACK_* or mail settings leak in).
     pub fn run(&self) -> Run {
+        let output = self.command().output().expect("run consultpack");
+        Run {
+            _keep: None,
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            dir: self.dir.path().to_path_buf(),
+            command: format!("consultpack {}", self.args.join(" ")),
+        }
+    }
+
+    fn command(&self) -> Command {
         let mut command = Command::new(BIN);
         command
             .args(&self.args)
@@ -127,15 +140,50 @@ impl Test {
         for (k, v) in &self.env {
             command.env(k, v);
         }
-        let output = command.output().expect("run consultpack");
-        Run {
-            _keep: None,
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-            dir: self.dir.path().to_path_buf(),
+        command
+    }
+
+    /// Runs the command and also returns its peak memory (resident set, KB), read from the
+    /// kernel's accounting of this one child.
+    pub fn run_measured(self) -> (u64, Run) {
+        let mut command = self.command();
+        let child = command
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run consultpack");
+        let pid = child.id() as libc::pid_t;
+        let mut child = child;
+        let (mut stdout, mut stderr) = (String::new(), String::new());
+        let out = child.stdout.take().unwrap();
+        let err = child.stderr.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut s = String::new();
+            std::io::Read::read_to_string(&mut { out }, &mut s).ok();
+            s
+        });
+        std::io::Read::read_to_string(&mut { err }, &mut stderr).ok();
+        stdout.push_str(&reader.join().unwrap());
+        let mut status = 0;
+        // SAFETY: an all-zero rusage is valid; wait4 fills it for our own child.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+        assert_eq!(waited, pid, "wait4 failed");
+        let code = if libc::WIFEXITED(status) {
+            libc::WEXITSTATUS(status)
+        } else {
+            -1
+        };
+        let run = Run {
+            _keep: Some(self.dir),
+            code,
+            stdout,
+            stderr,
+            dir: PathBuf::new(),
             command: format!("consultpack {}", self.args.join(" ")),
-        }
+        };
+        let dir = run._keep.as_ref().unwrap().path().to_path_buf();
+        (usage.ru_maxrss as u64, Run { dir, ..run })
     }
 
     #[track_caller]

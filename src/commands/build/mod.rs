@@ -21,8 +21,8 @@ use crate::cli::BuildArgs;
 use crate::clinical::{self, Criterion};
 use crate::config::{Config, Secret};
 use crate::contacts::{Contact, Delivery};
-use crate::diagnostic::{Diagnostic, Diagnostics, Location};
-use crate::dicom::{self, CaseIndex};
+use crate::diagnostic::Diagnostics;
+use crate::dicom::CaseIndex;
 use crate::error::{Error, Result};
 use crate::folder::{CaseFolder, RECORDS_DIR};
 use crate::fonts::Fonts;
@@ -117,21 +117,8 @@ pub fn run(folder: &CaseFolder, args: &BuildArgs, today: NaiveDate) -> Result<()
     )?;
     bar.finish_and_clear();
 
-    let dicom_folders: Vec<PathBuf> = case
-        .records
-        .iter()
-        .filter(|r| r.kind == RecordKind::Dicom)
-        .map(|r| r.path.clone())
-        .collect();
-    let dicom = dicom::index_case(&records_root, &dicom_folders);
-    let mut warnings = Diagnostics::default();
-    for problem in &dicom.problems {
-        let shown = folder.display(RECORDS_DIR).join(&problem.path);
-        warnings.push(
-            Diagnostic::warning(format!("`{}`: {}", shown.display(), problem.reason))
-                .at(Location::file(&shown)),
-        );
-    }
+    let dicom = super::dicom_index(folder, case);
+    let mut warnings = super::dicom_warnings(folder, &dicom);
 
     let platform_limits: Vec<crate::page_images::Limits> = contacts
         .iter()
