@@ -10,6 +10,10 @@ const CASE_TEMPLATE: &str = include_str!("../../assets/init/case.toml");
 const CONFIG_TEMPLATE: &str = include_str!("../../assets/init/consultpack.toml");
 const CONTACTS_TEMPLATE: &str = include_str!("../../assets/init/contacts.toml");
 
+/// Two family members' copies of the ledger merge line by line in git: it is only ever appended
+/// to, and readers count identical lines once.
+const GITATTRIBUTES: &str = "# consultpack: the ledger is append-only; keep both sides' lines when merging\n.consultpack/ledger.jsonl merge=union\n";
+
 /// The sub-folders of records/, one per kind of document.
 pub const RECORD_FOLDERS: &[&str] = &["imaging", "labs", "pathology", "procedures", "other"];
 
@@ -33,6 +37,9 @@ pub fn run(dir: &Path) -> Result<()> {
     }
     private_file::write(&dir.join(CONFIG_FILE), CONFIG_TEMPLATE.as_bytes())?;
     private_file::write(&dir.join(CONTACTS_FILE), CONTACTS_TEMPLATE.as_bytes())?;
+    if !dir.join(".gitattributes").exists() {
+        private_file::write(&dir.join(".gitattributes"), GITATTRIBUTES.as_bytes())?;
+    }
     // case.toml last: its presence marks a finished init.
     private_file::write(&dir.join(CASE_FILE), CASE_TEMPLATE.as_bytes())?;
     eprintln!("created case folder `{}`", dir.display());

@@ -20,6 +20,8 @@ fn init_creates_an_annotated_case_folder() {
     );
     assert!(root.join("consultpack.toml").is_file());
     assert!(root.join("contacts.toml").is_file());
+    let attributes = fs::read_to_string(root.join(".gitattributes")).unwrap();
+    assert!(attributes.contains(".consultpack/ledger.jsonl merge=union"));
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -30,8 +30,8 @@ pub(super) fn build(
     target: &Path,
 ) -> Result<(Outcome, Diagnostics)> {
     let lang = contact.language;
-    let fonts = shared.fonts()?;
-    let summary = shared.summary(contact, &fonts)?;
+    let fonts = &shared.fonts;
+    let summary = shared.summary(contact, fonts)?;
     let summary_name = shared.summary_name(contact);
     let limit = packet::size_limit(contact);
     let records = &shared.store.records;

@@ -60,7 +60,8 @@ struct Shared<'a> {
     dicom: CaseIndex,
     split: bool,
     passphrase: Option<String>,
-    fonts: &'a [PathBuf],
+    /// Parsed once and shared: each face is 16 MB in memory.
+    fonts: Fonts,
     pages: platform::PageCache,
 }
 
@@ -141,7 +142,7 @@ pub fn run(folder: &CaseFolder, args: &BuildArgs, today: NaiveDate) -> Result<()
         dicom,
         split: args.split,
         passphrase,
-        fonts: &args.font,
+        fonts: load_fonts(&args.font)?,
         pages,
     };
 
@@ -282,10 +283,6 @@ fn build_contact(
 }
 
 impl Shared<'_> {
-    fn fonts(&self) -> Result<Fonts> {
-        load_fonts(self.fonts)
-    }
-
     /// The summary PDF for a contact (without records), with its warnings.
     fn summary(&self, contact: &Contact, fonts: &Fonts) -> Result<pdf::Rendered> {
         let lang = contact.language;

@@ -134,8 +134,8 @@ pub(super) fn build(
 ) -> Result<(Outcome, Diagnostics)> {
     let lang = contact.language;
     let limits = limits(contact);
-    let fonts = shared.fonts()?;
-    let summary = shared.summary(contact, &fonts)?;
+    let fonts = &shared.fonts;
+    let summary = shared.summary(contact, fonts)?;
     let mut warnings = summary.warnings.clone();
     let staging = Staging::new(target)?;
     let base = "platform";
@@ -234,11 +234,11 @@ pub(super) fn build(
     staging.write(&format!("{base}/cover-letter.txt"), cover.text().as_bytes())?;
     let cover_pdf = crate::pdf::render_summary(
         &cover.document(lang, shared.today, &shared.case.patient.id),
-        &fonts,
+        fonts,
         shared.created,
     )?;
     staging.write(&format!("{base}/cover-letter.pdf"), &cover_pdf.bytes)?;
-    if let Some(index_pdf) = shared.imaging_index_pdf(contact, &fonts)? {
+    if let Some(index_pdf) = shared.imaging_index_pdf(contact, fonts)? {
         staging.write(&format!("{base}/imaging-index.pdf"), &index_pdf)?;
     }
     staging.write(

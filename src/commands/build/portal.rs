@@ -20,8 +20,8 @@ pub(super) fn build(
     target: &Path,
 ) -> Result<(Outcome, Diagnostics)> {
     let lang = contact.language;
-    let fonts = shared.fonts()?;
-    let summary = shared.summary(contact, &fonts)?;
+    let fonts = &shared.fonts;
+    let summary = shared.summary(contact, fonts)?;
     let mut warnings = summary.warnings.clone();
     let staging = Staging::new(target)?;
     let base = "portal";
@@ -47,7 +47,7 @@ pub(super) fn build(
             let header = shared.record_header(index, lang);
             let empty = pdf::empty(record.title.best(lang), lang, shared.created)?;
             let skipped = private_file::write_with(&target, |out| {
-                pdf::append_records(&empty, std::slice::from_ref(&header), &fonts, out)
+                pdf::append_records(&empty, std::slice::from_ref(&header), fonts, out)
             })?;
             if !skipped.is_empty() {
                 warnings.extend(skipped);
@@ -75,13 +75,13 @@ pub(super) fn build(
         let empty = pdf::empty(&title, lang, shared.created)?;
         let target = staging.path().join(base).join(&complete_name);
         let skipped = private_file::write_with(&target, |out| {
-            pdf::append_records(&empty, &headers, &fonts, out)
+            pdf::append_records(&empty, &headers, fonts, out)
         })?;
         // The same records were already checked one by one above.
         drop(skipped);
     }
 
-    if let Some(index_pdf) = shared.imaging_index_pdf(contact, &fonts)? {
+    if let Some(index_pdf) = shared.imaging_index_pdf(contact, fonts)? {
         staging.write(&format!("{base}/imaging-index.pdf"), &index_pdf)?;
     }
     staging.write(
@@ -119,7 +119,7 @@ pub(super) fn build(
     staging.write(&format!("{base}/cover-letter.txt"), cover.text().as_bytes())?;
     let cover_pdf = pdf::render_summary(
         &cover.document(lang, shared.today, &shared.case.patient.id),
-        &fonts,
+        fonts,
         shared.created,
     )?;
     staging.write(&format!("{base}/cover-letter.pdf"), &cover_pdf.bytes)?;
