@@ -51,6 +51,43 @@ pub enum Command {
     /// Build each contact's packet in out/<contact>/: an e-mail bundle, a platform pack
     /// (haodf.com, internet hospitals, WeChat) or a portal pack, by the contact's channel
     Build(BuildArgs),
+    /// E-mail contacts their packets (built first if missing or older than the case); each
+    /// message is recorded in the ledger, and the same packet is never sent twice by accident
+    Send(SendArgs),
+    /// One line per contact: what was sent when, days waiting, what came back, what to do next
+    Status {
+        /// Print JSON instead of a table
+        #[arg(long)]
+        json: bool,
+    },
+    /// Mail settings: `mail test` logs in to the SMTP (and IMAP) server without sending
+    Mail {
+        #[command(subcommand)]
+        action: MailAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailAction {
+    /// Log in to the outgoing (and incoming) mail server and say which step fails, if one does
+    Test,
+}
+
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// The contacts to send to (e-mail contacts; others are told where their pack is)
+    #[arg(value_name = "ID", required = true)]
+    pub ids: Vec<String>,
+    /// Send without asking (otherwise the recipient, subject, attachments and size are shown
+    /// and you are asked on the terminal)
+    #[arg(long)]
+    pub yes: bool,
+    /// Write out/<contact>/message.eml and send nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Send even if this packet was already sent, or an earlier attempt may have arrived
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,7 @@ use toml::Spanned;
 
 use crate::contacts::valid_email;
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile};
+use crate::mail::providers::{Provider, port_mismatch};
 use crate::toml_reader::{Choice, Reader, Table};
 
 /// The sender's settings.
@@ -35,8 +36,15 @@ pub struct Server {
     pub security: Security,
     pub username: String,
     pub password: Secret,
-    /// A PEM file of extra trusted certificates (for a private or test CA).
+    /// A PEM file of extra trusted certificates (for a private or test CA), trusted besides the
+    /// usual public roots.
     pub ca_file: Option<String>,
+    /// The provider named with `provider = "…"`, for its habits and hints.
+    #[serde(skip)]
+    pub provider: Option<Provider>,
+    /// IMAP: file a copy of each message sent in the Sent folder (off by default for providers
+    /// that do it themselves).
+    pub save_sent: bool,
 }
 
 /// Transport security. `None` is refused for anything but the local machine.
@@ -193,23 +201,55 @@ fn server(reader: &mut Reader<'_>, mut t: Table<'_, '_>, name: &str) -> Option<S
                 .hint("delete the line and use password_env = \"CONSULTPACK_SMTP_PASSWORD\" (set that variable) or password_command = [\"pass\", \"show\", \"mail\"]"),
         );
     }
-    let host = t.required_string(reader, "host", "\"smtp.qq.com\"");
+    let smtp = name == "[smtp]";
+    let provider = t
+        .choice::<Provider>(reader, "provider")
+        .map(Spanned::into_inner);
+    let preset = provider.map(|p| {
+        let preset = p.preset();
+        (
+            if smtp { preset.smtp } else { preset.imap },
+            preset.files_sent_itself,
+        )
+    });
+    let host = match (t.has("host"), preset) {
+        (false, Some((endpoint, _))) => Some(endpoint.host.to_string()),
+        _ => t
+            .required_string(
+                reader,
+                "host",
+                if smtp {
+                    "\"smtp.qq.com\""
+                } else {
+                    "\"imap.qq.com\""
+                },
+            )
+            .map(Spanned::into_inner),
+    };
     let port = t
         .integer(reader, "port")
         .and_then(|p| match u16::try_from(*p.get_ref()) {
-            Ok(port) if port > 0 => Some(port),
+            Ok(port) if port > 0 => Some(Spanned::new(p.span(), port)),
             _ => {
                 reader.error(p.span(), "`port` must be between 1 and 65535", None);
                 None
             }
         });
-    let security = t
-        .required_choice::<Security>(reader, "security")
-        .map(Spanned::into_inner);
+    let security = match (t.has("security"), preset) {
+        (false, Some((endpoint, _))) => Some(endpoint.security),
+        _ => t
+            .required_choice::<Security>(reader, "security")
+            .map(Spanned::into_inner),
+    };
     let username = t.required_string(reader, "username", "\"family@example.com\"");
     let env = t.string(reader, "password_env");
     let command = t.strings(reader, "password_command");
     let ca_file = t.string(reader, "ca_file").map(Spanned::into_inner);
+    let save_sent = if smtp {
+        None
+    } else {
+        t.bool(reader, "save_sent")
+    };
     let password = match (env, command.is_empty()) {
         (Some(env), true) => Some(Secret::Env(env.into_inner())),
         (None, false) => Some(Secret::Command(
@@ -228,26 +268,56 @@ fn server(reader: &mut Reader<'_>, mut t: Table<'_, '_>, name: &str) -> Option<S
             None
         }
     };
-    let host = host?.into_inner();
+    let host = host?;
     let security = security?;
     if security == Security::None && !matches!(host.as_str(), "127.0.0.1" | "localhost" | "::1") {
         let span = t.span_of("security");
         reader.error(span, format!("{name}: security = \"none\" would send the password and records unencrypted to `{host}`"), Some("use \"tls\" (port 465/993) or \"starttls\" (587/143)".into()));
     }
-    let default_port = match (name, security) {
-        ("[smtp]", Security::Tls) => 465,
-        ("[smtp]", _) => 587,
-        (_, Security::Tls) => 993,
-        _ => 143,
+    let port = match (port, preset) {
+        (Some(port), _) => {
+            if let Some(expected) = port_mismatch(*port.get_ref(), security) {
+                reader.warning(
+                    port.span(),
+                    format!(
+                        "{name}: port {} is for security = \"{}\", but security is \"{}\"",
+                        port.get_ref(),
+                        expected.name(),
+                        security.name()
+                    ),
+                    Some(format!(
+                        "set security = \"{}\", or the port that goes with \"{}\" ({})",
+                        expected.name(),
+                        security.name(),
+                        match (smtp, security) {
+                            (true, Security::Tls) => "465",
+                            (true, _) => "587",
+                            (false, Security::Tls) => "993",
+                            (false, _) => "143",
+                        }
+                    )),
+                );
+            }
+            *port.get_ref()
+        }
+        (None, Some((endpoint, _))) if !t.has("security") => endpoint.port,
+        (None, _) => match (smtp, security) {
+            (true, Security::Tls) => 465,
+            (true, _) => 587,
+            (false, Security::Tls) => 993,
+            (false, _) => 143,
+        },
     };
     t.finish(reader);
     Some(Server {
         host,
-        port: port.unwrap_or(default_port),
+        port,
         security,
         username: username?.into_inner(),
         password: password?,
         ca_file,
+        provider,
+        save_sent: save_sent.unwrap_or_else(|| !preset.is_some_and(|(_, itself)| itself)),
     })
 }
 
@@ -276,6 +346,45 @@ mod tests {
             !String::from_utf8(rendered).unwrap().contains("hunter2"),
             "the password is never echoed"
         );
+    }
+
+    #[test]
+    fn a_provider_fills_the_servers_and_each_value_can_be_overridden() {
+        let source = SourceFile::new(
+            "consultpack.toml",
+            "[smtp]\nprovider = \"qq\"\nusername = \"a@qq.com\"\npassword_env = \"X\"\n\n[imap]\nprovider = \"163\"\nport = 994\nusername = \"a@163.com\"\npassword_env = \"Y\"\n",
+        );
+        let (config, diagnostics) = parse(&source, today());
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let config = config.unwrap();
+        let smtp = config.smtp.unwrap();
+        assert_eq!(
+            (smtp.host.as_str(), smtp.port, smtp.security),
+            ("smtp.qq.com", 465, Security::Tls)
+        );
+        let imap = config.imap.unwrap();
+        assert_eq!((imap.host.as_str(), imap.port), ("imap.163.com", 994));
+        assert!(!imap.save_sent, "163 files sent mail itself");
+    }
+
+    #[test]
+    fn a_port_that_does_not_go_with_its_security_is_a_warning_naming_the_fix() {
+        let source = SourceFile::new(
+            "consultpack.toml",
+            "[smtp]\nhost = \"smtp.qq.com\"\nport = 465\nsecurity = \"starttls\"\nusername = \"a@qq.com\"\npassword_env = \"X\"\n",
+        );
+        let (config, diagnostics) = parse(&source, today());
+        assert!(config.is_some(), "a warning, not an error");
+        let warning = diagnostics.iter().next().unwrap();
+        assert_eq!(warning.location.as_ref().unwrap().line, 3);
+        assert!(
+            warning
+                .message
+                .contains("port 465 is for security = \"tls\""),
+            "{}",
+            warning.message
+        );
+        assert!(warning.hint.as_ref().unwrap().contains("587"));
     }
 
     #[test]

@@ -21,6 +21,12 @@ pub enum Error {
         message: String,
         hint: Option<String>,
     },
+    /// A mail server could not be reached or refused (the words say at which step).
+    #[error("{message}")]
+    Mail {
+        message: String,
+        hint: Option<String>,
+    },
     /// Reading or writing a file failed.
     #[error("failed to {action} `{}`: {source}", path.display())]
     Io {
@@ -51,13 +57,13 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Invalid { .. } | Error::User { .. } => EXIT_INVALID,
-            Error::Io { .. } => EXIT_EXTERNAL,
+            Error::Io { .. } | Error::Mail { .. } => EXIT_EXTERNAL,
         }
     }
 
     pub fn hint(&self) -> Option<&str> {
         match self {
-            Error::User { hint, .. } => hint.as_deref(),
+            Error::User { hint, .. } | Error::Mail { hint, .. } => hint.as_deref(),
             _ => None,
         }
     }

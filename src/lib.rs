@@ -33,6 +33,7 @@ pub mod summary;
 pub mod templates;
 pub mod text;
 pub mod toml_reader;
+pub mod tracking;
 
 use std::io::Write;
 use std::process::ExitCode;

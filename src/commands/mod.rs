@@ -5,6 +5,9 @@ mod check;
 mod contacts;
 mod criteria;
 mod init;
+mod mail;
+mod send;
+mod status;
 mod summary;
 
 use std::io::Write;
@@ -27,6 +30,9 @@ pub fn execute(cli: Cli) -> Result<()> {
         Command::Criteria(args) => criteria::run(&CaseFolder::open(&cli.case)?, args, today),
         Command::Summary(args) => summary::run(&CaseFolder::open(&cli.case)?, &args, today),
         Command::Build(args) => build::run(&CaseFolder::open(&cli.case)?, &args, today),
+        Command::Send(args) => send::run(&CaseFolder::open(&cli.case)?, &args, today),
+        Command::Status { json } => status::run(&CaseFolder::open(&cli.case)?, json, today),
+        Command::Mail { action } => mail::run(&CaseFolder::open(&cli.case)?, action, today),
     }
 }
 

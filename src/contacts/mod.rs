@@ -58,6 +58,8 @@ pub struct Contact {
     pub channel: Channel,
     pub website: Option<String>,
     pub email: Option<String>,
+    /// Addresses that get a copy of every message to this contact (a secretary, a coordinator).
+    pub cc: Vec<String>,
     /// The consultation platform for `channel = "platform"`, e.g. `haodf.com`.
     pub platform: Option<String>,
     pub imaging: Option<ImagingRequest>,

@@ -38,6 +38,7 @@ struct ContactPatch {
     channel: Option<Channel>,
     website: Option<String>,
     email: Option<String>,
+    cc: Option<Vec<String>>,
     platform: Option<String>,
     imaging: Option<ImagingRequest>,
     size_limit_mb: Option<u32>,
@@ -134,6 +135,26 @@ fn read_contact(reader: &mut Reader<'_>, t: &mut Table<'_, '_>) -> Option<Contac
             None
         }
     });
+    let cc = t.has("cc").then(|| {
+        t.strings(reader, "cc")
+            .into_iter()
+            .filter_map(|e| {
+                if valid_email(e.get_ref().trim()) {
+                    Some(e.get_ref().trim().to_string())
+                } else {
+                    reader.error(
+                        e.span(),
+                        format!("`{}` in `cc` is not a valid e-mail address", e.get_ref()),
+                        Some(
+                            "write only addresses, like cc = [\"secretary@hospital.example.cn\"]"
+                                .into(),
+                        ),
+                    );
+                    None
+                }
+            })
+            .collect()
+    });
     let website = t.string(reader, "website").and_then(|w| {
         if w.get_ref().starts_with("https://") || w.get_ref().starts_with("http://") {
             Some(w.into_inner())
@@ -194,6 +215,7 @@ fn read_contact(reader: &mut Reader<'_>, t: &mut Table<'_, '_>) -> Option<Contac
         channel: t.choice(reader, "channel").map(Spanned::into_inner),
         website,
         email,
+        cc,
         platform: t.string(reader, "platform").map(Spanned::into_inner),
         imaging,
         size_limit_mb,
@@ -221,6 +243,7 @@ fn overlay(base: &mut ContactPatch, patch: ContactPatch) {
         channel,
         website,
         email,
+        cc,
         platform,
         imaging,
         size_limit_mb,
@@ -280,6 +303,7 @@ fn finish(
         channel,
         website: patch.website,
         email: patch.email,
+        cc: patch.cc.unwrap_or_default(),
         platform: patch.platform,
         imaging: patch.imaging,
         size_limit_mb: patch.size_limit_mb.unwrap_or(DEFAULT_SIZE_LIMIT_MB),

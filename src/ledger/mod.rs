@@ -28,15 +28,124 @@ pub struct Event {
 pub enum What {
     /// A contact's packet was built.
     Built(Built),
+    /// A message is about to be handed to the mail server (written before connecting).
+    Sending(Sending),
+    /// The server accepted the message.
+    Sent(Sent),
+    /// The message was not sent, or it is not known whether it arrived.
+    Failed(Failed),
+    /// A message from a contact's side was found by `sync`: a reply, an auto-reply or a bounce.
+    Reply(Reply),
+    /// The family recorded what happened outside e-mail (a phone call, WeChat, a portal).
+    Mark(Mark),
 }
 
 impl What {
     /// The contact the event is about.
     pub fn contact(&self) -> &str {
         match self {
-            What::Built(built) => &built.contact,
+            What::Built(e) => &e.contact,
+            What::Sending(e) => &e.contact,
+            What::Sent(e) => &e.contact,
+            What::Failed(e) => &e.contact,
+            What::Reply(e) => &e.contact,
+            What::Mark(e) => &e.contact,
         }
     }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sending {
+    pub contact: String,
+    /// Our Message-ID, without angle brackets.
+    pub message_id: String,
+    /// The packet the message comes from (SHA-256 of its packet.json).
+    pub packet_sha256: String,
+    pub part: usize,
+    pub of: usize,
+    pub to: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cc: Vec<String>,
+    pub subject: String,
+    /// The message's size as sent.
+    pub bytes: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sent {
+    pub contact: String,
+    pub message_id: String,
+    /// The server's reply to the message (usually its queue id).
+    pub reply: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failed {
+    pub contact: String,
+    pub message_id: String,
+    pub reason: String,
+    /// `not-sent`: certainly not delivered; `unknown`: the connection broke after the message
+    /// was handed over, so the server may have it.
+    pub outcome: FailedOutcome,
+}
+
+/// A message that came back, as `sync` classified it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reply {
+    pub contact: String,
+    pub kind: ReplyKind,
+    /// The message's own Message-ID, without brackets (to count it once).
+    pub message_id: String,
+    pub from: String,
+    pub subject: String,
+    /// The message's Date header.
+    pub date: DateTime<Utc>,
+    /// How it was tied to the contact: `thread`, `sender`, `domain` or `token`.
+    pub matched_by: String,
+    /// A bounce: the address that failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed_address: Option<String>,
+    /// Where its text and attachments were saved, relative to the case folder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saved: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReplyKind {
+    Reply,
+    AutoReply,
+    Bounce,
+}
+
+/// What the family recorded with `consultpack mark`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mark {
+    pub contact: String,
+    pub state: MarkState,
+    pub note: String,
+    /// The day it happened (may be before the day it was recorded).
+    pub date: NaiveDate,
+    /// Files copied into replies/, relative to the case folder.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MarkState {
+    Replied,
+    Declined,
+    Appointment,
+    Sent,
+    NoReply,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailedOutcome {
+    NotSent,
+    Unknown,
 }
 
 /// A packet as built: enough for `send` to know whether what is on disk is what was built, and

@@ -141,6 +141,18 @@ pub struct PacketJson {
     pub messages: Vec<MessagePlan>,
     /// Every file of the packet folder except this one, relative to it.
     pub files: Vec<FileEntry>,
+    /// The options it was built with, so that `send` rebuilds a stale packet alike.
+    #[serde(default)]
+    pub built_with: BuiltWith,
+}
+
+/// The `build` options that shape a packet.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuiltWith {
+    pub split: bool,
+    pub encrypt: bool,
+    /// `--records` filters, as given.
+    pub records: Vec<String>,
 }
 
 pub const PACKET_FORMAT: &str = "consultpack-packet/1";

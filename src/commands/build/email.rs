@@ -242,8 +242,9 @@ pub(super) fn build(
         size_limit_bytes: Some(limit),
         messages,
         files: Vec::new(),
+        built_with: Default::default(),
     };
-    let (files, bytes, packet_sha256) = finish_packet(&staging, json)?;
+    let (files, bytes, packet_sha256) = finish_packet(&staging, shared, json)?;
     staging.commit()?;
     Ok((
         Outcome {

@@ -24,7 +24,7 @@ use crate::contacts::{Contact, Delivery};
 use crate::diagnostic::Diagnostics;
 use crate::dicom::CaseIndex;
 use crate::error::{Error, Result};
-use crate::folder::{CaseFolder, RECORDS_DIR};
+use crate::folder::{CaseFolder, Loaded, RECORDS_DIR};
 use crate::fonts::Fonts;
 use crate::ledger::{self, Built, Event, What};
 use crate::packet::cover::{self, CoverContext, CoverLetter, LetterView, MailboxView};
@@ -60,6 +60,8 @@ struct Shared<'a> {
     dicom: CaseIndex,
     split: bool,
     passphrase: Option<String>,
+    /// How the packets were built, written into packet.json so `send` can rebuild alike.
+    built_with: packet::BuiltWith,
     /// Parsed once and shared: each face is 16 MB in memory.
     fonts: Fonts,
     pages: platform::PageCache,
@@ -67,6 +69,18 @@ struct Shared<'a> {
 
 pub fn run(folder: &CaseFolder, args: &BuildArgs, today: NaiveDate) -> Result<()> {
     let loaded = load_valid(folder, today)?;
+    build(folder, &loaded, args, today, true)
+}
+
+/// Builds the packets `args` asks for from a loaded, valid case; the table of packets goes to
+/// standard output when `table` is set.
+pub(super) fn build(
+    folder: &CaseFolder,
+    loaded: &Loaded,
+    args: &BuildArgs,
+    today: NaiveDate,
+    show_table: bool,
+) -> Result<()> {
     let case = &loaded
         .case
         .as_ref()
@@ -142,6 +156,11 @@ pub fn run(folder: &CaseFolder, args: &BuildArgs, today: NaiveDate) -> Result<()
         dicom,
         split: args.split,
         passphrase,
+        built_with: packet::BuiltWith {
+            split: args.split,
+            encrypt: args.encrypt,
+            records: args.records.clone(),
+        },
         fonts: load_fonts(&args.font)?,
         pages,
     };
@@ -205,7 +224,7 @@ pub fn run(folder: &CaseFolder, args: &BuildArgs, today: NaiveDate) -> Result<()
             eprintln!("  = hint: {hint}");
         }
     }
-    if !outcomes.is_empty() {
+    if show_table && !outcomes.is_empty() {
         print_stdout(&table(&outcomes, &out_root))?;
     }
     match failures.len() {
@@ -403,8 +422,10 @@ fn template_error(e: crate::templates::TemplateError) -> Error {
 /// `packet.json`; returns the outcome's totals and the packet's SHA-256.
 fn finish_packet(
     staging: &packet::output::Staging,
+    shared: &Shared,
     mut json: PacketJson,
 ) -> Result<(usize, u64, String)> {
+    json.built_with = shared.built_with.clone();
     let mut files = Vec::new();
     collect(staging.path(), Path::new(""), &mut files)?;
     files.sort();

@@ -1,0 +1,83 @@
+//! `consultpack mail test`: logs in to the mail servers of consultpack.toml without sending, and
+//! says in plain words which step fails — name lookup, connection, TLS, login.
+
+use chrono::NaiveDate;
+
+use super::load_valid;
+use crate::cli::MailAction;
+use crate::config::Server;
+use crate::error::{Error, Result};
+use crate::folder::CaseFolder;
+use crate::mail::connect::{Failure, Step};
+use crate::mail::{imap, smtp};
+
+pub fn run(folder: &CaseFolder, action: MailAction, today: NaiveDate) -> Result<()> {
+    match action {
+        MailAction::Test => test(folder, today),
+    }
+}
+
+fn test(folder: &CaseFolder, today: NaiveDate) -> Result<()> {
+    let loaded = load_valid(folder, today)?;
+    let config = loaded.config.as_ref();
+    let smtp_server = config.and_then(|c| c.smtp.as_ref()).ok_or_else(|| {
+        Error::user(
+            "consultpack.toml has no [smtp] server",
+            Some("add [smtp] with provider = \"qq\" (or host, port, security), username and password_env".to_string()),
+        )
+    })?;
+    let secret = password(smtp_server, "SMTP")?;
+    let session = smtp::login(smtp_server, &secret, folder.root())
+        .map_err(|f| mail_error("SMTP", smtp_server, &f))?;
+    session.quit();
+    eprintln!("{}", passed("SMTP", smtp_server));
+    if let Some(imap_server) = config.and_then(|c| c.imap.as_ref()) {
+        let password = password(imap_server, "IMAP")?;
+        let mut session = imap::login(imap_server, &password, folder.root())
+            .map_err(|f| mail_error("IMAP", imap_server, &f))?;
+        let selected = session.examine("INBOX");
+        let _ = session.logout();
+        selected.map_err(|e| Error::Mail {
+            message: format!("IMAP: logged in, but the inbox could not be opened ({e})"),
+            hint: None,
+        })?;
+        eprintln!("{}", passed("IMAP", imap_server));
+    }
+    Ok(())
+}
+
+fn password(server: &Server, what: &str) -> Result<String> {
+    server.password.fetch().map_err(|e| {
+        Error::user(
+            format!("{what} password: {e}"),
+            Some("set it in this terminal (e.g. `export CONSULTPACK_SMTP_PASSWORD=…`) or use password_command; never in consultpack.toml".to_string()),
+        )
+    })
+}
+
+fn passed(what: &str, server: &Server) -> String {
+    format!(
+        "{what} {}:{} ({}): connected, certificate verified, logged in as {}",
+        server.host,
+        server.port,
+        crate::toml_reader::Choice::name(server.security),
+        server.username
+    )
+}
+
+fn mail_error(what: &str, server: &Server, failure: &Failure) -> Error {
+    let step = match failure.step {
+        Step::Lookup => "name lookup failed",
+        Step::Connect => "connection failed",
+        Step::Tls => "TLS failed",
+        Step::Login => "login failed",
+        Step::Transfer => "failed",
+    };
+    Error::Mail {
+        message: format!(
+            "{what} {}:{}: {step}: {}",
+            server.host, server.port, failure.message
+        ),
+        hint: failure.hint.clone(),
+    }
+}

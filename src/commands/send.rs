@@ -1,0 +1,637 @@
+//! `consultpack send ID...`: e-mails contacts their packets, exactly once.
+//!
+//! For each contact: the packet is built if missing or older than the case; every part's
+//! message is made and its exact size checked against the contact's limit before anything
+//! connects; the family confirms (or `--yes`); then, per message, a `sending` event goes into the
+//! ledger *before* connecting, and `sent` (with the server's reply) or `failed` after. A message
+//! whose fate is unknown — the program killed, or the connection broken after the message was
+//! handed over — blocks a second send until the family has looked and says `--force`.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::NaiveDate;
+
+use super::{load_valid, print_stdout};
+use crate::cli::{BuildArgs, SendArgs};
+use crate::config::{Config, Sender, Server};
+use crate::contacts::Contact;
+use crate::error::{Error, Result};
+use crate::folder::{
+    CASE_FILE, CONFIG_FILE, CONTACTS_FILE, CaseFolder, Loaded, RECORDS_DIR, TEMPLATES_DIR,
+};
+use crate::ledger::{self, Event, Failed, FailedOutcome, Sending, Sent, What};
+use crate::mail::connect::{Delivery, Failure};
+use crate::mail::mime::{self, Attachment, Mailbox, Message};
+use crate::mail::{imap, smtp};
+use crate::packet::cover::human_size;
+use crate::packet::store;
+use crate::packet::{MessagePlan, PACKET_FILE, Pack, PacketJson};
+use crate::tracking::{self, PartDecision};
+
+/// Attempts per message when the server says "later" or the connection drops before the
+/// message is complete.
+const ATTEMPTS: usize = 3;
+
+pub fn run(folder: &CaseFolder, args: &SendArgs, today: NaiveDate) -> Result<()> {
+    let loaded = load_valid(folder, today)?;
+    let mut failures = 0;
+    for (i, id) in args.ids.iter().enumerate() {
+        if i > 0 {
+            std::thread::sleep(pause());
+        }
+        if let Err(error) = send_one(folder, &loaded, id, args, today) {
+            failures += 1;
+            if args.ids.len() == 1 {
+                return Err(error);
+            }
+            eprintln!("error: `{id}`: {error}");
+            if let Some(hint) = error.hint() {
+                eprintln!("  = hint: {hint}");
+            }
+        }
+    }
+    match failures {
+        0 => Ok(()),
+        n => Err(Error::user(
+            format!(
+                "{n} of {} contact(s) were not sent to (see above)",
+                args.ids.len()
+            ),
+            None,
+        )),
+    }
+}
+
+fn send_one(
+    folder: &CaseFolder,
+    loaded: &Loaded,
+    id: &str,
+    args: &SendArgs,
+    today: NaiveDate,
+) -> Result<()> {
+    let contact = loaded.contacts.get(id).map_err(|unknown| {
+        Error::user(
+            unknown.to_string(),
+            Some("`consultpack contacts list` shows every id".to_string()),
+        )
+    })?;
+    let dir = folder.path("out").join(&contact.id);
+    let pack = Pack::for_channel(contact.channel);
+    if pack != Pack::Email {
+        let where_ = dir.join(pack.name());
+        eprintln!(
+            "`{}` takes a {} pack, not e-mail: it is in {} (run `consultpack build --contact {}` if it is not there yet).\nWhen you have submitted it, run `consultpack mark {} sent --note \"…\"` so that replies are tracked.",
+            contact.id,
+            pack.name(),
+            where_.display(),
+            contact.id,
+            contact.id
+        );
+        return Ok(());
+    }
+    let to = contact.email.clone().ok_or_else(|| {
+        Error::user(
+            format!("contact `{}` has no e-mail address", contact.id),
+            Some(format!("add `email = \"…\"` for id = \"{}\" in contacts.toml (the address the team gave you)", contact.id)),
+        )
+    })?;
+    let config = loaded.config.as_ref();
+    let sender = config.and_then(|c| c.sender.as_ref()).ok_or_else(|| {
+        Error::user(
+            "consultpack.toml has no [sender]",
+            Some(
+                "add [sender] with name and email (see the comments in consultpack.toml)"
+                    .to_string(),
+            ),
+        )
+    })?;
+    let smtp_server = config.and_then(|c| c.smtp.as_ref()).ok_or_else(|| {
+        Error::user(
+            "consultpack.toml has no [smtp] server to send through",
+            Some("add [smtp] with provider = \"qq\" (or host, port, security), username and password_env".to_string()),
+        )
+    })?;
+
+    let packet = ensure_packet(folder, loaded, contact, &dir, today)?;
+    let packet_sha256 = packet.sha256.clone();
+    let ledger = ledger::read(folder.root())?;
+    for skipped in &ledger.skipped {
+        eprintln!(
+            "warning: {}:{}: {} (skipped)",
+            ledger::LEDGER_FILE,
+            skipped.line,
+            skipped.reason
+        );
+    }
+    let history = tracking::messages(&ledger);
+
+    // Decide part by part, before anything is sent.
+    let limit = packet.json.size_limit_bytes.unwrap_or(u64::MAX);
+    let mut planned = Vec::new();
+    for plan in &packet.json.messages {
+        match tracking::part_decision(&history, &contact.id, &packet_sha256, plan.part) {
+            PartDecision::Send => {}
+            PartDecision::AlreadySent { at } if !args.force => {
+                eprintln!(
+                    "`{}`: {} was already sent on {} (this exact packet); skipped. --force sends it again.",
+                    contact.id,
+                    part_name(plan),
+                    at.format("%Y-%m-%d %H:%M UTC")
+                );
+                continue;
+            }
+            PartDecision::Unknown { at } if !args.force => {
+                return Err(Error::user(
+                    format!(
+                        "`{}`: {} may already have been sent ({}): the attempt on {} never got an answer",
+                        contact.id,
+                        part_name(plan),
+                        "unknown",
+                        at.format("%Y-%m-%d %H:%M UTC")
+                    ),
+                    Some("look in your mail's Sent folder (or ask the hospital); if it is not there, send again with --force".to_string()),
+                ));
+            }
+            _ => {}
+        }
+        let message = message(&dir, plan, sender, contact, &to, &planned)?;
+        let size = message.encoded_len();
+        if size > limit {
+            return Err(Error::user(
+                format!(
+                    "{} to `{}` would be {}, over its {} limit; nothing was sent",
+                    part_name(plan),
+                    contact.id,
+                    human_size(size),
+                    human_size(limit)
+                ),
+                Some(format!(
+                    "run `consultpack build --contact {} --split`",
+                    contact.id
+                )),
+            ));
+        }
+        planned.push((plan.clone(), message));
+    }
+    if planned.is_empty() {
+        eprintln!("`{}`: nothing to send.", contact.id);
+        return Ok(());
+    }
+
+    if args.dry_run {
+        for (plan, message) in &planned {
+            let name = if plan.of > 1 {
+                format!("message_part{}of{}.eml", plan.part, plan.of)
+            } else {
+                "message.eml".to_string()
+            };
+            let path = dir.join(&name);
+            crate::private_file::write_with(&path, |out| {
+                message
+                    .write(
+                        &mut |i| open_attachment(&dir, &message.attachments[i].file_name),
+                        out,
+                    )
+                    .map_err(Error::io("write", &path))
+            })?;
+            print_stdout(&format!("{}\n", path.display()))?;
+        }
+        eprintln!("dry run: nothing was sent.");
+        return Ok(());
+    }
+
+    describe(contact, &planned, limit);
+    if !args.yes && !confirm(contact)? {
+        eprintln!("`{}`: not sent.", contact.id);
+        return Ok(());
+    }
+    let password = smtp_server.password.fetch().map_err(|e| {
+        Error::user(format!("the SMTP password: {e}"), Some("set it in this terminal, e.g. `export CONSULTPACK_SMTP_PASSWORD=…` (never in consultpack.toml)".to_string()))
+    })?;
+    for (plan, message) in &planned {
+        deliver(
+            folder,
+            config.expect("checked above"),
+            smtp_server,
+            &password,
+            contact,
+            &packet_sha256,
+            plan,
+            message,
+            &dir,
+        )?;
+    }
+    Ok(())
+}
+
+fn part_name(plan: &MessagePlan) -> String {
+    if plan.of > 1 {
+        format!("part {} of {}", plan.part, plan.of)
+    } else {
+        "the packet".to_string()
+    }
+}
+
+/// Sends one message with retries, recording it in the ledger.
+#[allow(clippy::too_many_arguments)]
+fn deliver(
+    folder: &CaseFolder,
+    config: &Config,
+    server: &Server,
+    password: &str,
+    contact: &Contact,
+    packet_sha256: &str,
+    plan: &MessagePlan,
+    message: &Message,
+    dir: &Path,
+) -> Result<()> {
+    let mut bytes = Vec::with_capacity(message.encoded_len() as usize);
+    message
+        .write(
+            &mut |i| open_attachment(dir, &message.attachments[i].file_name),
+            &mut bytes,
+        )
+        .map_err(Error::io("read the packet in", dir))?;
+    let mut recipients = vec![message.to[0].address.clone()];
+    recipients.extend(message.cc.iter().map(|m| m.address.clone()));
+    ledger::append(
+        folder.root(),
+        &Event {
+            at: chrono::Utc::now(),
+            what: What::Sending(Sending {
+                contact: contact.id.clone(),
+                message_id: message.message_id.clone(),
+                packet_sha256: packet_sha256.to_string(),
+                part: plan.part,
+                of: plan.of,
+                to: message.to.iter().map(|m| m.address.clone()).collect(),
+                cc: message.cc.iter().map(|m| m.address.clone()).collect(),
+                subject: message.subject.clone(),
+                bytes: bytes.len() as u64,
+            }),
+        },
+    )?;
+    eprintln!(
+        "`{}`: sending {} ({}) to {} …",
+        contact.id,
+        part_name(plan),
+        human_size(bytes.len() as u64),
+        recipients.join(", ")
+    );
+    let delays = retry_delays();
+    let mut attempt = 0;
+    let outcome = loop {
+        attempt += 1;
+        let result = smtp::login(server, password, folder.root()).and_then(|mut session| {
+            let reply = session.send(server, &message.from.address, &recipients, &bytes);
+            if reply.is_ok() {
+                session.quit();
+            }
+            reply
+        });
+        match result {
+            Err(failure) if failure.delivery == Delivery::Temporary && attempt < ATTEMPTS => {
+                let wait = delays
+                    .get(attempt - 1)
+                    .copied()
+                    .unwrap_or(Duration::from_secs(30));
+                eprintln!(
+                    "  {} — trying again in {} s (attempt {} of {ATTEMPTS})",
+                    failure.message,
+                    wait.as_secs(),
+                    attempt + 1
+                );
+                std::thread::sleep(wait);
+            }
+            other => break other,
+        }
+    };
+    match outcome {
+        Ok(reply) => {
+            ledger::append(
+                folder.root(),
+                &Event {
+                    at: chrono::Utc::now(),
+                    what: What::Sent(Sent {
+                        contact: contact.id.clone(),
+                        message_id: message.message_id.clone(),
+                        reply: reply.clone(),
+                    }),
+                },
+            )?;
+            eprintln!("  sent: the server answered “{reply}”");
+            print_stdout(&format!(
+                "sent {} {} <{}>\n",
+                contact.id,
+                part_name(plan).replace(' ', "-"),
+                message.message_id
+            ))?;
+            file_in_sent(folder, config, &bytes);
+            Ok(())
+        }
+        Err(failure) => {
+            let outcome = match failure.delivery {
+                Delivery::Unknown => FailedOutcome::Unknown,
+                _ => FailedOutcome::NotSent,
+            };
+            ledger::append(
+                folder.root(),
+                &Event {
+                    at: chrono::Utc::now(),
+                    what: What::Failed(Failed {
+                        contact: contact.id.clone(),
+                        message_id: message.message_id.clone(),
+                        reason: failure.message.clone(),
+                        outcome,
+                    }),
+                },
+            )?;
+            Err(failure_error(&failure, attempt))
+        }
+    }
+}
+
+fn failure_error(failure: &Failure, attempts: usize) -> Error {
+    let tried = if attempts > 1 {
+        format!(" (after {attempts} attempts)")
+    } else {
+        String::new()
+    };
+    let verdict = match failure.delivery {
+        Delivery::Unknown => "it is not known whether it arrived",
+        _ => "it was not sent",
+    };
+    Error::Mail {
+        message: format!("{}{tried}; {verdict}", failure.message),
+        hint: failure.hint.clone(),
+    }
+}
+
+/// A copy in the sender's Sent folder, over IMAP, unless the provider files one itself.
+fn file_in_sent(folder: &CaseFolder, config: &Config, bytes: &[u8]) {
+    let Some(server) = config.imap.as_ref().filter(|s| s.save_sent) else {
+        return;
+    };
+    let result = server
+        .password
+        .fetch()
+        .map_err(|e| e.to_string())
+        .and_then(|password| imap::login(server, &password, folder.root()).map_err(|f| f.message))
+        .and_then(|mut session| {
+            let folder = imap::append_sent(&mut session, bytes).map_err(|f| f.message);
+            let _ = session.logout();
+            folder
+        });
+    match result {
+        Ok(name) => eprintln!("  a copy is in your `{name}` folder"),
+        Err(reason) => eprintln!(
+            "warning: the message was sent, but no copy could be filed in your Sent folder: {reason}"
+        ),
+    }
+}
+
+/// The message for one part: our Message-ID, today's date, the cover letter as body, the
+/// packet's files as attachments. Later parts answer the first, so they thread together.
+fn message(
+    dir: &Path,
+    plan: &MessagePlan,
+    sender: &Sender,
+    contact: &Contact,
+    to: &str,
+    earlier: &[(MessagePlan, Message)],
+) -> Result<Message> {
+    let body_path = dir.join(&plan.body);
+    let body = std::fs::read_to_string(&body_path).map_err(Error::io("read", &body_path))?;
+    let domain = sender
+        .email
+        .rsplit_once('@')
+        .map_or("localhost", |(_, d)| d);
+    Ok(Message {
+        from: Mailbox {
+            name: Some(sender.name.clone()),
+            address: sender.email.clone(),
+        },
+        reply_to: sender.reply_to.clone().map(|address| Mailbox {
+            name: None,
+            address,
+        }),
+        to: vec![Mailbox {
+            name: None,
+            address: to.to_string(),
+        }],
+        cc: contact
+            .cc
+            .iter()
+            .map(|a| Mailbox {
+                name: None,
+                address: a.clone(),
+            })
+            .collect(),
+        subject: plan.subject.clone(),
+        message_id: format!("{}@{domain}", random_hex()),
+        date: chrono::Local::now()
+            .format("%a, %d %b %Y %H:%M:%S %z")
+            .to_string(),
+        references: earlier
+            .first()
+            .map(|(_, m)| vec![m.message_id.clone()])
+            .unwrap_or_default(),
+        body,
+        attachments: plan
+            .attachments
+            .iter()
+            .map(|a| Attachment {
+                file_name: a.file.clone(),
+                content_type: mime::content_type(&a.file),
+                len: a.bytes,
+            })
+            .collect(),
+    })
+}
+
+fn open_attachment(dir: &Path, name: &str) -> std::io::Result<Box<dyn std::io::Read>> {
+    Ok(Box::new(std::io::BufReader::new(std::fs::File::open(
+        dir.join(name),
+    )?)))
+}
+
+/// 128 random bits as hex, for Message-IDs: unique without naming the machine.
+fn random_hex() -> String {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("the system has a random source");
+    store::hex(&bytes)
+}
+
+fn describe(contact: &Contact, planned: &[(MessagePlan, Message)], limit: u64) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(
+        err,
+        "To:      {} <{}>",
+        contact.institution.best(contact.language),
+        planned[0].1.to[0].address
+    );
+    if !contact.cc.is_empty() {
+        let _ = writeln!(err, "Cc:      {}", contact.cc.join(", "));
+    }
+    for (plan, message) in planned {
+        let _ = writeln!(err, "Subject: {}", plan.subject);
+        for a in &plan.attachments {
+            let _ = writeln!(
+                err,
+                "         attached: {} ({})",
+                a.file,
+                human_size(a.bytes)
+            );
+        }
+        let _ = writeln!(
+            err,
+            "         {} as sent, {} limit: {}",
+            human_size(message.encoded_len()),
+            human_size(limit),
+            message.encoded_len()
+        );
+    }
+}
+
+/// Asks on the terminal; without one, nothing is sent.
+fn confirm(contact: &Contact) -> Result<bool> {
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::user(
+            format!(
+                "not sending to `{}`: there is no terminal to confirm on",
+                contact.id
+            ),
+            Some("look at the message with --dry-run, then send with --yes".to_string()),
+        ));
+    }
+    eprint!("Send this to {}? [y/N] ", contact.id);
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(Error::io("read", "the terminal"))?;
+    Ok(matches!(
+        answer.trim().to_lowercase().as_str(),
+        "y" | "yes" | "是" | "好"
+    ))
+}
+
+/// The packet to send: built now if it is missing or older than anything it is made from.
+struct CurrentPacket {
+    json: PacketJson,
+    sha256: String,
+}
+
+fn ensure_packet(
+    folder: &CaseFolder,
+    loaded: &Loaded,
+    contact: &Contact,
+    dir: &Path,
+    today: NaiveDate,
+) -> Result<CurrentPacket> {
+    let json_path = dir.join(PACKET_FILE);
+    let existing = std::fs::read(&json_path)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<PacketJson>(&b).ok());
+    let stale = match (
+        &existing,
+        std::fs::metadata(&json_path).and_then(|m| m.modified()),
+    ) {
+        (Some(_), Ok(built)) => newest_input(folder).is_some_and(|newest| newest > built),
+        _ => true,
+    };
+    if stale {
+        let with = existing.map(|j| j.built_with).unwrap_or_default();
+        eprintln!(
+            "`{}`: building the packet first (it is missing or older than the case).",
+            contact.id
+        );
+        let args = BuildArgs {
+            contacts: vec![contact.id.clone()],
+            out: None,
+            records: with.records,
+            split: with.split,
+            encrypt: with.encrypt,
+            passphrase_env: "CONSULTPACK_ZIP_PASSPHRASE".to_string(),
+            passphrase_command: None,
+            font: Vec::new(),
+        };
+        super::build::build(folder, loaded, &args, today, false)?;
+    }
+    let bytes = std::fs::read(&json_path).map_err(Error::io("read", &json_path))?;
+    let json: PacketJson = serde_json::from_slice(&bytes).map_err(|e| {
+        Error::user(
+            format!("`{}` cannot be read ({e})", json_path.display()),
+            Some(format!("run `consultpack build --contact {}`", contact.id)),
+        )
+    })?;
+    for file in &json.files {
+        let path = dir.join(&file.file);
+        let (len, sha) = store::sha256_file(&path).unwrap_or((0, String::new()));
+        if len != file.bytes || sha != file.sha256 {
+            return Err(Error::user(
+                format!("`{}` changed since the packet was built", path.display()),
+                Some(format!(
+                    "run `consultpack build --contact {}` to build it again",
+                    contact.id
+                )),
+            ));
+        }
+    }
+    Ok(CurrentPacket {
+        sha256: store::sha256(&bytes),
+        json,
+    })
+}
+
+/// The newest modification time of anything a packet is made from.
+fn newest_input(folder: &CaseFolder) -> Option<std::time::SystemTime> {
+    let mut newest = None;
+    let mut consider = |path: &Path| {
+        if let Ok(time) = std::fs::metadata(path).and_then(|m| m.modified()) {
+            newest = Some(newest.map_or(time, |n: std::time::SystemTime| n.max(time)));
+        }
+    };
+    for file in [CASE_FILE, CONFIG_FILE, CONTACTS_FILE] {
+        consider(&folder.path(file));
+    }
+    let mut stack: Vec<PathBuf> = vec![folder.path(RECORDS_DIR), folder.path(TEMPLATES_DIR)];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                consider(&path);
+            }
+        }
+    }
+    newest
+}
+
+/// The pause between contacts, so that a provider does not take several sends as a burst.
+fn pause() -> Duration {
+    std::env::var("CONSULTPACK_SEND_PAUSE_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map_or(Duration::from_secs(5), Duration::from_millis)
+}
+
+/// Waits before the second and third attempts: 10 s, then 60 s (`CONSULTPACK_RETRY_DELAYS_MS`,
+/// comma-separated, changes them; the tests make them short).
+fn retry_delays() -> Vec<Duration> {
+    std::env::var("CONSULTPACK_RETRY_DELAYS_MS")
+        .ok()
+        .map(|v| {
+            v.split(',')
+                .filter_map(|n| n.trim().parse().ok())
+                .map(Duration::from_millis)
+                .collect()
+        })
+        .unwrap_or_else(|| vec![Duration::from_secs(10), Duration::from_secs(60)])
+}

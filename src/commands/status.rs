@@ -1,0 +1,103 @@
+//! `consultpack status [--json]`: one line per active contact — what was sent when, how long the
+//! wait, what came back, and what to do next — derived from the ledger alone.
+
+use std::io::IsTerminal;
+
+use chrono::NaiveDate;
+use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
+
+use super::{print_diagnostics, print_stdout};
+use crate::contacts::Contact;
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::error::Result;
+use crate::folder::{CONTACTS_FILE, CaseFolder};
+use crate::ledger;
+use crate::tracking::{self, ContactStatus, State};
+
+pub fn run(folder: &CaseFolder, json: bool, today: NaiveDate) -> Result<()> {
+    let loaded = folder.load(today)?;
+    let ledger = ledger::read(folder.root())?;
+    // The case itself is not needed here: only problems with the contacts and the ledger show.
+    let mut diagnostics = Diagnostics::default();
+    for d in loaded.diagnostics.iter() {
+        if d.location
+            .as_ref()
+            .is_some_and(|l| l.file.ends_with(CONTACTS_FILE))
+        {
+            diagnostics.push(d.clone());
+        }
+    }
+    for skipped in &ledger.skipped {
+        diagnostics.push(Diagnostic::warning(format!(
+            "{}:{}: {} (skipped)",
+            ledger::LEDGER_FILE,
+            skipped.line,
+            skipped.reason
+        )));
+    }
+    print_diagnostics(&mut diagnostics);
+    let contacts: Vec<&Contact> = loaded
+        .contacts
+        .contacts
+        .iter()
+        .filter(|c| c.active)
+        .collect();
+    let rows = tracking::status(&ledger, &contacts, today);
+    if json {
+        let mut text = serde_json::to_string_pretty(&rows).expect("status serializes");
+        text.push('\n');
+        return print_stdout(&text);
+    }
+    print_stdout(&table(&rows, std::io::stdout().is_terminal()))
+}
+
+fn table(rows: &[ContactStatus], colour: bool) -> String {
+    let mut table = Table::new();
+    table.load_preset(presets::UTF8_HORIZONTAL_ONLY);
+    table.set_content_arrangement(ContentArrangement::Dynamic);
+    if !colour {
+        table.force_no_tty();
+    }
+    table.set_header([
+        "contact",
+        "institution",
+        "channel",
+        "state",
+        "sent",
+        "days",
+        "reply",
+        "next",
+    ]);
+    for row in rows {
+        let sent = row
+            .sent
+            .as_ref()
+            .map_or("—".to_string(), |s| match &s.packet_sha256 {
+                Some(hash) => format!("{} {}", s.date, &hash[..hash.len().min(8)]),
+                None => format!("{} (marked)", s.date),
+            });
+        let reply = row.reply.as_ref().map_or("—".to_string(), |r| {
+            format!("{} {}: {}", r.date, r.from, r.subject)
+        });
+        let mut state = Cell::new(row.state.name());
+        if colour {
+            state = state.fg(match row.state {
+                State::Replied | State::Appointment => Color::Green,
+                State::Unknown | State::Bounced | State::Failed => Color::Red,
+                State::Sent | State::AutoReply => Color::Yellow,
+                _ => Color::Reset,
+            });
+        }
+        table.add_row(vec![
+            Cell::new(&row.contact),
+            Cell::new(&row.institution),
+            Cell::new(format!("{} · {}", row.channel, row.language)),
+            state,
+            Cell::new(sent),
+            Cell::new(row.days_waiting.map_or("—".to_string(), |d| d.to_string())),
+            Cell::new(reply),
+            Cell::new(&row.next_action),
+        ]);
+    }
+    format!("{table}\n")
+}

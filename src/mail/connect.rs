@@ -1,0 +1,222 @@
+//! What the SMTP and IMAP connections share: the server's settings with the password fetched,
+//! certificate trust (the public roots, plus the case's `ca_file`; never switched off), and
+//! failures that say which step went wrong — name lookup, connection, TLS, login — in words a
+//! family can act on. No password is ever part of a failure.
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustls_pki_types::CertificateDer;
+use rustls_pki_types::pem::PemObject;
+
+use crate::config::{Security, Server};
+
+/// How long a connection may wait for the server at any step.
+pub const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The step of a conversation with a mail server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Lookup,
+    Connect,
+    Tls,
+    Login,
+    /// Handing a message over (SMTP MAIL/RCPT/DATA, IMAP APPEND/FETCH).
+    Transfer,
+}
+
+/// Whether a message handed over may have arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// Certainly not delivered; trying again later may work (4xx, a dropped connection before
+    /// the message was complete, a timeout).
+    Temporary,
+    /// Certainly not delivered; trying again will not help (5xx, wrong password, bad certificate).
+    Permanent,
+    /// The connection broke after the whole message was handed over: the server may have it.
+    Unknown,
+}
+
+/// A failed step, in words for the family.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub step: Step,
+    pub delivery: Delivery,
+    /// The SMTP reply code, when the server gave one.
+    pub code: Option<u16>,
+    /// What went wrong, with the server's own words where there are any.
+    pub message: String,
+    /// What to do about it.
+    pub hint: Option<String>,
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl Failure {
+    pub fn new(step: Step, delivery: Delivery, message: impl Into<String>) -> Self {
+        Self {
+            step,
+            delivery,
+            code: None,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+/// The server's addresses, or a failure that says the name could not be looked up.
+pub fn lookup(server: &Server, what: &str) -> Result<Vec<SocketAddr>, Failure> {
+    let addresses: Vec<SocketAddr> = (server.host.as_str(), server.port)
+        .to_socket_addrs()
+        .map_err(|e| {
+            Failure::new(
+                Step::Lookup,
+                Delivery::Temporary,
+                format!(
+                    "the {what} server name `{}` could not be looked up ({e})",
+                    server.host
+                ),
+            )
+            .hint(
+                "check the spelling of `host` in consultpack.toml and that this computer is online",
+            )
+        })?
+        .collect();
+    if addresses.is_empty() {
+        return Err(Failure::new(
+            Step::Lookup,
+            Delivery::Temporary,
+            format!("the {what} server name `{}` has no address", server.host),
+        ));
+    }
+    Ok(addresses)
+}
+
+/// The connection failure for an I/O error while connecting.
+pub fn connect_failure(server: &Server, what: &str, error: &std::io::Error) -> Failure {
+    Failure::new(
+        Step::Connect,
+        Delivery::Temporary,
+        format!(
+            "could not connect to the {what} server {}:{} ({error})",
+            server.host, server.port
+        ),
+    )
+    .hint("check `port` in consultpack.toml (SMTP: 465 with tls, 587 with starttls; IMAP: 993 with tls), and that no firewall blocks it")
+}
+
+/// The extra certificates of `ca_file` (relative to the case folder), as trust anchors.
+pub fn extra_roots(
+    server: &Server,
+    case_root: &Path,
+) -> Result<Vec<CertificateDer<'static>>, Failure> {
+    let Some(file) = &server.ca_file else {
+        return Ok(Vec::new());
+    };
+    let path = case_root.join(file);
+    let certs: Result<Vec<_>, _> = CertificateDer::pem_file_iter(&path)
+        .map_err(|e| e.to_string())
+        .and_then(|iter| {
+            iter.collect::<Result<Vec<_>, _>>()
+                .map_err(|e| e.to_string())
+        });
+    match certs {
+        Ok(certs) if !certs.is_empty() => Ok(certs),
+        Ok(_) => Err(Failure::new(
+            Step::Tls,
+            Delivery::Permanent,
+            format!("`ca_file` {} holds no certificate", path.display()),
+        )),
+        Err(e) => Err(Failure::new(
+            Step::Tls,
+            Delivery::Permanent,
+            format!("`ca_file` {} could not be read ({e})", path.display()),
+        )
+        .hint("give a PEM file of the certificate authority, or remove `ca_file`")),
+    }
+}
+
+/// TLS settings for rustls: the public web roots and the extra ones; verification always on.
+pub fn rustls_config(extra: &[CertificateDer<'static>]) -> Arc<rustls::ClientConfig> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    for cert in extra {
+        let _ = roots.add(cert.clone());
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("ring supports the default protocol versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Arc::new(config)
+}
+
+/// Whether sending a password without TLS is allowed: only to this computer (tests).
+pub fn plaintext_allowed(server: &Server) -> bool {
+    server.security == Security::None
+        && matches!(server.host.as_str(), "127.0.0.1" | "localhost" | "::1")
+}
+
+/// The TLS failure behind an error chain, in words: the certificate's problem when there is one.
+pub fn tls_problem(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = current {
+        let rustls_error = e.downcast_ref::<rustls::Error>().or_else(|| {
+            e.downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        });
+        if let Some(rustls_error) = rustls_error {
+            return Some(match rustls_error {
+                rustls::Error::InvalidCertificate(cert) => {
+                    let why = match cert {
+                        rustls::CertificateError::UnknownIssuer => {
+                            "it is not signed by an authority this computer trusts".to_string()
+                        }
+                        rustls::CertificateError::NotValidForName
+                        | rustls::CertificateError::NotValidForNameContext { .. } => {
+                            "it is for another server name".to_string()
+                        }
+                        rustls::CertificateError::Expired
+                        | rustls::CertificateError::ExpiredContext { .. } => {
+                            "it has expired".to_string()
+                        }
+                        other => format!("{other:?}"),
+                    };
+                    format!("the server's certificate was refused: {why}")
+                }
+                other => format!("the secure connection failed ({other})"),
+            });
+        }
+        current = e.source();
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn certificate_problems_are_named() {
+        let error = std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer),
+        );
+        let problem = tls_problem(&error).unwrap();
+        assert!(problem.contains("not signed by an authority"), "{problem}");
+        assert!(tls_problem(&std::io::Error::other("refused")).is_none());
+    }
+}

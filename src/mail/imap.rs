@@ -1,0 +1,259 @@
+//! Reading mail over IMAP (the `imap` crate's protocol, over our own rustls stream so that the
+//! same certificate trust applies as for sending): log in, say who we are where NetEase wants it,
+//! find the Sent folder, file a copy of a sent message there.
+
+use std::io::{self, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+
+use rustls_pki_types::ServerName;
+
+use super::connect::{self, Delivery, Failure, Step, TIMEOUT};
+use crate::config::{Security, Server};
+
+/// The connection, encrypted unless it goes to this computer.
+pub enum Stream {
+    Plain(TcpStream),
+    Tls(Box<rustls::StreamOwned<rustls::ClientConnection, TcpStream>>),
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.read(buf),
+            Stream::Tls(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.write(buf),
+            Stream::Tls(s) => s.write(buf),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Stream::Plain(s) => s.flush(),
+            Stream::Tls(s) => s.flush(),
+        }
+    }
+}
+
+pub type Session = imap::Session<Stream>;
+
+/// Connects, logs in with `password` and (for providers that need it) sends `ID`.
+pub fn login(server: &Server, password: &str, case_root: &Path) -> Result<Session, Failure> {
+    let addresses = connect::lookup(server, "incoming (IMAP)")?;
+    let tcp = TcpStream::connect_timeout(&addresses[0], TIMEOUT)
+        .or_else(|first| {
+            addresses[1..]
+                .iter()
+                .find_map(|a| TcpStream::connect_timeout(a, TIMEOUT).ok())
+                .ok_or(first)
+        })
+        .map_err(|e| connect::connect_failure(server, "incoming (IMAP)", &e))?;
+    let _ = tcp.set_read_timeout(Some(TIMEOUT));
+    let _ = tcp.set_write_timeout(Some(TIMEOUT));
+    let extra = connect::extra_roots(server, case_root)?;
+    let client = match server.security {
+        Security::Tls => {
+            let mut client = imap::Client::new(tls(server, &extra, tcp)?);
+            client
+                .read_greeting()
+                .map_err(|e| imap_failure(server, Step::Tls, &e))?;
+            client
+        }
+        Security::Starttls => {
+            let tcp = starttls(server, tcp)?;
+            imap::Client::new(tls(server, &extra, tcp)?)
+        }
+        Security::None => {
+            if !connect::plaintext_allowed(server) {
+                return Err(Failure::new(
+                    Step::Tls,
+                    Delivery::Permanent,
+                    "refusing to log in without encryption to a server that is not this computer",
+                ));
+            }
+            let mut client = imap::Client::new(Stream::Plain(tcp));
+            client
+                .read_greeting()
+                .map_err(|e| imap_failure(server, Step::Connect, &e))?;
+            client
+        }
+    };
+    let mut session = client
+        .login(&server.username, password)
+        .map_err(|(e, _)| {
+            let hint = server
+                .provider
+                .map(|p| p.preset().password_hint.to_string())
+                .unwrap_or_else(|| "check `username` and the password your provider gives for mail programs (often an app password or authorisation code)".to_string());
+            Failure::new(Step::Login, Delivery::Permanent, format!("login was refused ({})", without_secrets(&e.to_string()))).hint(hint)
+        })?;
+    if server.provider.is_some_and(|p| p.preset().needs_imap_id) {
+        // 163/126 refuse SELECT from clients that do not say who they are ("Unsafe Login").
+        let _ = session.run_command_and_check_ok(concat!(
+            "ID (\"name\" \"consultpack\" \"version\" \"",
+            env!("CARGO_PKG_VERSION"),
+            "\")"
+        ));
+    }
+    Ok(session)
+}
+
+/// Reads the greeting and upgrades a plain connection with STARTTLS, before any password.
+fn starttls(server: &Server, mut tcp: TcpStream) -> Result<TcpStream, Failure> {
+    let failed = |what: String| {
+        Failure::new(
+            Step::Tls,
+            Delivery::Permanent,
+            format!("the IMAP server {}:{} {what}", server.host, server.port),
+        )
+        .hint("use security = \"tls\" and port 993")
+    };
+    let mut reader = io::BufReader::new(
+        tcp.try_clone()
+            .map_err(|e| connect::connect_failure(server, "incoming (IMAP)", &e))?,
+    );
+    let mut line = String::new();
+    io::BufRead::read_line(&mut reader, &mut line)
+        .map_err(|e| failed(format!("sent no greeting ({e})")))?;
+    if !line.starts_with("* OK") {
+        return Err(failed(format!("greeted with `{}`", line.trim())));
+    }
+    tcp.write_all(b"s1 STARTTLS\r\n")
+        .map_err(|e| failed(format!("broke the connection ({e})")))?;
+    loop {
+        line.clear();
+        let read = io::BufRead::read_line(&mut reader, &mut line)
+            .map_err(|e| failed(format!("broke the connection ({e})")))?;
+        if read == 0 {
+            return Err(failed("closed the connection at STARTTLS".into()));
+        }
+        if let Some(status) = line.strip_prefix("s1 ") {
+            if status.starts_with("OK") {
+                return Ok(tcp);
+            }
+            return Err(failed(format!("refused STARTTLS (`{}`)", status.trim())));
+        }
+    }
+}
+
+fn tls(
+    server: &Server,
+    extra: &[rustls_pki_types::CertificateDer<'static>],
+    tcp: TcpStream,
+) -> Result<Stream, Failure> {
+    let name = ServerName::try_from(server.host.clone()).map_err(|_| {
+        Failure::new(
+            Step::Tls,
+            Delivery::Permanent,
+            format!("`{}` is not a server name TLS can check", server.host),
+        )
+    })?;
+    let connection =
+        rustls::ClientConnection::new(connect::rustls_config(extra), name).map_err(|e| {
+            Failure::new(
+                Step::Tls,
+                Delivery::Permanent,
+                format!("TLS could not be set up ({e})"),
+            )
+        })?;
+    let mut stream = rustls::StreamOwned::new(connection, tcp);
+    // Handshake now, so that a certificate problem is reported as one.
+    while stream.conn.is_handshaking() {
+        stream.conn.complete_io(&mut stream.sock).map_err(|e| {
+            let problem = connect::tls_problem(&e).unwrap_or_else(|| format!("the secure connection failed ({e})"));
+            Failure::new(Step::Tls, Delivery::Permanent, format!("{problem} ({}:{})", server.host, server.port))
+                .hint("if this is your provider's server, check `host` and `security`; a private server's authority goes in `ca_file`")
+        })?;
+    }
+    Ok(Stream::Tls(Box::new(stream)))
+}
+
+fn imap_failure(server: &Server, step: Step, error: &imap::Error) -> Failure {
+    if let Some(problem) = connect::tls_problem(error) {
+        return Failure::new(
+            Step::Tls,
+            Delivery::Permanent,
+            format!("{problem} ({}:{})", server.host, server.port),
+        );
+    }
+    Failure::new(
+        step,
+        Delivery::Temporary,
+        format!(
+            "the IMAP server {}:{} failed ({})",
+            server.host,
+            server.port,
+            without_secrets(&error.to_string())
+        ),
+    )
+}
+
+/// The Sent folder: the one marked `\Sent`, else one of the usual names.
+pub fn sent_folder(session: &mut Session) -> Option<String> {
+    let names = session.list(Some(""), Some("*")).ok()?;
+    let names: Vec<(String, bool)> = names
+        .iter()
+        .map(|n| {
+            let sent = n
+                .attributes()
+                .iter()
+                .any(|a| matches!(a, imap_proto::NameAttribute::Sent));
+            (n.name().to_string(), sent)
+        })
+        .collect();
+    if let Some((name, _)) = names.iter().find(|(_, sent)| *sent) {
+        return Some(name.clone());
+    }
+    [
+        "Sent",
+        "Sent Messages",
+        "Sent Items",
+        "INBOX.Sent",
+        "已发送",
+        "Sent Mail",
+    ]
+    .iter()
+    .find_map(|wanted| {
+        names
+            .iter()
+            .find(|(n, _)| n == wanted)
+            .map(|(n, _)| n.clone())
+    })
+}
+
+/// Files `message` in the Sent folder, marked as read.
+pub fn append_sent(session: &mut Session, message: &[u8]) -> Result<String, Failure> {
+    let folder = sent_folder(session).ok_or_else(|| {
+        Failure::new(
+            Step::Transfer,
+            Delivery::Permanent,
+            "the mailbox has no Sent folder",
+        )
+    })?;
+    session
+        .append(&folder, message)
+        .flag(imap::types::Flag::Seen)
+        .finish()
+        .map_err(|e| {
+            Failure::new(
+                Step::Transfer,
+                Delivery::Temporary,
+                format!("the copy could not be filed in `{folder}` ({e})"),
+            )
+        })?;
+    Ok(folder)
+}
+
+/// An IMAP error's words with anything after `LOGIN` cut off (some servers echo the command).
+fn without_secrets(text: &str) -> String {
+    match text.find("LOGIN") {
+        Some(at) => format!("{}LOGIN …", &text[..at]),
+        None => text.to_string(),
+    }
+}

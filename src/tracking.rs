@@ -1,0 +1,444 @@
+//! What happened to each message, derived from the ledger alone (pure). Events may come in any
+//! order (two family members' merged copies) and twice; a message whose `sending` has no answer
+//! is *unknown* — the program may have died while the server had it — never unsent.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+use crate::contacts::Contact;
+use crate::ledger::{Event, FailedOutcome, Ledger, MarkState, ReplyKind, What};
+use crate::packet::Pack;
+
+/// How a message ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Sent {
+        at: DateTime<Utc>,
+        reply: String,
+    },
+    NotSent {
+        reason: String,
+    },
+    /// Handed over (or about to be) and then no word: look in the Sent folder.
+    Unknown {
+        reason: Option<String>,
+    },
+}
+
+/// One message we sent or tried to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub message_id: String,
+    pub contact: String,
+    pub packet_sha256: String,
+    pub part: usize,
+    pub of: usize,
+    pub to: Vec<String>,
+    pub subject: String,
+    /// When the attempt began.
+    pub at: DateTime<Utc>,
+    pub outcome: Outcome,
+}
+
+/// Every message in the ledger, oldest first.
+pub fn messages(ledger: &Ledger) -> Vec<Message> {
+    let mut events: Vec<&Event> = ledger.events.iter().collect();
+    events.sort_by_key(|e| e.at);
+    let mut out: Vec<Message> = Vec::new();
+    for event in &events {
+        if let What::Sending(s) = &event.what {
+            if out.iter().any(|m| m.message_id == s.message_id) {
+                continue;
+            }
+            out.push(Message {
+                message_id: s.message_id.clone(),
+                contact: s.contact.clone(),
+                packet_sha256: s.packet_sha256.clone(),
+                part: s.part,
+                of: s.of,
+                to: s.to.clone(),
+                subject: s.subject.clone(),
+                at: event.at,
+                outcome: Outcome::Unknown { reason: None },
+            });
+        }
+    }
+    // A sent event wins over a failure of the same message (a retry that got through).
+    for event in &events {
+        match &event.what {
+            What::Sent(s) => {
+                if let Some(m) = out.iter_mut().find(|m| m.message_id == s.message_id) {
+                    m.outcome = Outcome::Sent {
+                        at: event.at,
+                        reply: s.reply.clone(),
+                    };
+                }
+            }
+            What::Failed(f) => {
+                if let Some(m) = out.iter_mut().find(|m| {
+                    m.message_id == f.message_id && !matches!(m.outcome, Outcome::Sent { .. })
+                }) {
+                    m.outcome = match f.outcome {
+                        FailedOutcome::NotSent => Outcome::NotSent {
+                            reason: f.reason.clone(),
+                        },
+                        FailedOutcome::Unknown => Outcome::Unknown {
+                            reason: Some(f.reason.clone()),
+                        },
+                    };
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Whether part `part` of a packet may be sent to a contact now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PartDecision {
+    Send,
+    AlreadySent {
+        at: DateTime<Utc>,
+    },
+    /// An earlier attempt may have arrived; only `--force` sends again.
+    Unknown {
+        at: DateTime<Utc>,
+    },
+}
+
+pub fn part_decision(
+    messages: &[Message],
+    contact: &str,
+    packet_sha256: &str,
+    part: usize,
+) -> PartDecision {
+    let earlier = messages
+        .iter()
+        .filter(|m| m.contact == contact && m.packet_sha256 == packet_sha256 && m.part == part);
+    let mut decision = PartDecision::Send;
+    for m in earlier {
+        match m.outcome {
+            Outcome::Sent { at, .. } => return PartDecision::AlreadySent { at },
+            Outcome::Unknown { .. } => decision = PartDecision::Unknown { at: m.at },
+            Outcome::NotSent { .. } => {}
+        }
+    }
+    decision
+}
+
+/// Where things stand with a contact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum State {
+    NotBuilt,
+    Built,
+    /// An attempt to send failed; nothing was sent.
+    Failed,
+    /// Sent or submitted; waiting for an answer.
+    Sent,
+    /// It is not known whether the message arrived.
+    Unknown,
+    AutoReply,
+    Bounced,
+    Replied,
+    Declined,
+    Appointment,
+    /// The family gave up waiting.
+    NoReply,
+}
+
+impl State {
+    pub fn name(self) -> &'static str {
+        match self {
+            State::NotBuilt => "not built",
+            State::Built => "built",
+            State::Failed => "failed",
+            State::Sent => "sent",
+            State::Unknown => "unknown",
+            State::AutoReply => "auto-reply",
+            State::Bounced => "bounced",
+            State::Replied => "replied",
+            State::Declined => "declined",
+            State::Appointment => "appointment",
+            State::NoReply => "no reply",
+        }
+    }
+}
+
+/// When and how the packet went out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SentInfo {
+    pub date: NaiveDate,
+    /// The packet sent (SHA-256 of its packet.json); `None` when the family marked it sent.
+    pub packet_sha256: Option<String>,
+    pub message_id: Option<String>,
+}
+
+/// The answer that decided the state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReplyInfo {
+    pub date: NaiveDate,
+    pub from: String,
+    pub subject: String,
+}
+
+/// One row of `status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ContactStatus {
+    pub contact: String,
+    pub institution: String,
+    pub channel: String,
+    pub language: String,
+    pub state: State,
+    pub built: Option<NaiveDate>,
+    pub sent: Option<SentInfo>,
+    pub days_waiting: Option<i64>,
+    pub reply: Option<ReplyInfo>,
+    /// The family's latest note (`mark --note`), or why a send failed.
+    pub note: Option<String>,
+    pub next_action: String,
+}
+
+/// The status of each contact from the ledger, as of `today`.
+pub fn status(ledger: &Ledger, contacts: &[&Contact], today: NaiveDate) -> Vec<ContactStatus> {
+    let messages = messages(ledger);
+    let mut events: Vec<&Event> = ledger.events.iter().collect();
+    events.sort_by_key(|e| e.at);
+    contacts
+        .iter()
+        .map(|contact| contact_status(contact, &events, &messages, today))
+        .collect()
+}
+
+fn contact_status(
+    contact: &Contact,
+    events: &[&Event],
+    messages: &[Message],
+    today: NaiveDate,
+) -> ContactStatus {
+    let mut state = State::NotBuilt;
+    let mut built = None;
+    let mut sent: Option<SentInfo> = None;
+    let mut reply = None;
+    let mut note = None;
+    for event in events.iter().filter(|e| e.what.contact() == contact.id) {
+        let date = event.at.date_naive();
+        match &event.what {
+            What::Built(b) => {
+                built = Some(b.date);
+                if matches!(state, State::NotBuilt | State::Failed) {
+                    state = State::Built;
+                }
+            }
+            What::Sending(s) => {
+                let Some(message) = messages.iter().find(|m| m.message_id == s.message_id) else {
+                    continue;
+                };
+                match &message.outcome {
+                    Outcome::Sent { at, .. } => {
+                        sent = Some(SentInfo {
+                            date: at.date_naive(),
+                            packet_sha256: Some(message.packet_sha256.clone()),
+                            message_id: Some(message.message_id.clone()),
+                        });
+                        if !is_answered(state) {
+                            state = State::Sent;
+                        }
+                    }
+                    Outcome::Unknown { reason } => {
+                        if !is_answered(state) {
+                            state = State::Unknown;
+                            sent = Some(SentInfo {
+                                date,
+                                packet_sha256: Some(message.packet_sha256.clone()),
+                                message_id: Some(message.message_id.clone()),
+                            });
+                            note = reason.clone();
+                        }
+                    }
+                    Outcome::NotSent { reason } => {
+                        if matches!(state, State::NotBuilt | State::Built | State::Failed) {
+                            state = State::Failed;
+                            note = Some(reason.clone());
+                        }
+                    }
+                }
+            }
+            What::Reply(r) => {
+                let (new, counts) = match r.kind {
+                    ReplyKind::Reply => (State::Replied, true),
+                    ReplyKind::AutoReply => (State::AutoReply, !is_answered(state)),
+                    ReplyKind::Bounce => (State::Bounced, !is_answered(state)),
+                };
+                if counts {
+                    state = new;
+                    reply = Some(ReplyInfo {
+                        date: r.date.date_naive(),
+                        from: r.from.clone(),
+                        subject: r.subject.clone(),
+                    });
+                    if let Some(address) = &r.failed_address {
+                        note = Some(format!("bounced: {address}"));
+                    }
+                }
+            }
+            What::Mark(m) => {
+                note = Some(m.note.clone()).filter(|n| !n.is_empty());
+                state = match m.state {
+                    MarkState::Sent => {
+                        sent = Some(SentInfo {
+                            date: m.date,
+                            packet_sha256: None,
+                            message_id: None,
+                        });
+                        State::Sent
+                    }
+                    MarkState::Replied => {
+                        reply = Some(ReplyInfo {
+                            date: m.date,
+                            from: "(marked)".into(),
+                            subject: m.note.clone(),
+                        });
+                        State::Replied
+                    }
+                    MarkState::Declined => State::Declined,
+                    MarkState::Appointment => State::Appointment,
+                    MarkState::NoReply => State::NoReply,
+                };
+            }
+            What::Sent(_) | What::Failed(_) => {}
+        }
+    }
+    let waiting = matches!(state, State::Sent | State::AutoReply | State::Unknown);
+    let days_waiting = sent
+        .as_ref()
+        .filter(|_| waiting)
+        .map(|s| (today - s.date).num_days());
+    let pack = Pack::for_channel(contact.channel);
+    let next_action = match state {
+        State::NotBuilt => "build".to_string(),
+        State::Built | State::Failed if pack == Pack::Email => "send".to_string(),
+        State::Built | State::Failed => format!(
+            "submit the {} pack, then `mark {} sent`",
+            pack.name(),
+            contact.id
+        ),
+        State::Unknown => format!(
+            "look in your Sent folder; then `send {} --force` or `mark {} sent`",
+            contact.id, contact.id
+        ),
+        State::Bounced => "check the e-mail address in contacts.toml, then send again".to_string(),
+        State::Sent | State::AutoReply => match days_waiting {
+            Some(days) if days >= i64::from(contact.follow_up_days) => {
+                format!("follow up: {days} days without reply")
+            }
+            Some(days) => format!("wait ({days} of {} days)", contact.follow_up_days),
+            None => "wait".to_string(),
+        },
+        State::Replied => "read the reply (`opinions`)".to_string(),
+        State::Appointment => "prepare for the appointment".to_string(),
+        State::Declined | State::NoReply => "—".to_string(),
+    };
+    ContactStatus {
+        contact: contact.id.clone(),
+        institution: contact.institution.best(contact.language).to_string(),
+        channel: contact.channel.to_string(),
+        language: contact.language.code().to_string(),
+        state,
+        built,
+        sent,
+        days_waiting,
+        reply,
+        note,
+        next_action,
+    }
+}
+
+/// A person answered: later auto-replies and bounces do not undo that.
+fn is_answered(state: State) -> bool {
+    matches!(state, State::Replied | State::Declined | State::Appointment)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::{Failed, Sending, Sent, line, parse};
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    fn sending(id: &str, when: &str) -> Event {
+        Event {
+            at: at(when),
+            what: What::Sending(Sending {
+                contact: "c".into(),
+                message_id: id.into(),
+                packet_sha256: "p".into(),
+                part: 1,
+                of: 1,
+                to: vec!["dr@example.org".into()],
+                cc: vec![],
+                subject: "s".into(),
+                bytes: 10,
+            }),
+        }
+    }
+
+    fn text(events: &[Event]) -> String {
+        events.iter().map(line).collect()
+    }
+
+    #[test]
+    fn a_sending_without_an_answer_is_unknown_and_blocks_a_plain_resend() {
+        let ledger = parse(&text(&[sending("m1", "2026-11-27T10:00:00Z")]));
+        let messages = messages(&ledger);
+        assert_eq!(messages[0].outcome, Outcome::Unknown { reason: None });
+        assert!(matches!(
+            part_decision(&messages, "c", "p", 1),
+            PartDecision::Unknown { .. }
+        ));
+        assert_eq!(
+            part_decision(&messages, "c", "other", 1),
+            PartDecision::Send
+        );
+    }
+
+    #[test]
+    fn out_of_order_and_duplicated_events_give_the_same_story() {
+        let events = [
+            sending("m1", "2026-11-27T10:00:00Z"),
+            Event {
+                at: at("2026-11-27T10:00:05Z"),
+                what: What::Failed(Failed {
+                    contact: "c".into(),
+                    message_id: "m1".into(),
+                    reason: "451".into(),
+                    outcome: FailedOutcome::NotSent,
+                }),
+            },
+            sending("m2", "2026-11-27T11:00:00Z"),
+            Event {
+                at: at("2026-11-27T11:00:02Z"),
+                what: What::Sent(Sent {
+                    contact: "c".into(),
+                    message_id: "m2".into(),
+                    reply: "OK queued".into(),
+                }),
+            },
+        ];
+        let forward = messages(&parse(&text(&events)));
+        let mut reversed_events = events.to_vec();
+        reversed_events.reverse();
+        reversed_events.push(events[0].clone());
+        let reversed = messages(&parse(&text(&reversed_events)));
+        assert_eq!(forward, reversed);
+        assert!(matches!(forward[0].outcome, Outcome::NotSent { .. }));
+        assert!(matches!(forward[1].outcome, Outcome::Sent { .. }));
+        assert!(matches!(
+            part_decision(&forward, "c", "p", 1),
+            PartDecision::AlreadySent { .. }
+        ));
+    }
+}
