@@ -487,10 +487,10 @@ fn describe(contact: &Contact, planned: &[(MessagePlan, Message)], limit: u64) {
         }
         let _ = writeln!(
             err,
-            "         {} as sent, {} limit: {}",
+            "         {} as sent ({} bytes, base64 and headers included); the limit is {}",
             human_size(message.encoded_len()),
-            human_size(limit),
-            message.encoded_len()
+            message.encoded_len(),
+            human_size(limit)
         );
     }
 }

@@ -53,7 +53,7 @@ pub fn run(folder: &CaseFolder, json: bool, today: NaiveDate) -> Result<()> {
 
 fn table(rows: &[ContactStatus], colour: bool) -> String {
     let mut table = Table::new();
-    table.load_preset(presets::UTF8_HORIZONTAL_ONLY);
+    table.load_preset(presets::NOTHING);
     table.set_content_arrangement(ContentArrangement::Dynamic);
     if !colour {
         table.force_no_tty();

@@ -413,6 +413,29 @@ mod tests {
         for line in text.split("\r\n").filter(|l| l.starts_with("Subject")) {
             assert!(line.len() <= 78, "{line}");
         }
+        // A mail reader gets the name back from either parameter.
+        let parsed = mail_parser::MessageParser::default()
+            .parse(text.as_bytes())
+            .unwrap();
+        let attachment = parsed.attachments().next().unwrap();
+        use mail_parser::MimeHeaders;
+        assert_eq!(
+            attachment.attachment_name(),
+            Some("2021-06-18 磁共振报告（增强）.pdf")
+        );
+        assert_eq!(
+            attachment.content_type().unwrap().attribute("name"),
+            Some("2021-06-18 磁共振报告（增强）.pdf")
+        );
+        let without_2231 = text.replace("filename*=UTF-8''", "x-ignored=");
+        let parsed = mail_parser::MessageParser::default()
+            .parse(without_2231.as_bytes())
+            .unwrap();
+        assert_eq!(
+            parsed.attachments().next().unwrap().attachment_name(),
+            Some("2021-06-18 磁共振报告（增强）.pdf"),
+            "a reader that only knows name= (QQ Mail, Outlook) still shows it"
+        );
         // The RFC 2047 words decode back to the name.
         let words: String = text
             .split("name=\"")

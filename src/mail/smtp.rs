@@ -87,6 +87,9 @@ impl Session {
         self.connection
             .command(Data)
             .map_err(|e| classify(server, &e, Step::Transfer))?;
+        // The line break before the closing dot belongs to the terminator lettre adds: without
+        // this, the server would store two more bytes than the message has.
+        let message = message.strip_suffix(b"\r\n").unwrap_or(message);
         let reply = self.connection.message(message).map_err(|e| {
             let mut failure = classify(server, &e, Step::Transfer);
             if failure.code.is_none() {

@@ -7,7 +7,9 @@ mod check;
 mod contacts;
 mod criteria;
 mod init;
+mod mailserver;
 mod pdf;
+mod send;
 mod summary;
 
 use std::collections::BTreeMap;
