@@ -60,6 +60,15 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Read the inbox over IMAP for replies, auto-replies and bounces to what was sent
+    Sync,
+    /// Record what happened outside e-mail: a phone call, WeChat, haodf.com or a portal
+    Mark(MarkArgs),
+    /// List contacts waiting longer than their follow-up days; `--send ID` sends a polite
+    /// follow-up in the same e-mail thread
+    Followup(FollowupArgs),
+    /// The replies side by side, as a PDF for the family to read together
+    Opinions(OpinionsArgs),
     /// Mail settings: `mail test` logs in to the SMTP (and IMAP) server without sending
     Mail {
         #[command(subcommand)]
@@ -71,6 +80,85 @@ pub enum Command {
 pub enum MailAction {
     /// Log in to the outgoing (and incoming) mail server and say which step fails, if one does
     Test,
+}
+
+#[derive(Debug, Args)]
+pub struct MarkArgs {
+    /// The contact, as in `contacts list`
+    pub id: String,
+    /// What happened
+    #[arg(value_enum)]
+    pub state: MarkStateArg,
+    /// What was said or done, in your words (shown in `status` and `opinions`)
+    #[arg(long, default_value = "")]
+    pub note: String,
+    /// The day it happened [default: today]
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub date: Option<NaiveDate>,
+    /// A file that came with it (a photo of a WeChat message, a portal's PDF); may be given
+    /// more than once; copied into replies/<contact>/
+    #[arg(long = "file", value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MarkStateArg {
+    Replied,
+    Declined,
+    Appointment,
+    Sent,
+    NoReply,
+}
+
+impl MarkStateArg {
+    pub fn word(self) -> &'static str {
+        match self {
+            MarkStateArg::Replied => "replied",
+            MarkStateArg::Declined => "declined",
+            MarkStateArg::Appointment => "appointment",
+            MarkStateArg::Sent => "sent",
+            MarkStateArg::NoReply => "no-reply",
+        }
+    }
+}
+
+impl From<MarkStateArg> for crate::ledger::MarkState {
+    fn from(arg: MarkStateArg) -> Self {
+        use crate::ledger::MarkState;
+        match arg {
+            MarkStateArg::Replied => MarkState::Replied,
+            MarkStateArg::Declined => MarkState::Declined,
+            MarkStateArg::Appointment => MarkState::Appointment,
+            MarkStateArg::Sent => MarkState::Sent,
+            MarkStateArg::NoReply => MarkState::NoReply,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct FollowupArgs {
+    /// Send a follow-up to this contact, in the thread of the packet's e-mail
+    #[arg(long, value_name = "ID")]
+    pub send: Option<String>,
+    /// Send without asking
+    #[arg(long, requires = "send")]
+    pub yes: bool,
+    /// Write out/<contact>/followup.eml and send nothing
+    #[arg(long, requires = "send")]
+    pub dry_run: bool,
+    /// Send even if a follow-up went out less than the contact's follow-up days ago
+    #[arg(long, requires = "send")]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct OpinionsArgs {
+    /// Language of the comparison [default: Chinese]
+    #[arg(long, value_enum)]
+    pub lang: Option<LangArg>,
+    /// Where to write the PDF [default: out/<patient-id>_<date>_opinions_<lang>.pdf]
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

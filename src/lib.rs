@@ -29,6 +29,7 @@ pub mod page_images;
 pub mod parallel;
 pub mod pdf;
 pub mod private_file;
+pub mod replies;
 pub mod summary;
 pub mod templates;
 pub mod text;

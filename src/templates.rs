@@ -15,6 +15,14 @@ const BUILTIN: &[(&str, &str)] = &[
     ("summary.en.md", include_str!("../templates/summary.en.md")),
     ("cover.zh.md", include_str!("../templates/cover.zh.md")),
     ("cover.en.md", include_str!("../templates/cover.en.md")),
+    (
+        "followup.zh.md",
+        include_str!("../templates/followup.zh.md"),
+    ),
+    (
+        "followup.en.md",
+        include_str!("../templates/followup.en.md"),
+    ),
 ];
 
 /// A template's text and where it came from (for error messages).

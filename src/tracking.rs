@@ -38,6 +38,8 @@ pub struct Message {
     /// When the attempt began.
     pub at: DateTime<Utc>,
     pub outcome: Outcome,
+    /// A follow-up of this earlier message (not a packet).
+    pub followup_of: Option<String>,
 }
 
 /// Every message in the ledger, oldest first.
@@ -60,6 +62,7 @@ pub fn messages(ledger: &Ledger) -> Vec<Message> {
                 subject: s.subject.clone(),
                 at: event.at,
                 outcome: Outcome::Unknown { reason: None },
+                followup_of: s.followup_of.clone(),
             });
         }
     }
@@ -113,9 +116,12 @@ pub fn part_decision(
     packet_sha256: &str,
     part: usize,
 ) -> PartDecision {
-    let earlier = messages
-        .iter()
-        .filter(|m| m.contact == contact && m.packet_sha256 == packet_sha256 && m.part == part);
+    let earlier = messages.iter().filter(|m| {
+        m.contact == contact
+            && m.packet_sha256 == packet_sha256
+            && m.part == part
+            && m.followup_of.is_none()
+    });
     let mut decision = PartDecision::Send;
     for m in earlier {
         match m.outcome {
@@ -166,6 +172,26 @@ impl State {
     }
 }
 
+impl State {
+    /// The state in the reader's language, for documents.
+    pub fn label(self, lang: crate::text::Lang) -> &'static str {
+        let zh = match self {
+            State::NotBuilt => "未生成",
+            State::Built => "已生成",
+            State::Failed => "发送失败",
+            State::Sent => "已发出",
+            State::Unknown => "不确定是否送达",
+            State::AutoReply => "自动回复",
+            State::Bounced => "退信",
+            State::Replied => "已回复",
+            State::Declined => "不接诊",
+            State::Appointment => "已预约",
+            State::NoReply => "未回复",
+        };
+        lang.pick(zh, self.name())
+    }
+}
+
 /// When and how the packet went out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SentInfo {
@@ -193,6 +219,9 @@ pub struct ContactStatus {
     pub state: State,
     pub built: Option<NaiveDate>,
     pub sent: Option<SentInfo>,
+    /// The last follow-up that went out.
+    pub followed_up: Option<NaiveDate>,
+    /// Days since the packet went out, while waiting for an answer.
     pub days_waiting: Option<i64>,
     pub reply: Option<ReplyInfo>,
     /// The family's latest note (`mark --note`), or why a send failed.
@@ -220,6 +249,7 @@ fn contact_status(
     let mut state = State::NotBuilt;
     let mut built = None;
     let mut sent: Option<SentInfo> = None;
+    let mut followed_up = None;
     let mut reply = None;
     let mut note = None;
     for event in events.iter().filter(|e| e.what.contact() == contact.id) {
@@ -235,6 +265,12 @@ fn contact_status(
                 let Some(message) = messages.iter().find(|m| m.message_id == s.message_id) else {
                     continue;
                 };
+                if message.followup_of.is_some() {
+                    if let Outcome::Sent { at, .. } = message.outcome {
+                        followed_up = Some(at.date_naive());
+                    }
+                    continue;
+                }
                 match &message.outcome {
                     Outcome::Sent { at, .. } => {
                         sent = Some(SentInfo {
@@ -348,6 +384,7 @@ fn contact_status(
         state,
         built,
         sent,
+        followed_up,
         days_waiting,
         reply,
         note,
@@ -382,6 +419,7 @@ mod tests {
                 cc: vec![],
                 subject: "s".into(),
                 bytes: 10,
+                followup_of: None,
             }),
         }
     }

@@ -4,11 +4,15 @@ mod build;
 mod check;
 mod contacts;
 mod criteria;
+mod followup;
 mod init;
 mod mail;
+mod mark;
+mod opinions;
 mod send;
 mod status;
 mod summary;
+mod sync;
 
 use std::io::Write;
 
@@ -32,6 +36,10 @@ pub fn execute(cli: Cli) -> Result<()> {
         Command::Build(args) => build::run(&CaseFolder::open(&cli.case)?, &args, today),
         Command::Send(args) => send::run(&CaseFolder::open(&cli.case)?, &args, today),
         Command::Status { json } => status::run(&CaseFolder::open(&cli.case)?, json, today),
+        Command::Sync => sync::run(&CaseFolder::open(&cli.case)?, today),
+        Command::Mark(args) => mark::run(&CaseFolder::open(&cli.case)?, &args, today),
+        Command::Followup(args) => followup::run(&CaseFolder::open(&cli.case)?, &args, today),
+        Command::Opinions(args) => opinions::run(&CaseFolder::open(&cli.case)?, &args, today),
         Command::Mail { action } => mail::run(&CaseFolder::open(&cli.case)?, action, today),
     }
 }

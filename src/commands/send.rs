@@ -210,17 +210,23 @@ fn send_one(
     let password = smtp_server.password.fetch().map_err(|e| {
         Error::user(format!("the SMTP password: {e}"), Some("set it in this terminal, e.g. `export CONSULTPACK_SMTP_PASSWORD=…` (never in consultpack.toml)".to_string()))
     })?;
-    for (plan, message) in &planned {
+    for (plan, message) in planned {
+        let outgoing = Outgoing {
+            contact,
+            packet_sha256: packet_sha256.clone(),
+            part: plan.part,
+            of: plan.of,
+            followup_of: None,
+            label: part_name(&plan),
+            message,
+            dir: dir.clone(),
+        };
         deliver(
             folder,
             config.expect("checked above"),
             smtp_server,
             &password,
-            contact,
-            &packet_sha256,
-            plan,
-            message,
-            &dir,
+            &outgoing,
         )?;
     }
     Ok(())
@@ -234,19 +240,31 @@ fn part_name(plan: &MessagePlan) -> String {
     }
 }
 
-/// Sends one message with retries, recording it in the ledger.
-#[allow(clippy::too_many_arguments)]
-fn deliver(
+/// A message ready to go, with what the ledger records about it.
+pub(super) struct Outgoing<'a> {
+    pub contact: &'a Contact,
+    pub packet_sha256: String,
+    pub part: usize,
+    pub of: usize,
+    /// A follow-up: the Message-ID it follows up.
+    pub followup_of: Option<String>,
+    /// How the message is named in what the family reads ("the packet", "part 2 of 3").
+    pub label: String,
+    pub message: Message,
+    /// Where its attachments are.
+    pub dir: PathBuf,
+}
+
+/// Sends one message with retries, recording it in the ledger: `sending` before connecting,
+/// then `sent` or `failed`.
+pub(super) fn deliver(
     folder: &CaseFolder,
     config: &Config,
     server: &Server,
     password: &str,
-    contact: &Contact,
-    packet_sha256: &str,
-    plan: &MessagePlan,
-    message: &Message,
-    dir: &Path,
+    out: &Outgoing,
 ) -> Result<()> {
+    let (contact, message, dir) = (out.contact, &out.message, out.dir.as_path());
     let mut bytes = Vec::with_capacity(message.encoded_len() as usize);
     message
         .write(
@@ -263,20 +281,21 @@ fn deliver(
             what: What::Sending(Sending {
                 contact: contact.id.clone(),
                 message_id: message.message_id.clone(),
-                packet_sha256: packet_sha256.to_string(),
-                part: plan.part,
-                of: plan.of,
+                packet_sha256: out.packet_sha256.clone(),
+                part: out.part,
+                of: out.of,
                 to: message.to.iter().map(|m| m.address.clone()).collect(),
                 cc: message.cc.iter().map(|m| m.address.clone()).collect(),
                 subject: message.subject.clone(),
                 bytes: bytes.len() as u64,
+                followup_of: out.followup_of.clone(),
             }),
         },
     )?;
     eprintln!(
         "`{}`: sending {} ({}) to {} …",
         contact.id,
-        part_name(plan),
+        out.label,
         human_size(bytes.len() as u64),
         recipients.join(", ")
     );
@@ -325,7 +344,7 @@ fn deliver(
             print_stdout(&format!(
                 "sent {} {} <{}>\n",
                 contact.id,
-                part_name(plan).replace(' ', "-"),
+                out.label.replace(' ', "-"),
                 message.message_id
             ))?;
             file_in_sent(folder, config, &bytes);
@@ -451,14 +470,14 @@ fn message(
     })
 }
 
-fn open_attachment(dir: &Path, name: &str) -> std::io::Result<Box<dyn std::io::Read>> {
+pub(super) fn open_attachment(dir: &Path, name: &str) -> std::io::Result<Box<dyn std::io::Read>> {
     Ok(Box::new(std::io::BufReader::new(std::fs::File::open(
         dir.join(name),
     )?)))
 }
 
 /// 128 random bits as hex, for Message-IDs: unique without naming the machine.
-fn random_hex() -> String {
+pub(super) fn random_hex() -> String {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).expect("the system has a random source");
     store::hex(&bytes)
@@ -496,7 +515,7 @@ fn describe(contact: &Contact, planned: &[(MessagePlan, Message)], limit: u64) {
 }
 
 /// Asks on the terminal; without one, nothing is sent.
-fn confirm(contact: &Contact) -> Result<bool> {
+pub(super) fn confirm(contact: &Contact) -> Result<bool> {
     if !std::io::stdin().is_terminal() {
         return Err(Error::user(
             format!(

@@ -69,6 +69,9 @@ pub struct Sending {
     pub subject: String,
     /// The message's size as sent.
     pub bytes: u64,
+    /// A follow-up: the Message-ID of the message it follows up (it carries no packet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub followup_of: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -96,9 +96,9 @@ impl CoverLetter {
     }
 }
 
-/// Renders the cover template. A template without a `# ` heading has no subject: an error
-/// naming the template, since a message must have one.
-pub fn render(template: &Template, context: &CoverContext) -> Result<CoverLetter, TemplateError> {
+/// Renders a letter template (the cover letter, a follow-up). A template without a `# `
+/// heading has no subject: an error naming the template, since a message must have one.
+pub fn render(template: &Template, context: &impl Serialize) -> Result<CoverLetter, TemplateError> {
     let markdown = templates::render(template, context)?;
     let mut blocks = markdown::to_blocks(&markdown, |_| None).map_err(|unknown| TemplateError {
         path: template.path.clone(),

@@ -18,6 +18,7 @@ pub struct Servers {
     pub imaps_port: u16,
     pub spool: PathBuf,
     pub maildir: PathBuf,
+    pub dovecot_conf: PathBuf,
 }
 
 /// The servers, from the variables scripts/mailtest/start.sh writes to env.sh.
@@ -36,6 +37,7 @@ pub fn servers() -> Servers {
         imaps_port: port("MAILTEST_IMAPS_PORT"),
         spool: var("MAILTEST_SPOOL").into(),
         maildir: var("MAILTEST_MAILDIR_ROOT").into(),
+        dovecot_conf: var("MAILTEST_DOVECOT_CONF").into(),
     }
 }
 
@@ -85,6 +87,51 @@ impl Servers {
             .edit("contacts.toml", "liver-consult@example.org", recipient)
             .env("TEST_MAIL_PASSWORD", PASSWORD)
             .env("CONSULTPACK_RETRY_DELAYS_MS", "50,50")
+    }
+
+    /// Puts a message into `user`'s inbox the way a mail server does (Maildir: write into tmp/,
+    /// then rename into new/), as if someone had written to the family.
+    pub fn deliver(&self, user: &str, message: &str) {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let root = self.maildir.join(user.to_lowercase());
+        for sub in ["", "tmp", "new", "cur"] {
+            let dir = root.join(sub);
+            if !dir.exists() {
+                fs::create_dir_all(&dir).unwrap();
+                std::os::unix::fs::chown(&dir, Some(65534), Some(65534)).unwrap();
+            }
+        }
+        let name = format!(
+            "{}.T{}P{}.test",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs(),
+            NEXT.fetch_add(1, Ordering::Relaxed),
+            std::process::id()
+        );
+        let tmp = root.join("tmp").join(&name);
+        fs::write(&tmp, message.replace("\r\n", "\n").replace('\n', "\r\n")).unwrap();
+        fs::rename(&tmp, root.join("new").join(&name)).unwrap();
+    }
+
+    /// Makes the server renumber `user`'s inbox (a new UIDVALIDITY), as servers sometimes do.
+    pub fn renumber_inbox(&self, user: &str, uid_validity: u32) {
+        let status = std::process::Command::new("doveadm")
+            .args([
+                "-c",
+                self.dovecot_conf.to_str().unwrap(),
+                "mailbox",
+                "update",
+                "-u",
+                &user.to_lowercase(),
+                "--uid-validity",
+                &uid_validity.to_string(),
+                "INBOX",
+            ])
+            .status()
+            .unwrap();
+        assert!(status.success(), "doveadm mailbox update failed");
     }
 
     /// Every message the SMTP server accepted for `recipient`, as received, oldest first.

@@ -11,6 +11,7 @@ mod mailserver;
 mod pdf;
 mod send;
 mod summary;
+mod tracking;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -208,6 +209,18 @@ impl Test {
 }
 
 impl Run {
+    /// A run made by a `Command` of the test's own (for environments `Test` does not set up).
+    pub fn from_output(output: std::process::Output, dir: &Path, args: &[&str]) -> Run {
+        Run {
+            _keep: None,
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            dir: dir.to_path_buf(),
+            command: format!("consultpack {}", args.join(" ")),
+        }
+    }
+
     #[track_caller]
     pub fn assert_code(&self, code: i32) {
         assert_eq!(self.code, code, "unexpected exit code\n{self}");

@@ -1,0 +1,278 @@
+//! `consultpack followup [--send ID]`: the contacts waiting longer than their follow-up days,
+//! and a short, polite follow-up in the thread of the packet's e-mail (`In-Reply-To` and
+//! `References` name the original, the subject is "Re: …" with the case token), sent with the
+//! same confirmation, ledger and exactly-once rules as `send`.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::send::{self, Outgoing, deliver};
+use super::{load_valid, print_stdout};
+use crate::cli::FollowupArgs;
+use crate::contacts::Contact;
+use crate::error::{Error, Result};
+use crate::folder::CaseFolder;
+use crate::ledger;
+use crate::mail::mime::{Mailbox, Message};
+use crate::packet::cover;
+use crate::summary::context::SummaryContext;
+use crate::tracking::{self, Outcome, State};
+
+#[derive(Serialize)]
+struct FollowupContext {
+    #[serde(flatten)]
+    case: SummaryContext,
+    followup: FollowupView,
+}
+
+#[derive(Serialize)]
+struct FollowupView {
+    original_subject: String,
+    sent_date: String,
+    days: i64,
+    reply_to: Option<String>,
+    sender_name: Option<String>,
+    /// 1 for the first follow-up of this message, 2 for the second…
+    number: usize,
+}
+
+pub fn run(folder: &CaseFolder, args: &FollowupArgs, today: NaiveDate) -> Result<()> {
+    let loaded = load_valid(folder, today)?;
+    let ledger = ledger::read(folder.root())?;
+    let active: Vec<&Contact> = loaded
+        .contacts
+        .contacts
+        .iter()
+        .filter(|c| c.active)
+        .collect();
+    let rows = tracking::status(&ledger, &active, today);
+    let Some(id) = &args.send else {
+        let due: Vec<_> = rows
+            .iter()
+            .filter(|r| r.next_action.starts_with("follow up"))
+            .collect();
+        if due.is_empty() {
+            eprintln!("followup: nobody is overdue.");
+            return Ok(());
+        }
+        let mut text = String::new();
+        for row in due {
+            let contact = active
+                .iter()
+                .find(|c| c.id == row.contact)
+                .expect("from the list");
+            text.push_str(&format!(
+                "{}\t{}\tsent {}\t{} days (follow up after {})\n",
+                row.contact,
+                row.institution,
+                row.sent
+                    .as_ref()
+                    .map(|s| s.date.to_string())
+                    .unwrap_or_default(),
+                row.days_waiting.unwrap_or(0),
+                contact.follow_up_days
+            ));
+        }
+        return print_stdout(&text);
+    };
+
+    let contact = loaded.contacts.get(id).map_err(|unknown| {
+        Error::user(
+            unknown.to_string(),
+            Some("`consultpack contacts list` shows every id".to_string()),
+        )
+    })?;
+    let row = rows.iter().find(|r| r.contact == contact.id);
+    let messages = tracking::messages(&ledger);
+    // The packet's first message that reached the server: the thread to answer in.
+    let original = messages
+        .iter()
+        .filter(|m| m.contact == contact.id && m.followup_of.is_none() && m.part == 1)
+        .filter(|m| matches!(m.outcome, Outcome::Sent { .. }))
+        .max_by_key(|m| m.at)
+        .ok_or_else(|| {
+            Error::user(
+                format!(
+                    "nothing was e-mailed to `{}` yet, so there is nothing to follow up",
+                    contact.id
+                ),
+                Some(format!(
+                    "send the packet first: `consultpack send {}`",
+                    contact.id
+                )),
+            )
+        })?;
+    if row.is_some_and(|r| {
+        matches!(
+            r.state,
+            State::Replied | State::Declined | State::Appointment
+        )
+    }) && !args.force
+    {
+        return Err(Error::user(
+            format!(
+                "`{}` has already answered; no follow-up is needed",
+                contact.id
+            ),
+            Some("--force sends one anyway".to_string()),
+        ));
+    }
+    let earlier: Vec<&tracking::Message> = messages
+        .iter()
+        .filter(|m| m.followup_of.as_deref() == Some(original.message_id.as_str()))
+        .filter(|m| !matches!(m.outcome, Outcome::NotSent { .. }))
+        .collect();
+    if let Some(last) = earlier.iter().max_by_key(|m| m.at) {
+        // The smaller of the clock's count and the `--today` date's: never too soon by either.
+        let by_clock = (chrono::Utc::now() - last.at).num_days();
+        let days = (today - last.at.date_naive()).num_days().min(by_clock);
+        if (days < i64::from(contact.follow_up_days)
+            || matches!(last.outcome, Outcome::Unknown { .. }))
+            && !args.force
+        {
+            return Err(Error::user(
+                format!(
+                    "a follow-up to `{}` already went out on {} ({days} days ago){}",
+                    contact.id,
+                    last.at.format("%Y-%m-%d"),
+                    if matches!(last.outcome, Outcome::Unknown { .. }) {
+                        ", and it is not known whether it arrived"
+                    } else {
+                        ""
+                    }
+                ),
+                Some(format!(
+                    "wait {} days between follow-ups, or use --force",
+                    contact.follow_up_days
+                )),
+            ));
+        }
+    }
+
+    let config = loaded.config.as_ref();
+    let sender = config
+        .and_then(|c| c.sender.as_ref())
+        .ok_or_else(|| Error::user("consultpack.toml has no [sender]", None))?;
+    let server = config
+        .and_then(|c| c.smtp.as_ref())
+        .ok_or_else(|| Error::user("consultpack.toml has no [smtp] server", None))?;
+    let to = contact.email.clone().ok_or_else(|| {
+        Error::user(
+            format!("contact `{}` has no e-mail address", contact.id),
+            None,
+        )
+    })?;
+    let lang = contact.language;
+    let case = &loaded.case.as_ref().expect("valid").case;
+    let original_subject = original.subject.trim_start_matches("Re: ").to_string();
+    let context = FollowupContext {
+        case: crate::summary::context::build(case, Some(contact), lang, today, false),
+        followup: FollowupView {
+            original_subject: original_subject.clone(),
+            sent_date: original.at.date_naive().to_string(),
+            days: (today - original.at.date_naive()).num_days().max(0),
+            reply_to: Some(
+                sender
+                    .reply_to
+                    .clone()
+                    .unwrap_or_else(|| sender.email.clone()),
+            ),
+            sender_name: Some(sender.name.clone()),
+            number: earlier.len() + 1,
+        },
+    };
+    let template = folder.template(&format!("followup.{}.md", lang.code()))?;
+    let letter = cover::render(&template, &context).map_err(|e| {
+        Error::user(
+            e.to_string(),
+            Some("fix the template, or delete the case's copy to use the shipped one".to_string()),
+        )
+    })?;
+    let token = crate::packet::case_token(&case.patient.id, &contact.id);
+    let mut subject = letter.subject.clone();
+    if !subject.contains(&token) {
+        subject = format!("{subject} [{token}]");
+    }
+    let domain = sender
+        .email
+        .rsplit_once('@')
+        .map_or("localhost", |(_, d)| d);
+    let mut references: Vec<String> = vec![original.message_id.clone()];
+    references.extend(earlier.iter().map(|m| m.message_id.clone()));
+    let message = Message {
+        from: Mailbox {
+            name: Some(sender.name.clone()),
+            address: sender.email.clone(),
+        },
+        reply_to: sender.reply_to.clone().map(|address| Mailbox {
+            name: None,
+            address,
+        }),
+        to: vec![Mailbox {
+            name: None,
+            address: to,
+        }],
+        cc: contact
+            .cc
+            .iter()
+            .map(|a| Mailbox {
+                name: None,
+                address: a.clone(),
+            })
+            .collect(),
+        subject,
+        message_id: format!("{}@{domain}", send::random_hex()),
+        date: chrono::Local::now()
+            .format("%a, %d %b %Y %H:%M:%S %z")
+            .to_string(),
+        references,
+        body: letter.text(),
+        attachments: Vec::new(),
+    };
+    let dir = folder.path("out").join(&contact.id);
+    if args.dry_run {
+        if !dir.exists() {
+            crate::private_file::create_dir(&dir)?;
+        }
+        let path = dir.join("followup.eml");
+        crate::private_file::write_with(&path, |out| {
+            message
+                .write(&mut |_| unreachable!("a follow-up has no attachments"), out)
+                .map_err(Error::io("write", &path))
+        })?;
+        print_stdout(&format!("{}\n", path.display()))?;
+        eprintln!("dry run: nothing was sent.");
+        return Ok(());
+    }
+    eprintln!(
+        "To:      {} <{}>\nSubject: {}\n         in reply to <{}>",
+        contact.institution.best(lang),
+        message.to[0].address,
+        message.subject,
+        original.message_id
+    );
+    if !args.yes && !send::confirm(contact)? {
+        eprintln!("`{}`: not sent.", contact.id);
+        return Ok(());
+    }
+    let password = server
+        .password
+        .fetch()
+        .map_err(|e| Error::user(format!("the SMTP password: {e}"), None))?;
+    deliver(
+        folder,
+        config.expect("checked above"),
+        server,
+        &password,
+        &Outgoing {
+            contact,
+            packet_sha256: original.packet_sha256.clone(),
+            part: 1,
+            of: 1,
+            followup_of: Some(original.message_id.clone()),
+            label: "a follow-up".to_string(),
+            message,
+            dir,
+        },
+    )
+}

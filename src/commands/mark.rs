@@ -1,0 +1,83 @@
+//! `consultpack mark ID STATE --note TEXT [--date D] [--file F]...`: what happened outside
+//! e-mail — a phone call, a WeChat message, an answer on haodf.com or a portal, a packet
+//! handed over in person — recorded in the ledger, its files kept with the e-mailed replies.
+
+use chrono::NaiveDate;
+
+use super::sync::new_reply_dir;
+use crate::cli::MarkArgs;
+use crate::error::{Error, Result};
+use crate::folder::CaseFolder;
+use crate::ledger::{self, Event, Mark, What};
+use crate::private_file;
+
+pub fn run(folder: &CaseFolder, args: &MarkArgs, today: NaiveDate) -> Result<()> {
+    let loaded = folder.load(today)?;
+    let contact = loaded.contacts.get(&args.id).map_err(|unknown| {
+        Error::user(
+            unknown.to_string(),
+            Some("`consultpack contacts list` shows every id".to_string()),
+        )
+    })?;
+    let date = args.date.unwrap_or(today);
+    if date > today {
+        return Err(Error::user(
+            format!("--date {date} is in the future"),
+            Some("give the day it happened".to_string()),
+        ));
+    }
+    // Read every file first: a missing one changes nothing.
+    let mut files = Vec::new();
+    for path in &args.files {
+        let metadata = std::fs::metadata(path).map_err(Error::io("read", path))?;
+        if !metadata.is_file() {
+            return Err(Error::user(
+                format!("`{}` is not a file", path.display()),
+                None,
+            ));
+        }
+        files.push(path);
+    }
+    let mut saved = Vec::new();
+    if !files.is_empty() || !args.note.is_empty() {
+        let dir = new_reply_dir(folder, &contact.id, date)?;
+        private_file::write(
+            &dir.join("notes.txt"),
+            format!("{}\n", args.note).as_bytes(),
+        )?;
+        for path in files {
+            let name = crate::replies::safe_file_name(
+                &path.file_name().unwrap_or_default().to_string_lossy(),
+                "file",
+            );
+            let target = dir.join(&name);
+            private_file::write_with(&target, |out| {
+                let mut input = std::fs::File::open(path).map_err(Error::io("read", path))?;
+                std::io::copy(&mut input, out).map_err(Error::io("copy", path))?;
+                Ok(())
+            })?;
+            saved.push(
+                target
+                    .strip_prefix(folder.root())
+                    .unwrap_or(&target)
+                    .to_string_lossy()
+                    .replace('\\', "/"),
+            );
+        }
+    }
+    ledger::append(
+        folder.root(),
+        &Event {
+            at: chrono::Utc::now(),
+            what: What::Mark(Mark {
+                contact: contact.id.clone(),
+                state: args.state.into(),
+                note: args.note.clone(),
+                date,
+                files: saved,
+            }),
+        },
+    )?;
+    eprintln!("`{}`: marked {} on {date}", contact.id, args.state.word());
+    Ok(())
+}
