@@ -52,6 +52,9 @@ pub struct Case {
     pub assessments: Vec<Assessment>,
     pub medications: Vec<Medication>,
     pub allergies: Vec<Allergy>,
+    /// The family wrote that there are no known allergies (`allergies = "none known"`); with
+    /// neither this nor `[[allergy]]` entries, allergies are *not recorded*, never "none".
+    pub no_known_allergies: bool,
     pub comorbidities: Vec<Comorbidity>,
     pub history: History,
     pub questions: Vec<Text>,

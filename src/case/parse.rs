@@ -15,7 +15,7 @@ use super::model::*;
 use super::records::{RecordIndex, ReferenceProblem};
 use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile};
 use crate::lab::{ANALYTES, Analyte, Unit};
-use crate::text::Text;
+use crate::text::{Lang, Text};
 use crate::toml_reader::{Choice, Reader, Table, describe, did_you_mean, list};
 
 /// A bilingual text and where it was written, so later checks (a contact's language) can
@@ -200,6 +200,18 @@ struct CaseParser<'r, 's> {
     mentioned: BTreeMap<PathBuf, RecordKind>,
     lab_dates: Vec<(NaiveDate, Location)>,
     share_with_ids: Vec<(String, Location)>,
+    /// Every lesion's longest diameter with where it is written, for checks across studies.
+    lesion_sizes: Vec<LesionSize>,
+}
+
+/// A lesion's measurement in one study, for the checks that compare studies.
+#[derive(Debug, Clone)]
+struct LesionSize {
+    study: String,
+    date: NaiveDate,
+    lesion: String,
+    longest_mm: Decimal,
+    location: Location,
 }
 
 impl<'r, 's> CaseParser<'r, 's> {
@@ -211,6 +223,7 @@ impl<'r, 's> CaseParser<'r, 's> {
             mentioned: BTreeMap::new(),
             lab_dates: Vec::new(),
             share_with_ids: Vec::new(),
+            lesion_sizes: Vec::new(),
         }
     }
 
@@ -241,7 +254,27 @@ impl<'r, 's> CaseParser<'r, 's> {
             .collect();
         let assessments = self.each(root, "assessment", Self::assessment);
         let medications = self.each(root, "medication", Self::medication);
-        let allergies = self.each(root, "allergy", Self::allergy);
+        let mut allergies = self.each(root, "allergy", Self::allergy);
+        // `[[allergy]] substance = "none known"` says there are none.
+        let said_none = |a: &Allergy| {
+            [Lang::Zh, Lang::En]
+                .iter()
+                .filter_map(|l| a.substance.get(*l))
+                .any(|s| NONE_KNOWN.contains(&s.trim().to_lowercase().as_str()))
+        };
+        let listed_none = allergies.iter().any(said_none);
+        if listed_none {
+            if allergies.len() > 1 {
+                self.reader.error(
+                    root.span_of("allergy"),
+                    "an [[allergy]] says \"none known\" but others list allergies",
+                    Some("remove the \"none known\" entry, or the others".into()),
+                );
+            }
+            allergies.retain(|a| !said_none(a));
+        }
+        let no_known_allergies = self.no_known_allergies(root, !allergies.is_empty())
+            || (listed_none && allergies.is_empty());
         let comorbidities = self.each(root, "comorbidity", Self::comorbidity);
         let history = match root.table(&mut self.reader, "history") {
             Some(mut t) => {
@@ -273,6 +306,7 @@ impl<'r, 's> CaseParser<'r, 's> {
             None => CriteriaSettings::default(),
         };
         self.check_duplicate_records(&records);
+        self.check_lesions(&treatments);
         Some(Case {
             patient: patient?,
             aetiology,
@@ -284,6 +318,7 @@ impl<'r, 's> CaseParser<'r, 's> {
             assessments,
             medications,
             allergies,
+            no_known_allergies,
             comorbidities,
             history,
             questions,
@@ -613,9 +648,7 @@ impl<'r, 's> CaseParser<'r, 's> {
 
     fn imaging(&mut self, t: &mut Table<'_, 's>) -> Option<ImagingStudy> {
         let id = self.string(t, "id");
-        let date = t
-            .required_date(&mut self.reader, "date")
-            .map(Spanned::into_inner);
+        let date = t.required_date(&mut self.reader, "date");
         let modality = t
             .required_choice(&mut self.reader, "modality")
             .map(Spanned::into_inner);
@@ -627,13 +660,27 @@ impl<'r, 's> CaseParser<'r, 's> {
         let extrahepatic_spread = self.finding(t, "extrahepatic_spread");
         let lesion_tables = t.tables(&mut self.reader, "lesion");
         let mut lesions: Vec<Lesion> = Vec::new();
+        let study = match (&id, date.as_ref()) {
+            (Some(id), _) => id.clone(),
+            (None, Some(date)) => format!("{} of {date}", t.name),
+            (None, None) => t.name.clone(),
+        };
         for mut lt in lesion_tables {
             lt.name = format!(
                 "{} of {}",
                 lt.name.replace("[[lesion]]", "[[imaging.lesion]]"),
                 t.name
             );
-            if let Some(lesion) = self.lesion(&mut lt) {
+            if let Some((lesion, span)) = self.lesion(&mut lt) {
+                if let Some(date) = date.as_ref() {
+                    self.lesion_sizes.push(LesionSize {
+                        study: study.clone(),
+                        date: *date.get_ref(),
+                        lesion: lesion.id.clone(),
+                        longest_mm: lesion.longest_mm,
+                        location: self.reader.source.locate(span),
+                    });
+                }
                 if lesions.iter().any(|l| l.id == lesion.id) {
                     let span = lt.span_of("id");
                     self.reader.error(span, format!("lesion id `{}` appears twice in {}", lesion.id, t.name), Some("give each lesion of a study its own id (L1, L2, ...); keep the same id for the same lesion across studies".into()));
@@ -645,7 +692,7 @@ impl<'r, 's> CaseParser<'r, 's> {
         }
         Some(ImagingStudy {
             id,
-            date: date?,
+            date: date?.into_inner(),
             modality: modality?,
             hospital,
             report,
@@ -657,52 +704,202 @@ impl<'r, 's> CaseParser<'r, 's> {
         })
     }
 
-    fn lesion(&mut self, t: &mut Table<'_, 's>) -> Option<Lesion> {
+    /// A lesion, and where its longest diameter is written.
+    fn lesion(&mut self, t: &mut Table<'_, 's>) -> Option<(Lesion, Range<usize>)> {
         let id = t
             .required_string(&mut self.reader, "id", "\"L1\"")
             .map(Spanned::into_inner);
         let segment = self.string(t, "segment");
-        let longest = self.size_mm(t, "longest_mm", true);
-        let viable = self.size_mm(t, "viable_mm", false);
+        let longest = self.size(t, "longest", true);
+        let viable = self.size(t, "viable", false);
         let class = self.choice(t, "class");
         let note = self.text(t, "note");
-        if let (Some(l), Some(v)) = (longest, viable)
+        if let (Some((l, _)), Some((v, span))) = (&longest, &viable)
             && v > l
         {
-            let span = t.span_of("viable_mm");
-            self.reader.error(span, format!("viable diameter {v} mm is larger than the whole lesion ({l} mm) in {}", t.name), Some("the viable (enhancing) part is at most the whole lesion; check the two numbers".into()));
+            self.reader.error(span.clone(), format!("viable diameter {v} mm is larger than the whole lesion ({l} mm) in {}", t.name), Some("the viable (enhancing) part is at most the whole lesion; check the two numbers".into()));
         }
-        Some(Lesion {
-            id: id?,
-            segment,
-            longest_mm: longest?,
-            viable_mm: viable,
-            class,
-            note,
-        })
+        let (longest_mm, span) = longest?;
+        Some((
+            Lesion {
+                id: id?,
+                segment,
+                longest_mm,
+                viable_mm: viable.map(|(v, _)| v),
+                class,
+                note,
+            },
+            span,
+        ))
     }
 
-    fn size_mm(&mut self, t: &mut Table<'_, 's>, key: &str, required: bool) -> Option<Decimal> {
-        if required && !t.has(key) {
+    /// A diameter, in millimetres: `<base>_mm = 26`, or `<base> = 26` (millimetres) or
+    /// `<base> = "2.6 cm"` / `"26 mm"` with the unit written, converted exactly.
+    fn size(
+        &mut self,
+        t: &mut Table<'_, 's>,
+        base: &str,
+        required: bool,
+    ) -> Option<(Decimal, Range<usize>)> {
+        let mm_key = format!("{base}_mm");
+        let (has_mm, has_plain) = (t.has(&mm_key), t.has(base));
+        if has_mm && has_plain {
+            let span = t.span_of(base);
+            t.get(base);
+            t.get(&mm_key);
             self.reader.error(
-                t.span.clone(),
-                format!("missing field `{key}` in {}", t.name),
-                Some(format!("add the diameter in millimetres: {key} = 26")),
+                span,
+                format!("{} gives both `{base}` and `{mm_key}`", t.name),
+                Some(format!("keep one: {base} = \"2.6 cm\" or {mm_key} = 26")),
             );
-            t.get(key);
             return None;
         }
-        let value = t.decimal(&mut self.reader, key)?;
-        let mm = *value.get_ref();
+        if !has_mm && !has_plain {
+            if required {
+                self.reader.error(
+                    t.span.clone(),
+                    format!("missing field `{mm_key}` in {}", t.name),
+                    Some(format!(
+                        "add the diameter: {mm_key} = 26, or with its unit: {base} = \"2.6 cm\""
+                    )),
+                );
+                t.get(&mm_key);
+            }
+            return None;
+        }
+        let key = if has_mm {
+            mm_key.clone()
+        } else {
+            base.to_string()
+        };
+        let span = t.span_of(&key);
+        let mm = if !has_mm && t.get(&key).is_some_and(|v| v.get_ref().as_str().is_some()) {
+            let written = t.string(&mut self.reader, &key)?.into_inner();
+            match parse_length(&written) {
+                Some(mm) => mm,
+                None => {
+                    self.reader.error(span, format!("`{key}` = \"{written}\" is not a length"), Some("write a number and a unit, like \"2.6 cm\" or \"26 mm\" (or a plain number of millimetres)".into()));
+                    return None;
+                }
+            }
+        } else {
+            *t.decimal(&mut self.reader, &key)?.get_ref()
+        };
         if mm < Decimal::ZERO || mm > Decimal::from(300) {
             self.reader.error(
-                value.span(),
-                format!("`{key}` = {mm} is not a plausible diameter in millimetres"),
-                Some("sizes are in mm: 2.6 cm is 26".into()),
+                span,
+                format!("`{key}` = {mm} mm is not a plausible diameter"),
+                Some(
+                    "sizes are in mm unless a unit is written: 2.6 cm is 26, or write \"2.6 cm\""
+                        .into(),
+                ),
             );
             return None;
         }
-        Some(mm)
+        Some((mm, span))
+    }
+
+    /// Measurements that look like a slip: a fraction of a millimetre below 10 (usually
+    /// centimetres written as millimetres), or a lesion that changed more than fivefold with no
+    /// treatment between; and lesion ids in one study only that look like another study's (a
+    /// renamed lesion would count as new, and the old one as gone).
+    fn check_lesions(&mut self, treatments: &[Treatment]) {
+        let mut sizes = self.lesion_sizes.clone();
+        sizes.sort_by_key(|a| a.date);
+        let five = Decimal::from(5);
+        for (i, size) in sizes.iter().enumerate() {
+            let same: Vec<&LesionSize> = sizes.iter().filter(|s| s.lesion == size.lesion).collect();
+            let before = sizes[..i].iter().rev().find(|s| s.lesion == size.lesion);
+            let neighbour = before.or_else(|| same.iter().copied().find(|s| s.date > size.date));
+            if size.longest_mm < Decimal::TEN && size.longest_mm.fract() != Decimal::ZERO {
+                let context = neighbour.map_or(String::new(), |n| {
+                    format!(
+                        " (`{}` measured {} mm in {}, {})",
+                        n.lesion,
+                        n.longest_mm.normalize(),
+                        n.study,
+                        n.date
+                    )
+                });
+                self.warn_at(
+                    size.location.clone(),
+                    format!("`{}` in {} is {} mm: was it {} cm?{context}", size.lesion, size.study, size.longest_mm.normalize(), size.longest_mm.normalize()),
+                    format!("plain numbers are millimetres; write the unit if it was centimetres: longest = \"{} cm\"", size.longest_mm.normalize()),
+                );
+            }
+            if let Some(prev) = before {
+                let (small, large) = if prev.longest_mm < size.longest_mm {
+                    (prev.longest_mm, size.longest_mm)
+                } else {
+                    (size.longest_mm, prev.longest_mm)
+                };
+                let treated = treatments
+                    .iter()
+                    .any(|t| t.date > prev.date && t.date <= size.date);
+                if small > Decimal::ZERO && large > small * five && !treated {
+                    self.warn_at(
+                        size.location.clone(),
+                        format!(
+                            "`{}` changed from {} mm in {} ({}) to {} mm in {} ({}) with no treatment between: more than fivefold",
+                            size.lesion, prev.longest_mm.normalize(), prev.study, prev.date, size.longest_mm.normalize(), size.study, size.date
+                        ),
+                        "check both numbers and their units (cm or mm) against the reports".to_string(),
+                    );
+                }
+            }
+        }
+        let studies: std::collections::BTreeSet<&str> =
+            sizes.iter().map(|s| s.study.as_str()).collect();
+        if studies.len() < 2 {
+            return;
+        }
+        for size in &sizes {
+            let elsewhere: Vec<&LesionSize> = sizes
+                .iter()
+                .filter(|s| s.lesion == size.lesion && s.study != size.study)
+                .collect();
+            if !elsewhere.is_empty() {
+                continue;
+            }
+            let in_this_study: Vec<&str> = sizes
+                .iter()
+                .filter(|s| s.study == size.study)
+                .map(|s| s.lesion.as_str())
+                .collect();
+            let candidates: Vec<&LesionSize> = sizes
+                .iter()
+                .filter(|s| s.study != size.study && !in_this_study.contains(&s.lesion.as_str()))
+                .collect();
+            let wanted = lesion_key(&size.lesion);
+            let near = candidates
+                .iter()
+                .find(|c| lesion_key(&c.lesion) == wanted)
+                .map(|c| c.lesion.as_str())
+                .or_else(|| {
+                    crate::toml_reader::did_you_mean(
+                        &size.lesion,
+                        candidates.iter().map(|c| c.lesion.as_str()),
+                    )
+                });
+            if let Some(near) = near {
+                let seen: Vec<String> = sizes
+                    .iter()
+                    .filter(|s| s.lesion == near)
+                    .map(|s| s.study.clone())
+                    .collect();
+                self.warn_at(
+                    size.location.clone(),
+                    format!("lesion `{}` appears only in {}; did you mean `{near}` (in {})?", size.lesion, size.study, seen.join(", ")),
+                    "the same lesion keeps the same id in every study: response criteria would count a renamed lesion as new and the old one as gone".to_string(),
+                );
+            }
+        }
+    }
+
+    fn warn_at(&mut self, location: Location, message: String, hint: String) {
+        self.reader
+            .diagnostics
+            .push(Diagnostic::warning(message).at(location).hint(hint));
     }
 
     fn pathology(&mut self, t: &mut Table<'_, 's>) -> Option<Pathology> {
@@ -961,6 +1158,41 @@ impl<'r, 's> CaseParser<'r, 's> {
         })
     }
 
+    /// `allergies = "none known"` (or `no_known_allergies = true`): the family says there are
+    /// none, which is not the same as not having written any.
+    fn no_known_allergies(&mut self, root: &mut Table<'_, 's>, listed: bool) -> bool {
+        let mut said = None;
+        if root.has("allergies") {
+            let span = root.span_of("allergies");
+            match root.string(&mut self.reader, "allergies") {
+                Some(word) if NONE_KNOWN.contains(&word.get_ref().trim().to_lowercase().as_str()) => said = Some(span),
+                Some(word) => self.reader.error(
+                    span,
+                    format!("`allergies = \"{}\"` is not understood", word.get_ref()),
+                    Some("write allergies = \"none known\" (无已知过敏) when there are none; list allergies as [[allergy]] entries with substance = \"...\"".into()),
+                ),
+                None => {}
+            }
+        }
+        if let Some(flag) = root.bool(&mut self.reader, "no_known_allergies")
+            && flag
+        {
+            said = Some(root.span_of("no_known_allergies"));
+        }
+        match said {
+            Some(span) if listed => {
+                self.reader.error(
+                    span,
+                    "the case says there are no known allergies, but lists [[allergy]] entries",
+                    Some("remove one of the two".into()),
+                );
+                false
+            }
+            Some(_) => true,
+            None => false,
+        }
+    }
+
     fn comorbidity(&mut self, t: &mut Table<'_, 's>) -> Option<Comorbidity> {
         let name = self.required_text(t, "name");
         let since = self.partial_date(t, "since");
@@ -1056,6 +1288,48 @@ impl<'r, 's> CaseParser<'r, 's> {
 }
 
 /// Splits `"20.52 µmol/L"` or `"<0.5ng/mL"` into the number and the unit.
+/// Words that say there are no known allergies.
+const NONE_KNOWN: &[&str] = &[
+    "none known",
+    "none",
+    "no known allergies",
+    "nka",
+    "nkda",
+    "无",
+    "无已知过敏",
+    "否认",
+    "否认过敏史",
+    "无过敏史",
+];
+
+/// A length written with its unit, in millimetres: `2.6 cm`, `26 mm`, `2.6厘米`, `26毫米`, `26`.
+fn parse_length(written: &str) -> Option<Decimal> {
+    let written = written.trim().replace(['，', ','], ".");
+    let (number, unit) = split_value_unit(&written);
+    let value: Decimal = number.parse().ok()?;
+    let factor = match unit.trim().to_lowercase().as_str() {
+        "" | "mm" | "毫米" => Decimal::ONE,
+        "cm" | "厘米" => Decimal::TEN,
+        _ => return None,
+    };
+    Some(value * factor)
+}
+
+/// A lesion id reduced to what tells lesions apart: `L1`, `lesion 1`, `病灶1` → `1`.
+fn lesion_key(id: &str) -> String {
+    let lower = id.to_lowercase();
+    let mut rest = lower.as_str();
+    for prefix in [
+        "lesion", "nodule", "tumour", "tumor", "病灶", "结节", "肿瘤", "l",
+    ] {
+        if let Some(stripped) = rest.strip_prefix(prefix) {
+            rest = stripped;
+            break;
+        }
+    }
+    rest.chars().filter(|c| c.is_alphanumeric()).collect()
+}
+
 fn split_value_unit(s: &str) -> (String, String) {
     let s = s.trim();
     let end = s

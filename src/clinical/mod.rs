@@ -486,6 +486,7 @@ pub(crate) mod test_util {
             assessments: Vec::new(),
             medications: Vec::new(),
             allergies: Vec::new(),
+            no_known_allergies: false,
             comorbidities: Vec::new(),
             history: History::default(),
             questions: Vec::new(),

@@ -248,7 +248,11 @@ pub fn fields(case: &Case, contact: &Contact, lang: Lang, today: NaiveDate) -> V
         .collect();
     out.push(sentences(
         lang.pick("过敏史", "Allergies"),
-        &[or_not_recorded(allergies, sep, lang)],
+        &[if case.no_known_allergies {
+            lang.pick("无已知过敏", "no known allergies").to_string()
+        } else {
+            or_not_recorded(allergies, sep, lang)
+        }],
         200,
     ));
 

@@ -134,13 +134,17 @@ pub fn markdown(
     ));
     rows.push((
         lang.pick("过敏", "Allergies"),
-        list(
-            case.allergies.iter().map(|a| match &a.reaction {
-                Some(r) => format!("{} ({})", t(&a.substance), t(r)),
-                None => t(&a.substance),
-            }),
-            not_recorded,
-        ),
+        if case.no_known_allergies {
+            lang.pick("无已知过敏", "No known allergies").to_string()
+        } else {
+            list(
+                case.allergies.iter().map(|a| match &a.reaction {
+                    Some(r) => format!("{} ({})", t(&a.substance), t(r)),
+                    None => t(&a.substance),
+                }),
+                not_recorded,
+            )
+        },
     ));
     rows.push((
         lang.pick("希望咨询的问题", "The question for the reviewing physician"),

@@ -26,6 +26,8 @@ pub struct SummaryContext {
     pub questions: Vec<String>,
     pub medications: Vec<MedicationView>,
     pub allergies: Vec<AllergyView>,
+    /// The family wrote that there are none (otherwise an empty list means not recorded).
+    pub no_known_allergies: bool,
     pub comorbidities: Vec<ComorbidityView>,
     pub history: HistoryView,
     pub records_appended: bool,
@@ -227,6 +229,7 @@ pub fn build(
                 reaction: opt(&a.reaction),
             })
             .collect(),
+        no_known_allergies: case.no_known_allergies,
         comorbidities: case
             .comorbidities
             .iter()

@@ -6,6 +6,7 @@ mod build;
 mod check;
 mod contacts;
 mod criteria;
+mod fidelity;
 mod init;
 mod mailserver;
 mod pdf;

@@ -1,0 +1,135 @@
+//! What the family knows can be written down, and nothing false comes out: the findings of a
+//! family member who filled case.toml from real notes, one test per point.
+
+use crate::{Test, tool};
+
+fn criteria_json(test: Test) -> serde_json::Value {
+    let run = test
+        .args(["criteria", "--json", "--at", "2021-11-11"])
+        .success();
+    serde_json::from_str(&run.stdout).unwrap()
+}
+
+fn summary_text(test: Test, lang: &str) -> String {
+    let run = test.args_vec(vec![
+        "summary".into(),
+        "--lang".into(),
+        lang.into(),
+        "--no-records".into(),
+        "-o".into(),
+        "s.pdf".into(),
+    ]);
+    let run = run.success();
+    tool(
+        "pdftotext",
+        &[
+            "-enc",
+            "UTF-8",
+            run.dir.join("s.pdf").to_str().unwrap(),
+            "-",
+        ],
+    )
+}
+
+/// 1. Sizes in cm typed as mm: a unit can be written, and slips are warned about.
+#[test]
+fn centimetres_can_be_written_and_millimetre_slips_are_warned_about() {
+    // "3.4 cm" is exactly the demo's 34 mm: the criteria are the same.
+    let with_unit =
+        criteria_json(Test::demo().edit("case.toml", "longest_mm = 34", "longest = \"3.4 cm\""));
+    assert_eq!(with_unit, criteria_json(Test::demo()));
+
+    // 3.4 typed where 34 was meant: check names the slip and the study it contradicts.
+    let run = Test::demo()
+        .edit(
+            "case.toml",
+            "longest_mm = 34\n  viable_mm = 31",
+            "longest_mm = 3.4\n  viable_mm = 3.1",
+        )
+        .args(["check"])
+        .success();
+    run.stderr_has("`L1` in MRI-2021-10 is 3.4 mm: was it 3.4 cm? (`L1` measured 28 mm in CT-2021-08, 2021-08-10)")
+        .stderr_has("longest = \"3.4 cm\"");
+
+    // A fivefold change with no treatment between is named with both studies.
+    let run = Test::demo()
+        .edit(
+            "case.toml",
+            "date = 2021-08-27\nkind = \"TACE\"",
+            "date = 2021-10-20\nkind = \"TACE\"",
+        )
+        .edit(
+            "case.toml",
+            "longest_mm = 34\n  viable_mm = 31",
+            "longest_mm = 150\n  viable_mm = 31",
+        )
+        .args(["check"])
+        .success();
+    run.stderr_has("`L1` changed from 28 mm in CT-2021-08 (2021-08-10) to 150 mm in MRI-2021-10 (2021-10-15) with no treatment between");
+
+    Test::demo()
+        .edit("case.toml", "longest_mm = 34", "longest = \"3.4 in\"")
+        .args(["check"])
+        .failure(1)
+        .stderr_has("is not a length");
+    Test::demo()
+        .edit(
+            "case.toml",
+            "longest_mm = 34",
+            "longest_mm = 34\n  longest = \"3.4 cm\"",
+        )
+        .args(["check"])
+        .failure(1)
+        .stderr_has("gives both `longest` and `longest_mm`");
+}
+
+/// 2. Allergies nobody entered are "not recorded", never "none known".
+#[test]
+fn allergies_not_entered_are_not_recorded_and_none_known_only_when_said() {
+    let without = |test: Test| {
+        test.edit("case.toml", "[[allergy]]\nsubstance = { zh = \"青霉素\", en = \"penicillin\" }\nreaction = { zh = \"皮疹（2005年）；两次TACE中碘造影剂无不良反应\", en = \"rash (2005); no reaction to iodinated contrast during either TACE\" }\n", "")
+    };
+    let en = summary_text(without(Test::demo()), "en");
+    assert!(en.contains("Not recorded."), "{en}");
+    assert!(!en.contains("None known") && !en.contains("No known allergies"));
+    let zh = summary_text(without(Test::demo()), "zh");
+    assert!(zh.contains("未记录。") && !zh.contains("无已知过敏"));
+
+    let said = |test: Test| {
+        without(test).write("extra", "").edit(
+            "case.toml",
+            "[[comorbidity]]",
+            "[[allergy]]\nsubstance = \"none known\"\n\n[[comorbidity]]",
+        )
+    };
+    let en = summary_text(said(Test::demo()), "en");
+    assert!(en.contains("No known allergies."), "{en}");
+    let zh = summary_text(said(Test::demo()), "zh");
+    assert!(zh.contains("无已知过敏。"));
+
+    // Saying none and listing one is a contradiction.
+    Test::demo()
+        .edit(
+            "case.toml",
+            "[[comorbidity]]",
+            "[[allergy]]\nsubstance = \"无\"\n\n[[comorbidity]]",
+        )
+        .args(["check"])
+        .failure(1)
+        .stderr_has("says \"none known\" but others list allergies");
+}
+
+/// 3. A lesion renamed between studies is caught before response criteria count it as new.
+#[test]
+fn a_renamed_lesion_is_warned_about_with_the_name_it_had() {
+    let run = Test::demo()
+        .edit(
+            "case.toml",
+            "id = \"L1\"\n  segment = \"S8\"\n  longest_mm = 34",
+            "id = \"lesion 1\"\n  segment = \"S8\"\n  longest_mm = 34",
+        )
+        .args(["check"])
+        .success();
+    run.stderr_has("lesion `lesion 1` appears only in MRI-2021-10; did you mean `L1` (in MRI-2021-06, CT-2021-08)?")
+        .stderr_has("would count a renamed lesion as new");
+}
