@@ -26,6 +26,8 @@ const KEY_ANALYTES: &[Analyte] = &[
 pub fn cross_check(loaded: &LoadedCase, contacts: &ContactList, today: NaiveDate) -> Diagnostics {
     let mut diagnostics = Diagnostics::default();
     check_languages(loaded, contacts, &mut diagnostics);
+    check_scripts(loaded, contacts, &mut diagnostics);
+    check_record_languages(loaded, contacts, &mut diagnostics);
     check_share_with(loaded, contacts, &mut diagnostics);
     check_lab_age(loaded, today, &mut diagnostics);
     check_criteria_inputs(loaded, today, &mut diagnostics);
@@ -70,6 +72,108 @@ fn check_languages(loaded: &LoadedCase, contacts: &ContactList, diagnostics: &mu
                     .hint(format!("add `{} = \"...\"` to the table, or set `active = false` for those contacts in contacts.toml", lang.code())),
             );
         }
+    }
+}
+
+/// Text shown to a reader in a script they may not read: Chinese characters in what English
+/// readers see (a plain string, or an `en` text written in Chinese), and — where it matters, a
+/// sentence rather than a name or a number — English-only text shown to Chinese readers.
+fn check_scripts(loaded: &LoadedCase, contacts: &ContactList, diagnostics: &mut Diagnostics) {
+    for lang in contacts.languages() {
+        let readers: Vec<&str> = contacts
+            .contacts
+            .iter()
+            .filter(|c| c.active && c.language == lang)
+            .map(|c| c.id.as_str())
+            .collect();
+        for site in &loaded.texts {
+            let Some(shown) = site.text.get(lang) else {
+                continue;
+            };
+            let wrong_script = match lang {
+                Lang::En => has_cjk(shown),
+                Lang::Zh => {
+                    !has_cjk(shown) && shown.chars().filter(char::is_ascii_alphabetic).count() >= 40
+                }
+            };
+            if !wrong_script {
+                continue;
+            }
+            let excerpt: String = shown.chars().take(30).collect();
+            let more = if shown.chars().count() > 30 {
+                "…"
+            } else {
+                ""
+            };
+            diagnostics.push(
+                Diagnostic::warning(format!(
+                    "{} is shown to {} readers ({}) in {}: “{excerpt}{more}”",
+                    site.field,
+                    lang.english_name(),
+                    list_ids(&readers),
+                    if lang == Lang::En {
+                        "Chinese"
+                    } else {
+                        "English only"
+                    }
+                ))
+                .at(site.location.clone())
+                .hint(format!(
+                    "write it in both languages: {{ zh = \"…\", en = \"…\" }}{}",
+                    if lang == Lang::En {
+                        " (names and numbers can stay as they are)"
+                    } else {
+                        ""
+                    }
+                )),
+            );
+        }
+    }
+}
+
+/// Chinese, Japanese or Korean characters (CJK ideographs and the full-width punctuation that
+/// comes with them).
+fn has_cjk(text: &str) -> bool {
+    text.chars().any(|c| {
+        matches!(c as u32,
+            0x3000..=0x303F | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0xFF00..=0xFFEF | 0x20000..=0x2A6DF)
+    })
+}
+
+/// Records in a language that contacts needing translation do not read (US teams want
+/// English records), one warning per language.
+fn check_record_languages(
+    loaded: &LoadedCase,
+    contacts: &ContactList,
+    diagnostics: &mut Diagnostics,
+) {
+    for lang in Lang::ALL {
+        let needing: Vec<&str> = contacts
+            .contacts
+            .iter()
+            .filter(|c| c.active && c.needs_translation && c.language == lang)
+            .map(|c| c.id.as_str())
+            .collect();
+        let other: Vec<String> = loaded
+            .case
+            .records
+            .iter()
+            .filter(|r| r.language.is_some_and(|l| l != lang))
+            .map(|r| r.path.display().to_string())
+            .collect();
+        if needing.is_empty() || other.is_empty() {
+            continue;
+        }
+        diagnostics.push(
+            Diagnostic::warning(format!(
+                "{} need records in {}; {} record(s) are not: {}",
+                list_ids(&needing),
+                lang.english_name(),
+                other.len(),
+                other.join(", ")
+            ))
+            .hint("add a translation next to each (with its own sidecar, language = \"en\"); such teams usually ask for certified translations"),
+        );
     }
 }
 

@@ -75,6 +75,8 @@ pub struct Contact {
     /// Platform packs: the largest page image in KB (default 1500).
     pub image_max_kb: Option<u32>,
     pub notes: Option<Text>,
+    /// The team wants records in its own language (translated), not only the summary.
+    pub needs_translation: bool,
     /// Inactive contacts are listed but skipped by `build` without `--contact`.
     pub active: bool,
     pub source: ContactSource,

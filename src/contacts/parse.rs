@@ -47,6 +47,7 @@ struct ContactPatch {
     image_max_px: Option<u32>,
     image_max_kb: Option<u32>,
     notes: Option<Text>,
+    needs_translation: Option<bool>,
     active: Option<bool>,
 }
 
@@ -224,6 +225,7 @@ fn read_contact(reader: &mut Reader<'_>, t: &mut Table<'_, '_>) -> Option<Contac
         image_max_px,
         image_max_kb,
         notes: t.text(reader, "notes").map(Spanned::into_inner),
+        needs_translation: t.bool(reader, "needs_translation"),
         active: t.bool(reader, "active"),
     })
 }
@@ -252,6 +254,7 @@ fn overlay(base: &mut ContactPatch, patch: ContactPatch) {
         image_max_px,
         image_max_kb,
         notes,
+        needs_translation,
         active
     );
     base.at = patch.at.or(base.at.take());
@@ -312,6 +315,7 @@ fn finish(
         image_max_px: patch.image_max_px,
         image_max_kb: patch.image_max_kb,
         notes: patch.notes,
+        needs_translation: patch.needs_translation.unwrap_or(false),
         active: patch.active.unwrap_or(true),
         source,
     })

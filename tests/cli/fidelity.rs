@@ -133,3 +133,21 @@ fn a_renamed_lesion_is_warned_about_with_the_name_it_had() {
     run.stderr_has("lesion `lesion 1` appears only in MRI-2021-10; did you mean `L1` (in MRI-2021-06, CT-2021-08)?")
         .stderr_has("would count a renamed lesion as new");
 }
+
+/// 4. Chinese text in an English packet is named where it is written.
+#[test]
+fn chinese_text_shown_to_english_readers_is_named_with_its_line() {
+    let run = Test::demo()
+        .edit(
+            "case.toml",
+            "hospital = { zh = \"演示大学附属医院 介入科\", en = \"Interventional Radiology, Demo University Hospital\" }",
+            "hospital = \"演示大学附属医院 介入科\"",
+        )
+        .edit("records/other/2021-09-01_discharge-summary.pdf.toml", "language = \"en\"", "language = \"zh\"")
+        .args(["check"])
+        .success();
+    run.stderr_has("`hospital` in [[treatment]] #1 is shown to English readers")
+        .stderr_has("in Chinese: “演示大学附属医院 介入科”")
+        .stderr_has("--> case.toml:55:12");
+    run.stderr_has("contacts `fred-hutch-liver`, `uwmc-liver`, `virginia-mason-liver` need records in English; 1 record(s) are not: other/2021-09-01_discharge-summary.pdf");
+}
