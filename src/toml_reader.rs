@@ -108,11 +108,15 @@ impl<'s> Reader<'s> {
         for error in errors {
             let span = error.span().unwrap_or(0..0);
             let message = error.message().trim().to_string();
-            self.error(
-                span,
-                format!("TOML syntax: {message}"),
-                Some(syntax_hint(&message)),
-            );
+            let line = self.source.text[..span.start.min(self.source.text.len())]
+                .rfind('\n')
+                .map_or(0, |i| i + 1);
+            let line_end = self.source.text[line..]
+                .find('\n')
+                .map_or(self.source.text.len(), |i| line + i);
+            let hint = keyboard_hint(&self.source.text[line..line_end])
+                .unwrap_or_else(|| syntax_hint(&message));
+            self.error(span, format!("TOML syntax: {message}"), Some(hint));
         }
         None
     }
@@ -133,6 +137,77 @@ impl<'s> Reader<'s> {
         diagnostic.hint = hint;
         self.diagnostics.push(diagnostic);
     }
+}
+
+/// What a Chinese keyboard typed in place of TOML's ASCII punctuation, outside quotes.
+const FULL_WIDTH: &[(char, &str)] = &[
+    ('“', "\""),
+    ('”', "\""),
+    ('‘', "'"),
+    ('’', "'"),
+    ('＝', "="),
+    ('：', ":"),
+    ('，', ","),
+    ('［', "["),
+    ('］', "]"),
+    ('【', "["),
+    ('】', "]"),
+    ('｛', "{"),
+    ('｝', "}"),
+    ('．', "."),
+    ('＃', "#"),
+    ('\u{3000}', "a normal space"),
+];
+
+/// A hint for the slips a Chinese keyboard makes on a line that does not parse: full-width
+/// punctuation outside quotes, or a date written with slashes.
+fn keyboard_hint(line: &str) -> Option<String> {
+    let mut in_string = false;
+    for c in line.chars() {
+        match c {
+            '"' => in_string = !in_string,
+            '#' if !in_string => break,
+            _ if !in_string => {
+                if let Some((_, ascii)) = FULL_WIDTH.iter().find(|(f, _)| *f == c) {
+                    return Some(format!(
+                        "the line has a full-width `{c}` (typed with a Chinese keyboard); TOML needs the ASCII {}{ascii}{} there: switch the keyboard to English for punctuation",
+                        if ascii.len() == 1 { "`" } else { "" },
+                        if ascii.len() == 1 { "`" } else { "" }
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    slash_date(line).map(|(written, fixed)| {
+        format!("dates are written with hyphens, year-month-day: {fixed} instead of {written}")
+    })
+}
+
+/// A date written `2021/10/20` (or `2021.10.20`) in `line`, and how to write it.
+fn slash_date(line: &str) -> Option<(String, String)> {
+    let bytes = line.as_bytes();
+    for (start, _) in line.char_indices() {
+        let rest = &line[start..];
+        let mut parts = rest.splitn(3, ['/', '.']);
+        let (Some(y), Some(m), Some(d)) = (parts.next(), parts.next(), parts.next()) else {
+            continue;
+        };
+        let d: String = d.chars().take_while(char::is_ascii_digit).collect();
+        if y.len() == 4
+            && y.chars().all(|c| c.is_ascii_digit())
+            && (1..=2).contains(&m.len())
+            && m.chars().all(|c| c.is_ascii_digit())
+            && (1..=2).contains(&d.len())
+            && (start == 0 || !bytes[start - 1].is_ascii_digit())
+        {
+            let sep = rest.as_bytes()[4] as char;
+            let written = format!("{y}{sep}{m}{sep}{d}");
+            let fixed = format!("{y}-{:0>2}-{:0>2}", m, d);
+            return Some((written, fixed));
+        }
+    }
+    None
 }
 
 fn syntax_hint(message: &str) -> String {
@@ -296,6 +371,18 @@ impl<'t, 's> Table<'t, 's> {
             _ => None,
         };
         let Some(date) = date else {
+            if let DeValue::String(written) = value.get_ref()
+                && let Some((as_written, fixed)) = slash_date(written)
+            {
+                reader.error(
+                    value.span(),
+                    format!("`{key}` in {} is written `{as_written}`", self.name),
+                    Some(format!(
+                        "dates are written with hyphens, year-month-day: {key} = {fixed}"
+                    )),
+                );
+                return None;
+            }
             self.wrong_type(reader, key, value, "a date (year-month-day)", "2021-07-06");
             return None;
         };
@@ -604,6 +691,33 @@ pub fn list(names: &[&str]) -> String {
         .map(|n| format!("`{n}`"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod keyboard_tests {
+    use super::*;
+
+    #[test]
+    fn full_width_punctuation_and_slash_dates_are_named() {
+        let hint = keyboard_hint("name ＝ \"王\"").unwrap();
+        assert!(
+            hint.contains("full-width `＝`") && hint.contains("ASCII `=`"),
+            "{hint}"
+        );
+        assert!(
+            keyboard_hint("note = \"血压：120\"").is_none(),
+            "inside quotes it is text"
+        );
+        let hint = keyboard_hint("title = “出院小结”").unwrap();
+        assert!(hint.contains("`“`"), "{hint}");
+        let hint = keyboard_hint("date = 2021/10/20").unwrap();
+        assert!(hint.contains("2021-10-20 instead of 2021/10/20"), "{hint}");
+        assert_eq!(
+            slash_date("2021.7.5"),
+            Some(("2021.7.5".into(), "2021-07-05".into()))
+        );
+        assert_eq!(slash_date("12021/10/20"), None);
+    }
 }
 
 #[cfg(test)]

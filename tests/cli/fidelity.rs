@@ -151,3 +151,24 @@ fn chinese_text_shown_to_english_readers_is_named_with_its_line() {
         .stderr_has("--> case.toml:55:12");
     run.stderr_has("contacts `fred-hutch-liver`, `uwmc-liver`, `virginia-mason-liver` need records in English; 1 record(s) are not: other/2021-09-01_discharge-summary.pdf");
 }
+
+/// 9. A Chinese keyboard's punctuation and slash dates get a hint naming the character.
+#[test]
+fn full_width_punctuation_and_slash_dates_get_specific_hints() {
+    let run = Test::demo()
+        .edit("case.toml", "sex = \"male\"", "sex ＝ “male”")
+        .args(["check"])
+        .failure(1);
+    run.stderr_has("full-width `＝`").stderr_has("ASCII `=`");
+    let run = Test::demo()
+        .edit("case.toml", "date = 2021-07-05", "date = 2021/07/05")
+        .args(["check"])
+        .failure(1);
+    run.stderr_has("2021-07-05 instead of 2021/07/05");
+    let run = Test::demo()
+        .edit("case.toml", "date = 2021-07-05", "date = \"2021/7/5\"")
+        .args(["check"])
+        .failure(1);
+    run.stderr_has("is written `2021/7/5`")
+        .stderr_has("date = 2021-07-05");
+}
