@@ -11,9 +11,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "consultpack", version, max_term_width = 100)]
 pub struct Cli {
-    /// The case folder (holding case.toml)
-    #[arg(long = "case", global = true, value_name = "DIR", default_value = ".")]
-    pub case: PathBuf,
+    /// The case folder (holding case.toml) [default: this folder, or the nearest one above
+    /// that holds a case.toml]
+    #[arg(long = "case", global = true, value_name = "DIR")]
+    pub case: Option<PathBuf>,
 
     /// Treat this date as today (for reproducible output and tests)
     #[arg(
@@ -32,6 +33,10 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create a new case folder with an annotated case.toml, records/ and consultpack.toml
+    // Its own help: the global --case means nothing here (the folder is the argument).
+    #[command(
+        help_template = "{about}\n\n{usage-heading} consultpack init <DIR>\n\nArguments:\n{positionals}\n\nOptions:\n  -h, --help  Print help\n"
+    )]
     Init {
         /// The folder to create (it may exist, but must not hold a case.toml)
         dir: PathBuf,
@@ -69,6 +74,15 @@ pub enum Command {
     Followup(FollowupArgs),
     /// The replies side by side, as a PDF for the family to read together
     Opinions(OpinionsArgs),
+    /// Print documentation that ships with the program: criteria, packets, sending, tracking
+    #[command(
+        help_template = "{about}\n\n{usage-heading} consultpack docs [TOPIC]\n\nArguments:\n{positionals}\n\nOptions:\n  -h, --help  Print help\n"
+    )]
+    Docs {
+        /// What to read about
+        #[arg(value_enum, default_value = "criteria")]
+        topic: DocTopic,
+    },
     /// Mail settings: `mail test` logs in to the SMTP (and IMAP) server without sending
     Mail {
         #[command(subcommand)]
@@ -154,7 +168,7 @@ pub struct FollowupArgs {
 #[derive(Debug, Args)]
 pub struct OpinionsArgs {
     /// Language of the comparison [default: Chinese]
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, ignore_case = true)]
     pub lang: Option<LangArg>,
     /// Where to write the PDF [default: out/<patient-id>_<date>_opinions_<lang>.pdf]
     #[arg(short = 'o', long = "output", value_name = "FILE")]
@@ -212,9 +226,12 @@ pub struct BuildArgs {
 
 #[derive(Debug, Args)]
 pub struct CriteriaArgs {
-    /// Print JSON instead of a table (the shape is described in docs/criteria.md)
+    /// Print JSON instead of a table (always English; its shape: `consultpack docs criteria`)
     #[arg(long)]
     pub json: bool,
+    /// Language of the table [default: English]
+    #[arg(long, value_enum, ignore_case = true)]
+    pub lang: Option<LangArg>,
     /// Use only data dated on or before this date [default: today]
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub at: Option<NaiveDate>,
@@ -240,14 +257,30 @@ pub enum ContactsAction {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LangArg {
+    /// Chinese (also: cn, chinese, 中文)
+    #[value(alias = "cn", alias = "chinese", alias = "中文", alias = "zh-cn")]
     Zh,
+    /// English
+    #[value(alias = "english", alias = "en-us")]
     En,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DocTopic {
+    /// Every criterion, its source, and the JSON of `criteria --json`
+    Criteria,
+    /// The packets `build` makes, packet.json, the manifest and the ledger
+    Packets,
+    /// Mail settings, providers, `send`, `mail test`, `status`
+    Sending,
+    /// `sync`, `mark`, `followup`, `opinions`
+    Tracking,
 }
 
 #[derive(Debug, Args)]
 pub struct SummaryArgs {
     /// Language of the summary [default: the contact's language, else Chinese]
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, ignore_case = true)]
     pub lang: Option<LangArg>,
     /// Render for this contact: their language and what they may see of the patient apply
     #[arg(long, value_name = "ID")]

@@ -48,15 +48,82 @@ impl CaseFolder {
             root: root.to_path_buf(),
         };
         if !folder.path(CASE_FILE).is_file() {
+            let shown = root.display().to_string();
+            let init = if shown.ends_with(".toml") || shown == "." {
+                "`consultpack init my-case`".to_string()
+            } else {
+                format!("`consultpack init {shown}`")
+            };
             return Err(Error::user(
                 format!("no case file `{}`", folder.display(CASE_FILE).display()),
                 Some(format!(
-                    "run `consultpack init {}` to create one, or pass --case DIR",
-                    root.display()
+                    "give the folder that holds case.toml with --case DIR, or create a new case with {init}"
                 )),
             ));
         }
         Ok(folder)
+    }
+
+    /// The case folder a command works on. Given `--case DIR`: that folder (or the folder of a
+    /// `case.toml` named instead); a folder inside a case is pointed at its case. Without it:
+    /// this folder or the nearest one above that holds a case.toml, as git finds its repository.
+    pub fn locate(explicit: Option<&Path>) -> Result<Self> {
+        let Some(given) = explicit else {
+            let here = std::env::current_dir().map_err(Error::io("find", "the current folder"))?;
+            if let Some(root) = here.ancestors().find(|dir| dir.join(CASE_FILE).is_file()) {
+                let root = if root == here {
+                    PathBuf::from(".")
+                } else {
+                    root.to_path_buf()
+                };
+                return Ok(Self { root });
+            }
+            return Err(Error::user(
+                "there is no case.toml here or in any folder above",
+                Some("run this inside a case folder, pass --case DIR, or create a case with `consultpack init my-case`".to_string()),
+            ));
+        };
+        if given.file_name().is_some_and(|n| n == CASE_FILE) && given.is_file() {
+            let parent = given
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            return Self::open(parent);
+        }
+        if given.join(CASE_FILE).is_file() {
+            return Self::open(given);
+        }
+        let absolute = std::fs::canonicalize(given).unwrap_or_else(|_| given.to_path_buf());
+        if let Some(case) = absolute
+            .ancestors()
+            .skip(1)
+            .find(|dir| dir.join(CASE_FILE).is_file())
+        {
+            return Err(Error::user(
+                format!(
+                    "`{}` is inside the case folder `{}`, not a case folder itself",
+                    given.display(),
+                    case.display()
+                ),
+                Some(format!("use --case {}", case.display())),
+            ));
+        }
+        Self::open(given)
+    }
+
+    /// The date the case says it is to be read as of (`as_of = 2021-11-15` at the top of
+    /// case.toml), so that a demo or an archived case reads the same on any day.
+    pub fn as_of(&self) -> Option<NaiveDate> {
+        let text = fs::read_to_string(self.path(CASE_FILE)).ok()?;
+        let value: toml::Table = text.parse().ok()?;
+        match value.get("as_of")? {
+            toml::Value::Datetime(dt) => {
+                let d = dt.date?;
+                NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))
+            }
+            toml::Value::String(s) => NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok(),
+            _ => None,
+        }
     }
 
     pub fn root(&self) -> &Path {

@@ -39,8 +39,6 @@ pub mod tracking;
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
-
 /// Runs the command line and returns the process exit code.
 pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
     let args: Vec<std::ffi::OsString> = args.into_iter().collect();
@@ -55,7 +53,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
             .collect();
         return page_images::worker(&rest);
     }
-    let cli = match cli::Cli::try_parse_from(args) {
+    let cli = match <cli::Cli as clap::Parser>::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
             // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2).

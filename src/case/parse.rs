@@ -55,6 +55,8 @@ pub fn parse(input: &CaseInput<'_>) -> (Option<LoadedCase>, Diagnostics) {
         return (None, parser.reader.diagnostics);
     };
     let mut root = Table::new("case.toml", doc.get_ref(), 0..0);
+    // `as_of` is read before the case (commands take it as today); here it is only checked.
+    let _ = root.date(&mut parser.reader, "as_of");
     let case = parser.case(&mut root);
     root.finish(&mut parser.reader);
     let mut diagnostics = parser.reader.diagnostics;

@@ -26,24 +26,31 @@ use chrono::NaiveDate;
 use comfy_table::{ContentArrangement, Table, presets};
 use serde::Serialize;
 
-use super::{load_valid, print_stdout};
-use crate::cli::CriteriaArgs;
+use std::io::IsTerminal;
+
+use super::{load_valid_as_of, print_stdout};
+use crate::cli::{CriteriaArgs, LangArg};
 use crate::clinical::{self, Criterion};
 use crate::error::{Error, Result};
 use crate::folder::CaseFolder;
 use crate::text::Lang;
 
 pub fn run(folder: &CaseFolder, args: CriteriaArgs, today: NaiveDate) -> Result<()> {
-    let loaded = load_valid(folder, today)?;
+    let at = args.at.unwrap_or(today);
+    // Staleness and gaps are judged as of `--at`, like the criteria themselves.
+    let loaded = load_valid_as_of(folder, today, at)?;
     let case = loaded
         .case
         .ok_or_else(|| Error::user("the case could not be read", None))?;
-    let at = args.at.unwrap_or(today);
     let criteria = clinical::evaluate(&case.case, at);
+    let lang = match args.lang {
+        Some(LangArg::Zh) => Lang::Zh,
+        _ => Lang::En,
+    };
     if args.json {
         print_stdout(&json(at, &criteria)?)
     } else {
-        print_stdout(&table(at, &criteria))
+        print_stdout(&table(at, &criteria, lang, std::io::stdout().is_terminal()))
     }
 }
 
@@ -113,49 +120,60 @@ fn json(at: NaiveDate, criteria: &[Criterion]) -> Result<String> {
     Ok(json)
 }
 
-fn table(at: NaiveDate, criteria: &[Criterion]) -> String {
+/// The criteria as a table in `lang`; on a terminal it wraps to the terminal's width, piped it
+/// is 160 columns wide.
+fn table(at: NaiveDate, criteria: &[Criterion], lang: Lang, terminal: bool) -> String {
     let mut table = Table::new();
     table
         .load_preset(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(160);
-    table.set_header(["criterion", "result", "inputs", "flags"]);
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    if !terminal {
+        table.set_width(160);
+    }
+    table.set_header(match lang {
+        Lang::Zh => ["标准", "结果", "输入", "提示"],
+        Lang::En => ["criterion", "result", "inputs", "flags"],
+    });
     for c in criteria {
-        let mut name = c.kind.label(Lang::En).to_string();
+        let mut name = c.kind.label(lang).to_string();
         if let Some(basis) = &c.basis {
-            let _ = write!(name, "\n{}", basis.best(Lang::En));
+            let _ = write!(name, "\n{}", basis.best(lang));
         }
         table.add_row([
             name,
-            result(c),
-            lines(c.inputs.iter().map(|i| i.describe(Lang::En))),
-            flags(c),
+            result(c, lang),
+            lines(c.inputs.iter().map(|i| i.describe(lang))),
+            flags(c, lang),
         ]);
     }
-    format!(
-        "Criteria from the records dated on or before {at}: computed from the records supplied, for the reviewing physician's convenience.\n{table}\n"
-    )
+    let intro = match lang {
+        Lang::Zh => format!("根据 {at} 及以前的资料计算，供审阅医生参考。"),
+        Lang::En => format!(
+            "Criteria from the records dated on or before {at}: computed from the records supplied, for the reviewing physician's convenience."
+        ),
+    };
+    format!("{intro}\n{table}\n")
 }
 
 /// The outcome, then the value and raw value where they add something.
-fn result(c: &Criterion) -> String {
-    let label = c.outcome.label(Lang::En);
+fn result(c: &Criterion, lang: Lang) -> String {
+    let label = c.outcome.label(lang);
     let mut out = label.to_string();
     if let Some(value) = c.value.filter(|v| v.to_string() != label) {
-        let _ = write!(out, "\nvalue {value}");
+        let _ = write!(out, "\n{} {value}", lang.pick("数值", "value"));
     }
     if let Some(raw) = c.raw {
-        let _ = write!(out, "\nraw {raw:.4}");
+        let _ = write!(out, "\n{} {raw:.4}", lang.pick("未取整", "raw"));
     }
-    for m in c.outcome.missing_items(Lang::En) {
-        let _ = write!(out, "\nmissing: {m}");
+    for m in c.outcome.missing_items(lang) {
+        let _ = write!(out, "\n{}{m}", lang.pick("缺少：", "missing: "));
     }
     out
 }
 
-fn flags(c: &Criterion) -> String {
-    let mut out = lines(c.flags.iter().map(|f| format!("• {}", f.best(Lang::En))));
-    let _ = write!(out, "\nsource: {}", c.source());
+fn flags(c: &Criterion, lang: Lang) -> String {
+    let mut out = lines(c.flags.iter().map(|f| format!("• {}", f.best(lang))));
+    let _ = write!(out, "\n{}{}", lang.pick("来源：", "source: "), c.source());
     out.trim_start().to_string()
 }
 

@@ -4,6 +4,7 @@ mod build;
 mod check;
 mod contacts;
 mod criteria;
+mod docs;
 mod followup;
 mod init;
 mod mail;
@@ -24,31 +25,52 @@ use crate::error::{Error, Result};
 use crate::folder::{CaseFolder, Loaded};
 
 pub fn execute(cli: Cli) -> Result<()> {
-    let today = cli
-        .today
-        .unwrap_or_else(|| chrono::Local::now().date_naive());
+    let clock = chrono::Local::now().date_naive();
+    if let Command::Init { dir } = &cli.command {
+        return init::run(dir);
+    }
+    if let Command::Docs { topic } = &cli.command {
+        return docs::run(*topic);
+    }
+    if let Command::Contacts { action } = cli.command {
+        // The contact list does not need a case: the shipped one, plus contacts.toml if any.
+        let dir = CaseFolder::locate(cli.case.as_deref())
+            .map(|f| f.root().to_path_buf())
+            .unwrap_or_else(|_| cli.case.clone().unwrap_or_else(|| ".".into()));
+        return contacts::run(&dir, action, cli.today.unwrap_or(clock));
+    }
+    let folder = CaseFolder::locate(cli.case.as_deref())?;
+    // `--today` (tests, reproducible output), else the case's own `as_of`, else the clock.
+    let today = cli.today.or_else(|| folder.as_of()).unwrap_or(clock);
     match cli.command {
-        Command::Init { dir } => init::run(&dir),
-        Command::Check => check::run(&CaseFolder::open(&cli.case)?, today),
-        Command::Contacts { action } => contacts::run(&cli.case, action, today),
-        Command::Criteria(args) => criteria::run(&CaseFolder::open(&cli.case)?, args, today),
-        Command::Summary(args) => summary::run(&CaseFolder::open(&cli.case)?, &args, today),
-        Command::Build(args) => build::run(&CaseFolder::open(&cli.case)?, &args, today),
-        Command::Send(args) => send::run(&CaseFolder::open(&cli.case)?, &args, today),
-        Command::Status { json } => status::run(&CaseFolder::open(&cli.case)?, json, today),
-        Command::Sync => sync::run(&CaseFolder::open(&cli.case)?, today),
-        Command::Mark(args) => mark::run(&CaseFolder::open(&cli.case)?, &args, today),
-        Command::Followup(args) => followup::run(&CaseFolder::open(&cli.case)?, &args, today),
-        Command::Opinions(args) => opinions::run(&CaseFolder::open(&cli.case)?, &args, today),
-        Command::Mail { action } => mail::run(&CaseFolder::open(&cli.case)?, action, today),
+        Command::Init { .. } | Command::Docs { .. } | Command::Contacts { .. } => {
+            unreachable!("handled above")
+        }
+        Command::Check => check::run(&folder, today),
+        Command::Criteria(args) => criteria::run(&folder, args, today),
+        Command::Summary(args) => summary::run(&folder, &args, today),
+        Command::Build(args) => build::run(&folder, &args, today),
+        Command::Send(args) => send::run(&folder, &args, today),
+        Command::Status { json } => status::run(&folder, json, today),
+        Command::Sync => sync::run(&folder, today),
+        Command::Mark(args) => mark::run(&folder, &args, today),
+        Command::Followup(args) => followup::run(&folder, &args, today),
+        Command::Opinions(args) => opinions::run(&folder, &args, today),
+        Command::Mail { action } => mail::run(&folder, action, today),
     }
 }
 
 /// Loads a case folder, prints its problems and the cross-checks, and fails on any error.
 /// Commands that produce output call this first so that they never work from a broken case.
 fn load_valid(folder: &CaseFolder, today: NaiveDate) -> Result<Loaded> {
+    load_valid_as_of(folder, today, today)
+}
+
+/// [`load_valid`], with the checks that depend on the date (stale labs, criteria that cannot
+/// be computed) made as of `as_of` (`criteria --at`).
+fn load_valid_as_of(folder: &CaseFolder, today: NaiveDate, as_of: NaiveDate) -> Result<Loaded> {
     let mut loaded = folder.load(today)?;
-    add_cross_checks(&mut loaded, today);
+    add_cross_checks(&mut loaded, as_of);
     print_diagnostics(&mut loaded.diagnostics);
     if loaded.diagnostics.has_errors() {
         return Err(Error::Invalid {

@@ -73,7 +73,7 @@ pub fn run(folder: &CaseFolder, args: &SummaryArgs, today: NaiveDate) -> Result<
     let output = args
         .output
         .clone()
-        .unwrap_or_else(|| default_output(folder, case, contact, lang, today));
+        .unwrap_or_else(|| default_output(folder, case, contact, lang, today, !args.no_records));
     // The folder is made for the temporary file (renamed into place); if the write fails, a
     // folder made here is removed again, so a failed run leaves the case as it was.
     let new_dir = output
@@ -164,17 +164,24 @@ pub(super) fn appended_record(folder: &CaseFolder, record: &Record, lang: Lang) 
     }
 }
 
-/// `<case>/out/<patient-id>_<date>_summary_<lang>[_<contact>].pdf`
+/// `<case>/out/<patient-id>_<date>_summary_<lang>[_<contact>].pdf` for the summary alone (the
+/// name it has in packets), `…_summary-and-records_…` with the records appended.
 fn default_output(
     folder: &CaseFolder,
     case: &Case,
     contact: Option<&Contact>,
     lang: Lang,
     today: NaiveDate,
+    with_records: bool,
 ) -> PathBuf {
     let suffix = contact.map(|c| format!("_{}", c.id)).unwrap_or_default();
+    let what = if with_records {
+        "summary-and-records"
+    } else {
+        "summary"
+    };
     let name = format!(
-        "{}_{today}_summary_{}{suffix}.pdf",
+        "{}_{today}_{what}_{}{suffix}.pdf",
         case.patient.id,
         lang.code()
     );

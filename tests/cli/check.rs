@@ -43,7 +43,7 @@ fn three_mistakes_give_exactly_three_errors_at_their_lines() {
     );
     assert_eq!(
         run.error_locations()[..],
-        ["case.toml:12:1", "case.toml:146:10", "case.toml:150:24"][..],
+        ["case.toml:13:1", "case.toml:147:10", "case.toml:151:24"][..],
         "{run}"
     );
     run.stderr_has("did you mean `birth_date`?")
@@ -58,7 +58,7 @@ fn toml_syntax_errors_point_at_the_line() {
         .args(["check"])
         .failure(1);
     assert!(run.errors()[0].starts_with("error: TOML syntax:"), "{run}");
-    assert_eq!(run.error_locations()[0], "case.toml:11:7");
+    assert_eq!(run.error_locations()[0], "case.toml:12:7");
 }
 
 #[test]
@@ -96,7 +96,7 @@ fn impossible_dates_are_errors() {
         .edit("case.toml", "date = 2021-10-15", "date = 2021-02-30")
         .args(["check"])
         .failure(1);
-    assert_eq!(run.error_locations()[0], "case.toml:113:8");
+    assert_eq!(run.error_locations()[0], "case.toml:114:8");
     run.stderr_has("check that the day exists in that month");
 }
 
@@ -182,8 +182,8 @@ fn a_password_in_consultpack_toml_is_refused_and_never_echoed() {
 #[test]
 fn a_missing_case_file_says_what_to_do() {
     let run = Test::new().args(["check"]).failure(1);
-    run.stderr_has("error: no case file `case.toml`")
-        .stderr_has("consultpack init");
+    run.stderr_has("error: there is no case.toml here or in any folder above")
+        .stderr_has("consultpack init my-case");
 }
 
 #[test]
@@ -256,7 +256,7 @@ fn share_with_must_name_known_contacts() {
         run.errors()[0],
         "error: [patient.share_with] names no contact with id `zju-frist-liver` (did you mean `zju-first-liver`?)"
     );
-    assert_eq!(run.error_locations()[0], "case.toml:19:1");
+    assert_eq!(run.error_locations()[0], "case.toml:20:1");
 }
 
 #[test]

@@ -148,7 +148,7 @@ fn chinese_text_shown_to_english_readers_is_named_with_its_line() {
         .success();
     run.stderr_has("`hospital` in [[treatment]] #1 is shown to English readers")
         .stderr_has("in Chinese: “演示大学附属医院 介入科”")
-        .stderr_has("--> case.toml:55:12");
+        .stderr_has("--> case.toml:56:12");
     run.stderr_has("contacts `fred-hutch-liver`, `uwmc-liver`, `virginia-mason-liver` need records in English; 1 record(s) are not: other/2021-09-01_discharge-summary.pdf");
 }
 
@@ -171,4 +171,91 @@ fn full_width_punctuation_and_slash_dates_get_specific_hints() {
         .failure(1);
     run.stderr_has("is written `2021/7/5`")
         .stderr_has("date = 2021-07-05");
+}
+
+/// 10. Run inside a case (in records/, say), the case is found as git finds its repository,
+/// and `init` is never suggested for a case.toml or a folder inside a case.
+#[test]
+fn the_case_is_found_from_inside_it_and_init_is_not_suggested_wrongly() {
+    let test = Test::demo();
+    let inside = test.path().join("records/labs");
+    let out = std::process::Command::new(crate::BIN)
+        .arg("check")
+        .current_dir(&inside)
+        .env("CONSULTPACK_TODAY", crate::TODAY)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let case_file = test.path().join("case.toml").display().to_string();
+    let run = test
+        .args_vec(vec!["check".into(), "--case".into(), case_file])
+        .success();
+    run.stderr_has("is ready");
+    let run = Test::demo()
+        .args(["check", "--case", "{dir}/records"])
+        .failure(1);
+    run.stderr_has("is inside the case folder")
+        .stderr_has("use --case");
+    assert!(!run.stderr.contains("consultpack init"), "{run}");
+}
+
+/// 11. criteria judges as of --at; names, help and languages say what they mean.
+#[test]
+fn the_small_things_a_new_user_trips_over() {
+    // Staleness as of --at: the labs of 2021-11-10 are fresh on 2021-11-15.
+    let stale = Test::demo().args(["criteria"]).success();
+    stale.stderr_has("labs are more than 30 days old");
+    let fresh = Test::demo()
+        .args(["criteria", "--at", "2021-11-15"])
+        .success();
+    assert!(
+        !fresh.stderr.contains("labs are more than 30 days old"),
+        "{fresh}"
+    );
+    // The Chinese table, with the language named any way.
+    for lang in ["zh", "ZH", "cn", "中文"] {
+        Test::demo()
+            .args(["criteria", "--lang", lang])
+            .success()
+            .stdout_has("米兰标准");
+    }
+    // The summary alone and the summary with records get different names.
+    let alone = Test::demo()
+        .args(["summary", "--lang", "en", "--no-records"])
+        .success();
+    let whole = Test::demo().args(["summary", "--lang", "en"]).success();
+    assert_ne!(alone.stdout.trim(), whole.stdout.trim());
+    assert!(whole.stdout.contains("summary-and-records"), "{whole}");
+    // init's help has no --case; the criteria documentation ships with the program.
+    let help = Test::new().args(["init", "--help"]).success();
+    assert!(!help.stdout.contains("--case"), "{help}");
+    Test::new()
+        .args(["docs", "criteria"])
+        .success()
+        .stdout_has("Child-Pugh");
+    Test::new()
+        .args(["criteria", "--help"])
+        .success()
+        .stdout_has("consultpack docs criteria");
+}
+
+/// 12. The demo reads the same on any day: its own `as_of` date, so no stale-labs warning.
+#[test]
+fn the_demo_reads_as_of_its_own_date() {
+    let test = Test::demo();
+    let out = std::process::Command::new(crate::BIN)
+        .args(["check", "--case", test.path().to_str().unwrap()])
+        .env_remove("CONSULTPACK_TODAY")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        !stderr.contains("warning:"),
+        "no warning greets a newcomer:\n{stderr}"
+    );
 }
