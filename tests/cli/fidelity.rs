@@ -31,7 +31,7 @@ fn summary_text(test: Test, lang: &str) -> String {
     )
 }
 
-/// 1. Sizes in cm typed as mm: a unit can be written, and slips are warned about.
+/// Point 1: Sizes in cm typed as mm: a unit can be written, and slips are warned about.
 #[test]
 fn centimetres_can_be_written_and_millimetre_slips_are_warned_about() {
     // "3.4 cm" is exactly the demo's 34 mm: the criteria are the same.
@@ -83,7 +83,7 @@ fn centimetres_can_be_written_and_millimetre_slips_are_warned_about() {
         .stderr_has("gives both `longest` and `longest_mm`");
 }
 
-/// 2. Allergies nobody entered are "not recorded", never "none known".
+/// Point 2: Allergies nobody entered are "not recorded", never "none known".
 #[test]
 fn allergies_not_entered_are_not_recorded_and_none_known_only_when_said() {
     let without = |test: Test| {
@@ -119,7 +119,7 @@ fn allergies_not_entered_are_not_recorded_and_none_known_only_when_said() {
         .stderr_has("says \"none known\" but others list allergies");
 }
 
-/// 3. A lesion renamed between studies is caught before response criteria count it as new.
+/// Point 3: A lesion renamed between studies is caught before response criteria count it as new.
 #[test]
 fn a_renamed_lesion_is_warned_about_with_the_name_it_had() {
     let run = Test::demo()
@@ -134,7 +134,7 @@ fn a_renamed_lesion_is_warned_about_with_the_name_it_had() {
         .stderr_has("would count a renamed lesion as new");
 }
 
-/// 4. Chinese text in an English packet is named where it is written.
+/// Point 4: Chinese text in an English packet is named where it is written.
 #[test]
 fn chinese_text_shown_to_english_readers_is_named_with_its_line() {
     let run = Test::demo()
@@ -152,7 +152,7 @@ fn chinese_text_shown_to_english_readers_is_named_with_its_line() {
     run.stderr_has("contacts `fred-hutch-liver`, `uwmc-liver`, `virginia-mason-liver` need records in English; 1 record(s) are not: other/2021-09-01_discharge-summary.pdf");
 }
 
-/// 9. A Chinese keyboard's punctuation and slash dates get a hint naming the character.
+/// Point 9: A Chinese keyboard's punctuation and slash dates get a hint naming the character.
 #[test]
 fn full_width_punctuation_and_slash_dates_get_specific_hints() {
     let run = Test::demo()
@@ -173,7 +173,7 @@ fn full_width_punctuation_and_slash_dates_get_specific_hints() {
         .stderr_has("date = 2021-07-05");
 }
 
-/// 10. Run inside a case (in records/, say), the case is found as git finds its repository,
+/// Point 10: Run inside a case (in records/, say), the case is found as git finds its repository,
 /// and `init` is never suggested for a case.toml or a folder inside a case.
 #[test]
 fn the_case_is_found_from_inside_it_and_init_is_not_suggested_wrongly() {
@@ -203,7 +203,7 @@ fn the_case_is_found_from_inside_it_and_init_is_not_suggested_wrongly() {
     assert!(!run.stderr.contains("consultpack init"), "{run}");
 }
 
-/// 11. criteria judges as of --at; names, help and languages say what they mean.
+/// Point 11: criteria judges as of --at; names, help and languages say what they mean.
 #[test]
 fn the_small_things_a_new_user_trips_over() {
     // Staleness as of --at: the labs of 2021-11-10 are fresh on 2021-11-15.
@@ -243,7 +243,7 @@ fn the_small_things_a_new_user_trips_over() {
         .stdout_has("consultpack docs criteria");
 }
 
-/// 12. The demo reads the same on any day: its own `as_of` date, so no stale-labs warning.
+/// Point 12: The demo reads the same on any day: its own `as_of` date, so no stale-labs warning.
 #[test]
 fn the_demo_reads_as_of_its_own_date() {
     let test = Test::demo();
