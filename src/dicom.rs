@@ -98,6 +98,7 @@ pub fn read_header(path: &Path) -> Result<Option<FileHeader>, String> {
     if size < 132 || file.read_exact(&mut preamble).is_err() || &preamble[128..] != b"DICM" {
         return Ok(None);
     }
+    check_meta_group(&mut file, size)?;
     file.seek(SeekFrom::Start(128)).map_err(|e| e.to_string())?;
     let offset = Rc::new(Cell::new(128));
     let mut reader = Counting {
@@ -147,6 +148,45 @@ pub fn read_header(path: &Path) -> Result<Option<FileHeader>, String> {
         body_part: text(tags::BODY_PART_EXAMINED),
         is_dicomdir: sop_class == DICOMDIR_CLASS,
     }))
+}
+
+/// The file meta group (0002,xxxx), element by element, before dicom-object reads it: it too
+/// would allocate whatever length an element declares. Always explicit VR little endian.
+fn check_meta_group(file: &mut File, size: u64) -> Result<(), String> {
+    const LONG_VRS: &[&[u8; 2]] = &[
+        b"OB", b"OW", b"OF", b"SQ", b"UT", b"UN", b"UC", b"UR", b"OD", b"OL", b"OV", b"SV", b"UV",
+    ];
+    let mut at = 132u64;
+    file.seek(SeekFrom::Start(at)).map_err(|e| e.to_string())?;
+    for _ in 0..200 {
+        let mut head = [0u8; 8];
+        if file.read_exact(&mut head).is_err() {
+            return Ok(());
+        }
+        let group = u16::from_le_bytes([head[0], head[1]]);
+        if group != 0x0002 {
+            return Ok(());
+        }
+        let vr = [head[4], head[5]];
+        let (len, header) = if LONG_VRS.contains(&&vr) {
+            let mut long = [0u8; 4];
+            file.read_exact(&mut long)
+                .map_err(|_| "its file meta information is cut off".to_string())?;
+            (u64::from(u32::from_le_bytes(long)), 12)
+        } else {
+            (u64::from(u16::from_le_bytes([head[6], head[7]])), 8)
+        };
+        let left = size.saturating_sub(at + header);
+        if len > left {
+            return Err(format!(
+                "it is damaged: meta element (0002,{:04X}) declares {len} bytes but only {left} are left in the file",
+                u16::from_le_bytes([head[2], head[3]])
+            ));
+        }
+        at += header + len;
+        file.seek(SeekFrom::Start(at)).map_err(|e| e.to_string())?;
+    }
+    Err("its file meta information does not end".into())
 }
 
 /// Walks the data set's tokens, refusing any declared length larger than what is left of the
@@ -451,6 +491,28 @@ mod tests {
         assert_eq!(
             read_header(&fixture("tests/fixtures/dicom/not-dicom.txt")),
             Ok(None)
+        );
+    }
+
+    #[test]
+    fn a_damaged_meta_group_is_rejected_before_it_is_read() {
+        let mut bytes = std::fs::read(fixture(
+            "examples/demo-case/records/imaging/2021-10-15_mri-dicom/S3I1.dcm",
+        ))
+        .unwrap();
+        // (0002,0001) File Meta Information Version is OB: tag, "OB", 2 reserved, 4-byte length.
+        let at = bytes
+            .windows(6)
+            .position(|w| w == b"\x02\x00\x01\x00OB")
+            .unwrap();
+        bytes[at + 8..at + 12].copy_from_slice(&0xFFFF_FFF0u32.to_le_bytes());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("meta.dcm");
+        std::fs::write(&path, bytes).unwrap();
+        let problem = read_header(&path).unwrap_err();
+        assert!(
+            problem.contains("meta element (0002,0001) declares 4294967280 bytes"),
+            "{problem}"
         );
     }
 

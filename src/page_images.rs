@@ -272,14 +272,7 @@ fn pdf_pages(bytes: Vec<u8>, limits: Limits) -> Result<Vec<(bool, Vec<u8>)>, Str
         let (w, h) = (u32::from(pixmap.width()), u32::from(pixmap.height()));
         let rgb = match pixmap.try_take_rgb8(hayro::vello_cpu::peniko::ImageAlphaType::Alpha) {
             hayro::vello_cpu::Pixels::Rgb8(rgb) => rgb,
-            hayro::vello_cpu::Pixels::Rgba8(rgba) => rgba
-                .chunks_exact(4)
-                .flat_map(|p| {
-                    let a = u16::from(p[3]);
-                    let blend = |c: u8| ((u16::from(c) * a + 255 * (255 - a)) / 255) as u8;
-                    [blend(p[0]), blend(p[1]), blend(p[2])]
-                })
-                .collect(),
+            hayro::vello_cpu::Pixels::Rgba8(rgba) => on_white(&rgba),
         };
         if rgb.iter().all(|&b| b == 255) {
             return Err(format!(
@@ -385,10 +378,13 @@ fn scanned_page(doc: &lopdf::Document, page: lopdf::ObjectId, limits: Limits) ->
     }
     let jpeg = &stream.content;
     let frame = jpeg_frame(jpeg)?;
+    // A scanner app's JPEG may carry EXIF (a GPS position; an orientation a PDF ignores but an
+    // image viewer obeys): pass it through only upright, and without its metadata.
     (frame.components != 4
+        && exif_orientation(jpeg) == 1
         && frame.width.max(frame.height) <= limits.max_px
         && jpeg.len() as u64 <= limits.max_bytes)
-        .then(|| jpeg.clone())
+        .then(|| strip_metadata(jpeg))
 }
 
 /// A photo of a page: upright, within the limits, without its metadata. A JPEG that is
@@ -424,19 +420,23 @@ fn photo(bytes: &[u8], format: ImageFormat, limits: Limits) -> Result<Vec<u8>, S
     let image = if image.color().has_alpha() {
         let rgba = image.to_rgba8();
         let (w, h) = rgba.dimensions();
-        let rgb: Vec<u8> = rgba
-            .pixels()
-            .flat_map(|p| {
-                let a = u16::from(p.0[3]);
-                let blend = |c: u8| ((u16::from(c) * a + 255 * (255 - a)) / 255) as u8;
-                [blend(p.0[0]), blend(p.0[1]), blend(p.0[2])]
-            })
-            .collect();
+        let rgb = on_white(rgba.as_raw());
         DynamicImage::ImageRgb8(image::RgbImage::from_raw(w, h, rgb).expect("sized"))
     } else {
         image
     };
     encode(image, limits)
+}
+
+/// RGBA pixels (straight alpha) composited onto white, as RGB.
+fn on_white(rgba: &[u8]) -> Vec<u8> {
+    rgba.chunks_exact(4)
+        .flat_map(|p| {
+            let a = u16::from(p[3]);
+            let blend = |c: u8| ((u16::from(c) * a + 255 * (255 - a)) / 255) as u8;
+            [blend(p[0]), blend(p[1]), blend(p[2])]
+        })
+        .collect()
 }
 
 /// Encodes within the limits: scaled to the longest side, grey when every pixel is grey (half

@@ -110,6 +110,17 @@ pub fn create_dir(path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Makes a folder this program created enterable by the owner only.
+pub fn restrict_dir(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(path, fs::Permissions::from_mode(0o700))
+            .map_err(Error::io("set permissions of", path))?;
+    }
+    Ok(())
+}
+
 fn restrict(path: &Path) -> Result<()> {
     #[cfg(unix)]
     {

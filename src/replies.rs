@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use mail_parser::{Message, MessageParser, MimeHeaders};
 
 use crate::contacts::Contact;
-use crate::ledger::ReplyKind;
+use crate::ledger::{Ledger, MarkState, ReplyKind, What};
 use crate::tracking;
 
 /// Mail services anyone can have an address at: their domain says nothing about who writes.
@@ -22,27 +22,48 @@ const PUBLIC_DOMAINS: &[&str] = &[
     "foxmail.com",
     "163.com",
     "126.com",
+    "188.com",
     "yeah.net",
+    "netease.com",
     "sina.com",
+    "sina.cn",
     "sohu.com",
     "139.com",
+    "189.cn",
+    "wo.cn",
+    "21cn.com",
+    "tom.com",
     "aliyun.com",
     "gmail.com",
     "googlemail.com",
     "outlook.com",
+    "outlook.cn",
     "hotmail.com",
     "live.com",
+    "live.cn",
     "msn.com",
     "yahoo.com",
+    "yahoo.com.cn",
+    "ymail.com",
     "icloud.com",
     "me.com",
     "mac.com",
     "aol.com",
     "proton.me",
     "protonmail.com",
-    "example.org",
-    "example.com",
+    "gmx.com",
+    "mail.com",
+    "zoho.com",
+    "yandex.com",
 ];
+
+/// Whether anyone can have an address at `domain` (a public service or one of its
+/// subdomains, such as vip.163.com).
+fn public_domain(domain: &str) -> bool {
+    PUBLIC_DOMAINS
+        .iter()
+        .any(|p| domain == *p || domain.ends_with(&format!(".{p}")))
+}
 
 /// What we know of the messages we sent, to match replies against.
 #[derive(Debug, Clone, Default)]
@@ -58,10 +79,12 @@ pub struct Ours {
 }
 
 impl Ours {
-    /// From the messages sent (the ledger) and the contacts (their addresses and tokens).
-    pub fn new(messages: &[tracking::Message], contacts: &[&Contact], patient_id: &str) -> Self {
+    /// From the ledger (messages sent, and sends the family marked) and the contacts (their
+    /// addresses and tokens).
+    pub fn new(ledger: &Ledger, contacts: &[&Contact], patient_id: &str) -> Self {
+        let messages = tracking::messages(ledger);
         let mut ours = Ours::default();
-        for m in messages {
+        for m in &messages {
             ours.message_ids
                 .insert(m.message_id.clone(), m.contact.clone());
         }
@@ -70,18 +93,23 @@ impl Ours {
                 crate::packet::case_token(patient_id, &contact.id),
                 contact.id.clone(),
             ));
-            let Some(first) = messages
+            let sent = messages
                 .iter()
                 .filter(|m| m.contact == contact.id)
-                .map(|m| m.at)
-                .min()
-            else {
+                .map(|m| m.at);
+            let marked = ledger.events.iter().filter_map(|e| match &e.what {
+                What::Mark(m) if m.contact == contact.id && m.state == MarkState::Sent => {
+                    m.date.and_hms_opt(0, 0, 0).map(|d| d.and_utc())
+                }
+                _ => None,
+            });
+            let Some(first) = sent.chain(marked).min() else {
                 continue;
             };
             for address in contact.email.iter().chain(&contact.cc) {
                 let address = address.to_lowercase();
                 if let Some((_, domain)) = address.rsplit_once('@')
-                    && !PUBLIC_DOMAINS.contains(&domain)
+                    && !public_domain(domain)
                 {
                     ours.domains
                         .push((domain.to_string(), contact.id.clone(), first));
@@ -105,8 +133,10 @@ pub struct Headers {
     pub date: Option<DateTime<Utc>>,
     /// Auto-Submitted other than `no`, X-Autoreply, X-Autorespond, Precedence auto_reply.
     pub automatic: bool,
-    /// `multipart/report` (a delivery status notification).
-    pub report: bool,
+    /// `multipart/report`: its `report-type` (`delivery-status`, `disposition-notification`).
+    pub report: Option<String>,
+    /// From a mail system (MAILER-DAEMON, postmaster) or titled like a returned message.
+    pub returned: bool,
 }
 
 impl Headers {
@@ -143,12 +173,27 @@ impl Headers {
             || raw("X-Autoreply").is_some_and(|v| v.starts_with("yes") || v.starts_with("true"))
             || raw("X-Autorespond").is_some()
             || raw("Precedence").is_some_and(|v| v == "auto_reply");
-        let report = message.content_type().is_some_and(|ct| {
-            ct.ctype().eq_ignore_ascii_case("multipart")
-                && ct
-                    .subtype()
-                    .is_some_and(|s| s.eq_ignore_ascii_case("report"))
-        });
+        let report = message
+            .content_type()
+            .filter(|ct| {
+                ct.ctype().eq_ignore_ascii_case("multipart")
+                    && ct
+                        .subtype()
+                        .is_some_and(|s| s.eq_ignore_ascii_case("report"))
+            })
+            .map(|ct| {
+                ct.attribute("report-type")
+                    .unwrap_or_default()
+                    .to_ascii_lowercase()
+            });
+        let from_address = from
+            .and_then(|a| a.address())
+            .unwrap_or_default()
+            .to_lowercase();
+        let subject = message.subject().unwrap_or_default().to_lowercase();
+        let returned = from_address.starts_with("mailer-daemon@")
+            || from_address.starts_with("postmaster@")
+            || RETURNED_SUBJECTS.iter().any(|s| subject.contains(s));
         Headers {
             message_id: message.message_id().map(str::to_string),
             answers,
@@ -160,9 +205,24 @@ impl Headers {
                 .and_then(|d| DateTime::from_timestamp(d.to_timestamp(), 0)),
             automatic,
             report,
+            returned,
         }
     }
 }
+
+/// Subjects of returned mail, from systems that send no delivery status report.
+const RETURNED_SUBJECTS: &[&str] = &[
+    "undeliverable",
+    "undelivered mail",
+    "delivery status notification (failure)",
+    "mail delivery failed",
+    "returned mail",
+    "delivery failure",
+    "系统退信",
+    "退信",
+    "投递失败",
+    "邮件无法投递",
+];
 
 /// Which contact a message answers, and how that is known.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -189,11 +249,12 @@ pub fn match_message(headers: &Headers, ours: &Ours) -> Option<Match> {
             .is_none_or(|d| d >= *first - chrono::Duration::hours(1))
     };
     if let Some(from) = &headers.from {
-        if let Some((_, contact, _)) = ours
+        // An address several contacts share (an international office) decides nothing.
+        let mut by_address = ours
             .addresses
             .iter()
-            .find(|(a, _, first)| a == from && after(first))
-        {
+            .filter(|(a, _, first)| a == from && after(first));
+        if let (Some((_, contact, _)), None) = (by_address.next(), by_address.next()) {
             return Some(Match {
                 contact: contact.clone(),
                 by: "sender",
@@ -242,23 +303,39 @@ const AUTO_SUBJECTS: &[&str] = &[
     "假期",
 ];
 
-/// A person's reply, or a machine's: auto-replies by their headers or subject.
-pub fn kind(headers: &Headers) -> ReplyKind {
+/// A person's reply, or a machine's: a possible bounce (a delivery status report, or returned
+/// mail without one — confirmed by [`bounce`]), an auto-reply by its headers or subject.
+/// `None`: a report that is no answer at all (a read receipt).
+pub fn kind(headers: &Headers) -> Option<ReplyKind> {
     let subject = headers.subject.to_lowercase();
-    if headers.report {
-        ReplyKind::Bounce
+    match headers.report.as_deref() {
+        Some("delivery-status") => return Some(ReplyKind::Bounce),
+        Some(_) => return None,
+        None => {}
+    }
+    if headers.returned {
+        Some(ReplyKind::Bounce)
     } else if headers.automatic || AUTO_SUBJECTS.iter().any(|s| subject.contains(s)) {
-        ReplyKind::AutoReply
+        Some(ReplyKind::AutoReply)
     } else {
-        ReplyKind::Reply
+        Some(ReplyKind::Reply)
     }
 }
 
-/// A bounce's failed address and the Message-ID of the message it returns, from the delivery
-/// status part (`Final-Recipient`) and the returned headers.
-pub fn bounce(message: &Message<'_>) -> (Option<String>, Option<String>) {
-    let mut failed = None;
-    let mut original = None;
+/// What a returned message says: the address that failed, the Message-ID of the message it
+/// returns, every address its text mentions, and whether delivery failed for good (a delivery
+/// status report's `Action: failed`; a "delayed" report is not a bounce).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Bounce {
+    pub failed_address: Option<String>,
+    pub original: Option<String>,
+    pub mentioned: Vec<String>,
+    pub failed: bool,
+}
+
+pub fn bounce(message: &Message<'_>) -> Bounce {
+    let mut out = Bounce::default();
+    let mut saw_action = false;
     for part in message.parts.iter() {
         let ct = part.content_type();
         let subtype = ct
@@ -271,29 +348,40 @@ pub fn bounce(message: &Message<'_>) -> (Option<String>, Option<String>) {
                 Some(String::from_utf8_lossy(b).into_owned())
             }
             mail_parser::PartType::Message(m) => {
-                original = original.or_else(|| m.message_id().map(str::to_string));
+                out.original = out.original.or_else(|| m.message_id().map(str::to_string));
                 None
             }
             _ => None,
         };
         let Some(text) = text else { continue };
-        if subtype == "delivery-status" || text.contains("Final-Recipient") {
-            for line in text.lines() {
-                let lower = line.to_ascii_lowercase();
-                if lower.starts_with("final-recipient:") || lower.starts_with("original-recipient:")
-                {
-                    let value = line.split_once(';').map(|(_, v)| v).unwrap_or(line);
-                    failed = failed
-                        .or_else(|| Some(value.trim().trim_matches(['<', '>']).to_lowercase()));
+        for line in text.lines() {
+            let lower = line.trim().to_ascii_lowercase();
+            if lower.starts_with("final-recipient:") || lower.starts_with("original-recipient:") {
+                let value = line.split_once(';').map(|(_, v)| v).unwrap_or(line);
+                out.failed_address = out
+                    .failed_address
+                    .or_else(|| Some(value.trim().trim_matches(['<', '>']).to_lowercase()));
+            }
+            if let Some(action) = lower.strip_prefix("action:") {
+                saw_action = true;
+                out.failed |= action.trim().starts_with("failed");
+            }
+            for word in line.split(|c: char| c.is_whitespace() || "<>()[];,\"'".contains(c)) {
+                if word.contains('@') && word.contains('.') {
+                    out.mentioned.push(word.trim_matches('.').to_lowercase());
                 }
             }
         }
         if subtype == "rfc822-headers" || subtype == "rfc822" {
             let headers = Headers::parse(text.as_bytes());
-            original = original.or(headers.message_id);
+            out.original = out.original.or(headers.message_id);
         }
     }
-    (failed, original)
+    // Returned mail without a status report is taken at its word.
+    if !saw_action {
+        out.failed = true;
+    }
+    out
 }
 
 /// A reply's own words: everything before the quoted history and the signature.
@@ -306,25 +394,41 @@ pub fn strip_quoted(text: &str) -> String {
         "-------- 原始邮件 --------",
         "________________________________",
         "-----邮件原件-----",
-        "发件人:",
-        "发件人：",
-        "from: ",
-        "-- ",
     ];
+    /// Lines of a quoted message's header block.
+    const HEADER_LINES: &[&str] = &[
+        "sent:",
+        "to:",
+        "subject:",
+        "date:",
+        "cc:",
+        "发送时间",
+        "收件人",
+        "主题",
+        "日期",
+        "时间",
+    ];
+    let lines: Vec<&str> = text.lines().collect();
     let mut kept = Vec::new();
-    for line in text.lines() {
+    for (i, line) in lines.iter().enumerate() {
         let trimmed = line.trim();
         let lower = trimmed.to_lowercase();
         let wrote = (lower.starts_with("on ") && lower.ends_with("wrote:"))
             || (trimmed.starts_with('在')
                 && (trimmed.ends_with("写道：") || trimmed.ends_with("写道:")));
-        if wrote || STARTS.iter().any(|s| lower.starts_with(s) || line == "-- ") {
+        // "From:" / "发件人:" begin quoted mail only when a header block follows.
+        let header_block = (lower.starts_with("from:") || trimmed.starts_with("发件人"))
+            && lines[i + 1..].iter().take(3).any(|next| {
+                let next = next.trim().to_lowercase();
+                HEADER_LINES.iter().any(|h| next.starts_with(h))
+            });
+        if wrote || header_block || *line == "-- " || STARTS.iter().any(|s| lower.starts_with(s)) {
             break;
         }
         if trimmed.starts_with('>') {
             continue;
         }
-        kept.push(line);
+        kept.push(*line);
     }
     while kept.last().is_some_and(|l| l.trim().is_empty()) {
         kept.pop();
@@ -346,10 +450,25 @@ pub fn safe_file_name(name: &str, fallback: &str) -> String {
         .collect();
     let cleaned = cleaned.trim().trim_start_matches('.').to_string();
     if cleaned.is_empty() {
-        fallback.to_string()
-    } else {
-        cleaned.chars().take(120).collect()
+        return fallback.to_string();
     }
+    // File systems take 255 bytes: shorten the stem, keep the extension.
+    const MAX_BYTES: usize = 180;
+    if cleaned.len() <= MAX_BYTES {
+        return cleaned;
+    }
+    let (stem, ext) = match cleaned.rsplit_once('.') {
+        Some((stem, ext)) if ext.len() <= 10 && !stem.is_empty() => (stem, format!(".{ext}")),
+        _ => (cleaned.as_str(), String::new()),
+    };
+    let mut short = String::new();
+    for c in stem.chars() {
+        if short.len() + c.len_utf8() + ext.len() > MAX_BYTES {
+            break;
+        }
+        short.push(c);
+    }
+    short + &ext
 }
 
 #[cfg(test)]
@@ -422,28 +541,84 @@ mod tests {
 
     #[test]
     fn machines_are_told_from_people() {
+        let k = |text: &str| kind(&headers(text));
         assert_eq!(
-            kind(&headers("Auto-Submitted: auto-replied\nSubject: Re: x\n\n")),
-            ReplyKind::AutoReply
+            k("Auto-Submitted: auto-replied\nSubject: Re: x\n\n"),
+            Some(ReplyKind::AutoReply)
         );
         assert_eq!(
-            kind(&headers("Auto-Submitted: no\nSubject: Re: x\n\n")),
-            ReplyKind::Reply
+            k("Auto-Submitted: no\nSubject: Re: x\n\n"),
+            Some(ReplyKind::Reply)
         );
         assert_eq!(
-            kind(&headers("Subject: =?UTF-8?B?6Ieq5Yqo5Zue5aSN77ya?= x\n\n")),
-            ReplyKind::AutoReply,
+            k("Subject: =?UTF-8?B?6Ieq5Yqo5Zue5aSN77ya?= x\n\n"),
+            Some(ReplyKind::AutoReply),
             "自动回复："
         );
         assert_eq!(
-            kind(&headers("Subject: Out of Office: back on Monday\n\n")),
-            ReplyKind::AutoReply
+            k("Subject: Out of Office: back on Monday\n\n"),
+            Some(ReplyKind::AutoReply)
         );
         assert_eq!(
-            kind(&headers(
+            k(
                 "Content-Type: multipart/report; report-type=delivery-status; boundary=b\nSubject: Undelivered\n\n"
-            )),
-            ReplyKind::Bounce
+            ),
+            Some(ReplyKind::Bounce)
+        );
+        assert_eq!(
+            k(
+                "Content-Type: multipart/report; report-type=disposition-notification; boundary=b\nSubject: Read: x\n\n"
+            ),
+            None,
+            "a read receipt is no answer"
+        );
+        assert_eq!(
+            k("From: postmaster@hospital.cn\nSubject: 系统退信\n\n"),
+            Some(ReplyKind::Bounce)
+        );
+    }
+
+    #[test]
+    fn a_delayed_delivery_report_is_not_a_bounce() {
+        let report = |action: &str| {
+            format!(
+                "From: MAILER-DAEMON@mx.example.net\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"d\"\r\n\r\n--d\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx\r\n\r\nFinal-Recipient: rfc822; dr@hospital.cn\r\nAction: {action}\r\n--d--\r\n"
+            )
+        };
+        let delayed = report("delayed");
+        let message = MessageParser::default().parse(delayed.as_bytes()).unwrap();
+        assert!(!bounce(&message).failed);
+        let failed = report("failed");
+        let message = MessageParser::default().parse(failed.as_bytes()).unwrap();
+        let b = bounce(&message);
+        assert!(b.failed);
+        assert_eq!(b.failed_address.as_deref(), Some("dr@hospital.cn"));
+    }
+
+    #[test]
+    fn public_services_and_shared_addresses_decide_nothing() {
+        assert!(
+            public_domain("vip.163.com")
+                && public_domain("qq.com")
+                && !public_domain("zs-hospital.cn")
+        );
+        let mut shared = ours();
+        let when: DateTime<Utc> = "2026-11-27T10:00:00Z".parse().unwrap();
+        shared.addresses.push((
+            "dr.li@zs-hospital.cn".into(),
+            "zhongshan-transplant".into(),
+            when,
+        ));
+        shared
+            .domains
+            .push(("zs-hospital.cn".into(), "zhongshan-transplant".into(), when));
+        let sender = headers(
+            "From: dr.li@zs-hospital.cn\nSubject: hello\nDate: Mon, 30 Nov 2026 10:00:00 +0000\n\n",
+        );
+        assert_eq!(
+            match_message(&sender, &shared),
+            None,
+            "two contacts share the address"
         );
     }
 
@@ -460,6 +635,14 @@ mod tests {
         assert_eq!(strip_quoted(outlook), "See below.");
         let signature = "Fine.\n-- \nDr. Demo";
         assert_eq!(strip_quoted(signature), "Fine.");
+        let from_in_text = "From: the MRI, we think resection is possible.\nPlease come.";
+        assert_eq!(
+            strip_quoted(from_in_text),
+            from_in_text,
+            "not a header block"
+        );
+        let forwarded = "My view is below.\nFrom: Dr. Li\nSent: Monday\nTo: family\nSubject: x";
+        assert_eq!(strip_quoted(forwarded), "My view is below.");
     }
 
     #[test]
@@ -467,5 +650,8 @@ mod tests {
         assert_eq!(safe_file_name("../../etc/passwd", "x"), "_.._etc_passwd");
         assert_eq!(safe_file_name("报告.pdf", "x"), "报告.pdf");
         assert_eq!(safe_file_name("", "attachment-1"), "attachment-1");
+        let long = format!("{}.pdf", "会诊意见".repeat(40));
+        let short = safe_file_name(&long, "x");
+        assert!(short.len() <= 180 && short.ends_with(".pdf"), "{short}");
     }
 }

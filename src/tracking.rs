@@ -94,6 +94,24 @@ pub fn messages(ledger: &Ledger) -> Vec<Message> {
             _ => {}
         }
     }
+    // The family confirmed by hand (`mark ID sent`) that what was unknown arrived.
+    for event in &events {
+        if let What::Mark(m) = &event.what
+            && m.state == MarkState::Sent
+        {
+            for message in out
+                .iter_mut()
+                .filter(|x| x.contact == m.contact && x.at <= event.at)
+            {
+                if matches!(message.outcome, Outcome::Unknown { .. }) {
+                    message.outcome = Outcome::Sent {
+                        at: event.at,
+                        reply: "confirmed by the family".to_string(),
+                    };
+                }
+            }
+        }
+    }
     out
 }
 
@@ -246,14 +264,23 @@ fn contact_status(
     messages: &[Message],
     today: NaiveDate,
 ) -> ContactStatus {
+    // In the order things happened: a mark on the day it says, other events when recorded.
+    let mut mine: Vec<&Event> = events
+        .iter()
+        .copied()
+        .filter(|e| e.what.contact() == contact.id)
+        .collect();
+    mine.sort_by_key(|e| match &e.what {
+        What::Mark(m) => (m.date, e.at),
+        _ => (local_date(e.at), e.at),
+    });
     let mut state = State::NotBuilt;
     let mut built = None;
     let mut sent: Option<SentInfo> = None;
     let mut followed_up = None;
     let mut reply = None;
     let mut note = None;
-    for event in events.iter().filter(|e| e.what.contact() == contact.id) {
-        let date = event.at.date_naive();
+    for event in mine {
         match &event.what {
             What::Built(b) => {
                 built = Some(b.date);
@@ -267,36 +294,51 @@ fn contact_status(
                 };
                 if message.followup_of.is_some() {
                     if let Outcome::Sent { at, .. } = message.outcome {
-                        followed_up = Some(at.date_naive());
+                        followed_up = Some(local_date(at));
                     }
                     continue;
                 }
+                let info = |date| SentInfo {
+                    date,
+                    packet_sha256: Some(message.packet_sha256.clone()),
+                    message_id: Some(message.message_id.clone()),
+                };
                 match &message.outcome {
                     Outcome::Sent { at, .. } => {
-                        sent = Some(SentInfo {
-                            date: at.date_naive(),
-                            packet_sha256: Some(message.packet_sha256.clone()),
-                            message_id: Some(message.message_id.clone()),
-                        });
-                        if !is_answered(state) {
+                        // A later part of the same packet keeps the date the packet went out.
+                        let same_packet = sent.as_ref().and_then(|s| s.packet_sha256.as_ref())
+                            == Some(&message.packet_sha256);
+                        if !same_packet || message.part == 1 {
+                            sent = Some(info(local_date(*at)));
+                        }
+                        if !is_answered(state) && state != State::Failed {
                             state = State::Sent;
                         }
                     }
                     Outcome::Unknown { reason } => {
                         if !is_answered(state) {
                             state = State::Unknown;
-                            sent = Some(SentInfo {
-                                date,
-                                packet_sha256: Some(message.packet_sha256.clone()),
-                                message_id: Some(message.message_id.clone()),
-                            });
+                            sent = Some(info(local_date(message.at)));
                             note = reason.clone();
                         }
                     }
                     Outcome::NotSent { reason } => {
-                        if matches!(state, State::NotBuilt | State::Built | State::Failed) {
+                        // A part of the packet that went out was not sent: the packet is
+                        // incomplete until it is.
+                        let part_of_sent = sent.as_ref().and_then(|s| s.packet_sha256.as_ref())
+                            == Some(&message.packet_sha256);
+                        if matches!(state, State::NotBuilt | State::Built | State::Failed)
+                            || (state == State::Sent && part_of_sent)
+                        {
                             state = State::Failed;
-                            note = Some(reason.clone());
+                            note = Some(if message.of > 1 {
+                                format!(
+                                    "part {} of {} was not sent: {reason}",
+                                    message.part, message.of
+                                )
+                            } else {
+                                reason.clone()
+                            });
                         }
                     }
                 }
@@ -310,7 +352,7 @@ fn contact_status(
                 if counts {
                     state = new;
                     reply = Some(ReplyInfo {
-                        date: r.date.date_naive(),
+                        date: local_date(r.date),
                         from: r.from.clone(),
                         subject: r.subject.clone(),
                     });
@@ -320,15 +362,22 @@ fn contact_status(
                 }
             }
             What::Mark(m) => {
-                note = Some(m.note.clone()).filter(|n| !n.is_empty());
-                state = match m.state {
+                if !m.note.is_empty() {
+                    note = Some(m.note.clone());
+                }
+                match m.state {
                     MarkState::Sent => {
-                        sent = Some(SentInfo {
-                            date: m.date,
-                            packet_sha256: None,
-                            message_id: None,
-                        });
-                        State::Sent
+                        if sent.is_none() || state == State::Unknown || !is_answered(state) {
+                            sent = Some(SentInfo {
+                                date: m.date,
+                                packet_sha256: None,
+                                message_id: None,
+                            });
+                        }
+                        // Marking sent does not undo an answer already recorded.
+                        if !is_answered(state) {
+                            state = State::Sent;
+                        }
                     }
                     MarkState::Replied => {
                         reply = Some(ReplyInfo {
@@ -336,21 +385,28 @@ fn contact_status(
                             from: "(marked)".into(),
                             subject: m.note.clone(),
                         });
-                        State::Replied
+                        state = State::Replied;
                     }
-                    MarkState::Declined => State::Declined,
-                    MarkState::Appointment => State::Appointment,
-                    MarkState::NoReply => State::NoReply,
-                };
+                    MarkState::Declined => state = State::Declined,
+                    MarkState::Appointment => state = State::Appointment,
+                    MarkState::NoReply => state = State::NoReply,
+                }
             }
             What::Sent(_) | What::Failed(_) => {}
         }
     }
     let waiting = matches!(state, State::Sent | State::AutoReply | State::Unknown);
+    // A send recorded after the `--today` date being used counts as today.
+    let days_since = |date: NaiveDate| (today - date).num_days().max(0);
     let days_waiting = sent
         .as_ref()
         .filter(|_| waiting)
-        .map(|s| (today - s.date).num_days());
+        .map(|s| days_since(s.date));
+    // A follow-up restarts the clock for the next one.
+    let quiet_days = sent
+        .as_ref()
+        .filter(|_| waiting)
+        .map(|s| days_since(followed_up.map_or(s.date, |f: NaiveDate| f.max(s.date))));
     let pack = Pack::for_channel(contact.channel);
     let next_action = match state {
         State::NotBuilt => "build".to_string(),
@@ -361,16 +417,16 @@ fn contact_status(
             contact.id
         ),
         State::Unknown => format!(
-            "look in your Sent folder; then `send {} --force` or `mark {} sent`",
+            "find out whether it arrived (Sent folder, or ask); then `send {} --force` or `mark {} sent`",
             contact.id, contact.id
         ),
         State::Bounced => "check the e-mail address in contacts.toml, then send again".to_string(),
-        State::Sent | State::AutoReply => match days_waiting {
-            Some(days) if days >= i64::from(contact.follow_up_days) => {
+        State::Sent | State::AutoReply => match (days_waiting, quiet_days) {
+            (Some(days), Some(quiet)) if quiet >= i64::from(contact.follow_up_days) => {
                 format!("follow up: {days} days without reply")
             }
-            Some(days) => format!("wait ({days} of {} days)", contact.follow_up_days),
-            None => "wait".to_string(),
+            (_, Some(quiet)) => format!("wait ({quiet} of {} days)", contact.follow_up_days),
+            _ => "wait".to_string(),
         },
         State::Replied => "read the reply (`opinions`)".to_string(),
         State::Appointment => "prepare for the appointment".to_string(),
@@ -390,6 +446,11 @@ fn contact_status(
         note,
         next_action,
     }
+}
+
+/// The day a moment falls on where the family is (days waiting are counted in local days).
+fn local_date(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&chrono::Local).date_naive()
 }
 
 /// A person answered: later auto-replies and bounces do not undo that.
@@ -478,5 +539,75 @@ mod tests {
             part_decision(&forward, "c", "p", 1),
             PartDecision::AlreadySent { .. }
         ));
+    }
+
+    fn lines(lines: &[&str]) -> Ledger {
+        parse(&(lines.join("\n") + "\n"))
+    }
+
+    fn zhongshan_status(ledger: &Ledger, today: &str) -> ContactStatus {
+        let contacts = crate::packet::tests::contacts();
+        let contact = contacts.get("zhongshan-liver").unwrap();
+        status(ledger, &[contact], today.parse().unwrap()).remove(0)
+    }
+
+    const SENDING: &str = r#"{"at":"2026-11-01T10:00:00Z","event":"sending","contact":"zhongshan-liver","message_id":"p1@x","packet_sha256":"P","part":1,"of":2,"to":["a@b.org"],"subject":"s","bytes":1}"#;
+    const SENT: &str = r#"{"at":"2026-11-01T10:00:05Z","event":"sent","contact":"zhongshan-liver","message_id":"p1@x","reply":"ok"}"#;
+
+    #[test]
+    fn a_part_that_failed_after_the_first_went_out_leaves_the_packet_failed() {
+        let ledger = lines(&[
+            SENDING,
+            SENT,
+            r#"{"at":"2026-11-01T10:01:00Z","event":"sending","contact":"zhongshan-liver","message_id":"p2@x","packet_sha256":"P","part":2,"of":2,"to":["a@b.org"],"subject":"s","bytes":1}"#,
+            r#"{"at":"2026-11-01T10:01:05Z","event":"failed","contact":"zhongshan-liver","message_id":"p2@x","reason":"552 too large","outcome":"not-sent"}"#,
+        ]);
+        let row = zhongshan_status(&ledger, "2026-11-20");
+        assert_eq!(row.state, State::Failed);
+        assert!(row.note.unwrap().contains("part 2 of 2 was not sent"));
+    }
+
+    #[test]
+    fn a_follow_up_restarts_the_clock_for_the_next() {
+        let followup = r#"{"at":"2026-11-20T10:00:00Z","event":"sending","contact":"zhongshan-liver","message_id":"f1@x","packet_sha256":"P","part":1,"of":1,"to":["a@b.org"],"subject":"Re: s","bytes":1,"followup_of":"p1@x"}"#;
+        let followup_sent = r#"{"at":"2026-11-20T10:00:05Z","event":"sent","contact":"zhongshan-liver","message_id":"f1@x","reply":"ok"}"#;
+        let before = zhongshan_status(&lines(&[SENDING, SENT]), "2026-11-21");
+        assert!(
+            before.next_action.starts_with("follow up"),
+            "{}",
+            before.next_action
+        );
+        let after = zhongshan_status(
+            &lines(&[SENDING, SENT, followup, followup_sent]),
+            "2026-11-21",
+        );
+        assert!(
+            after.next_action.starts_with("wait (1 of"),
+            "{}",
+            after.next_action
+        );
+        assert_eq!(
+            after.days_waiting,
+            Some(20),
+            "days waiting still count from the packet"
+        );
+    }
+
+    #[test]
+    fn marks_count_on_their_date_and_never_undo_an_answer() {
+        // Recorded in the wrong order: the answer (30th) typed before the submission (20th).
+        let ledger = lines(&[
+            r#"{"at":"2026-11-30T09:00:00Z","event":"mark","contact":"zhongshan-liver","state":"replied","note":"phone call","date":"2026-11-30"}"#,
+            r#"{"at":"2026-11-30T09:05:00Z","event":"mark","contact":"zhongshan-liver","state":"sent","note":"","date":"2026-11-20"}"#,
+        ]);
+        let row = zhongshan_status(&ledger, "2026-12-01");
+        assert_eq!(row.state, State::Replied);
+        // And a `mark sent` after an unknown send confirms it.
+        let ledger = lines(&[
+            SENDING,
+            r#"{"at":"2026-11-02T09:00:00Z","event":"mark","contact":"zhongshan-liver","state":"sent","note":"they confirmed by phone","date":"2026-11-02"}"#,
+        ]);
+        assert!(matches!(messages(&ledger)[0].outcome, Outcome::Sent { .. }));
+        assert_eq!(zhongshan_status(&ledger, "2026-11-03").state, State::Sent);
     }
 }

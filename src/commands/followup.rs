@@ -13,7 +13,7 @@ use crate::contacts::Contact;
 use crate::error::{Error, Result};
 use crate::folder::CaseFolder;
 use crate::ledger;
-use crate::mail::mime::{Mailbox, Message};
+use crate::mail::compose::{self, Draft};
 use crate::packet::cover;
 use crate::summary::context::SummaryContext;
 use crate::tracking::{self, Outcome, State};
@@ -193,42 +193,22 @@ pub fn run(folder: &CaseFolder, args: &FollowupArgs, today: NaiveDate) -> Result
     if !subject.contains(&token) {
         subject = format!("{subject} [{token}]");
     }
-    let domain = sender
-        .email
-        .rsplit_once('@')
-        .map_or("localhost", |(_, d)| d);
     let mut references: Vec<String> = vec![original.message_id.clone()];
     references.extend(earlier.iter().map(|m| m.message_id.clone()));
-    let message = Message {
-        from: Mailbox {
-            name: Some(sender.name.clone()),
-            address: sender.email.clone(),
-        },
-        reply_to: sender.reply_to.clone().map(|address| Mailbox {
-            name: None,
-            address,
-        }),
-        to: vec![Mailbox {
-            name: None,
-            address: to,
-        }],
-        cc: contact
-            .cc
-            .iter()
-            .map(|a| Mailbox {
-                name: None,
-                address: a.clone(),
-            })
-            .collect(),
+    let draft = Draft {
         subject,
-        message_id: format!("{}@{domain}", send::random_hex()),
-        date: chrono::Local::now()
-            .format("%a, %d %b %Y %H:%M:%S %z")
-            .to_string(),
-        references,
         body: letter.text(),
         attachments: Vec::new(),
+        references,
     };
+    let message = compose::compose(
+        sender,
+        contact,
+        &to,
+        draft,
+        compose::new_message_id(sender),
+        compose::now(),
+    );
     let dir = folder.path("out").join(&contact.id);
     if args.dry_run {
         if !dir.exists() {
@@ -255,10 +235,7 @@ pub fn run(folder: &CaseFolder, args: &FollowupArgs, today: NaiveDate) -> Result
         eprintln!("`{}`: not sent.", contact.id);
         return Ok(());
     }
-    let password = server
-        .password
-        .fetch()
-        .map_err(|e| Error::user(format!("the SMTP password: {e}"), None))?;
+    let password = super::password(server, "SMTP")?;
     deliver(
         folder,
         config.expect("checked above"),

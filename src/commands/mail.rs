@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 
-use super::load_valid;
+use super::{load_valid, password};
 use crate::cli::MailAction;
 use crate::config::Server;
 use crate::error::{Error, Result};
@@ -44,15 +44,6 @@ fn test(folder: &CaseFolder, today: NaiveDate) -> Result<()> {
         eprintln!("{}", passed("IMAP", imap_server));
     }
     Ok(())
-}
-
-fn password(server: &Server, what: &str) -> Result<String> {
-    server.password.fetch().map_err(|e| {
-        Error::user(
-            format!("{what} password: {e}"),
-            Some("set it in this terminal (e.g. `export CONSULTPACK_SMTP_PASSWORD=…`) or use password_command; never in consultpack.toml".to_string()),
-        )
-    })
 }
 
 fn passed(what: &str, server: &Server) -> String {

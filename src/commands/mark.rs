@@ -4,12 +4,11 @@
 
 use chrono::NaiveDate;
 
-use super::sync::new_reply_dir;
+use super::sync::ReplyDir;
 use crate::cli::MarkArgs;
 use crate::error::{Error, Result};
 use crate::folder::CaseFolder;
 use crate::ledger::{self, Event, Mark, What};
-use crate::private_file;
 
 pub fn run(folder: &CaseFolder, args: &MarkArgs, today: NaiveDate) -> Result<()> {
     let loaded = folder.load(today)?;
@@ -40,29 +39,10 @@ pub fn run(folder: &CaseFolder, args: &MarkArgs, today: NaiveDate) -> Result<()>
     }
     let mut saved = Vec::new();
     if !files.is_empty() || !args.note.is_empty() {
-        let dir = new_reply_dir(folder, &contact.id, date)?;
-        private_file::write(
-            &dir.join("notes.txt"),
-            format!("{}\n", args.note).as_bytes(),
-        )?;
+        let mut dir = ReplyDir::new(folder, &contact.id, date)?;
+        dir.write("notes.txt", format!("{}\n", args.note).as_bytes())?;
         for path in files {
-            let name = crate::replies::safe_file_name(
-                &path.file_name().unwrap_or_default().to_string_lossy(),
-                "file",
-            );
-            let target = dir.join(&name);
-            private_file::write_with(&target, |out| {
-                let mut input = std::fs::File::open(path).map_err(Error::io("read", path))?;
-                std::io::copy(&mut input, out).map_err(Error::io("copy", path))?;
-                Ok(())
-            })?;
-            saved.push(
-                target
-                    .strip_prefix(folder.root())
-                    .unwrap_or(&target)
-                    .to_string_lossy()
-                    .replace('\\', "/"),
-            );
+            saved.push(dir.copy(path)?);
         }
     }
     ledger::append(

@@ -123,6 +123,17 @@ fn dicom_warnings(folder: &CaseFolder, index: &crate::dicom::CaseIndex) -> Diagn
     warnings
 }
 
+/// The password of a mail server (`what`: "SMTP", "IMAP"), from its environment variable or
+/// command, with one wording for what to do when it is not there.
+fn password(server: &crate::config::Server, what: &str) -> Result<String> {
+    server.password.fetch().map_err(|e| {
+        Error::user(
+            format!("the {what} password: {e}"),
+            Some("set it in this terminal (e.g. `export CONSULTPACK_SMTP_PASSWORD=…`) or give a password_command; never in consultpack.toml".to_string()),
+        )
+    })
+}
+
 /// Writes data to stdout; a closed pipe (`| head`) ends the output quietly.
 fn print_stdout(text: &str) -> Result<()> {
     let mut stdout = std::io::stdout().lock();

@@ -18,12 +18,11 @@ use crate::cli::{BuildArgs, SendArgs};
 use crate::config::{Config, Sender, Server};
 use crate::contacts::Contact;
 use crate::error::{Error, Result};
-use crate::folder::{
-    CASE_FILE, CONFIG_FILE, CONTACTS_FILE, CaseFolder, Loaded, RECORDS_DIR, TEMPLATES_DIR,
-};
+use crate::folder::{CaseFolder, Loaded};
 use crate::ledger::{self, Event, Failed, FailedOutcome, Sending, Sent, What};
+use crate::mail::compose::{self, Draft};
 use crate::mail::connect::{Delivery, Failure};
-use crate::mail::mime::{self, Attachment, Mailbox, Message};
+use crate::mail::mime::Message;
 use crate::mail::{imap, smtp};
 use crate::packet::cover::human_size;
 use crate::packet::store;
@@ -37,6 +36,7 @@ const ATTEMPTS: usize = 3;
 pub fn run(folder: &CaseFolder, args: &SendArgs, today: NaiveDate) -> Result<()> {
     let loaded = load_valid(folder, today)?;
     let mut failures = 0;
+    let mut server_failed = false;
     for (i, id) in args.ids.iter().enumerate() {
         if i > 0 {
             std::thread::sleep(pause());
@@ -46,6 +46,7 @@ pub fn run(folder: &CaseFolder, args: &SendArgs, today: NaiveDate) -> Result<()>
             if args.ids.len() == 1 {
                 return Err(error);
             }
+            server_failed |= matches!(error, Error::Mail { .. });
             eprintln!("error: `{id}`: {error}");
             if let Some(hint) = error.hint() {
                 eprintln!("  = hint: {hint}");
@@ -54,13 +55,21 @@ pub fn run(folder: &CaseFolder, args: &SendArgs, today: NaiveDate) -> Result<()>
     }
     match failures {
         0 => Ok(()),
-        n => Err(Error::user(
-            format!(
+        n => {
+            let message = format!(
                 "{n} of {} contact(s) were not sent to (see above)",
                 args.ids.len()
-            ),
-            None,
-        )),
+            );
+            // The exit code says whether a mail server failed (3) or the request did (1).
+            Err(if server_failed {
+                Error::Mail {
+                    message,
+                    hint: None,
+                }
+            } else {
+                Error::user(message, None)
+            })
+        }
     }
 }
 
@@ -114,8 +123,8 @@ fn send_one(
         )
     })?;
 
-    let packet = ensure_packet(folder, loaded, contact, &dir, today)?;
-    let packet_sha256 = packet.sha256.clone();
+    // One send at a time per case: the decision and the `sending` record go together.
+    let _lock = ledger::lock(folder.root())?;
     let ledger = ledger::read(folder.root())?;
     for skipped in &ledger.skipped {
         eprintln!(
@@ -125,36 +134,79 @@ fn send_one(
             skipped.reason
         );
     }
+    let built_before = ledger.last_built(&contact.id).is_some();
+    let packet = ensure_packet(folder, loaded, contact, &dir, today, built_before)?;
+    let packet_sha256 = packet.sha256.clone();
     let history = tracking::messages(&ledger);
 
-    // Decide part by part, before anything is sent.
+    // Another packet already went out (or may have): a new one only when asked.
+    let earlier = history
+        .iter()
+        .filter(|m| m.contact == contact.id && m.followup_of.is_none())
+        .filter(|m| m.packet_sha256 != packet_sha256)
+        .filter(|m| !matches!(m.outcome, tracking::Outcome::NotSent { .. }))
+        .max_by_key(|m| m.at);
+    if let (Some(earlier), false) = (earlier, args.force) {
+        let how = match earlier.outcome {
+            tracking::Outcome::Sent { .. } => "was sent",
+            _ => "may have been sent (its outcome is unknown)",
+        };
+        return Err(Error::user(
+            format!(
+                "`{}` {how} a packet on {}; the packet now differs from it (the case changed since)",
+                contact.id,
+                earlier.at.format("%Y-%m-%d")
+            ),
+            Some(format!(
+                "to send the new packet as an update, run `consultpack send {} --force`; to remind them of the first, `consultpack followup --send {}`",
+                contact.id, contact.id
+            )),
+        ));
+    }
+
+    // Decide part by part, before anything is sent. --force sends parts whose outcome is
+    // unknown; parts certainly sent are sent again only when every part was.
     let limit = packet.json.size_limit_bytes.unwrap_or(u64::MAX);
+    let decisions: Vec<PartDecision> = packet
+        .json
+        .messages
+        .iter()
+        .map(|plan| tracking::part_decision(&history, &contact.id, &packet_sha256, plan.part))
+        .collect();
+    let all_sent = decisions
+        .iter()
+        .all(|d| matches!(d, PartDecision::AlreadySent { .. }));
     let mut planned = Vec::new();
-    for plan in &packet.json.messages {
-        match tracking::part_decision(&history, &contact.id, &packet_sha256, plan.part) {
+    for (plan, decision) in packet.json.messages.iter().zip(decisions) {
+        match decision {
             PartDecision::Send => {}
-            PartDecision::AlreadySent { at } if !args.force => {
+            PartDecision::AlreadySent { .. } if args.force && all_sent => {}
+            PartDecision::AlreadySent { at } => {
                 eprintln!(
-                    "`{}`: {} was already sent on {} (this exact packet); skipped. --force sends it again.",
+                    "`{}`: {} was already sent on {} (this exact packet); skipped.{}",
                     contact.id,
                     part_name(plan),
-                    at.format("%Y-%m-%d %H:%M UTC")
+                    at.format("%Y-%m-%d %H:%M UTC"),
+                    if all_sent {
+                        " --force sends it again."
+                    } else {
+                        ""
+                    }
                 );
                 continue;
             }
-            PartDecision::Unknown { at } if !args.force => {
+            PartDecision::Unknown { .. } if args.force => {}
+            PartDecision::Unknown { at } => {
                 return Err(Error::user(
                     format!(
-                        "`{}`: {} may already have been sent ({}): the attempt on {} never got an answer",
+                        "`{}`: {} may already have been sent: the attempt on {} never got an answer",
                         contact.id,
                         part_name(plan),
-                        "unknown",
                         at.format("%Y-%m-%d %H:%M UTC")
                     ),
-                    Some("look in your mail's Sent folder (or ask the hospital); if it is not there, send again with --force".to_string()),
+                    Some(crate::mail::connect::unknown_delivery_hint(smtp_server)),
                 ));
             }
-            _ => {}
         }
         let message = message(&dir, plan, sender, contact, &to, &planned)?;
         let size = message.encoded_len();
@@ -207,9 +259,7 @@ fn send_one(
         eprintln!("`{}`: not sent.", contact.id);
         return Ok(());
     }
-    let password = smtp_server.password.fetch().map_err(|e| {
-        Error::user(format!("the SMTP password: {e}"), Some("set it in this terminal, e.g. `export CONSULTPACK_SMTP_PASSWORD=…` (never in consultpack.toml)".to_string()))
-    })?;
+    let password = super::password(smtp_server, "SMTP")?;
     for (plan, message) in planned {
         let outgoing = Outgoing {
             contact,
@@ -423,64 +473,29 @@ fn message(
 ) -> Result<Message> {
     let body_path = dir.join(&plan.body);
     let body = std::fs::read_to_string(&body_path).map_err(Error::io("read", &body_path))?;
-    let domain = sender
-        .email
-        .rsplit_once('@')
-        .map_or("localhost", |(_, d)| d);
-    Ok(Message {
-        from: Mailbox {
-            name: Some(sender.name.clone()),
-            address: sender.email.clone(),
-        },
-        reply_to: sender.reply_to.clone().map(|address| Mailbox {
-            name: None,
-            address,
-        }),
-        to: vec![Mailbox {
-            name: None,
-            address: to.to_string(),
-        }],
-        cc: contact
-            .cc
-            .iter()
-            .map(|a| Mailbox {
-                name: None,
-                address: a.clone(),
-            })
-            .collect(),
+    let draft = Draft {
         subject: plan.subject.clone(),
-        message_id: format!("{}@{domain}", random_hex()),
-        date: chrono::Local::now()
-            .format("%a, %d %b %Y %H:%M:%S %z")
-            .to_string(),
+        body,
+        attachments: plan.attachments.clone(),
         references: earlier
             .first()
             .map(|(_, m)| vec![m.message_id.clone()])
             .unwrap_or_default(),
-        body,
-        attachments: plan
-            .attachments
-            .iter()
-            .map(|a| Attachment {
-                file_name: a.file.clone(),
-                content_type: mime::content_type(&a.file),
-                len: a.bytes,
-            })
-            .collect(),
-    })
+    };
+    Ok(compose::compose(
+        sender,
+        contact,
+        to,
+        draft,
+        compose::new_message_id(sender),
+        compose::now(),
+    ))
 }
 
 pub(super) fn open_attachment(dir: &Path, name: &str) -> std::io::Result<Box<dyn std::io::Read>> {
     Ok(Box::new(std::io::BufReader::new(std::fs::File::open(
         dir.join(name),
     )?)))
-}
-
-/// 128 random bits as hex, for Message-IDs: unique without naming the machine.
-pub(super) fn random_hex() -> String {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).expect("the system has a random source");
-    store::hex(&bytes)
 }
 
 fn describe(contact: &Contact, planned: &[(MessagePlan, Message)], limit: u64) {
@@ -549,35 +564,59 @@ fn ensure_packet(
     contact: &Contact,
     dir: &Path,
     today: NaiveDate,
+    built_before: bool,
 ) -> Result<CurrentPacket> {
     let json_path = dir.join(PACKET_FILE);
     let existing = std::fs::read(&json_path)
         .ok()
         .and_then(|b| serde_json::from_slice::<PacketJson>(&b).ok());
-    let stale = match (
-        &existing,
-        std::fs::metadata(&json_path).and_then(|m| m.modified()),
-    ) {
-        (Some(_), Ok(built)) => newest_input(folder).is_some_and(|newest| newest > built),
-        _ => true,
-    };
-    if stale {
-        let with = existing.map(|j| j.built_with).unwrap_or_default();
-        eprintln!(
-            "`{}`: building the packet first (it is missing or older than the case).",
-            contact.id
-        );
+    let rebuild = |with: crate::packet::BuiltWith| -> Result<()> {
         let args = BuildArgs {
             contacts: vec![contact.id.clone()],
             out: None,
             records: with.records,
             split: with.split,
-            encrypt: with.encrypt,
+            encrypt: false,
             passphrase_env: "CONSULTPACK_ZIP_PASSPHRASE".to_string(),
             passphrase_command: None,
             font: Vec::new(),
         };
-        super::build::build(folder, loaded, &args, today, false)?;
+        super::build::build(folder, loaded, &args, today, false)
+    };
+    match existing {
+        Some(json) if json.inputs_sha256 == super::build::inputs_fingerprint(folder) => {}
+        Some(json) if json.built_with.encrypt => {
+            return Err(Error::user(
+                format!(
+                    "the packet for `{}` is older than the case, and it is encrypted",
+                    contact.id
+                ),
+                Some(format!(
+                    "build it again with `consultpack build --contact {} --encrypt` and the passphrase the hospital has",
+                    contact.id
+                )),
+            ));
+        }
+        Some(json) => {
+            eprintln!(
+                "`{}`: the case changed since the packet was built; building it again (with the options it was built with).",
+                contact.id
+            );
+            rebuild(json.built_with)?;
+        }
+        None if built_before => {
+            return Err(Error::user(
+                format!("`{}` is missing or cannot be read", json_path.display()),
+                Some(format!(
+                    "build the packet again with the options you chose before: `consultpack build --contact {} …`",
+                    contact.id
+                )),
+            ));
+        }
+        None => {
+            eprintln!("`{}`: building the packet first.", contact.id);
+            rebuild(Default::default())?;
+        }
     }
     let bytes = std::fs::read(&json_path).map_err(Error::io("read", &json_path))?;
     let json: PacketJson = serde_json::from_slice(&bytes).map_err(|e| {
@@ -603,34 +642,6 @@ fn ensure_packet(
         sha256: store::sha256(&bytes),
         json,
     })
-}
-
-/// The newest modification time of anything a packet is made from.
-fn newest_input(folder: &CaseFolder) -> Option<std::time::SystemTime> {
-    let mut newest = None;
-    let mut consider = |path: &Path| {
-        if let Ok(time) = std::fs::metadata(path).and_then(|m| m.modified()) {
-            newest = Some(newest.map_or(time, |n: std::time::SystemTime| n.max(time)));
-        }
-    };
-    for file in [CASE_FILE, CONFIG_FILE, CONTACTS_FILE] {
-        consider(&folder.path(file));
-    }
-    let mut stack: Vec<PathBuf> = vec![folder.path(RECORDS_DIR), folder.path(TEMPLATES_DIR)];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                consider(&path);
-            }
-        }
-    }
-    newest
 }
 
 /// The pause between contacts, so that a provider does not take several sends as a burst.

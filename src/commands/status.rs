@@ -73,7 +73,7 @@ fn table(rows: &[ContactStatus], colour: bool) -> String {
             .sent
             .as_ref()
             .map_or("—".to_string(), |s| match &s.packet_sha256 {
-                Some(hash) => format!("{} {}", s.date, &hash[..hash.len().min(8)]),
+                Some(hash) => format!("{} {}", s.date, hash.chars().take(8).collect::<String>()),
                 None => format!("{} (marked)", s.date),
             });
         let reply = row.reply.as_ref().map_or("—".to_string(), |r| {

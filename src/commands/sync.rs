@@ -25,7 +25,6 @@ use crate::mail::imap;
 use crate::packet::store;
 use crate::private_file;
 use crate::replies::{self, Headers, Ours};
-use crate::tracking;
 
 const STATE_FILE: &str = ".consultpack/sync.json";
 pub const REPLIES_DIR: &str = "replies";
@@ -50,6 +49,8 @@ struct MailboxState {
 struct Found {
     looked_at: usize,
     replies: Vec<(String, ReplyKind)>,
+    /// Replies recorded whose copy could not be written.
+    unsaved: usize,
 }
 
 pub fn run(folder: &CaseFolder, today: NaiveDate) -> Result<()> {
@@ -61,16 +62,10 @@ pub fn run(folder: &CaseFolder, today: NaiveDate) -> Result<()> {
             Some("add [imap] with provider = \"qq\" (or host, port, security), username and password_env".to_string()),
         )
     })?;
-    let password = server.password.fetch().map_err(|e| {
-        Error::user(
-            format!("the IMAP password: {e}"),
-            Some("set it in this terminal (never in consultpack.toml)".to_string()),
-        )
-    })?;
+    let password = super::password(server, "IMAP")?;
     let ledger = ledger::read(folder.root())?;
-    let messages = tracking::messages(&ledger);
     let contacts: Vec<&Contact> = loaded.contacts.contacts.iter().collect();
-    let ours = Ours::new(&messages, &contacts, &case.patient.id);
+    let ours = Ours::new(&ledger, &contacts, &case.patient.id);
     let mut known: HashSet<String> = ledger
         .events
         .iter()
@@ -96,8 +91,8 @@ pub fn run(folder: &CaseFolder, today: NaiveDate) -> Result<()> {
             hint: None,
         })?;
         let validity = selected.uid_validity.unwrap_or(0);
-        let next = selected.uid_next.unwrap_or(u32::MAX);
-        let start = match state.mailboxes.get(*mailbox) {
+        let previous = state.mailboxes.get(*mailbox).copied();
+        let start = match previous {
             Some(s) if s.uid_validity == validity => s.last_uid + 1,
             Some(_) => {
                 eprintln!(
@@ -107,123 +102,82 @@ pub fn run(folder: &CaseFolder, today: NaiveDate) -> Result<()> {
             }
             None => 1,
         };
-        if selected.exists == 0 || start >= next {
-            state.mailboxes.insert(
-                mailbox.to_string(),
-                MailboxState {
-                    uid_validity: validity,
-                    last_uid: next.saturating_sub(1).max(start.saturating_sub(1)),
-                },
-            );
-            continue;
-        }
-        let bar = ProgressBar::new(u64::from(next - start));
-        bar.set_style(
-            ProgressStyle::with_template("sync {msg} {bar:30} {pos}/{len}")
-                .expect("valid template"),
-        );
-        bar.set_message(mailbox.to_string());
-        let mut from = start;
         let mut last_uid = start - 1;
-        while from < next {
-            let to = from.saturating_add(BATCH - 1).min(next - 1);
-            let fetches = session
-                .uid_fetch(format!("{from}:{to}"), "(UID BODY.PEEK[HEADER])")
-                .map_err(|e| Error::Mail {
-                    message: format!("reading `{mailbox}` failed ({e})"),
-                    hint: None,
-                })?;
-            let mut batch: Vec<(u32, Vec<u8>)> = fetches
-                .iter()
-                .filter_map(|f| Some((f.uid?, f.header()?.to_vec())))
-                .filter(|(uid, _)| *uid >= from)
-                .collect();
-            drop(fetches);
-            batch.sort_by_key(|(uid, _)| *uid);
-            for (uid, header) in batch {
-                found.looked_at += 1;
-                bar.inc(1);
-                last_uid = last_uid.max(uid);
-                let headers = Headers::parse(&header);
-                let key = headers
-                    .message_id
-                    .clone()
-                    .unwrap_or_else(|| format!("sha256:{}", store::sha256(&header)));
-                if known.contains(&key) {
-                    continue;
-                }
-                // A bounce names its message only inside: fetch it whole to match it.
-                let matched = if headers.report {
-                    None
-                } else {
-                    match replies::match_message(&headers, &ours) {
-                        Some(m) => Some(m),
-                        None => continue,
-                    }
-                };
-                let full = fetch_whole(&mut session, uid)?;
-                let Some(message) = MessageParser::default().parse(&full) else {
-                    continue;
-                };
-                let kind = replies::kind(&headers);
-                let (failed_address, matched) = if kind == ReplyKind::Bounce {
-                    let (failed, original) = replies::bounce(&message);
-                    let by_original = original
-                        .as_ref()
-                        .and_then(|id| ours.message_ids.get(id))
-                        .map(|c| replies::Match {
-                            contact: c.clone(),
-                            by: "thread",
-                        });
-                    let by_address = failed
-                        .as_ref()
-                        .and_then(|a| ours.addresses.iter().find(|(x, _, _)| x == a))
-                        .map(|(_, c, _)| replies::Match {
-                            contact: c.clone(),
-                            by: "sender",
-                        });
-                    (failed, by_original.or(by_address))
-                } else {
-                    (None, matched)
-                };
-                let Some(matched) = matched else { continue };
-                let date = headers.date.unwrap_or_else(chrono::Utc::now);
-                let saved = save(folder, &matched.contact, date.date_naive(), &full, &message)?;
-                ledger::append(
-                    folder.root(),
-                    &Event {
-                        at: chrono::Utc::now(),
-                        what: What::Reply(Reply {
-                            contact: matched.contact.clone(),
-                            kind,
-                            message_id: key.clone(),
-                            from: headers.from.clone().unwrap_or_default(),
-                            subject: headers.subject.clone(),
-                            date,
-                            matched_by: matched.by.to_string(),
-                            failed_address,
-                            saved: Some(saved),
-                        }),
-                    },
-                )?;
-                known.insert(key);
-                found.replies.push((matched.contact, kind));
-            }
-            // Remember progress after every batch: an interrupted sync goes on from here.
-            state.mailboxes.insert(
-                mailbox.to_string(),
-                MailboxState {
-                    uid_validity: validity,
-                    last_uid: last_uid.max(to),
-                },
+        if selected.exists > 0 && selected.uid_next.is_none_or(|next| start < next) {
+            // Batches of headers up to UIDNEXT; a server that does not say UIDNEXT gets one
+            // open-ended request, and only UIDs actually seen are remembered.
+            let ranges: Vec<String> = match selected.uid_next {
+                Some(next) => (start..next)
+                    .step_by(BATCH as usize)
+                    .map(|from| format!("{from}:{}", from.saturating_add(BATCH - 1).min(next - 1)))
+                    .collect(),
+                None => vec![format!("{start}:*")],
+            };
+            let bar = ProgressBar::new(u64::from(selected.exists));
+            bar.set_style(
+                ProgressStyle::with_template("sync {msg} {bar:30} {pos}/{len}")
+                    .expect("valid template"),
             );
-            write_state(&state_path, &state)?;
-            from = to + 1;
+            bar.set_message(mailbox.to_string());
+            for range in ranges {
+                let fetches = session
+                    .uid_fetch(&range, "(UID BODY.PEEK[HEADER])")
+                    .map_err(|e| Error::Mail {
+                        message: format!("reading `{mailbox}` failed ({e})"),
+                        hint: None,
+                    })?;
+                let mut batch: Vec<(u32, Vec<u8>)> = fetches
+                    .iter()
+                    .filter_map(|f| Some((f.uid?, f.header()?.to_vec())))
+                    // `N:*` answers with the last message even when it is below N.
+                    .filter(|(uid, _)| *uid >= start)
+                    .collect();
+                drop(fetches);
+                batch.sort_by_key(|(uid, _)| *uid);
+                for (uid, header) in batch {
+                    found.looked_at += 1;
+                    bar.inc(1);
+                    last_uid = last_uid.max(uid);
+                    if let Some(reply) = look_at(
+                        folder,
+                        &mut session,
+                        &ours,
+                        &mut known,
+                        uid,
+                        &header,
+                        &mut found,
+                    )? {
+                        found.replies.push(reply);
+                    }
+                }
+                // Remember progress after every batch: an interrupted sync goes on from here.
+                state.mailboxes.insert(
+                    mailbox.to_string(),
+                    MailboxState {
+                        uid_validity: validity,
+                        last_uid,
+                    },
+                );
+                write_state(&state_path, &state)?;
+            }
+            bar.finish_and_clear();
         }
-        bar.finish_and_clear();
+        state.mailboxes.insert(
+            mailbox.to_string(),
+            MailboxState {
+                uid_validity: validity,
+                last_uid,
+            },
+        );
     }
     let _ = session.logout();
     write_state(&state_path, &state)?;
+    if found.unsaved > 0 {
+        eprintln!(
+            "warning: {} reply(ies) were recorded but could not be saved under replies/",
+            found.unsaved
+        );
+    }
     let count = |kind: ReplyKind| found.replies.iter().filter(|(_, k)| *k == kind).count();
     let mut summary = format!(
         "sync: {} new message(s) looked at; {} reply(ies), {} auto-reply(ies), {} bounce(s)",
@@ -241,6 +195,106 @@ pub fn run(folder: &CaseFolder, today: NaiveDate) -> Result<()> {
         summary.push_str(&format!("\n  {contact}: {kind}"));
     }
     print_stdout(&format!("{summary}\n"))
+}
+
+/// Looks at one message: whose answer it is (if anyone's), what kind, and records it.
+fn look_at(
+    folder: &CaseFolder,
+    session: &mut imap::Session,
+    ours: &Ours,
+    known: &mut HashSet<String>,
+    uid: u32,
+    header: &[u8],
+    found: &mut Found,
+) -> Result<Option<(String, ReplyKind)>> {
+    let headers = Headers::parse(header);
+    let key = headers
+        .message_id
+        .clone()
+        .unwrap_or_else(|| format!("sha256:{}", store::sha256(header)));
+    if known.contains(&key) {
+        return Ok(None);
+    }
+    let Some(kind) = replies::kind(&headers) else {
+        return Ok(None);
+    };
+    // A returned message names the message and address only inside: fetch it to tell.
+    let matched = match kind {
+        ReplyKind::Bounce => None,
+        _ => match replies::match_message(&headers, ours) {
+            Some(m) => Some(m),
+            None => return Ok(None),
+        },
+    };
+    let full = fetch_whole(session, uid)?;
+    let Some(message) = MessageParser::default().parse(&full) else {
+        return Ok(None);
+    };
+    let (failed_address, matched) = if kind == ReplyKind::Bounce {
+        let bounce = replies::bounce(&message);
+        if !bounce.failed {
+            // Delivery only delayed: not an answer, and not a failure yet.
+            return Ok(None);
+        }
+        let by_original = bounce
+            .original
+            .as_ref()
+            .and_then(|id| ours.message_ids.get(id))
+            .map(|c| replies::Match {
+                contact: c.clone(),
+                by: "thread",
+            });
+        let by_address = bounce
+            .failed_address
+            .iter()
+            .chain(&bounce.mentioned)
+            .find_map(|a| ours.addresses.iter().find(|(x, _, _)| x == a))
+            .map(|(_, c, _)| replies::Match {
+                contact: c.clone(),
+                by: "sender",
+            });
+        let matched = by_original
+            .or(by_address)
+            .or_else(|| replies::match_message(&headers, ours));
+        (bounce.failed_address, matched)
+    } else {
+        (None, matched)
+    };
+    let Some(matched) = matched else {
+        return Ok(None);
+    };
+    let date = headers.date.unwrap_or_else(chrono::Utc::now);
+    let saved = match save(folder, &matched.contact, date.date_naive(), &full, &message) {
+        Ok(saved) => Some(saved),
+        Err(e) => {
+            // The reply still counts; only its copy on disk is missing.
+            eprintln!(
+                "warning: a message from {} could not be saved: {e}",
+                headers.from.clone().unwrap_or_default()
+            );
+            found.unsaved += 1;
+            None
+        }
+    };
+    ledger::append(
+        folder.root(),
+        &Event {
+            at: chrono::Utc::now(),
+            what: What::Reply(Reply {
+                contact: matched.contact.clone(),
+                kind,
+                message_id: key.clone(),
+                from: headers.from.clone().unwrap_or_default(),
+                subject: headers.subject.clone(),
+                date,
+                matched_by: matched.by.to_string(),
+                failed_address,
+                saved,
+            }),
+        },
+    )?;
+    known.insert(key);
+    Ok(Some((matched.contact, kind)))
 }
 
 fn fetch_whole(session: &mut imap::Session, uid: u32) -> Result<Vec<u8>> {
@@ -270,73 +324,116 @@ fn write_state(path: &Path, state: &SyncState) -> Result<()> {
 
 /// Saves a message under `replies/<contact>/<date>_<n>/`: the message as received, its text,
 /// and its attachments. Returns the folder, relative to the case.
-pub(super) fn save(
+fn save(
     folder: &CaseFolder,
     contact: &str,
     date: NaiveDate,
     raw: &[u8],
     message: &mail_parser::Message<'_>,
 ) -> Result<String> {
-    let dir = new_reply_dir(folder, contact, date)?;
-    let relative = dir
-        .strip_prefix(folder.root())
-        .unwrap_or(&dir)
-        .to_string_lossy()
-        .replace('\\', "/");
-    private_file::write(&dir.join("message.eml"), raw)?;
+    let mut dir = ReplyDir::new(folder, contact, date)?;
+    dir.write("message.eml", raw)?;
     let text = message
         .body_text(0)
         .map(|t| t.into_owned())
         .or_else(|| message.body_html(0).map(|h| strip_tags(&h)))
         .unwrap_or_default();
-    private_file::write(&dir.join("text.txt"), text.as_bytes())?;
-    let mut taken = HashSet::new();
+    dir.write("text.txt", text.as_bytes())?;
     for (i, attachment) in message.attachments().enumerate() {
         if attachment.is_message() {
             continue;
         }
         let fallback = format!("attachment-{}", i + 1);
-        let mut name =
-            replies::safe_file_name(attachment.attachment_name().unwrap_or(&fallback), &fallback);
-        if matches!(name.as_str(), "message.eml" | "text.txt" | "notes.txt")
-            || !taken.insert(name.clone())
-        {
-            name = format!("{}-{name}", i + 1);
-            taken.insert(name.clone());
-        }
-        private_file::write(&dir.join(&name), attachment.contents())?;
+        let name = attachment
+            .attachment_name()
+            .unwrap_or(&fallback)
+            .to_string();
+        dir.write(&name, attachment.contents())?;
     }
-    Ok(relative)
+    Ok(dir.relative)
 }
 
-/// A new folder `replies/<contact>/<date>_<n>/`, n one more than the day's last.
-pub(super) fn new_reply_dir(
-    folder: &CaseFolder,
-    contact: &str,
-    date: NaiveDate,
-) -> Result<PathBuf> {
-    let base = folder.path(REPLIES_DIR).join(contact);
-    if !base.exists() {
-        private_file::create_dir(&base)?;
-    }
-    let prefix = format!("{date}_");
-    let taken = std::fs::read_dir(&base)
-        .map(|entries| {
-            entries
-                .flatten()
-                .filter_map(|e| {
-                    e.file_name()
-                        .to_string_lossy()
-                        .strip_prefix(&prefix)
-                        .and_then(|n| n.parse::<u32>().ok())
-                })
-                .max()
-                .unwrap_or(0)
+/// A new folder `replies/<contact>/<date>_<n>/` (n one more than the day's last, never one that
+/// exists) whose files get safe, distinct names.
+pub(super) struct ReplyDir {
+    path: PathBuf,
+    /// Relative to the case folder.
+    pub relative: String,
+    taken: HashSet<String>,
+}
+
+impl ReplyDir {
+    pub fn new(folder: &CaseFolder, contact: &str, date: NaiveDate) -> Result<Self> {
+        let base = folder.path(REPLIES_DIR).join(contact);
+        if !base.exists() {
+            private_file::create_dir(&base)?;
+        }
+        let prefix = format!("{date}_");
+        let mut n = std::fs::read_dir(&base)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .filter_map(|e| {
+                        e.file_name()
+                            .to_string_lossy()
+                            .strip_prefix(&prefix)
+                            .and_then(|n| n.parse::<u32>().ok())
+                    })
+                    .max()
+                    .unwrap_or(0)
+            })
+            .unwrap_or(0);
+        // Another command may take the same number at the same moment: take the next.
+        let path = loop {
+            n += 1;
+            let path = base.join(format!("{date}_{n}"));
+            match std::fs::create_dir(&path) {
+                Ok(()) => break path,
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(Error::io("create folder", &path)(e)),
+            }
+        };
+        private_file::restrict_dir(&path)?;
+        let relative = path
+            .strip_prefix(folder.root())
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .replace('\\', "/");
+        Ok(Self {
+            path,
+            relative,
+            taken: HashSet::new(),
         })
-        .unwrap_or(0);
-    let dir = base.join(format!("{date}_{}", taken + 1));
-    private_file::create_dir(&dir)?;
-    Ok(dir)
+    }
+
+    /// Writes a file under a safe name, distinct from the others in the folder; returns its
+    /// path relative to the case folder.
+    pub fn write(&mut self, name: &str, bytes: &[u8]) -> Result<String> {
+        let safe = self.name(name);
+        private_file::write(&self.path.join(&safe), bytes)?;
+        Ok(format!("{}/{safe}", self.relative))
+    }
+
+    /// Copies a file in, in pieces, like [`ReplyDir::write`].
+    pub fn copy(&mut self, source: &Path) -> Result<String> {
+        let safe = self.name(&source.file_name().unwrap_or_default().to_string_lossy());
+        private_file::write_with(&self.path.join(&safe), |out| {
+            let mut input = std::fs::File::open(source).map_err(Error::io("read", source))?;
+            std::io::copy(&mut input, out).map_err(Error::io("copy", source))?;
+            Ok(())
+        })?;
+        Ok(format!("{}/{safe}", self.relative))
+    }
+
+    fn name(&mut self, wanted: &str) -> String {
+        let mut safe = replies::safe_file_name(wanted, "file");
+        let mut n = 1;
+        while !self.taken.insert(safe.to_lowercase()) {
+            n += 1;
+            safe = format!("{n}-{}", replies::safe_file_name(wanted, "file"));
+        }
+        safe
+    }
 }
 
 /// The text of an HTML-only message, roughly: tags out, line breaks kept.

@@ -12,6 +12,40 @@ use crate::private_file;
 /// The ledger's path inside a case folder.
 pub const LEDGER_FILE: &str = ".consultpack/ledger.jsonl";
 
+/// An exclusive hold on the case's ledger, for a decision and its record (`send`): a second
+/// `send` of the same case waits for no one and says so. Released when dropped.
+pub struct Lock {
+    _file: fs::File,
+}
+
+pub fn lock(root: &Path) -> Result<Lock> {
+    let path = root.join(".consultpack/lock");
+    if let Some(dir) = path.parent().filter(|d| !d.exists()) {
+        private_file::create_dir(dir)?;
+    }
+    let mut options = OpenOptions::new();
+    options.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let file = options.open(&path).map_err(Error::io("open", &path))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::io::AsRawFd;
+        // SAFETY: flock on a file descriptor this function owns.
+        let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+        if rc != 0 {
+            return Err(Error::user(
+                "another consultpack command is sending for this case right now",
+                Some("wait for it to finish, then try again".to_string()),
+            ));
+        }
+    }
+    Ok(Lock { _file: file })
+}
+
 /// Reads the ledger of the case folder `root`; a missing ledger is an empty one.
 pub fn read(root: &Path) -> Result<Ledger> {
     let path = root.join(LEDGER_FILE);
@@ -37,7 +71,14 @@ pub fn append(root: &Path, event: &Event) -> Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
+    let created = !path.exists();
     let mut file = options.open(&path).map_err(Error::io("open", &path))?;
+    if created {
+        // The new file's name must survive a power cut too.
+        if let Some(dir) = path.parent().and_then(|d| fs::File::open(d).ok()) {
+            let _ = dir.sync_all();
+        }
+    }
     let mut text = line(event);
     if !ends_with_newline(&mut file).map_err(Error::io("read", &path))? {
         text.insert(0, '\n');

@@ -11,7 +11,7 @@ mod file;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use file::{LEDGER_FILE, append, read};
+pub use file::{LEDGER_FILE, Lock, append, lock, read};
 
 /// One line of the ledger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

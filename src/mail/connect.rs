@@ -75,6 +75,20 @@ impl Failure {
     }
 }
 
+/// What to do about a message whose fate is unknown: look in Sent where the provider files mail
+/// sent by programs itself; otherwise no copy exists (consultpack files one only after success),
+/// so ask the recipient.
+pub fn unknown_delivery_hint(server: &Server) -> String {
+    if server
+        .provider
+        .is_some_and(|p| p.preset().files_sent_itself)
+    {
+        "look in your mail's Sent folder (or ask the hospital); if it is not there, send again with --force".to_string()
+    } else {
+        "ask the hospital whether it arrived (your mail keeps no copy of what programs send); if it did not, send again with --force".to_string()
+    }
+}
+
 /// The server's addresses, or a failure that says the name could not be looked up.
 pub fn lookup(server: &Server, what: &str) -> Result<Vec<SocketAddr>, Failure> {
     let addresses: Vec<SocketAddr> = (server.host.as_str(), server.port)

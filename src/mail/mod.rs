@@ -2,6 +2,7 @@
 //! providers' settings ([`providers`]); and the connections to them ([`smtp`], [`imap`]), which
 //! share certificate trust and step-by-step failures ([`connect`]).
 
+pub mod compose;
 pub mod connect;
 pub mod imap;
 pub mod mime;

@@ -90,6 +90,11 @@ impl Session {
         // The line break before the closing dot belongs to the terminator lettre adds: without
         // this, the server would store two more bytes than the message has.
         let message = message.strip_suffix(b"\r\n").unwrap_or(message);
+        // A server may scan a large message for a while before it answers (RFC 5321 suggests
+        // ten minutes); giving up sooner would leave its fate unknown for no reason.
+        let _ = self
+            .connection
+            .set_timeout(Some(std::time::Duration::from_secs(600)));
         let reply = self.connection.message(message).map_err(|e| {
             let mut failure = classify(server, &e, Step::Transfer);
             if failure.code.is_none() {
@@ -99,7 +104,7 @@ impl Session {
                     "the connection broke after the message was handed over ({}); the server may or may not have it",
                     short(&e)
                 );
-                failure.hint = Some("look in your mail's Sent folder, or ask the recipient, before sending again with --force".into());
+                failure.hint = Some(connect::unknown_delivery_hint(server));
             }
             failure
         })?;

@@ -348,7 +348,11 @@ fn sentences(label: &str, paragraphs: &[String], limit: usize) -> Field {
             .char_indices()
             .nth(limit)
             .map_or(text.len(), |(i, _)| i);
-        end_byte = text[..upto].rfind([' ', '，', ',']).map_or(0, |i| i + 1);
+        end_byte = text[..upto]
+            .char_indices()
+            .rev()
+            .find(|(_, c)| matches!(c, ' ' | '，' | ','))
+            .map_or(0, |(i, c)| i + c.len_utf8());
     }
     let kept = text[..end_byte].trim_end().to_string();
     let dropped = text[end_byte..].chars().count();
@@ -504,6 +508,15 @@ mod tests {
         assert!(field.cut.is_some());
         let english = sentences("x", &["One two three four five".to_string()], 12);
         assert_eq!(english.text, "One two", "never inside a word");
+        let commas = sentences(
+            "x",
+            &["第一部分，第二部分很长很长很长，第三部分".to_string()],
+            10,
+        );
+        assert_eq!(
+            commas.text, "第一部分，",
+            "cut after a Chinese comma, not inside it"
+        );
     }
 
     #[test]

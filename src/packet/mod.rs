@@ -144,6 +144,10 @@ pub struct PacketJson {
     /// The options it was built with, so that `send` rebuilds a stale packet alike.
     #[serde(default)]
     pub built_with: BuiltWith,
+    /// What the packet was made from (the case files, templates and the records' names, sizes
+    /// and times): when this changes, the packet is out of date.
+    #[serde(default)]
+    pub inputs_sha256: String,
 }
 
 /// The `build` options that shape a packet.

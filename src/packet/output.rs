@@ -107,8 +107,18 @@ pub fn remove_stale(out: &Path) {
             continue;
         };
         let pid: Option<u32> = rest.split('-').next().and_then(|p| p.parse().ok());
-        let alive = pid.is_some_and(|pid| Path::new(&format!("/proc/{pid}")).exists());
-        if !alive || pid.is_none() {
+        let stale = if Path::new("/proc/self").exists() {
+            !pid.is_some_and(|pid| Path::new(&format!("/proc/{pid}")).exists())
+        } else {
+            // Without /proc, a folder untouched for a day is taken as abandoned.
+            entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > std::time::Duration::from_secs(86_400))
+        };
+        if stale {
             let path = entry.path();
             let _ = if path.is_dir() {
                 fs::remove_dir_all(&path)

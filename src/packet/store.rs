@@ -106,7 +106,7 @@ fn compress_one(
         .map_err(Error::io("read", source))?
         .len()
         >= u64::from(u32::MAX);
-    let write = |method: CompressionMethod, hash: bool| -> Result<(u64, Option<String>, u64)> {
+    let write = |method: CompressionMethod| -> Result<(u64, String, u64)> {
         let out = File::create(target).map_err(Error::io("write", target))?;
         let mut zip = ZipWriter::new(BufWriter::new(out));
         let options = SimpleFileOptions::default()
@@ -117,7 +117,7 @@ fn compress_one(
         zip.start_file(name, options).map_err(zip_error(target))?;
         let input = File::open(source).map_err(Error::io("read", source))?;
         let mut input = BufReader::with_capacity(256 * 1024, input);
-        let mut hasher = hash.then(Sha256::new);
+        let mut hasher = Sha256::new();
         let mut buffer = vec![0u8; 256 * 1024];
         let mut total = 0u64;
         loop {
@@ -127,9 +127,7 @@ fn compress_one(
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(Error::io("read", source)(e)),
             };
-            if let Some(h) = hasher.as_mut() {
-                h.update(&buffer[..n]);
-            }
+            hasher.update(&buffer[..n]);
             zip.write_all(&buffer[..n])
                 .map_err(Error::io("write", target))?;
             total += n as u64;
@@ -142,14 +140,23 @@ fn compress_one(
             .by_index_raw(0)
             .map_err(zip_error(target))?
             .compressed_size();
-        Ok((total, hasher.map(|h| hex(&h.finalize())), compressed))
+        Ok((total, hex(&hasher.finalize()), compressed))
     };
-    let (bytes, sha256, deflated) = write(CompressionMethod::Deflated, true)?;
-    let sha256 = sha256.expect("hashed");
+    let (bytes, sha256, deflated) = write(CompressionMethod::Deflated)?;
     if (deflated as f64) < bytes as f64 * KEEP_DEFLATE_BELOW {
         return Ok((bytes, sha256, deflated));
     }
-    let (_, _, stored) = write(CompressionMethod::Stored, false)?;
+    // Read again for the stored entry: what is stored must be what was hashed.
+    let (again, second, stored) = write(CompressionMethod::Stored)?;
+    if again != bytes || second != sha256 {
+        return Err(Error::user(
+            format!(
+                "`{}` changed while the packet was being built",
+                source.display()
+            ),
+            Some("run `consultpack build` again once the file stays as it is".to_string()),
+        ));
+    }
     Ok((bytes, sha256, stored))
 }
 

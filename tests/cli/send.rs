@@ -204,7 +204,7 @@ fn a_server_that_dies_mid_data_leaves_the_message_unknown_and_blocks_a_blind_res
     let run = test.run();
     run.assert_code(3);
     run.stderr_has("the connection broke after the message was handed over")
-        .stderr_has("Sent folder");
+        .stderr_has("ask the hospital whether it arrived");
     let ledger_now = ledger(&run);
     assert_eq!(events(&ledger_now, "failed")[0]["outcome"], "unknown");
     assert_eq!(
@@ -363,7 +363,7 @@ fn a_send_killed_between_sending_and_sent_shows_as_unknown() {
     child.wait().unwrap();
     let row = status(test.path(), "zhongshan-liver");
     assert_eq!(row["state"], "unknown", "{row:#}");
-    assert!(row["next_action"].as_str().unwrap().contains("Sent folder"));
+    assert!(row["next_action"].as_str().unwrap().contains("--force"));
     let run = test.args(["status"]).success();
     assert!(run.stdout.contains("unknown"), "{run}");
 }

@@ -62,6 +62,7 @@ struct Shared<'a> {
     passphrase: Option<String>,
     /// How the packets were built, written into packet.json so `send` can rebuild alike.
     built_with: packet::BuiltWith,
+    inputs_sha256: String,
     /// Parsed once and shared: each face is 16 MB in memory.
     fonts: Fonts,
     pages: platform::PageCache,
@@ -156,6 +157,7 @@ pub(super) fn build(
         dicom,
         split: args.split,
         passphrase,
+        inputs_sha256: inputs_fingerprint(folder),
         built_with: packet::BuiltWith {
             split: args.split,
             encrypt: args.encrypt,
@@ -426,6 +428,7 @@ fn finish_packet(
     mut json: PacketJson,
 ) -> Result<(usize, u64, String)> {
     json.built_with = shared.built_with.clone();
+    json.inputs_sha256 = shared.inputs_sha256.clone();
     let mut files = Vec::new();
     collect(staging.path(), Path::new(""), &mut files)?;
     files.sort();
@@ -468,6 +471,40 @@ fn collect(root: &Path, relative: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// A fingerprint of everything packets are made from: case.toml, contacts.toml,
+/// consultpack.toml, the case's templates (their bytes), and every file under records/ (name and
+/// size). A deleted, added, renamed or resized record changes it; reading every record to hash
+/// it would cost more than a rebuild.
+pub(super) fn inputs_fingerprint(folder: &CaseFolder) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for file in [
+        crate::folder::CASE_FILE,
+        crate::folder::CONTACTS_FILE,
+        crate::folder::CONFIG_FILE,
+    ] {
+        hasher.update(file.as_bytes());
+        hasher.update(std::fs::read(folder.path(file)).unwrap_or_default());
+    }
+    let mut files = Vec::new();
+    for top in [crate::folder::TEMPLATES_DIR, RECORDS_DIR] {
+        // A missing folder (no templates of its own) adds nothing.
+        let _ = collect(&folder.path(top), Path::new(""), &mut files);
+        files.sort();
+        for relative in std::mem::take(&mut files) {
+            let path = folder.path(top).join(&relative);
+            hasher.update(format!("\n{top}/{}", relative.display()).as_bytes());
+            if top == crate::folder::TEMPLATES_DIR {
+                hasher.update(std::fs::read(&path).unwrap_or_default());
+            } else if let Ok(meta) = std::fs::metadata(&path) {
+                // Names and sizes, not times: a copy of the case builds the same packet.
+                hasher.update(format!(" {}", meta.len()).as_bytes());
+            }
+        }
+    }
+    store::hex(&hasher.finalize())
 }
 
 /// The DICOM folders as one stored (not deflated) zip: images do not compress, and a stored

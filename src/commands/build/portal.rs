@@ -136,6 +136,7 @@ pub(super) fn build(
         messages: Vec::new(),
         files: Vec::new(),
         built_with: Default::default(),
+        inputs_sha256: String::new(),
     };
     let (files, bytes, packet_sha256) = finish_packet(&staging, shared, json)?;
     staging.commit()?;
