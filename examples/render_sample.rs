@@ -255,51 +255,61 @@ pub fn sample_document() -> Document {
         events: vec![
             TimelineEvent {
                 date: date(2016, 3, 15),
+                written: date(2016, 3, 15).to_string(),
                 label: "诊断肝硬化 Cirrhosis".into(),
                 kind: EventKind::Diagnosis,
             },
             TimelineEvent {
                 date: date(2018, 9, 10),
+                written: date(2018, 9, 10).to_string(),
                 label: "S8 结节 8 mm".into(),
                 kind: EventKind::Imaging,
             },
             TimelineEvent {
                 date: date(2019, 4, 22),
+                written: date(2019, 4, 22).to_string(),
                 label: "TDF → TAF".into(),
                 kind: EventKind::Treatment,
             },
             TimelineEvent {
                 date: date(2019, 6, 18),
+                written: date(2019, 6, 18).to_string(),
                 label: "活检 LGDN".into(),
                 kind: EventKind::Diagnosis,
             },
             TimelineEvent {
                 date: date(2020, 8, 11),
+                written: date(2020, 8, 11).to_string(),
                 label: "活检 HGDN".into(),
                 kind: EventKind::Diagnosis,
             },
             TimelineEvent {
                 date: date(2021, 3, 16),
+                written: date(2021, 3, 16).to_string(),
                 label: "LI-RADS 5".into(),
                 kind: EventKind::Imaging,
             },
             TimelineEvent {
                 date: date(2021, 5, 20),
+                written: date(2021, 5, 20).to_string(),
                 label: "确诊 HCC".into(),
                 kind: EventKind::Diagnosis,
             },
             TimelineEvent {
                 date: date(2021, 7, 6),
+                written: date(2021, 7, 6).to_string(),
                 label: "TACE 1".into(),
                 kind: EventKind::Treatment,
             },
             TimelineEvent {
                 date: date(2021, 8, 26),
+                written: date(2021, 8, 26).to_string(),
                 label: "TACE 2".into(),
                 kind: EventKind::Treatment,
             },
             TimelineEvent {
                 date: date(2021, 10, 12),
+                written: date(2021, 10, 12).to_string(),
                 label: "MRI 进展 28 mm".into(),
                 kind: EventKind::Imaging,
             },

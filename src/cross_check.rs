@@ -217,7 +217,7 @@ fn check_lab_age(loaded: &LoadedCase, today: NaiveDate, diagnostics: &mut Diagno
             .map(|l| l.date)
             .max();
         match newest {
-            Some(date) if (today - date).num_days() > STALE_LAB_DAYS => {
+            Some(date) if (today - date.day()).num_days() > STALE_LAB_DAYS => {
                 stale.push(format!("{} ({date})", analyte.key()));
                 newest_overall = newest_overall.max(Some(date));
             }
@@ -233,7 +233,7 @@ fn check_lab_age(loaded: &LoadedCase, today: NaiveDate, diagnostics: &mut Diagno
     let mut diagnostic = Diagnostic::warning(format!(
         "labs are more than {STALE_LAB_DAYS} days old: newest {} ({} days before {today})",
         stale.join(", "),
-        (today - newest).num_days()
+        (today - newest.day()).num_days()
     ))
     .hint("transplant and oncology teams want labs from the last 4–6 weeks; add a recent [[lab]] set if you have one");
     diagnostic.location = location;

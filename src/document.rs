@@ -127,7 +127,10 @@ pub struct Timeline {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct TimelineEvent {
+    /// Where the event sits on the axis.
     pub date: NaiveDate,
+    /// The date as the case wrote it (`2021-07 early`), printed under the event.
+    pub written: String,
     pub label: String,
     pub kind: EventKind,
 }

@@ -14,6 +14,7 @@ pub mod commands;
 pub mod config;
 pub mod contacts;
 pub mod cross_check;
+pub mod date;
 pub mod diagnostic;
 pub mod dicom;
 pub mod document;

@@ -15,6 +15,7 @@ use rust_decimal::Decimal;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
+use crate::date::CaseDate;
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile};
 use crate::text::Text;
 
@@ -114,7 +115,9 @@ impl<'s> Reader<'s> {
             let line_end = self.source.text[line..]
                 .find('\n')
                 .map_or(self.source.text.len(), |i| line + i);
-            let hint = keyboard_hint(&self.source.text[line..line_end])
+            let text = &self.source.text[line..line_end];
+            let hint = keyboard_hint(text)
+                .or_else(|| unquoted_partial_date(text))
                 .unwrap_or_else(|| syntax_hint(&message));
             self.error(span, format!("TOML syntax: {message}"), Some(hint));
         }
@@ -182,6 +185,17 @@ fn keyboard_hint(line: &str) -> Option<String> {
     slash_date(line).map(|(written, fixed)| {
         format!("dates are written with hyphens, year-month-day: {fixed} instead of {written}")
     })
+}
+
+/// A hint for `date = 2021-07` or `date = 2021-07 early`: only whole dates go without quotes.
+fn unquoted_partial_date(line: &str) -> Option<String> {
+    let (key, value) = line.split_once('=')?;
+    let value = value.split('#').next()?.trim();
+    let date = CaseDate::parse(value).filter(|d| d.is_approximate() && !value.starts_with('"'))?;
+    Some(format!(
+        "a date known only in part goes in quotes: {} = \"{value}\" (read as {date})",
+        key.trim()
+    ))
 }
 
 /// A date written `2021/10/20` (or `2021.10.20`) in `line`, and how to write it.
@@ -357,17 +371,21 @@ impl<'t, 's> Table<'t, 's> {
         }
     }
 
-    /// A calendar date: a TOML date (`2021-07-06`) or the same in quotes. Future dates are errors.
-    pub fn date(&mut self, reader: &mut Reader<'_>, key: &str) -> Option<Spanned<NaiveDate>> {
+    /// A date as the family knows it ([`CaseDate`]): a TOML date (`2021-07-06`), a year
+    /// (`2021`), or in quotes any form `CaseDate::parse` reads (`"2021-07 early"`). A date whose
+    /// first possible day is after today is an error.
+    pub fn date(&mut self, reader: &mut Reader<'_>, key: &str) -> Option<Spanned<CaseDate>> {
         let value = self.get(key)?;
         let date = match value.get_ref() {
             DeValue::Datetime(dt) => match (dt.date, dt.time) {
                 (Some(d), None) => {
                     NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))
+                        .map(CaseDate::exact)
                 }
                 _ => None,
             },
-            DeValue::String(s) => NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok(),
+            DeValue::Integer(year) => CaseDate::parse(year.as_str()),
+            DeValue::String(s) => CaseDate::parse(s),
             _ => None,
         };
         let Some(date) = date else {
@@ -383,10 +401,16 @@ impl<'t, 's> Table<'t, 's> {
                 );
                 return None;
             }
-            self.wrong_type(reader, key, value, "a date (year-month-day)", "2021-07-06");
+            self.wrong_type(
+                reader,
+                key,
+                value,
+                "a date: year-month-day, or only what is known (\"2021-07\", \"2021-07 early\", \"2021-07上旬\", 2021)",
+                "2021-07-06",
+            );
             return None;
         };
-        if date > reader.today {
+        if date.day() > reader.today {
             reader.error(
                 value.span(),
                 format!("`{key}` in {} is in the future ({date})", self.name),
@@ -404,7 +428,7 @@ impl<'t, 's> Table<'t, 's> {
         &mut self,
         reader: &mut Reader<'_>,
         key: &str,
-    ) -> Option<Spanned<NaiveDate>> {
+    ) -> Option<Spanned<CaseDate>> {
         if !self.has(key) {
             self.asked.push(key.to_string());
             self.missing(reader, key, "2021-07-06");
@@ -696,6 +720,19 @@ pub fn list(names: &[&str]) -> String {
 #[cfg(test)]
 mod keyboard_tests {
     use super::*;
+
+    #[test]
+    fn a_partial_date_without_quotes_is_told_to_take_them() {
+        assert_eq!(
+            unquoted_partial_date("date = 2021-07   # about"),
+            Some(
+                "a date known only in part goes in quotes: date = \"2021-07\" (read as 2021-07)"
+                    .into()
+            )
+        );
+        assert!(unquoted_partial_date("date = 2021-07-06").is_none());
+        assert!(unquoted_partial_date("date = \"2021-07\"").is_none());
+    }
 
     #[test]
     fn full_width_punctuation_and_slash_dates_are_named() {

@@ -6,6 +6,8 @@
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
+
+pub use crate::date::CaseDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -85,7 +87,7 @@ pub struct Patient {
     pub id: String,
     pub name: Text,
     pub sex: Sex,
-    pub birth_date: NaiveDate,
+    pub birth_date: CaseDate,
     pub id_number: Option<String>,
     pub phone: Option<String>,
     pub address: Option<Text>,
@@ -104,9 +106,22 @@ impl Patient {
             .map_or(&self.share, |(_, fields)| fields)
     }
 
-    /// Age in whole years on a date.
+    /// Age in whole years on a date; with a birth date known only approximately, the oldest
+    /// the patient can be.
     pub fn age_on(&self, date: NaiveDate) -> u32 {
-        date.years_since(self.birth_date).unwrap_or(0)
+        date.years_since(self.birth_date.day()).unwrap_or(0)
+    }
+
+    /// Age for a reader: `63`, or `62–63` when the birth date is approximate and the age on
+    /// `date` depends on the day.
+    pub fn age_text(&self, date: NaiveDate) -> String {
+        let oldest = self.age_on(date);
+        let youngest = date.years_since(self.birth_date.last_day()).unwrap_or(0);
+        if youngest == oldest {
+            oldest.to_string()
+        } else {
+            format!("{youngest}–{oldest}")
+        }
     }
 }
 
@@ -126,29 +141,8 @@ choice_enum!(
 pub struct Aetiology {
     pub cause: Cause,
     /// When it was first known; only the year may be known.
-    pub since: Option<PartialDate>,
+    pub since: Option<CaseDate>,
     pub note: Option<Text>,
-}
-
-/// A date of which only the year, or year and month, may be known (`1995`, `2015-06`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct PartialDate {
-    pub year: i32,
-    pub month: Option<u32>,
-    pub day: Option<u32>,
-}
-
-impl std::fmt::Display for PartialDate {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:04}", self.year)?;
-        if let Some(m) = self.month {
-            write!(f, "-{m:02}")?;
-        }
-        if let Some(d) = self.day {
-            write!(f, "-{d:02}")?;
-        }
-        Ok(())
-    }
 }
 
 choice_enum!(
@@ -166,7 +160,7 @@ choice_enum!(
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Diagnosis {
-    pub date: NaiveDate,
+    pub date: CaseDate,
     pub condition: Condition,
     /// How the diagnosis was made or worded in the report.
     pub text: Option<Text>,
@@ -192,7 +186,7 @@ choice_enum!(
 #[derive(Debug, Clone, Serialize)]
 pub struct Treatment {
     pub id: Option<String>,
-    pub date: NaiveDate,
+    pub date: CaseDate,
     pub kind: TreatmentKind,
     pub hospital: Option<Text>,
     /// e.g. "cTACE, superselective (S8)".
@@ -253,7 +247,7 @@ impl LesionClass {
 #[derive(Debug, Clone, Serialize)]
 pub struct ImagingStudy {
     pub id: Option<String>,
-    pub date: NaiveDate,
+    pub date: CaseDate,
     pub modality: Modality,
     pub hospital: Option<Text>,
     /// The written report, under records/.
@@ -291,7 +285,7 @@ choice_enum!(
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Pathology {
-    pub date: NaiveDate,
+    pub date: CaseDate,
     pub specimen: Option<Text>,
     pub diagnosis: Text,
     pub grade: Option<Grade>,
@@ -314,7 +308,7 @@ pub struct LabResult {
     pub value: Decimal,
     pub qualifier: Qualifier,
     pub unit: Unit,
-    pub date: NaiveDate,
+    pub date: CaseDate,
     pub hospital: Option<Text>,
     /// The lab sheet the value was copied from, under records/.
     pub source: Option<PathBuf>,
@@ -335,7 +329,7 @@ choice_enum!(
 /// A clinical assessment on a date: any of performance status, ascites, encephalopathy, dialysis.
 #[derive(Debug, Clone, Serialize)]
 pub struct Assessment {
-    pub date: NaiveDate,
+    pub date: CaseDate,
     pub ecog: Option<u8>,
     pub ascites: Option<Ascites>,
     pub encephalopathy: Option<Encephalopathy>,
@@ -350,8 +344,8 @@ pub struct Assessment {
 pub struct Medication {
     pub name: Text,
     pub dose: Option<Text>,
-    pub start: Option<PartialDate>,
-    pub stop: Option<PartialDate>,
+    pub start: Option<CaseDate>,
+    pub stop: Option<CaseDate>,
     pub purpose: Option<Text>,
 }
 
@@ -364,7 +358,7 @@ pub struct Allergy {
 #[derive(Debug, Clone, Serialize)]
 pub struct Comorbidity {
     pub name: Text,
-    pub since: Option<PartialDate>,
+    pub since: Option<CaseDate>,
     pub note: Option<Text>,
 }
 
@@ -400,7 +394,7 @@ pub struct Record {
     /// Path relative to records/, with forward slashes.
     pub path: PathBuf,
     pub kind: RecordKind,
-    pub date: NaiveDate,
+    pub date: CaseDate,
     pub title: Text,
     /// The language the document is written in.
     pub language: Option<Lang>,

@@ -34,7 +34,7 @@ pub struct LoadedCase {
     pub case: Case,
     pub texts: Vec<TextSite>,
     /// Where each `[[lab]]` set's date is written, for warnings about old labs.
-    pub lab_dates: Vec<(NaiveDate, Location)>,
+    pub lab_dates: Vec<(CaseDate, Location)>,
     /// Where each contact id of `[patient.share_with]` is written.
     pub share_with_ids: Vec<(String, Location)>,
 }
@@ -56,7 +56,18 @@ pub fn parse(input: &CaseInput<'_>) -> (Option<LoadedCase>, Diagnostics) {
     };
     let mut root = Table::new("case.toml", doc.get_ref(), 0..0);
     // `as_of` is read before the case (commands take it as today); here it is only checked.
-    let _ = root.date(&mut parser.reader, "as_of");
+    if let Some(as_of) = root.date(&mut parser.reader, "as_of")
+        && as_of.get_ref().is_approximate()
+    {
+        parser.reader.error(
+            as_of.span(),
+            format!(
+                "`as_of` in case.toml must be a whole date, found {}",
+                as_of.get_ref()
+            ),
+            Some("write it like: as_of = 2021-11-15".to_string()),
+        );
+    }
     let case = parser.case(&mut root);
     root.finish(&mut parser.reader);
     let mut diagnostics = parser.reader.diagnostics;
@@ -176,7 +187,7 @@ fn derived_record(case: &Case, path: &PathBuf, kind: RecordKind) -> Record {
                 .map(|d| d.date),
         )
         .min()
-        .unwrap_or_default();
+        .unwrap_or(CaseDate::exact(NaiveDate::default()));
     let title = match kind {
         RecordKind::Lab => Text::both("检验报告", "Lab report"),
         RecordKind::Imaging => Text::both("影像报告", "Imaging report"),
@@ -200,7 +211,7 @@ struct CaseParser<'r, 's> {
     texts: Vec<TextSite>,
     /// Every record path referenced anywhere, with the kind the reference implies.
     mentioned: BTreeMap<PathBuf, RecordKind>,
-    lab_dates: Vec<(NaiveDate, Location)>,
+    lab_dates: Vec<(CaseDate, Location)>,
     share_with_ids: Vec<(String, Location)>,
     /// Every lesion's longest diameter with where it is written, for checks across studies.
     lesion_sizes: Vec<LesionSize>,
@@ -210,7 +221,7 @@ struct CaseParser<'r, 's> {
 #[derive(Debug, Clone)]
 struct LesionSize {
     study: String,
-    date: NaiveDate,
+    date: CaseDate,
     lesion: String,
     longest_mm: Decimal,
     location: Location,
@@ -555,47 +566,15 @@ impl<'r, 's> CaseParser<'r, 's> {
         out
     }
 
-    fn partial_date(&mut self, t: &mut Table<'_, 's>, key: &str) -> Option<PartialDate> {
-        let value = t.get(key)?;
-        let parsed = match value.get_ref() {
-            DeValue::Datetime(dt) => dt.date.map(|d| PartialDate {
-                year: i32::from(d.year),
-                month: Some(u32::from(d.month)),
-                day: Some(u32::from(d.day)),
-            }),
-            DeValue::Integer(i) => i.as_str().parse().ok().map(|year| PartialDate {
-                year,
-                month: None,
-                day: None,
-            }),
-            DeValue::String(s) => parse_partial_date(s),
-            _ => None,
-        };
-        let valid = parsed.filter(|p| {
-            let d = NaiveDate::from_ymd_opt(p.year, p.month.unwrap_or(1), p.day.unwrap_or(1));
-            d.is_some_and(|d| d <= self.reader.today) && p.year >= 1900
-        });
-        if valid.is_none() {
-            self.reader.error(
-                value.span(),
-                format!(
-                    "`{key}` in {} must be a past date, year-month or year, found {}",
-                    t.name,
-                    describe(value.get_ref())
-                ),
-                Some(format!(
-                    "write it like: {key} = 2016-06-01, or {key} = \"2016-06\", or {key} = 2016"
-                )),
-            );
-        }
-        valid
+    fn optional_date(&mut self, t: &mut Table<'_, 's>, key: &str) -> Option<CaseDate> {
+        t.date(&mut self.reader, key).map(Spanned::into_inner)
     }
 
     fn aetiology(&mut self, t: &mut Table<'_, 's>) -> Option<Aetiology> {
         let cause = t
             .required_choice(&mut self.reader, "cause")
             .map(Spanned::into_inner);
-        let since = self.partial_date(t, "since");
+        let since = self.optional_date(t, "since");
         let note = self.text(t, "note");
         Some(Aetiology {
             cause: cause?,
@@ -1139,8 +1118,8 @@ impl<'r, 's> CaseParser<'r, 's> {
     fn medication(&mut self, t: &mut Table<'_, 's>) -> Option<Medication> {
         let name = self.required_text(t, "name");
         let dose = self.text(t, "dose");
-        let start = self.partial_date(t, "start");
-        let stop = self.partial_date(t, "stop");
+        let start = self.optional_date(t, "start");
+        let stop = self.optional_date(t, "stop");
         let purpose = self.text(t, "purpose");
         Some(Medication {
             name: name?,
@@ -1197,7 +1176,7 @@ impl<'r, 's> CaseParser<'r, 's> {
 
     fn comorbidity(&mut self, t: &mut Table<'_, 's>) -> Option<Comorbidity> {
         let name = self.required_text(t, "name");
-        let since = self.partial_date(t, "since");
+        let since = self.optional_date(t, "since");
         let note = self.text(t, "note");
         Some(Comorbidity {
             name: name?,
@@ -1364,29 +1343,6 @@ fn parse_qualified_number(s: &str) -> Option<(Decimal, Qualifier)> {
     rest.parse::<Decimal>().ok().map(|d| (d, qualifier))
 }
 
-fn parse_partial_date(s: &str) -> Option<PartialDate> {
-    let parts: Vec<&str> = s.trim().split('-').collect();
-    let num = |p: &str| p.parse::<u32>().ok();
-    match parts.as_slice() {
-        [y] => Some(PartialDate {
-            year: y.parse().ok()?,
-            month: None,
-            day: None,
-        }),
-        [y, m] => Some(PartialDate {
-            year: y.parse().ok()?,
-            month: Some(num(m).filter(|m| (1..=12).contains(m))?),
-            day: None,
-        }),
-        [y, m, d] => Some(PartialDate {
-            year: y.parse().ok()?,
-            month: Some(num(m)?),
-            day: Some(num(d)?),
-        }),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1423,18 +1379,5 @@ mod tests {
             Some((Decimal::from(1210), Qualifier::Exact))
         );
         assert_eq!(parse_qualified_number("abc"), None);
-    }
-
-    #[test]
-    fn partial_dates() {
-        assert_eq!(
-            parse_partial_date("2015-06"),
-            Some(PartialDate {
-                year: 2015,
-                month: Some(6),
-                day: None
-            })
-        );
-        assert_eq!(parse_partial_date("2015-13"), None);
     }
 }

@@ -11,6 +11,7 @@ use super::{Input, analyte_name, dec, join, t};
 use crate::case::model::{Assessment, Case, Grade, ImagingStudy, Pathology, Qualifier, Treatment};
 use crate::case::model::{LabResult, TreatmentKind};
 use crate::cross_check::STALE_LAB_DAYS;
+use crate::date::CaseDate;
 use crate::lab::{self, Analyte, Unit};
 use crate::text::{Lang, Text};
 
@@ -36,15 +37,16 @@ impl<'a> Sources<'a> {
     }
 
     /// The same case seen as on `until` (never later than now), only with data after `after`.
-    pub fn between(&self, after: Option<NaiveDate>, until: NaiveDate) -> Self {
+    pub fn between(&self, after: Option<CaseDate>, until: impl Into<NaiveDate>) -> Self {
         Self {
             case: self.case,
-            after,
-            at: until.min(self.at),
+            after: after.map(CaseDate::day),
+            at: until.into().min(self.at),
         }
     }
 
-    fn includes(&self, date: NaiveDate) -> bool {
+    fn includes(&self, date: CaseDate) -> bool {
+        let date = date.day();
         date <= self.at && self.after.is_none_or(|after| date > after)
     }
 
@@ -131,7 +133,12 @@ impl<'a> Sources<'a> {
     }
 
     /// The value closest in time to `date` (the newer on a tie), e.g. AFP for an imaging study.
-    pub fn lab_near(&self, analyte: Analyte, date: NaiveDate) -> Result<LabValue<'a>, Text> {
+    pub fn lab_near(
+        &self,
+        analyte: Analyte,
+        date: impl Into<NaiveDate>,
+    ) -> Result<LabValue<'a>, Text> {
+        let date = date.into();
         self.labs(analyte)?
             .into_iter()
             .min_by_key(|v| (distance(v.result.date, date), Reverse(v.result.date)))
@@ -155,8 +162,11 @@ impl<'a> Sources<'a> {
         // Every analyte has at least one value from here on.
         let candidates = found.map(Result::unwrap_or_default);
         let window = self.window_days();
-        let mut anchors: Vec<NaiveDate> =
-            candidates.iter().flatten().map(|v| v.result.date).collect();
+        let mut anchors: Vec<NaiveDate> = candidates
+            .iter()
+            .flatten()
+            .map(|v| v.result.date.day())
+            .collect();
         anchors.sort_unstable_by_key(|d| Reverse(*d));
         anchors.dedup();
         let within_window = anchors.iter().find_map(|&anchor| {
@@ -164,7 +174,9 @@ impl<'a> Sources<'a> {
                 values
                     .iter()
                     .rev()
-                    .find(|v| v.result.date <= anchor && distance(v.result.date, anchor) <= window)
+                    .find(|v| {
+                        v.result.date.day() <= anchor && distance(v.result.date, anchor) <= window
+                    })
                     .cloned()
             }))
         });
@@ -190,7 +202,7 @@ impl<'a> Sources<'a> {
                 newest
             }
         };
-        let newer: Vec<(Analyte, NaiveDate)> = values
+        let newer: Vec<(Analyte, CaseDate)> = values
             .iter()
             .zip(&candidates)
             .filter_map(|(used, all)| {
@@ -216,9 +228,10 @@ impl<'a> Sources<'a> {
     /// The assessment closest in time to `date` (the newer on a tie) that records `field`.
     pub fn assessment_near<T>(
         &self,
-        date: NaiveDate,
+        date: impl Into<NaiveDate>,
         field: impl Fn(&Assessment) -> Option<T>,
     ) -> Option<(T, &'a Assessment)> {
+        let date = date.into();
         self.case
             .assessments
             .iter()
@@ -263,12 +276,12 @@ impl<'a> Sources<'a> {
 }
 
 /// Days between two dates, either way round.
-pub(crate) fn distance(a: NaiveDate, b: NaiveDate) -> i64 {
-    (a - b).num_days().abs()
+pub(crate) fn distance(a: impl Into<NaiveDate>, b: impl Into<NaiveDate>) -> i64 {
+    (a.into() - b.into()).num_days().abs()
 }
 
 /// "bilirubin 2021-10-01, albumin 2021-08-20", or with the Chinese names and "、".
-fn dated_analytes(dates: &[(Analyte, NaiveDate)], lang: Lang) -> String {
+fn dated_analytes(dates: &[(Analyte, CaseDate)], lang: Lang) -> String {
     dates
         .iter()
         .map(|(analyte, date)| format!("{} {date}", analyte_name(*analyte).best(lang)))
@@ -277,7 +290,8 @@ fn dated_analytes(dates: &[(Analyte, NaiveDate)], lang: Lang) -> String {
 }
 
 /// Flags data older than 30 days on the date it is used (calculators §0.2).
-pub(crate) fn stale_flag(date: NaiveDate, at: NaiveDate) -> Option<Text> {
+pub(crate) fn stale_flag(date: impl Into<NaiveDate>, at: NaiveDate) -> Option<Text> {
+    let date = date.into();
     let age = (at - date).num_days();
     (age > STALE_LAB_DAYS).then(|| {
         t(
@@ -293,7 +307,7 @@ pub(crate) fn attach_assessment(
     inputs: &mut [Input],
     name: &Text,
     assessment: &Assessment,
-    near: NaiveDate,
+    near: impl Into<NaiveDate> + std::fmt::Display + Copy,
     window: i64,
     flags: &mut Vec<Text>,
 ) {
@@ -336,12 +350,12 @@ pub(crate) struct LabSet<'a, const N: usize> {
 
 impl<const N: usize> LabSet<'_, N> {
     /// The newest date in the set.
-    pub fn date(&self) -> NaiveDate {
+    pub fn date(&self) -> CaseDate {
         self.values
             .iter()
             .map(|v| v.result.date)
             .max()
-            .unwrap_or_default()
+            .expect("a set has values")
     }
 
     /// Gives the criterion's lab inputs their dates and sources, and adds the set's flags.
@@ -419,7 +433,7 @@ impl<'a> LabValue<'a> {
         })
     }
 
-    pub fn date(&self) -> NaiveDate {
+    pub fn date(&self) -> CaseDate {
         self.result.date
     }
 
@@ -521,7 +535,7 @@ mod tests {
             value: d(value),
             qualifier: Qualifier::Exact,
             unit,
-            date: date(on),
+            date: date(on).into(),
             hospital: None,
             source: None,
             reference_range: None,
@@ -539,7 +553,7 @@ mod tests {
         let set = sources
             .lab_set([Analyte::Bilirubin, Analyte::Albumin])
             .expect("complete");
-        assert_eq!(set.values[0].result.date, date("2021-08-01"));
+        assert_eq!(set.values[0].result.date, date("2021-08-01").into());
         let flags = english(&set.flags);
         assert!(flags.iter().any(|f| f.contains("bilirubin 2021-10-01")));
         assert!(flags.iter().any(|f| f.starts_with("data age")));

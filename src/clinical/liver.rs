@@ -2,7 +2,6 @@
 //!
 //! Thresholds are compared in exact decimals; only logarithms go through f64.
 
-use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
@@ -10,6 +9,7 @@ use super::inputs::{LabValue, Sources, attach_assessment, distance};
 use super::{Criterion, Input, Kind, Outcome, analyte_name, dec, ln, log10, round_half_up};
 use super::{show, t};
 use crate::case::model::{Ascites, Encephalopathy, Sex};
+use crate::date::CaseDate;
 use crate::lab::{Analyte, Unit};
 use crate::summary::words;
 use crate::text::{Lang, Text};
@@ -523,7 +523,7 @@ pub fn albi(input: &AlbiInput) -> [Criterion; 2] {
 pub(crate) struct LiverResults {
     pub criteria: Vec<Criterion>,
     /// The score and the date of its labs.
-    pub child_pugh: Option<(ChildPugh, NaiveDate)>,
+    pub child_pugh: Option<(ChildPugh, CaseDate)>,
 }
 
 impl LiverResults {
@@ -553,11 +553,9 @@ pub(crate) fn assess(sources: &Sources<'_>) -> LiverResults {
 }
 
 /// Child-Pugh from the case; also used for the ART score before each TACE.
-pub(crate) fn child_pugh_from(
-    sources: &Sources<'_>,
-) -> (Option<(ChildPugh, NaiveDate)>, Criterion) {
+pub(crate) fn child_pugh_from(sources: &Sources<'_>) -> (Option<(ChildPugh, CaseDate)>, Criterion) {
     let set = sources.lab_set([Analyte::Bilirubin, Analyte::Albumin, Analyte::Inr]);
-    let near = set.as_ref().map_or(sources.at, |s| s.date());
+    let near = set.as_ref().map_or(sources.at, |s| s.date().day());
     let ascites = sources.assessment_near(near, |a| a.ascites);
     let he = sources.assessment_near(near, |a| a.encephalopathy);
     let mut missing = set.as_ref().err().cloned().unwrap_or_default();
@@ -641,7 +639,7 @@ fn meld_family_from(sources: &Sources<'_>) -> Vec<Criterion> {
         dialysis,
     };
     let patient = &sources.case.patient;
-    let age = patient.age_on(set.date());
+    let age = patient.age_on(set.date().day());
     let (born, on) = (patient.birth_date, set.date());
     let age_input = Input::new(t("年龄", "age"), age, Some("years"))
         .dated(on, None)
@@ -668,6 +666,9 @@ fn meld_family_from(sources: &Sources<'_>) -> Vec<Criterion> {
         Input::worded(t("性别", "sex"), sex, None).note(t("取自 [patient]", "from [patient]")),
     );
     meld_3.inputs.push(age_input);
+    meld_3
+        .flags
+        .extend(born.approximation_flag(&t("出生日期", "birth date")));
     [meld(&input).1, meld_na(&input), meld_3]
         .map(|mut criterion| {
             criterion.inputs.push(dialysis_input.clone());

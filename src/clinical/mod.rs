@@ -24,6 +24,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::case::Case;
 use crate::case::model::Finding;
+use crate::date::CaseDate;
 use crate::lab::{Analyte, Unit};
 use crate::summary::words;
 use crate::text::{Lang, Text};
@@ -213,7 +214,7 @@ pub struct Input {
     /// A number or code, or a word such as `no` (with its Chinese).
     pub value: Text,
     pub unit: Option<&'static str>,
-    pub date: Option<NaiveDate>,
+    pub date: Option<CaseDate>,
     /// The record file (relative to records/) the value was copied from.
     pub source: Option<PathBuf>,
     /// How the value was derived: as printed, converted, clamped, points scored.
@@ -249,7 +250,7 @@ impl Input {
         self
     }
 
-    pub fn dated(mut self, date: NaiveDate, source: Option<PathBuf>) -> Self {
+    pub fn dated(mut self, date: CaseDate, source: Option<PathBuf>) -> Self {
         self.date = Some(date);
         self.source = source;
         self
@@ -401,7 +402,21 @@ pub fn evaluate(case: &Case, at: NaiveDate) -> Vec<Criterion> {
         }
     }
     out.extend(response.criteria);
+    for criterion in &mut out {
+        flag_approximate_dates(criterion);
+    }
     out
+}
+
+/// A criterion computed from a date known only approximately says so, once per input.
+fn flag_approximate_dates(criterion: &mut Criterion) {
+    for input in &criterion.inputs {
+        if let Some(flag) = input.date.and_then(|d| d.approximation_flag(&input.name))
+            && !criterion.flags.contains(&flag)
+        {
+            criterion.flags.push(flag);
+        }
+    }
 }
 
 /// Rounds half away from zero, as every rule in the reference means by "round".
@@ -469,7 +484,9 @@ pub(crate) mod test_util {
                 id: "TEST".into(),
                 name: Text::plain("Test"),
                 sex: Sex::Male,
-                birth_date: NaiveDate::from_ymd_opt(1956, 3, 14).expect("valid date"),
+                birth_date: NaiveDate::from_ymd_opt(1956, 3, 14)
+                    .expect("valid date")
+                    .into(),
                 id_number: None,
                 phone: None,
                 address: None,
@@ -513,7 +530,7 @@ pub(crate) mod tests {
             value: d(value),
             qualifier: Qualifier::Exact,
             unit,
-            date: date("2021-08-20"),
+            date: date("2021-08-20").into(),
             hospital: None,
             source: None,
             reference_range: None,
@@ -523,7 +540,7 @@ pub(crate) mod tests {
     fn study(on: &str, longest: &str, viable: &str, class: LesionClass) -> ImagingStudy {
         ImagingStudy {
             id: None,
-            date: date(on),
+            date: date(on).into(),
             modality: Modality::Mri,
             hospital: None,
             report: None,
@@ -545,7 +562,7 @@ pub(crate) mod tests {
     fn tace(id: &str, on: &str) -> Treatment {
         Treatment {
             id: Some(id.into()),
-            date: date(on),
+            date: date(on).into(),
             kind: TreatmentKind::Tace,
             hospital: None,
             technique: None,
@@ -574,7 +591,7 @@ pub(crate) mod tests {
                 lab(Analyte::Afp, "85", Unit::NgPerMl),
             ],
             assessments: vec![Assessment {
-                date: date("2021-08-20"),
+                date: date("2021-08-20").into(),
                 ecog: Some(0),
                 ascites: Some(Ascites::None),
                 encephalopathy: Some(Encephalopathy::None),

@@ -197,7 +197,7 @@ impl Session<'_> {
         studies
             .iter()
             .rev()
-            .find(|s| s.date > self.tace.date && s.date <= self.until)
+            .find(|s| s.date > self.tace.date && s.date.day() <= self.until)
             .copied()
     }
 
@@ -226,7 +226,7 @@ pub(crate) fn assess(sources: &Sources<'_>) -> ResponseResults {
         .map(|(n, tace)| Session {
             tace,
             label: tace.id.clone().unwrap_or_else(|| format!("TACE-{}", n + 1)),
-            until: taces.get(n + 1).map_or(sources.at, |next| next.date),
+            until: taces.get(n + 1).map_or(sources.at, |next| next.date.day()),
         })
         .collect();
     let all_studies = sources.studies();
@@ -238,6 +238,18 @@ pub(crate) fn assess(sources: &Sources<'_>) -> ResponseResults {
     let (mut criteria, points) = mrecist(&measured, &sessions);
     criteria.extend(art_scores(sources, &sessions, &points));
     criteria.extend(jsh(sources, &sessions, &measured, &all_studies));
+    // Which study is before and which after a session depends on its day.
+    let approximate: Vec<Text> = sessions
+        .iter()
+        .filter_map(|s| {
+            s.tace
+                .date
+                .approximation_flag(&Text::plain(s.label.clone()))
+        })
+        .collect();
+    for criterion in &mut criteria {
+        criterion.flags.extend(approximate.iter().cloned());
+    }
     let trend = |lang: Lang| {
         let trend: Vec<String> = points
             .iter()

@@ -12,6 +12,7 @@ use super::tumour::{self, Burden, Limits, Rule, Size};
 use super::{Criterion, Input, Kind, Outcome, dec, extrahepatic_spread};
 use super::{macrovascular_invasion, status, t};
 use crate::case::model::Finding;
+use crate::date::CaseDate;
 use crate::text::{Lang, Text};
 
 /// The staging criteria, in output order.
@@ -187,7 +188,7 @@ pub(crate) fn assess(
     liver: &LiverResults,
     treatment_context: Option<&Text>,
 ) -> Vec<Criterion> {
-    let near = burden.date.unwrap_or(sources.at);
+    let near = burden.date.map_or(sources.at, CaseDate::day);
     let ecog = sources.assessment_near(near, |a| a.ecog);
     let child_pugh: Option<&(ChildPugh, _)> = liver.child_pugh.as_ref();
     let input = StagingInput {

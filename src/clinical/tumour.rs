@@ -6,13 +6,13 @@
 //! unknown: every criterion only gets harder to meet with more lesions or a "yes", so the
 //! unknown cannot bring the tumour back within.
 
-use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::inputs::{Sources, distance, stale_flag};
 use super::{Criterion, Input, Kind, Outcome, analyte_name, dec, extrahepatic_spread};
 use super::{finding_value, macrovascular_invasion, show, status, t};
 use crate::case::model::{Finding, Grade, ImagingStudy};
+use crate::date::CaseDate;
 use crate::lab::Analyte;
 use crate::text::{Lang, Text};
 
@@ -55,7 +55,7 @@ impl Basis {
 pub struct Burden {
     pub basis: Option<Basis>,
     /// The imaging study measured.
-    pub date: Option<NaiveDate>,
+    pub date: Option<CaseDate>,
     /// Diameters in cm of the lesions counted: HCC and ≥ 1 cm on this basis.
     pub sizes_cm: Vec<Decimal>,
     /// Lesions that may count but cannot be judged, e.g. "class of lesion L2 (2021-10-15)".

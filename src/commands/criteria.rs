@@ -31,6 +31,7 @@ use std::io::IsTerminal;
 use super::{load_valid_as_of, print_stdout};
 use crate::cli::{CriteriaArgs, LangArg};
 use crate::clinical::{self, Criterion};
+use crate::date::CaseDate;
 use crate::error::{Error, Result};
 use crate::folder::CaseFolder;
 use crate::text::Lang;
@@ -79,7 +80,7 @@ struct InputJson<'a> {
     name: &'a str,
     value: &'a str,
     unit: Option<&'static str>,
-    date: Option<NaiveDate>,
+    date: Option<CaseDate>,
     source: Option<String>,
     note: Option<&'a str>,
 }

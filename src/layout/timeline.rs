@@ -75,13 +75,7 @@ pub fn draw(timeline: &Timeline, typesetter: &mut Typesetter, width: f32, lang: 
     }
     let labels: Vec<Label> = events
         .iter()
-        .map(|event| {
-            Label::new(
-                typesetter,
-                &event.date.format("%Y-%m-%d").to_string(),
-                &event.label,
-            )
-        })
+        .map(|event| Label::new(typesetter, &event.written, &event.label))
         .collect();
     let dates: Vec<NaiveDate> = events.iter().map(|event| event.date).collect();
     let sizes: Vec<(f32, f32)> = labels.iter().map(|l| (l.width, l.height)).collect();
@@ -687,6 +681,7 @@ mod tests {
             ])
             .map(|(d, label)| TimelineEvent {
                 date: date(d),
+                written: d.to_string(),
                 label: label.to_string(),
                 kind: EventKind::Treatment,
             })

@@ -76,8 +76,9 @@ pub fn write(
                     } else {
                         CompressionMethod::Stored
                     };
-                    let options = options(method, entry_time(Some(record.date)), record.bytes)
-                        .with_aes_encryption(AesMode::Aes256, passphrase);
+                    let options =
+                        options(method, entry_time(Some(record.date.day())), record.bytes)
+                            .with_aes_encryption(AesMode::Aes256, passphrase);
                     zip.start_file(name, options).map_err(zip_error(target))?;
                     let input = File::open(&source).map_err(Error::io("read", &source))?;
                     let copied = io::copy(&mut BufReader::new(input), &mut zip)

@@ -13,6 +13,7 @@ use serde::Serialize;
 use crate::case::Case;
 use crate::case::model::{Condition, PersonalField, TreatmentKind};
 use crate::contacts::Contact;
+use crate::date::CaseDate;
 use crate::summary::words;
 use crate::text::{Lang, Text};
 
@@ -85,13 +86,19 @@ pub fn fields(case: &Case, contact: &Contact, lang: Lang, today: NaiveDate) -> V
         .aetiology
         .iter()
         .map(|a| match (lang, a.since) {
-            (Lang::Zh, Some(since)) => format!("{}（{since} 年起）", words::cause(a.cause, lang)),
+            (Lang::Zh, Some(since)) => {
+                format!(
+                    "{}（{} 起）",
+                    words::cause(a.cause, lang),
+                    since.in_lang(lang)
+                )
+            }
             (Lang::En, Some(since)) => format!("{} since {since}", words::cause(a.cause, lang)),
             (_, None) => words::cause(a.cause, lang).to_string(),
         })
         .collect();
     let sex = words::sex(patient.sex, lang);
-    let age = patient.age_on(today);
+    let age = patient.age_text(today);
     let mut who = match lang {
         Lang::Zh => format!("患者{}，{sex}，{age} 岁。", name.unwrap_or_default()),
         Lang::En => match name {
@@ -105,7 +112,7 @@ pub fn fields(case: &Case, contact: &Contact, lang: Lang, today: NaiveDate) -> V
         who.push_str(lang.pick("。", "."));
     }
     let mut lines = vec![who];
-    let mut events: Vec<(NaiveDate, String)> = Vec::new();
+    let mut events: Vec<(CaseDate, String)> = Vec::new();
     for d in &case.diagnoses {
         let text = d
             .text
@@ -137,7 +144,11 @@ pub fn fields(case: &Case, contact: &Contact, lang: Lang, today: NaiveDate) -> V
     }
     events.sort_by_key(|e| e.0);
     let first_event = lines.len();
-    lines.extend(events.iter().map(|(date, text)| format!("{date} {text}")));
+    lines.extend(
+        events
+            .iter()
+            .map(|(date, text)| format!("{} {text}", date.in_lang(lang))),
+    );
     out.push(lines_field(
         lang.pick("病情描述", "Description of the illness"),
         &lines,
@@ -162,7 +173,7 @@ pub fn fields(case: &Case, contact: &Contact, lang: Lang, today: NaiveDate) -> V
 
     // 患病多久: one of the platform's four choices, from the first diagnosis of the liver disease.
     let since = case.diagnoses.iter().map(|d| d.date).min();
-    let duration = match since.map(|d| (today - d).num_days()) {
+    let duration = match since.map(|d| (today - d.day()).num_days()) {
         Some(..=7) => lang.pick("一周内", "within a week"),
         Some(8..=31) => lang.pick("一月内", "within a month"),
         Some(32..=183) => lang.pick("半年内", "within six months"),
@@ -374,7 +385,7 @@ fn lines_field(
     lines: &[String],
     limit: usize,
     first_event: usize,
-    events: &[(NaiveDate, String)],
+    events: &[(CaseDate, String)],
     lang: Lang,
 ) -> Field {
     let count = |lines: &[String]| {
@@ -392,7 +403,7 @@ fn lines_field(
     }
     let text = kept.join("\n");
     let cut = (dropped > 0).then(|| {
-        let until = events[dropped - 1].0;
+        let until = events[dropped - 1].0.in_lang(lang);
         match lang {
             Lang::Zh => format!("删去了最早的 {dropped} 条记录（至 {until}），详见病历摘要图片"),
             Lang::En => format!("left out the {dropped} oldest events (up to {until}); they are in the summary images"),

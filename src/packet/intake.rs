@@ -53,7 +53,7 @@ pub fn markdown(
             lang.pick("性别", "Sex"),
             words::sex(patient.sex, lang).to_string(),
         ),
-        (lang.pick("年龄", "Age"), patient.age_on(today).to_string()),
+        (lang.pick("年龄", "Age"), patient.age_text(today)),
         (
             lang.pick("证件号", "ID / passport number"),
             field(

@@ -33,7 +33,7 @@ pub struct ManifestFile {
     /// The record's path under records/ as the family named it; `None` for generated files.
     pub original: Option<String>,
     pub kind: String,
-    pub date: Option<NaiveDate>,
+    pub date: Option<crate::date::CaseDate>,
     pub title: Option<String>,
     pub bytes: u64,
     pub sha256: String,

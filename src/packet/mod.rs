@@ -67,10 +67,10 @@ pub struct RecordFilter {
 }
 
 impl RecordFilter {
-    pub fn keeps(&self, kind: RecordKind, date: NaiveDate) -> bool {
+    pub fn keeps(&self, kind: RecordKind, date: crate::date::CaseDate) -> bool {
         (self.kinds.is_empty() || self.kinds.contains(&kind))
-            && self.from.is_none_or(|from| date >= from)
-            && self.to.is_none_or(|to| date <= to)
+            && self.from.is_none_or(|from| date.day() >= from)
+            && self.to.is_none_or(|to| date.day() <= to)
     }
 
     /// Parses one `--records` value: `kind=lab,imaging`, `from=2021-08-01` or `to=2021-12-31`.
@@ -111,7 +111,7 @@ pub struct RecordFile {
     /// The ASCII name inside packets.
     pub name: String,
     pub kind: RecordKind,
-    pub date: NaiveDate,
+    pub date: crate::date::CaseDate,
     pub title: crate::text::Text,
     pub bytes: u64,
     pub sha256: String,
@@ -304,7 +304,7 @@ pub(crate) mod tests {
             original: name.into(),
             name: name.into(),
             kind: RecordKind::Lab,
-            date: today(),
+            date: today().into(),
             title: crate::text::Text::plain("x"),
             bytes: zipped,
             sha256: String::new(),
@@ -376,9 +376,9 @@ pub(crate) mod tests {
         filter.add("kind=lab,imaging").unwrap();
         filter.add("from=2021-08-01").unwrap();
         let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
-        assert!(filter.keeps(RecordKind::Lab, d("2021-08-20")));
-        assert!(!filter.keeps(RecordKind::Lab, d("2021-06-20")));
-        assert!(!filter.keeps(RecordKind::Procedure, d("2021-08-27")));
+        assert!(filter.keeps(RecordKind::Lab, d("2021-08-20").into()));
+        assert!(!filter.keeps(RecordKind::Lab, d("2021-06-20").into()));
+        assert!(!filter.keeps(RecordKind::Procedure, d("2021-08-27").into()));
         assert!(
             filter
                 .add("kind=xray")

@@ -70,7 +70,7 @@ pub fn record_file_name(record: &Record, taken: &mut BTreeSet<String>) -> String
         Some(t) => Some(t),
         None => from_file,
     };
-    let mut base = format!("{}_{}", record.date, record.kind.name());
+    let mut base = format!("{}_{}", record.date.in_file_name(), record.kind.name());
     if let Some(title) = title {
         base.push('_');
         base.push_str(&title);
@@ -123,7 +123,7 @@ mod tests {
         Record {
             path: path.into(),
             kind: RecordKind::Imaging,
-            date: NaiveDate::from_ymd_opt(2021, 6, 18).unwrap(),
+            date: NaiveDate::from_ymd_opt(2021, 6, 18).unwrap().into(),
             title,
             language: None,
         }

@@ -48,7 +48,7 @@ impl RecordStore {
             let source = records_root.join(&record.path);
             let target = dir.path().join(entry_file(i));
             let (bytes, sha256, zipped_bytes) =
-                compress_one(&source, &target, &names[i], record.date)?;
+                compress_one(&source, &target, &names[i], record.date.day())?;
             progress(bytes);
             Ok(RecordFile {
                 original: record.path.clone(),

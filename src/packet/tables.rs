@@ -3,10 +3,9 @@
 //! quoting; CRLF line ends). Column names are English so that scripts can rely on them; the
 //! text in them is in the contact's language.
 
-use chrono::NaiveDate;
-
 use crate::case::Case;
 use crate::case::model::Qualifier;
+use crate::date::CaseDate;
 use crate::lab::{ANALYTES, Unit};
 use crate::summary::words;
 use crate::text::{Lang, Text};
@@ -62,7 +61,7 @@ pub fn labs_csv(case: &Case, lang: Lang) -> String {
 
 /// One row per event: diagnoses, treatments, imaging studies and records, by date.
 pub fn timeline_csv(case: &Case, lang: Lang) -> String {
-    let mut rows: Vec<(NaiveDate, u8, [String; 5])> = Vec::new();
+    let mut rows: Vec<(CaseDate, u8, [String; 5])> = Vec::new();
     for d in &case.diagnoses {
         rows.push((
             d.date,
@@ -123,7 +122,7 @@ pub fn timeline_csv(case: &Case, lang: Lang) -> String {
     let mut csv = csv_line(&["date", "type", "what", "details", "hospital", "record"]);
     for (date, _, [kind, what, details, hospital, record]) in rows {
         csv.push_str(&csv_line(&[
-            &date.to_string(),
+            &date.in_lang(lang),
             &kind,
             &what,
             &details,

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
+use crate::date::CaseDate;
 use rust_decimal::Decimal;
 
 use super::words;
@@ -35,7 +35,7 @@ fn opt_text(text: Option<&Text>, lang: Lang) -> String {
 
 /// Labs over time: one row per analyte, one column per date, with units and reference ranges.
 pub fn labs(case: &Case, lang: Lang) -> Vec<Block> {
-    let mut dates: Vec<NaiveDate> = case.labs.iter().map(|l| l.date).collect();
+    let mut dates: Vec<CaseDate> = case.labs.iter().map(|l| l.date).collect();
     dates.sort();
     dates.dedup();
     if dates.is_empty() {
@@ -50,7 +50,7 @@ pub fn labs(case: &Case, lang: Lang) -> Vec<Block> {
             lang.pick("单位", "Unit").to_string(),
             lang.pick("参考范围", "Range").to_string(),
         ];
-        head.extend(chunk.iter().map(NaiveDate::to_string));
+        head.extend(chunk.iter().map(|d| d.in_lang(lang)));
         let mut rows = Vec::new();
         for info in ANALYTES {
             let results: Vec<&LabResult> = case
@@ -147,7 +147,7 @@ fn out_of_range(value: Decimal, range: &str) -> Option<&'static str> {
 }
 
 fn lab_sources(case: &Case, lang: Lang) -> String {
-    let mut by_date: BTreeMap<NaiveDate, Vec<String>> = BTreeMap::new();
+    let mut by_date: BTreeMap<CaseDate, Vec<String>> = BTreeMap::new();
     for lab in &case.labs {
         let entry = by_date.entry(lab.date).or_default();
         let source = lab.source.as_ref().map_or_else(
@@ -160,7 +160,7 @@ fn lab_sources(case: &Case, lang: Lang) -> String {
     }
     let list = by_date
         .iter()
-        .map(|(d, s)| format!("{d}: {}", s.join(", ")))
+        .map(|(d, s)| format!("{}: {}", d.in_lang(lang), s.join(", ")))
         .collect::<Vec<_>>()
         .join("; ");
     format!("{}{list}", lang.pick("来源：", "Sources: "))
@@ -174,7 +174,7 @@ pub fn lesions(case: &Case, lang: Lang) -> Vec<Block> {
     for study in &studies {
         for lesion in &study.lesions {
             rows.push(vec![
-                cell(study.date.to_string()),
+                cell(study.date.in_lang(lang)),
                 cell(words::modality(study.modality, lang)),
                 cell(lesion.id.clone()),
                 cell(lesion.segment.clone().unwrap_or_default()),
@@ -248,9 +248,9 @@ pub fn lesion_chart(case: &Case, lang: Lang) -> Vec<Block> {
         let mut viable = Vec::new();
         for study in &case.imaging {
             if let Some(lesion) = study.lesions.iter().find(|l| l.id == id) {
-                whole.push((study.date, mm(lesion.longest_mm)));
+                whole.push((study.date.day(), mm(lesion.longest_mm)));
                 if let Some(v) = lesion.viable_mm {
-                    viable.push((study.date, mm(v)));
+                    viable.push((study.date.day(), mm(v)));
                 }
             }
         }
@@ -271,12 +271,12 @@ pub fn lesion_chart(case: &Case, lang: Lang) -> Vec<Block> {
             });
         }
     }
-    let mut afp: Vec<(NaiveDate, f64)> = case
+    let mut afp: Vec<(chrono::NaiveDate, f64)> = case
         .labs
         .iter()
         .filter(|l| l.analyte == Analyte::Afp)
         .filter_map(|l| {
-            convert(Analyte::Afp, l.value, l.unit, Unit::NgPerMl).map(|v| (l.date, mm(v)))
+            convert(Analyte::Afp, l.value, l.unit, Unit::NgPerMl).map(|v| (l.date.day(), mm(v)))
         })
         .collect();
     afp.sort_by_key(|p| p.0);
@@ -313,7 +313,7 @@ fn treatment_markers(case: &Case, lang: Lang) -> Vec<Marker> {
         .iter()
         .filter(|t| is_tumour_treatment(t.kind))
         .map(|t| Marker {
-            date: t.date,
+            date: t.date.day(),
             label: t
                 .id
                 .clone()
@@ -328,7 +328,8 @@ pub fn timeline_chart(case: &Case, lang: Lang) -> Vec<Block> {
         .diagnoses
         .iter()
         .map(|d| TimelineEvent {
-            date: d.date,
+            date: d.date.day(),
+            written: d.date.in_lang(lang),
             label: short_condition(d.condition, lang),
             kind: EventKind::Diagnosis,
         })
@@ -337,7 +338,8 @@ pub fn timeline_chart(case: &Case, lang: Lang) -> Vec<Block> {
                 .iter()
                 .filter(|t| is_tumour_treatment(t.kind))
                 .map(|t| TimelineEvent {
-                    date: t.date,
+                    date: t.date.day(),
+                    written: t.date.in_lang(lang),
                     label: t
                         .id
                         .clone()
@@ -346,7 +348,8 @@ pub fn timeline_chart(case: &Case, lang: Lang) -> Vec<Block> {
                 }),
         )
         .chain(case.imaging.iter().map(|s| TimelineEvent {
-            date: s.date,
+            date: s.date.day(),
+            written: s.date.in_lang(lang),
             label: words::modality(s.modality, lang).to_string(),
             kind: EventKind::Imaging,
         }))
@@ -373,7 +376,7 @@ fn short_condition(condition: crate::case::model::Condition, lang: Lang) -> Stri
 
 /// Every dated event in one table, with where it is documented.
 pub fn timeline(case: &Case, lang: Lang) -> Vec<Block> {
-    let mut rows: Vec<(NaiveDate, Vec<Inline>)> = Vec::new();
+    let mut rows: Vec<(CaseDate, Vec<Inline>)> = Vec::new();
     let source = |p: &Option<std::path::PathBuf>| {
         cell(
             p.as_ref()
@@ -385,7 +388,7 @@ pub fn timeline(case: &Case, lang: Lang) -> Vec<Block> {
         rows.push((
             d.date,
             vec![
-                cell(d.date.to_string()),
+                cell(d.date.in_lang(lang)),
                 vec![Span::plain(words::condition(d.condition, lang))],
                 cell(opt_text(d.text.as_ref(), lang)),
                 source(&d.record),
@@ -396,7 +399,7 @@ pub fn timeline(case: &Case, lang: Lang) -> Vec<Block> {
         rows.push((
             t.date,
             vec![
-                cell(t.date.to_string()),
+                cell(t.date.in_lang(lang)),
                 vec![Span::plain(t.id.clone().unwrap_or_else(|| {
                     words::treatment(t.kind, lang).to_string()
                 }))],
@@ -409,7 +412,7 @@ pub fn timeline(case: &Case, lang: Lang) -> Vec<Block> {
         rows.push((
             s.date,
             vec![
-                cell(s.date.to_string()),
+                cell(s.date.in_lang(lang)),
                 vec![Span::plain(words::modality(s.modality, lang))],
                 cell(opt_text(s.findings.as_ref(), lang)),
                 source(&s.report),
@@ -445,7 +448,7 @@ pub fn treatments(case: &Case, lang: Lang) -> Vec<Block> {
         .iter()
         .map(|t| {
             vec![
-                cell(t.date.to_string()),
+                cell(t.date.in_lang(lang)),
                 vec![
                     Span::bold(t.id.clone().unwrap_or_default()),
                     Span::plain(format!(" {}", words::treatment(t.kind, lang))),
@@ -507,7 +510,7 @@ pub fn imaging(
                 (None, _) => lang.pick("未提供", "not supplied").to_string(),
             };
             vec![
-                cell(s.date.to_string()),
+                cell(s.date.in_lang(lang)),
                 cell(words::modality(s.modality, lang)),
                 cell(opt_text(s.hospital.as_ref(), lang)),
                 cell(
@@ -619,7 +622,7 @@ pub fn records(case: &Case, lang: Lang, appended: &[std::path::PathBuf]) -> Vec<
                 "—"
             };
             vec![
-                cell(r.date.to_string()),
+                cell(r.date.in_lang(lang)),
                 cell(words::record_kind(r.kind, lang)),
                 cell(r.title.best(lang)),
                 cell(r.path.display().to_string()),

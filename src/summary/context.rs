@@ -39,7 +39,7 @@ pub struct PatientView {
     pub id: String,
     pub name: Option<String>,
     pub sex: &'static str,
-    pub age: u32,
+    pub age: String,
     pub birth_date: Option<String>,
     pub id_number: Option<String>,
     pub phone: Option<String>,
@@ -136,8 +136,8 @@ pub fn build(
         id: patient.id.clone(),
         name: show(PersonalField::Name).then(|| t(&patient.name)),
         sex: words::sex(patient.sex, lang),
-        age: patient.age_on(today),
-        birth_date: show(PersonalField::BirthDate).then(|| patient.birth_date.to_string()),
+        age: patient.age_text(today),
+        birth_date: show(PersonalField::BirthDate).then(|| patient.birth_date.in_lang(lang)),
         id_number: patient
             .id_number
             .clone()
@@ -159,10 +159,10 @@ pub fn build(
     let latest_imaging = case
         .imaging
         .iter()
-        .filter(|s| s.date <= today)
+        .filter(|s| s.date.day() <= today)
         .max_by_key(|s| s.date)
         .map(|s| ImagingView {
-            date: s.date.to_string(),
+            date: s.date.in_lang(lang),
             modality: words::modality(s.modality, lang),
             findings: opt(&s.findings).unwrap_or_default(),
         });
@@ -176,7 +176,7 @@ pub fn build(
             .iter()
             .map(|a| AetiologyView {
                 cause: words::cause(a.cause, lang),
-                since: a.since.map(|s| s.to_string()),
+                since: a.since.map(|s| s.in_lang(lang)),
                 note: opt(&a.note),
             })
             .collect(),
@@ -184,7 +184,7 @@ pub fn build(
             .diagnoses
             .iter()
             .map(|d| DiagnosisView {
-                date: d.date.to_string(),
+                date: d.date.in_lang(lang),
                 condition: words::condition(d.condition, lang),
                 text: opt(&d.text),
             })
@@ -193,7 +193,7 @@ pub fn build(
             .treatments
             .iter()
             .map(|tr| TreatmentView {
-                date: tr.date.to_string(),
+                date: tr.date.in_lang(lang),
                 kind: words::treatment(tr.kind, lang),
                 hospital: opt(&tr.hospital),
                 technique: opt(&tr.technique),
@@ -274,7 +274,7 @@ fn status(case: &Case, lang: Lang) -> Option<StatusView> {
         parts.push(format!("{} {kg} kg", lang.pick("体重", "weight")));
     }
     (!parts.is_empty()).then(|| StatusView {
-        date: a.date.to_string(),
+        date: a.date.in_lang(lang),
         text: parts.join(lang.pick("，", ", ")),
     })
 }

@@ -152,6 +152,93 @@ fn chinese_text_shown_to_english_readers_is_named_with_its_line() {
     run.stderr_has("contacts `fred-hutch-liver`, `uwmc-liver`, `virginia-mason-liver` need records in English; 1 record(s) are not: other/2021-09-01_discharge-summary.pdf");
 }
 
+/// Point 5: Dates known only to the month, or part of it, are valid, print as written, and
+/// every criterion computed from one says so.
+#[test]
+fn approximate_dates_are_accepted_printed_as_written_and_flagged() {
+    let planted = || {
+        Test::demo()
+            .edit("case.toml", "date = 2021-07-05", "date = \"2021-07上旬\"")
+            .edit("case.toml", "date = 2021-08-27", "date = \"2021-08 late\"")
+            .edit("case.toml", "date = 2021-11-10", "date = \"2021-11\"")
+            .edit("case.toml", "birth_date = 1958-05-12", "birth_date = 1958")
+    };
+    planted().args(["check"]).success();
+
+    let criteria = criteria_json(planted());
+    let flags_of = |kind: &str| -> Vec<String> {
+        criteria["criteria"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["id"] == kind)
+            .flat_map(|c| c["flags"].as_array().unwrap().clone())
+            .map(|f| f.as_str().unwrap().to_string())
+            .collect()
+    };
+    let mrecist = flags_of("mrecist");
+    assert!(
+        mrecist.contains(
+            &"approximate date: TACE-1 dated 2021-07 early, counted as 2021-07-01".to_string()
+        ),
+        "{mrecist:?}"
+    );
+    assert!(
+        mrecist.contains(
+            &"approximate date: TACE-2 dated 2021-08 late, counted as 2021-08-21".to_string()
+        ),
+        "{mrecist:?}"
+    );
+    let meld = flags_of("meld");
+    assert!(
+        meld.iter()
+            .any(|f| f
+                .starts_with("approximate date: bilirubin dated 2021-11, counted as 2021-11-01")),
+        "{meld:?}"
+    );
+    let meld_3 = flags_of("meld_3");
+    assert!(
+        meld_3.contains(
+            &"approximate date: birth date dated 1958, counted as 1958-01-01".to_string()
+        ),
+        "{meld_3:?}"
+    );
+    // Exact dates carry no such flag.
+    let exact = criteria_json(Test::demo());
+    assert!(!exact.to_string().contains("approximate date"));
+
+    let zh = summary_text(planted(), "zh");
+    assert!(zh.contains("2021-07上旬"), "{zh}");
+    assert!(
+        zh.contains("67–68岁（出生日期 1958）"),
+        "age from a birth year: {zh}"
+    );
+    let en = summary_text(planted(), "en");
+    assert!(
+        en.contains("2021-08 late") && en.contains("2021-11"),
+        "{en}"
+    );
+    // The only day printed for it is the one the flag says was used.
+    assert_eq!(
+        en.matches("2021-08-21").count(),
+        en.matches("counted as 2021-08-21").count(),
+        "{en}"
+    );
+
+    // Without quotes TOML cannot read it: the hint says to add them.
+    let run = Test::demo()
+        .edit("case.toml", "date = 2021-07-05", "date = 2021-07")
+        .args(["check"])
+        .failure(1);
+    run.stderr_has("a date known only in part goes in quotes: date = \"2021-07\"");
+    // `as_of` fixes the day every command reads the case on: it must be whole.
+    let run = Test::demo()
+        .edit("case.toml", "as_of = 2021-11-15", "as_of = \"2021-11\"")
+        .args(["check"])
+        .failure(1);
+    run.stderr_has("`as_of` in case.toml must be a whole date");
+}
+
 /// Point 9: A Chinese keyboard's punctuation and slash dates get a hint naming the character.
 #[test]
 fn full_width_punctuation_and_slash_dates_get_specific_hints() {

@@ -7,6 +7,7 @@ use std::path::Path;
 use super::{Outcome, Shared, finish_packet};
 use crate::config::Sender;
 use crate::contacts::Contact;
+use crate::date::CaseDate;
 use crate::diagnostic::Diagnostics;
 use crate::error::{Error, Result};
 use crate::mail::compose::{self, Draft};
@@ -124,7 +125,7 @@ pub(super) fn build(
             } else {
                 "table".into()
             },
-            date: Some(shared.today),
+            date: Some(CaseDate::exact(shared.today)),
             title: None,
             bytes: g.bytes.len() as u64,
             sha256: store::sha256(&g.bytes),

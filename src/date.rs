@@ -1,0 +1,317 @@
+//! Dates as a family knows them: a day, or only a year, a month, or part of a month
+//! ("2021-07 early", "2021-07上旬"). They print as written; computations that need a day use
+//! the first day of the period written (see [`CaseDate::day`]) and say so.
+
+use chrono::{Datelike, NaiveDate};
+use serde::Serialize;
+
+use crate::text::{Lang, Text};
+
+/// A date exactly or approximately known. Orders by the day computations use, an exact date
+/// before an approximate one on the same day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CaseDate {
+    day: NaiveDate,
+    precision: Precision,
+}
+
+/// How much of a date is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Precision {
+    Day,
+    /// A third of a month: days 1–10, 11–20, 21 to the end (上旬 / 中旬 / 下旬).
+    MonthPart(MonthPart),
+    Month,
+    Year,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MonthPart {
+    Early,
+    Mid,
+    Late,
+}
+
+impl MonthPart {
+    /// The spellings accepted after a year-month, English and Chinese.
+    const WORDS: &'static [(&'static str, MonthPart)] = &[
+        ("early", MonthPart::Early),
+        ("上旬", MonthPart::Early),
+        ("初", MonthPart::Early),
+        ("mid", MonthPart::Mid),
+        ("middle", MonthPart::Mid),
+        ("中旬", MonthPart::Mid),
+        ("late", MonthPart::Late),
+        ("下旬", MonthPart::Late),
+        ("底", MonthPart::Late),
+        ("末", MonthPart::Late),
+    ];
+
+    fn first_day(self) -> u32 {
+        match self {
+            MonthPart::Early => 1,
+            MonthPart::Mid => 11,
+            MonthPart::Late => 21,
+        }
+    }
+
+    fn word(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (MonthPart::Early, Lang::Zh) => "上旬",
+            (MonthPart::Mid, Lang::Zh) => "中旬",
+            (MonthPart::Late, Lang::Zh) => "下旬",
+            (MonthPart::Early, Lang::En) => " early",
+            (MonthPart::Mid, Lang::En) => " mid",
+            (MonthPart::Late, Lang::En) => " late",
+        }
+    }
+}
+
+impl CaseDate {
+    /// An exact date.
+    pub fn exact(day: NaiveDate) -> Self {
+        Self {
+            day,
+            precision: Precision::Day,
+        }
+    }
+
+    /// Reads `2021-07-06`, `2021-7-6`, `2021-07`, `2021`, `2021-07 early|mid|late`,
+    /// `2021-07上旬|中旬|下旬` (also `初`, `底`, `末`). `None` when it is not such a date.
+    pub fn parse(written: &str) -> Option<Self> {
+        let written = written.trim().to_lowercase();
+        let (numbers, part) = match MonthPart::WORDS
+            .iter()
+            .find_map(|(word, part)| Some((written.strip_suffix(word)?, *part)))
+        {
+            Some((numbers, part)) => (numbers.trim_end_matches([' ', '-']), Some(part)),
+            None => (written.as_str(), None),
+        };
+        let fields: Vec<&str> = numbers.split('-').collect();
+        if fields
+            .iter()
+            .any(|f| f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return None;
+        }
+        let number = |f: &str| f.parse::<u32>().ok();
+        let year = fields[0]
+            .parse::<i32>()
+            .ok()
+            .filter(|y| fields[0].len() == 4 && *y >= 1900)?;
+        match (fields.as_slice(), part) {
+            ([_], None) => Some(Self {
+                day: NaiveDate::from_ymd_opt(year, 1, 1)?,
+                precision: Precision::Year,
+            }),
+            ([_, month], None) => Some(Self {
+                day: NaiveDate::from_ymd_opt(year, number(month)?, 1)?,
+                precision: Precision::Month,
+            }),
+            ([_, month], Some(part)) => Some(Self {
+                day: NaiveDate::from_ymd_opt(year, number(month)?, part.first_day())?,
+                precision: Precision::MonthPart(part),
+            }),
+            ([_, month, day], None) => Some(Self::exact(NaiveDate::from_ymd_opt(
+                year,
+                number(month)?,
+                number(day)?,
+            )?)),
+            _ => None,
+        }
+    }
+
+    /// The day computations use: the date itself, or the first day of the period written
+    /// (2021 → 2021-01-01, 2021-07 → 2021-07-01, early/mid/late → the 1st, 11th, 21st). The
+    /// earliest day makes a value as old as it can be, so a staleness check errs toward stale.
+    pub fn day(self) -> NaiveDate {
+        self.day
+    }
+
+    /// The last day the period written allows (the date itself when exact).
+    pub fn last_day(self) -> NaiveDate {
+        let (y, m) = (self.day.year(), self.day.month());
+        let end_of_month = || {
+            let next = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+            NaiveDate::from_ymd_opt(next.0, next.1, 1)
+                .and_then(|d| d.pred_opt())
+                .unwrap_or(self.day)
+        };
+        match self.precision {
+            Precision::Day => self.day,
+            Precision::MonthPart(MonthPart::Early) => self.day + chrono::Days::new(9),
+            Precision::MonthPart(MonthPart::Mid) => self.day + chrono::Days::new(9),
+            Precision::MonthPart(MonthPart::Late) | Precision::Month => end_of_month(),
+            Precision::Year => NaiveDate::from_ymd_opt(y, 12, 31).unwrap_or(self.day),
+        }
+    }
+
+    pub fn is_approximate(self) -> bool {
+        self.precision != Precision::Day
+    }
+
+    pub fn precision(self) -> Precision {
+        self.precision
+    }
+
+    /// As written, in a reader's language (`2021-07 early`, `2021-07上旬`).
+    pub fn in_lang(self, lang: Lang) -> String {
+        let (y, m) = (self.day.year(), self.day.month());
+        match self.precision {
+            Precision::Day => self.day.format("%Y-%m-%d").to_string(),
+            Precision::MonthPart(part) => format!("{y:04}-{m:02}{}", part.word(lang)),
+            Precision::Month => format!("{y:04}-{m:02}"),
+            Precision::Year => format!("{y:04}"),
+        }
+    }
+
+    /// For file names: ASCII, no spaces (`2021-07-early`).
+    pub fn in_file_name(self) -> String {
+        self.in_lang(Lang::En).replace(' ', "-")
+    }
+
+    /// The flag a computation that used this date carries: what was written and the day used.
+    pub fn approximation_flag(self, what: &Text) -> Option<Text> {
+        self.is_approximate().then(|| {
+            Text::new(
+                Some(format!(
+                    "日期为约数：{} 的日期记为 {}，按 {} 计算",
+                    what.best(Lang::Zh),
+                    self.in_lang(Lang::Zh),
+                    self.day
+                )),
+                Some(format!(
+                    "approximate date: {} dated {}, counted as {}",
+                    what.best(Lang::En),
+                    self.in_lang(Lang::En),
+                    self.day
+                )),
+            )
+        })
+    }
+}
+
+/// An exact date.
+impl From<NaiveDate> for CaseDate {
+    fn from(day: NaiveDate) -> CaseDate {
+        CaseDate::exact(day)
+    }
+}
+
+/// The day computations use ([`CaseDate::day`]).
+impl From<CaseDate> for NaiveDate {
+    fn from(date: CaseDate) -> NaiveDate {
+        date.day
+    }
+}
+
+impl std::fmt::Display for CaseDate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.in_lang(Lang::En))
+    }
+}
+
+impl Serialize for CaseDate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn every_written_form_reads_and_prints_as_written() {
+        for (written, en, zh, first) in [
+            ("2021-07-06", "2021-07-06", "2021-07-06", "2021-07-06"),
+            ("2021-7-6", "2021-07-06", "2021-07-06", "2021-07-06"),
+            ("2021-07", "2021-07", "2021-07", "2021-07-01"),
+            ("2021", "2021", "2021", "2021-01-01"),
+            (
+                "2021-07 early",
+                "2021-07 early",
+                "2021-07上旬",
+                "2021-07-01",
+            ),
+            ("2021-07 Mid", "2021-07 mid", "2021-07中旬", "2021-07-11"),
+            ("2021-08 late", "2021-08 late", "2021-08下旬", "2021-08-21"),
+            ("2021-07上旬", "2021-07 early", "2021-07上旬", "2021-07-01"),
+            ("2021-07 中旬", "2021-07 mid", "2021-07中旬", "2021-07-11"),
+            ("2021-08下旬", "2021-08 late", "2021-08下旬", "2021-08-21"),
+            ("2021-07初", "2021-07 early", "2021-07上旬", "2021-07-01"),
+            ("2021-08底", "2021-08 late", "2021-08下旬", "2021-08-21"),
+        ] {
+            let date = CaseDate::parse(written).unwrap_or_else(|| panic!("{written}"));
+            assert_eq!(date.in_lang(Lang::En), en, "{written}");
+            assert_eq!(date.in_lang(Lang::Zh), zh, "{written}");
+            assert_eq!(date.day(), day(first), "{written}");
+            assert_eq!(date.is_approximate(), en != first, "{written}");
+        }
+    }
+
+    #[test]
+    fn last_days_close_each_period() {
+        for (written, last) in [
+            ("2021", "2021-12-31"),
+            ("2020-02", "2020-02-29"),
+            ("2021-12 late", "2021-12-31"),
+            ("2021-07 early", "2021-07-10"),
+            ("2021-07 mid", "2021-07-20"),
+            ("2021-07-06", "2021-07-06"),
+        ] {
+            assert_eq!(
+                CaseDate::parse(written).unwrap().last_day(),
+                day(last),
+                "{written}"
+            );
+        }
+    }
+
+    #[test]
+    fn nonsense_is_not_a_date() {
+        for bad in [
+            "",
+            "21-07",
+            "2021-13",
+            "2021-02-30",
+            "2021-07-06 early",
+            "early",
+            "2021 early",
+            "2021/07",
+            "July 2021",
+            "1850",
+            "2021-07 soon",
+        ] {
+            assert_eq!(CaseDate::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn order_is_by_the_day_used_then_exact_first() {
+        let exact = CaseDate::parse("2021-07-01").unwrap();
+        let month = CaseDate::parse("2021-07").unwrap();
+        let mid = CaseDate::parse("2021-07 mid").unwrap();
+        assert!(exact < month && month < mid);
+    }
+
+    #[test]
+    fn the_flag_names_what_was_written_and_the_day_used() {
+        let date = CaseDate::parse("2021-07上旬").unwrap();
+        let flag = date.approximation_flag(&Text::plain("TACE")).unwrap();
+        assert_eq!(
+            flag.best(Lang::En),
+            "approximate date: TACE dated 2021-07 early, counted as 2021-07-01"
+        );
+        assert!(
+            CaseDate::parse("2021-07-06")
+                .unwrap()
+                .approximation_flag(&Text::plain("x"))
+                .is_none()
+        );
+    }
+}
