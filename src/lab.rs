@@ -53,6 +53,8 @@ pub enum Unit {
     MicrogPerDl,
     #[serde(rename = "mL/min/1.73m²")]
     MlPerMin173,
+    #[serde(rename = "mIU/mL")]
+    MilliIuPerMl,
 }
 
 impl Choice for Unit {
@@ -94,6 +96,7 @@ impl Choice for Unit {
         ("ug/dL", Unit::MicrogPerDl),
         ("mL/min/1.73m²", Unit::MlPerMin173),
         ("mL/min/1.73m2", Unit::MlPerMin173),
+        ("mIU/mL", Unit::MilliIuPerMl),
     ];
 }
 
@@ -130,6 +133,11 @@ pub enum Analyte {
     Ammonia,
     HbvDna,
     Hbsag,
+    Hbeag,
+    AntiHbs,
+    AntiHbe,
+    AntiHbc,
+    AntiHcv,
     IcgR15,
     Egfr,
 }
@@ -328,6 +336,46 @@ pub const ANALYTES: &[AnalyteInfo] = &[
         &[U::IuPerMl, U::SignalCutoff],
     ),
     info(
+        Analyte::Hbeag,
+        "hbeag",
+        "乙肝e抗原",
+        "HBeAg",
+        "HBeAg",
+        &[U::SignalCutoff],
+    ),
+    info(
+        Analyte::AntiHbs,
+        "anti_hbs",
+        "乙肝表面抗体",
+        "Anti-HBs",
+        "Anti-HBs",
+        &[U::MilliIuPerMl, U::SignalCutoff],
+    ),
+    info(
+        Analyte::AntiHbe,
+        "anti_hbe",
+        "乙肝e抗体",
+        "Anti-HBe",
+        "Anti-HBe",
+        &[U::SignalCutoff],
+    ),
+    info(
+        Analyte::AntiHbc,
+        "anti_hbc",
+        "乙肝核心抗体",
+        "Anti-HBc",
+        "Anti-HBc",
+        &[U::SignalCutoff],
+    ),
+    info(
+        Analyte::AntiHcv,
+        "anti_hcv",
+        "丙肝抗体",
+        "Anti-HCV",
+        "Anti-HCV",
+        &[U::SignalCutoff],
+    ),
+    info(
         Analyte::IcgR15,
         "icg_r15",
         "吲哚菁绿15分钟滞留率",
@@ -378,6 +426,21 @@ impl Analyte {
 
     pub fn key(self) -> &'static str {
         self.info().key
+    }
+
+    /// Whether the lab may print a word instead of a number (阳性, negative, 未检出): viral
+    /// serology and the viral load.
+    pub fn accepts_words(self) -> bool {
+        matches!(
+            self,
+            Analyte::HbvDna
+                | Analyte::Hbsag
+                | Analyte::Hbeag
+                | Analyte::AntiHbs
+                | Analyte::AntiHbe
+                | Analyte::AntiHbc
+                | Analyte::AntiHcv
+        )
     }
 
     /// The unit criteria are computed in (conventional US units, as the formulas expect).

@@ -305,9 +305,7 @@ pub enum Qualifier {
 #[derive(Debug, Clone, Serialize)]
 pub struct LabResult {
     pub analyte: Analyte,
-    pub value: Decimal,
-    pub qualifier: Qualifier,
-    pub unit: Unit,
+    pub reading: Reading,
     pub date: CaseDate,
     pub hospital: Option<Text>,
     /// The lab sheet the value was copied from, under records/.
@@ -315,6 +313,59 @@ pub struct LabResult {
     /// The lab's own reference range as printed (never hard-coded by us).
     pub reference_range: Option<String>,
 }
+
+impl LabResult {
+    /// The number, when the lab printed one.
+    pub fn measured(&self) -> Option<&Measured> {
+        match &self.reading {
+            Reading::Number(measured) => Some(measured),
+            Reading::Word(_) => None,
+        }
+    }
+}
+
+/// What a lab printed for a test: a number with its unit, or a word (serology, "not detected").
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Reading {
+    Number(Measured),
+    Word(Qualitative),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Measured {
+    pub value: Decimal,
+    pub qualifier: Qualifier,
+    pub unit: Unit,
+    /// The number as printed when it was not a plain decimal (`5.2E+02`, `5.2×10^2`), so that
+    /// it is shown as the lab printed it.
+    pub printed: Option<String>,
+}
+
+impl Measured {
+    /// The number as printed, with its `<` or `>`, without the unit: `<20`, `5.2E+02`.
+    pub fn shown(&self) -> String {
+        let sign = match self.qualifier {
+            Qualifier::Exact => "",
+            Qualifier::Below => "<",
+            Qualifier::Above => ">",
+        };
+        match &self.printed {
+            Some(printed) => format!("{sign}{printed}"),
+            None => format!("{sign}{}", self.value),
+        }
+    }
+}
+
+choice_enum!(
+    /// A qualitative result as labs print it (HBsAg 阳性, anti-HCV −, HBV DNA 未检出).
+    Qualitative {
+        Positive = ["positive", "pos", "+", "(+)", "阳性", "阳性(+)", "阳性（+）"],
+        WeaklyPositive = ["weakly positive", "weak positive", "weakly-positive", "±", "+/-", "弱阳性"],
+        Negative = ["negative", "neg", "-", "−", "(-)", "(−)", "阴性", "阴性(-)", "阴性（-）", "阴性（−）"],
+        NotDetected = ["not detected", "undetectable", "undetected", "TND", "未检出", "未检测到", "低于检测下限"],
+    }
+);
 
 choice_enum!(
     /// Ascites grade as a clinician coded it.

@@ -947,12 +947,10 @@ impl<'r, 's> CaseParser<'r, 's> {
             };
             let value = t.get(analyte.key()).expect("key exists");
             if let (Some(result), Some(date)) = (self.lab_value(analyte, value, &t.name), date) {
-                let (value, qualifier, unit, reference_range) = result;
+                let (reading, reference_range) = result;
                 results.push(LabResult {
                     analyte,
-                    value,
-                    qualifier,
-                    unit,
+                    reading,
                     date,
                     hospital: hospital.clone(),
                     source: source.clone(),
@@ -964,26 +962,25 @@ impl<'r, 's> CaseParser<'r, 's> {
         Some(results)
     }
 
-    /// A lab value: `"20.52 µmol/L"`, `1.2` (INR only), or `{ value, unit, range }`.
+    /// A lab value: `"20.52 µmol/L"`, `"5.2E+02 IU/mL"`, `1.2` (INR only), a word for
+    /// serology and HBV DNA (`"阳性"`, `"not detected"`), or `{ value, unit, range }`.
     fn lab_value(
         &mut self,
         analyte: Analyte,
         value: &Spanned<DeValue<'_>>,
         table: &str,
-    ) -> Option<(Decimal, Qualifier, Unit, Option<String>)> {
+    ) -> Option<(Reading, Option<String>)> {
         let key = analyte.key();
         let info = analyte.info();
         let example_unit = info.units[0].symbol();
-        let (number_text, unit_text, range, span) = match value.get_ref() {
-            DeValue::String(s) => {
-                let (n, u) = split_value_unit(s);
-                (n, u, None, value.span())
-            }
+        // What was written for the value (with its unit, unless the unit has its own field).
+        let (written, unit_field, range, span) = match value.get_ref() {
+            DeValue::String(s) => (s.to_string(), None, None, value.span()),
             DeValue::Integer(_) | DeValue::Float(_) => (
                 crate::toml_reader::decimal_of(value.get_ref())
                     .map(|d| d.to_string())
                     .unwrap_or_default(),
-                String::new(),
+                None,
                 None,
                 value.span(),
             ),
@@ -1005,33 +1002,52 @@ impl<'r, 's> CaseParser<'r, 's> {
                 let span = inner.get("value").map_or(value.span(), Spanned::span);
                 it.finish(&mut self.reader);
                 match number {
-                    Some(n) => (n, unit, range, span),
+                    Some(n) => (n, Some(unit), range, span),
                     None => {
                         self.reader.error(value.span(), format!("`{key}` in {table} has no `value`"), Some(format!("write it like: {key} = {{ value = 1.0, unit = \"{example_unit}\" }}")));
                         return None;
                     }
                 }
             }
-            _ => (String::new(), String::new(), None, value.span()),
+            _ => (String::new(), None, None, value.span()),
         };
-        let Some((number, qualifier)) = parse_qualified_number(&number_text) else {
+        if let Some(word) = Qualitative::parse_choice(&written) {
+            if analyte.accepts_words() {
+                return Some((Reading::Word(word), range));
+            }
+            self.reader.error(
+                span,
+                format!("`{key}` in {table} must be a number with its unit, found the word \"{}\"", written.trim()),
+                Some(format!(
+                    "words such as positive / 阳性 are for hepatitis serology and HBV DNA; for {} write the number printed on the report, e.g. {key} = \"1.0 {example_unit}\"",
+                    info.en
+                )),
+            );
+            return None;
+        }
+        let parsed = parse_number(&written).filter(|n| unit_field.is_none() || n.rest.is_empty());
+        let Some(number) = parsed else {
+            let words = if analyte.accepts_words() {
+                format!(
+                    ", or a result word ({})",
+                    list(&["positive", "negative", "阳性", "阴性", "未检出"])
+                )
+            } else {
+                String::new()
+            };
             self.reader.error(
                 span,
                 format!(
-                    "`{key}` in {table} must be a number with its unit, found {}",
+                    "`{key}` in {table} must be a number with its unit{words}, found {}",
                     describe(value.get_ref())
                 ),
                 Some(format!(
-                    "write it as printed on the report, e.g. {key} = \"1.0 {example_unit}\""
+                    "write it as printed on the report, e.g. {key} = \"1.0 {example_unit}\" or \"5.2E+02 {example_unit}\""
                 )),
             );
             return None;
         };
-        if number < Decimal::ZERO {
-            self.reader
-                .error(span, format!("`{key}` in {table} cannot be negative"), None);
-            return None;
-        }
+        let unit_text = unit_field.unwrap_or_else(|| number.rest.clone());
         let unit = if unit_text.is_empty() {
             if info.units == [Unit::Ratio] {
                 Unit::Ratio
@@ -1040,7 +1056,8 @@ impl<'r, 's> CaseParser<'r, 's> {
                     span,
                     format!("`{key}` in {table} has no unit"),
                     Some(format!(
-                        "add the unit printed on the report, e.g. \"{number} {example_unit}\""
+                        "add the unit printed on the report, e.g. \"{} {example_unit}\"",
+                        written.trim()
                     )),
                 );
                 return None;
@@ -1073,7 +1090,13 @@ impl<'r, 's> CaseParser<'r, 's> {
                 }
             }
         };
-        Some((number, qualifier, unit, range))
+        let measured = Measured {
+            value: number.value,
+            qualifier: number.qualifier,
+            unit,
+            printed: number.printed,
+        };
+        Some((Reading::Number(measured), range))
     }
 
     fn assessment(&mut self, t: &mut Table<'_, 's>) -> Option<Assessment> {
@@ -1286,9 +1309,10 @@ const NONE_KNOWN: &[&str] = &[
 /// A length written with its unit, in millimetres: `2.6 cm`, `26 mm`, `2.6厘米`, `26毫米`, `26`.
 fn parse_length(written: &str) -> Option<Decimal> {
     let written = written.trim().replace(['，', ','], ".");
-    let (number, unit) = split_value_unit(&written);
-    let value: Decimal = number.parse().ok()?;
-    let factor = match unit.trim().to_lowercase().as_str() {
+    let number = parse_number(&written)
+        .filter(|n| n.qualifier == Qualifier::Exact && n.printed.is_none())?;
+    let value = number.value;
+    let factor = match number.rest.to_lowercase().as_str() {
         "" | "mm" | "毫米" => Decimal::ONE,
         "cm" | "厘米" => Decimal::TEN,
         _ => return None,
@@ -1311,73 +1335,161 @@ fn lesion_key(id: &str) -> String {
     rest.chars().filter(|c| c.is_alphanumeric()).collect()
 }
 
-fn split_value_unit(s: &str) -> (String, String) {
-    let s = s.trim();
-    let end = s
-        .char_indices()
-        .find(|(i, c)| {
-            !(c.is_ascii_digit()
-                || *c == '.'
-                || *c == ','
-                || (*i == 0 && "<>≤≥".contains(*c))
-                || c.is_whitespace() && *i == 1)
-        })
-        .map_or(s.len(), |(i, _)| i);
-    (s[..end].trim().to_string(), s[end..].trim().to_string())
+/// A number as a lab prints it, and what follows it (the unit, when written together).
+#[derive(Debug, PartialEq)]
+struct PrintedNumber {
+    value: Decimal,
+    qualifier: Qualifier,
+    /// The number as written when it is in scientific notation.
+    printed: Option<String>,
+    rest: String,
 }
 
-/// `"<0.5"` → (0.5, Below); `"85"` → (85, Exact).
-fn parse_qualified_number(s: &str) -> Option<(Decimal, Qualifier)> {
-    let s = s.trim();
-    let (qualifier, rest) = if let Some(r) = s.strip_prefix('<').or_else(|| s.strip_prefix('≤')) {
+/// `"<0.5 ng/mL"`, `"1,210 U/L"`, `"5.2E+02 IU/mL"`, `"5.2×10^2 IU/mL"`, `"5.2×10²"`. A power
+/// of ten followed by `/` is a unit (`135 ×10^9/L`), not an exponent.
+fn parse_number(written: &str) -> Option<PrintedNumber> {
+    let written = written.trim();
+    let (qualifier, rest) = if let Some(r) = written.strip_prefix(['<', '≤']) {
         (Qualifier::Below, r)
-    } else if let Some(r) = s.strip_prefix('>').or_else(|| s.strip_prefix('≥')) {
+    } else if let Some(r) = written.strip_prefix(['>', '≥']) {
         (Qualifier::Above, r)
     } else {
-        (Qualifier::Exact, s)
+        (Qualifier::Exact, written)
     };
-    let rest = rest.trim().replace(',', "");
-    if rest.is_empty() {
-        return None;
-    }
-    rest.parse::<Decimal>().ok().map(|d| (d, qualifier))
+    let rest = rest.trim_start();
+    let end = rest
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
+        .unwrap_or(rest.len());
+    let mantissa: Decimal = rest[..end].replace(',', "").parse().ok()?;
+    let (value, printed, after) = match exponent(&rest[end..]) {
+        Some((power, used)) => {
+            let value = Decimal::from_scientific(&format!("{mantissa}e{power}")).ok()?;
+            let printed = rest[..end + used].trim().to_string();
+            (value, Some(printed), &rest[end + used..])
+        }
+        None => (mantissa, None, &rest[end..]),
+    };
+    Some(PrintedNumber {
+        value,
+        qualifier,
+        printed,
+        rest: after.trim().to_string(),
+    })
+}
+
+/// A power of ten right after a number: `E+02`, `e2`, ` × 10^2`, `x10^-1`, `×10²`. Returns
+/// the power and the bytes it takes.
+fn exponent(after: &str) -> Option<(i32, usize)> {
+    const SUPERSCRIPTS: [char; 10] = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
+    let signed_digits = |s: &str| -> Option<(i32, usize)> {
+        let digits_from = usize::from(s.starts_with(['+', '-']));
+        let len = s[digits_from..]
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(s.len() - digits_from);
+        (1..=3).contains(&len).then_some(())?;
+        Some((s[..digits_from + len].parse().ok()?, digits_from + len))
+    };
+    let (power, used) = if let Some(e) = after.strip_prefix(['E', 'e']) {
+        let (power, len) = signed_digits(e)?;
+        (power, 1 + len)
+    } else {
+        let trimmed = after.trim_start();
+        let times = trimmed.strip_prefix(['×', 'x', 'X', '*'])?;
+        let ten = times.trim_start().strip_prefix("10")?;
+        let (power, len) = if let Some(p) = ten.strip_prefix('^') {
+            let (power, len) = signed_digits(p)?;
+            (power, len + 1)
+        } else {
+            let (negative, sup) = match ten.strip_prefix('⁻') {
+                Some(s) => (true, s),
+                None => (false, ten),
+            };
+            let digits: String = sup
+                .chars()
+                .map_while(|c| SUPERSCRIPTS.iter().position(|s| *s == c))
+                .map(|d| char::from(b'0' + d as u8))
+                .collect();
+            let power: i32 = digits.parse().ok()?;
+            let len = sup
+                .chars()
+                .take(digits.len())
+                .map(char::len_utf8)
+                .sum::<usize>()
+                + if negative { '⁻'.len_utf8() } else { 0 };
+            (if negative { -power } else { power }, len)
+        };
+        let used = after.len() - ten.len() + len;
+        (power, used)
+    };
+    // `×10^9/L` is a unit.
+    (!after[used..].trim_start().starts_with('/')).then_some((power, used))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn value_and_unit_split() {
-        assert_eq!(
-            split_value_unit("20.52 µmol/L"),
-            ("20.52".into(), "µmol/L".into())
-        );
-        assert_eq!(
-            split_value_unit("<0.5ng/mL"),
-            ("<0.5".into(), "ng/mL".into())
-        );
-        assert_eq!(
-            split_value_unit("< 0.5 ng/mL"),
-            ("< 0.5".into(), "ng/mL".into())
-        );
-        assert_eq!(split_value_unit("1.2"), ("1.2".into(), String::new()));
-        assert_eq!(
-            split_value_unit("135 ×10^9/L"),
-            ("135".into(), "×10^9/L".into())
-        );
+    fn number(written: &str) -> (String, Qualifier, Option<&str>, &str) {
+        let n = parse_number(written).unwrap_or_else(|| panic!("{written}"));
+        let leaked: &'static str = Box::leak(n.rest.into_boxed_str());
+        let printed: Option<&'static str> = n.printed.map(|p| &*Box::leak(p.into_boxed_str()));
+        (
+            n.value.normalize().to_string(),
+            n.qualifier,
+            printed,
+            leaked,
+        )
     }
 
     #[test]
-    fn qualified_numbers() {
-        assert_eq!(
-            parse_qualified_number("<0.5"),
-            Some((Decimal::new(5, 1), Qualifier::Below))
-        );
-        assert_eq!(
-            parse_qualified_number("1,210"),
-            Some((Decimal::from(1210), Qualifier::Exact))
-        );
-        assert_eq!(parse_qualified_number("abc"), None);
+    fn numbers_are_read_as_labs_print_them() {
+        use Qualifier::*;
+        for (written, value, qualifier, printed, rest) in [
+            ("20.52 µmol/L", "20.52", Exact, None, "µmol/L"),
+            ("<0.5ng/mL", "0.5", Below, None, "ng/mL"),
+            ("< 0.5 ng/mL", "0.5", Below, None, "ng/mL"),
+            ("1.2", "1.2", Exact, None, ""),
+            ("1,210 U/L", "1210", Exact, None, "U/L"),
+            ("135 ×10^9/L", "135", Exact, None, "×10^9/L"),
+            ("135 x10^9/L", "135", Exact, None, "x10^9/L"),
+            ("5.2E+02 IU/mL", "520", Exact, Some("5.2E+02"), "IU/mL"),
+            ("5.2e2 IU/mL", "520", Exact, Some("5.2e2"), "IU/mL"),
+            ("5.2×10^2 IU/mL", "520", Exact, Some("5.2×10^2"), "IU/mL"),
+            (
+                "5.2 × 10^2 IU/mL",
+                "520",
+                Exact,
+                Some("5.2 × 10^2"),
+                "IU/mL",
+            ),
+            ("5.2×10² IU/mL", "520", Exact, Some("5.2×10²"), "IU/mL"),
+            ("1.5×10⁻¹ S/CO", "0.15", Exact, Some("1.5×10⁻¹"), "S/CO"),
+            (
+                ">1.7E+08 IU/mL",
+                "170000000",
+                Above,
+                Some("1.7E+08"),
+                "IU/mL",
+            ),
+            ("<2.0E+01 IU/mL", "20", Below, Some("2.0E+01"), "IU/mL"),
+        ] {
+            assert_eq!(
+                number(written),
+                (value.to_string(), qualifier, printed, rest),
+                "{written}"
+            );
+        }
+        for bad in ["abc", "", "<", "E+02 IU/mL", "-3"] {
+            assert!(parse_number(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn lengths_take_a_unit() {
+        assert_eq!(parse_length("3.4 cm"), Some(Decimal::new(34, 0)));
+        assert_eq!(parse_length("26毫米"), Some(Decimal::new(26, 0)));
+        assert_eq!(parse_length("3，4厘米"), Some(Decimal::new(34, 0)));
+        assert_eq!(parse_length("<3 cm"), None);
+        assert_eq!(parse_length("3 in"), None);
     }
 }

@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 
 use super::{Input, analyte_name, dec, join, t};
 use crate::case::model::{Assessment, Case, Grade, ImagingStudy, Pathology, Qualifier, Treatment};
-use crate::case::model::{LabResult, TreatmentKind};
+use crate::case::model::{LabResult, Measured, TreatmentKind};
 use crate::cross_check::STALE_LAB_DAYS;
 use crate::date::CaseDate;
 use crate::lab::{self, Analyte, Unit};
@@ -371,6 +371,8 @@ impl<const N: usize> LabSet<'_, N> {
 #[derive(Debug, Clone)]
 pub(crate) struct LabValue<'a> {
     pub result: &'a LabResult,
+    /// The number the lab printed.
+    measured: &'a Measured,
     /// In the analyte's canonical unit; a value printed as "<x" or ">x" is x.
     pub value: Decimal,
     /// How a value without a fixed conversion was converted (AFP in IU/mL).
@@ -385,17 +387,23 @@ impl<'a> LabValue<'a> {
         let canonical = analyte.canonical_unit();
         let (key, zh) = (analyte.key(), analyte.info().zh);
         let date = result.date;
-        if result.value > PLAUSIBLE_MAX {
-            let value = result.value;
+        let Some(measured) = result.measured() else {
+            return Err(t(
+                format!("{date} 的{zh}是定性结果，不是数值"),
+                format!("the {key} of {date} is a result word, not a number"),
+            ));
+        };
+        if measured.value > PLAUSIBLE_MAX {
+            let value = measured.value;
             return Err(t(
                 format!("{date} 的{zh}（{value}）不是合理的数值"),
                 format!("the {key} of {date} ({value}) is not a plausible value"),
             ));
         }
-        let (value, conversion) = match (analyte, result.unit) {
+        let (value, conversion) = match (analyte, measured.unit) {
             (Analyte::Afp, Unit::IuPerMl) => match afp_ng_per_iu {
                 Some(factor) => (
-                    result.value.checked_mul(factor),
+                    measured.value.checked_mul(factor),
                     Some(t(
                         format!("按系数 {factor} 由 IU/mL 换算"),
                         format!("converted from IU/mL using factor {factor}"),
@@ -413,12 +421,12 @@ impl<'a> LabValue<'a> {
                 }
             },
             _ => (
-                lab::convert(analyte, result.value, result.unit, canonical),
+                lab::convert(analyte, measured.value, measured.unit, canonical),
                 None,
             ),
         };
         let value = value.ok_or_else(|| {
-            let (unit, canonical) = (result.unit.symbol(), canonical.symbol());
+            let (unit, canonical) = (measured.unit.symbol(), canonical.symbol());
             t(
                 format!("{date} 的{zh}单位为 {unit}，无固定系数换算为 {canonical}"),
                 format!(
@@ -428,6 +436,7 @@ impl<'a> LabValue<'a> {
         })?;
         Ok(Self {
             result,
+            measured,
             value,
             conversion,
         })
@@ -447,23 +456,23 @@ impl<'a> LabValue<'a> {
         if unit == self.analyte().canonical_unit() {
             return Some(self.value);
         }
-        lab::convert(self.analyte(), self.result.value, self.result.unit, unit)
+        lab::convert(
+            self.analyte(),
+            self.measured.value,
+            self.measured.unit,
+            unit,
+        )
     }
 
     /// As it was printed: `<3.4 µmol/L`.
     pub fn printed(&self) -> String {
-        let sign = match self.result.qualifier {
-            Qualifier::Exact => "",
-            Qualifier::Below => "<",
-            Qualifier::Above => ">",
-        };
-        format!("{sign}{} {}", self.result.value, self.result.unit.symbol())
+        format!("{} {}", self.measured.shown(), self.measured.unit.symbol())
     }
 
     fn qualifier_flag(&self) -> Option<Text> {
-        (self.result.qualifier != Qualifier::Exact).then(|| {
+        (self.measured.qualifier != Qualifier::Exact).then(|| {
             let name = analyte_name(self.analyte());
-            let (printed, date, value) = (self.printed(), self.date(), self.result.value);
+            let (printed, date, value) = (self.printed(), self.date(), self.measured.value);
             t(
                 format!(
                     "{}报告为 {printed}（{date}）：按界限值 {value} 计算",
@@ -532,9 +541,12 @@ mod tests {
     fn lab(analyte: Analyte, value: &str, unit: Unit, on: &str) -> LabResult {
         LabResult {
             analyte,
-            value: d(value),
-            qualifier: Qualifier::Exact,
-            unit,
+            reading: Reading::Number(Measured {
+                value: d(value),
+                qualifier: Qualifier::Exact,
+                unit,
+                printed: None,
+            }),
             date: date(on).into(),
             hospital: None,
             source: None,
@@ -621,7 +633,9 @@ mod tests {
     #[test]
     fn printed_limits_are_used_and_flagged() {
         let mut below = lab(Analyte::Bilirubin, "3.4", Unit::MicromolPerL, "2021-08-01");
-        below.qualifier = Qualifier::Below;
+        if let Reading::Number(m) = &mut below.reading {
+            m.qualifier = Qualifier::Below;
+        }
         let case = case(vec![below]);
         let set = Sources::new(&case, date("2021-08-01"))
             .lab_set([Analyte::Bilirubin])

@@ -527,9 +527,12 @@ pub(crate) mod tests {
     fn lab(analyte: Analyte, value: &str, unit: Unit) -> LabResult {
         LabResult {
             analyte,
-            value: d(value),
-            qualifier: Qualifier::Exact,
-            unit,
+            reading: Reading::Number(Measured {
+                value: d(value),
+                qualifier: Qualifier::Exact,
+                unit,
+                printed: None,
+            }),
             date: date("2021-08-20").into(),
             hospital: None,
             source: None,
@@ -758,7 +761,9 @@ pub(crate) mod tests {
             },
             |c| {
                 for lab in c.labs.iter_mut().filter(|l| l.analyte == Analyte::Afp) {
-                    lab.unit = Unit::IuPerMl;
+                    if let Reading::Number(m) = &mut lab.reading {
+                        m.unit = Unit::IuPerMl;
+                    }
                 }
             },
             |c| {

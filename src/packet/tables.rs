@@ -4,7 +4,6 @@
 //! text in them is in the contact's language.
 
 use crate::case::Case;
-use crate::case::model::Qualifier;
 use crate::date::CaseDate;
 use crate::lab::{ANALYTES, Unit};
 use crate::summary::words;
@@ -35,21 +34,15 @@ pub fn labs_csv(case: &Case, lang: Lang) -> String {
     ]);
     for lab in rows {
         let info = lab.analyte.info();
-        let qualifier = match lab.qualifier {
-            Qualifier::Exact => "",
-            Qualifier::Below => "<",
-            Qualifier::Above => ">",
-        };
-        let unit = if lab.unit == Unit::Ratio {
-            ""
-        } else {
-            lab.unit.symbol()
+        let unit = match lab.measured() {
+            Some(m) if m.unit != Unit::Ratio => m.unit.symbol(),
+            _ => "",
         };
         csv.push_str(&csv_line(&[
             &lab.date.to_string(),
             lang.pick(info.zh, info.en),
             info.abbr,
-            &format!("{qualifier}{}", lab.value.normalize()),
+            &words::reading(&lab.reading, lang),
             unit,
             lab.reference_range.as_deref().unwrap_or(""),
             &text(lab.hospital.as_ref(), lang),
@@ -179,8 +172,13 @@ mod tests {
         assert!(labs.contains("2021-08-20,Total bilirubin,TBIL,20.52,µmol/L,3.4-20.5,"));
         assert!(labs.contains("2021-11-10,Total bilirubin,TBIL,1.3,mg/dL,0.2-1.2,"));
         assert_eq!(labs.lines().count(), 1 + case.labs.len());
+        // Serology and viral load as printed: words in the reader's language, no unit.
+        assert!(labs.contains("2021-06-20,HBV DNA,HBV DNA,5.2E+02,IU/mL,"));
+        assert!(labs.contains("2021-06-20,HBsAg,HBsAg,positive,,"));
+        assert!(labs.contains("2021-10-14,HBV DNA,HBV DNA,not detected,,"));
         let zh = labs_csv(&case, Lang::Zh);
         assert!(zh.contains("总胆红素"));
+        assert!(zh.contains("2021-06-20,乙肝表面抗原,HBsAg,阳性,,"));
 
         let timeline = timeline_csv(&case, Lang::En);
         let lines: Vec<&str> = timeline.lines().collect();

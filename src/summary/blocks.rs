@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 
 use super::words;
 use crate::case::Case;
-use crate::case::model::{LabResult, Qualifier, TreatmentKind};
+use crate::case::model::{LabResult, TreatmentKind};
 use crate::contacts::Contact;
 use crate::document::{
     Axis, Block, Chart, EventKind, Inline, LineChart, Marker, Series, Span, Table, Timeline,
@@ -62,13 +62,19 @@ pub fn labs(case: &Case, lang: Lang) -> Vec<Block> {
                 continue;
             }
             let newest = results.iter().max_by_key(|r| r.date).expect("non-empty");
-            let row_unit = newest.unit;
+            let row_unit = results
+                .iter()
+                .filter_map(|r| Some((r.date, r.measured()?.unit)))
+                .max_by_key(|(date, _)| *date)
+                .map(|(_, unit)| unit);
+            let name = lang.pick(info.zh, info.en);
+            let mut label = vec![Span::bold(info.abbr)];
+            if name != info.abbr {
+                label.push(Span::plain(format!(" {name}")));
+            }
             let mut row = vec![
-                vec![
-                    Span::bold(info.abbr),
-                    Span::plain(format!(" {}", lang.pick(info.zh, info.en))),
-                ],
-                cell(unit_label(row_unit)),
+                label,
+                cell(row_unit.map(unit_label).unwrap_or_default()),
                 cell(newest.reference_range.clone().unwrap_or_default()),
             ];
             for date in chunk {
@@ -76,15 +82,18 @@ pub fn labs(case: &Case, lang: Lang) -> Vec<Block> {
                     .iter()
                     .filter(|r| r.date == *date)
                     .map(|r| {
-                        let mut s = format!("{}{}", qualifier(r.qualifier), r.value.normalize());
-                        if r.unit != row_unit {
+                        let mut s = words::reading(&r.reading, lang);
+                        let Some(measured) = r.measured() else {
+                            return s;
+                        };
+                        if Some(measured.unit) != row_unit {
                             s.push(' ');
-                            s.push_str(unit_label(r.unit));
+                            s.push_str(unit_label(measured.unit));
                         }
                         if let Some(flag) = r
                             .reference_range
                             .as_deref()
-                            .and_then(|range| out_of_range(r.value, range))
+                            .and_then(|range| out_of_range(measured.value, range))
                         {
                             s.push(' ');
                             s.push_str(flag);
@@ -114,14 +123,6 @@ fn unit_label(unit: Unit) -> &'static str {
         ""
     } else {
         unit.symbol()
-    }
-}
-
-fn qualifier(q: Qualifier) -> &'static str {
-    match q {
-        Qualifier::Exact => "",
-        Qualifier::Below => "<",
-        Qualifier::Above => ">",
     }
 }
 
@@ -276,7 +277,8 @@ pub fn lesion_chart(case: &Case, lang: Lang) -> Vec<Block> {
         .iter()
         .filter(|l| l.analyte == Analyte::Afp)
         .filter_map(|l| {
-            convert(Analyte::Afp, l.value, l.unit, Unit::NgPerMl).map(|v| (l.date.day(), mm(v)))
+            let m = l.measured()?;
+            convert(Analyte::Afp, m.value, m.unit, Unit::NgPerMl).map(|v| (l.date.day(), mm(v)))
         })
         .collect();
     afp.sort_by_key(|p| p.0);

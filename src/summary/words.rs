@@ -2,9 +2,27 @@
 //! Terms follow shared/reference/clinical-calculators.md §8.2.
 
 use crate::case::model::{
-    Cause, Condition, Finding, Habit, Modality, RecordKind, Sex, TreatmentKind,
+    Cause, Condition, Finding, Habit, Modality, Qualitative, Reading, RecordKind, Sex,
+    TreatmentKind,
 };
 use crate::text::Lang;
+
+pub fn qualitative(result: Qualitative, lang: Lang) -> &'static str {
+    match result {
+        Qualitative::Positive => lang.pick("阳性", "positive"),
+        Qualitative::WeaklyPositive => lang.pick("弱阳性", "weakly positive"),
+        Qualitative::Negative => lang.pick("阴性", "negative"),
+        Qualitative::NotDetected => lang.pick("未检出", "not detected"),
+    }
+}
+
+/// A lab reading without its unit, as printed (`<20`, `5.2E+02`) or in words (`阳性`).
+pub fn reading(reading: &Reading, lang: Lang) -> String {
+    match reading {
+        Reading::Number(measured) => measured.shown(),
+        Reading::Word(word) => qualitative(*word, lang).to_string(),
+    }
+}
 
 pub fn sex(sex: Sex, lang: Lang) -> &'static str {
     match sex {

@@ -4,7 +4,7 @@ use crate::Test;
 fn the_demo_case_is_clean() {
     let run = Test::demo().args(["check"]).success();
     assert!(run.errors().is_empty(), "{run}");
-    run.stderr_has("is ready (11 records, 36 lab values");
+    run.stderr_has("is ready (11 records, 44 lab values");
 }
 
 /// The acceptance case: a mistyped field, a missing record and an unknown unit give exactly
@@ -43,7 +43,7 @@ fn three_mistakes_give_exactly_three_errors_at_their_lines() {
     );
     assert_eq!(
         run.error_locations()[..],
-        ["case.toml:13:1", "case.toml:147:10", "case.toml:151:24"][..],
+        ["case.toml:13:1", "case.toml:154:10", "case.toml:158:24"][..],
         "{run}"
     );
     run.stderr_has("did you mean `birth_date`?")

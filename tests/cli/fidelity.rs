@@ -239,6 +239,46 @@ fn approximate_dates_are_accepted_printed_as_written_and_flagged() {
     run.stderr_has("`as_of` in case.toml must be a whole date");
 }
 
+/// Point 6: Hepatitis serology as words and HBV DNA as the lab printed it are accepted and shown
+/// as printed (the demo carries them).
+#[test]
+fn serology_words_and_scientific_notation_are_printed_as_the_lab_printed_them() {
+    let zh = summary_text(Test::demo(), "zh");
+    for printed in ["阳性", "阴性", "未检出", "5.2E+02", "Anti-HBc 乙肝核心抗体"] {
+        assert!(zh.contains(printed), "{printed} in {zh}");
+    }
+    let en = summary_text(
+        Test::demo().edit(
+            "case.toml",
+            "hbv_dna = \"5.2E+02 IU/mL\"",
+            "hbv_dna = \"5.2×10^2 IU/mL\"",
+        ),
+        "en",
+    );
+    for printed in ["positive", "negative", "not detected", "5.2×10^2", "<20"] {
+        assert!(en.contains(printed), "{printed} in {en}");
+    }
+    assert!(!en.contains("阳性"), "words are in the reader's language");
+
+    // A word where a criterion needs a number is an error naming what words are for.
+    let run = Test::demo()
+        .edit(
+            "case.toml",
+            "afp = { value = 141, unit = \"ng/mL\", range = \"<8.1\" }",
+            "afp = \"阳性\"",
+        )
+        .args(["check"])
+        .failure(1);
+    run.stderr_has("`afp` in [[lab]] #4 must be a number with its unit, found the word \"阳性\"")
+        .stderr_has("words such as positive / 阳性 are for hepatitis serology and HBV DNA");
+    // An unknown word for serology lists the words that are understood.
+    let run = Test::demo()
+        .edit("case.toml", "hbsag = \"阳性\"", "hbsag = \"阳\"")
+        .args(["check"])
+        .failure(1);
+    run.stderr_has("or a result word (");
+}
+
 /// Point 9: A Chinese keyboard's punctuation and slash dates get a hint naming the character.
 #[test]
 fn full_width_punctuation_and_slash_dates_get_specific_hints() {
