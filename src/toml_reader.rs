@@ -627,7 +627,7 @@ impl<'t, 's> Table<'t, 's> {
 }
 
 /// Reads bilingual text from a value.
-fn text_of(
+pub fn text_of(
     reader: &mut Reader<'_>,
     table_name: &str,
     key: &str,

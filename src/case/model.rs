@@ -193,8 +193,60 @@ pub struct Treatment {
     pub technique: Option<Text>,
     /// Drugs and materials with doses, as written in the procedure note.
     pub agents: Vec<Text>,
+    /// For a course of treatment (systemic, antiviral): when and why it stopped.
+    pub course: Course,
     pub notes: Option<Text>,
     pub record: Option<PathBuf>,
+}
+
+impl Treatment {
+    /// A drug course by its drugs ("sorafenib 400 mg twice daily"), so that a reader sees the
+    /// drug, never just "systemic therapy"; `None` for procedures.
+    pub fn drugs(&self, lang: crate::text::Lang) -> Option<String> {
+        let course = matches!(
+            self.kind,
+            TreatmentKind::Systemic | TreatmentKind::Antiviral | TreatmentKind::Other
+        );
+        let drugs: Vec<&str> = self.agents.iter().map(|a| a.best(lang)).collect();
+        (course && !drugs.is_empty()).then(|| drugs.join(", "))
+    }
+
+    /// What to call it for a reader: its drugs, else its id ("TACE-1"); `None` when only the
+    /// kind is known.
+    pub fn name(&self, lang: crate::text::Lang) -> Option<String> {
+        self.drugs(lang).or_else(|| self.id.clone())
+    }
+}
+
+choice_enum!(
+    /// Why a drug or course was stopped.
+    StopReason {
+        Progression = ["progression", "disease-progression", "PD", "进展", "疾病进展"],
+        SideEffects = ["side-effects", "side-effect", "adverse-events", "toxicity", "intolerance", "不良反应", "副作用", "不能耐受"],
+        Completed = ["completed", "course-completed", "疗程结束", "完成"],
+        Other = ["other", "其他"],
+    }
+);
+
+/// A side effect as the family or the notes describe it, with its CTCAE grade (1–5) if known.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AdverseEvent {
+    pub event: Text,
+    pub grade: Option<u8>,
+}
+
+/// How a course of a drug ended, as far as the family knows; empty when nothing was written.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Course {
+    pub stop: Option<CaseDate>,
+    pub stop_reason: Option<StopReason>,
+    pub adverse_events: Vec<AdverseEvent>,
+}
+
+impl Course {
+    pub fn is_empty(&self) -> bool {
+        self.stop.is_none() && self.stop_reason.is_none() && self.adverse_events.is_empty()
+    }
 }
 
 choice_enum!(
@@ -396,7 +448,7 @@ pub struct Medication {
     pub name: Text,
     pub dose: Option<Text>,
     pub start: Option<CaseDate>,
-    pub stop: Option<CaseDate>,
+    pub course: Course,
     pub purpose: Option<Text>,
 }
 

@@ -16,7 +16,7 @@ use super::records::{RecordIndex, ReferenceProblem};
 use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile};
 use crate::lab::{ANALYTES, Analyte, Unit};
 use crate::text::{Lang, Text};
-use crate::toml_reader::{Choice, Reader, Table, describe, did_you_mean, list};
+use crate::toml_reader::{Choice, Reader, Table, describe, did_you_mean, list, text_of};
 
 /// A bilingual text and where it was written, so later checks (a contact's language) can
 /// point at it.
@@ -613,6 +613,7 @@ impl<'r, 's> CaseParser<'r, 's> {
         let hospital = self.text(t, "hospital");
         let technique = self.text(t, "technique");
         let agents = self.texts(t, "agents");
+        let course = self.course(t, date);
         let notes = self.text(t, "notes");
         let record = self.reference(t, "record", false, RecordKind::Procedure);
         Some(Treatment {
@@ -622,9 +623,89 @@ impl<'r, 's> CaseParser<'r, 's> {
             hospital,
             technique,
             agents,
+            course,
             notes,
             record,
         })
+    }
+
+    /// `stop`, `stop_reason` and `adverse_events` of a drug or course that began on `start`.
+    fn course(&mut self, t: &mut Table<'_, 's>, start: Option<CaseDate>) -> Course {
+        let stop = t.date(&mut self.reader, "stop");
+        if let (Some(stop), Some(start)) = (&stop, start)
+            && stop.get_ref().last_day() < start.day()
+        {
+            self.reader.error(
+                stop.span(),
+                format!(
+                    "`stop` ({}) in {} is before the start ({start})",
+                    stop.get_ref(),
+                    t.name
+                ),
+                Some("check both dates against the prescription or discharge letter".into()),
+            );
+        }
+        Course {
+            stop: stop.map(Spanned::into_inner),
+            stop_reason: self.choice(t, "stop_reason"),
+            adverse_events: self.adverse_events(t),
+        }
+    }
+
+    /// `adverse_events = ["vomiting", { zh = "胃溃疡", en = "gastric ulcer" },
+    /// { event = "hand-foot skin reaction", grade = 2 }]`.
+    fn adverse_events(&mut self, t: &mut Table<'_, 's>) -> Vec<AdverseEvent> {
+        const KEY: &str = "adverse_events";
+        let Some(value) = t.get(KEY) else {
+            return Vec::new();
+        };
+        let items = match value.get_ref() {
+            DeValue::Array(items) => &items[..],
+            _ => std::slice::from_ref(value),
+        };
+        let mut events = Vec::new();
+        for (n, item) in items.iter().enumerate() {
+            match item.get_ref() {
+                DeValue::Table(inner) if inner.get("event").is_some() => {
+                    let name = format!("adverse event #{} in {}", n + 1, t.name);
+                    let mut it = Table::new(name, inner, item.span());
+                    let event = self.required_text(&mut it, "event");
+                    let grade = it.integer(&mut self.reader, "grade").and_then(|g| {
+                        let grade = u8::try_from(*g.get_ref())
+                            .ok()
+                            .filter(|g| (1..=5).contains(g));
+                        if grade.is_none() {
+                            self.reader.error(
+                                g.span(),
+                                format!(
+                                    "the CTCAE grade in {} must be 1 to 5, found {}",
+                                    it.name,
+                                    g.get_ref()
+                                ),
+                                Some("leave `grade` out if the notes do not give one".into()),
+                            );
+                        }
+                        grade
+                    });
+                    it.finish(&mut self.reader);
+                    events.extend(event.map(|event| AdverseEvent { event, grade }));
+                }
+                _ => {
+                    if let Some(text) = text_of(&mut self.reader, &t.name, KEY, item) {
+                        self.remember_text(
+                            format!("`{KEY}` in {}", t.name),
+                            item.span(),
+                            text.clone(),
+                        );
+                        events.push(AdverseEvent {
+                            event: text,
+                            grade: None,
+                        });
+                    }
+                }
+            }
+        }
+        events
     }
 
     fn imaging(&mut self, t: &mut Table<'_, 's>) -> Option<ImagingStudy> {
@@ -1142,13 +1223,13 @@ impl<'r, 's> CaseParser<'r, 's> {
         let name = self.required_text(t, "name");
         let dose = self.text(t, "dose");
         let start = self.optional_date(t, "start");
-        let stop = self.optional_date(t, "stop");
+        let course = self.course(t, start);
         let purpose = self.text(t, "purpose");
         Some(Medication {
             name: name?,
             dose,
             start,
-            stop,
+            course,
             purpose,
         })
     }

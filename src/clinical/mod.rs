@@ -570,6 +570,7 @@ pub(crate) mod tests {
             hospital: None,
             technique: None,
             agents: Vec::new(),
+            course: Default::default(),
             notes: None,
             record: None,
         }

@@ -59,13 +59,13 @@ pub fn fields(case: &Case, contact: &Contact, lang: Lang, today: NaiveDate) -> V
         disease.push(match lang {
             Lang::Zh => format!(
                 "{} {} 次后（末次 {}）",
-                words::treatment(tr.kind, lang),
+                words::treatment_in_words(tr, lang),
                 count,
-                tr.date
+                tr.date.in_lang(lang)
             ),
             Lang::En => format!(
                 "after {count} × {} (last {})",
-                words::treatment(tr.kind, lang),
+                words::treatment_in_words(tr, lang),
                 tr.date
             ),
         });
@@ -122,9 +122,10 @@ pub fn fields(case: &Case, contact: &Contact, lang: Lang, today: NaiveDate) -> V
         events.push((d.date, text));
     }
     for tr in &case.treatments {
-        let mut text = words::treatment(tr.kind, lang).to_string();
-        if let Some(technique) = &tr.technique {
-            text = format!("{text}{}{}", lang.pick("：", ": "), t(technique));
+        let mut text = words::treatment_in_words(tr, lang);
+        let details = words::treatment_details(tr, lang);
+        if !details.is_empty() {
+            text = format!("{text}{}{details}", lang.pick("：", ": "));
         }
         if let Some(notes) = &tr.notes {
             text = format!("{text}{sep}{}", t(notes));
@@ -219,19 +220,13 @@ pub fn fields(case: &Case, contact: &Contact, lang: Lang, today: NaiveDate) -> V
                 line = format!(
                     "{line}{}",
                     match lang {
-                        Lang::Zh => format!("，{start} 起"),
-                        Lang::En => format!(", since {start}"),
+                        Lang::Zh => format!("，{} 开始", start.in_lang(lang)),
+                        Lang::En => format!(", started {start}"),
                     }
                 );
             }
-            if let Some(stop) = m.stop {
-                line = format!(
-                    "{line}{}",
-                    match lang {
-                        Lang::Zh => format!("，{stop} 停用"),
-                        Lang::En => format!(", stopped {stop}"),
-                    }
-                );
+            if let Some(end) = words::course_end(&m.course, lang) {
+                line = format!("{line}{}{end}", lang.pick("，", ", "));
             }
             line
         })

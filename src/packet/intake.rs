@@ -110,9 +110,14 @@ pub fn markdown(
         lang.pick("治疗经过（日期）", "Treatments with dates"),
         list(
             treatments.iter().map(|tr| {
-                let mut line = format!("{} — {}", tr.date, words::treatment(tr.kind, lang));
-                if let Some(technique) = &tr.technique {
-                    line = format!("{line}: {}", t(technique));
+                let mut line = format!(
+                    "{} — {}",
+                    tr.date.in_lang(lang),
+                    words::treatment_in_words(tr, lang)
+                );
+                let details = words::treatment_details(tr, lang);
+                if !details.is_empty() {
+                    line = format!("{line}: {details}");
                 }
                 line
             }),
@@ -124,7 +129,7 @@ pub fn markdown(
         list(
             case.medications
                 .iter()
-                .filter(|m| m.stop.is_none())
+                .filter(|m| m.course.stop.is_none() && m.course.stop_reason.is_none())
                 .map(|m| match &m.dose {
                     Some(dose) => format!("{} {}", t(&m.name), t(dose)),
                     None => t(&m.name),

@@ -69,9 +69,10 @@ pub fn timeline_csv(case: &Case, lang: Lang) -> String {
         ));
     }
     for t in &case.treatments {
-        let what = match &t.id {
-            Some(id) => format!("{} ({id})", words::treatment(t.kind, lang)),
-            None => words::treatment(t.kind, lang).to_string(),
+        let what = match (&t.id, t.drugs(lang)) {
+            (_, Some(_)) => words::treatment_in_words(t, lang),
+            (Some(id), None) => format!("{} ({id})", words::treatment(t.kind, lang)),
+            (None, None) => words::treatment(t.kind, lang).to_string(),
         };
         rows.push((
             t.date,
@@ -79,7 +80,7 @@ pub fn timeline_csv(case: &Case, lang: Lang) -> String {
             [
                 "treatment".into(),
                 what,
-                text(t.technique.as_ref(), lang),
+                words::treatment_details(t, lang),
                 text(t.hospital.as_ref(), lang),
                 path(t.record.as_deref()),
             ],

@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 
 use super::words;
 use crate::case::Case;
-use crate::case::model::{LabResult, TreatmentKind};
+use crate::case::model::{LabResult, Treatment, TreatmentKind};
 use crate::contacts::Contact;
 use crate::document::{
     Axis, Block, Chart, EventKind, Inline, LineChart, Marker, Series, Span, Table, Timeline,
@@ -310,16 +310,20 @@ fn is_tumour_treatment(kind: TreatmentKind) -> bool {
     !matches!(kind, TreatmentKind::Antiviral | TreatmentKind::Other)
 }
 
+/// Short enough for a chart: the id, else the drugs, else the kind.
+fn chart_label(t: &Treatment, lang: Lang) -> String {
+    t.id.clone()
+        .or_else(|| t.drugs(lang))
+        .unwrap_or_else(|| words::treatment(t.kind, lang).to_string())
+}
+
 fn treatment_markers(case: &Case, lang: Lang) -> Vec<Marker> {
     case.treatments
         .iter()
         .filter(|t| is_tumour_treatment(t.kind))
         .map(|t| Marker {
             date: t.date.day(),
-            label: t
-                .id
-                .clone()
-                .unwrap_or_else(|| words::treatment(t.kind, lang).to_string()),
+            label: chart_label(t, lang),
         })
         .collect()
 }
@@ -342,10 +346,7 @@ pub fn timeline_chart(case: &Case, lang: Lang) -> Vec<Block> {
                 .map(|t| TimelineEvent {
                     date: t.date.day(),
                     written: t.date.in_lang(lang),
-                    label: t
-                        .id
-                        .clone()
-                        .unwrap_or_else(|| words::treatment(t.kind, lang).to_string()),
+                    label: chart_label(t, lang),
                     kind: EventKind::Treatment,
                 }),
         )
@@ -402,10 +403,10 @@ pub fn timeline(case: &Case, lang: Lang) -> Vec<Block> {
             t.date,
             vec![
                 cell(t.date.in_lang(lang)),
-                vec![Span::plain(t.id.clone().unwrap_or_else(|| {
+                vec![Span::plain(t.name(lang).unwrap_or_else(|| {
                     words::treatment(t.kind, lang).to_string()
                 }))],
-                cell(opt_text(t.technique.as_ref(), lang)),
+                cell(words::treatment_details(t, lang)),
                 source(&t.record),
             ],
         ));
@@ -451,10 +452,13 @@ pub fn treatments(case: &Case, lang: Lang) -> Vec<Block> {
         .map(|t| {
             vec![
                 cell(t.date.in_lang(lang)),
-                vec![
-                    Span::bold(t.id.clone().unwrap_or_default()),
-                    Span::plain(format!(" {}", words::treatment(t.kind, lang))),
-                ],
+                match &t.id {
+                    Some(id) => vec![
+                        Span::bold(id.clone()),
+                        Span::plain(format!(" {}", words::treatment(t.kind, lang))),
+                    ],
+                    None => vec![Span::plain(words::treatment(t.kind, lang))],
+                },
                 cell(opt_text(t.hospital.as_ref(), lang)),
                 cell(opt_text(t.technique.as_ref(), lang)),
                 cell(
@@ -464,7 +468,15 @@ pub fn treatments(case: &Case, lang: Lang) -> Vec<Block> {
                         .collect::<Vec<_>>()
                         .join(", "),
                 ),
-                cell(opt_text(t.notes.as_ref(), lang)),
+                cell(
+                    t.notes
+                        .as_ref()
+                        .map(|n| n.best(lang).to_string())
+                        .into_iter()
+                        .chain(words::course_end(&t.course, lang))
+                        .collect::<Vec<_>>()
+                        .join(lang.pick("；", "; ")),
+                ),
             ]
         })
         .collect();

@@ -72,6 +72,9 @@ pub struct DiagnosisView {
 pub struct TreatmentView {
     pub date: String,
     pub kind: &'static str,
+    /// The drugs of a drug course ("sorafenib 400 mg twice daily").
+    pub drugs: Option<String>,
+    pub course_end: Option<String>,
     pub hospital: Option<String>,
     pub technique: Option<String>,
     pub agents: String,
@@ -97,6 +100,8 @@ pub struct MedicationView {
     pub dose: Option<String>,
     pub start: Option<String>,
     pub stop: Option<String>,
+    /// When and why it stopped, with side effects ([`words::course_end`]).
+    pub course_end: Option<String>,
     pub purpose: Option<String>,
 }
 
@@ -195,6 +200,8 @@ pub fn build(
             .map(|tr| TreatmentView {
                 date: tr.date.in_lang(lang),
                 kind: words::treatment(tr.kind, lang),
+                drugs: tr.drugs(lang),
+                course_end: words::course_end(&tr.course, lang),
                 hospital: opt(&tr.hospital),
                 technique: opt(&tr.technique),
                 agents: tr
@@ -216,8 +223,9 @@ pub fn build(
             .map(|m| MedicationView {
                 name: t(&m.name),
                 dose: opt(&m.dose),
-                start: m.start.map(|d| d.to_string()),
-                stop: m.stop.map(|d| d.to_string()),
+                start: m.start.map(|d| d.in_lang(lang)),
+                stop: m.course.stop.map(|d| d.in_lang(lang)),
+                course_end: words::course_end(&m.course, lang),
                 purpose: opt(&m.purpose),
             })
             .collect(),

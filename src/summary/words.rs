@@ -2,8 +2,8 @@
 //! Terms follow shared/reference/clinical-calculators.md §8.2.
 
 use crate::case::model::{
-    Cause, Condition, Finding, Habit, Modality, Qualitative, Reading, RecordKind, Sex,
-    TreatmentKind,
+    AdverseEvent, Cause, Condition, Course, Finding, Habit, Modality, Qualitative, Reading,
+    RecordKind, Sex, StopReason, Treatment, TreatmentKind,
 };
 use crate::text::Lang;
 
@@ -22,6 +22,107 @@ pub fn reading(reading: &Reading, lang: Lang) -> String {
         Reading::Number(measured) => measured.shown(),
         Reading::Word(word) => qualitative(*word, lang).to_string(),
     }
+}
+
+/// A treatment in running text: "TACE", "systemic therapy (sorafenib 400 mg twice daily)".
+pub fn treatment_in_words(t: &Treatment, lang: Lang) -> String {
+    let kind = treatment(t.kind, lang);
+    match t.drugs(lang) {
+        Some(drugs) => format!(
+            "{kind}{}{drugs}{}",
+            lang.pick("（", " ("),
+            lang.pick("）", ")")
+        ),
+        None => kind.to_string(),
+    }
+}
+
+/// A treatment's technique and how it ended, joined: "cTACE, superselective; stopped …".
+pub fn treatment_details(t: &Treatment, lang: Lang) -> String {
+    let technique = t.technique.as_ref().map(|x| x.best(lang).to_string());
+    technique
+        .into_iter()
+        .chain(course_end(&t.course, lang))
+        .collect::<Vec<_>>()
+        .join(lang.pick("；", "; "))
+}
+
+/// "vomiting, gastric ulcer (grade 3)" / "呕吐、胃溃疡（3级）".
+pub fn adverse_events(events: &[AdverseEvent], lang: Lang) -> String {
+    events
+        .iter()
+        .map(|e| {
+            let event = e.event.best(lang);
+            match (e.grade, lang) {
+                (Some(g), Lang::Zh) => format!("{event}（{g}级）"),
+                (Some(g), Lang::En) => format!("{event} (grade {g})"),
+                (None, _) => event.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(lang.pick("、", ", "))
+}
+
+/// How a drug or course ended, in one phrase: "stopped 2021-10-25 for side effects: vomiting,
+/// gastric ulcer (grade 3)". `None` when nothing about its end was written.
+pub fn course_end(course: &Course, lang: Lang) -> Option<String> {
+    if course.is_empty() {
+        return None;
+    }
+    let events =
+        (!course.adverse_events.is_empty()).then(|| adverse_events(&course.adverse_events, lang));
+    let stop = course.stop.map(|d| d.in_lang(lang));
+    let line = match (lang, course.stop_reason, stop) {
+        (Lang::En, Some(StopReason::Completed), stop) => match stop {
+            Some(stop) => format!("completed {stop}"),
+            None => "completed (date not recorded)".to_string(),
+        },
+        (Lang::Zh, Some(StopReason::Completed), stop) => match stop {
+            Some(stop) => format!("{stop} 疗程结束"),
+            None => "疗程结束（日期未记录）".to_string(),
+        },
+        (Lang::En, Some(reason), stop) => {
+            let why = match reason {
+                StopReason::Progression => "for progression",
+                StopReason::SideEffects => "for side effects",
+                _ => "for another reason",
+            };
+            match stop {
+                Some(stop) => format!("stopped {stop} {why}"),
+                None => format!("stopped {why} (date not recorded)"),
+            }
+        }
+        (Lang::Zh, Some(reason), stop) => {
+            let why = match reason {
+                StopReason::Progression => "因疾病进展停药",
+                StopReason::SideEffects => "因不良反应停药",
+                _ => "因其他原因停药",
+            };
+            match stop {
+                Some(stop) => format!("{stop} {why}"),
+                None => format!("{why}（日期未记录）"),
+            }
+        }
+        (Lang::En, None, Some(stop)) => format!("stopped {stop} (reason not recorded)"),
+        (Lang::Zh, None, Some(stop)) => format!("{stop} 停药（原因未记录）"),
+        (_, None, None) => {
+            let events = events.unwrap_or_default();
+            return Some(format!(
+                "{}{events}",
+                lang.pick("不良反应：", "side effects: ")
+            ));
+        }
+    };
+    Some(match (events, course.stop_reason) {
+        (Some(events), Some(StopReason::SideEffects)) => {
+            format!("{line}{}{events}", lang.pick("：", ": "))
+        }
+        (Some(events), _) => format!(
+            "{line}{}{events}",
+            lang.pick("；不良反应：", "; side effects: ")
+        ),
+        (None, _) => line,
+    })
 }
 
 pub fn sex(sex: Sex, lang: Lang) -> &'static str {
@@ -114,5 +215,72 @@ pub fn record_kind(kind: RecordKind, lang: Lang) -> &'static str {
         RecordKind::Discharge => lang.pick("出院小结", "discharge summary"),
         RecordKind::Letter => lang.pick("信函", "letter"),
         RecordKind::Other => lang.pick("其他", "other"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::date::CaseDate;
+    use crate::text::Text;
+
+    fn course(
+        stop: Option<&str>,
+        reason: Option<StopReason>,
+        events: &[(&str, Option<u8>)],
+    ) -> Course {
+        Course {
+            stop: stop.map(|s| CaseDate::parse(s).unwrap()),
+            stop_reason: reason,
+            adverse_events: events
+                .iter()
+                .map(|(e, grade)| AdverseEvent {
+                    event: Text::plain(*e),
+                    grade: *grade,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn how_a_course_ended_is_said_without_inventing_anything() {
+        use StopReason::*;
+        let vomiting = [("vomiting", None), ("gastric ulcer", Some(3))];
+        for (course, en, zh) in [
+            (
+                course(Some("2021-10-25"), Some(SideEffects), &vomiting),
+                "stopped 2021-10-25 for side effects: vomiting, gastric ulcer (grade 3)",
+                "2021-10-25 因不良反应停药：vomiting、gastric ulcer（3级）",
+            ),
+            (
+                course(Some("2021-10 late"), Some(Progression), &[]),
+                "stopped 2021-10 late for progression",
+                "2021-10下旬 因疾病进展停药",
+            ),
+            (
+                course(None, Some(Progression), &vomiting),
+                "stopped for progression (date not recorded); side effects: vomiting, gastric ulcer (grade 3)",
+                "因疾病进展停药（日期未记录）；不良反应：vomiting、gastric ulcer（3级）",
+            ),
+            (
+                course(Some("2021-10-25"), None, &[]),
+                "stopped 2021-10-25 (reason not recorded)",
+                "2021-10-25 停药（原因未记录）",
+            ),
+            (
+                course(Some("2021-10-25"), Some(Completed), &[]),
+                "completed 2021-10-25",
+                "2021-10-25 疗程结束",
+            ),
+            (
+                course(None, None, &vomiting[..1]),
+                "side effects: vomiting",
+                "不良反应：vomiting",
+            ),
+        ] {
+            assert_eq!(course_end(&course, Lang::En).as_deref(), Some(en));
+            assert_eq!(course_end(&course, Lang::Zh).as_deref(), Some(zh));
+        }
+        assert_eq!(course_end(&Course::default(), Lang::En), None);
     }
 }

@@ -43,7 +43,7 @@ fn three_mistakes_give_exactly_three_errors_at_their_lines() {
     );
     assert_eq!(
         run.error_locations()[..],
-        ["case.toml:13:1", "case.toml:154:10", "case.toml:158:24"][..],
+        ["case.toml:13:1", "case.toml:164:10", "case.toml:168:24"][..],
         "{run}"
     );
     run.stderr_has("did you mean `birth_date`?")
@@ -96,7 +96,7 @@ fn impossible_dates_are_errors() {
         .edit("case.toml", "date = 2021-10-15", "date = 2021-02-30")
         .args(["check"])
         .failure(1);
-    assert_eq!(run.error_locations()[0], "case.toml:114:8");
+    assert_eq!(run.error_locations()[0], "case.toml:124:8");
     run.stderr_has("check that the day exists in that month");
 }
 

@@ -60,6 +60,12 @@ fn centimetres_can_be_written_and_millimetre_slips_are_warned_about() {
         )
         .edit(
             "case.toml",
+            "date = 2021-09-20\nkind = \"systemic\"",
+            "date = 2021-10-20\nkind = \"systemic\"",
+        )
+        .edit("case.toml", "stop = 2021-10-25", "stop = 2021-10-30")
+        .edit(
+            "case.toml",
             "longest_mm = 34\n  viable_mm = 31",
             "longest_mm = 150\n  viable_mm = 31",
         )
@@ -277,6 +283,62 @@ fn serology_words_and_scientific_notation_are_printed_as_the_lab_printed_them() 
         .args(["check"])
         .failure(1);
     run.stderr_has("or a result word (");
+}
+
+/// Point 7: Why a drug stopped: a drug course shows its drugs, its stop date, the reason and the
+/// side effects, never just "systemic therapy" (the demo carries sorafenib).
+#[test]
+fn a_stopped_drug_shows_its_name_reason_and_side_effects() {
+    let en = summary_text(Test::demo(), "en");
+    let flat = en.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("sorafenib 400 mg twice daily 2021-09-20, stopped 2021-10-25 for side effects: repeated vomiting, gastric ulcer (grade 3)"),
+        "{flat}"
+    );
+    assert!(!flat.contains("systemic therapy 2021-09-20"), "{flat}");
+    let zh: String = summary_text(Test::demo(), "zh")
+        .split_whitespace()
+        .collect();
+    assert!(
+        zh.contains("2021-10-25因不良反应停药：反复呕吐、胃溃疡（3级）"),
+        "{zh}"
+    );
+
+    // A medication stopped for progression with no date says the date is not recorded.
+    let en = summary_text(
+        Test::demo().edit(
+            "case.toml",
+            "start = \"2019-11\"",
+            "start = \"2019-11\"\nstop_reason = \"progression\"",
+        ),
+        "en",
+    );
+    let flat = en.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("Propranolol — 10 mg twice daily, started 2019-11, stopped for progression (date not recorded)"),
+        "{flat}"
+    );
+
+    // A stop before the start, and a grade outside CTCAE 1–5, are errors at their lines.
+    let run = Test::demo()
+        .edit("case.toml", "stop = 2021-10-25", "stop = 2021-08-25")
+        .edit("case.toml", "grade = 3", "grade = 7")
+        .args(["check"])
+        .failure(1);
+    run.stderr_has("`stop` (2021-08-25) in [[treatment]] #3 is before the start (2021-09-20)")
+        .stderr_has(
+            "the CTCAE grade in adverse event #2 in [[treatment]] #3 must be 1 to 5, found 7",
+        );
+    // An unknown reason lists the choices.
+    let run = Test::demo()
+        .edit(
+            "case.toml",
+            "stop_reason = \"side-effects\"",
+            "stop_reason = \"vomiting\"",
+        )
+        .args(["check"])
+        .failure(1);
+    run.stderr_has("stop_reason").stderr_has("side-effects");
 }
 
 /// Point 9: A Chinese keyboard's punctuation and slash dates get a hint naming the character.
