@@ -59,6 +59,9 @@ pub struct Case {
     pub no_known_allergies: bool,
     pub comorbidities: Vec<Comorbidity>,
     pub history: History,
+    /// The family's own account of the illness (病情经过), free text, paragraphs separated by
+    /// blank lines.
+    pub narrative: Option<Text>,
     pub questions: Vec<Text>,
     pub records: Vec<Record>,
     pub criteria_settings: CriteriaSettings,

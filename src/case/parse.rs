@@ -289,6 +289,8 @@ impl<'r, 's> CaseParser<'r, 's> {
         let no_known_allergies = self.no_known_allergies(root, !allergies.is_empty())
             || (listed_none && allergies.is_empty());
         let comorbidities = self.each(root, "comorbidity", Self::comorbidity);
+        // `[narrative]` with `zh` and `en`: a table of two texts is what `text` reads.
+        let narrative = self.text(root, "narrative");
         let history = match root.table(&mut self.reader, "history") {
             Some(mut t) => {
                 t.name = "[history]".into();
@@ -334,6 +336,7 @@ impl<'r, 's> CaseParser<'r, 's> {
             no_known_allergies,
             comorbidities,
             history,
+            narrative,
             questions,
             records,
             criteria_settings,

@@ -506,6 +506,7 @@ pub(crate) mod test_util {
             no_known_allergies: false,
             comorbidities: Vec::new(),
             history: History::default(),
+            narrative: None,
             questions: Vec::new(),
             records: Vec::new(),
             criteria_settings: CriteriaSettings::default(),

@@ -23,6 +23,8 @@ pub struct SummaryContext {
     pub status: Option<StatusView>,
     /// One line of the key computed criteria, filled in by the caller.
     pub headline: Option<String>,
+    /// The family's account (`[narrative]`), one string per paragraph; empty when not written.
+    pub narrative: Vec<String>,
     pub questions: Vec<String>,
     pub medications: Vec<MedicationView>,
     pub allergies: Vec<AllergyView>,
@@ -216,6 +218,11 @@ pub fn build(
         latest_imaging,
         status: status(case, lang),
         headline: None,
+        narrative: case
+            .narrative
+            .as_ref()
+            .map(|n| paragraphs(n.best(lang)))
+            .unwrap_or_default(),
         questions: case.questions.iter().map(t).collect(),
         medications: case
             .medications
@@ -255,6 +262,32 @@ pub fn build(
     }
 }
 
+/// Free text as paragraphs: a blank line separates them; the lines of one paragraph join with a
+/// space, or with nothing between Chinese characters (a space there would show as a gap).
+fn paragraphs(text: &str) -> Vec<String> {
+    let is_cjk = |c: char| c as u32 >= 0x2E80;
+    let mut out: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for line in text.lines().map(str::trim) {
+        if line.is_empty() {
+            if !current.is_empty() {
+                out.push(std::mem::take(&mut current));
+            }
+            continue;
+        }
+        let joins_without_space =
+            current.chars().last().is_none_or(is_cjk) && line.chars().next().is_some_and(is_cjk);
+        if !current.is_empty() && !joins_without_space {
+            current.push(' ');
+        }
+        current.push_str(line);
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
 /// The newest assessment, in words: performance status, ascites, encephalopathy.
 fn status(case: &Case, lang: Lang) -> Option<StatusView> {
     let a = case.assessments.iter().max_by_key(|a| a.date)?;
@@ -285,4 +318,23 @@ fn status(case: &Case, lang: Lang) -> Option<StatusView> {
         date: a.date.in_lang(lang),
         text: parts.join(lang.pick("，", ", ")),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn free_text_keeps_its_paragraphs_and_joins_lines_as_the_script_needs() {
+        let text = "2019年体检发现\n肝内结节。\n\n\n  2021年7月初\n第一次TACE。\n\nFound at a\ncheck-up.\n";
+        assert_eq!(
+            paragraphs(text),
+            [
+                "2019年体检发现肝内结节。",
+                "2021年7月初第一次TACE。",
+                "Found at a check-up."
+            ]
+        );
+        assert!(paragraphs(" \n\n ").is_empty());
+    }
 }

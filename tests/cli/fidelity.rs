@@ -341,6 +341,49 @@ fn a_stopped_drug_shows_its_name_reason_and_side_effects() {
     run.stderr_has("stop_reason").stderr_has("side-effects");
 }
 
+/// Point 8: The family's own account (`[narrative]`, 病情经过) follows the one-page summary, in
+/// the reader's language, with its paragraphs.
+#[test]
+fn the_familys_narrative_follows_the_summary_page() {
+    let zh: String = summary_text(Test::demo(), "zh")
+        .split_whitespace()
+        .collect();
+    let (summary, narrative, questions) = (
+        zh.find("一、病情摘要").unwrap(),
+        zh.find("病情经过（家属叙述）").expect("heading"),
+        zh.find("二、想请医生回答的问题").unwrap(),
+    );
+    assert!(summary < narrative && narrative < questions, "{zh}");
+    assert!(
+        zh.contains("2019年10月超声发现肝右叶S8段小结节"),
+        "lines joined without a gap: {zh}"
+    );
+    let en = summary_text(Test::demo(), "en");
+    let flat = en.split_whitespace().collect::<Vec<_>>().join(" ");
+    let at = flat.find("In the family's words").expect("heading");
+    assert!(flat[at..].contains("HBsAg was found positive at a routine check-up in 1996"));
+    assert!(
+        !en.contains("1996年"),
+        "the English reader gets the English account"
+    );
+
+    // Without a narrative there is no heading; with only Chinese, English readers are named.
+    let demo = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/demo-case/case.toml"
+    ))
+    .unwrap();
+    let block = &demo[demo.find("[narrative]").unwrap()..demo.find("[[question]]").unwrap()];
+    let text = summary_text(Test::demo().edit("case.toml", block, ""), "en");
+    assert!(!text.contains("In the family's words"), "{text}");
+    let english = &block[block.find("en = \"\"\"").unwrap()..];
+    let run = Test::demo()
+        .edit("case.toml", english, "\n")
+        .args(["check"])
+        .failure(1);
+    run.stderr_has("`narrative` in case.toml has no English text");
+}
+
 /// Point 9: A Chinese keyboard's punctuation and slash dates get a hint naming the character.
 #[test]
 fn full_width_punctuation_and_slash_dates_get_specific_hints() {
