@@ -92,7 +92,8 @@ pub struct Problem {
 /// Reads the header of one file, guarded against lengths the file cannot hold.
 /// `Ok(None)`: not a DICOM file (no `DICM` at byte 128).
 pub fn read_header(path: &Path) -> Result<Option<FileHeader>, String> {
-    let mut file = File::open(path).map_err(|e| format!("it could not be opened ({e})"))?;
+    let mut file = crate::case_files::open_regular(path)
+        .map_err(|e| format!("it could not be opened ({e})"))?;
     let size = file.metadata().map_err(|e| e.to_string())?.len();
     let mut preamble = [0u8; 132];
     if size < 132 || file.read_exact(&mut preamble).is_err() || &preamble[128..] != b"DICM" {

@@ -45,12 +45,23 @@ impl Error {
         }
     }
 
+    /// An I/O failure; a file refused by [`crate::case_files`] (a pipe, too large) is the
+    /// family's to fix, and says so.
     pub fn io(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(io::Error) -> Self {
         let path = path.into();
-        move |source| Error::Io {
-            action,
-            path,
-            source,
+        move |source| match crate::case_files::refusal(&source) {
+            Some(why) => Error::User {
+                message: format!(
+                    "`{}` cannot be read: {why}",
+                    path.strip_prefix(".").unwrap_or(&path).display()
+                ),
+                hint: Some("replace it with an ordinary file, or remove it".into()),
+            },
+            None => Error::Io {
+                action,
+                path,
+                source,
+            },
         }
     }
 

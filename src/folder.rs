@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 
 use crate::case::{self, CaseInput, LoadedCase, RecordIndex};
+use crate::case_files::{self, TOML_LIMIT};
 use crate::config::{self, Config};
 use crate::contacts::{self, ContactList};
 use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile};
@@ -41,13 +42,19 @@ pub struct Loaded {
     pub diagnostics: Diagnostics,
 }
 
+/// Whether `dir` has a case.toml of any kind: one that is not a regular file is found here, and
+/// refused with its name when read, rather than skipped.
+fn holds_case_file(dir: &Path) -> bool {
+    dir.join(CASE_FILE).symlink_metadata().is_ok()
+}
+
 impl CaseFolder {
     /// A case folder that must already hold a case.toml.
     pub fn open(root: &Path) -> Result<Self> {
         let folder = Self {
             root: root.to_path_buf(),
         };
-        if !folder.path(CASE_FILE).is_file() {
+        if !holds_case_file(root) {
             let shown = root.display().to_string();
             let init = if shown.ends_with(".toml") || shown == "." {
                 "`consultpack init my-case`".to_string()
@@ -70,7 +77,7 @@ impl CaseFolder {
     pub fn locate(explicit: Option<&Path>) -> Result<Self> {
         let Some(given) = explicit else {
             let here = std::env::current_dir().map_err(Error::io("find", "the current folder"))?;
-            if let Some(root) = here.ancestors().find(|dir| dir.join(CASE_FILE).is_file()) {
+            if let Some(root) = here.ancestors().find(|dir| holds_case_file(dir)) {
                 let root = if root == here {
                     PathBuf::from(".")
                 } else {
@@ -83,21 +90,21 @@ impl CaseFolder {
                 Some("run this inside a case folder, pass --case DIR, or create a case with `consultpack init my-case`".to_string()),
             ));
         };
-        if given.file_name().is_some_and(|n| n == CASE_FILE) && given.is_file() {
+        if given.file_name().is_some_and(|n| n == CASE_FILE) && given.symlink_metadata().is_ok() {
             let parent = given
                 .parent()
                 .filter(|p| !p.as_os_str().is_empty())
                 .unwrap_or(Path::new("."));
             return Self::open(parent);
         }
-        if given.join(CASE_FILE).is_file() {
+        if holds_case_file(given) {
             return Self::open(given);
         }
         let absolute = std::fs::canonicalize(given).unwrap_or_else(|_| given.to_path_buf());
         if let Some(case) = absolute
             .ancestors()
             .skip(1)
-            .find(|dir| dir.join(CASE_FILE).is_file())
+            .find(|dir| holds_case_file(dir))
         {
             return Err(Error::user(
                 format!(
@@ -114,7 +121,8 @@ impl CaseFolder {
     /// The date the case says it is to be read as of (`as_of = 2021-11-15` at the top of
     /// case.toml), so that a demo or an archived case reads the same on any day.
     pub fn as_of(&self) -> Option<NaiveDate> {
-        let text = fs::read_to_string(self.path(CASE_FILE)).ok()?;
+        let bytes = case_files::read_capped(&self.path(CASE_FILE), case_files::TOML_LIMIT).ok()?;
+        let text = String::from_utf8(bytes).ok()?;
         let value: toml::Table = text.parse().ok()?;
         match value.get("as_of")? {
             toml::Value::Datetime(dt) => {
@@ -144,8 +152,9 @@ impl CaseFolder {
             .unwrap_or(joined)
     }
 
-    fn read_source(&self, relative: &str) -> Result<Option<SourceFile>> {
-        match fs::read(self.path(relative)) {
+    /// A text file of the case folder, at most `limit` bytes; `None` when it does not exist.
+    fn read_source(&self, relative: &str, limit: u64) -> Result<Option<SourceFile>> {
+        match case_files::read_capped(&self.path(relative), limit) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => Ok(Some(SourceFile::new(self.display(relative), text))),
                 Err(_) => Err(Error::user(
@@ -154,14 +163,14 @@ impl CaseFolder {
                 )),
             },
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Error::Io { action: "read", path: self.path(relative), source: e }),
+            Err(e) => Err(Error::io("read", self.display(relative))(e)),
         }
     }
 
     /// The case's own copy of a template (in `<case>/templates/`), else the shipped one.
     pub fn template(&self, name: &str) -> Result<Template> {
         let relative = format!("{TEMPLATES_DIR}/{name}");
-        match self.read_source(&relative)? {
+        match self.read_source(&relative, case_files::TEMPLATE_LIMIT)? {
             Some(source) => Ok(Template {
                 name: name.to_string(),
                 path: source.path,
@@ -174,7 +183,7 @@ impl CaseFolder {
 
     /// Reads and validates the case, the contacts and the sender settings.
     pub fn load(&self, today: NaiveDate) -> Result<Loaded> {
-        let case_source = self.read_source(CASE_FILE)?.ok_or_else(|| {
+        let case_source = self.read_source(CASE_FILE, TOML_LIMIT)?.ok_or_else(|| {
             Error::user(
                 format!("no case file `{}`", self.display(CASE_FILE).display()),
                 None,
@@ -193,11 +202,11 @@ impl CaseFolder {
         });
         diagnostics.extend(case_diagnostics);
 
-        let family_contacts = self.read_source(CONTACTS_FILE)?;
+        let family_contacts = self.read_source(CONTACTS_FILE, TOML_LIMIT)?;
         let (contacts, contact_diagnostics) = contacts::load(family_contacts.as_ref(), today);
         diagnostics.extend(contact_diagnostics);
 
-        let config = match self.read_source(CONFIG_FILE)? {
+        let config = match self.read_source(CONFIG_FILE, TOML_LIMIT)? {
             Some(source) => {
                 let (config, config_diagnostics) = config::parse(&source, today);
                 diagnostics.extend(config_diagnostics);
@@ -246,8 +255,20 @@ impl CaseFolder {
                     stack.push(rel);
                 } else if rel.extension().is_some_and(|e| e == "toml") {
                     toml_files.push(rel);
+                } else if !case_files::is_regular(&entry.path()) {
+                    let shown = self.display(RECORDS_DIR).join(&rel);
+                    diagnostics.push(
+                        Diagnostic::warning(format!(
+                            "`{}` is not a regular file (a pipe, device or socket); it is left out",
+                            shown.display()
+                        ))
+                        .at(Location::file(&shown))
+                        .hint("records/ holds ordinary files only: remove it"),
+                    );
+                    index.unreadable.insert(rel.clone());
+                    index.files.insert(rel);
                 } else {
-                    if fs::File::open(entry.path()).is_err() {
+                    if case_files::open_regular(&entry.path()).is_err() {
                         index.unreadable.insert(rel.clone());
                     }
                     index.files.insert(rel);
@@ -266,8 +287,12 @@ impl CaseFolder {
                 );
                 continue;
             }
-            let text =
-                fs::read_to_string(root.join(&rel)).map_err(Error::io("read", root.join(&rel)))?;
+            let path = root.join(&rel);
+            let bytes =
+                case_files::read_capped(&path, TOML_LIMIT).map_err(Error::io("read", &path))?;
+            let text = String::from_utf8(bytes).map_err(|_| {
+                Error::user(format!("`{}` is not UTF-8 text", shown.display()), None)
+            })?;
             sidecars.push((described, SourceFile::new(shown, text)));
         }
         Ok(RecordListing {

@@ -8,6 +8,7 @@
 //! [`commands`] holds one short script per subcommand that wires these together.
 
 pub mod case;
+pub mod case_files;
 pub mod cli;
 pub mod clinical;
 pub mod commands;

@@ -163,7 +163,9 @@ pub fn worker(args: &[String]) -> ExitCode {
             max_px: max_px.parse().map_err(|_| "bad MAX_PX")?,
             max_bytes: max_bytes.parse().map_err(|_| "bad MAX_BYTES")?,
         };
-        let bytes = fs::read(source).map_err(|e| format!("it could not be read ({e})"))?;
+        let bytes =
+            crate::case_files::read_capped(Path::new(source), crate::case_files::RECORD_LIMIT)
+                .map_err(|e| format!("it could not be read ({e})"))?;
         let pages = if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
             vec![(false, photo(&bytes, ImageFormat::Jpeg, limits)?)]
         } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {

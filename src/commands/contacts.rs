@@ -39,19 +39,15 @@ pub fn run(case_dir: &Path, action: Option<ContactsAction>, today: NaiveDate) ->
 /// The shipped list merged with the case folder's contacts.toml; contacts do not need case.toml.
 fn load(case_dir: &Path, today: NaiveDate) -> Result<ContactList> {
     let path = case_dir.join(CONTACTS_FILE);
-    let family = match std::fs::read_to_string(&path) {
+    let read = crate::case_files::read_capped(&path, crate::case_files::TOML_LIMIT)
+        .and_then(|b| String::from_utf8(b).map_err(|_| std::io::ErrorKind::InvalidData.into()));
+    let family = match read {
         Ok(text) => Some(SourceFile::new(
             path.strip_prefix(".").unwrap_or(&path),
             text,
         )),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => {
-            return Err(Error::Io {
-                action: "read",
-                path,
-                source: e,
-            });
-        }
+        Err(e) => return Err(Error::io("read", path)(e)),
     };
     let (list, mut diagnostics) = contacts::load(family.as_ref(), today);
     print_diagnostics(&mut diagnostics);

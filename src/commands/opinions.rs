@@ -61,7 +61,12 @@ pub fn run(folder: &CaseFolder, args: &OpinionsArgs, today: NaiveDate) -> Result
                     let folder_path = r.saved.as_ref().map(|s| folder.root().join(s));
                     let text = folder_path
                         .as_ref()
-                        .and_then(|d| std::fs::read_to_string(d.join("text.txt")).ok())
+                        .and_then(|d| {
+                            let path = d.join("text.txt");
+                            crate::case_files::read_capped(&path, crate::case_files::TOML_LIMIT)
+                                .ok()
+                                .and_then(|b| String::from_utf8(b).ok())
+                        })
                         .map(|t| replies::strip_quoted(&t))
                         .unwrap_or_default();
                     sections.push(Block::Heading {

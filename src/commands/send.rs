@@ -472,7 +472,9 @@ fn message(
     earlier: &[(MessagePlan, Message)],
 ) -> Result<Message> {
     let body_path = dir.join(&plan.body);
-    let body = std::fs::read_to_string(&body_path).map_err(Error::io("read", &body_path))?;
+    let body = crate::case_files::read_capped(&body_path, crate::case_files::TEMPLATE_LIMIT)
+        .and_then(|b| String::from_utf8(b).map_err(|_| std::io::ErrorKind::InvalidData.into()))
+        .map_err(Error::io("read", &body_path))?;
     let draft = Draft {
         subject: plan.subject.clone(),
         body,
@@ -493,9 +495,9 @@ fn message(
 }
 
 pub(super) fn open_attachment(dir: &Path, name: &str) -> std::io::Result<Box<dyn std::io::Read>> {
-    Ok(Box::new(std::io::BufReader::new(std::fs::File::open(
-        dir.join(name),
-    )?)))
+    Ok(Box::new(std::io::BufReader::new(
+        crate::case_files::open_regular(&dir.join(name))?,
+    )))
 }
 
 fn describe(contact: &Contact, planned: &[(MessagePlan, Message)], limit: u64) {
@@ -567,7 +569,7 @@ fn ensure_packet(
     built_before: bool,
 ) -> Result<CurrentPacket> {
     let json_path = dir.join(PACKET_FILE);
-    let existing = std::fs::read(&json_path)
+    let existing = crate::case_files::read_capped(&json_path, crate::case_files::TOML_LIMIT)
         .ok()
         .and_then(|b| serde_json::from_slice::<PacketJson>(&b).ok());
     let rebuild = |with: crate::packet::BuiltWith| -> Result<()> {
@@ -618,7 +620,8 @@ fn ensure_packet(
             rebuild(Default::default())?;
         }
     }
-    let bytes = std::fs::read(&json_path).map_err(Error::io("read", &json_path))?;
+    let bytes = crate::case_files::read_capped(&json_path, crate::case_files::TOML_LIMIT)
+        .map_err(Error::io("read", &json_path))?;
     let json: PacketJson = serde_json::from_slice(&bytes).map_err(|e| {
         Error::user(
             format!("`{}` cannot be read ({e})", json_path.display()),

@@ -122,7 +122,8 @@ pub(super) fn load_fonts(paths: &[PathBuf]) -> Result<Fonts> {
     }
     let mut fallbacks = Vec::new();
     for path in paths {
-        let bytes = std::fs::read(path).map_err(Error::io("read font", path))?;
+        let bytes = crate::case_files::read_capped(path, crate::case_files::RECORD_LIMIT)
+            .map_err(Error::io("read font", path))?;
         fallbacks.push(FallbackFont {
             name: path.display().to_string(),
             bytes,

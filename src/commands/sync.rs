@@ -75,10 +75,11 @@ pub fn run(folder: &CaseFolder, today: NaiveDate) -> Result<()> {
         })
         .collect();
     let state_path = folder.path(STATE_FILE);
-    let mut state: SyncState = std::fs::read(&state_path)
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or_default();
+    let mut state: SyncState =
+        crate::case_files::read_capped(&state_path, crate::case_files::TOML_LIMIT)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default();
 
     let mut session = imap::login(server, &password, folder.root()).map_err(|f| Error::Mail {
         message: format!("IMAP {}:{}: {}", server.host, server.port, f.message),
@@ -418,7 +419,8 @@ impl ReplyDir {
     pub fn copy(&mut self, source: &Path) -> Result<String> {
         let safe = self.name(&source.file_name().unwrap_or_default().to_string_lossy());
         private_file::write_with(&self.path.join(&safe), |out| {
-            let mut input = std::fs::File::open(source).map_err(Error::io("read", source))?;
+            let mut input =
+                crate::case_files::open_regular(source).map_err(Error::io("read", source))?;
             std::io::copy(&mut input, out).map_err(Error::io("copy", source))?;
             Ok(())
         })?;

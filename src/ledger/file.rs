@@ -49,7 +49,7 @@ pub fn lock(root: &Path) -> Result<Lock> {
 /// Reads the ledger of the case folder `root`; a missing ledger is an empty one.
 pub fn read(root: &Path) -> Result<Ledger> {
     let path = root.join(LEDGER_FILE);
-    match fs::read(&path) {
+    match crate::case_files::read_capped(&path, crate::case_files::RECORD_LIMIT) {
         Ok(bytes) => Ok(parse(&String::from_utf8_lossy(&bytes))),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Ledger::default()),
         Err(e) => Err(Error::io("read", path)(e)),

@@ -80,7 +80,8 @@ pub fn write(
                         options(method, entry_time(Some(record.date.day())), record.bytes)
                             .with_aes_encryption(AesMode::Aes256, passphrase);
                     zip.start_file(name, options).map_err(zip_error(target))?;
-                    let input = File::open(&source).map_err(Error::io("read", &source))?;
+                    let input = crate::case_files::open_regular(&source)
+                        .map_err(Error::io("read", &source))?;
                     let copied = io::copy(&mut BufReader::new(input), &mut zip)
                         .map_err(Error::io("write", target))?;
                     if copied != record.bytes {

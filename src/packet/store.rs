@@ -75,7 +75,7 @@ impl RecordStore {
         zip: &mut ZipWriter<W>,
     ) -> Result<()> {
         let path = self.dir.path().join(entry_file(index));
-        let file = File::open(&path).map_err(Error::io("read", &path))?;
+        let file = crate::case_files::open_regular(&path).map_err(Error::io("read", &path))?;
         let mut archive = ZipArchive::new(BufReader::new(file)).map_err(zip_error(&path))?;
         let entry = archive.by_index_raw(0).map_err(zip_error(&path))?;
         zip.raw_copy_file_rename(entry, name)
@@ -115,7 +115,7 @@ fn compress_one(
             .unix_permissions(0o600)
             .large_file(large);
         zip.start_file(name, options).map_err(zip_error(target))?;
-        let input = File::open(source).map_err(Error::io("read", source))?;
+        let input = crate::case_files::open_regular(source).map_err(Error::io("read", source))?;
         let mut input = BufReader::with_capacity(256 * 1024, input);
         let mut hasher = Sha256::new();
         let mut buffer = vec![0u8; 256 * 1024];
@@ -182,7 +182,7 @@ pub fn hex(bytes: &[u8]) -> String {
 
 /// The size and SHA-256 of a file, read in pieces.
 pub fn sha256_file(path: &Path) -> Result<(u64, String)> {
-    let mut input = File::open(path).map_err(Error::io("read", path))?;
+    let mut input = crate::case_files::open_regular(path).map_err(Error::io("read", path))?;
     let mut hasher = Sha256::new();
     let mut buffer = vec![0u8; 256 * 1024];
     let mut len = 0u64;

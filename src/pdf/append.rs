@@ -12,7 +12,6 @@
 //! too) and the outline.
 
 use std::collections::BTreeSet;
-use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -94,7 +93,8 @@ pub fn append_records(
     let mut bookmarks = Vec::new();
     let mut added_pages = Vec::new();
     for (record, strip) in records.iter().zip(&strips) {
-        let bytes = fs::read(&record.path).map_err(Error::io("read", &record.path))?;
+        let bytes = crate::case_files::read_capped(&record.path, crate::case_files::RECORD_LIMIT)
+            .map_err(Error::io("read", &record.path))?;
         let first_id = last_id + 1;
         let appended = match Kind::of(&bytes) {
             Some(Kind::Pdf) => merge_pdf(bytes, first_id, pages_root, strip),

@@ -7,6 +7,7 @@ mod check;
 mod contacts;
 mod criteria;
 mod fidelity;
+mod hardening;
 mod init;
 mod mailserver;
 mod pdf;
@@ -29,6 +30,8 @@ pub struct Test {
     dir: tempfile::TempDir,
     args: Vec<String>,
     env: Vec<(String, String)>,
+    /// Kill the command after this many seconds (exit code 124): for tests of hangs.
+    deadline: Option<u32>,
 }
 
 /// What a run produced.
@@ -55,6 +58,7 @@ impl Test {
             dir: tempfile::tempdir().expect("temp dir"),
             args: Vec::new(),
             env: Vec::new(),
+            deadline: None,
         }
     }
 
@@ -108,6 +112,12 @@ impl Test {
         self
     }
 
+    /// Runs the command under coreutils `timeout`: a hang fails the test with exit code 124.
+    pub fn deadline(mut self, seconds: u32) -> Self {
+        self.deadline = Some(seconds);
+        self
+    }
+
     pub fn env(mut self, key: &str, value: &str) -> Self {
         self.env.push((key.into(), value.into()));
         self
@@ -132,7 +142,14 @@ impl Test {
     }
 
     fn command(&self) -> Command {
-        let mut command = Command::new(BIN);
+        let mut command = match self.deadline {
+            Some(seconds) => {
+                let mut c = Command::new("timeout");
+                c.args(["-k", "2", &seconds.to_string(), BIN]);
+                c
+            }
+            None => Command::new(BIN),
+        };
         command
             .args(&self.args)
             .current_dir(self.dir.path())

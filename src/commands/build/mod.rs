@@ -486,7 +486,10 @@ pub(super) fn inputs_fingerprint(folder: &CaseFolder) -> String {
         crate::folder::CONFIG_FILE,
     ] {
         hasher.update(file.as_bytes());
-        hasher.update(std::fs::read(folder.path(file)).unwrap_or_default());
+        hasher.update(
+            crate::case_files::read_capped(&folder.path(file), crate::case_files::TOML_LIMIT)
+                .unwrap_or_default(),
+        );
     }
     let mut files = Vec::new();
     for top in [crate::folder::TEMPLATES_DIR, RECORDS_DIR] {
@@ -497,7 +500,10 @@ pub(super) fn inputs_fingerprint(folder: &CaseFolder) -> String {
             let path = folder.path(top).join(&relative);
             hasher.update(format!("\n{top}/{}", relative.display()).as_bytes());
             if top == crate::folder::TEMPLATES_DIR {
-                hasher.update(std::fs::read(&path).unwrap_or_default());
+                hasher.update(
+                    crate::case_files::read_capped(&path, crate::case_files::TEMPLATE_LIMIT)
+                        .unwrap_or_default(),
+                );
             } else if let Ok(meta) = std::fs::metadata(&path) {
                 // Names and sizes, not times: a copy of the case builds the same packet.
                 hasher.update(format!(" {}", meta.len()).as_bytes());
@@ -525,7 +531,8 @@ fn write_imaging_zip(path: &Path, records_root: &Path, files: &[PathBuf]) -> Res
             let name = file.to_string_lossy().replace('\\', "/");
             zip.start_file(name, options)
                 .map_err(store::zip_error(path))?;
-            let mut input = std::fs::File::open(&source).map_err(Error::io("read", &source))?;
+            let mut input =
+                crate::case_files::open_regular(&source).map_err(Error::io("read", &source))?;
             std::io::copy(&mut input, &mut zip).map_err(Error::io("write", path))?;
         }
         zip.finish().map_err(store::zip_error(path))?;

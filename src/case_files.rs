@@ -1,0 +1,128 @@
+//! Opening what the family put in the case folder without trusting it: only regular files
+//! (a named pipe would block every command forever, a device such as /dev/zero never ends),
+//! and whole-file reads bounded by a documented size.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+
+/// The largest TOML file read (case.toml, contacts.toml, consultpack.toml, sidecars, state).
+pub const TOML_LIMIT: u64 = 4 << 20;
+/// The largest template read.
+pub const TEMPLATE_LIMIT: u64 = 1 << 20;
+/// The largest record read whole into memory (a PDF appended to a summary, a page rendered).
+pub const RECORD_LIMIT: u64 = 1 << 30;
+
+/// Opens `path` for reading if it is a regular file (following symlinks). The file type is
+/// checked on the opened handle, and the open itself never waits: a pipe is opened
+/// non-blocking and refused.
+pub fn open_regular(path: &Path) -> io::Result<File> {
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
+        .open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(not_regular());
+    }
+    // Back to blocking reads (regular files ignore the flag, but a reader should not see it).
+    // SAFETY: fcntl on a descriptor we own, with flags read from it.
+    unsafe {
+        use std::os::fd::AsRawFd;
+        let fd = file.as_raw_fd();
+        let flags = libc::fcntl(fd, libc::F_GETFL);
+        if flags >= 0 {
+            libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK);
+        }
+    }
+    Ok(file)
+}
+
+/// Whether `path` is (or links to) a regular file, without opening it.
+pub fn is_regular(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.is_file())
+}
+
+/// Reads a regular file whole, refusing one over `limit` bytes (an `InvalidData` error that
+/// names the limit).
+pub fn read_capped(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    let file = open_regular(path)?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            Refused(format!(
+                "it is larger than {} (the most consultpack reads)",
+                human(limit)
+            )),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// Why a file was not read: the family's to fix, not a failure of the machine.
+#[derive(Debug)]
+pub struct Refused(pub String);
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Refused {}
+
+/// The reason, when `error` is a refusal of ours.
+pub fn refusal(error: &io::Error) -> Option<&Refused> {
+    error.get_ref()?.downcast_ref::<Refused>()
+}
+
+fn not_regular() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        Refused(
+            "not a regular file (a pipe, device or socket); only ordinary files are read".into(),
+        ),
+    )
+}
+
+fn human(bytes: u64) -> String {
+    if bytes >= 1 << 30 {
+        format!("{} GB", bytes >> 30)
+    } else {
+        format!("{} MB", bytes >> 20)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pipes_and_devices_are_refused_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: mkfifo with a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let error = open_regular(&fifo).unwrap_err();
+        assert!(error.to_string().contains("not a regular file"), "{error}");
+        assert!(!is_regular(&fifo));
+        let error = read_capped(Path::new("/dev/zero"), 10).unwrap_err();
+        assert!(error.to_string().contains("not a regular file"), "{error}");
+        let link = dir.path().join("zero");
+        std::os::unix::fs::symlink("/dev/zero", &link).unwrap();
+        assert!(read_capped(&link, 10).is_err());
+    }
+
+    #[test]
+    fn reads_are_capped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.toml");
+        std::fs::write(&path, vec![b'a'; 11]).unwrap();
+        assert_eq!(read_capped(&path, 11).unwrap().len(), 11);
+        let error = read_capped(&path, 10).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::InvalidData);
+    }
+}
