@@ -449,6 +449,37 @@ impl Analyte {
     }
 }
 
+/// Tests that do not change tenfold between two draws in real life: such a change is a unit or
+/// typing slip, and is warned about.
+pub const STABLE_ANALYTES: &[Analyte] = &[
+    Analyte::Albumin,
+    Analyte::TotalProtein,
+    Analyte::Sodium,
+    Analyte::Inr,
+    Analyte::Creatinine,
+    Analyte::Hemoglobin,
+];
+
+/// What a value can physically be and what is plausible, in the analyte's canonical unit:
+/// `(minimum possible, plausible low, plausible high)`. A value below the minimum (0 where 0
+/// cannot be) is an error; outside the plausible range, a warning. `None`: no bounds known.
+pub fn plausible(analyte: Analyte) -> Option<(Decimal, Decimal, Decimal)> {
+    let d = |n: i64, scale: u32| Decimal::new(n, scale);
+    Some(match analyte {
+        Analyte::Bilirubin => (Decimal::ZERO, d(5, 2), d(50, 0)),
+        Analyte::Albumin => (d(1, 1), d(10, 1), d(60, 1)),
+        Analyte::TotalProtein => (d(1, 1), d(30, 1), d(120, 1)),
+        Analyte::Inr => (d(1, 1), d(6, 1), d(10, 0)),
+        Analyte::ProthrombinTime => (d(1, 0), d(8, 0), d(100, 0)),
+        Analyte::Creatinine => (d(1, 2), d(15, 2), d(20, 0)),
+        Analyte::Sodium => (d(1, 0), d(100, 0), d(180, 0)),
+        Analyte::Platelets => (d(1, 1), d(2, 0), d(2000, 0)),
+        Analyte::Hemoglobin => (d(1, 1), d(20, 1), d(250, 1)),
+        Analyte::Ast | Analyte::Alt => (Decimal::ZERO, d(2, 0), d(20000, 0)),
+        _ => return None,
+    })
+}
+
 /// Converts a value between two units of the same analyte, exactly; `None` when no fixed
 /// conversion exists (AFP IU/mL, HBV DNA copies, PIVKA-II mAU ↔ ng).
 pub fn convert(analyte: Analyte, value: Decimal, from: Unit, to: Unit) -> Option<Decimal> {

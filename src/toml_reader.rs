@@ -142,6 +142,9 @@ impl<'s> Reader<'s> {
     }
 }
 
+/// No date in a case comes before this one (birth dates included).
+const MIN_DATE: NaiveDate = NaiveDate::from_ymd_opt(1900, 1, 1).expect("valid date");
+
 /// What a Chinese keyboard typed in place of TOML's ASCII punctuation, outside quotes.
 const FULL_WIDTH: &[(char, &str)] = &[
     ('“', "\""),
@@ -410,6 +413,14 @@ impl<'t, 's> Table<'t, 's> {
             );
             return None;
         };
+        if date.day() < MIN_DATE {
+            reader.error(
+                value.span(),
+                format!("`{key}` in {} is before 1900 ({date})", self.name),
+                Some("check the year".into()),
+            );
+            return None;
+        }
         if date.day() > reader.today {
             reader.error(
                 value.span(),

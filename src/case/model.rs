@@ -397,6 +397,32 @@ pub struct Measured {
     pub printed: Option<String>,
 }
 
+impl Reading {
+    /// An exact value in the analyte's canonical unit, when it is a number that converts.
+    pub fn canonical(&self, analyte: Analyte) -> Option<Decimal> {
+        match self {
+            Reading::Number(m) if m.qualifier == Qualifier::Exact => {
+                crate::lab::convert(analyte, m.value, m.unit, analyte.canonical_unit())
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether two values of one test say the same: written alike, or equal once converted.
+    pub fn agrees_with(&self, other: &Reading, analyte: Analyte) -> bool {
+        let written_alike = match (self, other) {
+            (Reading::Number(x), Reading::Number(y)) => {
+                x.value == y.value && x.unit == y.unit && x.qualifier == y.qualifier
+            }
+            (x, y) => x == y,
+        };
+        written_alike
+            || self
+                .canonical(analyte)
+                .is_some_and(|x| other.canonical(analyte) == Some(x))
+    }
+}
+
 impl Measured {
     /// The number as printed, with its `<` or `>`, without the unit: `<20`, `5.2E+02`.
     pub fn shown(&self) -> String {

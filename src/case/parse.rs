@@ -215,6 +215,20 @@ struct CaseParser<'r, 's> {
     share_with_ids: Vec<(String, Location)>,
     /// Every lesion's longest diameter with where it is written, for checks across studies.
     lesion_sizes: Vec<LesionSize>,
+    /// Every lab value with where it is written, for checks across sets.
+    lab_values: Vec<LabSite>,
+    /// The birth date and where it is written, for the check that nothing predates it.
+    birth: Option<(CaseDate, Range<usize>)>,
+}
+
+/// A lab value and where it is written.
+#[derive(Debug, Clone)]
+struct LabSite {
+    analyte: Analyte,
+    date: CaseDate,
+    reading: Reading,
+    table: String,
+    location: Location,
 }
 
 /// A lesion's measurement in one study, for the checks that compare studies.
@@ -237,6 +251,8 @@ impl<'r, 's> CaseParser<'r, 's> {
             lab_dates: Vec::new(),
             share_with_ids: Vec::new(),
             lesion_sizes: Vec::new(),
+            lab_values: Vec::new(),
+            birth: None,
         }
     }
 
@@ -260,7 +276,7 @@ impl<'r, 's> CaseParser<'r, 's> {
         let treatments = self.each(root, "treatment", Self::treatment);
         let imaging = self.each(root, "imaging", Self::imaging);
         let pathology = self.each(root, "pathology", Self::pathology);
-        let labs = self
+        let labs: Vec<LabResult> = self
             .each(root, "lab", Self::lab_set)
             .into_iter()
             .flatten()
@@ -322,6 +338,21 @@ impl<'r, 's> CaseParser<'r, 's> {
         };
         self.check_duplicate_records(&records);
         self.check_lesions(&treatments);
+        self.check_labs();
+        let events = diagnoses
+            .iter()
+            .map(|d| ("[[diagnosis]]", d.date))
+            .chain(treatments.iter().map(|t| ("[[treatment]]", t.date)))
+            .chain(imaging.iter().map(|s| ("[[imaging]]", s.date)))
+            .chain(pathology.iter().map(|p| ("[[pathology]]", p.date)))
+            .chain(labs.iter().map(|l: &LabResult| ("[[lab]]", l.date)))
+            .chain(assessments.iter().map(|a| ("[[assessment]]", a.date)))
+            .chain(
+                aetiology
+                    .iter()
+                    .filter_map(|a| Some(("[[aetiology]]", a.since?))),
+            );
+        self.check_birth_first(events);
         Some(Case {
             patient: patient?,
             aetiology,
@@ -504,9 +535,10 @@ impl<'r, 's> CaseParser<'r, 's> {
         let sex = t
             .required_choice::<Sex>(&mut self.reader, "sex")
             .map(Spanned::into_inner);
-        let birth_date = t
-            .required_date(&mut self.reader, "birth_date")
-            .map(Spanned::into_inner);
+        let birth_date = t.required_date(&mut self.reader, "birth_date").map(|d| {
+            self.birth = Some((*d.get_ref(), d.span()));
+            d.into_inner()
+        });
         let id_number = self.string(t, "id_number");
         let phone = self.string(t, "phone");
         let address = self.text(t, "address");
@@ -961,6 +993,85 @@ impl<'r, 's> CaseParser<'r, 's> {
         }
     }
 
+    /// Lab values that cannot both be right: the same test on the same date with different
+    /// values (neither is used by the criteria), and a tenfold change of a test that does not
+    /// change that fast (a unit slip), each naming both places.
+    fn check_labs(&mut self) {
+        let sites = std::mem::take(&mut self.lab_values);
+        for (i, a) in sites.iter().enumerate() {
+            for b in &sites[i + 1..] {
+                if a.analyte != b.analyte || a.date != b.date {
+                    continue;
+                }
+                let key = a.analyte.key();
+                let (shown_a, shown_b) = (shown_reading(&a.reading), shown_reading(&b.reading));
+                if a.reading.agrees_with(&b.reading, a.analyte) {
+                    self.warn_at(
+                        b.location.clone(),
+                        format!(
+                            "`{key}` of {} is written twice: in {} ({}) and in {} ({})",
+                            a.date, a.table, a.location, b.table, b.location
+                        ),
+                        "keep it in one [[lab]] set".into(),
+                    );
+                } else {
+                    self.warn_at(
+                        b.location.clone(),
+                        format!("`{key}` of {} has two different values: {shown_a} in {} ({}) and {shown_b} in {} ({}); the criteria use neither", a.date, a.table, a.location, b.table, b.location),
+                        "check the lab sheets and keep the right one; if there were two draws that day, keep the one the doctors used".into(),
+                    );
+                }
+            }
+        }
+        // Tenfold changes between consecutive values, in the analyte's canonical unit.
+        for analyte in crate::lab::STABLE_ANALYTES {
+            let mut series: Vec<(&LabSite, Decimal)> = sites
+                .iter()
+                .filter(|s| s.analyte == *analyte)
+                .filter_map(|s| Some((s, s.reading.canonical(s.analyte)?)))
+                .collect();
+            series.sort_by_key(|(s, _)| s.date);
+            for pair in series.windows(2) {
+                let [(a, va), (b, vb)] = pair else { continue };
+                let (low, high) = if va < vb { (*va, *vb) } else { (*vb, *va) };
+                if low > Decimal::ZERO && high >= low * Decimal::TEN {
+                    self.warn_at(
+                        b.location.clone(),
+                        format!(
+                            "`{}` changed tenfold: {} on {} ({}) and {} on {} ({})",
+                            analyte.key(),
+                            shown_reading(&a.reading),
+                            a.date,
+                            a.location,
+                            shown_reading(&b.reading),
+                            b.date,
+                            b.location
+                        ),
+                        "check both numbers and their units against the lab sheets (µmol/L or mg/dL, g/L or g/dL)".into(),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Nothing in the course of the disease can come before the birth date: a typo there turns
+    /// MELD 3.0 into PELD.
+    fn check_birth_first(&mut self, events: impl Iterator<Item = (&'static str, CaseDate)>) {
+        let Some((born, span)) = self.birth.clone() else {
+            return;
+        };
+        if let Some((what, date)) = events
+            .filter(|(_, date)| date.last_day() < born.day())
+            .min_by_key(|(_, date)| *date)
+        {
+            self.reader.error(
+                span,
+                format!("`birth_date` ({born}) is after a {what} dated {date}"),
+                Some("check the year of birth (and of that entry)".into()),
+            );
+        }
+    }
+
     fn warn_at(&mut self, location: Location, message: String, hint: String) {
         self.reader
             .diagnostics
@@ -1029,9 +1140,16 @@ impl<'r, 's> CaseParser<'r, 's> {
                 t.get(&key);
                 continue;
             };
-            let value = t.get(analyte.key()).expect("key exists");
+            let value = t.get(&key).expect("key exists");
             if let (Some(result), Some(date)) = (self.lab_value(analyte, value, &t.name), date) {
                 let (reading, reference_range) = result;
+                self.lab_values.push(LabSite {
+                    analyte,
+                    date,
+                    reading: reading.clone(),
+                    table: t.name.clone(),
+                    location: self.reader.source.locate(value.span()),
+                });
                 results.push(LabResult {
                     analyte,
                     reading,
@@ -1180,7 +1298,60 @@ impl<'r, 's> CaseParser<'r, 's> {
             unit,
             printed: number.printed,
         };
+        if !self.plausible(analyte, &measured, span, table) {
+            return None;
+        }
         Some((Reading::Number(measured), range))
+    }
+
+    /// An impossible value (sodium 0) is an error; an implausible one (creatinine 0.95 µmol/L,
+    /// likely mg/dL) a warning naming what is plausible. `false` for an error.
+    fn plausible(
+        &mut self,
+        analyte: Analyte,
+        measured: &Measured,
+        span: Range<usize>,
+        table: &str,
+    ) -> bool {
+        let canonical_unit = analyte.canonical_unit();
+        let Some((possible, low, high)) = crate::lab::plausible(analyte) else {
+            return true;
+        };
+        let Some(value) =
+            crate::lab::convert(analyte, measured.value, measured.unit, canonical_unit)
+        else {
+            return true;
+        };
+        let key = analyte.key();
+        let written = format!("{} {}", measured.shown(), measured.unit.symbol());
+        let converted = if measured.unit == canonical_unit {
+            String::new()
+        } else {
+            format!(
+                " ({} {})",
+                crate::clinical::show(value),
+                canonical_unit.symbol()
+            )
+        };
+        let (low, high, unit) = (low.normalize(), high.normalize(), canonical_unit.symbol());
+        if value < possible && measured.qualifier == Qualifier::Exact {
+            self.reader.error(
+                span,
+                format!("`{key}` in {table} is {written}{converted}, which is not possible"),
+                Some(format!(
+                    "check the number against the lab sheet; values run from about {low} to {high} {unit}"
+                )),
+            );
+            return false;
+        }
+        if measured.qualifier == Qualifier::Exact && (value < low || value > high) {
+            self.reader.warning(
+                span,
+                format!("`{key}` in {table} is {written}{converted}, outside what is plausible ({low}–{high} {unit})"),
+                Some("check the number and the unit against the lab sheet (µmol/L or mg/dL, g/L or g/dL)".into()),
+            );
+        }
+        true
     }
 
     fn assessment(&mut self, t: &mut Table<'_, 's>) -> Option<Assessment> {
@@ -1205,9 +1376,25 @@ impl<'r, 's> CaseParser<'r, 's> {
         let ascites = self.choice(t, "ascites");
         let encephalopathy = self.choice(t, "encephalopathy");
         let dialysis = t.bool(&mut self.reader, "dialysis");
-        let weight_kg = t
-            .decimal(&mut self.reader, "weight_kg")
-            .map(Spanned::into_inner);
+        let weight_kg = t.decimal(&mut self.reader, "weight_kg").and_then(|w| {
+            let kg = *w.get_ref();
+            if kg <= Decimal::ZERO {
+                self.reader.error(
+                    w.span(),
+                    format!("`weight_kg` in {} is {kg}, which is not possible", t.name),
+                    Some("write the weight in kilograms, e.g. weight_kg = 66".into()),
+                );
+                return None;
+            }
+            if kg < Decimal::from(25) || kg > Decimal::from(250) {
+                self.reader.warning(
+                    w.span(),
+                    format!("`weight_kg` in {} is {kg} kg, outside what is plausible for an adult (25–250 kg)", t.name),
+                    Some("check the number, and that it is in kilograms (1 斤 = 0.5 kg, 1 lb = 0.4536 kg)".into()),
+                );
+            }
+            Some(w.into_inner())
+        });
         let assessed_by = self.text(t, "assessed_by");
         let note = self.text(t, "note");
         Some(Assessment {
@@ -1417,6 +1604,16 @@ fn lesion_key(id: &str) -> String {
         }
     }
     rest.chars().filter(|c| c.is_alphanumeric()).collect()
+}
+
+/// A reading as the warnings quote it: `20.52 µmol/L`, `阳性`.
+fn shown_reading(reading: &Reading) -> String {
+    match reading {
+        Reading::Number(m) => format!("{} {}", m.shown(), m.unit.symbol())
+            .trim()
+            .to_string(),
+        Reading::Word(w) => w.to_string(),
+    }
 }
 
 /// A number as a lab prints it, and what follows it (the unit, when written together).

@@ -96,8 +96,30 @@ impl<'a> Sources<'a> {
     fn usable_and_not(&self, analyte: Analyte) -> (Vec<LabValue<'a>>, Vec<Text>) {
         let mut values = Vec::new();
         let mut unusable = Vec::new();
-        for result in &self.case.labs {
+        let labs = &self.case.labs;
+        for (i, result) in labs.iter().enumerate() {
             if result.analyte != analyte || !self.includes(result.date) {
+                continue;
+            }
+            if let Some((j, other)) = labs.iter().enumerate().find(|(_, o)| {
+                o.analyte == analyte
+                    && o.date == result.date
+                    && !o.reading.agrees_with(&result.reading, analyte)
+            }) {
+                // Two different values on one day: which is right is not ours to guess. Said
+                // once per pair.
+                if j < i {
+                    continue;
+                }
+                let (zh, key, date) = (analyte.info().zh, analyte.key(), result.date);
+                let (a, b) = (
+                    crate::summary::words::reading(&result.reading, Lang::En),
+                    crate::summary::words::reading(&other.reading, Lang::En),
+                );
+                unusable.push(t(
+                    format!("{date} 的{zh}有两个不同数值（{a} 与 {b}）"),
+                    format!("the {key} of {date} has two different values ({a} and {b})"),
+                ));
                 continue;
             }
             match LabValue::new(result, self.case.criteria_settings.afp_ng_per_iu) {

@@ -85,6 +85,10 @@ pub fn load(family: Option<&SourceFile>, today: NaiveDate) -> (ContactList, Diag
     (ContactList { contacts }, diagnostics)
 }
 
+/// Contact ids name folders and files (with the patient id and a date, well under the 255
+/// bytes a file name may have).
+const MAX_ID_LEN: usize = 40;
+
 /// Parses one file's `[[contact]]` entries; ids must be unique within the file.
 fn read_file(source: &SourceFile, today: NaiveDate) -> (Vec<ContactPatch>, Diagnostics) {
     let mut reader = Reader::new(source, today);
@@ -111,16 +115,18 @@ fn read_file(source: &SourceFile, today: NaiveDate) -> (Vec<ContactPatch>, Diagn
 fn read_contact(reader: &mut Reader<'_>, t: &mut Table<'_, '_>) -> Option<ContactPatch> {
     let id = t.required_string(reader, "id", "\"zhongshan-liver\"")?;
     let id_ok = !id.get_ref().is_empty()
+        && id.get_ref().len() <= MAX_ID_LEN
         && id
             .get_ref()
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if !id_ok {
+        let shown: String = id.get_ref().chars().take(MAX_ID_LEN).collect();
         reader.error(
             id.span(),
             format!(
-                "contact id `{}` may use only a–z, 0–9 and `-`",
-                id.get_ref()
+                "contact id `{shown}{}` may use only a–z, 0–9 and `-`, at most {MAX_ID_LEN} of them",
+                if shown.len() < id.get_ref().len() { "…" } else { "" }
             ),
             Some("ids name folders and files, e.g. \"zhongshan-liver\"".into()),
         );
