@@ -23,39 +23,163 @@ pub struct SourceFile {
     /// The path as it is shown to the user (relative to where they ran the command when possible).
     pub path: PathBuf,
     pub text: String,
+    /// Where each line starts; a line ends at `\n`, `\r\n` or a lone `\r`. Built once, so that
+    /// locating a span is a binary search, not a count from the start of the file.
+    line_starts: Vec<usize>,
+    /// Whether messages may quote this file's lines (not for a file that may hold a password).
+    quote_lines: bool,
 }
+
+/// The most characters of a source line a message quotes (a window around the problem).
+const QUOTE_WIDTH: usize = 120;
 
 impl SourceFile {
     pub fn new(path: impl Into<PathBuf>, text: impl Into<String>) -> Self {
+        let text = text.into();
+        let bytes = text.as_bytes();
+        let mut line_starts = vec![0];
+        for (i, &b) in bytes.iter().enumerate() {
+            let ends_line = b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+            if ends_line {
+                line_starts.push(i + 1);
+            }
+        }
         Self {
             path: path.into(),
-            text: text.into(),
+            text,
+            line_starts,
+            quote_lines: true,
         }
+    }
+
+    /// The same file, never quoted in messages: consultpack.toml, where a password may have been
+    /// written despite the rules.
+    #[must_use]
+    pub fn unquoted(mut self) -> Self {
+        self.quote_lines = false;
+        self
+    }
+
+    pub fn quotes_lines(&self) -> bool {
+        self.quote_lines
+    }
+
+    /// The line holding byte `at`: its 0-based index and its byte range without the line end.
+    fn line_of(&self, at: usize) -> (usize, Range<usize>) {
+        let index = self.line_starts.partition_point(|&s| s <= at) - 1;
+        let start = self.line_starts[index];
+        let end = self
+            .line_starts
+            .get(index + 1)
+            .map_or(self.text.len(), |&next| {
+                let mut end = next;
+                while end > start && matches!(self.text.as_bytes()[end - 1], b'\n' | b'\r') {
+                    end -= 1;
+                }
+                end
+            });
+        (index, start..end)
+    }
+
+    /// The text of the line holding byte `at`, at most `max_chars` of it.
+    pub fn line_text_at(&self, at: usize, max_chars: usize) -> &str {
+        let at = floor_char_boundary(&self.text, at.min(self.text.len()));
+        let (_, range) = self.line_of(at);
+        let line = &self.text[range];
+        line.char_indices()
+            .nth(max_chars)
+            .map_or(line, |(i, _)| &line[..i])
     }
 
     /// The location of a byte span: 1-based line and column (columns count characters).
     pub fn locate(&self, span: Range<usize>) -> Location {
         let start = floor_char_boundary(&self.text, span.start.min(self.text.len()));
-        let line_start = self.text[..start].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = self.text[start..]
-            .find('\n')
-            .map_or(self.text.len(), |i| start + i);
-        let line = self.text[..start].matches('\n').count() + 1;
-        let column = self.text[line_start..start].chars().count() + 1;
-        let line_text = self.text[line_start..line_end]
-            .trim_end_matches('\r')
-            .to_string();
+        let (index, line) = self.line_of(start);
+        let (line_start, line_end) = (line.start, line.end.max(start));
         let end = floor_char_boundary(&self.text, span.end.clamp(start, line_end));
-        let marked = &self.text[start..end];
+        let line_text = &self.text[line_start..line_end];
+        let before: Vec<char> = self.text[line_start..start].chars().collect();
+        let column = before.len() + 1;
+        // A window of the line around the problem, so that a huge line is not printed whole.
+        let skip = before.len().saturating_sub(QUOTE_WIDTH / 2);
+        let shown_before: String = before[skip..].iter().collect();
+        let prefix = if skip > 0 { "…" } else { "" };
+        let rest: String = self.text[start..line_end]
+            .chars()
+            .take(QUOTE_WIDTH / 2)
+            .collect();
+        let suffix = if rest.len() < line_end - start {
+            "…"
+        } else {
+            ""
+        };
+        let marked = &self.text[start..end.min(start + rest.len())];
+        let quoted = self.quote_lines && !holds_secret(line_text);
         Location {
             file: self.path.clone(),
-            line,
+            line: index + 1,
             column,
-            indent: self.text[line_start..start].width(),
-            width: marked.width().max(1),
-            line_text: Some(line_text),
+            indent: printable(prefix).width() + printable(&shown_before).width(),
+            width: printable(marked).width().max(1),
+            line_text: quoted.then(|| printable(&format!("{prefix}{shown_before}{rest}{suffix}"))),
         }
     }
+}
+
+/// Whether a line assigns something named like a secret (`password = …`, `授权码 = …`): such a
+/// line is never quoted, whatever file it is in.
+pub fn holds_secret(line: &str) -> bool {
+    line.split_once('=')
+        .is_some_and(|(key, _)| looks_secret(key.trim().trim_matches(['"', '\''])))
+}
+
+/// A key that names a secret: password, passwd, pwd, secret, token, api key, 授权码, 密码 …
+pub fn looks_secret(key: &str) -> bool {
+    let key = key.to_lowercase();
+    ["pass", "pw"].contains(&key.as_str())
+        || key.starts_with("pass_")
+        || key.ends_with("_pass")
+        || key.ends_with("_pw")
+        || [
+            "passw",
+            "pasw",
+            "pwd",
+            "secret",
+            "token",
+            "apikey",
+            "api_key",
+            "授权码",
+            "密码",
+            "口令",
+        ]
+        .iter()
+        .any(|word| key.contains(word))
+}
+
+/// Text made safe for a terminal: control characters (escape sequences, carriage returns,
+/// newlines) shown as `\u{1b}` instead of acting on the screen; tabs as spaces.
+pub fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\t' => out.push(' '),
+            c if c.is_control()
+                || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') =>
+            {
+                out.push_str(&format!("\\u{{{:x}}}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Like [`printable`], keeping line breaks: for messages of several lines.
+pub fn printable_lines(text: &str) -> String {
+    text.split('\n')
+        .map(printable)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn floor_char_boundary(text: &str, mut index: usize) -> usize {
@@ -102,9 +226,10 @@ impl Location {
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.line == 0 {
-            write!(f, "{}", self.file.display())
+            write!(f, "{}", printable(&self.file.display().to_string()))
         } else {
-            write!(f, "{}:{}:{}", self.file.display(), self.line, self.column)
+            let file = printable(&self.file.display().to_string());
+            write!(f, "{file}:{}:{}", self.line, self.column)
         }
     }
 }
@@ -156,13 +281,13 @@ impl Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        writeln!(out, "{label}: {}", self.message)?;
+        writeln!(out, "{label}: {}", printable(&self.message))?;
         if let Some(location) = &self.location {
             let gutter = location.line.to_string().len();
             writeln!(out, "{:gutter$}--> {location}", "")?;
             if let Some(text) = &location.line_text {
                 writeln!(out, "{:gutter$} |", "")?;
-                writeln!(out, "{} | {}", location.line, text.replace('\t', " "))?;
+                writeln!(out, "{} | {text}", location.line)?;
                 writeln!(
                     out,
                     "{:gutter$} | {:indent$}{}",
@@ -174,11 +299,14 @@ impl Diagnostic {
             }
         }
         if let Some(hint) = &self.hint {
-            writeln!(out, "  = hint: {hint}")?;
+            writeln!(out, "  = hint: {}", printable(hint))?;
         }
         Ok(())
     }
 }
+
+/// The most problems printed at once: a broken file can produce thousands.
+pub const MAX_SHOWN: usize = 50;
 
 /// Every problem found so far, in the order they were found.
 #[derive(Debug, Default, Clone)]
@@ -235,12 +363,25 @@ impl Diagnostics {
         });
     }
 
+    /// Writes every problem, at most [`MAX_SHOWN`] of them, then how many more there are.
     pub fn render(&self, out: &mut dyn Write) -> io::Result<()> {
-        for diagnostic in &self.items {
-            diagnostic.render(out)?;
+        let mut out = io::BufWriter::new(out);
+        for diagnostic in self.items.iter().take(MAX_SHOWN) {
+            diagnostic.render(&mut out)?;
             writeln!(out)?;
         }
-        Ok(())
+        if let Some(more) = self.items.get(MAX_SHOWN..).filter(|m| !m.is_empty()) {
+            let errors = more
+                .iter()
+                .filter(|d| d.severity == Severity::Error)
+                .count();
+            writeln!(
+                out,
+                "… and {} more ({errors} error(s)); fix the ones above and run `consultpack check` again\n",
+                more.len()
+            )?;
+        }
+        out.flush()
     }
 }
 
@@ -266,6 +407,39 @@ mod tests {
             location.indent, 7,
             "two wide characters count as four columns"
         );
+    }
+
+    #[test]
+    fn lone_carriage_returns_end_lines_and_long_lines_are_cut() {
+        let source = SourceFile::new("case.toml", "a = 1\rb = 2\r\nc = 3\rd = x");
+        let location = source.locate(source.text.rfind('x').unwrap()..source.text.len());
+        assert_eq!((location.line, location.column), (4, 5));
+        assert_eq!(location.line_text.as_deref(), Some("d = x"));
+        let long = format!("k = \"{}\" # x", "y".repeat(100_000));
+        let source = SourceFile::new("case.toml", long.as_str());
+        let location = source.locate(long.len() - 1..long.len());
+        let text = location.line_text.unwrap();
+        assert!(text.chars().count() <= QUOTE_WIDTH + 2, "{}", text.len());
+        assert!(text.starts_with('…') && text.ends_with('x'));
+    }
+
+    #[test]
+    fn secrets_and_control_characters_are_never_printed() {
+        let source = SourceFile::new("case.toml", "[smtp]\npasswd = \"hunter2\"\n");
+        assert_eq!(source.locate(16..25).line_text, None);
+        let quiet = SourceFile::new("consultpack.toml", "host = \"x\"\n").unquoted();
+        assert_eq!(quiet.locate(0..4).line_text, None);
+        assert_eq!(
+            printable("a\u{1b}[2Jb\nerror: c"),
+            "a\\u{1b}[2Jb\\u{a}error: c"
+        );
+        assert!(
+            looks_secret("smtp_password")
+                && looks_secret("授权码")
+                && looks_secret("pass")
+                && looks_secret("pasword")
+        );
+        assert!(!looks_secret("host") && !looks_secret("passport"));
     }
 
     #[test]

@@ -208,6 +208,8 @@ impl CaseFolder {
 
         let config = match self.read_source(CONFIG_FILE, TOML_LIMIT)? {
             Some(source) => {
+                // Never quoted in messages: a password may be written there despite the rules.
+                let source = source.unquoted();
                 let (config, config_diagnostics) = config::parse(&source, today);
                 diagnostics.extend(config_diagnostics);
                 config

@@ -67,9 +67,14 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             let mut stderr = std::io::stderr().lock();
-            let _ = writeln!(stderr, "error: {error}");
+            // Paths and names in messages come from files: printed inert.
+            let _ = writeln!(
+                stderr,
+                "error: {}",
+                diagnostic::printable_lines(&error.to_string())
+            );
             if let Some(hint) = error.hint() {
-                let _ = writeln!(stderr, "  = hint: {hint}");
+                let _ = writeln!(stderr, "  = hint: {}", diagnostic::printable_lines(hint));
             }
             ExitCode::from(error.exit_code())
         }

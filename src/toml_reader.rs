@@ -16,7 +16,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::date::CaseDate;
-use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile};
+use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile, looks_secret};
 use crate::text::Text;
 
 /// A closed set of words a field accepts, such as `male | female`.
@@ -106,20 +106,17 @@ impl<'s> Reader<'s> {
         if errors.is_empty() {
             return Some(table);
         }
-        for error in errors {
+        for (n, error) in errors.into_iter().enumerate() {
             let span = error.span().unwrap_or(0..0);
             let message = error.message().trim().to_string();
-            let line = self.source.text[..span.start.min(self.source.text.len())]
-                .rfind('\n')
-                .map_or(0, |i| i + 1);
-            let line_end = self.source.text[line..]
-                .find('\n')
-                .map_or(self.source.text.len(), |i| line + i);
-            let text = &self.source.text[line..line_end];
-            let hint = keyboard_hint(text)
-                .or_else(|| unquoted_partial_date(text))
-                .unwrap_or_else(|| syntax_hint(&message));
-            self.error(span, format!("TOML syntax: {message}"), Some(hint));
+            // Hints only for the problems that will be shown; a broken file can have thousands.
+            let hint = (n < crate::diagnostic::MAX_SHOWN).then(|| {
+                let text = self.source.line_text_at(span.start, 500);
+                keyboard_hint(text)
+                    .or_else(|| unquoted_partial_date(text))
+                    .unwrap_or_else(|| syntax_hint(&message))
+            });
+            self.error(span, format!("TOML syntax: {message}"), hint);
         }
         None
     }
@@ -298,13 +295,15 @@ impl<'t, 's> Table<'t, 's> {
         expected: &str,
         example: &str,
     ) {
+        // A file that may hold a secret is never quoted, values included.
+        let found = if reader.source.quotes_lines() && !looks_secret(key) {
+            describe(value.get_ref())
+        } else {
+            kind_of(value.get_ref()).to_string()
+        };
         reader.error(
             value.span(),
-            format!(
-                "`{key}` in {} must be {expected}, found {}",
-                self.name,
-                describe(value.get_ref())
-            ),
+            format!("`{key}` in {} must be {expected}, found {found}", self.name),
             Some(format!("write it like: {key} = {example}")),
         );
     }
@@ -621,6 +620,15 @@ impl<'t, 's> Table<'t, 's> {
             if self.asked.iter().any(|a| a == key_name) {
                 continue;
             }
+            if looks_secret(key_name) {
+                // Its line is never quoted (see `SourceFile::locate`), nor is its value.
+                reader.error(
+                    key.span(),
+                    format!("`{key_name}` in {} looks like a password or other secret, which never goes in the case folder", self.name),
+                    Some("delete the line; the mail password comes from `password_env` or `password_command` in consultpack.toml (`consultpack docs sending`)".into()),
+                );
+                continue;
+            }
             let hint = match did_you_mean(key_name, self.asked.iter().map(String::as_str)) {
                 Some(near) => format!("did you mean `{near}`?"),
                 None => format!(
@@ -716,6 +724,18 @@ pub fn describe(value: &DeValue<'_>) -> String {
         DeValue::Datetime(d) => format!("date {d}"),
         DeValue::Array(_) => "a list".to_string(),
         DeValue::Table(_) => "a table".to_string(),
+    }
+}
+
+/// What kind of value it is, without the value.
+fn kind_of(value: &DeValue<'_>) -> &'static str {
+    match value {
+        DeValue::String(_) => "text",
+        DeValue::Integer(_) | DeValue::Float(_) => "a number",
+        DeValue::Boolean(_) => "true or false",
+        DeValue::Datetime(_) => "a date",
+        DeValue::Array(_) => "a list",
+        DeValue::Table(_) => "a table",
     }
 }
 

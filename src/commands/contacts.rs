@@ -83,23 +83,26 @@ fn table(list: &ContactList) -> String {
         "follow-up",
     ]);
     for c in &list.contacts {
-        table.add_row([
-            if c.active {
-                c.id.clone()
-            } else {
-                format!("{} (inactive)", c.id)
-            },
-            c.institution.best(c.language).to_string(),
-            c.city
-                .as_ref()
-                .map(|t| t.best(c.language).to_string())
-                .unwrap_or_default(),
-            c.language.code().to_string(),
-            c.channel.name().to_string(),
-            c.email.clone().unwrap_or_else(|| "—".into()),
-            format!("{} MB", c.size_limit_mb),
-            format!("{} d", c.follow_up_days),
-        ]);
+        table.add_row(
+            [
+                if c.active {
+                    c.id.clone()
+                } else {
+                    format!("{} (inactive)", c.id)
+                },
+                c.institution.best(c.language).to_string(),
+                c.city
+                    .as_ref()
+                    .map(|t| t.best(c.language).to_string())
+                    .unwrap_or_default(),
+                c.language.code().to_string(),
+                c.channel.name().to_string(),
+                c.email.clone().unwrap_or_else(|| "—".into()),
+                format!("{} MB", c.size_limit_mb),
+                format!("{} d", c.follow_up_days),
+            ]
+            .map(|cell| crate::diagnostic::printable(&cell)),
+        );
     }
     format!("{table}\n")
 }

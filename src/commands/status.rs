@@ -1,6 +1,7 @@
 //! `consultpack status [--json]`: one line per active contact — what was sent when, how long the
 //! wait, what came back, and what to do next — derived from the ledger alone.
 
+use crate::diagnostic::printable;
 use std::io::IsTerminal;
 
 use chrono::NaiveDate;
@@ -88,15 +89,17 @@ fn table(rows: &[ContactStatus], colour: bool) -> String {
                 _ => Color::Reset,
             });
         }
+        // Contacts and replies come from files and strangers' mail: printed inert.
+        let cell = |text: &str| Cell::new(printable(text));
         table.add_row(vec![
-            Cell::new(&row.contact),
-            Cell::new(&row.institution),
-            Cell::new(format!("{} · {}", row.channel, row.language)),
+            cell(&row.contact),
+            cell(&row.institution),
+            cell(&format!("{} · {}", row.channel, row.language)),
             state,
-            Cell::new(sent),
-            Cell::new(row.days_waiting.map_or("—".to_string(), |d| d.to_string())),
-            Cell::new(reply),
-            Cell::new(&row.next_action),
+            cell(&sent),
+            cell(&row.days_waiting.map_or("—".to_string(), |d| d.to_string())),
+            cell(&reply),
+            cell(&row.next_action),
         ]);
     }
     format!("{table}\n")

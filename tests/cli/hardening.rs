@@ -193,3 +193,123 @@ fn overlong_contact_ids_are_refused() {
     run.stderr_has("may use only a–z, 0–9 and `-`, at most 40 of them");
     assert!(run.stderr.len() < 4000, "the id is not echoed whole");
 }
+
+/// Point 4: a case.toml with old-Mac line endings (lone CR) gives bounded output quickly:
+/// lines are counted, quoted excerpts are cut, and at most 50 problems are printed.
+#[test]
+fn lone_carriage_returns_give_bounded_output() {
+    let case = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/demo-case/case.toml"
+    ))
+    .unwrap();
+    let mut cr = case.replace('\n', "\r");
+    while cr.len() < 48_000 {
+        cr.push_str("\rx = 1");
+    }
+    let test = Test::demo().write("case.toml", &cr).deadline(30);
+    let (peak_kb, run) = test.args(["check"]).run_measured();
+    assert_eq!(run.code, 1, "{run}");
+    assert!(
+        run.stderr.len() < 100_000,
+        "{} bytes of stderr",
+        run.stderr.len()
+    );
+    assert!(peak_kb < 200_000, "peak {peak_kb} KB");
+    let longest = run.stderr.lines().map(|l| l.chars().count()).max().unwrap();
+    assert!(longest < 400, "a line of {longest} characters");
+
+    // Many problems: the first 50, then how many more.
+    let many: String = (0..500).map(|i| format!("unknown_{i} = 1\n")).collect();
+    let run = Test::demo()
+        .edit("case.toml", "[patient]\n", &format!("{many}[patient]\n"))
+        .args(["check"])
+        .failure(1);
+    assert_eq!(
+        run.stderr.matches("error: unknown field").count(),
+        50,
+        "{run}"
+    );
+    run.stderr_has("… and 450 more (450 error(s))");
+}
+
+/// Point 7: a password written anywhere is refused and never echoed, whatever its spelling or
+/// syntax; consultpack.toml's lines are never quoted.
+#[test]
+fn secrets_in_case_files_are_refused_and_never_printed() {
+    const SECRET: &str = "Hunter2Secret";
+    let config = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/demo-case/consultpack.toml"
+    ))
+    .unwrap();
+    let plantings = [
+        format!("password = \"{SECRET}\"\n{config}"),
+        config.replace(
+            "[sender]\n",
+            &format!("[sender]\npassword = \"{SECRET}\"\n"),
+        ),
+        config.replace("[smtp]\n", &format!("[smtp]\npasword = \"{SECRET}\"\n")),
+        config.replace("[smtp]\n", &format!("[smtp]\npasswd = \"{SECRET}\"\n")),
+        config.replace("[smtp]\n", &format!("[smtp]\npass = \"{SECRET}\"\n")),
+        config.replace(
+            "[smtp]\n",
+            &format!("[smtp]\nsmtp_password = \"{SECRET}\"\n"),
+        ),
+        config.replace("[smtp]\n", &format!("[smtp]\npassword = {SECRET}\n")),
+        config.replace("[smtp]\n", &format!("[smtp]\npassword = \"{SECRET}\n")),
+        config.replace(
+            "[smtp]\n",
+            &format!("[smtp]\npassword = \"{SECRET}\"\npassword = \"{SECRET}\"\n"),
+        ),
+        config.replace("port = 465", &format!("port = \"{SECRET}\"")),
+    ];
+    for planted in plantings {
+        let run = Test::demo()
+            .write("consultpack.toml", &planted)
+            .args(["check"])
+            .run();
+        assert_eq!(run.code, 1, "{planted}\n{run}");
+        assert!(
+            !run.stderr.contains(SECRET) && !run.stdout.contains(SECRET),
+            "{planted}\n{run}"
+        );
+    }
+    let run = Test::demo()
+        .edit(
+            "case.toml",
+            "sex = \"male\"",
+            &format!("sex = \"male\"\n\"授权码\" = \"{SECRET}\""),
+        )
+        .args(["check"])
+        .failure(1);
+    run.stderr_has("`授权码` in [patient] looks like a password or other secret");
+    assert!(!run.stderr.contains(SECRET), "{run}");
+}
+
+/// Point 12: control characters from files and names (a screen clear, a forged `error:` line)
+/// are printed inert.
+#[test]
+fn control_characters_are_printed_inert() {
+    let test = Test::demo().write(
+        "contacts.toml",
+        "[[contact]]\nid = \"evil\"\ninstitution = \"X\\u001b[2J\\nerror: forged\"\nlanguage = \"en\"\nchannel = \"email\"\nemail = \"x@example.org\"\n",
+    );
+    let run = test.args(["contacts", "list"]).success();
+    assert!(!run.stdout.contains('\u{1b}'), "{run}");
+    assert!(
+        !run.stdout.lines().any(|l| l.starts_with("error: forged")),
+        "{run}"
+    );
+    assert!(run.stdout.contains("\\u{1b}[2J"), "{run}");
+
+    let test = Test::demo();
+    std::fs::write(
+        test.path().join("records/other/a\u{1b}[31mred.pdf"),
+        b"%PDF-1.4\n",
+    )
+    .unwrap();
+    let run = test.args(["check"]).success();
+    assert!(!run.stderr.contains('\u{1b}'), "{run}");
+    run.stderr_has("a\\u{1b}[31mred.pdf");
+}
