@@ -9,6 +9,7 @@
 
 pub mod case;
 pub mod case_files;
+pub mod child;
 pub mod cli;
 pub mod clinical;
 pub mod commands;
@@ -54,6 +55,9 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
             .map(|a| a.to_string_lossy().into_owned())
             .collect();
         return page_images::worker(&rest);
+    }
+    if args.get(1).is_some_and(|a| a == templates::WORKER_COMMAND) {
+        return templates::worker();
     }
     let cli = match <cli::Cli as clap::Parser>::try_parse_from(args) {
         Ok(cli) => cli,

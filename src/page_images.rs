@@ -13,11 +13,11 @@
 //! and stripped of metadata (phone photos carry the GPS position).
 
 use std::fs;
-use std::io::{BufRead, BufReader, Cursor, Write};
+use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode, Stdio};
+use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use image::codecs::jpeg::JpegEncoder;
 use image::metadata::Orientation;
@@ -68,73 +68,56 @@ pub struct PageImages {
 /// Makes `<out>/<stem>-NNN.jpg` for every page of `source` (a PDF, JPEG or PNG) in a child
 /// process. On failure nothing with that stem is left in `out`.
 pub fn render(source: &Path, out: &Path, stem: &str, limits: Limits) -> Result<PageImages, String> {
-    let exe = std::env::current_exe().map_err(|e| format!("cannot find this program ({e})"))?;
-    let mut child = Command::new(exe)
-        .arg(WORKER_COMMAND)
-        .arg(source)
-        .arg(out)
-        .arg(stem)
-        .arg(limits.max_px.to_string())
-        .arg(limits.max_bytes.to_string())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("the page renderer could not start ({e})"))?;
-    let stdout = child.stdout.take().expect("piped");
-    let reader = std::thread::spawn(move || {
-        BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-            .collect::<Vec<String>>()
-    });
-    let deadline = Instant::now() + Duration::from_secs(WALL_SECONDS);
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break Some(status),
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
-            }
-        }
+    let args = [
+        source.as_os_str().to_owned(),
+        out.as_os_str().to_owned(),
+        stem.into(),
+        limits.max_px.to_string().into(),
+        limits.max_bytes.to_string().into(),
+    ];
+    let child = crate::child::Limits {
+        memory: MEMORY_LIMIT,
+        cpu_seconds: CPU_SECONDS,
+        wall: Duration::from_secs(WALL_SECONDS),
+        output: 1 << 20,
     };
-    let lines = reader.join().unwrap_or_default();
-    let outcome = match status {
-        None => Err(format!("rendering took longer than {WALL_SECONDS} s")),
-        Some(status) if !status.success() => Err(lines
-            .iter()
-            .find_map(|l| l.strip_prefix("error "))
-            .map(str::to_string)
-            .unwrap_or_else(|| {
-                "the page renderer stopped (the file may be damaged, or need more memory than it is allowed)".to_string()
-            })),
-        Some(_) => {
-            let mut images = PageImages {
-                files: Vec::new(),
-                passed_through: 0,
-            };
-            for line in &lines {
-                if let Some(rest) = line.strip_prefix("page ") {
-                    let mut parts = rest.splitn(2, ' ');
-                    let how = parts.next().unwrap_or_default();
-                    let name = parts.next().unwrap_or_default();
-                    images.passed_through += usize::from(how == "scan");
-                    images.files.push(out.join(name));
-                }
-            }
-            if images.files.is_empty() {
-                Err("it has no pages".to_string())
-            } else {
-                Ok(images)
-            }
-        }
+    let finished = crate::child::run(WORKER_COMMAND, &args, &[], child);
+    let outcome = match finished {
+        Err(why) => Err(format!("the page renderer stopped: {why}")),
+        Ok(done) => page_lines(done, out),
     };
     if outcome.is_err() {
         remove_stem(out, stem);
     }
     outcome
+}
+
+/// The child's report: `page scan|drawn NAME` per page, or `error REASON`.
+fn page_lines(done: crate::child::Finished, out: &Path) -> Result<PageImages, String> {
+    let text = String::from_utf8_lossy(&done.stdout);
+    if !done.success {
+        return Err(text
+            .lines()
+            .find_map(|l| l.strip_prefix("error "))
+            .map(str::to_string)
+            .unwrap_or_else(|| {
+                "the page renderer stopped (the file may be damaged, or need more memory than it is allowed)".to_string()
+            }));
+    }
+    let mut images = PageImages {
+        files: Vec::new(),
+        passed_through: 0,
+    };
+    for rest in text.lines().filter_map(|l| l.strip_prefix("page ")) {
+        let (how, name) = rest.split_once(' ').unwrap_or((rest, ""));
+        images.passed_through += usize::from(how == "scan");
+        images.files.push(out.join(name));
+    }
+    if images.files.is_empty() {
+        Err("it has no pages".to_string())
+    } else {
+        Ok(images)
+    }
 }
 
 fn remove_stem(out: &Path, stem: &str) {
@@ -154,7 +137,7 @@ fn remove_stem(out: &Path, stem: &str) {
 /// The child: `__render-pages SOURCE OUT STEM MAX_PX MAX_BYTES`. Prints `page scan|drawn NAME`
 /// per page, or `error REASON` and exits 1.
 pub fn worker(args: &[String]) -> ExitCode {
-    limit_resources();
+    crate::child::limit_self();
     let result = (|| -> Result<Vec<(bool, String)>, String> {
         let [source, out, stem, max_px, max_bytes] = args else {
             return Err("usage: __render-pages SOURCE OUT STEM MAX_PX MAX_BYTES".into());
@@ -210,23 +193,6 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
     file.write_all(bytes)
         .and_then(|()| file.sync_all())
         .map_err(|e| e.to_string())
-}
-
-fn limit_resources() {
-    #[cfg(unix)]
-    for (resource, limit) in [
-        (libc::RLIMIT_AS, MEMORY_LIMIT),
-        (libc::RLIMIT_CPU, CPU_SECONDS),
-    ] {
-        let limit = libc::rlimit {
-            rlim_cur: limit as libc::rlim_t,
-            rlim_max: limit as libc::rlim_t,
-        };
-        // SAFETY: setrlimit reads a valid rlimit struct; it only lowers this process's limits.
-        unsafe {
-            libc::setrlimit(resource, &limit);
-        }
-    }
 }
 
 /// Every page of a PDF as a JPEG: scans passed through, the rest drawn.

@@ -34,6 +34,10 @@ pub struct Template {
 }
 
 impl Template {
+    fn is_builtin(&self) -> bool {
+        self.path.starts_with("<builtin>")
+    }
+
     /// The shipped template of this name.
     pub fn builtin(name: &str) -> Option<Template> {
         BUILTIN
@@ -56,9 +60,108 @@ pub struct TemplateError {
     pub message: String,
 }
 
-/// Renders a template with `context`.
+/// The hidden command that renders a case's own template in a child process.
+pub const WORKER_COMMAND: &str = "__render-template";
+
+/// Instructions a template may run: the shipped ones need a few thousand.
+const FUEL: u64 = 20_000_000;
+
+/// What a case's own template may use: a loop that never ends or a string doubled thirty
+/// times costs a failed child process, not the machine.
+const CHILD_LIMITS: crate::child::Limits = crate::child::Limits {
+    memory: 512 << 20,
+    cpu_seconds: 20,
+    wall: std::time::Duration::from_secs(30),
+    output: 8 << 20,
+};
+
+#[derive(Serialize, serde::Deserialize)]
+struct Request {
+    name: String,
+    path: PathBuf,
+    text: String,
+    context: serde_json::Value,
+}
+
+#[derive(Serialize, serde::Deserialize)]
+enum Response {
+    Rendered(String),
+    Failed {
+        line: Option<usize>,
+        message: String,
+    },
+}
+
+/// Renders a template with `context`: a shipped one here, a case's own copy in a
+/// resource-limited child process (see [`crate::child`]).
 pub fn render(template: &Template, context: impl Serialize) -> Result<String, TemplateError> {
+    if template.is_builtin() {
+        return render_here(template, context);
+    }
+    let too_expensive = |why: String| TemplateError {
+        path: template.path.clone(),
+        line: None,
+        message: format!("template too expensive: {why}; simplify its loops and repeated text"),
+    };
+    let request = Request {
+        name: template.name.clone(),
+        path: template.path.clone(),
+        text: template.text.clone(),
+        context: serde_json::to_value(&context).map_err(|e| too_expensive(e.to_string()))?,
+    };
+    let input = serde_json::to_vec(&request).map_err(|e| too_expensive(e.to_string()))?;
+    let done = crate::child::run::<&str>(WORKER_COMMAND, &[], &input, CHILD_LIMITS)
+        .map_err(too_expensive)?;
+    match serde_json::from_slice::<Response>(&done.stdout) {
+        Ok(Response::Rendered(text)) if done.success => Ok(text),
+        Ok(Response::Failed { line, message }) => Err(TemplateError {
+            path: template.path.clone(),
+            line,
+            message,
+        }),
+        _ => Err(too_expensive(
+            "it needed more memory or time than a template may use".into(),
+        )),
+    }
+}
+
+/// The child: reads a [`Request`] on standard input, prints a [`Response`].
+pub fn worker() -> std::process::ExitCode {
+    crate::child::limit_self();
+    let mut input = Vec::new();
+    let _ = std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut input);
+    let response = match serde_json::from_slice::<Request>(&input) {
+        Ok(request) => {
+            let template = Template {
+                name: request.name,
+                path: request.path,
+                text: request.text,
+            };
+            match render_here(&template, &request.context) {
+                Ok(text) => Response::Rendered(text),
+                Err(e) => Response::Failed {
+                    line: e.line,
+                    message: e.message,
+                },
+            }
+        }
+        Err(e) => Response::Failed {
+            line: None,
+            message: e.to_string(),
+        },
+    };
+    let ok = matches!(response, Response::Rendered(_));
+    let _ = serde_json::to_writer(std::io::stdout().lock(), &response);
+    if ok {
+        std::process::ExitCode::SUCCESS
+    } else {
+        std::process::ExitCode::FAILURE
+    }
+}
+
+fn render_here(template: &Template, context: impl Serialize) -> Result<String, TemplateError> {
     let mut env = Environment::new();
+    env.set_fuel(Some(FUEL));
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_lstrip_blocks(true);
     env.set_keep_trailing_newline(true);
@@ -103,7 +206,7 @@ mod tests {
 
     #[test]
     fn values_are_escaped_for_markdown() {
-        let out = render(
+        let out = render_here(
             &template("AFP {{ v }}"),
             serde_json::json!({ "v": "<20 *x* | y" }),
         )
@@ -113,7 +216,7 @@ mod tests {
 
     #[test]
     fn undefined_variables_are_errors_with_their_line() {
-        let err = render(
+        let err = render_here(
             &template("line one\n{{ patient.nmae }}\n"),
             serde_json::json!({ "patient": { "name": "x" } }),
         )
@@ -128,7 +231,7 @@ mod tests {
 
     #[test]
     fn syntax_errors_name_the_file_and_line() {
-        let err = render(
+        let err = render_here(
             &template("a\n{% if x %}\nb\n"),
             serde_json::json!({ "x": true }),
         )

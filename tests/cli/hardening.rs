@@ -313,3 +313,36 @@ fn control_characters_are_printed_inert() {
     assert!(!run.stderr.contains('\u{1b}'), "{run}");
     run.stderr_has("a\\u{1b}[31mred.pdf");
 }
+
+/// Point 5: a case's own template that loops forever, recurses or doubles a string is stopped
+/// and named; the machine is not.
+#[test]
+fn expensive_templates_are_stopped_and_named() {
+    for body in [
+        "{% for i in range(1000000) %}{% for j in range(1000000) %}x{% endfor %}{% endfor %}",
+        "{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}",
+        "{% set ns = namespace(s=\"x\") %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s }}",
+        "{{ \"x\" * 5000000000 }}",
+        "{% for i in range(100000000) %}xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx{% endfor %}",
+    ] {
+        let test = Test::demo()
+            .write("templates/summary.en.md", body)
+            .deadline(60);
+        let (peak_kb, run) = test
+            .args(["summary", "--lang", "en", "--no-records", "-o", "s.pdf"])
+            .run_measured();
+        assert_eq!(run.code, 1, "{body}\n{run}");
+        run.stderr_has("templates/summary.en.md");
+        // The child's address space is capped at 512 MB; its peak counts in this figure.
+        assert!(peak_kb < 600_000, "{body}: peak {peak_kb} KB");
+        assert!(!run.dir.join("s.pdf").exists());
+    }
+    // A reasonable custom template still works, through the same child process.
+    Test::demo()
+        .write(
+            "templates/summary.en.md",
+            "# Summary of {{ patient.id }}\n\n:::labs\n",
+        )
+        .args(["summary", "--lang", "en", "--no-records", "-o", "s.pdf"])
+        .success();
+}

@@ -1,0 +1,115 @@
+//! Work on untrusted input in a child process — this same program, run with a hidden command —
+//! under an address-space and CPU limit, with a wall-clock deadline and a bound on what it may
+//! print. A hostile file or template then costs a failed child, never the machine.
+
+use std::ffi::OsStr;
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// What a child may use.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Address space in bytes (RLIMIT_AS).
+    pub memory: u64,
+    pub cpu_seconds: u64,
+    pub wall: Duration,
+    /// The most bytes read from its standard output.
+    pub output: usize,
+}
+
+/// How a child ended: its exit status was success or not, and what it printed.
+#[derive(Debug)]
+pub struct Finished {
+    pub success: bool,
+    pub stdout: Vec<u8>,
+}
+
+/// Runs `<this program> <command> <args…>` with `input` on its standard input. `Err` when it
+/// cannot start, outlives the deadline (it is killed) or prints more than allowed.
+pub fn run<S: AsRef<OsStr>>(
+    command: &str,
+    args: &[S],
+    input: &[u8],
+    limits: Limits,
+) -> Result<Finished, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find this program ({e})"))?;
+    let mut child = Command::new(exe)
+        .arg(command)
+        .args(args)
+        .env("CONSULTPACK_CHILD_MEMORY", limits.memory.to_string())
+        .env("CONSULTPACK_CHILD_CPU", limits.cpu_seconds.to_string())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("the helper process could not start ({e})"))?;
+    let mut stdin = child.stdin.take().expect("piped");
+    let input = input.to_vec();
+    // Written from a thread: a child that does not read must not block the parent.
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let stdout = child.stdout.take().expect("piped");
+    let cap = limits.output;
+    let overflow = Arc::new(AtomicBool::new(false));
+    let reader = std::thread::spawn({
+        let overflow = Arc::clone(&overflow);
+        move || {
+            let mut out = Vec::new();
+            let _ = stdout.take(cap as u64 + 1).read_to_end(&mut out);
+            overflow.store(out.len() > cap, Ordering::SeqCst);
+            out
+        }
+    });
+    let deadline = Instant::now() + limits.wall;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break Some(status),
+            Ok(None) if Instant::now() < deadline && !overflow.load(Ordering::SeqCst) => {
+                std::thread::sleep(Duration::from_millis(10))
+            }
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+        }
+    };
+    let _ = writer.join();
+    let stdout = reader.join().unwrap_or_default();
+    if stdout.len() > cap {
+        return Err(format!(
+            "it produced more than {} MB",
+            cap.div_ceil(1 << 20)
+        ));
+    }
+    let Some(status) = status else {
+        return Err(format!("it took longer than {} s", limits.wall.as_secs()));
+    };
+    Ok(Finished {
+        success: status.success(),
+        stdout,
+    })
+}
+
+/// In the child: lowers its own limits to what the parent asked for.
+pub fn limit_self() {
+    let read = |key: &str| std::env::var(key).ok().and_then(|v| v.parse::<u64>().ok());
+    for (resource, limit) in [
+        (libc::RLIMIT_AS, read("CONSULTPACK_CHILD_MEMORY")),
+        (libc::RLIMIT_CPU, read("CONSULTPACK_CHILD_CPU")),
+    ] {
+        let Some(limit) = limit else { continue };
+        let limit = libc::rlimit {
+            rlim_cur: limit as libc::rlim_t,
+            rlim_max: limit as libc::rlim_t,
+        };
+        // SAFETY: setrlimit reads a valid rlimit struct; it only lowers this process's limits.
+        unsafe {
+            libc::setrlimit(resource, &limit);
+        }
+    }
+}
