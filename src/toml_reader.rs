@@ -311,7 +311,8 @@ impl<'t, 's> Table<'t, 's> {
     pub fn string(&mut self, reader: &mut Reader<'_>, key: &str) -> Option<Spanned<String>> {
         let value = self.get(key)?;
         match value.get_ref() {
-            DeValue::String(s) => Some(Spanned::new(value.span(), s.to_string())),
+            DeValue::String(s) => fits(reader, &self.name, key, value.span(), s)
+                .then(|| Spanned::new(value.span(), s.to_string())),
             _ => {
                 self.wrong_type(reader, key, value, "text in quotes", "\"...\"");
                 None
@@ -645,6 +646,30 @@ impl<'t, 's> Table<'t, 's> {
     }
 }
 
+/// The longest text a field may hold, in characters: the family's own account and notes may
+/// run to pages; a name or a hospital fits on a line or two.
+fn length_limit(key: &str) -> usize {
+    match key {
+        "narrative" | "notes" | "note" | "findings" | "text" | "zh" | "en" | "body" => 30_000,
+        _ => 2_000,
+    }
+}
+
+/// Whether a text fits its field; if not, an error at its line (the text is not quoted).
+fn fits(reader: &mut Reader<'_>, table: &str, key: &str, span: Range<usize>, text: &str) -> bool {
+    let limit = length_limit(key);
+    let length = text.chars().count();
+    if length <= limit {
+        return true;
+    }
+    reader.error(
+        span,
+        format!("`{key}` in {table} is {length} characters long; at most {limit} fit there"),
+        Some("shorten it; a long story belongs in [narrative], a document in records/".into()),
+    );
+    false
+}
+
 /// Reads bilingual text from a value.
 pub fn text_of(
     reader: &mut Reader<'_>,
@@ -662,7 +687,9 @@ pub fn text_of(
         );
     };
     match value.get_ref() {
-        DeValue::String(s) => Some(Text::plain(s.as_ref())),
+        DeValue::String(s) => {
+            fits(reader, table_name, key, value.span(), s).then(|| Text::plain(s.as_ref()))
+        }
         DeValue::Table(t) => {
             let mut zh = None;
             let mut en = None;
@@ -684,7 +711,10 @@ pub fn text_of(
                     }
                 };
                 match v.get_ref() {
-                    DeValue::String(s) => *slot = Some(s.to_string()),
+                    DeValue::String(s) if fits(reader, table_name, key, v.span(), s) => {
+                        *slot = Some(s.to_string())
+                    }
+                    DeValue::String(_) => {}
                     _ => bad(reader, v.span()),
                 }
             }

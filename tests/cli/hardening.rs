@@ -346,3 +346,20 @@ fn expensive_templates_are_stopped_and_named() {
         .args(["summary", "--lang", "en", "--no-records", "-o", "s.pdf"])
         .success();
 }
+
+/// Point 6: a text far longer than its field is refused at its line, not typeset for pages.
+#[test]
+fn overlong_texts_are_refused_at_their_line() {
+    let long = "王".repeat(100_000);
+    let run = Test::demo()
+        .edit(
+            "case.toml",
+            "name = { zh = \"李国强（虚构）\"",
+            &format!("name = {{ zh = \"{long}\""),
+        )
+        .args(["check"])
+        .failure(1);
+    run.stderr_has("`name` in [patient] is 100000 characters long; at most 2000 fit there")
+        .stderr_has("--> case.toml:11:");
+    assert!(run.stderr.len() < 5_000, "the text is not printed back");
+}
