@@ -173,6 +173,9 @@ pub struct OpinionsArgs {
     /// Where to write the PDF [default: out/<patient-id>_<date>_opinions_<lang>.pdf]
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Replace the -o file even if it is not a PDF
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -291,6 +294,9 @@ pub struct SummaryArgs {
     /// Where to write the PDF [default: out/<patient-id>_<date>_summary_<lang>.pdf in the case]
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Replace the -o file even if it is not a PDF
+    #[arg(long)]
+    pub force: bool,
     /// A font file (OTF/TTF/TTC) for characters the built-in Noto Sans CJK SC lacks, such as
     /// rare characters in names; may be given more than once
     #[arg(long, value_name = "FILE")]

@@ -42,6 +42,33 @@ pub struct Loaded {
     pub diagnostics: Diagnostics,
 }
 
+/// A path with symlinks resolved as far as it exists (the rest appended as written), so that
+/// `records/../records/x` and a link into records/ are both seen for what they are.
+fn resolved(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = fs::canonicalize(existing) {
+            return rest.iter().rev().fold(real, |p, part| p.join(part));
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                existing = parent;
+            }
+            _ => return absolute,
+        }
+    }
+}
+
+fn starts_as_pdf(path: &Path) -> bool {
+    let mut head = [0u8; 5];
+    case_files::open_regular(path)
+        .and_then(|mut f| io::Read::read_exact(&mut f, &mut head))
+        .is_ok_and(|()| &head == b"%PDF-")
+}
+
 /// Whether `dir` has a case.toml of any kind: one that is not a regular file is found here, and
 /// refused with its name when read, rather than skipped.
 fn holds_case_file(dir: &Path) -> bool {
@@ -116,6 +143,43 @@ impl CaseFolder {
             ));
         }
         Self::open(given)
+    }
+
+    /// Refuses an output path that would destroy what the family wrote: anything under
+    /// records/, templates/ or .consultpack/, a file consultpack reads, something that is not a
+    /// regular file (a device, a pipe, a folder), or — without `force` — an existing file that
+    /// is not a PDF.
+    pub fn check_output(&self, output: &Path, force: bool) -> Result<()> {
+        let refuse = |why: String| {
+            Err(Error::user(
+                format!("will not write to `{}`: {why}", output.display()),
+                Some("choose another file name with -o, for example out/summary.pdf".into()),
+            ))
+        };
+        let target = resolved(output);
+        let root = resolved(&self.root);
+        for dir in [RECORDS_DIR, TEMPLATES_DIR, ".consultpack"] {
+            if target.starts_with(root.join(dir)) {
+                return refuse(format!("it is inside the case's {dir}/ folder"));
+            }
+        }
+        if [CASE_FILE, CONTACTS_FILE, CONFIG_FILE]
+            .iter()
+            .any(|f| target == root.join(f))
+        {
+            return refuse("it is one of the case's own files".into());
+        }
+        match fs::metadata(output) {
+            Ok(meta) if !meta.is_file() => refuse("it is not a regular file".into()),
+            Ok(_) if !force && !starts_as_pdf(output) => Err(Error::user(
+                format!(
+                    "`{}` exists and is not a PDF; nothing was written",
+                    output.display()
+                ),
+                Some("choose another name, or add --force to replace it".into()),
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// The date the case says it is to be read as of (`as_of = 2021-11-15` at the top of

@@ -98,6 +98,27 @@ pub fn create_new(path: &Path) -> Result<fs::File> {
     options.open(path).map_err(Error::io("create", path))
 }
 
+/// Runs `write` (which writes `path`) after creating the folders `path` needs, owner-only; if
+/// it fails, the folders made here are removed again, so a failed run leaves things as they were.
+pub fn with_parents<T>(path: &Path, write: impl FnOnce() -> Result<T>) -> Result<T> {
+    let mut missing = Vec::new();
+    let mut dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+    while let Some(d) = dir.filter(|d| !d.exists()) {
+        missing.push(d.to_path_buf());
+        dir = d.parent().filter(|p| !p.as_os_str().is_empty());
+    }
+    for d in missing.iter().rev() {
+        create_dir(d)?;
+    }
+    let result = write();
+    if result.is_err() {
+        for d in &missing {
+            let _ = fs::remove_dir(d);
+        }
+    }
+    result
+}
+
 /// Creates a folder (and its parents) that only the owner can enter.
 pub fn create_dir(path: &Path) -> Result<()> {
     fs::create_dir_all(path).map_err(Error::io("create folder", path))?;

@@ -198,13 +198,10 @@ pub fn run(folder: &CaseFolder, args: &OpinionsArgs, today: NaiveDate) -> Result
             lang.code()
         ))
     });
-    if let Some(dir) = output
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty() && !d.exists())
-    {
-        crate::private_file::create_dir(dir)?;
-    }
-    crate::private_file::write(&output, &rendered.bytes)?;
+    folder.check_output(&output, args.force)?;
+    crate::private_file::with_parents(&output, || {
+        crate::private_file::write(&output, &rendered.bytes)
+    })?;
     print_diagnostics(&mut rendered.warnings);
     print_stdout(&format!("{}\n", output.display()))
 }

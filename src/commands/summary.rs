@@ -74,19 +74,11 @@ pub fn run(folder: &CaseFolder, args: &SummaryArgs, today: NaiveDate) -> Result<
         .output
         .clone()
         .unwrap_or_else(|| default_output(folder, case, contact, lang, today, !args.no_records));
-    // The folder is made for the temporary file (renamed into place); if the write fails, a
-    // folder made here is removed again, so a failed run leaves the case as it was.
-    let new_dir = output
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty() && !d.exists());
-    if let Some(dir) = new_dir {
-        private_file::create_dir(dir)?;
-    }
-    let written = write_packet(folder, &output, &rendered.bytes, &appended, &fonts, lang);
-    if let (Err(_), Some(dir)) = (&written, new_dir) {
-        let _ = std::fs::remove_dir(dir);
-    }
-    rendered.warnings.extend(written?);
+    folder.check_output(&output, args.force)?;
+    let written = private_file::with_parents(&output, || {
+        write_packet(folder, &output, &rendered.bytes, &appended, &fonts, lang)
+    })?;
+    rendered.warnings.extend(written);
     print_diagnostics(&mut rendered.warnings);
     print_stdout(&format!("{}\n", output.display()))
 }

@@ -363,3 +363,64 @@ fn overlong_texts_are_refused_at_their_line() {
         .stderr_has("--> case.toml:11:");
     assert!(run.stderr.len() < 5_000, "the text is not printed back");
 }
+
+/// Point 8: `-o` never replaces what the family wrote, a device, or a file that is not a PDF.
+#[test]
+fn output_paths_never_destroy_the_familys_files() {
+    for target in [
+        "case.toml",
+        "contacts.toml",
+        "records/labs/2021-06-20_liver-panel.jpg",
+        "records/new.pdf",
+        "records/../records/x.pdf",
+        "templates/x.pdf",
+    ] {
+        let test = Test::demo();
+        let before = test.snapshot();
+        let test = test.args(["summary", "--lang", "en", "--no-records", "-o", target]);
+        let run = test.run();
+        assert_eq!(run.code, 1, "{target}\n{run}");
+        run.stderr_has("will not write to");
+        assert_eq!(test.snapshot(), before, "{target}: nothing changed");
+    }
+    // A device or a pipe is not replaced by a file.
+    let run = Test::demo()
+        .args(["summary", "--lang", "en", "--no-records", "-o", "/dev/null"])
+        .failure(1);
+    run.stderr_has("it is not a regular file");
+    // An existing file that is not a PDF needs --force; a PDF is replaced.
+    let test = Test::demo().write("notes.txt", "the family's notes");
+    let run = test
+        .args(["summary", "--lang", "en", "--no-records", "-o", "notes.txt"])
+        .failure(1);
+    run.stderr_has("exists and is not a PDF");
+    assert!(
+        std::fs::read_to_string(run.dir.join("notes.txt"))
+            .unwrap()
+            .starts_with("the family's notes")
+    );
+    let test = Test::demo().write("notes.txt", "x");
+    test.args([
+        "summary",
+        "--lang",
+        "en",
+        "--no-records",
+        "-o",
+        "notes.txt",
+        "--force",
+    ])
+    .success();
+    // Folders made for -o are removed again when writing fails.
+    let test = Test::demo().write("templates/summary.en.md", "{{ nothing.here }}");
+    let run = test
+        .args([
+            "summary",
+            "--lang",
+            "en",
+            "--no-records",
+            "-o",
+            "new/deeper/s.pdf",
+        ])
+        .failure(1);
+    assert!(!run.dir.join("new").exists());
+}
