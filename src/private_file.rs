@@ -25,15 +25,10 @@ pub fn write_with<T>(path: &Path, fill: impl FnOnce(&mut dyn Write) -> Result<T>
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let mut temp = tempfile::Builder::new()
-        .prefix(".consultpack-")
-        .tempfile_in(dir)
-        .map_err(Error::io("create a temporary file in", dir))?;
-    // tempfile creates files with mode 0600 on Unix already; set it anyway so the guarantee
-    // does not depend on that crate's default.
-    restrict(temp.path())?;
+    remove_stale(dir, &[TEMP_PREFIX]);
+    let mut temp = Temporary::new(dir)?;
     let mut out = BufWriter::new(Watched {
-        inner: temp.as_file_mut(),
+        inner: temp.file(),
         failure: None,
     });
     let filled = fill(&mut out);
@@ -47,15 +42,139 @@ pub fn write_with<T>(path: &Path, fill: impl FnOnce(&mut dyn Write) -> Result<T>
     }
     drop(out);
     let value = filled?;
-    temp.as_file()
-        .sync_all()
-        .map_err(Error::io("write", path))?;
-    temp.persist(path).map_err(|e| Error::Io {
-        action: "replace",
-        path: path.to_path_buf(),
-        source: e.error,
-    })?;
+    temp.file().sync_all().map_err(Error::io("write", path))?;
+    temp.persist(dir, path)?;
     Ok(value)
+}
+
+/// Names of temporary files: `.consultpack-tmp-<pid>-…`, so that a later run can tell those of
+/// a killed process from those of one still writing.
+pub const TEMP_PREFIX: &str = ".consultpack-tmp-";
+
+/// A file being written. On Linux it has no name until it is complete (`O_TMPFILE`): a run
+/// killed half-way leaves nothing behind. Elsewhere it is a named file, mode 0600, removed when
+/// dropped, and by [`remove_stale`] if the process was killed.
+enum Temporary {
+    #[cfg(target_os = "linux")]
+    Anonymous(fs::File),
+    Named(tempfile::NamedTempFile),
+}
+
+impl Temporary {
+    fn new(dir: &Path) -> Result<Self> {
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            let anonymous = fs::OpenOptions::new()
+                .write(true)
+                .mode(0o600)
+                .custom_flags(libc::O_TMPFILE)
+                .open(dir);
+            if let Ok(file) = anonymous {
+                return Ok(Temporary::Anonymous(file));
+            }
+        }
+        let named = tempfile::Builder::new()
+            .prefix(&format!("{TEMP_PREFIX}{}-", std::process::id()))
+            .tempfile_in(dir)
+            .map_err(Error::io("create a temporary file in", dir))?;
+        // tempfile creates files with mode 0600 on Unix already; set it anyway so the guarantee
+        // does not depend on that crate's default.
+        restrict(named.path())?;
+        Ok(Temporary::Named(named))
+    }
+
+    fn file(&mut self) -> &mut fs::File {
+        match self {
+            #[cfg(target_os = "linux")]
+            Temporary::Anonymous(file) => file,
+            Temporary::Named(named) => named.as_file_mut(),
+        }
+    }
+
+    /// Gives the complete file its name, replacing `path` in one step.
+    fn persist(self, dir: &Path, path: &Path) -> Result<()> {
+        let replace = |e: io::Error| Error::Io {
+            action: "replace",
+            path: path.to_path_buf(),
+            source: e,
+        };
+        match self {
+            #[cfg(target_os = "linux")]
+            Temporary::Anonymous(file) => {
+                use std::os::fd::AsRawFd;
+                use std::os::unix::ffi::OsStrExt;
+                // An unnamed file gets a name by linking it from /proc, then is renamed over
+                // the target (linkat cannot replace a file).
+                let named = dir.join(format!(
+                    "{TEMP_PREFIX}{}-{:016x}",
+                    std::process::id(),
+                    random_u64()
+                ));
+                let from = std::ffi::CString::new(format!("/proc/self/fd/{}", file.as_raw_fd()))
+                    .expect("no NUL");
+                let to = std::ffi::CString::new(named.as_os_str().as_bytes())
+                    .map_err(|e| replace(io::Error::other(e)))?;
+                // SAFETY: both paths are NUL-terminated C strings that live across the call.
+                let linked = unsafe {
+                    libc::linkat(
+                        libc::AT_FDCWD,
+                        from.as_ptr(),
+                        libc::AT_FDCWD,
+                        to.as_ptr(),
+                        libc::AT_SYMLINK_FOLLOW,
+                    )
+                };
+                if linked != 0 {
+                    return Err(replace(io::Error::last_os_error()));
+                }
+                fs::rename(&named, path).map_err(|e| {
+                    let _ = fs::remove_file(&named);
+                    replace(e)
+                })
+            }
+            Temporary::Named(named) => named.persist(path).map(drop).map_err(|e| replace(e.error)),
+        }
+    }
+}
+
+fn random_u64() -> u64 {
+    let mut bytes = [0u8; 8];
+    let _ = getrandom::fill(&mut bytes);
+    u64::from_le_bytes(bytes)
+}
+
+/// Removes what runs killed earlier left in `dir`: entries named `<prefix><pid>-…` whose
+/// process is no longer running (without /proc: untouched for a day).
+pub fn remove_stale(dir: &Path, prefixes: &[&str]) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = prefixes.iter().find_map(|p| name.strip_prefix(p)) else {
+            continue;
+        };
+        let pid: Option<u32> = rest.split('-').next().and_then(|p| p.parse().ok());
+        let stale = if Path::new("/proc/self").exists() {
+            !pid.is_some_and(|pid| Path::new(&format!("/proc/{pid}")).exists())
+        } else {
+            entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > std::time::Duration::from_secs(86_400))
+        };
+        if stale {
+            let path = entry.path();
+            let _ = if path.is_dir() {
+                fs::remove_dir_all(&path)
+            } else {
+                fs::remove_file(&path)
+            };
+        }
+    }
 }
 
 /// A writer that keeps its first error, so that [`write_with`] can report a failure to write
@@ -173,6 +292,19 @@ mod tests {
         }
         let leftovers = fs::read_dir(dir.path()).unwrap().count();
         assert_eq!(leftovers, 1, "no temporary files remain");
+    }
+
+    #[test]
+    fn temporaries_of_dead_processes_are_removed_and_live_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let dead = dir.path().join(format!("{TEMP_PREFIX}999999999-abc"));
+        let live = dir
+            .path()
+            .join(format!("{TEMP_PREFIX}{}-abc", std::process::id()));
+        fs::write(&dead, b"patient data").unwrap();
+        fs::write(&live, b"being written").unwrap();
+        write(&dir.path().join("x.pdf"), b"%PDF").unwrap();
+        assert!(!dead.exists() && live.exists());
     }
 
     #[test]

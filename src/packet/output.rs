@@ -95,38 +95,14 @@ impl Drop for Staging {
 /// Removes staging folders (and temporary files) that builds killed earlier left in `out`:
 /// those of processes no longer running.
 pub fn remove_stale(out: &Path) {
-    let Ok(entries) = fs::read_dir(out) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(rest) = name
-            .strip_prefix(STAGING_PREFIX)
-            .or_else(|| name.strip_prefix(".consultpack-records-"))
-        else {
-            continue;
-        };
-        let pid: Option<u32> = rest.split('-').next().and_then(|p| p.parse().ok());
-        let stale = if Path::new("/proc/self").exists() {
-            !pid.is_some_and(|pid| Path::new(&format!("/proc/{pid}")).exists())
-        } else {
-            // Without /proc, a folder untouched for a day is taken as abandoned.
-            entry
-                .metadata()
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|t| t.elapsed().ok())
-                .is_some_and(|age| age > std::time::Duration::from_secs(86_400))
-        };
-        if stale {
-            let path = entry.path();
-            let _ = if path.is_dir() {
-                fs::remove_dir_all(&path)
-            } else {
-                fs::remove_file(&path)
-            };
-        }
-    }
+    crate::private_file::remove_stale(
+        out,
+        &[
+            STAGING_PREFIX,
+            ".consultpack-records-",
+            crate::private_file::TEMP_PREFIX,
+        ],
+    );
 }
 
 #[cfg(target_os = "linux")]

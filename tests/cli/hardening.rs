@@ -424,3 +424,36 @@ fn output_paths_never_destroy_the_familys_files() {
         .failure(1);
     assert!(!run.dir.join("new").exists());
 }
+
+/// Point 9: a summary killed while it writes leaves no temporary file with patient data, and a
+/// later run clears what an older killed run left.
+#[test]
+fn killed_runs_leave_no_temporary_files() {
+    let test = Test::demo();
+    let out = test.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    // What a killed process (pid 999999999 does not exist) would have left.
+    std::fs::write(out.join(".consultpack-tmp-999999999-x"), b"patient data").unwrap();
+    for delay_ms in [30, 60, 90, 120, 150, 200, 250, 300] {
+        let mut child = std::process::Command::new(crate::BIN)
+            .args(["summary", "--lang", "zh", "-o", "out/s.pdf"])
+            .current_dir(test.path())
+            .env("CONSULTPACK_TODAY", crate::TODAY)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let run = test
+        .args(["summary", "--lang", "zh", "-o", "out/s.pdf"])
+        .success();
+    let left: Vec<String> = std::fs::read_dir(run.dir.join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".consultpack"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
