@@ -42,6 +42,9 @@ pub struct Loaded {
     pub diagnostics: Diagnostics,
 }
 
+/// How deep records/ is walked: deeper is a loop of links, not a family's filing.
+const MAX_DEPTH: usize = 12;
+
 /// A path with symlinks resolved as far as it exists (the rest appended as written), so that
 /// `records/../records/x` and a link into records/ are both seen for what they are.
 fn resolved(path: &Path) -> PathBuf {
@@ -145,6 +148,30 @@ impl CaseFolder {
         Self::open(given)
     }
 
+    /// A folder the tool writes into inside the case (`out`, `replies`), refused when it is a
+    /// link that leads outside the case folder: patient data must not land elsewhere unseen.
+    pub fn output_dir(&self, name: &str) -> Result<PathBuf> {
+        let dir = self.display(name);
+        if dir.symlink_metadata().is_ok() && !self.holds(&dir) {
+            return Err(Error::user(
+                format!(
+                    "`{}` leads outside the case folder (to `{}`)",
+                    dir.display(),
+                    resolved(&dir).display()
+                ),
+                Some(format!(
+                    "make `{name}` an ordinary folder inside the case, or give the output with -o"
+                )),
+            ));
+        }
+        Ok(dir)
+    }
+
+    /// Whether `path`, with links resolved, lies inside the case folder.
+    pub fn holds(&self, path: &Path) -> bool {
+        resolved(path).starts_with(resolved(&self.root))
+    }
+
     /// Refuses an output path that would destroy what the family wrote: anything under
     /// records/, templates/ or .consultpack/, a file consultpack reads, something that is not a
     /// regular file (a device, a pipe, a folder), or — without `force` — an existing file that
@@ -185,10 +212,7 @@ impl CaseFolder {
     /// The date the case says it is to be read as of (`as_of = 2021-11-15` at the top of
     /// case.toml), so that a demo or an archived case reads the same on any day.
     pub fn as_of(&self) -> Option<NaiveDate> {
-        let bytes = case_files::read_capped(&self.path(CASE_FILE), case_files::TOML_LIMIT).ok()?;
-        let text = String::from_utf8(bytes).ok()?;
-        let value: toml::Table = text.parse().ok()?;
-        match value.get("as_of")? {
+        match self.top_level("as_of")? {
             toml::Value::Datetime(dt) => {
                 let d = dt.date?;
                 NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))
@@ -196,6 +220,23 @@ impl CaseFolder {
             toml::Value::String(s) => NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok(),
             _ => None,
         }
+    }
+
+    /// Whether case.toml says `allow_links_outside = true`: records and templates may then be
+    /// links to files outside the case folder (otherwise such links are refused).
+    pub fn links_outside_allowed(&self) -> bool {
+        matches!(
+            self.top_level("allow_links_outside"),
+            Some(toml::Value::Boolean(true))
+        )
+    }
+
+    /// A top-level value of case.toml, read before (and apart from) the case itself.
+    fn top_level(&self, key: &str) -> Option<toml::Value> {
+        let bytes = case_files::read_capped(&self.path(CASE_FILE), case_files::TOML_LIMIT).ok()?;
+        let text = String::from_utf8(bytes).ok()?;
+        let mut value: toml::Table = text.parse().ok()?;
+        value.remove(key)
     }
 
     pub fn root(&self) -> &Path {
@@ -234,6 +275,17 @@ impl CaseFolder {
     /// The case's own copy of a template (in `<case>/templates/`), else the shipped one.
     pub fn template(&self, name: &str) -> Result<Template> {
         let relative = format!("{TEMPLATES_DIR}/{name}");
+        let path = self.path(&relative);
+        if path.symlink_metadata().is_ok() && !self.holds(&path) && !self.links_outside_allowed() {
+            return Err(Error::user(
+                format!(
+                    "the template `{}` is a link to `{}`, outside the case folder",
+                    self.display(&relative).display(),
+                    resolved(&path).display()
+                ),
+                Some("copy the template into templates/, or add `allow_links_outside = true` at the top of case.toml".into()),
+            ));
+        }
         match self.read_source(&relative, case_files::TEMPLATE_LIMIT)? {
             Some(source) => Ok(Template {
                 name: name.to_string(),
@@ -303,7 +355,13 @@ impl CaseFolder {
         }
         let mut stack = vec![PathBuf::new()];
         let mut toml_files = Vec::new();
+        let links_outside = self.links_outside_allowed();
+        let case_root = resolved(&self.root);
         while let Some(relative) = stack.pop() {
+            // Links between folders could make the walk endless.
+            if relative.components().count() > MAX_DEPTH {
+                continue;
+            }
             let dir = root.join(&relative);
             let entries = fs::read_dir(&dir).map_err(Error::io("list", &dir))?;
             for entry in entries {
@@ -313,16 +371,33 @@ impl CaseFolder {
                     continue;
                 }
                 let rel = relative.join(&name);
-                let file_type = entry
-                    .file_type()
-                    .map_err(Error::io("inspect", entry.path()))?;
-                if file_type.is_dir() {
+                let shown = self.display(RECORDS_DIR).join(&rel);
+                let is_link = entry.file_type().is_ok_and(|t| t.is_symlink());
+                if is_link && !links_outside && !resolved(&entry.path()).starts_with(&case_root) {
+                    diagnostics.push(
+                        Diagnostic::warning(format!(
+                            "`{}` is a link to `{}`, outside the case folder; it is left out",
+                            shown.display(),
+                            resolved(&entry.path()).display()
+                        ))
+                        .at(Location::file(&shown))
+                        .hint("copy the file into records/, or add `allow_links_outside = true` at the top of case.toml"),
+                    );
+                    index.unreadable.insert(rel.clone());
+                    index.files.insert(rel);
+                    continue;
+                }
+                // Links followed: a link to a folder is a folder, unless it leads back up.
+                let is_dir = fs::metadata(entry.path()).is_ok_and(|m| m.is_dir());
+                if is_dir && is_link && resolved(&dir).starts_with(resolved(&entry.path())) {
+                    continue;
+                }
+                if is_dir {
                     index.dirs.insert(rel.clone());
                     stack.push(rel);
                 } else if rel.extension().is_some_and(|e| e == "toml") {
                     toml_files.push(rel);
                 } else if !case_files::is_regular(&entry.path()) {
-                    let shown = self.display(RECORDS_DIR).join(&rel);
                     diagnostics.push(
                         Diagnostic::warning(format!(
                             "`{}` is not a regular file (a pipe, device or socket); it is left out",

@@ -68,6 +68,8 @@ pub fn parse(input: &CaseInput<'_>) -> (Option<LoadedCase>, Diagnostics) {
             Some("write it like: as_of = 2021-11-15".to_string()),
         );
     }
+    // Read by the folder before the case (see `CaseFolder::links_outside_allowed`).
+    let _ = root.bool(&mut parser.reader, "allow_links_outside");
     let case = parser.case(&mut root);
     root.finish(&mut parser.reader);
     let mut diagnostics = parser.reader.diagnostics;

@@ -191,13 +191,14 @@ pub fn run(folder: &CaseFolder, args: &OpinionsArgs, today: NaiveDate) -> Result
         &fonts,
         today.and_hms_opt(0, 0, 0).expect("midnight"),
     )?;
-    let output = args.output.clone().unwrap_or_else(|| {
-        folder.display("out").join(format!(
+    let output = match args.output.clone() {
+        Some(output) => output,
+        None => folder.output_dir("out")?.join(format!(
             "{}_{today}_opinions_{}.pdf",
             case.patient.id,
             lang.code()
-        ))
-    });
+        )),
+    };
     folder.check_output(&output, args.force)?;
     crate::private_file::with_parents(&output, || {
         crate::private_file::write(&output, &rendered.bytes)

@@ -86,7 +86,7 @@ fn send_one(
             Some("`consultpack contacts list` shows every id".to_string()),
         )
     })?;
-    let dir = folder.path("out").join(&contact.id);
+    let dir = folder.output_dir("out")?.join(&contact.id);
     let pack = Pack::for_channel(contact.channel);
     if pack != Pack::Email {
         let where_ = dir.join(pack.name());

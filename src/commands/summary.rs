@@ -70,10 +70,10 @@ pub fn run(folder: &CaseFolder, args: &SummaryArgs, today: NaiveDate) -> Result<
 
     let created = today.and_hms_opt(0, 0, 0).expect("midnight exists");
     let mut rendered = pdf::render_summary(&document, &fonts, created)?;
-    let output = args
-        .output
-        .clone()
-        .unwrap_or_else(|| default_output(folder, case, contact, lang, today, !args.no_records));
+    let output = args.output.clone().map_or_else(
+        || default_output(folder, case, contact, lang, today, !args.no_records),
+        Ok,
+    )?;
     folder.check_output(&output, args.force)?;
     let written = private_file::with_parents(&output, || {
         write_packet(folder, &output, &rendered.bytes, &appended, &fonts, lang)
@@ -166,7 +166,7 @@ fn default_output(
     lang: Lang,
     today: NaiveDate,
     with_records: bool,
-) -> PathBuf {
+) -> Result<PathBuf> {
     let suffix = contact.map(|c| format!("_{}", c.id)).unwrap_or_default();
     let what = if with_records {
         "summary-and-records"
@@ -178,5 +178,5 @@ fn default_output(
         case.patient.id,
         lang.code()
     );
-    Path::new(&folder.display("out")).join(name)
+    folder.output_dir("out").map(|out| out.join(name))
 }

@@ -365,7 +365,7 @@ pub(super) struct ReplyDir {
 
 impl ReplyDir {
     pub fn new(folder: &CaseFolder, contact: &str, date: NaiveDate) -> Result<Self> {
-        let base = folder.path(REPLIES_DIR).join(contact);
+        let base = folder.output_dir(REPLIES_DIR)?.join(contact);
         if !base.exists() {
             private_file::create_dir(&base)?;
         }

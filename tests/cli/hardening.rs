@@ -69,7 +69,14 @@ fn endless_and_oversized_files_are_refused_with_bounded_memory() {
         "templates/summary.en.md",
         "records/labs/2021-06-20_liver-panel.jpg.toml",
     ] {
-        let test = Test::demo().deadline(20);
+        // Links out of the case allowed, so that the regular-file check is what stops it.
+        let test = Test::demo()
+            .edit(
+                "case.toml",
+                "as_of = 2021-11-15",
+                "allow_links_outside = true\nas_of = 2021-11-15",
+            )
+            .deadline(20);
         replace_with_link(&test, file, "/dev/zero");
         let (peak_kb, run) = test
             .args(["summary", "--lang", "en", "--no-records", "-o", "s.pdf"])
@@ -456,4 +463,68 @@ fn killed_runs_leave_no_temporary_files() {
         .filter(|n| n.starts_with(".consultpack"))
         .collect();
     assert!(left.is_empty(), "{left:?}");
+}
+
+/// Point 10: links out of the case folder are refused (records, sidecars, templates, out/),
+/// unless case.toml allows them; a link to a folder inside is a folder.
+#[test]
+fn links_out_of_the_case_are_refused_unless_allowed() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(
+        outside.path().join("secret.pdf"),
+        b"%PDF-1.4\nnot the family's",
+    )
+    .unwrap();
+    std::fs::write(
+        outside.path().join("passwd"),
+        "root:x:0:0:SENTINEL-LINE:/root:/bin/bash\n",
+    )
+    .unwrap();
+    let secret = outside.path().join("secret.pdf");
+    let passwd = outside.path().join("passwd");
+
+    let test = Test::demo();
+    replace_with_link(&test, "records/other/linked.pdf", secret.to_str().unwrap());
+    replace_with_link(
+        &test,
+        "records/labs/2021-06-20_liver-panel.jpg.toml",
+        passwd.to_str().unwrap(),
+    );
+    let run = test.args(["check"]).success();
+    run.stderr_has("`records/other/linked.pdf` is a link to")
+        .stderr_has("outside the case folder; it is left out");
+    assert!(!run.stderr.contains("SENTINEL-LINE"), "{run}");
+
+    let test = Test::demo();
+    replace_with_link(&test, "templates/summary.en.md", passwd.to_str().unwrap());
+    test.args(["summary", "--lang", "en", "--no-records"])
+        .failure(1)
+        .stderr_has("is a link to");
+
+    let test = Test::demo();
+    std::os::unix::fs::symlink(outside.path(), test.path().join("out")).unwrap();
+    test.args(["summary", "--lang", "en", "--no-records"])
+        .failure(1)
+        .stderr_has("`out` leads outside the case folder");
+    assert!(
+        std::fs::read_dir(outside.path()).unwrap().count() == 2,
+        "nothing written outside"
+    );
+
+    // Allowed explicitly, a linked record is used.
+    let test = Test::demo().edit(
+        "case.toml",
+        "as_of = 2021-11-15",
+        "allow_links_outside = true\nas_of = 2021-11-15",
+    );
+    replace_with_link(&test, "records/other/linked.pdf", secret.to_str().unwrap());
+    let run = test.args(["check"]).success();
+    assert!(!run.stderr.contains("is a link to"), "{run}");
+
+    // A link to a folder inside the case is a folder: its files are listed, not one odd file.
+    let test = Test::demo();
+    std::os::unix::fs::symlink("labs", test.path().join("records/labs-again")).unwrap();
+    std::os::unix::fs::symlink("..", test.path().join("records/labs/up")).unwrap();
+    let run = test.deadline(20).args(["check"]).success();
+    assert!(!run.stderr.contains("records/labs-again` is not"), "{run}");
 }

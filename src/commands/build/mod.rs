@@ -95,7 +95,10 @@ pub(super) fn build(
             .map_err(|e| Error::user(format!("--records {spec}: {e}"), None))?;
     }
     let passphrase = args.encrypt.then(|| passphrase(args)).transpose()?;
-    let out_root = args.out.clone().unwrap_or_else(|| folder.path("out"));
+    let out_root = match args.out.clone() {
+        Some(out) => out,
+        None => folder.output_dir("out")?,
+    };
     if !out_root.exists() {
         crate::private_file::create_dir(&out_root)?;
     }
