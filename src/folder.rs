@@ -318,6 +318,7 @@ impl CaseFolder {
         });
         diagnostics.extend(case_diagnostics);
 
+        diagnostics.extend(self.check_permissions());
         let family_contacts = self.read_source(CONTACTS_FILE, TOML_LIMIT)?;
         let (contacts, contact_diagnostics) = contacts::load(family_contacts.as_ref(), today);
         diagnostics.extend(contact_diagnostics);
@@ -338,6 +339,39 @@ impl CaseFolder {
             config,
             diagnostics,
         })
+    }
+
+    /// Warns when the case folder or out/ can be read by other users of the machine: both hold
+    /// patient data. Their permissions are the family's to set; nothing is changed here.
+    fn check_permissions(&self) -> Diagnostics {
+        let mut diagnostics = Diagnostics::default();
+        // A made-up case (the demo, checked out with the usual permissions) holds no one's data.
+        if matches!(
+            self.top_level("synthetic"),
+            Some(toml::Value::Boolean(true))
+        ) {
+            return diagnostics;
+        }
+        #[cfg(unix)]
+        for (dir, shown) in [
+            (self.root.clone(), self.root.display().to_string()),
+            (self.path("out"), self.display("out").display().to_string()),
+        ] {
+            use std::os::unix::fs::PermissionsExt;
+            let Ok(meta) = fs::metadata(&dir) else {
+                continue;
+            };
+            if meta.is_dir() && meta.permissions().mode() & 0o077 != 0 {
+                diagnostics.push(
+                    Diagnostic::warning(format!(
+                        "`{shown}` can be opened by other users of this computer (mode {:o}); it holds patient data",
+                        meta.permissions().mode() & 0o777
+                    ))
+                    .hint(format!("make it private: chmod 700 '{shown}'")),
+                );
+            }
+        }
+        diagnostics
     }
 
     /// Lists records/: files, folders, unreadable files, and sidecars (`X.toml` next to `X`).

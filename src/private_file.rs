@@ -238,14 +238,27 @@ pub fn with_parents<T>(path: &Path, write: impl FnOnce() -> Result<T>) -> Result
     result
 }
 
-/// Creates a folder (and its parents) that only the owner can enter.
+/// Creates a folder (and its missing parents) that only the owner can enter, whatever the
+/// umask. Folders that already exist are the user's: their permissions are left alone.
 pub fn create_dir(path: &Path) -> Result<()> {
-    fs::create_dir_all(path).map_err(Error::io("create folder", path))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(path, fs::Permissions::from_mode(0o700))
-            .map_err(Error::io("set permissions of", path))?;
+    let mut missing = Vec::new();
+    let mut dir = Some(path).filter(|d| !d.as_os_str().is_empty());
+    while let Some(d) = dir.filter(|d| d.symlink_metadata().is_err()) {
+        missing.push(d);
+        dir = d.parent().filter(|p| !p.as_os_str().is_empty());
+    }
+    for d in missing.into_iter().rev() {
+        let mut builder = fs::DirBuilder::new();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            builder.mode(0o700);
+        }
+        match builder.create(d) {
+            Ok(()) => restrict_dir(d)?,
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(Error::io("create folder", d)(e)),
+        }
     }
     Ok(())
 }

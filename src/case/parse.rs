@@ -70,6 +70,7 @@ pub fn parse(input: &CaseInput<'_>) -> (Option<LoadedCase>, Diagnostics) {
     }
     // Read by the folder before the case (see `CaseFolder::links_outside_allowed`).
     let _ = root.bool(&mut parser.reader, "allow_links_outside");
+    let _ = root.bool(&mut parser.reader, "synthetic");
     let case = parser.case(&mut root);
     root.finish(&mut parser.reader);
     let mut diagnostics = parser.reader.diagnostics;

@@ -528,3 +528,51 @@ fn links_out_of_the_case_are_refused_unless_allowed() {
     let run = test.deadline(20).args(["check"]).success();
     assert!(!run.stderr.contains("records/labs-again` is not"), "{run}");
 }
+
+/// Point 11: folders are created owner-only whatever the umask, folders the user made keep
+/// their permissions, and a case or out/ others can open is warned about.
+#[test]
+fn folders_are_private_without_touching_the_users_own() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+    let test = Test::new();
+    let shared = test.path().join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o1777)).unwrap();
+    // init under umask 000, into a folder the user made world-writable on purpose.
+    let run = std::process::Command::new("sh")
+        .args([
+            "-c",
+            &format!(
+                "umask 000 && exec '{}' init '{}/case'",
+                crate::BIN,
+                shared.display()
+            ),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(mode(&shared), 0o1777, "the user's folder is left as it was");
+    assert_eq!(mode(&shared.join("case")), 0o700);
+    assert_eq!(mode(&shared.join("case/records/labs")), 0o700);
+
+    let test = Test::demo().edit("case.toml", "synthetic = true", "synthetic = false");
+    std::fs::create_dir(test.path().join("out")).unwrap();
+    std::fs::set_permissions(
+        test.path().join("out"),
+        std::fs::Permissions::from_mode(0o777),
+    )
+    .unwrap();
+    let run = test.args(["check"]).success();
+    run.stderr_has("can be opened by other users of this computer (mode 777)")
+        .stderr_has("chmod 700");
+    assert_eq!(
+        mode(&run.dir.join("out")),
+        0o777,
+        "warned about, not changed"
+    );
+}
