@@ -290,6 +290,7 @@ fn merge_pdf(
     pages_root: ObjectId,
     strip: &Strip,
 ) -> Result<Appended, String> {
+    inflation_within_limits(&bytes)?;
     let record = Document::load_mem(&bytes);
     drop(bytes);
     let mut record = record.map_err(|e| format!("it could not be read as a PDF ({e})"))?;
@@ -303,6 +304,22 @@ fn merge_pdf(
     }
     for &page in &pages {
         let mut dict = inherited(&record, page);
+        // Page boxes as plain numbers: a box given by a reference that loops, or to nothing,
+        // would otherwise be copied into the packet as it is and make it invalid.
+        for key in [&b"MediaBox"[..], b"CropBox"] {
+            match rectangle(&record, dict.get(key).ok()) {
+                Some(rect) => dict.set(
+                    key,
+                    rect.iter().map(|&n| Object::Real(n)).collect::<Vec<_>>(),
+                ),
+                None if key == b"MediaBox" => {
+                    return Err("its page size cannot be read".to_string());
+                }
+                None => {
+                    dict.remove(key);
+                }
+            }
+        }
         dict.set("Parent", pages_root);
         record.objects.insert(page, Object::Dictionary(dict));
     }
@@ -313,6 +330,56 @@ fn merge_pdf(
         objects: record,
         pages,
     })
+}
+
+/// The most an object stream of a record may inflate to, and all of them together: lopdf
+/// inflates them as it loads, and a few megabytes can be made to inflate to gigabytes.
+const MAX_OBJECT_STREAM: u64 = 64 << 20;
+const MAX_OBJECT_STREAMS: u64 = 256 << 20;
+
+/// Inflates each object stream (`/Type /ObjStm`) of a PDF into nothing, counting, and refuses
+/// the file when one or all of them would inflate beyond the limits.
+fn inflation_within_limits(bytes: &[u8]) -> Result<(), String> {
+    let mut total = 0u64;
+    let mut at = 0;
+    while let Some(found) = find(&bytes[at..], b"stream") {
+        let start = at + found;
+        at = start + 6;
+        // The dictionary of this stream: after the previous "obj" keyword.
+        let from = start.saturating_sub(4096);
+        let head = &bytes[from..start];
+        let dict = rfind(head, b"obj").map_or(head, |i| &head[i..]);
+        if find(dict, b"ObjStm").is_none() {
+            continue;
+        }
+        let body = match bytes.get(at..) {
+            Some(rest) if rest.starts_with(b"\r\n") => &rest[2..],
+            Some(rest) if rest.starts_with(b"\n") => &rest[1..],
+            _ => continue,
+        };
+        let limit = MAX_OBJECT_STREAM.min(MAX_OBJECT_STREAMS - total);
+        let inflated = std::io::copy(
+            &mut std::io::Read::take(flate2::read::ZlibDecoder::new(body), limit + 1),
+            &mut std::io::sink(),
+        )
+        .unwrap_or(0);
+        if inflated > limit {
+            return Err(format!(
+                "its compressed objects inflate to more than {} MB (a damaged or hostile file)",
+                limit >> 20
+            ));
+        }
+        total += inflated;
+    }
+    Ok(())
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn rfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).rposition(|w| w == needle)
 }
 
 /// A page's dictionary with the attributes it inherits from its page-tree ancestors copied in,

@@ -61,9 +61,56 @@ impl PdfImage {
     }
 }
 
-/// A JPEG, passed through when it is small enough and downscaled otherwise.
+/// The most pixels an image record may claim: a 10,000 × 10,000 scan is more than any page needs.
+const MAX_PIXELS: u64 = 100_000_000;
+/// Fewer bytes than one per this many pixels cannot hold a real photo or scan: a file claiming
+/// a huge size in a few hundred bytes is damaged or made to exhaust memory.
+const PIXELS_PER_BYTE_LIMIT: u64 = 5_000;
+
+/// What the image decoder may allocate for one record.
+fn decoder_limits() -> image::Limits {
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(20_000);
+    limits.max_image_height = Some(20_000);
+    limits.max_alloc = Some(512 << 20);
+    limits
+}
+
+/// Decodes `bytes` as `format` within [`decoder_limits`].
+fn decode(bytes: &[u8], format: ImageFormat) -> Result<DynamicImage, String> {
+    let mut reader = image::ImageReader::with_format(Cursor::new(bytes), format);
+    reader.limits(decoder_limits());
+    reader.decode().map_err(|e| e.to_string())
+}
+
+/// Refuses a claimed size no real record has, before anything is allocated for it.
+fn plausible_size(width: u32, height: u32, bytes: usize) -> Result<(), String> {
+    let pixels = u64::from(width) * u64::from(height);
+    if pixels > MAX_PIXELS {
+        return Err(format!(
+            "it claims {width} × {height} pixels, more than a page needs"
+        ));
+    }
+    if (bytes as u64) * PIXELS_PER_BYTE_LIMIT < pixels {
+        return Err(format!(
+            "it claims {width} × {height} pixels in only {bytes} bytes: it is damaged"
+        ));
+    }
+    Ok(())
+}
+
+/// A JPEG, passed through when it is small enough and downscaled otherwise. It is checked
+/// first: its claimed size must fit the file, it must end where a JPEG ends, and it must decode.
 pub fn jpeg(bytes: Vec<u8>) -> Result<PdfImage, String> {
     let frame = jpeg_frame(&bytes).ok_or("not a JPEG image this tool can read")?;
+    plausible_size(frame.width, frame.height, bytes.len())?;
+    let end = bytes
+        .iter()
+        .rposition(|&b| b != 0 && !b.is_ascii_whitespace())
+        .map_or(0, |i| i + 1);
+    if !bytes[..end].ends_with(&[0xFF, 0xD9]) {
+        return Err("it is cut short (the JPEG has no end marker)".to_string());
+    }
     let orientation = exif_orientation(&bytes);
     let long_edge = frame.width.max(frame.height);
     if long_edge <= LONG_EDGE_LIMIT && bytes.len() <= SIZE_LIMIT {
@@ -85,6 +132,7 @@ pub fn jpeg(bytes: Vec<u8>) -> Result<PdfImage, String> {
                 ],
             );
         }
+        decode(&bytes, ImageFormat::Jpeg).map_err(|e| format!("it is damaged ({e})"))?;
         return Ok(PdfImage {
             stream: Stream::new(dict, bytes).with_compression(false),
             width: frame.width,
@@ -92,8 +140,7 @@ pub fn jpeg(bytes: Vec<u8>) -> Result<PdfImage, String> {
             orientation,
         });
     }
-    let decoded = image::load_from_memory_with_format(&bytes, ImageFormat::Jpeg)
-        .map_err(|e| e.to_string())?;
+    let decoded = decode(&bytes, ImageFormat::Jpeg)?;
     drop(bytes);
     // Scale first, then turn: turning the full-size photo would copy all of its pixels again.
     let mut decoded = downscale(decoded);
@@ -126,8 +173,11 @@ pub fn jpeg(bytes: Vec<u8>) -> Result<PdfImage, String> {
 /// losslessly: the PNG encoder's compressed rows are exactly a `/FlateDecode` stream with
 /// PNG predictors.
 pub fn png(bytes: &[u8]) -> Result<PdfImage, String> {
-    let decoded =
-        image::load_from_memory_with_format(bytes, ImageFormat::Png).map_err(|e| e.to_string())?;
+    let (width, height) = image::ImageReader::with_format(Cursor::new(bytes), ImageFormat::Png)
+        .into_dimensions()
+        .map_err(|e| e.to_string())?;
+    plausible_size(width, height, bytes.len())?;
+    let decoded = decode(bytes, ImageFormat::Png)?;
     let decoded = downscale(decoded);
     let (width, height) = (decoded.width(), decoded.height());
     let (pixels, color, colors, color_space) =

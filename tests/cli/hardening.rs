@@ -576,3 +576,149 @@ fn folders_are_private_without_touching_the_users_own() {
         "warned about, not changed"
     );
 }
+
+/// A zlib stream of `n` zero bytes, made a chunk at a time.
+fn zeros_compressed(n: usize) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    let chunk = vec![0u8; 1 << 20];
+    let mut left = n;
+    while left > 0 {
+        let take = left.min(chunk.len());
+        encoder.write_all(&chunk[..take]).unwrap();
+        left -= take;
+    }
+    encoder.finish().unwrap()
+}
+
+/// A PDF of one page whose objects are `objects` (numbered from 1; 1 is the catalog, 2 the
+/// pages, 3 the page), with a cross-reference table.
+fn pdf_with(objects: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = b"%PDF-1.5\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+        out.extend_from_slice(body);
+        out.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for offset in offsets {
+        out.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+fn png_chunk(kind: &[u8], data: &[u8]) -> Vec<u8> {
+    let mut crc = flate2::Crc::new();
+    crc.update(kind);
+    crc.update(data);
+    let mut out = (data.len() as u32).to_be_bytes().to_vec();
+    out.extend_from_slice(kind);
+    out.extend_from_slice(data);
+    out.extend_from_slice(&crc.sum().to_be_bytes());
+    out
+}
+
+/// Points 3 and 15: decompression bombs, huge claimed sizes, truncated JPEGs and a page box
+/// that refers to itself are each skipped with a warning naming the record; memory stays
+/// bounded and the packet passes `qpdf --check`.
+#[test]
+fn hostile_records_are_skipped_and_the_packet_stays_valid() {
+    let test = Test::demo();
+    let other = test.path().join("records/other");
+    let mut case_entries = String::new();
+    let mut add = |name: &str, bytes: Vec<u8>| {
+        std::fs::write(other.join(name), bytes).unwrap();
+        case_entries.push_str(&format!(
+            "\n[[record]]\nfile = \"other/{name}\"\nkind = \"other\"\ndate = 2021-10-01\ntitle = \"{name}\"\n"
+        ));
+    };
+    // An object stream that inflates to 300 MB.
+    let bomb = zeros_compressed(300 << 20);
+    let mut objstm = format!(
+        "<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length {} >>\nstream\n",
+        bomb.len()
+    )
+    .into_bytes();
+    objstm.extend_from_slice(&bomb);
+    objstm.extend_from_slice(b"\nendstream");
+    add(
+        "bomb.pdf",
+        pdf_with(&[
+            b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>".to_vec(),
+            objstm,
+        ]),
+    );
+    // A page whose MediaBox is a reference to an object that refers to itself.
+    add(
+        "loop.pdf",
+        pdf_with(&[
+            b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+            b"<< /Type /Page /Parent 2 0 R /MediaBox 4 0 R >>".to_vec(),
+            b"4 0 R".to_vec(),
+        ]),
+    );
+    // A PNG of 11,500 × 11,500 grey pixels in a few hundred kilobytes.
+    let side = 11_500u32;
+    let mut ihdr = side.to_be_bytes().to_vec();
+    ihdr.extend_from_slice(&side.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 0, 0, 0, 0]);
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend(png_chunk(b"IHDR", &ihdr));
+    png.extend(png_chunk(
+        b"IDAT",
+        &zeros_compressed((side as usize + 1) * side as usize),
+    ));
+    png.extend(png_chunk(b"IEND", &[]));
+    add("huge.png", png);
+    // 692 bytes claiming 12,000 × 12,000.
+    let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x0B, 0x08];
+    jpeg.extend_from_slice(&12_000u16.to_be_bytes());
+    jpeg.extend_from_slice(&12_000u16.to_be_bytes());
+    jpeg.extend_from_slice(&[0x01, 0x01, 0x11, 0x00]);
+    jpeg.resize(690, 0);
+    jpeg.extend_from_slice(&[0xFF, 0xD9]);
+    add("claims.jpg", jpeg);
+    // A real photo cut in half.
+    let photo = std::fs::read(test.path().join("records/labs/2021-06-20_liver-panel.jpg")).unwrap();
+    add("cut.jpg", photo[..photo.len() / 2].to_vec());
+
+    let case = std::fs::read_to_string(test.path().join("case.toml")).unwrap();
+    let test = test.write("case.toml", &format!("{case}{case_entries}"));
+    let (peak_kb, run) = test
+        .deadline(120)
+        .args(["summary", "--lang", "en", "-o", "s.pdf"])
+        .run_measured();
+    assert_eq!(run.code, 0, "{run}");
+    for (name, why) in [
+        ("bomb.pdf", "inflate to more than 64 MB"),
+        ("loop.pdf", "its page size cannot be read"),
+        ("huge.png", "claims 11500 × 11500 pixels"),
+        ("claims.jpg", "claims 12000 × 12000 pixels"),
+        ("cut.jpg", "it is cut short"),
+    ] {
+        run.stderr_has(&format!(
+            "records/other/{name}` was left out of the packet: "
+        ))
+        .stderr_has(why);
+    }
+    assert!(peak_kb < 500_000, "peak {peak_kb} KB");
+    crate::tool(
+        "qpdf",
+        &["--check", run.dir.join("s.pdf").to_str().unwrap()],
+    );
+}
