@@ -608,10 +608,14 @@ impl<'t, 's> Table<'t, 's> {
     }
 
     /// Every entry of the table, for tables whose keys are data (analyte names, contact ids).
+    /// The entries of a table whose keys are data (contact ids, analytes). A key named like a
+    /// secret is left out, so that its value is never read or quoted; `finish` refuses it.
     pub fn entries(
         &self,
     ) -> impl Iterator<Item = (&'t Spanned<Cow<'s, str>>, &'t Spanned<DeValue<'s>>)> {
-        self.table.iter()
+        self.table
+            .iter()
+            .filter(|(k, _)| !looks_secret(k.get_ref()))
     }
 
     /// Reports every key that no accessor asked for, with the nearest known key as a hint.

@@ -7,6 +7,7 @@ mod check;
 mod contacts;
 mod criteria;
 mod fidelity;
+mod fuzz;
 mod hardening;
 mod init;
 mod mailserver;
@@ -304,8 +305,20 @@ impl std::fmt::Display for Run {
 }
 
 /// Runs a PDF tool and returns its standard output; fails the test if the tool reports an error.
+/// Every PDF a poppler tool is asked to read is first checked with `qpdf --check`, so that no
+/// PDF the tests make is invalid unnoticed.
 #[track_caller]
 pub fn tool(program: &str, args: &[&str]) -> String {
+    if program.starts_with("pdf") {
+        for pdf in args.iter().filter(|a| a.ends_with(".pdf")) {
+            run_tool("qpdf", &["--check", pdf]);
+        }
+    }
+    run_tool(program, args)
+}
+
+#[track_caller]
+fn run_tool(program: &str, args: &[&str]) -> String {
     let output = Command::new(program)
         .args(args)
         .output()
