@@ -231,11 +231,17 @@ impl CaseFolder {
         )
     }
 
-    /// A top-level value of case.toml, read before (and apart from) the case itself.
+    /// A top-level value of case.toml, read before (and apart from) the case itself: only the
+    /// lines before the first table header are parsed, which is where TOML puts such keys.
     fn top_level(&self, key: &str) -> Option<toml::Value> {
         let bytes = case_files::read_capped(&self.path(CASE_FILE), case_files::TOML_LIMIT).ok()?;
         let text = String::from_utf8(bytes).ok()?;
-        let mut value: toml::Table = text.parse().ok()?;
+        let head_end = text
+            .match_indices('\n')
+            .map(|(i, _)| i + 1)
+            .find(|&i| text[i..].trim_start_matches([' ', '\t']).starts_with('['))
+            .unwrap_or(text.len());
+        let mut value: toml::Table = text[..head_end].parse().ok()?;
         value.remove(key)
     }
 

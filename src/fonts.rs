@@ -9,15 +9,28 @@
 //! release build (measured on a 2-core VM), so the bold face is parsed on first use and a
 //! summary without bold text never pays for it.
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, RwLock};
+
+use rust_fontconfig::FontBytes;
 
 use printpdf::{ParsedFont, PdfFontParseWarning};
 
 use crate::error::{Error, Result};
 
+/// Data placed at a page boundary in the binary, so that it can be mapped from the executable
+/// file instead of copied (see [`shared_bytes`]).
+#[repr(C, align(4096))]
+struct PageAligned<T: ?Sized>(T);
+
+static REGULAR_DATA: &PageAligned<[u8]> =
+    &PageAligned(*include_bytes!("../assets/fonts/NotoSansCJKsc-Regular.otf"));
+static BOLD_DATA: &PageAligned<[u8]> =
+    &PageAligned(*include_bytes!("../assets/fonts/NotoSansCJKsc-Bold.otf"));
+
 /// The faces' bytes, for other renderers (page images) that need a CJK font.
-pub(crate) const REGULAR: &[u8] = include_bytes!("../assets/fonts/NotoSansCJKsc-Regular.otf");
-pub(crate) const BOLD: &[u8] = include_bytes!("../assets/fonts/NotoSansCJKsc-Bold.otf");
+pub(crate) static REGULAR: &[u8] = &REGULAR_DATA.0;
+pub(crate) static BOLD: &[u8] = &BOLD_DATA.0;
 
 /// A typeface that text can be set in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -36,11 +49,21 @@ pub struct FallbackFont {
     pub bytes: Vec<u8>,
 }
 
+/// A character's glyph in one face: its id (0 when the face lacks it) and advance in ems.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Glyph {
+    pub id: u16,
+    pub advance: f32,
+}
+
 /// The faces of one render.
 pub struct Fonts {
     regular: ParsedFont,
     bold: OnceLock<ParsedFont>,
     fallbacks: Vec<ParsedFont>,
+    /// Glyphs looked up so far, per face: the font's cmap is searched once per character,
+    /// not once per use (a CJK face's cmap lookup is a linear scan of its ranges).
+    glyphs: RwLock<HashMap<(Face, char), Glyph>>,
 }
 
 impl Fonts {
@@ -50,6 +73,7 @@ impl Fonts {
             regular: parse_builtin(REGULAR),
             bold: OnceLock::new(),
             fallbacks: Vec::new(),
+            glyphs: RwLock::new(HashMap::new()),
         }
     }
 
@@ -73,21 +97,38 @@ impl Fonts {
     /// fonts. `None` when no face has a glyph for it.
     pub fn face_for(&self, c: char, bold: bool) -> Option<Face> {
         let primary = if bold { Face::Bold } else { Face::Regular };
-        if has_glyph(self.parsed(primary), c) {
-            return Some(primary);
-        }
-        (0..self.fallbacks.len())
-            .map(Face::Fallback)
-            .find(|&face| has_glyph(self.parsed(face), c))
+        std::iter::once(primary)
+            .chain((0..self.fallbacks.len()).map(Face::Fallback))
+            .find(|&face| self.glyph(face, c).id != 0)
     }
 
     /// How far `c` advances the pen in `face`, in ems. A character the face lacks measures as
     /// its missing-glyph box.
     pub fn advance(&self, face: Face, c: char) -> f32 {
+        self.glyph(face, c).advance
+    }
+
+    /// The glyph that draws `c` in `face` (cached).
+    pub fn glyph(&self, face: Face, c: char) -> Glyph {
+        if let Some(glyph) = self
+            .glyphs
+            .read()
+            .ok()
+            .and_then(|g| g.get(&(face, c)).copied())
+        {
+            return glyph;
+        }
         let font = self.parsed(face);
-        let glyph = font.lookup_glyph_index(u32::from(c)).unwrap_or(0);
+        let id = font.lookup_glyph_index(u32::from(c)).unwrap_or(0);
         let units_per_em = f32::from(font.pdf_font_metrics.units_per_em.max(1));
-        f32::from(font.get_horizontal_advance(glyph)) / units_per_em
+        let glyph = Glyph {
+            id,
+            advance: f32::from(font.get_horizontal_advance(id)) / units_per_em,
+        };
+        if let Ok(mut glyphs) = self.glyphs.write() {
+            glyphs.insert((face, c), glyph);
+        }
+        glyph
     }
 
     /// The parsed face, for embedding.
@@ -101,16 +142,56 @@ impl Fonts {
     }
 }
 
-fn has_glyph(font: &ParsedFont, c: char) -> bool {
-    font.lookup_glyph_index(u32::from(c))
-        .is_some_and(|glyph| glyph != 0)
+/// Parses a face compiled into the binary; failing would be a build defect, which the tests
+/// below catch. The face keeps its bytes for embedding: mapped from the executable where that
+/// works (16 MB a face not copied, and only the pages read count as memory), copied otherwise.
+fn parse_builtin(bytes: &'static [u8]) -> ParsedFont {
+    let mut warnings: Vec<PdfFontParseWarning> = Vec::new();
+    if let Some(shared) = shared_bytes(bytes)
+        && let Some(face) =
+            printpdf::font::AzulParsedFont::from_bytes_shared(shared, 0, &mut warnings)
+    {
+        return ParsedFont::from_azul(face);
+    }
+    ParsedFont::from_bytes(bytes, 0, &mut warnings).expect("the built-in Noto Sans CJK SC parses")
 }
 
-/// Parses a face compiled into the binary; failing would be a build defect, which the tests
-/// below catch.
-fn parse_builtin(bytes: &[u8]) -> ParsedFont {
-    let mut warnings: Vec<PdfFontParseWarning> = Vec::new();
-    ParsedFont::from_bytes(bytes, 0, &mut warnings).expect("the built-in Noto Sans CJK SC parses")
+/// `bytes` (static data of this program, page-aligned) as a read-only mapping of the same
+/// bytes in the executable file: where /proc/self/maps says they were loaded from.
+fn shared_bytes(bytes: &'static [u8]) -> Option<Arc<FontBytes>> {
+    let address = bytes.as_ptr() as usize;
+    let maps = std::fs::read_to_string("/proc/self/maps").ok()?;
+    let offset = maps.lines().find_map(|line| {
+        let mut fields = line.split_whitespace();
+        let (start, end) = fields.next()?.split_once('-')?;
+        let (start, end) = (
+            usize::from_str_radix(start, 16).ok()?,
+            usize::from_str_radix(end, 16).ok()?,
+        );
+        let _permissions = fields.next()?;
+        let file_offset = u64::from_str_radix(fields.next()?, 16).ok()?;
+        (start..end)
+            .contains(&address)
+            .then(|| file_offset + (address - start) as u64)
+    })?;
+    if offset % 4096 != 0 {
+        return None;
+    }
+    let exe = std::fs::File::open("/proc/self/exe").ok()?;
+    // SAFETY: a read-only private mapping of this program's own file; the executable is not
+    // modified while it runs (the kernel refuses writes to a running binary).
+    let map = unsafe {
+        mmapio::MmapOptions::new()
+            .offset(offset)
+            .len(bytes.len())
+            .map(&exe)
+            .ok()?
+    };
+    // The mapping must hold exactly the bytes compiled in (checked at both ends).
+    let same = map.len() == bytes.len()
+        && map[..64] == bytes[..64]
+        && map[map.len() - 64..] == bytes[bytes.len() - 64..];
+    same.then(|| Arc::new(FontBytes::Mmapped(map)))
 }
 
 #[cfg(test)]

@@ -25,10 +25,14 @@ pub trait Choice: Sized + Copy + 'static {
     const CHOICES: &'static [(&'static str, Self)];
 
     fn parse_choice(word: &str) -> Option<Self> {
+        // Most values are written exactly as listed.
+        if let Some((_, v)) = Self::CHOICES.iter().find(|(name, _)| *name == word) {
+            return Some(*v);
+        }
         let wanted = normalize_word(word);
         Self::CHOICES
             .iter()
-            .find(|(name, _)| normalize_word(name) == wanted)
+            .find(|(name, _)| same_word(name, &wanted))
             .map(|(_, v)| *v)
     }
 
@@ -63,6 +67,17 @@ pub trait Choice: Sized + Copy + 'static {
 /// Case and separators do not matter when matching a word: `Moderate-Severe` = `moderate_severe`.
 fn normalize_word(word: &str) -> String {
     word.trim().to_lowercase().replace(['_', ' '], "-")
+}
+
+/// Whether `name` normalizes to `normalized`, without allocating (choices are matched for
+/// every value of a large case).
+fn same_word(name: &str, normalized: &str) -> bool {
+    let folded = name
+        .trim()
+        .chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| if c == '_' || c == ' ' { '-' } else { c });
+    folded.eq(normalized.chars())
 }
 
 /// The closest of `candidates` to `word`, if it is close enough to be a likely typo.

@@ -231,7 +231,8 @@ struct LabSite {
     date: CaseDate,
     reading: Reading,
     table: String,
-    location: Location,
+    /// Where the value is written (located only when a warning needs it).
+    span: Range<usize>,
 }
 
 /// A lesion's measurement in one study, for the checks that compare studies.
@@ -1001,26 +1002,37 @@ impl<'r, 's> CaseParser<'r, 's> {
     /// change that fast (a unit slip), each naming both places.
     fn check_labs(&mut self) {
         let sites = std::mem::take(&mut self.lab_values);
-        for (i, a) in sites.iter().enumerate() {
-            for b in &sites[i + 1..] {
-                if a.analyte != b.analyte || a.date != b.date {
-                    continue;
-                }
+        let source = self.reader.source;
+        let at = |site: &LabSite| source.locate(site.span.clone());
+        let mut by_test: Vec<&LabSite> = sites.iter().collect();
+        by_test.sort_by_key(|s| (s.analyte, s.date));
+        let pairs = by_test
+            .chunk_by(|a, b| (a.analyte, a.date) == (b.analyte, b.date))
+            .flat_map(|group| {
+                (0..group.len())
+                    .flat_map(move |i| (i + 1..group.len()).map(move |j| (group[i], group[j])))
+            });
+        for (a, b) in pairs {
+            {
                 let key = a.analyte.key();
                 let (shown_a, shown_b) = (shown_reading(&a.reading), shown_reading(&b.reading));
                 if a.reading.agrees_with(&b.reading, a.analyte) {
                     self.warn_at(
-                        b.location.clone(),
+                        at(b),
                         format!(
                             "`{key}` of {} is written twice: in {} ({}) and in {} ({})",
-                            a.date, a.table, a.location, b.table, b.location
+                            a.date,
+                            a.table,
+                            at(a),
+                            b.table,
+                            at(b)
                         ),
                         "keep it in one [[lab]] set".into(),
                     );
                 } else {
                     self.warn_at(
-                        b.location.clone(),
-                        format!("`{key}` of {} has two different values: {shown_a} in {} ({}) and {shown_b} in {} ({}); the criteria use neither", a.date, a.table, a.location, b.table, b.location),
+                        at(b),
+                        format!("`{key}` of {} has two different values: {shown_a} in {} ({}) and {shown_b} in {} ({}); the criteria use neither", a.date, a.table, at(a), b.table, at(b)),
                         "check the lab sheets and keep the right one; if there were two draws that day, keep the one the doctors used".into(),
                     );
                 }
@@ -1039,16 +1051,16 @@ impl<'r, 's> CaseParser<'r, 's> {
                 let (low, high) = if va < vb { (*va, *vb) } else { (*vb, *va) };
                 if low > Decimal::ZERO && high >= low * Decimal::TEN {
                     self.warn_at(
-                        b.location.clone(),
+                        at(b),
                         format!(
                             "`{}` changed tenfold: {} on {} ({}) and {} on {} ({})",
                             analyte.key(),
                             shown_reading(&a.reading),
                             a.date,
-                            a.location,
+                            at(a),
                             shown_reading(&b.reading),
                             b.date,
-                            b.location
+                            at(b)
                         ),
                         "check both numbers and their units against the lab sheets (µmol/L or mg/dL, g/L or g/dL)".into(),
                     );
@@ -1151,7 +1163,7 @@ impl<'r, 's> CaseParser<'r, 's> {
                     date,
                     reading: reading.clone(),
                     table: t.name.clone(),
-                    location: self.reader.source.locate(value.span()),
+                    span: value.span(),
                 });
                 results.push(LabResult {
                     analyte,
@@ -1216,7 +1228,13 @@ impl<'r, 's> CaseParser<'r, 's> {
             }
             _ => (String::new(), None, None, value.span()),
         };
-        if let Some(word) = Qualitative::parse_choice(&written) {
+        let number_first = written
+            .trim_start()
+            .starts_with(|c: char| c.is_ascii_digit() || "<>≤≥.".contains(c));
+        if let Some(word) = (!number_first)
+            .then(|| Qualitative::parse_choice(&written))
+            .flatten()
+        {
             if analyte.accepts_words() {
                 return Some((Reading::Word(word), range));
             }

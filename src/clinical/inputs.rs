@@ -96,24 +96,23 @@ impl<'a> Sources<'a> {
     fn usable_and_not(&self, analyte: Analyte) -> (Vec<LabValue<'a>>, Vec<Text>) {
         let mut values = Vec::new();
         let mut unusable = Vec::new();
-        let labs = &self.case.labs;
-        for (i, result) in labs.iter().enumerate() {
-            if result.analyte != analyte || !self.includes(result.date) {
-                continue;
-            }
-            if let Some((j, other)) = labs.iter().enumerate().find(|(_, o)| {
-                o.analyte == analyte
-                    && o.date == result.date
-                    && !o.reading.agrees_with(&result.reading, analyte)
-            }) {
-                // Two different values on one day: which is right is not ours to guess. Said
-                // once per pair.
-                if j < i {
-                    continue;
-                }
-                let (zh, key, date) = (analyte.info().zh, analyte.key(), result.date);
+        let mut results: Vec<&'a LabResult> = self
+            .case
+            .labs
+            .iter()
+            .filter(|r| r.analyte == analyte && self.includes(r.date))
+            .collect();
+        results.sort_by_key(|r| r.date);
+        for same_day in results.chunk_by(|a, b| a.date == b.date) {
+            let first = same_day[0];
+            if let Some(other) = same_day[1..]
+                .iter()
+                .find(|o| !o.reading.agrees_with(&first.reading, analyte))
+            {
+                // Two different values on one day: which is right is not ours to guess.
+                let (zh, key, date) = (analyte.info().zh, analyte.key(), first.date);
                 let (a, b) = (
-                    crate::summary::words::reading(&result.reading, Lang::En),
+                    crate::summary::words::reading(&first.reading, Lang::En),
                     crate::summary::words::reading(&other.reading, Lang::En),
                 );
                 unusable.push(t(
@@ -122,12 +121,12 @@ impl<'a> Sources<'a> {
                 ));
                 continue;
             }
-            match LabValue::new(result, self.case.criteria_settings.afp_ng_per_iu) {
+            // Values that agree (the same sheet entered twice) count once.
+            match LabValue::new(first, self.case.criteria_settings.afp_ng_per_iu) {
                 Ok(value) => values.push(value),
                 Err(why) => unusable.push(why),
             }
         }
-        values.sort_by_key(|v| v.result.date);
         (values, unusable)
     }
 

@@ -150,7 +150,7 @@ fn check_templates(folder: &CaseFolder, loaded: &mut Loaded, today: NaiveDate) -
             criteria: &criteria,
             dicom: &[],
         };
-        let summary = summary::build(input).map(drop);
+        let summary = summary::check_template(input);
         let cover = cover_letter(folder, &case.case, lang, today)?;
         for e in [summary.err(), cover.err()].into_iter().flatten() {
             let location = Location::file(&e.path);

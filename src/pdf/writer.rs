@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use printpdf::{
-    Color as PdfColor, FontId, Line, LineDashPattern, LinePoint, Op, PaintMode, PdfDocument,
-    PdfFont, PdfFontHandle, PdfPage, PdfSaveOptions, Point as PdfPoint, Polygon, PolygonRing, Pt,
-    Rect, Rgb, TextItem, TextMatrix, WindingOrder,
+    Codepoint, Color as PdfColor, FontId, Line, LineDashPattern, LinePoint, Op, PaintMode,
+    PdfDocument, PdfFont, PdfFontHandle, PdfPage, PdfSaveOptions, Point as PdfPoint, Polygon,
+    PolygonRing, Pt, Rect, Rgb, TextItem, TextMatrix, WindingOrder,
 };
 
 use crate::fonts::{Face, Fonts};
@@ -27,6 +27,7 @@ pub fn to_document(pages: &[Page], fonts: &Fonts) -> lopdf::Document {
             let mut painter = Painter {
                 height: page.height,
                 font_ids: &font_ids,
+                fonts,
                 ops: Vec::new(),
                 state: State::default(),
             };
@@ -95,6 +96,7 @@ struct State {
 struct Painter<'a> {
     height: f32,
     font_ids: &'a BTreeMap<Face, FontId>,
+    fonts: &'a Fonts,
     ops: Vec<Op>,
     state: State,
 }
@@ -140,7 +142,17 @@ impl Painter<'_> {
             .pieces
             .iter()
             .map(|piece| match piece {
-                TextPiece::Text(text) => TextItem::Text(text.clone()),
+                // Glyph ids from the layout's own cache, each with its text for copy and
+                // search (ToUnicode): the PDF writer then maps no character again.
+                TextPiece::Text(text) => TextItem::GlyphIds(
+                    text.chars()
+                        .map(|c| Codepoint {
+                            gid: self.fonts.glyph(run.face, c).id,
+                            offset: 0.0,
+                            cid: Some(c.to_string()),
+                        })
+                        .collect(),
+                ),
                 // TJ offsets are in thousandths of an em, and negative ones move right.
                 TextPiece::Space(points) => TextItem::Offset(-points * 1000.0 / run.size),
             })

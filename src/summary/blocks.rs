@@ -43,6 +43,30 @@ pub fn labs(case: &Case, lang: Lang) -> Vec<Block> {
             lang.pick("无化验记录。", "No laboratory results recorded."),
         ))];
     }
+    // Each analyte's results by date, its row unit (the newest printed one) and its newest
+    // reference range, computed once: a case may hold thousands of lab sets.
+    let mut by_analyte: BTreeMap<Analyte, BTreeMap<CaseDate, Vec<&LabResult>>> = BTreeMap::new();
+    for lab in &case.labs {
+        by_analyte
+            .entry(lab.analyte)
+            .or_default()
+            .entry(lab.date)
+            .or_default()
+            .push(lab);
+    }
+    let row_facts = |dated: &BTreeMap<CaseDate, Vec<&LabResult>>| {
+        let all = || dated.values().flatten();
+        let newest = all().max_by_key(|r| r.date).expect("non-empty");
+        let row_unit = all()
+            .filter_map(|r| Some((r.date, r.measured()?.unit)))
+            .max_by_key(|(date, _)| *date)
+            .map(|(_, unit)| unit);
+        (row_unit, newest.reference_range.clone().unwrap_or_default())
+    };
+    let facts: BTreeMap<Analyte, (Option<Unit>, String)> = by_analyte
+        .iter()
+        .map(|(analyte, dated)| (*analyte, row_facts(dated)))
+        .collect();
     let mut blocks = Vec::new();
     for chunk in dates.chunks(DATES_PER_TABLE) {
         let mut head = vec![
@@ -53,20 +77,13 @@ pub fn labs(case: &Case, lang: Lang) -> Vec<Block> {
         head.extend(chunk.iter().map(|d| d.in_lang(lang)));
         let mut rows = Vec::new();
         for info in ANALYTES {
-            let results: Vec<&LabResult> = case
-                .labs
-                .iter()
-                .filter(|l| l.analyte == info.analyte)
-                .collect();
-            if !results.iter().any(|r| chunk.contains(&r.date)) {
+            let Some(dated) = by_analyte.get(&info.analyte) else {
+                continue;
+            };
+            if !chunk.iter().any(|d| dated.contains_key(d)) {
                 continue;
             }
-            let newest = results.iter().max_by_key(|r| r.date).expect("non-empty");
-            let row_unit = results
-                .iter()
-                .filter_map(|r| Some((r.date, r.measured()?.unit)))
-                .max_by_key(|(date, _)| *date)
-                .map(|(_, unit)| unit);
+            let (row_unit, range) = facts[&info.analyte].clone();
             let name = lang.pick(info.zh, info.en);
             let mut label = vec![Span::bold(info.abbr)];
             if name != info.abbr {
@@ -75,12 +92,13 @@ pub fn labs(case: &Case, lang: Lang) -> Vec<Block> {
             let mut row = vec![
                 label,
                 cell(row_unit.map(unit_label).unwrap_or_default()),
-                cell(newest.reference_range.clone().unwrap_or_default()),
+                cell(range),
             ];
             for date in chunk {
-                let text = results
-                    .iter()
-                    .filter(|r| r.date == *date)
+                let text = dated
+                    .get(date)
+                    .into_iter()
+                    .flatten()
                     .map(|r| {
                         let mut s = words::reading(&r.reading, lang);
                         let Some(measured) = r.measured() else {

@@ -40,6 +40,42 @@ pub fn template_name(lang: Lang) -> String {
 }
 
 /// Builds the summary document.
+/// The generated blocks a template may place with `:::name`.
+const BLOCKS: &[&str] = &[
+    "labs",
+    "lesions",
+    "lesion-chart",
+    "timeline-chart",
+    "timeline",
+    "treatments",
+    "criteria",
+    "imaging",
+    "records",
+];
+
+/// Renders the template and checks its `:::name` blocks, without generating them: what
+/// `check` needs to know about a case's own template, at a fraction of the cost.
+pub fn check_template(input: SummaryInput<'_>) -> Result<(), TemplateError> {
+    let context = context::build(input.case, input.contact, input.lang, input.today, false);
+    let markdown = templates::render(input.template, &context)?;
+    markdown::to_blocks(&markdown, |name| BLOCKS.contains(&name).then(Vec::new))
+        .map(drop)
+        .map_err(|unknown| unknown_block(input.template, &unknown))
+}
+
+fn unknown_block(template: &Template, unknown: &markdown::UnknownDirective) -> TemplateError {
+    TemplateError {
+        path: template.path.clone(),
+        line: None,
+        message: format!(
+            "unknown block `:::{}` (line {} of the rendered text); known: {}",
+            unknown.name,
+            unknown.line,
+            BLOCKS.join(", ")
+        ),
+    }
+}
+
 pub fn build(input: SummaryInput<'_>) -> Result<Document, TemplateError> {
     let SummaryInput {
         case,
@@ -68,14 +104,7 @@ pub fn build(input: SummaryInput<'_>) -> Result<Document, TemplateError> {
             _ => return None,
         })
     })
-    .map_err(|unknown| TemplateError {
-        path: template.path.clone(),
-        line: None,
-        message: format!(
-            "unknown block `:::{}` (line {} of the rendered text); known: labs, lesions, lesion-chart, timeline-chart, timeline, treatments, criteria, imaging, records",
-            unknown.name, unknown.line
-        ),
-    })?;
+    .map_err(|unknown| unknown_block(template, &unknown))?;
     let title = format!(
         "{} {} {today}",
         case.patient.id,
@@ -105,6 +134,36 @@ mod tests {
         let today = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
         let loaded = CaseFolder::open(&root).unwrap().load(today).unwrap();
         loaded.case.expect("the demo case is valid").case
+    }
+
+    /// `check` accepts exactly the blocks `build` generates.
+    #[test]
+    fn every_block_check_knows_is_one_build_generates() {
+        let case = demo();
+        let today = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+        let criteria = crate::clinical::evaluate(&case, today);
+        for name in BLOCKS.iter().chain(&["no-such-block"]) {
+            let template = Template {
+                name: "t.md".into(),
+                path: "<builtin>/t.md".into(),
+                text: format!(":::{name}\n"),
+            };
+            let input = || SummaryInput {
+                case: &case,
+                contact: None,
+                lang: Lang::En,
+                today,
+                template: &template,
+                appended: &[],
+                criteria: &criteria,
+                dicom: &[],
+            };
+            assert_eq!(
+                build(input()).is_ok(),
+                check_template(input()).is_ok(),
+                "{name}"
+            );
+        }
     }
 
     fn render(lang: Lang, contact: Option<&Contact>) -> Document {
