@@ -2,15 +2,18 @@
 # Benchmark (not a test): the demo's summary, zh and en, without and with records, one process
 # per render, release build; then `check` and `criteria --json` on a case with 4,000 lab sets.
 # Prints wall time and user+sys CPU (hyperfine), peak memory (GNU time) and file sizes.
-# Given another consultpack binary (an earlier build), measures both, paired in one run.
+# Given another consultpack binary (an earlier build), measures both, paired in one run; an
+# earlier build may not read today's demo, so BENCH_CASE can name the case folder to use.
 #   scripts/bench-summary.sh [BASELINE_BINARY]   # needs hyperfine and GNU time
+#   BENCH_CASE=old-checkout/examples/demo-case scripts/bench-summary.sh old/consultpack
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cp -r examples/demo-case "$work/case"
-python3 scripts/make-bench-labs.py "$work/labs" 4000
+case=${BENCH_CASE:-examples/demo-case}
+cp -r "$case" "$work/case"
+python3 scripts/make-bench-labs.py "$work/labs" 4000 "$case"
 export CONSULTPACK_TODAY=2026-11-27
 bins=("$PWD/target/release/consultpack")
 if [ $# -gt 0 ]; then bins+=("$(realpath "$1")"); fi

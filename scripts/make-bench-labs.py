@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Copies the demo case to DEST and adds N synthetic [[lab]] sets (one a day from 2010), for
-benchmarking how `check` and `criteria` scale with the size of case.toml.
-    scripts/make-bench-labs.py DEST [N=4000]"""
+"""Copies a case (the demo unless SOURCE is given) to DEST and adds N synthetic [[lab]] sets
+(one a day from 2010), for benchmarking how `check` and `criteria` scale with case.toml.
+    scripts/make-bench-labs.py DEST [N=4000] [SOURCE]"""
 import datetime
 import shutil
 import sys
@@ -9,7 +9,12 @@ from pathlib import Path
 
 dest = Path(sys.argv[1])
 count = int(sys.argv[2]) if len(sys.argv) > 2 else 4000
-shutil.copytree(Path(__file__).resolve().parent.parent / "examples" / "demo-case", dest)
+source = (
+    Path(sys.argv[3])
+    if len(sys.argv) > 3
+    else Path(__file__).resolve().parent.parent / "examples" / "demo-case"
+)
+shutil.copytree(source, dest)
 case = (dest / "case.toml").read_text()
 start = datetime.date(2010, 1, 1)
 blocks = []
