@@ -449,6 +449,66 @@ impl Analyte {
     }
 }
 
+/// Which units a reader is used to: SI (China, Europe: µmol/L, g/L) or US conventional
+/// (mg/dL, g/dL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UnitSystem {
+    Si,
+    Us,
+}
+
+impl Choice for UnitSystem {
+    const CHOICES: &'static [(&'static str, Self)] = &[
+        ("si", UnitSystem::Si),
+        ("us", UnitSystem::Us),
+        ("conventional", UnitSystem::Us),
+    ];
+}
+
+impl UnitSystem {
+    /// A reader of Chinese gets SI units, of English US conventional ones.
+    pub fn for_language(lang: crate::text::Lang) -> Self {
+        match lang {
+            crate::text::Lang::Zh => UnitSystem::Si,
+            crate::text::Lang::En => UnitSystem::Us,
+        }
+    }
+}
+
+impl Analyte {
+    /// The unit this analyte is shown in for readers of `system` (values printed in another
+    /// unit are converted to it, exactly, where a fixed conversion exists).
+    pub fn display_unit(self, system: UnitSystem) -> Unit {
+        use UnitSystem::{Si, Us};
+        match (self, system) {
+            (Analyte::Bilirubin | Analyte::DirectBilirubin | Analyte::Creatinine, Si) => {
+                U::MicromolPerL
+            }
+            (Analyte::Bilirubin | Analyte::DirectBilirubin | Analyte::Creatinine, Us) => U::MgPerDl,
+            (Analyte::Albumin | Analyte::TotalProtein | Analyte::Hemoglobin, Si) => U::GPerL,
+            (Analyte::Albumin | Analyte::TotalProtein | Analyte::Hemoglobin, Us) => U::GPerDl,
+            (Analyte::Ammonia, Si) => U::MicromolPerL,
+            (Analyte::Ammonia, Us) => U::MicrogPerDl,
+            (Analyte::Platelets | Analyte::Wbc, Si) => U::E9PerL,
+            (Analyte::Platelets | Analyte::Wbc, Us) => U::E3PerMicroL,
+            (Analyte::Afp, _) => U::NgPerMl,
+            (other, _) => other.canonical_unit(),
+        }
+    }
+}
+
+/// How many decimals a value in `unit` is conventionally printed with: converted values are
+/// rounded to this, and never to more decimals than the value had as printed.
+pub fn display_decimals(analyte: Analyte, unit: Unit) -> u32 {
+    match (analyte, unit) {
+        (Analyte::Creatinine, U::MgPerDl) => 2,
+        (Analyte::Creatinine, U::MicromolPerL) => 0,
+        (_, U::GPerL | U::E9PerL | U::E3PerMicroL) => 0,
+        _ => 1,
+    }
+}
+
 /// Tests that do not change tenfold between two draws in real life: such a change is a unit or
 /// typing slip, and is warned about.
 pub const STABLE_ANALYTES: &[Analyte] = &[

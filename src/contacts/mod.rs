@@ -77,6 +77,9 @@ pub struct Contact {
     pub notes: Option<Text>,
     /// The team wants records in its own language (translated), not only the summary.
     pub needs_translation: bool,
+    /// The units the team reads labs in; by default SI for Chinese, US conventional for
+    /// English (`lab_units = "si" | "us"`).
+    pub lab_units: crate::lab::UnitSystem,
     /// Inactive contacts are listed but skipped by `build` without `--contact`.
     pub active: bool,
     pub source: ContactSource,

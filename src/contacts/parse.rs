@@ -48,6 +48,7 @@ struct ContactPatch {
     image_max_kb: Option<u32>,
     notes: Option<Text>,
     needs_translation: Option<bool>,
+    lab_units: Option<crate::lab::UnitSystem>,
     active: Option<bool>,
 }
 
@@ -232,6 +233,7 @@ fn read_contact(reader: &mut Reader<'_>, t: &mut Table<'_, '_>) -> Option<Contac
         image_max_kb,
         notes: t.text(reader, "notes").map(Spanned::into_inner),
         needs_translation: t.bool(reader, "needs_translation"),
+        lab_units: t.choice(reader, "lab_units").map(Spanned::into_inner),
         active: t.bool(reader, "active"),
     })
 }
@@ -261,6 +263,7 @@ fn overlay(base: &mut ContactPatch, patch: ContactPatch) {
         image_max_kb,
         notes,
         needs_translation,
+        lab_units,
         active
     );
     base.at = patch.at.or(base.at.take());
@@ -322,6 +325,9 @@ fn finish(
         image_max_kb: patch.image_max_kb,
         notes: patch.notes,
         needs_translation: patch.needs_translation.unwrap_or(false),
+        lab_units: patch
+            .lab_units
+            .unwrap_or(crate::lab::UnitSystem::for_language(language)),
         active: patch.active.unwrap_or(true),
         source,
     })

@@ -1,20 +1,21 @@
 //! Generated content for the `:::name` directives: tables and charts built from the case, in
 //! one language. Every value keeps its date and, where there is one, its source record.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::date::CaseDate;
-use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::{Decimal, MathematicalOps, RoundingStrategy};
 
 use super::words;
 use crate::case::Case;
-use crate::case::model::{LabResult, Treatment, TreatmentKind};
+use crate::case::model::{LabResult, Measured, Qualifier, Treatment, TreatmentKind};
 use crate::contacts::Contact;
 use crate::document::{
     Axis, Block, Chart, EventKind, Inline, LineChart, Marker, Series, Span, Table, Timeline,
     TimelineEvent,
 };
-use crate::lab::{ANALYTES, Analyte, Unit, convert};
+use crate::lab::{ANALYTES, Analyte, Unit, UnitSystem, convert};
 use crate::text::{Lang, Text};
 use crate::toml_reader::Choice;
 
@@ -33,8 +34,12 @@ fn opt_text(text: Option<&Text>, lang: Lang) -> String {
     text.map(|t| t.best(lang).to_string()).unwrap_or_default()
 }
 
-/// Labs over time: one row per analyte, one column per date, with units and reference ranges.
-pub fn labs(case: &Case, lang: Lang) -> Vec<Block> {
+/// Labs over time: one row per analyte, one column per date, each analyte in the unit its
+/// reader is used to (`system`). A value printed in another unit is converted exactly and
+/// rounded to the precision it was printed with, and marked †; one that cannot be converted
+/// (AFP in IU/mL, HBV DNA in copies) is shown as printed with its unit. ↑ ↓ compare each value
+/// with its own lab's range.
+pub fn labs(case: &Case, lang: Lang, system: UnitSystem) -> Vec<Block> {
     let mut dates: Vec<CaseDate> = case.labs.iter().map(|l| l.date).collect();
     dates.sort();
     dates.dedup();
@@ -43,8 +48,7 @@ pub fn labs(case: &Case, lang: Lang) -> Vec<Block> {
             lang.pick("无化验记录。", "No laboratory results recorded."),
         ))];
     }
-    // Each analyte's results by date, its row unit (the newest printed one) and its newest
-    // reference range, computed once: a case may hold thousands of lab sets.
+    // Each analyte's results by date, computed once: a case may hold thousands of lab sets.
     let mut by_analyte: BTreeMap<Analyte, BTreeMap<CaseDate, Vec<&LabResult>>> = BTreeMap::new();
     for lab in &case.labs {
         by_analyte
@@ -54,19 +58,36 @@ pub fn labs(case: &Case, lang: Lang) -> Vec<Block> {
             .or_default()
             .push(lab);
     }
-    let row_facts = |dated: &BTreeMap<CaseDate, Vec<&LabResult>>| {
-        let all = || dated.values().flatten();
-        let newest = all().max_by_key(|r| r.date).expect("non-empty");
-        let row_unit = all()
-            .filter_map(|r| Some((r.date, r.measured()?.unit)))
-            .max_by_key(|(date, _)| *date)
-            .map(|(_, unit)| unit);
-        (row_unit, newest.reference_range.clone().unwrap_or_default())
-    };
+    // Per analyte: the unit its row is in (none for words only) and the range shown.
     let facts: BTreeMap<Analyte, (Option<Unit>, String)> = by_analyte
         .iter()
-        .map(|(analyte, dated)| (*analyte, row_facts(dated)))
+        .map(|(&analyte, dated)| {
+            let measured: Vec<(&LabResult, &Measured)> = dated
+                .values()
+                .flatten()
+                .filter_map(|r| Some((*r, r.measured()?)))
+                .collect();
+            let row_unit = (!measured.is_empty()).then(|| analyte.display_unit(system));
+            // The newest range printed in the row's unit; else the newest one, converted.
+            let ranges = || {
+                measured
+                    .iter()
+                    .rev()
+                    .filter_map(|(r, m)| Some((r.reference_range.as_deref()?, m.unit)))
+            };
+            let range = ranges()
+                .find(|(_, unit)| Some(*unit) == row_unit)
+                .or_else(|| ranges().next())
+                .map(|(range, unit)| match row_unit {
+                    Some(row) if row != unit => range_in(analyte, range, unit, row)
+                        .unwrap_or_else(|| format!("{range} {}", unit_label(unit))),
+                    _ => range.to_string(),
+                })
+                .unwrap_or_default();
+            (analyte, (row_unit, range))
+        })
         .collect();
+    let mut converted_from = BTreeSet::new();
     let mut blocks = Vec::new();
     for chunk in dates.chunks(DATES_PER_TABLE) {
         let mut head = vec![
@@ -100,14 +121,27 @@ pub fn labs(case: &Case, lang: Lang) -> Vec<Block> {
                     .into_iter()
                     .flatten()
                     .map(|r| {
-                        let mut s = words::reading(&r.reading, lang);
                         let Some(measured) = r.measured() else {
-                            return s;
+                            return words::reading(&r.reading, lang);
                         };
-                        if Some(measured.unit) != row_unit {
-                            s.push(' ');
-                            s.push_str(unit_label(measured.unit));
-                        }
+                        let mut s = match row_unit {
+                            Some(row) if row != measured.unit => {
+                                match convert_shown(info.analyte, measured, row) {
+                                    // The same number under another name (mmol/L, mEq/L).
+                                    Some(shown) if shown == measured.shown() => shown,
+                                    Some(shown) => {
+                                        converted_from.insert(unit_label(measured.unit));
+                                        format!("{shown}†")
+                                    }
+                                    None => format!(
+                                        "{} {}",
+                                        measured.shown(),
+                                        unit_label(measured.unit)
+                                    ),
+                                }
+                            }
+                            _ => measured.shown(),
+                        };
                         if let Some(flag) = r
                             .reference_range
                             .as_deref()
@@ -132,8 +166,102 @@ pub fn labs(case: &Case, lang: Lang) -> Vec<Block> {
             widths: Some(widths),
         }));
     }
+    // Where laboratories' ranges differ, each is named with its dates: ↑ ↓ use each value's own.
+    let mut differing = Vec::new();
+    for (analyte, dated) in &by_analyte {
+        let mut ranges: Vec<(String, Vec<CaseDate>)> = Vec::new();
+        for r in dated.values().flatten() {
+            let (Some(range), Some(m)) = (r.reference_range.as_deref(), r.measured()) else {
+                continue;
+            };
+            let shown = format!("{range} {}", unit_label(m.unit)).trim().to_string();
+            match ranges.iter_mut().find(|(s, _)| *s == shown) {
+                Some((_, dates)) => dates.push(r.date),
+                None => ranges.push((shown, vec![r.date])),
+            }
+        }
+        if ranges.len() > 1 {
+            let listed = ranges
+                .iter()
+                .map(|(range, dates)| {
+                    let dates: Vec<String> = dates.iter().map(|d| d.in_lang(lang)).collect();
+                    format!("{range} ({})", dates.join(", "))
+                })
+                .collect::<Vec<_>>()
+                .join(lang.pick("；", "; "));
+            differing.push(format!("{} {listed}", analyte.info().abbr));
+        }
+    }
+    if !differing.is_empty() {
+        blocks.push(Block::Note(cell(format!(
+            "{}{}",
+            lang.pick(
+                "各化验室参考范围不同，↑↓ 按各自化验单的范围标注：",
+                "Reference ranges differ between laboratories; ↑ ↓ compare each value with its own sheet's range: "
+            ),
+            differing.join(lang.pick("。", ". "))
+        ))));
+    }
+    if !converted_from.is_empty() {
+        let units = converted_from.into_iter().collect::<Vec<_>>().join(", ");
+        blocks.push(Block::Note(cell(match lang {
+            Lang::Zh => format!("† 由化验单原单位（{units}）换算；原值见所附化验单。"),
+            Lang::En => format!(
+                "† converted from the unit printed on the lab sheet ({units}); the sheets are appended as printed."
+            ),
+        })));
+    }
     blocks.push(Block::Note(cell(lab_sources(case, lang))));
     blocks
+}
+
+/// A value converted to `unit`, with its `<`/`>`, rounded to the unit's usual decimals and to
+/// no more significant digits than it was printed with. `None` without a fixed conversion.
+fn convert_shown(analyte: Analyte, measured: &Measured, unit: Unit) -> Option<String> {
+    let value = convert(analyte, measured.value, measured.unit, unit)?;
+    let shown = round_like(value, measured.value, analyte, unit);
+    let sign = match measured.qualifier {
+        Qualifier::Exact => "",
+        Qualifier::Below => "<",
+        Qualifier::Above => ">",
+    };
+    Some(format!("{sign}{shown}"))
+}
+
+/// `value` rounded half-up to the decimals usual for `unit`, fewer if `printed` had fewer
+/// significant digits (1.3 mg/dL is 22 µmol/L, not 22.2).
+fn round_like(value: Decimal, printed: Decimal, analyte: Analyte, unit: Unit) -> Decimal {
+    let usual = crate::lab::display_decimals(analyte, unit);
+    let digits = printed
+        .normalize()
+        .mantissa()
+        .unsigned_abs()
+        .to_string()
+        .len() as i64;
+    let magnitude = if value.is_zero() {
+        0
+    } else {
+        value.abs().log10().floor().to_i64().unwrap_or(0)
+    };
+    let by_digits = (digits - 1 - magnitude).max(0) as u32;
+    value.round_dp_with_strategy(usual.min(by_digits), RoundingStrategy::MidpointAwayFromZero)
+}
+
+/// A printed range (`3.4-20.5`, `<8.1`, `>60`) in another unit, or `None` if it is not one of
+/// those forms.
+fn range_in(analyte: Analyte, range: &str, from: Unit, to: Unit) -> Option<String> {
+    let range = range.trim().replace(['–', '—', '~', '～'], "-");
+    let number = |s: &str| -> Option<Decimal> {
+        let n: Decimal = s.trim().parse().ok()?;
+        Some(round_like(convert(analyte, n, from, to)?, n, analyte, to))
+    };
+    for prefix in ['<', '≤', '>', '≥'] {
+        if let Some(rest) = range.strip_prefix(prefix) {
+            return Some(format!("{prefix}{}", number(rest)?));
+        }
+    }
+    let (low, high) = range.split_once('-')?;
+    Some(format!("{}-{}", number(low)?, number(high)?))
 }
 
 fn unit_label(unit: Unit) -> &'static str {
@@ -679,6 +807,48 @@ pub fn records(case: &Case, lang: Lang, appended: &[std::path::PathBuf]) -> Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn converted_values_keep_the_precision_they_were_printed_with() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        let show = |value: &str, from: Unit, to: Unit, analyte: Analyte| {
+            let measured = Measured {
+                value: d(value),
+                qualifier: Qualifier::Exact,
+                unit: from,
+                printed: None,
+            };
+            convert_shown(analyte, &measured, to).unwrap()
+        };
+        use Analyte::*;
+        assert_eq!(
+            show("20.52", Unit::MicromolPerL, Unit::MgPerDl, Bilirubin),
+            "1.2"
+        );
+        assert_eq!(
+            show("1.3", Unit::MgPerDl, Unit::MicromolPerL, Bilirubin),
+            "22"
+        );
+        assert_eq!(show("35", Unit::GPerL, Unit::GPerDl, Albumin), "3.5");
+        assert_eq!(show("3.4", Unit::GPerDl, Unit::GPerL, Albumin), "34");
+        assert_eq!(
+            show("76", Unit::MicromolPerL, Unit::MgPerDl, Creatinine),
+            "0.86"
+        );
+        assert_eq!(
+            show("0.95", Unit::MgPerDl, Unit::MicromolPerL, Creatinine),
+            "84"
+        );
+        assert_eq!(
+            range_in(Bilirubin, "3.4-20.5", Unit::MicromolPerL, Unit::MgPerDl).unwrap(),
+            "0.2-1.2"
+        );
+        assert_eq!(
+            range_in(Albumin, "<52", Unit::GPerL, Unit::GPerDl).unwrap(),
+            "<5.2"
+        );
+        assert!(range_in(Albumin, "see sheet", Unit::GPerL, Unit::GPerDl).is_none());
+    }
 
     #[test]
     fn ranges_flag_values_outside() {

@@ -15,6 +15,7 @@ use crate::case::Case;
 use crate::clinical::Criterion;
 use crate::contacts::Contact;
 use crate::document::Document;
+use crate::lab::UnitSystem;
 use crate::templates::{self, Template, TemplateError};
 use crate::text::Lang;
 
@@ -92,7 +93,11 @@ pub fn build(input: SummaryInput<'_>) -> Result<Document, TemplateError> {
     let markdown = templates::render(template, &context)?;
     let blocks = markdown::to_blocks(&markdown, |name| {
         Some(match name {
-            "labs" => blocks::labs(case, lang),
+            "labs" => blocks::labs(
+                case,
+                lang,
+                contact.map_or(UnitSystem::for_language(lang), |c| c.lab_units),
+            ),
             "lesions" => blocks::lesions(case, lang),
             "lesion-chart" => blocks::lesion_chart(case, lang),
             "timeline-chart" => blocks::timeline_chart(case, lang),
@@ -218,7 +223,9 @@ mod tests {
             }
             assert!(doc.blocks.iter().any(|b| matches!(b, Block::Chart(_))));
             assert!(text.contains("DEMO-LGQ"));
-            assert!(text.contains("20.52"), "every lab value is shown");
+            // 20.52 µmol/L as printed for Chinese readers, converted to mg/dL for English ones.
+            let bilirubin = lang.pick("20.52", "1.2†");
+            assert!(text.contains(bilirubin), "every lab value is shown");
         }
     }
 

@@ -12,6 +12,7 @@ mod hardening;
 mod init;
 mod mailserver;
 mod pdf;
+mod reading;
 mod send;
 mod summary;
 mod tracking;

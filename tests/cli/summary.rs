@@ -73,8 +73,18 @@ fn the_chinese_and_english_summaries_show_every_heading_lab_value_and_criterion(
             );
         }
         assert!(text.contains("DEMO-LGQ"), "{lang}: patient identifier");
-        // Every lab value of the case, and every lab date.
-        for line in case.lines().filter(|l| l.contains("{ value = ")) {
+        // Every lab value of the case as printed, where the reader's unit is the printed one
+        // (SI for Chinese, US conventional for English; the rest is converted, and marked),
+        // and every lab date.
+        let foreign = if lang == "zh" {
+            ["\"mg/dL\"", "\"g/dL\""]
+        } else {
+            ["\"µmol/L\"", "\"g/L\""]
+        };
+        for line in case
+            .lines()
+            .filter(|l| l.contains("{ value = ") && !foreign.iter().any(|u| l.contains(u)))
+        {
             let value = line
                 .split("value = ")
                 .nth(1)

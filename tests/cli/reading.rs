@@ -1,0 +1,71 @@
+//! The summary as a busy liver surgeon reads it (issue: the doctor's reading of the summary).
+
+use crate::{Test, tool};
+
+fn summary_layout(test: Test, args: &[&str]) -> String {
+    let mut all = vec!["summary", "--no-records", "-o", "s.pdf"];
+    all.extend_from_slice(args);
+    let run = test
+        .args_vec(all.iter().map(|s| s.to_string()).collect())
+        .success();
+    tool(
+        "pdftotext",
+        &[
+            "-layout",
+            "-enc",
+            "UTF-8",
+            run.dir.join("s.pdf").to_str().unwrap(),
+            "-",
+        ],
+    )
+}
+
+fn row<'a>(text: &'a str, label: &str) -> &'a str {
+    text.lines()
+        .find(|l| l.trim_start().starts_with(label))
+        .unwrap_or_else(|| panic!("no row {label} in\n{text}"))
+}
+
+/// Point 1: every lab value in the reader's unit, converted values marked and rounded as
+/// printed; a contact may ask for the other system.
+#[test]
+fn labs_are_shown_in_the_readers_units() {
+    let zh = summary_layout(Test::demo(), &["--lang", "zh"]);
+    let bilirubin = row(&zh, "TBIL");
+    // The demo prints µmol/L on three sheets and 1.3 mg/dL on the last (22 µmol/L).
+    for cell in ["µmol/L", "3.4-20.5", "17.8", "20.52", "22.1", "22†"] {
+        assert!(bilirubin.contains(cell), "{cell}: {bilirubin}");
+    }
+    assert!(zh.contains("† 由化验单原单位（g/dL, mg/dL）换算"), "{zh}");
+
+    let en = summary_layout(Test::demo(), &["--lang", "en"]);
+    let bilirubin = row(&en, "TBIL");
+    for cell in ["mg/dL", "0.2-1.2", "1.0†", "1.2†", "1.3†", "1.3 "] {
+        assert!(bilirubin.contains(cell), "{cell}: {bilirubin}");
+    }
+    assert!(!bilirubin.contains("µmol"), "{bilirubin}");
+    let albumin = row(&en, "ALB");
+    assert!(
+        albumin.contains("g/dL") && albumin.contains("3.9†"),
+        "{albumin}"
+    );
+    // The same number under another unit name is not marked as converted.
+    assert!(row(&en, "PLT").contains("96 "), "{en}");
+    assert!(en.contains("† converted from the unit printed on the lab sheet (g/L, µmol/L)"));
+    assert!(!en.contains("INR INR"));
+
+    // An English-reading team that works in SI units.
+    let contacts = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/demo-case/contacts.toml"
+    ))
+    .unwrap();
+    let si = summary_layout(
+        Test::demo().write(
+            "contacts.toml",
+            &format!("{contacts}\n[[contact]]\nid = \"uwmc-liver\"\nlab_units = \"si\"\n"),
+        ),
+        &["--contact", "uwmc-liver"],
+    );
+    assert!(row(&si, "TBIL").contains("µmol/L"), "{si}");
+}
