@@ -432,11 +432,9 @@ impl<'a> LabValue<'a> {
                 ),
                 None => {
                     return Err(t(
+                        format!("{date} 的{zh}单位为 IU/mL，未记录该检测方法换算为 ng/mL 的系数"),
                         format!(
-                            "{date} 的{zh}单位为 IU/mL，且未设置 [criteria] afp_ng_per_iu（该检测方法每 IU/mL 相当的 ng/mL）"
-                        ),
-                        format!(
-                            "the {key} of {date} is in IU/mL, and [criteria] afp_ng_per_iu (the assay's ng/mL per IU/mL) is not set"
+                            "the {key} of {date} is in IU/mL, and the assay's factor to ng/mL is not recorded"
                         ),
                     ));
                 }
@@ -634,7 +632,10 @@ mod tests {
         let mut case = case(vec![lab(Analyte::Afp, "10", Unit::IuPerMl, "2021-08-01")]);
         let sources = Sources::new(&case, date("2021-08-01"));
         let why = sources.newest_lab(Analyte::Afp).expect_err("no factor");
-        assert!(why.best(Lang::En).contains("afp_ng_per_iu"));
+        assert!(
+            why.best(Lang::En)
+                .contains("factor to ng/mL is not recorded")
+        );
         assert!(
             why.best(Lang::Zh)
                 .starts_with("2021-08-01 及之前的甲胎蛋白（无可用数值：")

@@ -663,7 +663,8 @@ fn meld_family_from(sources: &Sources<'_>) -> Vec<Criterion> {
     };
     let sex = t(words::sex(patient.sex, Lang::Zh), patient.sex.to_string());
     meld_3.inputs.push(
-        Input::worded(t("性别", "sex"), sex, None).note(t("取自 [patient]", "from [patient]")),
+        Input::worded(t("性别", "sex"), sex, None)
+            .note(t("取自患者信息", "from the patient details")),
     );
     meld_3.inputs.push(age_input);
     meld_3

@@ -135,7 +135,7 @@ impl Kind {
     pub fn source(self) -> &'static str {
         match self {
             Kind::ChildPugh => "Pugh et al., Br J Surg 1973 (bands as used by MDCalc/EASL/AASLD)",
-            Kind::Meld => "OPTN policy (MELD before 2016), as in mimic-code meld.sql",
+            Kind::Meld => "Kamath et al., Hepatology 2001; OPTN policy (MELD before 2016)",
             Kind::MeldNa => "OPTN/UNOS MELD-Na policy, January 2016",
             Kind::Meld3 => "Kim et al., Gastroenterology 2021; OPTN policy 9.1.D (July 2023)",
             Kind::Albi => "Johnson et al., J Clin Oncol 2015;33:550",

@@ -52,10 +52,7 @@ fn stage(name: &str) -> Outcome {
 fn missing_basics(input: &StagingInput<'_>) -> Vec<Text> {
     let mut missing = Vec::new();
     if input.ecog.is_none() {
-        missing.push(t(
-            "ECOG 体能状态评分（[[assessment]] 中的 ecog）",
-            "ECOG performance status (an [[assessment]] with ecog)",
-        ));
+        missing.push(t("ECOG 体能状态评分", "ECOG performance status"));
     }
     if input.child_pugh_class.is_none() {
         missing.push(t(
@@ -71,6 +68,15 @@ fn no_viable_tumour() -> Outcome {
         "不适用（无活性肿瘤）",
         "not applicable (no viable tumour)",
     ))
+}
+
+/// The question a stage from a reduced performance status leaves open; the headline on page 1
+/// carries it wherever the stage is shown.
+pub(crate) fn performance_question() -> Text {
+    t(
+        "请医生判断：体能状态下降是否与肿瘤相关？BCLC 2022 按肿瘤相关症状分期；否则由医生确定分期",
+        "question for the doctor: is the reduced performance status cancer-related? BCLC 2022 stages by cancer-related symptoms; otherwise a clinician sets the stage",
+    )
 }
 
 pub fn bclc(input: &StagingInput<'_>) -> Criterion {
@@ -110,10 +116,7 @@ pub fn bclc(input: &StagingInput<'_>) -> Criterion {
     } else if [burden.macrovascular_invasion, burden.extrahepatic_spread].contains(&Finding::Yes) {
         stage("C")
     } else if ecog.is_some_and(|ps| ps >= 1) {
-        flags.push(t(
-            "请医生判断：体能状态下降是否与肿瘤相关？BCLC 2022 按肿瘤相关症状分期；否则由医生确定分期",
-            "question for the doctor: is the reduced performance status cancer-related? BCLC 2022 stages by cancer-related symptoms; otherwise a clinician sets the stage",
-        ));
+        flags.push(performance_question());
         stage("C")
     } else if let Rule::Unknown(missing) = burden.exclusions() {
         Outcome::Indeterminate { missing }

@@ -123,7 +123,16 @@ pub fn headline(criteria: &[Criterion], lang: Lang) -> Option<String> {
                 .as_ref()
                 .map(|b| format!(" ({})", b.best(lang)))
                 .unwrap_or_default();
-            format!("{} {}{basis}", c.kind.label(lang), c.outcome.label(lang))
+            // A stage that hangs on a question says so wherever it is shown.
+            let caveat = if c.flags.contains(&crate::clinical::staging::performance_question()) {
+                lang.pick(
+                    "（前提：体能状态下降与肿瘤相关，待医生判断）",
+                    " (if the reduced performance status is cancer-related: a question for the doctor)",
+                )
+            } else {
+                ""
+            };
+            format!("{} {}{basis}{caveat}", c.kind.label(lang), c.outcome.label(lang))
         })
         .collect();
     (!parts.is_empty()).then(|| parts.join(" · "))

@@ -69,3 +69,42 @@ fn labs_are_shown_in_the_readers_units() {
     );
     assert!(row(&si, "TBIL").contains("µmol/L"), "{si}");
 }
+
+/// Point 3: the reader's language throughout, no internal names or code citations, and the
+/// BCLC headline carries its question where it is shown.
+#[test]
+fn the_pdf_speaks_to_the_doctor_not_to_the_program() {
+    for lang in ["zh", "en"] {
+        let text = summary_layout(Test::demo(), &["--lang", lang]);
+        for internal in [
+            "[patient]",
+            "[[",
+            "[criteria]",
+            ".sql",
+            "mimic",
+            "afp_ng_per_iu",
+        ] {
+            assert!(!text.contains(internal), "{lang}: `{internal}` in\n{text}");
+        }
+    }
+    let ecog_1 = || {
+        Test::demo().edit(
+            "case.toml",
+            "date = 2021-11-10\necog = 0",
+            "date = 2021-11-10\necog = 1",
+        )
+    };
+    let flat = |s: String| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let en = flat(summary_layout(ecog_1(), &["--lang", "en"]));
+    assert!(
+        en.contains("C (whole-lesion diameter) (if the reduced performance status is cancer-related: a question for the doctor)"),
+        "{en}"
+    );
+    let zh: String = summary_layout(ecog_1(), &["--lang", "zh"])
+        .split_whitespace()
+        .collect();
+    assert!(
+        zh.contains("（前提：体能状态下降与肿瘤相关，待医生判断）"),
+        "{zh}"
+    );
+}
