@@ -483,18 +483,23 @@ fn t2_size(burden: &Burden, limits: &mut Limits<'_>) -> bool {
     }
 }
 
-/// Context flags OPTN attaches to T2: T1 below it, and the AFP > 1000 rule.
-fn optn_flags(burden: &Burden, flags: &mut Vec<Text>) {
+/// Context flags OPTN attaches to T2: T1 below it, and the AFP > 1000 rule — the latter only
+/// where the tumour would otherwise qualify (`fits`), since only there does it change anything.
+fn optn_flags(burden: &Burden, fits: bool, flags: &mut Vec<Text>) {
     if burden.count() == 1 && burden.largest() < Decimal::TWO {
         flags.push(t(
             "单个病灶 < 2 cm：T1，低于 T2 范围",
             "single lesion under 2 cm: T1, below the T2 range",
         ));
     }
-    if burden
-        .afp_ng_ml
-        .as_ref()
-        .is_ok_and(|afp| *afp > dec(1000, 0))
+    let excluded = [burden.macrovascular_invasion, burden.extrahepatic_spread]
+        .contains(&Finding::Yes);
+    if fits
+        && !excluded
+        && burden
+            .afp_ng_ml
+            .as_ref()
+            .is_ok_and(|afp| *afp > dec(1000, 0))
     {
         flags.push(t(
             "适用 OPTN AFP 规则：AFP > 1000 ng/mL 时，T2 例外须在局部治疗后 AFP 降至 500 ng/mL 以下",
@@ -519,7 +524,7 @@ pub fn optn_t2(burden: &Burden) -> Criterion {
     }
     let mut flags = Vec::new();
     let size = t2_size(burden, &mut Limits(&mut flags));
-    optn_flags(burden, &mut flags);
+    optn_flags(burden, size, &mut flags);
     verdict(Kind::OptnT2, size.into(), burden, flags)
 }
 
@@ -531,7 +536,7 @@ pub fn unos_downstaging(burden: &Burden) -> Criterion {
     let mut flags = Vec::new();
     let mut limits = Limits(&mut flags);
     if t2_size(burden, &mut limits) {
-        optn_flags(burden, &mut flags);
+        optn_flags(burden, true, &mut flags);
         let mut criterion = verdict(Kind::UnosDownstaging, Rule::Holds, burden, flags);
         if criterion.outcome == Outcome::Within {
             criterion.outcome =
@@ -552,7 +557,7 @@ pub fn unos_downstaging(burden: &Burden) -> Criterion {
         }
         _ => false,
     };
-    optn_flags(burden, &mut flags);
+    optn_flags(burden, size, &mut flags);
     verdict(Kind::UnosDownstaging, size.into(), burden, flags)
 }
 
@@ -768,6 +773,25 @@ mod tests {
             Outcome::Indeterminate { .. } => "I".into(),
             Outcome::Category(text) => text.best(Lang::En).to_string(),
         }
+    }
+
+    /// The OPTN AFP rule is named only where it changes something: a tumour that would
+    /// otherwise be within T2.
+    #[test]
+    fn the_afp_rule_is_flagged_only_where_it_matters() {
+        let rule = "OPTN AFP rule applies";
+        let has_rule = |c: &Criterion| english(&c.flags).iter().any(|f| f.starts_with(rule));
+        let mut within_t2 = burden(&["3"], "1500");
+        within_t2.macrovascular_invasion = Finding::No;
+        within_t2.extrahepatic_spread = Finding::No;
+        assert!(has_rule(&optn_t2(&within_t2)));
+        let mut too_large = burden(&["6"], "1500");
+        too_large.macrovascular_invasion = Finding::No;
+        too_large.extrahepatic_spread = Finding::No;
+        assert!(!has_rule(&optn_t2(&too_large)));
+        let mut invaded = within_t2.clone();
+        invaded.macrovascular_invasion = Finding::Yes;
+        assert!(!has_rule(&optn_t2(&invaded)));
     }
 
     #[test]
