@@ -342,6 +342,9 @@ pub struct Criterion {
     pub inputs: Vec<Input>,
     /// Borderline, clamped, assumed, stale, conflicting definitions, questions for the doctor.
     pub flags: Vec<Text>,
+    /// The one finding that decided the result, where one did ("macrovascular invasion"):
+    /// shown beside the result so that a reader sees why at a glance.
+    pub decided_by: Option<Text>,
 }
 
 impl Criterion {
@@ -354,6 +357,7 @@ impl Criterion {
             outcome,
             inputs: Vec::new(),
             flags: Vec::new(),
+            decided_by: None,
         }
     }
 

@@ -96,7 +96,9 @@ pub fn bclc(input: &StagingInput<'_>) -> Criterion {
         });
     }
     let ecog = input.ecog;
+    let mut decided_by = None;
     let outcome = if liver == Some(LiverFunction::EndStage) {
+        decided_by = Some(t("终末期肝功能", "end-stage liver function"));
         let milan = tumour::milan(burden).outcome;
         flags.push(t(
             format!(
@@ -110,10 +112,12 @@ pub fn bclc(input: &StagingInput<'_>) -> Criterion {
         ));
         stage("D")
     } else if ecog.is_some_and(|ps| ps >= 3) {
+        decided_by = Some(t("ECOG ≥ 3", "ECOG ≥ 3"));
         stage("D")
     } else if liver.is_none() || ecog.is_none() {
         Outcome::missing(missing_basics(input))
     } else if [burden.macrovascular_invasion, burden.extrahepatic_spread].contains(&Finding::Yes) {
+        decided_by = tumour::decisive_findings(burden);
         stage("C")
     } else if ecog.is_some_and(|ps| ps >= 1) {
         flags.push(performance_question());
@@ -138,6 +142,7 @@ pub fn bclc(input: &StagingInput<'_>) -> Criterion {
     }
     let mut criterion = Criterion::new(Kind::Bclc, outcome);
     criterion.flags = flags;
+    criterion.decided_by = decided_by;
     criterion
 }
 

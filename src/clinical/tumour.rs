@@ -260,7 +260,33 @@ fn verdict(kind: Kind, size: Rule, burden: &Burden, mut flags: Vec<Text>) -> Cri
     }
     let mut criterion = Criterion::new(kind, outcome);
     criterion.flags = flags;
+    if criterion.outcome == Outcome::Outside {
+        criterion.decided_by = decisive_findings(burden);
+    }
     criterion
+}
+
+/// Macrovascular invasion and extrahepatic spread, where reported: each decides a tumour
+/// criterion (and BCLC) whatever the sizes.
+pub(crate) fn decisive_findings(burden: &Burden) -> Option<Text> {
+    let found: Vec<Text> = [
+        (burden.macrovascular_invasion, macrovascular_invasion()),
+        (burden.extrahepatic_spread, extrahepatic_spread()),
+    ]
+    .into_iter()
+    .filter(|(finding, _)| *finding == Finding::Yes)
+    .map(|(_, what)| what)
+    .collect();
+    (!found.is_empty()).then(|| {
+        let [zh, en] = [Lang::Zh, Lang::En].map(|lang| {
+            found
+                .iter()
+                .map(|f| f.best(lang))
+                .collect::<Vec<_>>()
+                .join(lang.pick("、", ", "))
+        });
+        t(zh, en)
+    })
 }
 
 pub fn milan(burden: &Burden) -> Criterion {
@@ -492,8 +518,8 @@ fn optn_flags(burden: &Burden, fits: bool, flags: &mut Vec<Text>) {
             "single lesion under 2 cm: T1, below the T2 range",
         ));
     }
-    let excluded = [burden.macrovascular_invasion, burden.extrahepatic_spread]
-        .contains(&Finding::Yes);
+    let excluded =
+        [burden.macrovascular_invasion, burden.extrahepatic_spread].contains(&Finding::Yes);
     if fits
         && !excluded
         && burden

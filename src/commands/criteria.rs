@@ -67,6 +67,9 @@ struct CriterionJson<'a> {
     name: &'static str,
     basis: Option<&'a str>,
     category: &'a str,
+    /// The finding that decided the result, where one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    decided_by: Option<&'a str>,
     value: Option<String>,
     raw: Option<f64>,
     missing: Vec<&'a str>,
@@ -95,6 +98,7 @@ fn json(at: NaiveDate, criteria: &[Criterion]) -> Result<String> {
                 name: c.kind.label(Lang::En),
                 basis: c.basis.as_ref().map(|b| b.best(Lang::En)),
                 category: c.outcome.label(Lang::En),
+                decided_by: c.decided_by.as_ref().map(|w| w.best(Lang::En)),
                 value: c.value.map(|v| v.to_string()),
                 raw: c.raw,
                 missing: c.outcome.missing_items(Lang::En),
@@ -160,6 +164,9 @@ fn table(at: NaiveDate, criteria: &[Criterion], lang: Lang, terminal: bool) -> S
 fn result(c: &Criterion, lang: Lang) -> String {
     let label = c.outcome.label(lang);
     let mut out = label.to_string();
+    if let Some(why) = &c.decided_by {
+        let _ = write!(out, " — {}", why.best(lang));
+    }
     if let Some(value) = c.value.filter(|v| v.to_string() != label) {
         let _ = write!(out, "\n{} {value}", lang.pick("数值", "value"));
     }

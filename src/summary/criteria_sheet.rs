@@ -30,6 +30,9 @@ pub fn sheet(criteria: &[Criterion], lang: Lang) -> Vec<Block> {
                 name.push(Span::plain(format!(" ({})", basis.best(lang))));
             }
             let mut result: Inline = vec![Span::bold(c.outcome.label(lang).to_string())];
+            if let Some(why) = &c.decided_by {
+                result.push(Span::plain(format!(" — {}", why.best(lang))));
+            }
             if let Some(value) = c.value.filter(|v| v.to_string() != c.outcome.label(lang)) {
                 result.push(Span::plain(format!(" · {value}")));
             }
@@ -132,7 +135,12 @@ pub fn headline(criteria: &[Criterion], lang: Lang) -> Option<String> {
             } else {
                 ""
             };
-            format!("{} {}{basis}{caveat}", c.kind.label(lang), c.outcome.label(lang))
+            let why = c
+                .decided_by
+                .as_ref()
+                .map(|w| format!(" — {}", w.best(lang)))
+                .unwrap_or_default();
+            format!("{} {}{why}{basis}{caveat}", c.kind.label(lang), c.outcome.label(lang))
         })
         .collect();
     (!parts.is_empty()).then(|| parts.join(" · "))

@@ -108,3 +108,41 @@ fn the_pdf_speaks_to_the_doctor_not_to_the_program() {
         "{zh}"
     );
 }
+
+/// Point 6: where one finding decides a result, the result says so.
+#[test]
+fn a_deciding_finding_is_named_beside_the_result() {
+    let invaded = || {
+        Test::demo().edit(
+            "case.toml",
+            "macrovascular_invasion = \"no\"\nextrahepatic_spread = \"no\"\n\n  [[imaging.lesion]]\n  id = \"L1\"\n  segment = \"S8\"\n  longest_mm = 34",
+            "macrovascular_invasion = \"yes\"\nextrahepatic_spread = \"no\"\n\n  [[imaging.lesion]]\n  id = \"L1\"\n  segment = \"S8\"\n  longest_mm = 34",
+        )
+    };
+    let flat = |s: String| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let en = flat(summary_layout(invaded(), &["--lang", "en"]));
+    assert!(
+        en.contains("Milan outside — macrovascular invasion"),
+        "{en}"
+    );
+    assert!(
+        en.contains("BCLC 2022 (provisional) C — macrovascular invasion"),
+        "{en}"
+    );
+    let run = invaded()
+        .args(["criteria", "--json", "--at", "2021-11-11"])
+        .success();
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let milan = json["criteria"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "milan")
+        .unwrap();
+    assert_eq!(milan["decided_by"], "macrovascular invasion");
+    // Nothing decided alone: no such field.
+    let plain = Test::demo()
+        .args(["criteria", "--json", "--at", "2021-11-11"])
+        .success();
+    assert!(!plain.stdout.contains("decided_by"));
+}
