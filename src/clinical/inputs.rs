@@ -273,6 +273,21 @@ impl<'a> Sources<'a> {
         studies
     }
 
+    /// Treatments of the tumour in range (all but antiviral and other), oldest first.
+    pub fn tumour_treatments(&self) -> Vec<&'a Treatment> {
+        let mut list: Vec<_> = self
+            .case
+            .treatments
+            .iter()
+            .filter(|t| {
+                !matches!(t.kind, TreatmentKind::Antiviral | TreatmentKind::Other)
+                    && self.includes(t.date)
+            })
+            .collect();
+        list.sort_by_key(|t| t.date);
+        list
+    }
+
     /// TACE sessions in range, oldest first.
     pub fn taces(&self) -> Vec<&'a Treatment> {
         let mut taces: Vec<_> = self

@@ -9,7 +9,7 @@ use super::inputs::{LabValue, Sources};
 use super::liver::child_pugh_from;
 use super::{Criterion, Input, Kind, Outcome, dec, extrahepatic_spread, finding_value};
 use super::{macrovascular_invasion, round_half_up, show, status, t};
-use crate::case::model::{Finding, ImagingStudy, Lesion, Treatment};
+use crate::case::model::{Finding, ImagingStudy, Lesion, Treatment, TreatmentKind};
 use crate::lab::Analyte;
 use crate::text::{Lang, Text};
 
@@ -179,6 +179,8 @@ pub(crate) struct ResponseResults {
 struct Session<'a> {
     tace: &'a Treatment,
     label: String,
+    /// How a follow-up study names it: the TACE's label, or a drug course's drugs.
+    name: Text,
     until: NaiveDate,
 }
 
@@ -213,6 +215,75 @@ struct TimePoint<'a> {
 }
 
 pub(crate) fn assess(sources: &Sources<'_>) -> ResponseResults {
+    let mut results = after_tace(sources);
+    results.criteria.extend(after_drug_courses(sources));
+    results
+}
+
+/// mRECIST after each systemic drug course, by the same rules as after TACE: the baseline is
+/// the newest measured study on or before its start, the follow-ups are those after it and
+/// before the next treatment of the tumour.
+fn after_drug_courses(sources: &Sources<'_>) -> Vec<Criterion> {
+    let measured: Vec<&ImagingStudy> = sources
+        .studies()
+        .into_iter()
+        .filter(|s| !s.lesions.is_empty())
+        .collect();
+    let treatments = sources.tumour_treatments();
+    let mut criteria = Vec::new();
+    for course in treatments
+        .iter()
+        .filter(|t| t.kind == TreatmentKind::Systemic)
+    {
+        let [zh, en] = [Lang::Zh, Lang::En].map(|lang| {
+            course
+                .drugs(lang)
+                .unwrap_or_else(|| crate::summary::words::treatment(course.kind, lang).into())
+        });
+        let until = treatments
+            .iter()
+            .find(|t| t.date > course.date)
+            .map_or(sources.at, |next| next.date.day());
+        let studies: Vec<&ImagingStudy> = measured
+            .iter()
+            .copied()
+            .filter(|s| s.date.day() <= until)
+            .collect();
+        let session = Session {
+            tace: course,
+            label: en.clone(),
+            name: t(zh.clone(), en.clone()),
+            until,
+        };
+        let start = t(format!("{zh} 开始"), format!("the start of {en}"));
+        let (mut found, _) = mrecist(&studies, std::slice::from_ref(&session), &start);
+        // A treatment between the baseline and the start shares in the response.
+        let baseline = studies.iter().rev().find(|s| s.date <= course.date);
+        let between: Vec<&&Treatment> = treatments
+            .iter()
+            .filter(|t| baseline.is_some_and(|b| t.date > b.date) && t.date < course.date)
+            .collect();
+        for criterion in &mut found {
+            for other in &between {
+                let other_name = other.name(Lang::En).unwrap_or_else(|| {
+                    crate::summary::words::treatment(other.kind, Lang::En).into()
+                });
+                criterion.flags.push(t(
+                    format!("基线影像之后、{zh}开始之前另有治疗（{other_name}，{}）：疗效不只反映该药物", other.date),
+                    format!("{other_name} ({}) came between the baseline study and the start of {en}: the response is not the drug's alone", other.date),
+                ));
+            }
+            criterion
+                .flags
+                .extend(course.date.approximation_flag(&session.name));
+        }
+        criteria.extend(found);
+    }
+    criteria
+}
+
+/// mRECIST, the ART scores and the JSH items over the TACE sessions.
+fn after_tace(sources: &Sources<'_>) -> ResponseResults {
     let taces = sources.taces();
     if taces.is_empty() {
         return ResponseResults {
@@ -226,6 +297,7 @@ pub(crate) fn assess(sources: &Sources<'_>) -> ResponseResults {
         .map(|(n, tace)| Session {
             tace,
             label: tace.id.clone().unwrap_or_else(|| format!("TACE-{}", n + 1)),
+            name: Text::plain(tace.id.clone().unwrap_or_else(|| format!("TACE-{}", n + 1))),
             until: taces.get(n + 1).map_or(sources.at, |next| next.date.day()),
         })
         .collect();
@@ -235,7 +307,7 @@ pub(crate) fn assess(sources: &Sources<'_>) -> ResponseResults {
         .copied()
         .filter(|s| !s.lesions.is_empty())
         .collect();
-    let (mut criteria, points) = mrecist(&measured, &sessions);
+    let (mut criteria, points) = mrecist(&measured, &sessions, &t("首次 TACE", "the first TACE"));
     criteria.extend(art_scores(sources, &sessions, &points));
     criteria.extend(jsh(sources, &sessions, &measured, &all_studies));
     // Which study is before and which after a session depends on its day.
@@ -346,21 +418,34 @@ fn choose_targets(baseline: &ImagingStudy) -> Result<Vec<(&Lesion, Decimal)>, Ve
 /// "MRI 2021-10-15, after TACE-2".
 fn follow_up_basis(study: &ImagingStudy, session: &Session<'_>) -> Text {
     Text::both(
-        format!("{} {}，{} 后", study.modality, study.date, session.label),
-        format!("{} {}, after {}", study.modality, study.date, session.label),
+        format!(
+            "{} {}，{} 后",
+            study.modality,
+            study.date,
+            session.name.best(Lang::Zh)
+        ),
+        format!(
+            "{} {}, after {}",
+            study.modality,
+            study.date,
+            session.name.best(Lang::En)
+        ),
     )
 }
 
-/// mRECIST at every study after the first TACE, against the newest study on or before it.
+/// mRECIST at every study after the first session (a TACE, or the start of a drug course),
+/// against the newest study on or before it. `start` names the first session in messages.
 fn mrecist<'a>(
     studies: &[&'a ImagingStudy],
     sessions: &[Session<'_>],
+    start: &Text,
 ) -> (Vec<Criterion>, Vec<TimePoint<'a>>) {
     let first = sessions[0].tace.date;
+    let (start_zh, start_en) = (start.best(Lang::Zh), start.best(Lang::En));
     let Some(baseline) = studies.iter().rev().find(|s| s.date <= first).copied() else {
         let missing = t(
-            format!("首次 TACE（{first}）及之前有病灶测量的影像检查"),
-            format!("imaging with measured lesions on or before the first TACE ({first})"),
+            format!("{start_zh}（{first}）及之前有病灶测量的影像检查"),
+            format!("imaging with measured lesions on or before {start_en} ({first})"),
         );
         return (
             vec![Criterion::new(Kind::Mrecist, Outcome::missing([missing]))],
@@ -465,8 +550,8 @@ fn mrecist<'a>(
     }
     if criteria.is_empty() {
         let missing = t(
-            format!("首次 TACE（{first}）后有病灶测量的影像检查"),
-            format!("imaging with measured lesions after the first TACE ({first})"),
+            format!("{start_zh}（{first}）后有病灶测量的影像检查"),
+            format!("imaging with measured lesions after {start_en} ({first})"),
         );
         criteria.push(Criterion::new(Kind::Mrecist, Outcome::missing([missing])));
     }

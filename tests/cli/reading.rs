@@ -146,3 +146,32 @@ fn a_deciding_finding_is_named_beside_the_result() {
         .success();
     assert!(!plain.stdout.contains("decided_by"));
 }
+
+/// Point 6: mRECIST after a systemic course too, labelled with the drug, by the same rules.
+#[test]
+fn mrecist_is_reported_after_a_drug_course() {
+    let run = Test::demo()
+        .args(["criteria", "--json", "--at", "2021-11-11"])
+        .success();
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let after_drug = json["criteria"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| {
+            c["id"] == "mrecist"
+                && c["basis"] == "MRI 2021-10-15, after sorafenib 400 mg twice daily"
+        })
+        .expect("mRECIST after sorafenib");
+    assert_eq!(after_drug["category"], "SD");
+    assert!(after_drug["flags"].to_string().contains(
+        "TACE-2 (2021-08-27) came between the baseline study and the start of sorafenib"
+    ));
+    let zh: String = summary_layout(Test::demo(), &["--lang", "zh"])
+        .split_whitespace()
+        .collect();
+    assert!(
+        zh.contains("疗效不只反映该药物"),
+        "the zh PDF carries the flag"
+    );
+}
