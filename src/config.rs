@@ -107,10 +107,16 @@ impl Secret {
                     .stdin(std::process::Stdio::inherit())
                     .stderr(std::process::Stdio::inherit())
                     .output()
-                    .map_err(|e| format!("the password command `{program}` could not run ({e})"))?;
+                    // The command is never echoed: a password pasted there must not be printed.
+                    .map_err(|e| {
+                        format!(
+                            "the password command (`password_command`) could not run ({})",
+                            e.kind()
+                        )
+                    })?;
                 if !output.status.success() {
                     return Err(format!(
-                        "the password command `{program}` failed ({})",
+                        "the password command (`password_command`) failed ({})",
                         output.status
                     ));
                 }
@@ -188,6 +194,16 @@ fn address(
     }
 }
 
+/// `CONSULTPACK_SMTP_PASSWORD`: what environment variables are called, and app passwords and
+/// authorisation codes (lower-case letters) are not.
+fn is_variable_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_uppercase() || c == '_')
+        && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
 fn server(reader: &mut Reader<'_>, mut t: Table<'_, '_>, name: &str) -> Option<Server> {
     t.name = name.to_string();
     if t.has("password") {
@@ -251,6 +267,16 @@ fn server(reader: &mut Reader<'_>, mut t: Table<'_, '_>, name: &str) -> Option<S
         t.bool(reader, "save_sent")
     };
     let password = match (env, command.is_empty()) {
+        // A variable's name, not the password itself (an app password pasted here must not be
+        // used, nor echoed back in a message).
+        (Some(env), true) if !is_variable_name(env.get_ref()) => {
+            reader.diagnostics.push(
+                Diagnostic::error(format!("`password_env` in {name} must be the name of an environment variable (capital letters, digits and _), not the password"))
+                    .at(reader.source.locate(env.span()).without_source_line())
+                    .hint("write password_env = \"CONSULTPACK_SMTP_PASSWORD\" and put the password into that variable in the terminal"),
+            );
+            None
+        }
         (Some(env), true) => Some(Secret::Env(env.into_inner())),
         (None, false) => Some(Secret::Command(
             command.into_iter().map(Spanned::into_inner).collect(),

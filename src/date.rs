@@ -146,6 +146,18 @@ impl CaseDate {
         }
     }
 
+    /// Days between two dates, counting a period by its nearest day: 0 when the periods
+    /// overlap (an assessment of "2021-11" is as near as can be to a lab of 2021-11-10).
+    pub fn days_apart(self, other: CaseDate) -> i64 {
+        if self.last_day() < other.day() {
+            (other.day() - self.last_day()).num_days()
+        } else if other.last_day() < self.day() {
+            (self.day() - other.last_day()).num_days()
+        } else {
+            0
+        }
+    }
+
     pub fn is_approximate(self) -> bool {
         self.precision != Precision::Day
     }
@@ -270,6 +282,15 @@ mod tests {
                 "{written}"
             );
         }
+    }
+
+    #[test]
+    fn periods_are_as_near_as_their_nearest_days() {
+        let p = |s: &str| CaseDate::parse(s).unwrap();
+        assert_eq!(p("2021-11").days_apart(p("2021-11-10")), 0);
+        assert_eq!(p("2021-11-10").days_apart(p("2021-11")), 0);
+        assert_eq!(p("2021-10 late").days_apart(p("2021-11-03")), 3);
+        assert_eq!(p("2021-11-03").days_apart(p("2021-10-20")), 14);
     }
 
     #[test]

@@ -126,11 +126,12 @@ impl SourceFile {
     }
 }
 
-/// Whether a line assigns something named like a secret (`password = …`, `授权码 = …`): such a
-/// line is never quoted, whatever file it is in.
+/// Whether a line mentions a secret anywhere (`password = …`, `mail_password: …`,
+/// `{ password = … }`, `授权码：…`): such a line is never quoted, whatever file it is in, and
+/// whatever separator a typo put after the name.
 pub fn holds_secret(line: &str) -> bool {
-    line.split_once('=')
-        .is_some_and(|(key, _)| looks_secret(key.trim().trim_matches(['"', '\''])))
+    line.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .any(|word| !word.is_empty() && looks_secret(word))
 }
 
 /// A key that names a secret: password, passwd, pwd, secret, token, api key, 授权码, 密码 …
@@ -427,6 +428,15 @@ mod tests {
     fn secrets_and_control_characters_are_never_printed() {
         let source = SourceFile::new("case.toml", "[smtp]\npasswd = \"hunter2\"\n");
         assert_eq!(source.locate(16..25).line_text, None);
+        for line in [
+            "mail_password: Hunter2",
+            "密码：Hunter2",
+            "password \"Hunter2\"",
+            "mail = { address = \"x\", password = \"Hunter2\" }",
+        ] {
+            assert!(holds_secret(line), "{line}");
+        }
+        assert!(!holds_secret("passport_no = \"E123\"") && !holds_secret("name = \"Wang\""));
         let quiet = SourceFile::new("consultpack.toml", "host = \"x\"\n").unquoted();
         assert_eq!(quiet.locate(0..4).line_text, None);
         assert_eq!(

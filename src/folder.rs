@@ -45,24 +45,27 @@ pub struct Loaded {
 /// How deep records/ is walked: deeper is a loop of links, not a family's filing.
 const MAX_DEPTH: usize = 12;
 
-/// A path with symlinks resolved as far as it exists (the rest appended as written), so that
-/// `records/../records/x` and a link into records/ are both seen for what they are.
+/// A path with symlinks resolved as far as it exists, and `..` taken as the file system takes
+/// it (from where the path has got to), so that `records/../records/x`, `out/new/../../records`
+/// and a link into records/ are all seen for what they are.
 fn resolved(path: &Path) -> PathBuf {
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    let mut existing = absolute.as_path();
-    let mut rest = Vec::new();
-    loop {
-        if let Ok(real) = fs::canonicalize(existing) {
-            return rest.iter().rev().fold(real, |p, part| p.join(part));
-        }
-        match (existing.parent(), existing.file_name()) {
-            (Some(parent), Some(name)) => {
-                rest.push(name.to_os_string());
-                existing = parent;
+    let mut current = PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            std::path::Component::ParentDir => {
+                current.pop();
             }
-            _ => return absolute,
+            std::path::Component::CurDir => {}
+            other => {
+                current.push(other);
+                if let Ok(real) = fs::canonicalize(&current) {
+                    current = real;
+                }
+            }
         }
     }
+    current
 }
 
 fn starts_as_pdf(path: &Path) -> bool {
@@ -397,12 +400,43 @@ impl CaseFolder {
         let mut toml_files = Vec::new();
         let links_outside = self.links_outside_allowed();
         let case_root = resolved(&self.root);
-        while let Some(relative) = stack.pop() {
-            // Links between folders could make the walk endless.
+        if !links_outside && !resolved(&root).starts_with(&case_root) {
+            let shown = self.display(RECORDS_DIR);
+            diagnostics.push(
+                Diagnostic::warning(format!(
+                    "`{}` leads outside the case folder (to `{}`); nothing in it is used",
+                    shown.display(),
+                    resolved(&root).display()
+                ))
+                .at(Location::file(&shown))
+                .hint("make records/ an ordinary folder inside the case, or add `allow_links_outside = true` at the top of case.toml"),
+            );
+            return Ok(RecordListing {
+                index,
+                sidecars,
+                diagnostics,
+            });
+        }
+        // Folders listed so far, by device and inode: links between folders cannot make the
+        // walk go round, however they are arranged.
+        let mut listed = std::collections::HashSet::new();
+        // Folders reached through a link are listed after the real ones, so that a file has
+        // its real path whenever it has one.
+        let mut linked: Vec<PathBuf> = Vec::new();
+        while let Some(relative) = stack.pop().or_else(|| linked.pop()) {
             if relative.components().count() > MAX_DEPTH {
                 continue;
             }
             let dir = root.join(&relative);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::MetadataExt;
+                if let Ok(meta) = fs::metadata(&dir)
+                    && !listed.insert((meta.dev(), meta.ino()))
+                {
+                    continue;
+                }
+            }
             let entries = fs::read_dir(&dir).map_err(Error::io("list", &dir))?;
             for entry in entries {
                 let entry = entry.map_err(Error::io("list", &dir))?;
@@ -434,7 +468,11 @@ impl CaseFolder {
                 }
                 if is_dir {
                     index.dirs.insert(rel.clone());
-                    stack.push(rel);
+                    if is_link {
+                        linked.push(rel);
+                    } else {
+                        stack.push(rel);
+                    }
                 } else if rel.extension().is_some_and(|e| e == "toml") {
                     toml_files.push(rel);
                 } else if !case_files::is_regular(&entry.path()) {

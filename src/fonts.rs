@@ -157,12 +157,16 @@ fn parse_builtin(bytes: &'static [u8]) -> ParsedFont {
 }
 
 /// `bytes` (static data of this program, page-aligned) as a read-only mapping of the same
-/// bytes in the executable file: where /proc/self/maps says they were loaded from.
+/// bytes in the file they were loaded from: the file, offset and inode /proc/self/maps gives for
+/// their address. Anything that does not fit (no /proc, a file shorter than the bytes, another
+/// inode) gives `None`, and the bytes are copied instead.
 fn shared_bytes(bytes: &'static [u8]) -> Option<Arc<FontBytes>> {
+    use std::os::unix::fs::MetadataExt;
     let address = bytes.as_ptr() as usize;
     let maps = std::fs::read_to_string("/proc/self/maps").ok()?;
-    let offset = maps.lines().find_map(|line| {
-        let mut fields = line.split_whitespace();
+    let (offset, inode, path) = maps.lines().find_map(|line| {
+        // start-end perms offset dev inode path
+        let mut fields = line.splitn(6, ' ');
         let (start, end) = fields.next()?.split_once('-')?;
         let (start, end) = (
             usize::from_str_radix(start, 16).ok()?,
@@ -170,21 +174,28 @@ fn shared_bytes(bytes: &'static [u8]) -> Option<Arc<FontBytes>> {
         );
         let _permissions = fields.next()?;
         let file_offset = u64::from_str_radix(fields.next()?, 16).ok()?;
+        let _device = fields.next()?;
+        let inode: u64 = fields.next()?.parse().ok()?;
+        let path = fields.next()?.trim_start().to_string();
         (start..end)
             .contains(&address)
-            .then(|| file_offset + (address - start) as u64)
+            .then(|| (file_offset + (address - start) as u64, inode, path))
     })?;
-    if offset % 4096 != 0 {
+    if offset % 4096 != 0 || !path.starts_with('/') {
         return None;
     }
-    let exe = std::fs::File::open("/proc/self/exe").ok()?;
-    // SAFETY: a read-only private mapping of this program's own file; the executable is not
-    // modified while it runs (the kernel refuses writes to a running binary).
+    let file = std::fs::File::open(&path).ok()?;
+    let meta = file.metadata().ok()?;
+    if meta.ino() != inode || meta.len() < offset + bytes.len() as u64 {
+        return None;
+    }
+    // SAFETY: a read-only private mapping of this program's own file, checked above to hold
+    // the whole range; the executable is not modified while it runs.
     let map = unsafe {
         mmapio::MmapOptions::new()
             .offset(offset)
             .len(bytes.len())
-            .map(&exe)
+            .map(&file)
             .ok()?
     };
     // The mapping must hold exactly the bytes compiled in (checked at both ends).

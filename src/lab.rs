@@ -549,21 +549,21 @@ pub fn convert(analyte: Analyte, value: Decimal, from: Unit, to: Unit) -> Option
     let factor = |n: i64, scale: u32| Decimal::new(n, scale);
     match (analyte, from, to) {
         (Analyte::Bilirubin | Analyte::DirectBilirubin, U::MicromolPerL, U::MgPerDl) => {
-            Some(value / factor(171, 1))
+            value.checked_div(factor(171, 1))
         }
         (Analyte::Bilirubin | Analyte::DirectBilirubin, U::MgPerDl, U::MicromolPerL) => {
-            Some(value * factor(171, 1))
+            value.checked_mul(factor(171, 1))
         }
-        (Analyte::Creatinine, U::MicromolPerL, U::MgPerDl) => Some(value / factor(884, 1)),
-        (Analyte::Creatinine, U::MgPerDl, U::MicromolPerL) => Some(value * factor(884, 1)),
+        (Analyte::Creatinine, U::MicromolPerL, U::MgPerDl) => value.checked_div(factor(884, 1)),
+        (Analyte::Creatinine, U::MgPerDl, U::MicromolPerL) => value.checked_mul(factor(884, 1)),
         (Analyte::Albumin | Analyte::TotalProtein | Analyte::Hemoglobin, U::GPerL, U::GPerDl) => {
-            Some(value / Decimal::TEN)
+            value.checked_div(Decimal::TEN)
         }
         (Analyte::Albumin | Analyte::TotalProtein | Analyte::Hemoglobin, U::GPerDl, U::GPerL) => {
-            Some(value * Decimal::TEN)
+            value.checked_mul(Decimal::TEN)
         }
-        (Analyte::Ammonia, U::MicromolPerL, U::MicrogPerDl) => Some(value * factor(1703, 3)),
-        (Analyte::Ammonia, U::MicrogPerDl, U::MicromolPerL) => Some(value / factor(1703, 3)),
+        (Analyte::Ammonia, U::MicromolPerL, U::MicrogPerDl) => value.checked_mul(factor(1703, 3)),
+        (Analyte::Ammonia, U::MicrogPerDl, U::MicromolPerL) => value.checked_div(factor(1703, 3)),
         (Analyte::Sodium, U::MmolPerL | U::MeqPerL, U::MmolPerL | U::MeqPerL)
         | (Analyte::Afp, U::NgPerMl | U::MicrogPerL, U::NgPerMl | U::MicrogPerL)
         | (

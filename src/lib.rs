@@ -59,6 +59,13 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
     if args.get(1).is_some_and(|a| a == templates::WORKER_COMMAND) {
         return templates::worker();
     }
+    if args.get(1).is_some_and(|a| a == pdf::VET_COMMAND) {
+        let rest: Vec<String> = args[2..]
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        return pdf::vet_worker(&rest);
+    }
     let cli = match <cli::Cli as clap::Parser>::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {

@@ -1049,7 +1049,9 @@ impl<'r, 's> CaseParser<'r, 's> {
             for pair in series.windows(2) {
                 let [(a, va), (b, vb)] = pair else { continue };
                 let (low, high) = if va < vb { (*va, *vb) } else { (*vb, *va) };
-                if low > Decimal::ZERO && high >= low * Decimal::TEN {
+                if low > Decimal::ZERO
+                    && low.checked_mul(Decimal::TEN).is_some_and(|ten| high >= ten)
+                {
                     self.warn_at(
                         at(b),
                         format!(
@@ -1250,6 +1252,17 @@ impl<'r, 's> CaseParser<'r, 's> {
         }
         let parsed = parse_number(&written).filter(|n| unit_field.is_none() || n.rest.is_empty());
         let Some(number) = parsed else {
+            if let Some(comma) = decimal_comma(&written) {
+                self.reader.error(
+                    span,
+                    format!(
+                        "`{key}` in {table} is written `{}` with a comma",
+                        written.trim()
+                    ),
+                    Some(format!("a decimal point is needed: write {comma}")),
+                );
+                return None;
+            }
             let words = if analyte.accepts_words() {
                 format!(
                     ", or a result word ({})",
@@ -1270,6 +1283,15 @@ impl<'r, 's> CaseParser<'r, 's> {
             );
             return None;
         };
+        // Beyond any lab's range, and beyond what the arithmetic is sure to hold.
+        if number.value > Decimal::from(1_000_000_000_000u64) {
+            self.reader.error(
+                span,
+                format!("`{key}` in {table} is too large to be a lab value"),
+                Some("check the number (and the power of ten) against the lab sheet".into()),
+            );
+            return None;
+        }
         let unit_text = unit_field.unwrap_or_else(|| number.rest.clone());
         let unit = if unit_text.is_empty() {
             if info.units == [Unit::Ratio] {
@@ -1662,7 +1684,13 @@ fn parse_number(written: &str) -> Option<PrintedNumber> {
     let end = rest
         .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
         .unwrap_or(rest.len());
-    let mantissa: Decimal = rest[..end].replace(',', "").parse().ok()?;
+    let digits = &rest[..end];
+    // A comma only as a thousands separator (1,210): "1,3" may be a decimal comma, and read as
+    // 13 it would be silently ten times too high.
+    if digits.contains(',') && !thousands(digits) {
+        return None;
+    }
+    let mantissa: Decimal = digits.replace(',', "").parse().ok()?;
     let (value, printed, after) = match exponent(&rest[end..]) {
         Some((power, used)) => {
             let value = Decimal::from_scientific(&format!("{mantissa}e{power}")).ok()?;
@@ -1677,6 +1705,27 @@ fn parse_number(written: &str) -> Option<PrintedNumber> {
         printed,
         rest: after.trim().to_string(),
     })
+}
+
+/// "1,3" read as a decimal comma: "1.3".
+fn decimal_comma(written: &str) -> Option<String> {
+    let number: String = written
+        .trim()
+        .trim_start_matches(['<', '>', '≤', '≥'])
+        .trim_start()
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == ',')
+        .collect();
+    (number.matches(',').count() == 1 && !thousands(&number)).then(|| number.replace(',', "."))
+}
+
+/// `1,210` or `12,345,678.5`: commas between groups of three digits.
+fn thousands(digits: &str) -> bool {
+    let whole = digits.split('.').next().unwrap_or_default();
+    let mut groups = whole.split(',');
+    groups.next().is_some_and(|g| (1..=3).contains(&g.len()))
+        && groups.all(|g| g.len() == 3)
+        && digits.matches('.').count() <= 1
 }
 
 /// A power of ten right after a number: `E+02`, `e2`, ` × 10^2`, `x10^-1`, `×10²`. Returns

@@ -311,9 +311,10 @@ impl<'a> Sources<'a> {
     }
 }
 
-/// Days between two dates, either way round.
-pub(crate) fn distance(a: impl Into<NaiveDate>, b: impl Into<NaiveDate>) -> i64 {
-    (a.into() - b.into()).num_days().abs()
+/// Days between two dates, either way round; a date known only approximately counts from its
+/// nearest possible day (and whatever uses it is flagged as approximate).
+pub(crate) fn distance(a: impl Into<CaseDate>, b: impl Into<CaseDate>) -> i64 {
+    a.into().days_apart(b.into())
 }
 
 /// "bilirubin 2021-10-01, albumin 2021-08-20", or with the Chinese names and "、".
@@ -347,7 +348,7 @@ pub(crate) fn attach_assessment(
     window: i64,
     flags: &mut Vec<Text>,
 ) {
-    let days = distance(assessment.date, near);
+    let days = distance(assessment.date, near.into());
     if days > window {
         let on = assessment.date;
         flags.push(t(

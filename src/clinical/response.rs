@@ -669,6 +669,12 @@ fn art_scores(
             let before_this = sources.between(Some(previous.tace.date), this.tace.date);
             let mut missing = Vec::new();
             let mut inputs = Vec::new();
+            // Values skipped (conflicting, unconvertible) are named, never silently passed over
+            // for an older one.
+            let mut flags: Vec<Text> = [&before_first, &before_this]
+                .iter()
+                .flat_map(|range| range.unusable_flags(Analyte::Ast))
+                .collect();
             let [ast_1, ast_2] =
                 [(&before_first, first), (&before_this, this)].map(|(range, session)| match range
                     .newest_lab(Analyte::Ast)
@@ -690,7 +696,8 @@ fn art_scores(
             let child_pugh =
                 [(&before_first, first), (&before_this, this)].map(|(range, session)| {
                     match child_pugh_from(range) {
-                        (Some((score, date)), _) => {
+                        (Some((score, date)), criterion) => {
+                            flags.extend(criterion.flags);
                             let name = t(
                                 format!("{} 前 Child-Pugh", session.label),
                                 format!("Child-Pugh before {}", session.label),
@@ -770,6 +777,11 @@ fn art_scores(
                 format!("before {}", this.label),
             ));
             criterion.inputs = inputs;
+            for flag in flags {
+                if !criterion.flags.contains(&flag) {
+                    criterion.flags.push(flag);
+                }
+            }
             criterion
         })
         .collect()
@@ -1041,12 +1053,22 @@ fn intrahepatic_progression(sessions: &[Session<'_>], measured: &[&ImagingStudy]
 /// Item 3: AFP right after each session against AFP before it.
 fn tumour_markers(sources: &Sources<'_>, sessions: &[Session<'_>]) -> Criterion {
     let mut data = PerSession::default();
+    let mut flags: Vec<Text> = Vec::new();
     for session in sessions {
-        let before = sources
-            .between(None, session.tace.date)
-            .newest_lab(Analyte::Afp);
-        let after = sources
-            .between(Some(session.tace.date), session.until)
+        let (before_range, after_range) = (
+            sources.between(None, session.tace.date),
+            sources.between(Some(session.tace.date), session.until),
+        );
+        for flag in [&before_range, &after_range]
+            .iter()
+            .flat_map(|range| range.unusable_flags(Analyte::Afp))
+        {
+            if !flags.contains(&flag) {
+                flags.push(flag);
+            }
+        }
+        let before = before_range.newest_lab(Analyte::Afp);
+        let after = after_range
             .labs(Analyte::Afp)
             .map(|values| values.into_iter().next());
         let label = &session.label;
@@ -1091,7 +1113,9 @@ fn tumour_markers(sources: &Sources<'_>, sessions: &[Session<'_>]) -> Criterion 
             format!("AFP rose after {list}"),
         ))
     };
-    jsh_item(Kind::JshTumourMarkers, outcome, data.inputs)
+    let mut criterion = jsh_item(Kind::JshTumourMarkers, outcome, data.inputs);
+    criterion.flags.extend(flags);
+    criterion
 }
 
 /// Items 4 and 5: vascular invasion or extrahepatic spread appearing after the first TACE.

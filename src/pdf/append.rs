@@ -97,7 +97,8 @@ pub fn append_records(
             .map_err(Error::io("read", &record.path))?;
         let first_id = last_id + 1;
         let appended = match Kind::of(&bytes) {
-            Some(Kind::Pdf) => merge_pdf(bytes, first_id, pages_root, strip),
+            Some(Kind::Pdf) => vet_in_child(&record.path)
+                .and_then(|()| merge_pdf(bytes, first_id, pages_root, strip)),
             Some(Kind::Jpeg) => {
                 raster::jpeg(bytes).map(|image| image_page(image, first_id, pages_root, strip))
             }
@@ -290,8 +291,7 @@ fn merge_pdf(
     pages_root: ObjectId,
     strip: &Strip,
 ) -> Result<Appended, String> {
-    inflation_within_limits(&bytes)?;
-    let record = Document::load_mem(&bytes);
+    let record = Document::load_mem_with_options(&bytes, load_options());
     drop(bytes);
     let mut record = record.map_err(|e| format!("it could not be read as a PDF ({e})"))?;
     if record.is_encrypted() {
@@ -332,54 +332,69 @@ fn merge_pdf(
     })
 }
 
-/// The most an object stream of a record may inflate to, and all of them together: lopdf
-/// inflates them as it loads, and a few megabytes can be made to inflate to gigabytes.
-const MAX_OBJECT_STREAM: u64 = 64 << 20;
-const MAX_OBJECT_STREAMS: u64 = 256 << 20;
+/// The most one stream of a record may inflate to while it is loaded (lopdf inflates object
+/// and cross-reference streams eagerly; a few kilobytes can be made to inflate to gigabytes).
+const MAX_STREAM: usize = 64 << 20;
 
-/// Inflates each object stream (`/Type /ObjStm`) of a PDF into nothing, counting, and refuses
-/// the file when one or all of them would inflate beyond the limits.
-fn inflation_within_limits(bytes: &[u8]) -> Result<(), String> {
-    let mut total = 0u64;
-    let mut at = 0;
-    while let Some(found) = find(&bytes[at..], b"stream") {
-        let start = at + found;
-        at = start + 6;
-        // The dictionary of this stream: after the previous "obj" keyword.
-        let from = start.saturating_sub(4096);
-        let head = &bytes[from..start];
-        let dict = rfind(head, b"obj").map_or(head, |i| &head[i..]);
-        if find(dict, b"ObjStm").is_none() {
-            continue;
-        }
-        let body = match bytes.get(at..) {
-            Some(rest) if rest.starts_with(b"\r\n") => &rest[2..],
-            Some(rest) if rest.starts_with(b"\n") => &rest[1..],
-            _ => continue,
-        };
-        let limit = MAX_OBJECT_STREAM.min(MAX_OBJECT_STREAMS - total);
-        let inflated = std::io::copy(
-            &mut std::io::Read::take(flate2::read::ZlibDecoder::new(body), limit + 1),
-            &mut std::io::sink(),
-        )
-        .unwrap_or(0);
-        if inflated > limit {
-            return Err(format!(
-                "its compressed objects inflate to more than {} MB (a damaged or hostile file)",
-                limit >> 20
-            ));
-        }
-        total += inflated;
+/// The hidden command that loads a record PDF in a resource-limited child first (see
+/// [`vet_in_child`]).
+pub const VET_COMMAND: &str = "__vet-pdf";
+
+/// What loading one record may cost in the child: a PDF that needs more is not one to append.
+const VET_LIMITS: crate::child::Limits = crate::child::Limits {
+    memory: 1 << 30,
+    cpu_seconds: 30,
+    wall: std::time::Duration::from_secs(60),
+    output: 4096,
+};
+
+fn load_options() -> lopdf::LoadOptions {
+    lopdf::LoadOptions::with_max_decompressed_size(MAX_STREAM)
+}
+
+/// Loads the record in a child process limited in memory and time; only a record that loads
+/// there is loaded here. However its streams are chained or named, a bomb costs a failed
+/// child.
+fn vet_in_child(path: &std::path::Path) -> Result<(), String> {
+    let done = crate::child::run(VET_COMMAND, &[path.as_os_str()], &[], VET_LIMITS)
+        .map_err(|why| format!("reading it {why}"))?;
+    if done.success {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&done.stdout)
+            .lines()
+            .find_map(|l| l.strip_prefix("error "))
+            .unwrap_or("reading it needed more memory or time than a record may use (a damaged or hostile file)")
+            .to_string())
     }
-    Ok(())
 }
 
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-fn rfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).rposition(|w| w == needle)
+/// The child: `__vet-pdf PATH`. Exits 0 when the PDF loads and has pages.
+pub fn vet_worker(args: &[String]) -> std::process::ExitCode {
+    crate::child::limit_self();
+    let outcome = (|| -> Result<(), String> {
+        let [path] = args else {
+            return Err("usage: __vet-pdf PATH".into());
+        };
+        let bytes = crate::case_files::read_capped(
+            std::path::Path::new(path),
+            crate::case_files::RECORD_LIMIT,
+        )
+        .map_err(|e| e.to_string())?;
+        let document = Document::load_mem_with_options(&bytes, load_options())
+            .map_err(|e| format!("it could not be read as a PDF ({e})"))?;
+        if document.page_iter().next().is_none() {
+            return Err("it has no pages".into());
+        }
+        Ok(())
+    })();
+    match outcome {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(why) => {
+            println!("error {why}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }
 
 /// A page's dictionary with the attributes it inherits from its page-tree ancestors copied in,

@@ -24,7 +24,7 @@ use crate::fonts::Fonts;
 use crate::layout::{self, LaidOut};
 use crate::text::Lang;
 
-pub use append::{AppendedRecord, append_records};
+pub use append::{AppendedRecord, VET_COMMAND, append_records, vet_worker};
 
 /// PDF bytes, with what went wrong along the way that did not stop them being written.
 #[derive(Debug, Clone)]

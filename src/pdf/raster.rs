@@ -101,16 +101,13 @@ fn plausible_size(width: u32, height: u32, bytes: usize) -> Result<(), String> {
 
 /// A JPEG, passed through when it is small enough and downscaled otherwise. It is checked
 /// first: its claimed size must fit the file, it must end where a JPEG ends, and it must decode.
-pub fn jpeg(bytes: Vec<u8>) -> Result<PdfImage, String> {
+pub fn jpeg(mut bytes: Vec<u8>) -> Result<PdfImage, String> {
     let frame = jpeg_frame(&bytes).ok_or("not a JPEG image this tool can read")?;
     plausible_size(frame.width, frame.height, bytes.len())?;
-    let end = bytes
-        .iter()
-        .rposition(|&b| b != 0 && !b.is_ascii_whitespace())
-        .map_or(0, |i| i + 1);
-    if !bytes[..end].ends_with(&[0xFF, 0xD9]) {
-        return Err("it is cut short (the JPEG has no end marker)".to_string());
-    }
+    // The image ends at the first end marker after its scan data; phones append more after it
+    // (motion photos, Samsung trailers), which is not image and is left out.
+    let end = jpeg_end(&bytes).ok_or("it is cut short (the JPEG has no end marker)")?;
+    bytes.truncate(end);
     let orientation = exif_orientation(&bytes);
     let long_edge = frame.width.max(frame.height);
     if long_edge <= LONG_EDGE_LIMIT && bytes.len() <= SIZE_LIMIT {
@@ -283,6 +280,38 @@ impl Frame {
             _ => "DeviceRGB",
         }
     }
+}
+
+/// Where the JPEG proper ends: after the first end-of-image marker following its first
+/// start-of-scan, found by walking the marker segments (an EXIF thumbnail inside one is skipped
+/// whole; scan data never holds an unescaped marker, so that end marker is the real end).
+fn jpeg_end(bytes: &[u8]) -> Option<usize> {
+    let mut at = 2;
+    let scan = loop {
+        while bytes.get(at) == Some(&0xFF) && bytes.get(at + 1) == Some(&0xFF) {
+            at += 1;
+        }
+        let (&0xFF, &marker) = (bytes.get(at)?, bytes.get(at + 1)?) else {
+            return None;
+        };
+        if marker == 0xDA {
+            break at;
+        }
+        if matches!(marker, 0x01 | 0xD0..=0xD7) {
+            at += 2;
+            continue;
+        }
+        let length = usize::from(u16::from_be_bytes([
+            *bytes.get(at + 2)?,
+            *bytes.get(at + 3)?,
+        ]));
+        at += 2 + length;
+    };
+    bytes
+        .get(scan + 2..)?
+        .windows(2)
+        .position(|w| w == [0xFF, 0xD9])
+        .map(|i| scan + 2 + i + 2)
 }
 
 /// Walks the JPEG's marker segments up to the start-of-frame header.
