@@ -16,6 +16,17 @@ pub struct Cli {
     #[arg(long = "case", global = true, value_name = "DIR")]
     pub case: Option<PathBuf>,
 
+    /// The language of messages and help: zh or en [default: `ui` in consultpack.toml, else
+    /// the locale (LANG), else English]
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        ignore_case = true,
+        value_name = "LANG"
+    )]
+    pub ui: Option<LangArg>,
+
     /// Treat this date as today (for reproducible output and tests)
     #[arg(
         long,
@@ -232,7 +243,7 @@ pub struct CriteriaArgs {
     /// Print JSON instead of a table (always English; its shape: `consultpack docs criteria`)
     #[arg(long)]
     pub json: bool,
-    /// Language of the table [default: English]
+    /// Language of the table [default: the interface language]
     #[arg(long, value_enum, ignore_case = true)]
     pub lang: Option<LangArg>,
     /// Use only data dated on or before this date [default: today]

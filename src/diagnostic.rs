@@ -17,6 +17,21 @@ pub enum Severity {
     Warning,
 }
 
+impl Severity {
+    /// How a problem's first line starts, in the interface language: `error:` or `错误：`.
+    pub fn label(self) -> String {
+        match self {
+            Severity::Error => crate::tr!("error:"),
+            Severity::Warning => crate::tr!("warning:"),
+        }
+    }
+}
+
+/// How a hint starts, in the interface language: `hint:` or `提示：`.
+pub fn hint_label() -> String {
+    crate::tr!("hint:")
+}
+
 /// The text of one input file, kept so that byte spans can be turned into lines and columns.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
@@ -278,11 +293,12 @@ impl Diagnostic {
 
     /// Writes the problem in the style of rustc and cargo: header, location, the line, a caret.
     pub fn render(&self, out: &mut dyn Write) -> io::Result<()> {
-        let label = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
-        writeln!(out, "{label}: {}", printable(&self.message))?;
+        writeln!(
+            out,
+            "{} {}",
+            self.severity.label(),
+            printable(&self.message)
+        )?;
         if let Some(location) = &self.location {
             let gutter = location.line.to_string().len();
             writeln!(out, "{:gutter$}--> {location}", "")?;
@@ -300,7 +316,7 @@ impl Diagnostic {
             }
         }
         if let Some(hint) = &self.hint {
-            writeln!(out, "  = hint: {}", printable(hint))?;
+            writeln!(out, "  = {} {}", hint_label(), printable(hint))?;
         }
         Ok(())
     }

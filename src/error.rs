@@ -6,6 +6,8 @@
 use std::io;
 use std::path::PathBuf;
 
+use crate::tr;
+
 /// Exit codes: 0 success; 1 invalid input; 2 usage (clap's own); 3 an outside failure.
 pub const EXIT_INVALID: u8 = 1;
 pub const EXIT_EXTERNAL: u8 = 3;
@@ -13,7 +15,7 @@ pub const EXIT_EXTERNAL: u8 = 3;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The case folder has errors, already printed as diagnostics.
-    #[error("{count} error(s) in the case folder (listed above); nothing was written")]
+    #[error("{}", tr!("{count} error(s) in the case folder (listed above); nothing was written", count))]
     Invalid { count: usize },
     /// A request that cannot be carried out as asked (an unknown contact, an existing case).
     #[error("{message}")]
@@ -28,7 +30,7 @@ pub enum Error {
         hint: Option<String>,
     },
     /// Reading or writing a file failed.
-    #[error("failed to {action} `{}`: {source}", path.display())]
+    #[error("{}", tr!("failed to {action} `{path}`: {source}", action = crate::i18n::translate(crate::i18n::ui(), action), path = path.display(), source))]
     Io {
         action: &'static str,
         path: PathBuf,
@@ -51,11 +53,12 @@ impl Error {
         let path = path.into();
         move |source| match crate::case_files::refusal(&source) {
             Some(why) => Error::User {
-                message: format!(
-                    "`{}` cannot be read: {why}",
-                    path.strip_prefix(".").unwrap_or(&path).display()
+                message: tr!(
+                    "`{path}` cannot be read: {why}",
+                    path = path.strip_prefix(".").unwrap_or(&path).display(),
+                    why
                 ),
-                hint: Some("replace it with an ordinary file, or remove it".into()),
+                hint: Some(tr!("replace it with an ordinary file, or remove it")),
             },
             None => Error::Io {
                 action,

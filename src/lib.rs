@@ -23,6 +23,7 @@ pub mod document;
 pub mod error;
 pub mod folder;
 pub mod fonts;
+pub mod i18n;
 pub mod lab;
 pub mod layout;
 pub mod ledger;
@@ -66,8 +67,10 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
             .collect();
         return pdf::vet_worker(&rest);
     }
-    let cli = match <cli::Cli as clap::Parser>::try_parse_from(args) {
-        Ok(cli) => cli,
+    i18n::set(interface_language(&args));
+    let cli = match parse_command_line(args) {
+        Ok(Some(cli)) => cli,
+        Ok(None) => return ExitCode::SUCCESS,
         Err(e) => {
             // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2).
             let _ = e.print();
@@ -81,13 +84,77 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
             // Paths and names in messages come from files: printed inert.
             let _ = writeln!(
                 stderr,
-                "error: {}",
+                "{} {}",
+                diagnostic::Severity::Error.label(),
                 diagnostic::printable_lines(&error.to_string())
             );
             if let Some(hint) = error.hint() {
-                let _ = writeln!(stderr, "  = hint: {}", diagnostic::printable_lines(hint));
+                let _ = writeln!(
+                    stderr,
+                    "  = {} {}",
+                    diagnostic::hint_label(),
+                    diagnostic::printable_lines(hint)
+                );
             }
             ExitCode::from(error.exit_code())
         }
     }
+}
+
+/// The command line parsed against its description in the interface language; `Ok(None)` when
+/// the `help` command has printed what was asked.
+fn parse_command_line(args: Vec<std::ffi::OsString>) -> Result<Option<cli::Cli>, clap::Error> {
+    use clap::FromArgMatches;
+    let mut command = i18n::help::command(i18n::ui());
+    let matches = command.try_get_matches_from_mut(args)?;
+    if let Some((i18n::help::HELP_COMMAND, help)) = matches.subcommand() {
+        let path: Vec<&String> = help.get_many("command").into_iter().flatten().collect();
+        command.build();
+        let mut shown = &mut command;
+        for name in path {
+            shown = shown.find_subcommand_mut(name).ok_or_else(|| {
+                clap::Error::raw(
+                    clap::error::ErrorKind::InvalidSubcommand,
+                    tr!(
+                        "there is no command `{name}`; `consultpack --help` lists them\n",
+                        name
+                    ),
+                )
+            })?;
+        }
+        let _ = shown.print_long_help();
+        return Ok(None);
+    }
+    cli::Cli::from_arg_matches(&matches).map(Some)
+}
+
+/// The interface language, decided before the command line is parsed so that `--help` and
+/// clap's errors are in it too: `--ui`, else `ui` in the case's consultpack.toml, else the
+/// locale.
+fn interface_language(args: &[std::ffi::OsString]) -> text::Lang {
+    let flag = |name: &str| {
+        let long = format!("--{name}");
+        let joined = format!("--{name}=");
+        args.iter().enumerate().find_map(|(i, arg)| {
+            let arg = arg.to_str()?;
+            if arg == long {
+                args.get(i + 1)?.to_str().map(str::to_string)
+            } else {
+                arg.strip_prefix(&joined).map(str::to_string)
+            }
+        })
+    };
+    let case = flag("case").map(std::path::PathBuf::from);
+    let config_ui = folder::CaseFolder::locate(case.as_deref())
+        .ok()
+        .and_then(|folder| {
+            let bytes =
+                case_files::read_capped(&folder.path(folder::CONFIG_FILE), case_files::TOML_LIMIT)
+                    .ok()?;
+            let table: toml::Table = toml::from_str(std::str::from_utf8(&bytes).ok()?).ok()?;
+            table.get("ui")?.as_str().map(str::to_string)
+        });
+    i18n::choose(flag("ui").as_deref(), config_ui.as_deref(), |key| {
+        std::env::var(key).ok()
+    })
 }
