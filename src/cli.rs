@@ -99,6 +99,25 @@ pub enum Command {
         #[command(subcommand)]
         action: MailAction,
     },
+    /// Print a shell completion script (e.g. `consultpack completions bash >
+    /// ~/.local/share/bash-completion/completions/consultpack`)
+    Completions {
+        /// The shell to complete in
+        #[arg(value_enum)]
+        shell: ShellArg,
+    },
+    /// Print the manual page in roff (e.g. `consultpack man > consultpack.1; man ./consultpack.1`)
+    Man,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShellArg {
+    Bash,
+    Zsh,
+    Fish,
+    #[value(name = "powershell")]
+    PowerShell,
+    Elvish,
 }
 
 #[derive(Debug, Subcommand)]

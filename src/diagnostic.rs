@@ -18,18 +18,18 @@ pub enum Severity {
 }
 
 impl Severity {
-    /// How a problem's first line starts, in the interface language: `error:` or `错误：`.
+    /// How a problem's first line starts, in the interface language: `error: ` or `错误：`.
     pub fn label(self) -> String {
         match self {
-            Severity::Error => crate::tr!("error:"),
-            Severity::Warning => crate::tr!("warning:"),
+            Severity::Error => crate::tr!("error: "),
+            Severity::Warning => crate::tr!("warning: "),
         }
     }
 }
 
-/// How a hint starts, in the interface language: `hint:` or `提示：`.
+/// How a hint starts, in the interface language: `hint: ` or `提示：`.
 pub fn hint_label() -> String {
-    crate::tr!("hint:")
+    crate::tr!("hint: ")
 }
 
 /// The text of one input file, kept so that byte spans can be turned into lines and columns.
@@ -293,12 +293,7 @@ impl Diagnostic {
 
     /// Writes the problem in the style of rustc and cargo: header, location, the line, a caret.
     pub fn render(&self, out: &mut dyn Write) -> io::Result<()> {
-        writeln!(
-            out,
-            "{} {}",
-            self.severity.label(),
-            printable(&self.message)
-        )?;
+        writeln!(out, "{}{}", self.severity.label(), printable(&self.message))?;
         if let Some(location) = &self.location {
             let gutter = location.line.to_string().len();
             writeln!(out, "{:gutter$}--> {location}", "")?;
@@ -316,7 +311,7 @@ impl Diagnostic {
             }
         }
         if let Some(hint) = &self.hint {
-            writeln!(out, "  = {} {}", hint_label(), printable(hint))?;
+            writeln!(out, "  = {}{}", hint_label(), printable(hint))?;
         }
         Ok(())
     }

@@ -84,14 +84,14 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
             // Paths and names in messages come from files: printed inert.
             let _ = writeln!(
                 stderr,
-                "{} {}",
+                "{}{}",
                 diagnostic::Severity::Error.label(),
                 diagnostic::printable_lines(&error.to_string())
             );
             if let Some(hint) = error.hint() {
                 let _ = writeln!(
                     stderr,
-                    "  = {} {}",
+                    "  = {}{}",
                     diagnostic::hint_label(),
                     diagnostic::printable_lines(hint)
                 );

@@ -140,7 +140,7 @@ fn every_message_and_help_text_has_chinese_with_the_same_placeholders() {
         calls.len()
     );
     assert!(
-        calls.iter().any(|c| c.template == "error:"),
+        calls.iter().any(|c| c.template == "error: "),
         "the scan missed diagnostic.rs"
     );
     let mut problems = Vec::new();

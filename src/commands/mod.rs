@@ -14,6 +14,7 @@ mod send;
 mod status;
 mod summary;
 mod sync;
+mod terminal;
 
 use std::io::Write;
 
@@ -32,6 +33,12 @@ pub fn execute(cli: Cli) -> Result<()> {
     if let Command::Docs { topic } = &cli.command {
         return docs::run(*topic);
     }
+    if let Command::Completions { shell } = &cli.command {
+        return terminal::completions(*shell);
+    }
+    if let Command::Man = &cli.command {
+        return terminal::man_page();
+    }
     if let Command::Contacts { action } = cli.command {
         // The contact list does not need a case: the shipped one, plus contacts.toml if any.
         let dir = CaseFolder::locate(cli.case.as_deref())
@@ -43,7 +50,11 @@ pub fn execute(cli: Cli) -> Result<()> {
     // `--today` (tests, reproducible output), else the case's own `as_of`, else the clock.
     let today = cli.today.or_else(|| folder.as_of()).unwrap_or(clock);
     match cli.command {
-        Command::Init { .. } | Command::Docs { .. } | Command::Contacts { .. } => {
+        Command::Init { .. }
+        | Command::Docs { .. }
+        | Command::Contacts { .. }
+        | Command::Completions { .. }
+        | Command::Man => {
             unreachable!("handled above")
         }
         Command::Check => check::run(&folder, today),

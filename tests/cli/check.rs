@@ -9,9 +9,10 @@ fn the_demo_case_is_clean() {
 
 /// The acceptance case: a mistyped field, a missing record and an unknown unit give exactly
 /// these three errors, each at its line.
-#[test]
-fn three_mistakes_give_exactly_three_errors_at_their_lines() {
-    let test = Test::demo()
+/// The demo with the acceptance test's three mistakes: a mistyped field, a missing record and
+/// an unknown unit.
+pub fn three_mistakes() -> Test {
+    Test::demo()
         .edit(
             "case.toml",
             "birth_date = 1958-05-12",
@@ -26,7 +27,15 @@ fn three_mistakes_give_exactly_three_errors_at_their_lines() {
             "case.toml",
             "creatinine = { value = 80, unit = \"µmol/L\"",
             "creatinine = { value = 80, unit = \"µmol/dL\"",
-        );
+        )
+}
+
+/// Where [`three_mistakes`] are.
+pub const THREE_MISTAKES_AT: [&str; 3] = ["case.toml:13:1", "case.toml:164:10", "case.toml:168:24"];
+
+#[test]
+fn three_mistakes_give_exactly_three_errors_at_their_lines() {
+    let test = three_mistakes();
     let before = test.snapshot();
     let test = test.args(["check"]);
     let run = test.run();
@@ -41,11 +50,7 @@ fn three_mistakes_give_exactly_three_errors_at_their_lines() {
         ],
         "{run}"
     );
-    assert_eq!(
-        run.error_locations()[..],
-        ["case.toml:13:1", "case.toml:164:10", "case.toml:168:24"][..],
-        "{run}"
-    );
+    assert_eq!(run.error_locations()[..], THREE_MISTAKES_AT[..], "{run}");
     run.stderr_has("did you mean `birth_date`?")
         .stderr_has("did you mean \"labs/2021-08-20_liver-panel.jpg\"?");
     assert_eq!(test.snapshot(), before, "check writes nothing");

@@ -10,6 +10,7 @@ mod fidelity;
 mod fuzz;
 mod hardening;
 mod init;
+mod interface;
 mod mailserver;
 mod pdf;
 mod reading;
@@ -250,7 +251,7 @@ impl Run {
     pub fn errors(&self) -> Vec<&str> {
         self.stderr
             .lines()
-            .filter(|l| l.starts_with("error: "))
+            .filter(|l| l.starts_with("error: ") || l.starts_with("错误："))
             .collect()
     }
 
@@ -259,9 +260,9 @@ impl Run {
         let mut out = Vec::new();
         let mut in_error = false;
         for line in self.stderr.lines() {
-            if line.starts_with("error: ") {
+            if line.starts_with("error: ") || line.starts_with("错误：") {
                 in_error = true;
-            } else if line.starts_with("warning: ") {
+            } else if line.starts_with("warning: ") || line.starts_with("警告：") {
                 in_error = false;
             } else if let Some(location) = line.trim_start().strip_prefix("--> ")
                 && in_error
