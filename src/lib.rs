@@ -72,8 +72,16 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
         Ok(Some(cli)) => cli,
         Ok(None) => return ExitCode::SUCCESS,
         Err(e) => {
-            // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2).
-            let _ = e.print();
+            // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2);
+            // usage errors in the interface language where it is not English.
+            match i18n::help::usage_error(&e, i18n::ui()) {
+                Some(text) => {
+                    let _ = write!(std::io::stderr(), "{}", diagnostic::printable_lines(&text));
+                }
+                None => {
+                    let _ = e.print();
+                }
+            }
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
     };

@@ -6,6 +6,7 @@ use clap::{Arg, ArgAction, Command, CommandFactory};
 
 use super::translate;
 use crate::text::Lang;
+use crate::tr_in;
 
 /// The name of the `help` command, which this module adds (clap's own is English only).
 pub const HELP_COMMAND: &str = "help";
@@ -86,11 +87,15 @@ fn localize(mut cmd: Command, lang: Lang) -> Command {
     for name in names {
         cmd = cmd.mut_subcommand(name, |sub| localize(sub, lang));
     }
-    if lang == Lang::Zh {
+    // clap's own words (headings, "Usage:") are English; other languages get their own.
+    if lang != Lang::En {
+        let usage = tr_in!(lang, "Usage: ");
         cmd = cmd
-            .subcommand_help_heading("命令")
-            .subcommand_value_name("命令")
-            .help_template("{about-with-newline}\n用法：{usage}\n\n{all-args}{after-help}");
+            .subcommand_help_heading(tr_in!(lang, "Commands"))
+            .subcommand_value_name(tr_in!(lang, "COMMAND"))
+            .help_template(format!(
+                "{{about-with-newline}}\n{usage}{{usage}}\n\n{{all-args}}{{after-help}}"
+            ));
     }
     cmd
 }
@@ -106,8 +111,139 @@ fn localize_arg(arg: Arg, lang: Lang) -> Arg {
     if let Some(long_help) = long_help {
         arg = arg.long_help(translate(lang, &long_help));
     }
-    if lang == Lang::Zh {
-        arg = arg.help_heading(if positional { "参数" } else { "选项" });
+    if lang != Lang::En {
+        arg = arg.help_heading(if positional {
+            tr_in!(lang, "Arguments")
+        } else {
+            tr_in!(lang, "Options")
+        });
+        arg = with_values_in_words(arg, lang);
     }
     arg
+}
+
+/// clap lists possible and default values in English ("[possible values: …]"); in another
+/// language they are hidden there and said in the help text instead.
+fn with_values_in_words(arg: Arg, lang: Lang) -> Arg {
+    let values: Vec<_> = arg
+        .get_possible_values()
+        .into_iter()
+        .filter(|v| !v.is_hide_set())
+        .collect();
+    let defaults: Vec<String> = arg
+        .get_default_values()
+        .iter()
+        .map(|v| v.to_string_lossy().into_owned())
+        .collect();
+    let Some(help) = arg.get_help().map(ToString::to_string) else {
+        return arg;
+    };
+    let mut notes = Vec::new();
+    if !values.is_empty() && arg.get_action().takes_values() {
+        let names: Vec<&str> = values.iter().map(|v| v.get_name()).collect();
+        notes.push(tr_in!(
+            lang,
+            "possible values: {values}",
+            values = names.join(", ")
+        ));
+    }
+    if !defaults.is_empty() {
+        notes.push(tr_in!(
+            lang,
+            "default: {value}",
+            value = defaults.join(", ")
+        ));
+    }
+    if notes.is_empty() {
+        return arg;
+    }
+    let short = format!("{help} [{}]", notes.join(&tr_in!(lang, "; ")));
+    let described: Vec<String> = values
+        .iter()
+        .filter_map(|v| {
+            let about = v.get_help()?;
+            let about = translate(lang, &about.to_string());
+            Some(tr_in!(
+                lang,
+                "  {name}: {about}",
+                name = v.get_name(),
+                about
+            ))
+        })
+        .collect();
+    let long = if described.is_empty() {
+        short.clone()
+    } else {
+        format!("{short}\n\n{}", described.join("\n"))
+    };
+    arg.help(short)
+        .long_help(long)
+        .hide_possible_values(true)
+        .hide_default_value(true)
+}
+
+/// A command-line mistake said in `lang` (clap says it in English): the commonest kinds, with
+/// what clap found and suggests; `None` for the rest, which clap prints itself.
+pub fn usage_error(error: &clap::Error, lang: Lang) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if lang == Lang::En {
+        return None;
+    }
+    let context = |kind: ContextKind| match error.get(kind) {
+        Some(ContextValue::String(s)) => Some(s.clone()),
+        Some(ContextValue::Strings(v)) => Some(v.join(", ")),
+        _ => None,
+    };
+    let arg = context(ContextKind::InvalidArg).unwrap_or_default();
+    let message = match error.kind() {
+        ErrorKind::InvalidSubcommand => {
+            let name = context(ContextKind::InvalidSubcommand)?;
+            tr_in!(lang, "there is no command `{name}`", name)
+        }
+        ErrorKind::UnknownArgument => tr_in!(lang, "unknown option `{arg}`", arg),
+        ErrorKind::InvalidValue => {
+            let value = context(ContextKind::InvalidValue).unwrap_or_default();
+            let valid = context(ContextKind::ValidValue).unwrap_or_default();
+            tr_in!(
+                lang,
+                "`{value}` is not a value of {arg} (it takes: {valid})",
+                value,
+                arg,
+                valid
+            )
+        }
+        ErrorKind::ValueValidation => {
+            let value = context(ContextKind::InvalidValue).unwrap_or_default();
+            tr_in!(lang, "`{value}` is not valid for {arg}", value, arg)
+        }
+        ErrorKind::MissingRequiredArgument => tr_in!(lang, "{arg} must be given", arg),
+        ErrorKind::ArgumentConflict => {
+            let other = context(ContextKind::PriorArg).unwrap_or_default();
+            tr_in!(lang, "{arg} cannot be used with {other}", arg, other)
+        }
+        _ => return None,
+    };
+    let suggestion = context(ContextKind::SuggestedSubcommand)
+        .or_else(|| context(ContextKind::SuggestedArg))
+        .or_else(|| context(ContextKind::SuggestedValue));
+    let usage = error
+        .to_string()
+        .lines()
+        .find_map(|line| line.strip_prefix("Usage: ").map(str::to_string));
+    let mut text = format!("{}{message}\n", crate::diagnostic::Severity::Error.label());
+    if let Some(suggestion) = suggestion {
+        text += &format!(
+            "  = {}{}\n",
+            crate::diagnostic::hint_label(),
+            tr_in!(lang, "did you mean `{suggestion}`?", suggestion)
+        );
+    }
+    if let Some(usage) = usage {
+        text += &format!("\n{}{usage}\n", tr_in!(lang, "Usage: "));
+    }
+    text += &format!(
+        "\n{}\n",
+        tr_in!(lang, "For more, run `consultpack --help`.")
+    );
+    Some(text)
 }

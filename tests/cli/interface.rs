@@ -124,6 +124,12 @@ fn help_is_in_chinese_for_every_command() {
         .args(["help", "sned"])
         .failure(2);
     unknown.stderr_has("`sned`");
+    // clap's own mistakes, said in Chinese with its suggestion.
+    let typo = Test::new().env("LANG", ZH).args(["sned"]).failure(2);
+    typo.stderr_has("错误：").stderr_has("`send`");
+    assert!(!typo.stderr.contains("error:"), "{typo}");
+    let english = Test::new().env("LANG", "C").args(["sned"]).failure(2);
+    english.stderr_has("error: unrecognized subcommand 'sned'");
 }
 
 #[test]
