@@ -223,7 +223,7 @@ fn unquoted_partial_date(line: &str) -> Option<String> {
         "a date known only in part goes in quotes: {key} = \"{value}\" (read as {date})",
         key = key.trim(),
         value,
-        date
+        date = date.in_lang(crate::i18n::ui())
     ))
 }
 
@@ -463,7 +463,7 @@ impl<'t, 's> Table<'t, 's> {
                     "`{key}` in {table} is before 1900 ({date})",
                     key,
                     table = self.name,
-                    date
+                    date = date.in_lang(crate::i18n::ui())
                 ),
                 Some(tr!("check the year")),
             );
@@ -476,7 +476,7 @@ impl<'t, 's> Table<'t, 's> {
                     "`{key}` in {table} is in the future ({date})",
                     key,
                     table = self.name,
-                    date
+                    date = date.in_lang(crate::i18n::ui())
                 ),
                 Some(tr!(
                     "check the year and month; today is {today}",

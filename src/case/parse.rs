@@ -64,7 +64,7 @@ pub fn parse(input: &CaseInput<'_>) -> (Option<LoadedCase>, Diagnostics) {
             as_of.span(),
             tr!(
                 "`as_of` in case.toml must be a whole date, found {date}",
-                date = as_of.get_ref()
+                date = as_of.get_ref().in_lang(crate::i18n::ui())
             ),
             Some(tr!("write it like: as_of = 2021-11-15")),
         );
@@ -708,9 +708,9 @@ impl<'r, 's> CaseParser<'r, 's> {
                 stop.span(),
                 tr!(
                     "`stop` ({stop}) in {table} is before the start ({start})",
-                    stop = stop.get_ref(),
+                    stop = stop.get_ref().in_lang(crate::i18n::ui()),
                     table = t.name,
-                    start
+                    start = start.in_lang(crate::i18n::ui())
                 ),
                 Some(tr!(
                     "check both dates against the prescription or discharge letter"
@@ -1205,9 +1205,9 @@ impl<'r, 's> CaseParser<'r, 's> {
                 span,
                 tr!(
                     "`birth_date` ({born}) is after a {what} dated {date}",
-                    born,
+                    born = born.in_lang(crate::i18n::ui()),
                     what,
-                    date
+                    date = date.in_lang(crate::i18n::ui())
                 ),
                 Some(tr!("check the year of birth (and of that entry)")),
             );
