@@ -7,6 +7,8 @@ use std::io::{self, Read};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
+use crate::tr;
+
 /// The largest TOML file read (case.toml, contacts.toml, consultpack.toml, sidecars, state).
 pub const TOML_LIMIT: u64 = 4 << 20;
 /// The largest template read.
@@ -52,9 +54,9 @@ pub fn read_capped(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
     if bytes.len() as u64 > limit {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
-            Refused(format!(
-                "it is larger than {} (the most consultpack reads)",
-                human(limit)
+            Refused(tr!(
+                "it is larger than {size} (the most consultpack reads)",
+                size = human(limit)
             )),
         ));
     }
@@ -81,9 +83,9 @@ pub fn refusal(error: &io::Error) -> Option<&Refused> {
 fn not_regular() -> io::Error {
     io::Error::new(
         io::ErrorKind::InvalidInput,
-        Refused(
-            "not a regular file (a pipe, device or socket); only ordinary files are read".into(),
-        ),
+        Refused(tr!(
+            "not a regular file (a pipe, device or socket); only ordinary files are read"
+        )),
     )
 }
 

@@ -11,7 +11,9 @@ use toml::Spanned;
 use crate::contacts::valid_email;
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile};
 use crate::mail::providers::{Provider, port_mismatch};
+use crate::text::Lang;
 use crate::toml_reader::{Choice, Reader, Table};
+use crate::tr;
 
 /// The sender's settings.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -19,6 +21,9 @@ pub struct Config {
     pub sender: Option<Sender>,
     pub smtp: Option<Server>,
     pub imap: Option<Server>,
+    /// `ui = "zh"`: the interface language (read early, before this file is checked: see
+    /// `interface_language` in lib.rs).
+    pub ui: Option<Lang>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -96,12 +101,15 @@ impl Secret {
     pub fn fetch(&self) -> Result<String, String> {
         let value = match self {
             Secret::Env(name) => std::env::var(name).map_err(|_| {
-                format!(
-                    "the environment variable `{name}` is not set (set it in the terminal first)"
+                tr!(
+                    "the environment variable `{name}` is not set (set it in the terminal first)",
+                    name
                 )
             })?,
             Secret::Command(argv) => {
-                let (program, args) = argv.split_first().ok_or("the password command is empty")?;
+                let (program, args) = argv
+                    .split_first()
+                    .ok_or_else(|| tr!("the password command is empty"))?;
                 let output = std::process::Command::new(program)
                     .args(args)
                     .stdin(std::process::Stdio::inherit())
@@ -109,15 +117,15 @@ impl Secret {
                     .output()
                     // The command is never echoed: a password pasted there must not be printed.
                     .map_err(|e| {
-                        format!(
-                            "the password command (`password_command`) could not run ({})",
-                            e.kind()
+                        tr!(
+                            "the password command (`password_command`) could not run ({why})",
+                            why = e.kind()
                         )
                     })?;
                 if !output.status.success() {
-                    return Err(format!(
-                        "the password command (`password_command`) failed ({})",
-                        output.status
+                    return Err(tr!(
+                        "the password command (`password_command`) failed ({status})",
+                        status = output.status
                     ));
                 }
                 String::from_utf8_lossy(&output.stdout)
@@ -129,10 +137,10 @@ impl Secret {
         };
         if value.is_empty() {
             return Err(match self {
-                Secret::Env(name) => format!("the environment variable `{name}` is empty"),
-                Secret::Command(argv) => format!(
-                    "the password command `{}` printed nothing",
-                    argv.first().map_or("", String::as_str)
+                Secret::Env(name) => tr!("the environment variable `{name}` is empty", name),
+                Secret::Command(argv) => tr!(
+                    "the password command `{program}` printed nothing",
+                    program = argv.first().map_or("", String::as_str)
                 ),
             });
         }
@@ -147,6 +155,9 @@ pub fn parse(source: &SourceFile, today: NaiveDate) -> (Option<Config>, Diagnost
         return (None, reader.diagnostics);
     };
     let mut root = Table::new("consultpack.toml", doc.get_ref(), 0..0);
+    let ui = root
+        .choice::<Lang>(&mut reader, "ui")
+        .map(Spanned::into_inner);
     let sender = root.table(&mut reader, "sender").and_then(|mut t| {
         t.name = "[sender]".into();
         let name = t.required_string(&mut reader, "name", "\"Wang Xiaoli\"");
@@ -166,7 +177,12 @@ pub fn parse(source: &SourceFile, today: NaiveDate) -> (Option<Config>, Diagnost
         .table(&mut reader, "imap")
         .and_then(|t| server(&mut reader, t, "[imap]"));
     root.finish(&mut reader);
-    let config = Config { sender, smtp, imap };
+    let config = Config {
+        sender,
+        smtp,
+        imap,
+        ui,
+    };
     let errors = reader.diagnostics.has_errors();
     (if errors { None } else { Some(config) }, reader.diagnostics)
 }
@@ -187,8 +203,11 @@ fn address(
     } else {
         reader.error(
             value.span(),
-            format!("`{}` is not a valid e-mail address", value.get_ref()),
-            Some("write only the address, like \"family@example.com\"".into()),
+            tr!(
+                "`{address}` is not a valid e-mail address",
+                address = value.get_ref()
+            ),
+            Some(tr!("write only the address, like \"family@example.com\"")),
         );
         None
     }
@@ -212,9 +231,14 @@ fn server(reader: &mut Reader<'_>, mut t: Table<'_, '_>, name: &str) -> Option<S
         // The line itself is not shown: it holds the password.
         let location = reader.source.locate(span).without_source_line();
         reader.diagnostics.push(
-            Diagnostic::error(format!("passwords must not be written in consultpack.toml ({name})"))
-                .at(location)
-                .hint("delete the line and use password_env = \"CONSULTPACK_SMTP_PASSWORD\" (set that variable) or password_command = [\"pass\", \"show\", \"mail\"]"),
+            Diagnostic::error(tr!(
+                "passwords must not be written in consultpack.toml ({table})",
+                table = name
+            ))
+            .at(location)
+            .hint(tr!(
+                "delete the line and use password_env = \"CONSULTPACK_SMTP_PASSWORD\" (set that variable) or password_command = [\"pass\", \"show\", \"mail\"]"
+            )),
         );
     }
     let smtp = name == "[smtp]";
@@ -247,7 +271,7 @@ fn server(reader: &mut Reader<'_>, mut t: Table<'_, '_>, name: &str) -> Option<S
         .and_then(|p| match u16::try_from(*p.get_ref()) {
             Ok(port) if port > 0 => Some(Spanned::new(p.span(), port)),
             _ => {
-                reader.error(p.span(), "`port` must be between 1 and 65535", None);
+                reader.error(p.span(), tr!("`port` must be between 1 and 65535"), None);
                 None
             }
         });
@@ -271,9 +295,14 @@ fn server(reader: &mut Reader<'_>, mut t: Table<'_, '_>, name: &str) -> Option<S
         // used, nor echoed back in a message).
         (Some(env), true) if !is_variable_name(env.get_ref()) => {
             reader.diagnostics.push(
-                Diagnostic::error(format!("`password_env` in {name} must be the name of an environment variable (capital letters, digits and _), not the password"))
-                    .at(reader.source.locate(env.span()).without_source_line())
-                    .hint("write password_env = \"CONSULTPACK_SMTP_PASSWORD\" and put the password into that variable in the terminal"),
+                Diagnostic::error(tr!(
+                    "`password_env` in {table} must be the name of an environment variable (capital letters, digits and _), not the password",
+                    table = name
+                ))
+                .at(reader.source.locate(env.span()).without_source_line())
+                .hint(tr!(
+                    "write password_env = \"CONSULTPACK_SMTP_PASSWORD\" and put the password into that variable in the terminal"
+                )),
             );
             None
         }
@@ -284,13 +313,22 @@ fn server(reader: &mut Reader<'_>, mut t: Table<'_, '_>, name: &str) -> Option<S
         (Some(env), false) => {
             reader.error(
                 env.span(),
-                format!("{name} gives both `password_env` and `password_command`"),
-                Some("keep one of them".into()),
+                tr!(
+                    "{table} gives both `password_env` and `password_command`",
+                    table = name
+                ),
+                Some(tr!("keep one of them")),
             );
             None
         }
         (None, true) => {
-            reader.error(t.span.clone(), format!("{name} says nothing about the password"), Some("add password_env = \"CONSULTPACK_SMTP_PASSWORD\" or password_command = [\"...\"]".into()));
+            reader.error(
+                t.span.clone(),
+                tr!("{table} says nothing about the password", table = name),
+                Some(tr!(
+                    "add password_env = \"CONSULTPACK_SMTP_PASSWORD\" or password_command = [\"...\"]"
+                )),
+            );
             None
         }
     };
@@ -298,24 +336,35 @@ fn server(reader: &mut Reader<'_>, mut t: Table<'_, '_>, name: &str) -> Option<S
     let security = security?;
     if security == Security::None && !matches!(host.as_str(), "127.0.0.1" | "localhost" | "::1") {
         let span = t.span_of("security");
-        reader.error(span, format!("{name}: security = \"none\" would send the password and records unencrypted to `{host}`"), Some("use \"tls\" (port 465/993) or \"starttls\" (587/143)".into()));
+        reader.error(
+            span,
+            tr!(
+                "{table}: security = \"none\" would send the password and records unencrypted to `{host}`",
+                table = name,
+                host
+            ),
+            Some(tr!(
+                "use \"tls\" (port 465/993) or \"starttls\" (587/143)"
+            )),
+        );
     }
     let port = match (port, preset) {
         (Some(port), _) => {
             if let Some(expected) = port_mismatch(*port.get_ref(), security) {
                 reader.warning(
                     port.span(),
-                    format!(
-                        "{name}: port {} is for security = \"{}\", but security is \"{}\"",
-                        port.get_ref(),
-                        expected.name(),
-                        security.name()
+                    tr!(
+                        "{table}: port {port} is for security = \"{expected}\", but security is \"{security}\"",
+                        table = name,
+                        port = port.get_ref(),
+                        expected = expected.name(),
+                        security = security.name()
                     ),
-                    Some(format!(
-                        "set security = \"{}\", or the port that goes with \"{}\" ({})",
-                        expected.name(),
-                        security.name(),
-                        match (smtp, security) {
+                    Some(tr!(
+                        "set security = \"{expected}\", or the port that goes with \"{security}\" ({port})",
+                        expected = expected.name(),
+                        security = security.name(),
+                        port = match (smtp, security) {
                             (true, Security::Tls) => "465",
                             (true, _) => "587",
                             (false, Security::Tls) => "993",
@@ -411,6 +460,24 @@ mod tests {
             warning.message
         );
         assert!(warning.hint.as_ref().unwrap().contains("587"));
+    }
+
+    #[test]
+    fn the_interface_language_is_zh_or_en() {
+        let source = SourceFile::new("consultpack.toml", "ui = \"zh\"\n");
+        let (config, diagnostics) = parse(&source, today());
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        assert_eq!(config.unwrap().ui, Some(Lang::Zh));
+        let source = SourceFile::new("consultpack.toml", "# settings\nui = \"klingon\"\n");
+        let (config, diagnostics) = parse(&source, today());
+        assert!(config.is_none());
+        let error = diagnostics.iter().next().unwrap();
+        assert_eq!(
+            error.message,
+            "`ui` in consultpack.toml has an unknown value `klingon`"
+        );
+        assert_eq!(error.location.as_ref().unwrap().line, 2);
+        assert!(error.hint.as_ref().unwrap().contains("`zh`, `en`"));
     }
 
     #[test]

@@ -9,6 +9,7 @@ use crate::contacts::ContactList;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::lab::Analyte;
 use crate::text::Lang;
+use crate::tr;
 
 /// Labs older than this are stale for a transplant or oncology review (calculators §0.2).
 pub const STALE_LAB_DAYS: i64 = 30;
@@ -42,15 +43,25 @@ fn check_criteria_inputs(loaded: &LoadedCase, today: NaiveDate, diagnostics: &mu
         if !matches!(criterion.outcome, Outcome::Indeterminate { .. }) {
             continue;
         }
-        let name = criterion.kind.label(Lang::En);
-        let text = criterion.outcome.missing_items(Lang::En).join("; ");
+        let ui = crate::i18n::ui();
+        let name = criterion.kind.label(ui);
+        let text = criterion
+            .outcome
+            .missing_items(ui)
+            .join(ui.pick("；", "; "));
         // The same gap shows once per criterion, not once per size basis.
         if seen.contains(&(name, text.clone())) {
             continue;
         }
         diagnostics.push(
-            Diagnostic::warning(format!("{name} cannot be computed: missing {text}"))
-                .hint("add the missing values to case.toml if the records have them; otherwise the summary shows \"indeterminate\""),
+            Diagnostic::warning(tr!(
+                "{name} cannot be computed: missing {text}",
+                name,
+                text
+            ))
+            .hint(tr!(
+                "add the missing values to case.toml if the records have them; otherwise the summary shows \"indeterminate\""
+            )),
         );
         seen.push((name, text));
     }
@@ -67,9 +78,17 @@ fn check_languages(loaded: &LoadedCase, contacts: &ContactList, diagnostics: &mu
             .collect();
         for site in loaded.texts.iter().filter(|s| !s.text.has(lang)) {
             diagnostics.push(
-                Diagnostic::error(format!("{} has no {} text, which {} need", site.field, lang.english_name(), list_ids(&readers)))
-                    .at(site.location.clone())
-                    .hint(format!("add `{} = \"...\"` to the table, or set `active = false` for those contacts in contacts.toml", lang.code())),
+                Diagnostic::error(tr!(
+                    "{field} has no {language} text, which {readers} need",
+                    field = site.field,
+                    language = language_name(lang),
+                    readers = list_ids(&readers)
+                ))
+                .at(site.location.clone())
+                .hint(tr!(
+                    "add `{code} = \"...\"` to the table, or set `active = false` for those contacts in contacts.toml",
+                    code = lang.code()
+                )),
             );
         }
     }
@@ -105,27 +124,33 @@ fn check_scripts(loaded: &LoadedCase, contacts: &ContactList, diagnostics: &mut 
             } else {
                 ""
             };
+            let (field, readers, excerpt) = (&site.field, list_ids(&readers), excerpt + more);
+            let (message, hint) = match lang {
+                Lang::En => (
+                    tr!(
+                        "{field} is shown to English readers ({readers}) in Chinese: “{excerpt}”",
+                        field,
+                        readers,
+                        excerpt
+                    ),
+                    tr!(
+                        "write it in both languages: {{ zh = \"…\", en = \"…\" }} (names and numbers can stay as they are)"
+                    ),
+                ),
+                Lang::Zh => (
+                    tr!(
+                        "{field} is shown to Chinese readers ({readers}) in English only: “{excerpt}”",
+                        field,
+                        readers,
+                        excerpt
+                    ),
+                    tr!("write it in both languages: {{ zh = \"…\", en = \"…\" }}"),
+                ),
+            };
             diagnostics.push(
-                Diagnostic::warning(format!(
-                    "{} is shown to {} readers ({}) in {}: “{excerpt}{more}”",
-                    site.field,
-                    lang.english_name(),
-                    list_ids(&readers),
-                    if lang == Lang::En {
-                        "Chinese"
-                    } else {
-                        "English only"
-                    }
-                ))
-                .at(site.location.clone())
-                .hint(format!(
-                    "write it in both languages: {{ zh = \"…\", en = \"…\" }}{}",
-                    if lang == Lang::En {
-                        " (names and numbers can stay as they are)"
-                    } else {
-                        ""
-                    }
-                )),
+                Diagnostic::warning(message)
+                    .at(site.location.clone())
+                    .hint(hint),
             );
         }
     }
@@ -165,31 +190,39 @@ fn check_record_languages(
             continue;
         }
         diagnostics.push(
-            Diagnostic::warning(format!(
-                "{} need records in {}; {} record(s) are not: {}",
-                list_ids(&needing),
-                lang.english_name(),
-                other.len(),
-                other.join(", ")
+            Diagnostic::warning(tr!(
+                "{readers} need records in {language}; {count} record(s) are not: {records}",
+                readers = list_ids(&needing),
+                language = language_name(lang),
+                count = other.len(),
+                records = other.join(", ")
             ))
-            .hint("add a translation next to each (with its own sidecar, language = \"en\"); such teams usually ask for certified translations"),
+            .hint(tr!(
+                "add a translation next to each (with its own sidecar, language = \"en\"); such teams usually ask for certified translations"
+            )),
         );
+    }
+}
+
+/// A language's name in the interface language, for messages.
+fn language_name(lang: Lang) -> String {
+    match lang {
+        Lang::Zh => tr!("Chinese"),
+        Lang::En => tr!("English"),
     }
 }
 
 fn list_ids(ids: &[&str]) -> String {
     match ids {
-        [one] => format!("contact `{one}`"),
+        [one] => tr!("contact `{one}`", one),
         [first, rest @ ..] if rest.len() > 2 => {
-            format!("`{first}` and {} other contacts", rest.len())
+            tr!(
+                "`{first}` and {count} other contacts",
+                first,
+                count = rest.len()
+            )
         }
-        _ => format!(
-            "contacts {}",
-            ids.iter()
-                .map(|i| format!("`{i}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        _ => tr!("contacts {ids}", ids = crate::toml_reader::list(ids)),
     }
 }
 
@@ -197,9 +230,19 @@ fn check_share_with(loaded: &LoadedCase, contacts: &ContactList, diagnostics: &m
     for (id, location) in &loaded.share_with_ids {
         if let Err(unknown) = contacts.get(id) {
             diagnostics.push(
-                Diagnostic::error(format!("[patient.share_with] names {unknown}"))
-                    .at(location.clone())
-                    .hint("use an id from `consultpack contacts list`"),
+                Diagnostic::error(match &unknown.nearest {
+                    Some(near) => tr!(
+                        "[patient.share_with] names no contact with id `{id}` (did you mean `{near}`?)",
+                        id = unknown.id,
+                        near
+                    ),
+                    None => tr!(
+                        "[patient.share_with] names no contact with id `{id}`",
+                        id = unknown.id
+                    ),
+                })
+                .at(location.clone())
+                .hint(tr!("use an id from `consultpack contacts list`")),
             );
         }
     }
@@ -218,7 +261,9 @@ fn check_lab_age(loaded: &LoadedCase, today: NaiveDate, diagnostics: &mut Diagno
             .max();
         match newest {
             Some(date) if (today - date.day()).num_days() > STALE_LAB_DAYS => {
-                stale.push(format!("{} ({date})", analyte.key()));
+                // The analyte's Chinese name for a Chinese reader, its case.toml key otherwise.
+                let name = crate::i18n::ui().pick(analyte.info().zh, analyte.key());
+                stale.push(format!("{name} ({date})"));
                 newest_overall = newest_overall.max(Some(date));
             }
             _ => {}
@@ -230,12 +275,16 @@ fn check_lab_age(loaded: &LoadedCase, today: NaiveDate, diagnostics: &mut Diagno
         .iter()
         .find(|(d, _)| *d == newest)
         .map(|(_, l)| l.clone());
-    let mut diagnostic = Diagnostic::warning(format!(
-        "labs are more than {STALE_LAB_DAYS} days old: newest {} ({} days before {today})",
-        stale.join(", "),
-        (today - newest.day()).num_days()
+    let mut diagnostic = Diagnostic::warning(tr!(
+        "labs are more than {limit} days old: newest {newest} ({days} days before {today})",
+        limit = STALE_LAB_DAYS,
+        newest = stale.join(", "),
+        days = (today - newest.day()).num_days(),
+        today
     ))
-    .hint("transplant and oncology teams want labs from the last 4–6 weeks; add a recent [[lab]] set if you have one");
+    .hint(tr!(
+        "transplant and oncology teams want labs from the last 4–6 weeks; add a recent [[lab]] set if you have one"
+    ));
     diagnostic.location = location;
     diagnostics.push(diagnostic);
 }

@@ -14,6 +14,7 @@ use crate::contacts::{self, ContactList};
 use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile};
 use crate::error::{Error, Result};
 use crate::templates::Template;
+use crate::tr;
 
 pub const CASE_FILE: &str = "case.toml";
 pub const CONFIG_FILE: &str = "consultpack.toml";
@@ -95,9 +96,13 @@ impl CaseFolder {
                 format!("`consultpack init {shown}`")
             };
             return Err(Error::user(
-                format!("no case file `{}`", folder.display(CASE_FILE).display()),
-                Some(format!(
-                    "give the folder that holds case.toml with --case DIR, or create a new case with {init}"
+                tr!(
+                    "no case file `{path}`",
+                    path = folder.display(CASE_FILE).display()
+                ),
+                Some(tr!(
+                    "give the folder that holds case.toml with --case DIR, or create a new case with {init}",
+                    init
                 )),
             ));
         }
@@ -119,8 +124,10 @@ impl CaseFolder {
                 return Ok(Self { root });
             }
             return Err(Error::user(
-                "there is no case.toml here or in any folder above",
-                Some("run this inside a case folder, pass --case DIR, or create a case with `consultpack init my-case`".to_string()),
+                tr!("there is no case.toml here or in any folder above"),
+                Some(tr!(
+                    "run this inside a case folder, pass --case DIR, or create a case with `consultpack init my-case`"
+                )),
             ));
         };
         if given.file_name().is_some_and(|n| n == CASE_FILE) && given.symlink_metadata().is_ok() {
@@ -140,12 +147,12 @@ impl CaseFolder {
             .find(|dir| holds_case_file(dir))
         {
             return Err(Error::user(
-                format!(
-                    "`{}` is inside the case folder `{}`, not a case folder itself",
-                    given.display(),
-                    case.display()
+                tr!(
+                    "`{given}` is inside the case folder `{case}`, not a case folder itself",
+                    given = given.display(),
+                    case = case.display()
                 ),
-                Some(format!("use --case {}", case.display())),
+                Some(tr!("use --case {case}", case = case.display())),
             ));
         }
         Self::open(given)
@@ -157,13 +164,14 @@ impl CaseFolder {
         let dir = self.display(name);
         if dir.symlink_metadata().is_ok() && !self.holds(&dir) {
             return Err(Error::user(
-                format!(
-                    "`{}` leads outside the case folder (to `{}`)",
-                    dir.display(),
-                    resolved(&dir).display()
+                tr!(
+                    "`{dir}` leads outside the case folder (to `{target}`)",
+                    dir = dir.display(),
+                    target = resolved(&dir).display()
                 ),
-                Some(format!(
-                    "make `{name}` an ordinary folder inside the case, or give the output with -o"
+                Some(tr!(
+                    "make `{name}` an ordinary folder inside the case, or give the output with -o",
+                    name
                 )),
             ));
         }
@@ -182,31 +190,37 @@ impl CaseFolder {
     pub fn check_output(&self, output: &Path, force: bool) -> Result<()> {
         let refuse = |why: String| {
             Err(Error::user(
-                format!("will not write to `{}`: {why}", output.display()),
-                Some("choose another file name with -o, for example out/summary.pdf".into()),
+                tr!(
+                    "will not write to `{path}`: {why}",
+                    path = output.display(),
+                    why
+                ),
+                Some(tr!(
+                    "choose another file name with -o, for example out/summary.pdf"
+                )),
             ))
         };
         let target = resolved(output);
         let root = resolved(&self.root);
         for dir in [RECORDS_DIR, TEMPLATES_DIR, ".consultpack"] {
             if target.starts_with(root.join(dir)) {
-                return refuse(format!("it is inside the case's {dir}/ folder"));
+                return refuse(tr!("it is inside the case's {dir}/ folder", dir));
             }
         }
         if [CASE_FILE, CONTACTS_FILE, CONFIG_FILE]
             .iter()
             .any(|f| target == root.join(f))
         {
-            return refuse("it is one of the case's own files".into());
+            return refuse(tr!("it is one of the case's own files"));
         }
         match fs::metadata(output) {
-            Ok(meta) if !meta.is_file() => refuse("it is not a regular file".into()),
+            Ok(meta) if !meta.is_file() => refuse(tr!("it is not a regular file")),
             Ok(_) if !force && !starts_as_pdf(output) => Err(Error::user(
-                format!(
-                    "`{}` exists and is not a PDF; nothing was written",
-                    output.display()
+                tr!(
+                    "`{path}` exists and is not a PDF; nothing was written",
+                    path = output.display()
                 ),
-                Some("choose another name, or add --force to replace it".into()),
+                Some(tr!("choose another name, or add --force to replace it")),
             )),
             _ => Ok(()),
         }
@@ -272,8 +286,13 @@ impl CaseFolder {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => Ok(Some(SourceFile::new(self.display(relative), text))),
                 Err(_) => Err(Error::user(
-                    format!("`{}` is not UTF-8 text", self.display(relative).display()),
-                    Some("save the file as UTF-8 (every modern editor can; in Notepad choose \"UTF-8\")".to_string()),
+                    tr!(
+                        "`{path}` is not UTF-8 text",
+                        path = self.display(relative).display()
+                    ),
+                    Some(tr!(
+                        "save the file as UTF-8 (every modern editor can; in Notepad choose \"UTF-8\")"
+                    )),
                 )),
             },
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
@@ -287,12 +306,14 @@ impl CaseFolder {
         let path = self.path(&relative);
         if path.symlink_metadata().is_ok() && !self.holds(&path) && !self.links_outside_allowed() {
             return Err(Error::user(
-                format!(
-                    "the template `{}` is a link to `{}`, outside the case folder",
-                    self.display(&relative).display(),
-                    resolved(&path).display()
+                tr!(
+                    "the template `{template}` is a link to `{target}`, outside the case folder",
+                    template = self.display(&relative).display(),
+                    target = resolved(&path).display()
                 ),
-                Some("copy the template into templates/, or add `allow_links_outside = true` at the top of case.toml".into()),
+                Some(tr!(
+                    "copy the template into templates/, or add `allow_links_outside = true` at the top of case.toml"
+                )),
             ));
         }
         match self.read_source(&relative, case_files::TEMPLATE_LIMIT)? {
@@ -302,7 +323,7 @@ impl CaseFolder {
                 text: source.text,
             }),
             None => Template::builtin(name)
-                .ok_or_else(|| Error::user(format!("no template `{name}`"), None)),
+                .ok_or_else(|| Error::user(tr!("no template `{name}`", name), None)),
         }
     }
 
@@ -310,7 +331,10 @@ impl CaseFolder {
     pub fn load(&self, today: NaiveDate) -> Result<Loaded> {
         let case_source = self.read_source(CASE_FILE, TOML_LIMIT)?.ok_or_else(|| {
             Error::user(
-                format!("no case file `{}`", self.display(CASE_FILE).display()),
+                tr!(
+                    "no case file `{path}`",
+                    path = self.display(CASE_FILE).display()
+                ),
                 None,
             )
         })?;
@@ -372,11 +396,12 @@ impl CaseFolder {
             };
             if meta.is_dir() && meta.permissions().mode() & 0o077 != 0 {
                 diagnostics.push(
-                    Diagnostic::warning(format!(
-                        "`{shown}` can be opened by other users of this computer (mode {:o}); it holds patient data",
-                        meta.permissions().mode() & 0o777
+                    Diagnostic::warning(tr!(
+                        "`{shown}` can be opened by other users of this computer (mode {mode}); it holds patient data",
+                        shown,
+                        mode = format!("{:o}", meta.permissions().mode() & 0o777)
                     ))
-                    .hint(format!("make it private: chmod 700 '{shown}'")),
+                    .hint(tr!("make it private: chmod 700 '{shown}'", shown)),
                 );
             }
         }
@@ -403,13 +428,15 @@ impl CaseFolder {
         if !links_outside && !resolved(&root).starts_with(&case_root) {
             let shown = self.display(RECORDS_DIR);
             diagnostics.push(
-                Diagnostic::warning(format!(
-                    "`{}` leads outside the case folder (to `{}`); nothing in it is used",
-                    shown.display(),
-                    resolved(&root).display()
+                Diagnostic::warning(tr!(
+                    "`{dir}` leads outside the case folder (to `{target}`); nothing in it is used",
+                    dir = shown.display(),
+                    target = resolved(&root).display()
                 ))
                 .at(Location::file(&shown))
-                .hint("make records/ an ordinary folder inside the case, or add `allow_links_outside = true` at the top of case.toml"),
+                .hint(tr!(
+                    "make records/ an ordinary folder inside the case, or add `allow_links_outside = true` at the top of case.toml"
+                )),
             );
             return Ok(RecordListing {
                 index,
@@ -449,13 +476,15 @@ impl CaseFolder {
                 let is_link = entry.file_type().is_ok_and(|t| t.is_symlink());
                 if is_link && !links_outside && !resolved(&entry.path()).starts_with(&case_root) {
                     diagnostics.push(
-                        Diagnostic::warning(format!(
-                            "`{}` is a link to `{}`, outside the case folder; it is left out",
-                            shown.display(),
-                            resolved(&entry.path()).display()
+                        Diagnostic::warning(tr!(
+                            "`{path}` is a link to `{target}`, outside the case folder; it is left out",
+                            path = shown.display(),
+                            target = resolved(&entry.path()).display()
                         ))
                         .at(Location::file(&shown))
-                        .hint("copy the file into records/, or add `allow_links_outside = true` at the top of case.toml"),
+                        .hint(tr!(
+                            "copy the file into records/, or add `allow_links_outside = true` at the top of case.toml"
+                        )),
                     );
                     index.unreadable.insert(rel.clone());
                     index.files.insert(rel);
@@ -477,12 +506,12 @@ impl CaseFolder {
                     toml_files.push(rel);
                 } else if !case_files::is_regular(&entry.path()) {
                     diagnostics.push(
-                        Diagnostic::warning(format!(
-                            "`{}` is not a regular file (a pipe, device or socket); it is left out",
-                            shown.display()
+                        Diagnostic::warning(tr!(
+                            "`{path}` is not a regular file (a pipe, device or socket); it is left out",
+                            path = shown.display()
                         ))
                         .at(Location::file(&shown))
-                        .hint("records/ holds ordinary files only: remove it"),
+                        .hint(tr!("records/ holds ordinary files only: remove it")),
                     );
                     index.unreadable.insert(rel.clone());
                     index.files.insert(rel);
@@ -500,9 +529,15 @@ impl CaseFolder {
             let shown = self.display(RECORDS_DIR).join(&rel);
             if !index.files.contains(&described) && !index.dirs.contains(&described) {
                 diagnostics.push(
-                    Diagnostic::warning(format!("sidecar `{}` describes `{}`, which does not exist", shown.display(), described.display()))
-                        .at(Location::file(&shown))
-                        .hint("a sidecar is named after its file plus .toml, e.g. `report.pdf.toml` next to `report.pdf`"),
+                    Diagnostic::warning(tr!(
+                        "sidecar `{sidecar}` describes `{file}`, which does not exist",
+                        sidecar = shown.display(),
+                        file = described.display()
+                    ))
+                    .at(Location::file(&shown))
+                    .hint(tr!(
+                        "a sidecar is named after its file plus .toml, e.g. `report.pdf.toml` next to `report.pdf`"
+                    )),
                 );
                 continue;
             }
@@ -510,7 +545,10 @@ impl CaseFolder {
             let bytes =
                 case_files::read_capped(&path, TOML_LIMIT).map_err(Error::io("read", &path))?;
             let text = String::from_utf8(bytes).map_err(|_| {
-                Error::user(format!("`{}` is not UTF-8 text", shown.display()), None)
+                Error::user(
+                    tr!("`{path}` is not UTF-8 text", path = shown.display()),
+                    None,
+                )
             })?;
             sidecars.push((described, SourceFile::new(shown, text)));
         }

@@ -18,6 +18,7 @@ use toml::de::{DeTable, DeValue};
 use crate::date::CaseDate;
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile, looks_secret};
 use crate::text::Text;
+use crate::tr;
 
 /// A closed set of words a field accepts, such as `male | female`.
 pub trait Choice: Sized + Copy + 'static {
@@ -131,7 +132,7 @@ impl<'s> Reader<'s> {
                     .or_else(|| unquoted_partial_date(text))
                     .unwrap_or_else(|| syntax_hint(&message))
             });
-            self.error(span, format!("TOML syntax: {message}"), hint);
+            self.error(span, tr!("TOML syntax: {message}", message), hint);
         }
         None
     }
@@ -174,7 +175,7 @@ const FULL_WIDTH: &[(char, &str)] = &[
     ('｝', "}"),
     ('．', "."),
     ('＃', "#"),
-    ('\u{3000}', "a normal space"),
+    ('\u{3000}', " "),
 ];
 
 /// A hint for the slips a Chinese keyboard makes on a line that does not parse: full-width
@@ -187,18 +188,29 @@ fn keyboard_hint(line: &str) -> Option<String> {
             '#' if !in_string => break,
             _ if !in_string => {
                 if let Some((_, ascii)) = FULL_WIDTH.iter().find(|(f, _)| *f == c) {
-                    return Some(format!(
-                        "the line has a full-width `{c}` (typed with a Chinese keyboard); TOML needs the ASCII {}{ascii}{} there: switch the keyboard to English for punctuation",
-                        if ascii.len() == 1 { "`" } else { "" },
-                        if ascii.len() == 1 { "`" } else { "" }
-                    ));
+                    return Some(if *ascii == " " {
+                        tr!(
+                            "the line has a full-width `{c}` (typed with a Chinese keyboard); TOML needs the ASCII a normal space there: switch the keyboard to English for punctuation",
+                            c
+                        )
+                    } else {
+                        tr!(
+                            "the line has a full-width `{c}` (typed with a Chinese keyboard); TOML needs the ASCII `{ascii}` there: switch the keyboard to English for punctuation",
+                            c,
+                            ascii
+                        )
+                    });
                 }
             }
             _ => {}
         }
     }
     slash_date(line).map(|(written, fixed)| {
-        format!("dates are written with hyphens, year-month-day: {fixed} instead of {written}")
+        tr!(
+            "dates are written with hyphens, year-month-day: {fixed} instead of {written}",
+            fixed,
+            written
+        )
     })
 }
 
@@ -207,9 +219,11 @@ fn unquoted_partial_date(line: &str) -> Option<String> {
     let (key, value) = line.split_once('=')?;
     let value = value.split('#').next()?.trim();
     let date = CaseDate::parse(value).filter(|d| d.is_approximate() && !value.starts_with('"'))?;
-    Some(format!(
-        "a date known only in part goes in quotes: {} = \"{value}\" (read as {date})",
-        key.trim()
+    Some(tr!(
+        "a date known only in part goes in quotes: {key} = \"{value}\" (read as {date})",
+        key = key.trim(),
+        value,
+        date = date.in_lang(crate::i18n::ui())
     ))
 }
 
@@ -241,14 +255,13 @@ fn slash_date(line: &str) -> Option<(String, String)> {
 
 fn syntax_hint(message: &str) -> String {
     if message.contains("date") || message.contains("day") || message.contains("month") {
-        "dates are year-month-day, e.g. 2021-07-06; check that the day exists in that month"
-            .to_string()
+        tr!("dates are year-month-day, e.g. 2021-07-06; check that the day exists in that month")
     } else if message.contains("string") || message.contains("quote") {
-        "text values need quotes: name = \"Wang\"".to_string()
+        tr!("text values need quotes: name = \"Wang\"")
     } else if message.contains("duplicate") {
-        "each key may appear once per table; use [[name]] for a list of entries".to_string()
+        tr!("each key may appear once per table; use [[name]] for a list of entries")
     } else {
-        "see the comments in the file `consultpack init` writes for the expected form".to_string()
+        tr!("see the comments in the file `consultpack init` writes for the expected form")
     }
 }
 
@@ -297,8 +310,8 @@ impl<'t, 's> Table<'t, 's> {
         }
         reader.error(
             self.span.clone(),
-            format!("missing field `{key}` in {}", self.name),
-            Some(format!("add a line such as: {key} = {example}")),
+            tr!("missing field `{key}` in {table}", key, table = self.name),
+            Some(tr!("add a line such as: {key} = {example}", key, example)),
         );
     }
 
@@ -314,12 +327,18 @@ impl<'t, 's> Table<'t, 's> {
         let found = if reader.source.quotes_lines() && !looks_secret(key) {
             describe(value.get_ref())
         } else {
-            kind_of(value.get_ref()).to_string()
+            kind_of(value.get_ref())
         };
         reader.error(
             value.span(),
-            format!("`{key}` in {} must be {expected}, found {found}", self.name),
-            Some(format!("write it like: {key} = {example}")),
+            tr!(
+                "`{key}` in {table} must be {expected}, found {found}",
+                key,
+                table = self.name,
+                expected,
+                found
+            ),
+            Some(tr!("write it like: {key} = {example}", key, example)),
         );
     }
 
@@ -329,7 +348,7 @@ impl<'t, 's> Table<'t, 's> {
             DeValue::String(s) => fits(reader, &self.name, key, value.span(), s)
                 .then(|| Spanned::new(value.span(), s.to_string())),
             _ => {
-                self.wrong_type(reader, key, value, "text in quotes", "\"...\"");
+                self.wrong_type(reader, key, value, &tr!("text in quotes"), "\"...\"");
                 None
             }
         }
@@ -354,7 +373,7 @@ impl<'t, 's> Table<'t, 's> {
         match value.get_ref() {
             DeValue::Boolean(b) => Some(*b),
             _ => {
-                self.wrong_type(reader, key, value, "true or false", "true");
+                self.wrong_type(reader, key, value, &tr!("true or false"), "true");
                 None
             }
         }
@@ -365,7 +384,7 @@ impl<'t, 's> Table<'t, 's> {
         let value = self.get(key)?;
         let parsed = decimal_of(value.get_ref());
         if parsed.is_none() {
-            self.wrong_type(reader, key, value, "a number", "12.5");
+            self.wrong_type(reader, key, value, &tr!("a number"), "12.5");
         }
         parsed.map(|d| Spanned::new(value.span(), d))
     }
@@ -377,13 +396,13 @@ impl<'t, 's> Table<'t, 's> {
                 match i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()) {
                     Ok(n) => Some(Spanned::new(value.span(), n)),
                     Err(_) => {
-                        self.wrong_type(reader, key, value, "a whole number", "1");
+                        self.wrong_type(reader, key, value, &tr!("a whole number"), "1");
                         None
                     }
                 }
             }
             _ => {
-                self.wrong_type(reader, key, value, "a whole number", "1");
+                self.wrong_type(reader, key, value, &tr!("a whole number"), "1");
                 None
             }
         }
@@ -412,9 +431,16 @@ impl<'t, 's> Table<'t, 's> {
             {
                 reader.error(
                     value.span(),
-                    format!("`{key}` in {} is written `{as_written}`", self.name),
-                    Some(format!(
-                        "dates are written with hyphens, year-month-day: {key} = {fixed}"
+                    tr!(
+                        "`{key}` in {table} is written `{as_written}`",
+                        key,
+                        table = self.name,
+                        as_written
+                    ),
+                    Some(tr!(
+                        "dates are written with hyphens, year-month-day: {key} = {fixed}",
+                        key,
+                        fixed
                     )),
                 );
                 return None;
@@ -423,7 +449,9 @@ impl<'t, 's> Table<'t, 's> {
                 reader,
                 key,
                 value,
-                "a date: year-month-day, or only what is known (\"2021-07\", \"2021-07 early\", \"2021-07上旬\", 2021)",
+                &tr!(
+                    "a date: year-month-day, or only what is known (\"2021-07\", \"2021-07 early\", \"2021-07上旬\", 2021)"
+                ),
                 "2021-07-06",
             );
             return None;
@@ -431,18 +459,28 @@ impl<'t, 's> Table<'t, 's> {
         if date.day() < MIN_DATE {
             reader.error(
                 value.span(),
-                format!("`{key}` in {} is before 1900 ({date})", self.name),
-                Some("check the year".into()),
+                tr!(
+                    "`{key}` in {table} is before 1900 ({date})",
+                    key,
+                    table = self.name,
+                    date = date.in_lang(crate::i18n::ui())
+                ),
+                Some(tr!("check the year")),
             );
             return None;
         }
         if date.day() > reader.today {
             reader.error(
                 value.span(),
-                format!("`{key}` in {} is in the future ({date})", self.name),
-                Some(format!(
-                    "check the year and month; today is {}",
-                    reader.today
+                tr!(
+                    "`{key}` in {table} is in the future ({date})",
+                    key,
+                    table = self.name,
+                    date = date.in_lang(crate::i18n::ui())
+                ),
+                Some(tr!(
+                    "check the year and month; today is {today}",
+                    today = reader.today
                 )),
             );
             return None;
@@ -480,7 +518,7 @@ impl<'t, 's> Table<'t, 's> {
                     reader,
                     key,
                     value,
-                    &format!("one of {}", list(&choices)),
+                    &tr!("one of {choices}", choices = list(&choices)),
                     &example,
                 );
                 return None;
@@ -489,13 +527,23 @@ impl<'t, 's> Table<'t, 's> {
         if let Some(parsed) = T::parse_choice(&word) {
             return Some(Spanned::new(value.span(), parsed));
         }
+        let accepted = list(&choices);
         let hint = match did_you_mean(&word, T::CHOICES.iter().map(|(n, _)| *n)) {
-            Some(near) => format!("did you mean `{near}`? accepted: {}", list(&choices)),
-            None => format!("accepted: {}", list(&choices)),
+            Some(near) => tr!(
+                "did you mean `{near}`? accepted: {accepted}",
+                near,
+                accepted
+            ),
+            None => tr!("accepted: {accepted}", accepted),
         };
         reader.error(
             value.span(),
-            format!("`{key}` in {} has an unknown value `{word}`", self.name),
+            tr!(
+                "`{key}` in {table} has an unknown value `{word}`",
+                key,
+                table = self.name,
+                word
+            ),
             Some(hint),
         );
         None
@@ -544,14 +592,21 @@ impl<'t, 's> Table<'t, 's> {
                     match item.get_ref() {
                         DeValue::String(s) => out.push(Spanned::new(item.span(), s.to_string())),
                         _ => {
-                            self.wrong_type(reader, key, item, "a list of texts", "[\"a\", \"b\"]")
+                            let expected = tr!("a list of texts");
+                            self.wrong_type(reader, key, item, &expected, "[\"a\", \"b\"]")
                         }
                     }
                 }
                 out
             }
             _ => {
-                self.wrong_type(reader, key, value, "a list of texts", "[\"a\", \"b\"]");
+                self.wrong_type(
+                    reader,
+                    key,
+                    value,
+                    &tr!("a list of texts"),
+                    "[\"a\", \"b\"]",
+                );
                 Vec::new()
             }
         }
@@ -581,7 +636,7 @@ impl<'t, 's> Table<'t, 's> {
         match value.get_ref() {
             DeValue::Table(t) => Some(Table::new(format!("[{key}]"), t, value.span())),
             _ => {
-                self.wrong_type(reader, key, value, "a table", "{ ... }");
+                self.wrong_type(reader, key, value, &tr!("a table"), "{ ... }");
                 None
             }
         }
@@ -600,7 +655,7 @@ impl<'t, 's> Table<'t, 's> {
                     reader,
                     key,
                     value,
-                    "a list of tables",
+                    &tr!("a list of tables"),
                     &format!("[[{key}]]"),
                 );
                 return Vec::new();
@@ -616,7 +671,7 @@ impl<'t, 's> Table<'t, 's> {
                         item.span(),
                     ));
                 }
-                _ => self.wrong_type(reader, key, item, "a table", "{ ... }"),
+                _ => self.wrong_type(reader, key, item, &tr!("a table"), "{ ... }"),
             }
         }
         out
@@ -644,21 +699,31 @@ impl<'t, 's> Table<'t, 's> {
                 // Its line is never quoted (see `SourceFile::locate`), nor is its value.
                 reader.error(
                     key.span(),
-                    format!("`{key_name}` in {} looks like a password or other secret, which never goes in the case folder", self.name),
-                    Some("delete the line; the mail password comes from `password_env` or `password_command` in consultpack.toml (`consultpack docs sending`)".into()),
+                    tr!(
+                        "`{key}` in {table} looks like a password or other secret, which never goes in the case folder",
+                        key = key_name,
+                        table = self.name
+                    ),
+                    Some(tr!(
+                        "delete the line; the mail password comes from `password_env` or `password_command` in consultpack.toml (`consultpack docs sending`)"
+                    )),
                 );
                 continue;
             }
             let hint = match did_you_mean(key_name, self.asked.iter().map(String::as_str)) {
-                Some(near) => format!("did you mean `{near}`?"),
-                None => format!(
-                    "known fields here: {}",
-                    list(&self.asked.iter().map(String::as_str).collect::<Vec<_>>())
+                Some(near) => tr!("did you mean `{near}`?", near),
+                None => tr!(
+                    "known fields here: {fields}",
+                    fields = list(&self.asked.iter().map(String::as_str).collect::<Vec<_>>())
                 ),
             };
             reader.error(
                 key.span(),
-                format!("unknown field `{key_name}` in {}", self.name),
+                tr!(
+                    "unknown field `{key}` in {table}",
+                    key = key_name,
+                    table = self.name
+                ),
                 Some(hint),
             );
         }
@@ -683,8 +748,16 @@ fn fits(reader: &mut Reader<'_>, table: &str, key: &str, span: Range<usize>, tex
     }
     reader.error(
         span,
-        format!("`{key}` in {table} is {length} characters long; at most {limit} fit there"),
-        Some("shorten it; a long story belongs in [narrative], a document in records/".into()),
+        tr!(
+            "`{key}` in {table} is {length} characters long; at most {limit} fit there",
+            key,
+            table,
+            length,
+            limit
+        ),
+        Some(tr!(
+            "shorten it; a long story belongs in [narrative], a document in records/"
+        )),
     );
     false
 }
@@ -699,9 +772,14 @@ pub fn text_of(
     let bad = |reader: &mut Reader<'_>, span: Range<usize>| {
         reader.error(
             span,
-            format!("`{key}` in {table_name} must be text or {{ zh = \"...\", en = \"...\" }}"),
-            Some(format!(
-                "write it like: {key} = {{ zh = \"中文\", en = \"English\" }}"
+            tr!(
+                "`{key}` in {table} must be text or {{ zh = \"...\", en = \"...\" }}",
+                key,
+                table = table_name
+            ),
+            Some(tr!(
+                "write it like: {key} = {{ zh = \"中文\", en = \"English\" }}",
+                key
             )),
         );
     };
@@ -718,12 +796,17 @@ pub fn text_of(
                     "en" => &mut en,
                     other => {
                         let hint = did_you_mean(other, ["zh", "en"]).map_or_else(
-                            || "a text has only `zh` (Chinese) and `en` (English)".to_string(),
-                            |near| format!("did you mean `{near}`?"),
+                            || tr!("a text has only `zh` (Chinese) and `en` (English)"),
+                            |near| tr!("did you mean `{near}`?", near),
                         );
                         reader.error(
                             k.span(),
-                            format!("unknown language `{other}` in `{key}` of {table_name}"),
+                            tr!(
+                                "unknown language `{other}` in `{key}` of {table}",
+                                other,
+                                key,
+                                table = table_name
+                            ),
                             Some(hint),
                         );
                         continue;
@@ -766,25 +849,25 @@ pub fn decimal_of(value: &DeValue<'_>) -> Option<Decimal> {
 /// What a value is, in words, for type errors.
 pub fn describe(value: &DeValue<'_>) -> String {
     match value {
-        DeValue::String(s) => format!("text \"{s}\""),
-        DeValue::Integer(i) => format!("number {}", i.as_str()),
-        DeValue::Float(f) => format!("number {}", f.as_str()),
-        DeValue::Boolean(b) => format!("{b}"),
-        DeValue::Datetime(d) => format!("date {d}"),
-        DeValue::Array(_) => "a list".to_string(),
-        DeValue::Table(_) => "a table".to_string(),
+        DeValue::String(s) => tr!("text \"{text}\"", text = s),
+        DeValue::Integer(i) => tr!("number {number}", number = i.as_str()),
+        DeValue::Float(f) => tr!("number {number}", number = f.as_str()),
+        DeValue::Boolean(b) => b.to_string(),
+        DeValue::Datetime(d) => tr!("date {date}", date = d),
+        DeValue::Array(_) => tr!("a list"),
+        DeValue::Table(_) => tr!("a table"),
     }
 }
 
 /// What kind of value it is, without the value.
-fn kind_of(value: &DeValue<'_>) -> &'static str {
+fn kind_of(value: &DeValue<'_>) -> String {
     match value {
-        DeValue::String(_) => "text",
-        DeValue::Integer(_) | DeValue::Float(_) => "a number",
-        DeValue::Boolean(_) => "true or false",
-        DeValue::Datetime(_) => "a date",
-        DeValue::Array(_) => "a list",
-        DeValue::Table(_) => "a table",
+        DeValue::String(_) => tr!("text"),
+        DeValue::Integer(_) | DeValue::Float(_) => tr!("a number"),
+        DeValue::Boolean(_) => tr!("true or false"),
+        DeValue::Datetime(_) => tr!("a date"),
+        DeValue::Array(_) => tr!("a list"),
+        DeValue::Table(_) => tr!("a table"),
     }
 }
 

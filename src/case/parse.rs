@@ -17,6 +17,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile};
 use crate::lab::{ANALYTES, Analyte, Unit};
 use crate::text::{Lang, Text};
 use crate::toml_reader::{Choice, Reader, Table, describe, did_you_mean, list, text_of};
+use crate::tr;
 
 /// A bilingual text and where it was written, so later checks (a contact's language) can
 /// point at it.
@@ -61,11 +62,11 @@ pub fn parse(input: &CaseInput<'_>) -> (Option<LoadedCase>, Diagnostics) {
     {
         parser.reader.error(
             as_of.span(),
-            format!(
-                "`as_of` in case.toml must be a whole date, found {}",
-                as_of.get_ref()
+            tr!(
+                "`as_of` in case.toml must be a whole date, found {date}",
+                date = as_of.get_ref().in_lang(crate::i18n::ui())
             ),
-            Some("write it like: as_of = 2021-11-15".to_string()),
+            Some(tr!("write it like: as_of = 2021-11-15")),
         );
     }
     // Read by the folder before the case (see `CaseFolder::links_outside_allowed`).
@@ -87,7 +88,7 @@ pub fn parse(input: &CaseInput<'_>) -> (Option<LoadedCase>, Diagnostics) {
         let mut sidecar_parser = CaseParser::new(sidecar, input.records, input.today);
         if let Some(doc) = sidecar_parser.reader.parse() {
             let mut table = Table::new(
-                format!("sidecar of `{}`", path.display()),
+                tr!("sidecar of `{path}`", path = path.display()),
                 doc.get_ref(),
                 0..0,
             );
@@ -95,13 +96,13 @@ pub fn parse(input: &CaseInput<'_>) -> (Option<LoadedCase>, Diagnostics) {
                 if records.iter().any(|r: &Record| r.path == *path) {
                     sidecar_parser.reader.error(
                         0..0,
-                        format!(
-                            "`{}` is described both in case.toml and in this sidecar",
-                            path.display()
+                        tr!(
+                            "`{path}` is described both in case.toml and in this sidecar",
+                            path = path.display()
                         ),
-                        Some(
-                            "keep one description: delete the [[record]] entry or this file".into(),
-                        ),
+                        Some(tr!(
+                            "keep one description: delete the [[record]] entry or this file"
+                        )),
                     );
                 } else {
                     records.push(record);
@@ -134,13 +135,15 @@ pub fn parse(input: &CaseInput<'_>) -> (Option<LoadedCase>, Diagnostics) {
         .collect();
     for file in input.records.unmentioned(&described) {
         diagnostics.push(
-            Diagnostic::warning(format!("`records/{}` is not referenced by case.toml", file.display()))
-                .at(Location::file(&input.case_toml.path))
-                .hint(format!(
-                    "add a [[record]] entry with file = \"{}\", or a sidecar `records/{}.toml`; unreferenced files are left out of packets",
-                    file.display(),
-                    file.display()
-                )),
+            Diagnostic::warning(tr!(
+                "`records/{file}` is not referenced by case.toml",
+                file = file.display()
+            ))
+            .at(Location::file(&input.case_toml.path))
+            .hint(tr!(
+                "add a [[record]] entry with file = \"{file}\", or a sidecar `records/{file}.toml`; unreferenced files are left out of packets",
+                file = file.display()
+            )),
         );
     }
 
@@ -270,7 +273,13 @@ impl<'r, 's> CaseParser<'r, 's> {
             }
             None => {
                 if !root.has("patient") {
-                    self.reader.error(0..0, "case.toml has no [patient] section", Some("add [patient] with id, name, sex and birth_date (see `consultpack init`)".into()));
+                    self.reader.error(
+                        0..0,
+                        tr!("case.toml has no [patient] section"),
+                        Some(tr!(
+                            "add [patient] with id, name, sex and birth_date (see `consultpack init`)"
+                        )),
+                    );
                 }
                 None
             }
@@ -300,8 +309,8 @@ impl<'r, 's> CaseParser<'r, 's> {
             if allergies.len() > 1 {
                 self.reader.error(
                     root.span_of("allergy"),
-                    "an [[allergy]] says \"none known\" but others list allergies",
-                    Some("remove the \"none known\" entry, or the others".into()),
+                    tr!("an [[allergy]] says \"none known\" but others list allergies"),
+                    Some(tr!("remove the \"none known\" entry, or the others")),
                 );
             }
             allergies.retain(|a| !said_none(a));
@@ -399,7 +408,7 @@ impl<'r, 's> CaseParser<'r, 's> {
     fn text(&mut self, t: &mut Table<'_, 's>, key: &str) -> Option<Text> {
         let text = t.text(&mut self.reader, key)?;
         self.remember_text(
-            format!("`{key}` in {}", t.name),
+            tr!("`{key}` in {table}", key, table = t.name),
             text.span(),
             text.get_ref().clone(),
         );
@@ -421,7 +430,7 @@ impl<'r, 's> CaseParser<'r, 's> {
             .into_iter()
             .map(|text| {
                 self.remember_text(
-                    format!("`{key}` in {}", t.name),
+                    tr!("`{key}` in {table}", key, table = t.name),
                     text.span(),
                     text.get_ref().clone(),
                 );
@@ -487,27 +496,36 @@ impl<'r, 's> CaseParser<'r, 's> {
             Err(problem) => {
                 let (message, hint) = match problem {
                     ReferenceProblem::OutsideRecords => (
-                        format!("`{written}` is not inside the records/ folder"),
-                        "write the path relative to records/, e.g. \"labs/2021-08-20_liver-panel.jpg\"".to_string(),
+                        tr!("`{written}` is not inside the records/ folder", written),
+                        tr!(
+                            "write the path relative to records/, e.g. \"labs/2021-08-20_liver-panel.jpg\""
+                        ),
                     ),
                     ReferenceProblem::Missing { nearest } => (
-                        format!("record file `records/{}` not found", written.trim_start_matches("records/")),
+                        tr!(
+                            "record file `records/{path}` not found",
+                            path = written.trim_start_matches("records/")
+                        ),
                         match nearest {
-                            Some(near) => format!("did you mean \"{}\"?", near.display()),
-                            None => "put the file into records/ or correct the path (it is relative to records/)".to_string(),
+                            Some(near) => tr!("did you mean \"{path}\"?", path = near.display()),
+                            None => tr!(
+                                "put the file into records/ or correct the path (it is relative to records/)"
+                            ),
                         },
                     ),
                     ReferenceProblem::Unreadable => (
-                        format!("record file `records/{written}` cannot be read"),
-                        "check the file's permissions (it must be readable by you)".to_string(),
+                        tr!("record file `records/{written}` cannot be read", written),
+                        tr!("check the file's permissions (it must be readable by you)"),
                     ),
                     ReferenceProblem::WrongKind { is_dir: true } => (
-                        format!("`records/{written}` is a folder, not a file"),
-                        "name a file here; DICOM folders go in `dicom = \"...\"` of an [[imaging]] entry".to_string(),
+                        tr!("`records/{written}` is a folder, not a file", written),
+                        tr!(
+                            "name a file here; DICOM folders go in `dicom = \"...\"` of an [[imaging]] entry"
+                        ),
                     ),
                     ReferenceProblem::WrongKind { is_dir: false } => (
-                        format!("`records/{written}` is a file, not a folder"),
-                        "`dicom` names the folder that holds a study's DICOM files".to_string(),
+                        tr!("`records/{written}` is a file, not a folder", written),
+                        tr!("`dicom` names the folder that holds a study's DICOM files"),
                     ),
                 };
                 self.reader.error(span, message, Some(hint));
@@ -528,8 +546,13 @@ impl<'r, 's> CaseParser<'r, 's> {
             if !ok {
                 self.reader.error(
                     id.span(),
-                    format!("patient id `{}` cannot be used in file names", id.get_ref()),
-                    Some("use up to 40 letters A–Z, digits, `-` or `_`, e.g. \"WANG-JM\"".into()),
+                    tr!(
+                        "patient id `{id}` cannot be used in file names",
+                        id = id.get_ref()
+                    ),
+                    Some(tr!(
+                        "use up to 40 letters A–Z, digits, `-` or `_`, e.g. \"WANG-JM\""
+                    )),
                 );
                 return None;
             }
@@ -590,13 +613,20 @@ impl<'r, 's> CaseParser<'r, 's> {
                 Some(f) => out.push(f),
                 None => {
                     let names = PersonalField::canonical_names();
+                    let accepted = list(&names);
                     let hint = match did_you_mean(word.get_ref(), names.iter().copied()) {
-                        Some(near) => format!("did you mean `{near}`? accepted: {}", list(&names)),
-                        None => format!("accepted: {}", list(&names)),
+                        Some(near) => {
+                            tr!(
+                                "did you mean `{near}`? accepted: {accepted}",
+                                near,
+                                accepted
+                            )
+                        }
+                        None => tr!("accepted: {accepted}", accepted),
                     };
                     self.reader.error(
                         word.span(),
-                        format!("`{}` is not a personal field", word.get_ref()),
+                        tr!("`{word}` is not a personal field", word = word.get_ref()),
                         Some(hint),
                     );
                 }
@@ -676,12 +706,15 @@ impl<'r, 's> CaseParser<'r, 's> {
         {
             self.reader.error(
                 stop.span(),
-                format!(
-                    "`stop` ({}) in {} is before the start ({start})",
-                    stop.get_ref(),
-                    t.name
+                tr!(
+                    "`stop` ({stop}) in {table} is before the start ({start})",
+                    stop = stop.get_ref().in_lang(crate::i18n::ui()),
+                    table = t.name,
+                    start = start.in_lang(crate::i18n::ui())
                 ),
-                Some("check both dates against the prescription or discharge letter".into()),
+                Some(tr!(
+                    "check both dates against the prescription or discharge letter"
+                )),
             );
         }
         Course {
@@ -706,7 +739,11 @@ impl<'r, 's> CaseParser<'r, 's> {
         for (n, item) in items.iter().enumerate() {
             match item.get_ref() {
                 DeValue::Table(inner) if inner.get("event").is_some() => {
-                    let name = format!("adverse event #{} in {}", n + 1, t.name);
+                    let name = tr!(
+                        "adverse event #{number} in {table}",
+                        number = n + 1,
+                        table = t.name
+                    );
                     let mut it = Table::new(name, inner, item.span());
                     let event = self.required_text(&mut it, "event");
                     let grade = it.integer(&mut self.reader, "grade").and_then(|g| {
@@ -716,12 +753,12 @@ impl<'r, 's> CaseParser<'r, 's> {
                         if grade.is_none() {
                             self.reader.error(
                                 g.span(),
-                                format!(
-                                    "the CTCAE grade in {} must be 1 to 5, found {}",
-                                    it.name,
-                                    g.get_ref()
+                                tr!(
+                                    "the CTCAE grade in {table} must be 1 to 5, found {grade}",
+                                    table = it.name,
+                                    grade = g.get_ref()
                                 ),
-                                Some("leave `grade` out if the notes do not give one".into()),
+                                Some(tr!("leave `grade` out if the notes do not give one")),
                             );
                         }
                         grade
@@ -732,7 +769,7 @@ impl<'r, 's> CaseParser<'r, 's> {
                 _ => {
                     if let Some(text) = text_of(&mut self.reader, &t.name, KEY, item) {
                         self.remember_text(
-                            format!("`{KEY}` in {}", t.name),
+                            tr!("`{key}` in {table}", key = KEY, table = t.name),
                             item.span(),
                             text.clone(),
                         );
@@ -763,14 +800,14 @@ impl<'r, 's> CaseParser<'r, 's> {
         let mut lesions: Vec<Lesion> = Vec::new();
         let study = match (&id, date.as_ref()) {
             (Some(id), _) => id.clone(),
-            (None, Some(date)) => format!("{} of {date}", t.name),
+            (None, Some(date)) => tr!("{part} of {whole}", part = t.name, whole = date.get_ref()),
             (None, None) => t.name.clone(),
         };
         for mut lt in lesion_tables {
-            lt.name = format!(
-                "{} of {}",
-                lt.name.replace("[[lesion]]", "[[imaging.lesion]]"),
-                t.name
+            lt.name = tr!(
+                "{part} of {whole}",
+                part = lt.name.replace("[[lesion]]", "[[imaging.lesion]]"),
+                whole = t.name
             );
             if let Some((lesion, span)) = self.lesion(&mut lt) {
                 if let Some(date) = date.as_ref() {
@@ -784,7 +821,17 @@ impl<'r, 's> CaseParser<'r, 's> {
                 }
                 if lesions.iter().any(|l| l.id == lesion.id) {
                     let span = lt.span_of("id");
-                    self.reader.error(span, format!("lesion id `{}` appears twice in {}", lesion.id, t.name), Some("give each lesion of a study its own id (L1, L2, ...); keep the same id for the same lesion across studies".into()));
+                    self.reader.error(
+                        span,
+                        tr!(
+                            "lesion id `{id}` appears twice in {table}",
+                            id = lesion.id,
+                            table = t.name
+                        ),
+                        Some(tr!(
+                            "give each lesion of a study its own id (L1, L2, ...); keep the same id for the same lesion across studies"
+                        )),
+                    );
                 } else {
                     lesions.push(lesion);
                 }
@@ -818,7 +865,18 @@ impl<'r, 's> CaseParser<'r, 's> {
         if let (Some((l, _)), Some((v, span))) = (&longest, &viable)
             && v > l
         {
-            self.reader.error(span.clone(), format!("viable diameter {v} mm is larger than the whole lesion ({l} mm) in {}", t.name), Some("the viable (enhancing) part is at most the whole lesion; check the two numbers".into()));
+            self.reader.error(
+                span.clone(),
+                tr!(
+                    "viable diameter {v} mm is larger than the whole lesion ({l} mm) in {table}",
+                    v,
+                    l,
+                    table = t.name
+                ),
+                Some(tr!(
+                    "the viable (enhancing) part is at most the whole lesion; check the two numbers"
+                )),
+            );
         }
         let (longest_mm, span) = longest?;
         Some((
@@ -850,8 +908,17 @@ impl<'r, 's> CaseParser<'r, 's> {
             t.get(&mm_key);
             self.reader.error(
                 span,
-                format!("{} gives both `{base}` and `{mm_key}`", t.name),
-                Some(format!("keep one: {base} = \"2.6 cm\" or {mm_key} = 26")),
+                tr!(
+                    "{table} gives both `{base}` and `{mm_key}`",
+                    table = t.name,
+                    base,
+                    mm_key
+                ),
+                Some(tr!(
+                    "keep one: {base} = \"2.6 cm\" or {mm_key} = 26",
+                    base,
+                    mm_key
+                )),
             );
             return None;
         }
@@ -859,9 +926,15 @@ impl<'r, 's> CaseParser<'r, 's> {
             if required {
                 self.reader.error(
                     t.span.clone(),
-                    format!("missing field `{mm_key}` in {}", t.name),
-                    Some(format!(
-                        "add the diameter: {mm_key} = 26, or with its unit: {base} = \"2.6 cm\""
+                    tr!(
+                        "missing field `{key}` in {table}",
+                        key = mm_key,
+                        table = t.name
+                    ),
+                    Some(tr!(
+                        "add the diameter: {mm_key} = 26, or with its unit: {base} = \"2.6 cm\"",
+                        mm_key,
+                        base
                     )),
                 );
                 t.get(&mm_key);
@@ -879,7 +952,13 @@ impl<'r, 's> CaseParser<'r, 's> {
             match parse_length(&written) {
                 Some(mm) => mm,
                 None => {
-                    self.reader.error(span, format!("`{key}` = \"{written}\" is not a length"), Some("write a number and a unit, like \"2.6 cm\" or \"26 mm\" (or a plain number of millimetres)".into()));
+                    self.reader.error(
+                        span,
+                        tr!("`{key}` = \"{written}\" is not a length", key, written),
+                        Some(tr!(
+                            "write a number and a unit, like \"2.6 cm\" or \"26 mm\" (or a plain number of millimetres)"
+                        )),
+                    );
                     return None;
                 }
             }
@@ -889,11 +968,10 @@ impl<'r, 's> CaseParser<'r, 's> {
         if mm < Decimal::ZERO || mm > Decimal::from(300) {
             self.reader.error(
                 span,
-                format!("`{key}` = {mm} mm is not a plausible diameter"),
-                Some(
+                tr!("`{key}` = {mm} mm is not a plausible diameter", key, mm),
+                Some(tr!(
                     "sizes are in mm unless a unit is written: 2.6 cm is 26, or write \"2.6 cm\""
-                        .into(),
-                ),
+                )),
             );
             return None;
         }
@@ -913,19 +991,32 @@ impl<'r, 's> CaseParser<'r, 's> {
             let before = sizes[..i].iter().rev().find(|s| s.lesion == size.lesion);
             let neighbour = before.or_else(|| same.iter().copied().find(|s| s.date > size.date));
             if size.longest_mm < Decimal::TEN && size.longest_mm.fract() != Decimal::ZERO {
-                let context = neighbour.map_or(String::new(), |n| {
-                    format!(
-                        " (`{}` measured {} mm in {}, {})",
-                        n.lesion,
-                        n.longest_mm.normalize(),
-                        n.study,
-                        n.date
-                    )
-                });
+                let (lesion, study, mm) = (&size.lesion, &size.study, size.longest_mm.normalize());
+                let message = match neighbour {
+                    Some(n) => tr!(
+                        "`{lesion}` in {study} is {mm} mm: was it {mm} cm? (`{other}` measured {other_mm} mm in {other_study}, {other_date})",
+                        lesion,
+                        study,
+                        mm,
+                        other = n.lesion,
+                        other_mm = n.longest_mm.normalize(),
+                        other_study = n.study,
+                        other_date = n.date
+                    ),
+                    None => tr!(
+                        "`{lesion}` in {study} is {mm} mm: was it {mm} cm?",
+                        lesion,
+                        study,
+                        mm
+                    ),
+                };
                 self.warn_at(
                     size.location.clone(),
-                    format!("`{}` in {} is {} mm: was it {} cm?{context}", size.lesion, size.study, size.longest_mm.normalize(), size.longest_mm.normalize()),
-                    format!("plain numbers are millimetres; write the unit if it was centimetres: longest = \"{} cm\"", size.longest_mm.normalize()),
+                    message,
+                    tr!(
+                        "plain numbers are millimetres; write the unit if it was centimetres: longest = \"{mm} cm\"",
+                        mm
+                    ),
                 );
             }
             if let Some(prev) = before {
@@ -940,11 +1031,17 @@ impl<'r, 's> CaseParser<'r, 's> {
                 if small > Decimal::ZERO && large > small * five && !treated {
                     self.warn_at(
                         size.location.clone(),
-                        format!(
-                            "`{}` changed from {} mm in {} ({}) to {} mm in {} ({}) with no treatment between: more than fivefold",
-                            size.lesion, prev.longest_mm.normalize(), prev.study, prev.date, size.longest_mm.normalize(), size.study, size.date
+                        tr!(
+                            "`{lesion}` changed from {before_mm} mm in {before_study} ({before_date}) to {mm} mm in {study} ({date}) with no treatment between: more than fivefold",
+                            lesion = size.lesion,
+                            before_mm = prev.longest_mm.normalize(),
+                            before_study = prev.study,
+                            before_date = prev.date,
+                            mm = size.longest_mm.normalize(),
+                            study = size.study,
+                            date = size.date
                         ),
-                        "check both numbers and their units (cm or mm) against the reports".to_string(),
+                        tr!("check both numbers and their units (cm or mm) against the reports"),
                     );
                 }
             }
@@ -990,8 +1087,16 @@ impl<'r, 's> CaseParser<'r, 's> {
                     .collect();
                 self.warn_at(
                     size.location.clone(),
-                    format!("lesion `{}` appears only in {}; did you mean `{near}` (in {})?", size.lesion, size.study, seen.join(", ")),
-                    "the same lesion keeps the same id in every study: response criteria would count a renamed lesion as new and the old one as gone".to_string(),
+                    tr!(
+                        "lesion `{lesion}` appears only in {study}; did you mean `{near}` (in {studies})?",
+                        lesion = size.lesion,
+                        study = size.study,
+                        near,
+                        studies = seen.join(", ")
+                    ),
+                    tr!(
+                        "the same lesion keeps the same id in every study: response criteria would count a renamed lesion as new and the old one as gone"
+                    ),
                 );
             }
         }
@@ -1019,21 +1124,34 @@ impl<'r, 's> CaseParser<'r, 's> {
                 if a.reading.agrees_with(&b.reading, a.analyte) {
                     self.warn_at(
                         at(b),
-                        format!(
-                            "`{key}` of {} is written twice: in {} ({}) and in {} ({})",
-                            a.date,
-                            a.table,
-                            at(a),
-                            b.table,
-                            at(b)
+                        tr!(
+                            "`{key}` of {date} is written twice: in {first} ({first_at}) and in {second} ({second_at})",
+                            key,
+                            date = a.date,
+                            first = a.table,
+                            first_at = at(a),
+                            second = b.table,
+                            second_at = at(b)
                         ),
-                        "keep it in one [[lab]] set".into(),
+                        tr!("keep it in one [[lab]] set"),
                     );
                 } else {
                     self.warn_at(
                         at(b),
-                        format!("`{key}` of {} has two different values: {shown_a} in {} ({}) and {shown_b} in {} ({}); the criteria use neither", a.date, a.table, at(a), b.table, at(b)),
-                        "check the lab sheets and keep the right one; if there were two draws that day, keep the one the doctors used".into(),
+                        tr!(
+                            "`{key}` of {date} has two different values: {shown_a} in {first} ({first_at}) and {shown_b} in {second} ({second_at}); the criteria use neither",
+                            key,
+                            date = a.date,
+                            shown_a,
+                            first = a.table,
+                            first_at = at(a),
+                            shown_b,
+                            second = b.table,
+                            second_at = at(b)
+                        ),
+                        tr!(
+                            "check the lab sheets and keep the right one; if there were two draws that day, keep the one the doctors used"
+                        ),
                     );
                 }
             }
@@ -1054,17 +1172,19 @@ impl<'r, 's> CaseParser<'r, 's> {
                 {
                     self.warn_at(
                         at(b),
-                        format!(
-                            "`{}` changed tenfold: {} on {} ({}) and {} on {} ({})",
-                            analyte.key(),
-                            shown_reading(&a.reading),
-                            a.date,
-                            at(a),
-                            shown_reading(&b.reading),
-                            b.date,
-                            at(b)
+                        tr!(
+                            "`{key}` changed tenfold: {first} on {first_date} ({first_at}) and {second} on {second_date} ({second_at})",
+                            key = analyte.key(),
+                            first = shown_reading(&a.reading),
+                            first_date = a.date,
+                            first_at = at(a),
+                            second = shown_reading(&b.reading),
+                            second_date = b.date,
+                            second_at = at(b)
                         ),
-                        "check both numbers and their units against the lab sheets (µmol/L or mg/dL, g/L or g/dL)".into(),
+                        tr!(
+                            "check both numbers and their units against the lab sheets (µmol/L or mg/dL, g/L or g/dL)"
+                        ),
                     );
                 }
             }
@@ -1083,8 +1203,13 @@ impl<'r, 's> CaseParser<'r, 's> {
         {
             self.reader.error(
                 span,
-                format!("`birth_date` ({born}) is after a {what} dated {date}"),
-                Some("check the year of birth (and of that entry)".into()),
+                tr!(
+                    "`birth_date` ({born}) is after a {what} dated {date}",
+                    born = born.in_lang(crate::i18n::ui()),
+                    what,
+                    date = date.in_lang(crate::i18n::ui())
+                ),
+                Some(tr!("check the year of birth (and of that entry)")),
             );
         }
     }
@@ -1143,15 +1268,19 @@ impl<'r, 's> CaseParser<'r, 's> {
                         .chain(["date", "hospital", "source"]),
                 );
                 let hint = match near {
-                    Some(near) => format!("did you mean `{near}`?"),
-                    None => format!(
-                        "known analytes: {}",
-                        list(&ANALYTES.iter().map(|a| a.key).collect::<Vec<_>>())
+                    Some(near) => tr!("did you mean `{near}`?", near),
+                    None => tr!(
+                        "known analytes: {analytes}",
+                        analytes = list(&ANALYTES.iter().map(|a| a.key).collect::<Vec<_>>())
                     ),
                 };
                 self.reader.error(
                     key_span,
-                    format!("unknown analyte or field `{key}` in {}", t.name),
+                    tr!(
+                        "unknown analyte or field `{key}` in {table}",
+                        key,
+                        table = t.name
+                    ),
                     Some(hint),
                 );
                 t.get(&key);
@@ -1191,6 +1320,7 @@ impl<'r, 's> CaseParser<'r, 's> {
     ) -> Option<(Reading, Option<String>)> {
         let key = analyte.key();
         let info = analyte.info();
+        let name = crate::i18n::ui().pick(info.zh, info.en);
         let example_unit = info.units[0].symbol();
         // What was written for the value (with its unit, unless the unit has its own field).
         let (written, unit_field, range, span) = match value.get_ref() {
@@ -1204,7 +1334,7 @@ impl<'r, 's> CaseParser<'r, 's> {
                 value.span(),
             ),
             DeValue::Table(inner) => {
-                let mut it = Table::new(format!("`{key}` in {table}"), inner, value.span());
+                let mut it = Table::new(tr!("`{key}` in {table}", key, table), inner, value.span());
                 let number = it.get("value").map(|v| match v.get_ref() {
                     DeValue::String(s) => s.to_string(),
                     other => crate::toml_reader::decimal_of(other)
@@ -1223,7 +1353,15 @@ impl<'r, 's> CaseParser<'r, 's> {
                 match number {
                     Some(n) => (n, Some(unit), range, span),
                     None => {
-                        self.reader.error(value.span(), format!("`{key}` in {table} has no `value`"), Some(format!("write it like: {key} = {{ value = 1.0, unit = \"{example_unit}\" }}")));
+                        self.reader.error(
+                            value.span(),
+                            tr!("`{key}` in {table} has no `value`", key, table),
+                            Some(tr!(
+                                "write it like: {key} = {{ value = 1.0, unit = \"{example_unit}\" }}",
+                                key,
+                                example_unit
+                            )),
+                        );
                         return None;
                     }
                 }
@@ -1242,10 +1380,17 @@ impl<'r, 's> CaseParser<'r, 's> {
             }
             self.reader.error(
                 span,
-                format!("`{key}` in {table} must be a number with its unit, found the word \"{}\"", written.trim()),
-                Some(format!(
-                    "words such as positive / 阳性 are for hepatitis serology and HBV DNA; for {} write the number printed on the report, e.g. {key} = \"1.0 {example_unit}\"",
-                    info.en
+                tr!(
+                    "`{key}` in {table} must be a number with its unit, found the word \"{word}\"",
+                    key,
+                    table,
+                    word = written.trim()
+                ),
+                Some(tr!(
+                    "words such as positive / 阳性 are for hepatitis serology and HBV DNA; for {name} write the number printed on the report, e.g. {key} = \"1.0 {example_unit}\"",
+                    name,
+                    key,
+                    example_unit
                 )),
             );
             return None;
@@ -1255,30 +1400,40 @@ impl<'r, 's> CaseParser<'r, 's> {
             if let Some(comma) = decimal_comma(&written) {
                 self.reader.error(
                     span,
-                    format!(
-                        "`{key}` in {table} is written `{}` with a comma",
-                        written.trim()
+                    tr!(
+                        "`{key}` in {table} is written `{written}` with a comma",
+                        key,
+                        table,
+                        written = written.trim()
                     ),
-                    Some(format!("a decimal point is needed: write {comma}")),
+                    Some(tr!("a decimal point is needed: write {comma}", comma)),
                 );
                 return None;
             }
-            let words = if analyte.accepts_words() {
-                format!(
-                    ", or a result word ({})",
-                    list(&["positive", "negative", "阳性", "阴性", "未检出"])
+            let found = describe(value.get_ref());
+            let message = if analyte.accepts_words() {
+                tr!(
+                    "`{key}` in {table} must be a number with its unit, or a result word ({words}), found {found}",
+                    key,
+                    table,
+                    words = list(&["positive", "negative", "阳性", "阴性", "未检出"]),
+                    found
                 )
             } else {
-                String::new()
+                tr!(
+                    "`{key}` in {table} must be a number with its unit, found {found}",
+                    key,
+                    table,
+                    found
+                )
             };
             self.reader.error(
                 span,
-                format!(
-                    "`{key}` in {table} must be a number with its unit{words}, found {}",
-                    describe(value.get_ref())
-                ),
-                Some(format!(
-                    "write it as printed on the report, e.g. {key} = \"1.0 {example_unit}\" or \"5.2E+02 {example_unit}\""
+                message,
+                Some(tr!(
+                    "write it as printed on the report, e.g. {key} = \"1.0 {example_unit}\" or \"5.2E+02 {example_unit}\"",
+                    key,
+                    example_unit
                 )),
             );
             return None;
@@ -1287,8 +1442,14 @@ impl<'r, 's> CaseParser<'r, 's> {
         if number.value > Decimal::from(1_000_000_000_000u64) {
             self.reader.error(
                 span,
-                format!("`{key}` in {table} is too large to be a lab value"),
-                Some("check the number (and the power of ten) against the lab sheet".into()),
+                tr!(
+                    "`{key}` in {table} is too large to be a lab value",
+                    key,
+                    table
+                ),
+                Some(tr!(
+                    "check the number (and the power of ten) against the lab sheet"
+                )),
             );
             return None;
         }
@@ -1299,36 +1460,42 @@ impl<'r, 's> CaseParser<'r, 's> {
             } else {
                 self.reader.error(
                     span,
-                    format!("`{key}` in {table} has no unit"),
-                    Some(format!(
-                        "add the unit printed on the report, e.g. \"{} {example_unit}\"",
-                        written.trim()
+                    tr!("`{key}` in {table} has no unit", key, table),
+                    Some(tr!(
+                        "add the unit printed on the report, e.g. \"{number} {example_unit}\"",
+                        number = written.trim(),
+                        example_unit
                     )),
                 );
                 return None;
             }
         } else {
+            let units = list(&info.units.iter().map(|u| u.symbol()).collect::<Vec<_>>());
+            let hint = tr!("units accepted for `{key}`: {units}", key, units);
             match Unit::parse_choice(&unit_text) {
                 Some(u) if info.units.contains(&u) => u,
                 Some(u) => {
                     self.reader.error(
                         span,
-                        format!("`{}` is not a unit for {} in {table}", u.symbol(), info.en),
-                        Some(format!(
-                            "units accepted for `{key}`: {}",
-                            list(&info.units.iter().map(|u| u.symbol()).collect::<Vec<_>>())
-                        )),
+                        tr!(
+                            "`{unit}` is not a unit for {name} in {table}",
+                            unit = u.symbol(),
+                            name,
+                            table
+                        ),
+                        Some(hint),
                     );
                     return None;
                 }
                 None => {
-                    let hint = format!(
-                        "units accepted for `{key}`: {}",
-                        list(&info.units.iter().map(|u| u.symbol()).collect::<Vec<_>>())
-                    );
                     self.reader.error(
                         span,
-                        format!("unknown unit `{unit_text}` for `{key}` in {table}"),
+                        tr!(
+                            "unknown unit `{unit}` for `{key}` in {table}",
+                            unit = unit_text,
+                            key,
+                            table
+                        ),
                         Some(hint),
                     );
                     return None;
@@ -1366,23 +1533,30 @@ impl<'r, 's> CaseParser<'r, 's> {
             return true;
         };
         let key = analyte.key();
-        let written = format!("{} {}", measured.shown(), measured.unit.symbol());
-        let converted = if measured.unit == canonical_unit {
-            String::new()
-        } else {
-            format!(
-                " ({} {})",
+        // The value as written, and in the canonical unit when it was written in another.
+        let mut written = format!("{} {}", measured.shown(), measured.unit.symbol());
+        if measured.unit != canonical_unit {
+            written = format!(
+                "{written} ({} {})",
                 crate::clinical::show(value),
                 canonical_unit.symbol()
-            )
-        };
+            );
+        }
         let (low, high, unit) = (low.normalize(), high.normalize(), canonical_unit.symbol());
         if value < possible && measured.qualifier == Qualifier::Exact {
             self.reader.error(
                 span,
-                format!("`{key}` in {table} is {written}{converted}, which is not possible"),
-                Some(format!(
-                    "check the number against the lab sheet; values run from about {low} to {high} {unit}"
+                tr!(
+                    "`{key}` in {table} is {written}, which is not possible",
+                    key,
+                    table,
+                    written
+                ),
+                Some(tr!(
+                    "check the number against the lab sheet; values run from about {low} to {high} {unit}",
+                    low,
+                    high,
+                    unit
                 )),
             );
             return false;
@@ -1390,8 +1564,18 @@ impl<'r, 's> CaseParser<'r, 's> {
         if measured.qualifier == Qualifier::Exact && (value < low || value > high) {
             self.reader.warning(
                 span,
-                format!("`{key}` in {table} is {written}{converted}, outside what is plausible ({low}–{high} {unit})"),
-                Some("check the number and the unit against the lab sheet (µmol/L or mg/dL, g/L or g/dL)".into()),
+                tr!(
+                    "`{key}` in {table} is {written}, outside what is plausible ({low}–{high} {unit})",
+                    key,
+                    table,
+                    written,
+                    low,
+                    high,
+                    unit
+                ),
+                Some(tr!(
+                    "check the number and the unit against the lab sheet (µmol/L or mg/dL, g/L or g/dL)"
+                )),
             );
         }
         true
@@ -1407,9 +1591,9 @@ impl<'r, 's> CaseParser<'r, 's> {
             } else {
                 self.reader.error(
                     v.span(),
-                    format!(
-                        "ECOG performance status must be 0 to 4, found {}",
-                        v.get_ref()
+                    tr!(
+                        "ECOG performance status must be 0 to 4, found {ecog}",
+                        ecog = v.get_ref()
                     ),
                     None,
                 );
@@ -1424,16 +1608,26 @@ impl<'r, 's> CaseParser<'r, 's> {
             if kg <= Decimal::ZERO {
                 self.reader.error(
                     w.span(),
-                    format!("`weight_kg` in {} is {kg}, which is not possible", t.name),
-                    Some("write the weight in kilograms, e.g. weight_kg = 66".into()),
+                    tr!(
+                        "`weight_kg` in {table} is {kg}, which is not possible",
+                        table = t.name,
+                        kg
+                    ),
+                    Some(tr!("write the weight in kilograms, e.g. weight_kg = 66")),
                 );
                 return None;
             }
             if kg < Decimal::from(25) || kg > Decimal::from(250) {
                 self.reader.warning(
                     w.span(),
-                    format!("`weight_kg` in {} is {kg} kg, outside what is plausible for an adult (25–250 kg)", t.name),
-                    Some("check the number, and that it is in kilograms (1 斤 = 0.5 kg, 1 lb = 0.4536 kg)".into()),
+                    tr!(
+                        "`weight_kg` in {table} is {kg} kg, outside what is plausible for an adult (25–250 kg)",
+                        table = t.name,
+                        kg
+                    ),
+                    Some(tr!(
+                        "check the number, and that it is in kilograms (1 斤 = 0.5 kg, 1 lb = 0.4536 kg)"
+                    )),
                 );
             }
             Some(w.into_inner())
@@ -1486,8 +1680,13 @@ impl<'r, 's> CaseParser<'r, 's> {
                 Some(word) if NONE_KNOWN.contains(&word.get_ref().trim().to_lowercase().as_str()) => said = Some(span),
                 Some(word) => self.reader.error(
                     span,
-                    format!("`allergies = \"{}\"` is not understood", word.get_ref()),
-                    Some("write allergies = \"none known\" (无已知过敏) when there are none; list allergies as [[allergy]] entries with substance = \"...\"".into()),
+                    tr!(
+                        "`allergies = \"{word}\"` is not understood",
+                        word = word.get_ref()
+                    ),
+                    Some(tr!(
+                        "write allergies = \"none known\" (无已知过敏) when there are none; list allergies as [[allergy]] entries with substance = \"...\""
+                    )),
                 ),
                 None => {}
             }
@@ -1501,8 +1700,10 @@ impl<'r, 's> CaseParser<'r, 's> {
             Some(span) if listed => {
                 self.reader.error(
                     span,
-                    "the case says there are no known allergies, but lists [[allergy]] entries",
-                    Some("remove one of the two".into()),
+                    tr!(
+                        "the case says there are no known allergies, but lists [[allergy]] entries"
+                    ),
+                    Some(tr!("remove one of the two")),
                 );
                 false
             }
@@ -1529,8 +1730,10 @@ impl<'r, 's> CaseParser<'r, 's> {
         if zh.is_none() && en.is_none() {
             self.reader.error(
                 t.span.clone(),
-                format!("{} has no text", t.name),
-                Some("write the question as zh = \"...\" and/or en = \"...\"".into()),
+                tr!("{table} has no text", table = t.name),
+                Some(tr!(
+                    "write the question as zh = \"...\" and/or en = \"...\""
+                )),
             );
             return None;
         }
@@ -1555,7 +1758,14 @@ impl<'r, 's> CaseParser<'r, 's> {
         let title = self.required_text(t, "title");
         let language = self.choice(t, "language");
         if (kind == Some(RecordKind::Dicom)) != self.records.dirs.contains(&path) {
-            self.reader.error(t.span_of("kind"), format!("`records/{}`: kind \"dicom\" is for folders of DICOM files, and folders must be kind \"dicom\"", path.display()), None);
+            self.reader.error(
+                t.span_of("kind"),
+                tr!(
+                    "`records/{path}`: kind \"dicom\" is for folders of DICOM files, and folders must be kind \"dicom\"",
+                    path = path.display()
+                ),
+                None,
+            );
         }
         Some(Record {
             path,
@@ -1573,14 +1783,20 @@ impl<'r, 's> CaseParser<'r, 's> {
                 Ok(d) if d <= 90 => settings.lab_window_days = d,
                 _ => self.reader.error(
                     days.span(),
-                    "`lab_window_days` must be between 0 and 90",
+                    tr!("`lab_window_days` must be between 0 and 90"),
                     None,
                 ),
             }
         }
         if let Some(factor) = t.decimal(&mut self.reader, "afp_ng_per_iu") {
             if *factor.get_ref() <= Decimal::ZERO {
-                self.reader.error(factor.span(), "`afp_ng_per_iu` must be positive", Some("the factor is assay-specific (about 1.21 for the WHO 72/225 standard); ask the lab".into()));
+                self.reader.error(
+                    factor.span(),
+                    tr!("`afp_ng_per_iu` must be positive"),
+                    Some(tr!(
+                        "the factor is assay-specific (about 1.21 for the WHO 72/225 standard); ask the lab"
+                    )),
+                );
             } else {
                 settings.afp_ng_per_iu = Some(factor.into_inner());
             }
@@ -1594,11 +1810,11 @@ impl<'r, 's> CaseParser<'r, 's> {
             if !seen.insert(&record.path) {
                 self.reader.error(
                     0..0,
-                    format!(
-                        "`records/{}` has two [[record]] entries",
-                        record.path.display()
+                    tr!(
+                        "`records/{path}` has two [[record]] entries",
+                        path = record.path.display()
                     ),
-                    Some("keep one entry per file".into()),
+                    Some(tr!("keep one entry per file")),
                 );
             }
         }

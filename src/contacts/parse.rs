@@ -11,6 +11,7 @@ use super::{
 use crate::diagnostic::{Diagnostics, Location, SourceFile};
 use crate::text::{Lang, Text};
 use crate::toml_reader::{Reader, Table};
+use crate::tr;
 
 /// Where a contact's fields came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -102,7 +103,16 @@ fn read_file(source: &SourceFile, today: NaiveDate) -> (Vec<ContactPatch>, Diagn
         if let Some(patch) = read_contact(&mut reader, &mut t) {
             if patches.iter().any(|p| p.id == patch.id) {
                 let span = t.span_of("id");
-                reader.error(span, format!("contact id `{}` appears twice in this file", patch.id), Some("each [[contact]] needs its own id; to change a shipped contact, use its id once".into()));
+                reader.error(
+                    span,
+                    tr!(
+                        "contact id `{id}` appears twice in this file",
+                        id = patch.id
+                    ),
+                    Some(tr!(
+                        "each [[contact]] needs its own id; to change a shipped contact, use its id once"
+                    )),
+                );
             } else {
                 patches.push(patch);
             }
@@ -122,14 +132,18 @@ fn read_contact(reader: &mut Reader<'_>, t: &mut Table<'_, '_>) -> Option<Contac
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if !id_ok {
-        let shown: String = id.get_ref().chars().take(MAX_ID_LEN).collect();
+        let mut shown: String = id.get_ref().chars().take(MAX_ID_LEN).collect();
+        if shown.len() < id.get_ref().len() {
+            shown.push('…');
+        }
         reader.error(
             id.span(),
-            format!(
-                "contact id `{shown}{}` may use only a–z, 0–9 and `-`, at most {MAX_ID_LEN} of them",
-                if shown.len() < id.get_ref().len() { "…" } else { "" }
+            tr!(
+                "contact id `{shown}` may use only a–z, 0–9 and `-`, at most {max} of them",
+                shown,
+                max = MAX_ID_LEN
             ),
-            Some("ids name folders and files, e.g. \"zhongshan-liver\"".into()),
+            Some(tr!("ids name folders and files, e.g. \"zhongshan-liver\"")),
         );
         return None;
     }
@@ -139,7 +153,16 @@ fn read_contact(reader: &mut Reader<'_>, t: &mut Table<'_, '_>) -> Option<Contac
         if valid_email(e.get_ref().trim()) {
             Some(e.get_ref().trim().to_string())
         } else {
-            reader.error(e.span(), format!("`{}` is not a valid e-mail address", e.get_ref()), Some("write only the address, like \"dr.li@hospital.example.cn\" (no name, no spaces)".into()));
+            reader.error(
+                e.span(),
+                tr!(
+                    "`{address}` is not a valid e-mail address",
+                    address = e.get_ref()
+                ),
+                Some(tr!(
+                    "write only the address, like \"dr.li@hospital.example.cn\" (no name, no spaces)"
+                )),
+            );
             None
         }
     });
@@ -152,11 +175,13 @@ fn read_contact(reader: &mut Reader<'_>, t: &mut Table<'_, '_>) -> Option<Contac
                 } else {
                     reader.error(
                         e.span(),
-                        format!("`{}` in `cc` is not a valid e-mail address", e.get_ref()),
-                        Some(
-                            "write only addresses, like cc = [\"secretary@hospital.example.cn\"]"
-                                .into(),
+                        tr!(
+                            "`{address}` in `cc` is not a valid e-mail address",
+                            address = e.get_ref()
                         ),
+                        Some(tr!(
+                            "write only addresses, like cc = [\"secretary@hospital.example.cn\"]"
+                        )),
                     );
                     None
                 }
@@ -169,9 +194,9 @@ fn read_contact(reader: &mut Reader<'_>, t: &mut Table<'_, '_>) -> Option<Contac
         } else {
             reader.error(
                 w.span(),
-                format!(
-                    "website `{}` must start with https:// or http://",
-                    w.get_ref()
+                tr!(
+                    "website `{website}` must start with https:// or http://",
+                    website = w.get_ref()
                 ),
                 None,
             );
@@ -179,7 +204,7 @@ fn read_contact(reader: &mut Reader<'_>, t: &mut Table<'_, '_>) -> Option<Contac
         }
     });
     let imaging = t.table(reader, "imaging").map(|mut it| {
-        it.name = format!("`imaging` of {}", t.name);
+        it.name = tr!("`imaging` of {table}", table = t.name);
         let wants = it.text(reader, "wants").map(Spanned::into_inner);
         let delivery = it
             .choice(reader, "delivery")
@@ -194,7 +219,7 @@ fn read_contact(reader: &mut Reader<'_>, t: &mut Table<'_, '_>) -> Option<Contac
                 _ => {
                     reader.error(
                         n.span(),
-                        format!("`{key}` must be a whole number from 1 to {max}"),
+                        tr!("`{key}` must be a whole number from 1 to {max}", key, max),
                         None,
                     );
                     None
@@ -276,7 +301,7 @@ fn finish(
     diagnostics: &mut Diagnostics,
 ) -> Option<Contact> {
     let at = patch.at.clone();
-    let mut fail = |message: String, hint: &str| {
+    let mut fail = |message: String, hint: String| {
         let mut d = crate::diagnostic::Diagnostic::error(message).hint(hint);
         d.location = at.clone();
         diagnostics.push(d);
@@ -285,23 +310,29 @@ fn finish(
         (patch.institution.clone(), patch.language, patch.channel)
     else {
         fail(
-            format!(
-                "contact `{}` needs `institution`, `language` and `channel`",
-                patch.id
+            tr!(
+                "contact `{id}` needs `institution`, `language` and `channel`",
+                id = patch.id
             ),
-            "a new contact (an id not in `consultpack contacts list`) must give all three",
+            tr!("a new contact (an id not in `consultpack contacts list`) must give all three"),
         );
         return None;
     };
     if !institution.has(language) {
-        fail(
-            format!(
-                "contact `{}` reads {} but its `institution` has no {} text",
-                patch.id,
-                language.english_name(),
-                language.english_name()
+        let id = &patch.id;
+        let message = match language {
+            Lang::Zh => tr!(
+                "contact `{id}` reads Chinese but its `institution` has no Chinese text",
+                id
             ),
-            "write the institution as { zh = \"...\", en = \"...\" }",
+            Lang::En => tr!(
+                "contact `{id}` reads English but its `institution` has no English text",
+                id
+            ),
+        };
+        fail(
+            message,
+            tr!("write the institution as {{ zh = \"...\", en = \"...\" }}"),
         );
     }
     Some(Contact {
