@@ -227,6 +227,9 @@ pub struct ReplyInfo {
     pub date: NaiveDate,
     pub from: String,
     pub subject: String,
+    /// Recorded by the family with `mark` (`from` says "(marked)"), not received by e-mail.
+    #[serde(skip)]
+    pub marked: bool,
 }
 
 /// One row of `status`.
@@ -429,6 +432,7 @@ fn contact_status(
                         date: local_date(r.date),
                         from: r.from.clone(),
                         subject: r.subject.clone(),
+                        marked: false,
                     });
                     if let Some(address) = &r.failed_address {
                         note = Some(format!("bounced: {address}"));
@@ -458,6 +462,7 @@ fn contact_status(
                             date: m.date,
                             from: "(marked)".into(),
                             subject: m.note.clone(),
+                            marked: true,
                         });
                         state = State::Replied;
                     }

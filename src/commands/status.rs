@@ -75,7 +75,11 @@ fn table(rows: &[ContactStatus], colour: bool) -> String {
                 None => tr!("{date} (marked)", date = s.date),
             });
         let reply = row.reply.as_ref().map_or("—".to_string(), |r| {
-            format!("{} {}: {}", r.date, r.from, r.subject)
+            if r.marked {
+                tr!("{date} (marked): {note}", date = r.date, note = r.subject)
+            } else {
+                format!("{} {}: {}", r.date, r.from, r.subject)
+            }
         });
         let mut state = Cell::new(row.state.label(lang));
         if colour {
