@@ -49,9 +49,9 @@ pub fn run(folder: &CaseFolder, args: &SendArgs, today: NaiveDate) -> Result<()>
                 return Err(error);
             }
             server_failed |= matches!(error, Error::Mail { .. });
-            eprintln!("{} `{id}`: {error}", diagnostic::Severity::Error.label());
+            eprintln!("{}`{id}`: {error}", diagnostic::Severity::Error.label());
             if let Some(hint) = error.hint() {
-                eprintln!("  = {} {hint}", diagnostic::hint_label());
+                eprintln!("  = {}{hint}", diagnostic::hint_label());
             }
         }
     }
@@ -135,7 +135,7 @@ fn send_one(
     let ledger = ledger::read(folder.root())?;
     for skipped in &ledger.skipped {
         eprintln!(
-            "{} {}",
+            "{}{}",
             diagnostic::Severity::Warning.label(),
             skipped.describe()
         );
@@ -507,7 +507,7 @@ fn file_in_sent(folder: &CaseFolder, config: &Config, bytes: &[u8]) {
     match result {
         Ok(name) => eprintln!("  {}", tr!("a copy is in your `{name}` folder", name)),
         Err(reason) => eprintln!(
-            "{} {}",
+            "{}{}",
             diagnostic::Severity::Warning.label(),
             tr!(
                 "the message was sent, but no copy could be filed in your Sent folder: {reason}",

@@ -190,7 +190,7 @@ pub fn run(folder: &CaseFolder, today: NaiveDate) -> Result<()> {
     write_state(&state_path, &state)?;
     if found.unsaved > 0 {
         eprintln!(
-            "{} {}",
+            "{}{}",
             diagnostic::Severity::Warning.label(),
             tr!(
                 "{count} reply(ies) were recorded but could not be saved under replies/",
@@ -289,7 +289,7 @@ fn look_at(
         Err(e) => {
             // The reply still counts; only its copy on disk is missing.
             eprintln!(
-                "{} {}",
+                "{}{}",
                 diagnostic::Severity::Warning.label(),
                 tr!(
                     "a message from {from} could not be saved: {error}",
