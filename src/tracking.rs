@@ -3,11 +3,13 @@
 //! is *unknown* — the program may have died while the server had it — never unsent.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 use crate::contacts::Contact;
 use crate::ledger::{Event, FailedOutcome, Ledger, MarkState, ReplyKind, What};
 use crate::packet::Pack;
+use crate::text::Lang;
+use crate::tr_in;
 
 /// How a message ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -225,6 +227,9 @@ pub struct ReplyInfo {
     pub date: NaiveDate,
     pub from: String,
     pub subject: String,
+    /// Recorded by the family with `mark` (`from` says "(marked)"), not received by e-mail.
+    #[serde(skip)]
+    pub marked: bool,
 }
 
 /// One row of `status`.
@@ -244,7 +249,79 @@ pub struct ContactStatus {
     pub reply: Option<ReplyInfo>,
     /// The family's latest note (`mark --note`), or why a send failed.
     pub note: Option<String>,
-    pub next_action: String,
+    pub next_action: NextAction,
+}
+
+/// What the family should do next about a contact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NextAction {
+    Build,
+    Send,
+    /// Hand in a pack that is not e-mailed, then say so with `mark`.
+    Submit {
+        pack: Pack,
+        contact: String,
+    },
+    /// Find out whether a message whose fate is unknown arrived.
+    FindOut {
+        contact: String,
+    },
+    CheckAddress,
+    /// Waited long enough: a follow-up is due.
+    FollowUp {
+        days: i64,
+    },
+    /// Waiting, `quiet` of `of` days since the packet or the last follow-up.
+    Wait {
+        quiet: Option<i64>,
+        of: u32,
+    },
+    ReadReply,
+    PrepareAppointment,
+    Nothing,
+}
+
+impl NextAction {
+    /// The advice in `lang`: the interface's in the table, English in `--json`.
+    pub fn text(&self, lang: Lang) -> String {
+        match self {
+            NextAction::Build => tr_in!(lang, "build"),
+            NextAction::Send => tr_in!(lang, "send"),
+            NextAction::Submit { pack, contact } => tr_in!(
+                lang,
+                "submit the {pack} pack, then `mark {contact} sent`",
+                pack = pack.name(),
+                contact
+            ),
+            NextAction::FindOut { contact } => tr_in!(
+                lang,
+                "find out whether it arrived (Sent folder, or ask); then `send {contact} --force` or `mark {contact} sent`",
+                contact
+            ),
+            NextAction::CheckAddress => tr_in!(
+                lang,
+                "check the e-mail address in contacts.toml, then send again"
+            ),
+            NextAction::FollowUp { days } => {
+                tr_in!(lang, "follow up: {days} days without reply", days)
+            }
+            NextAction::Wait {
+                quiet: Some(quiet),
+                of,
+            } => tr_in!(lang, "wait ({quiet} of {of} days)", quiet, of),
+            NextAction::Wait { quiet: None, .. } => tr_in!(lang, "wait"),
+            NextAction::ReadReply => tr_in!(lang, "read the reply (`opinions`)"),
+            NextAction::PrepareAppointment => tr_in!(lang, "prepare for the appointment"),
+            NextAction::Nothing => "—".to_string(),
+        }
+    }
+}
+
+/// `--json` says it in English.
+impl Serialize for NextAction {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.text(Lang::En))
+    }
 }
 
 /// The status of each contact from the ledger, as of `today`.
@@ -355,6 +432,7 @@ fn contact_status(
                         date: local_date(r.date),
                         from: r.from.clone(),
                         subject: r.subject.clone(),
+                        marked: false,
                     });
                     if let Some(address) = &r.failed_address {
                         note = Some(format!("bounced: {address}"));
@@ -384,6 +462,7 @@ fn contact_status(
                             date: m.date,
                             from: "(marked)".into(),
                             subject: m.note.clone(),
+                            marked: true,
                         });
                         state = State::Replied;
                     }
@@ -409,28 +488,28 @@ fn contact_status(
         .map(|s| days_since(followed_up.map_or(s.date, |f: NaiveDate| f.max(s.date))));
     let pack = Pack::for_channel(contact.channel);
     let next_action = match state {
-        State::NotBuilt => "build".to_string(),
-        State::Built | State::Failed if pack == Pack::Email => "send".to_string(),
-        State::Built | State::Failed => format!(
-            "submit the {} pack, then `mark {} sent`",
-            pack.name(),
-            contact.id
-        ),
-        State::Unknown => format!(
-            "find out whether it arrived (Sent folder, or ask); then `send {} --force` or `mark {} sent`",
-            contact.id, contact.id
-        ),
-        State::Bounced => "check the e-mail address in contacts.toml, then send again".to_string(),
+        State::NotBuilt => NextAction::Build,
+        State::Built | State::Failed if pack == Pack::Email => NextAction::Send,
+        State::Built | State::Failed => NextAction::Submit {
+            pack,
+            contact: contact.id.clone(),
+        },
+        State::Unknown => NextAction::FindOut {
+            contact: contact.id.clone(),
+        },
+        State::Bounced => NextAction::CheckAddress,
         State::Sent | State::AutoReply => match (days_waiting, quiet_days) {
             (Some(days), Some(quiet)) if quiet >= i64::from(contact.follow_up_days) => {
-                format!("follow up: {days} days without reply")
+                NextAction::FollowUp { days }
             }
-            (_, Some(quiet)) => format!("wait ({quiet} of {} days)", contact.follow_up_days),
-            _ => "wait".to_string(),
+            (_, quiet) => NextAction::Wait {
+                quiet,
+                of: contact.follow_up_days,
+            },
         },
-        State::Replied => "read the reply (`opinions`)".to_string(),
-        State::Appointment => "prepare for the appointment".to_string(),
-        State::Declined | State::NoReply => "—".to_string(),
+        State::Replied => NextAction::ReadReply,
+        State::Appointment => NextAction::PrepareAppointment,
+        State::Declined | State::NoReply => NextAction::Nothing,
     };
     ContactStatus {
         contact: contact.id.clone(),
@@ -572,20 +651,13 @@ mod tests {
         let followup = r#"{"at":"2026-11-20T10:00:00Z","event":"sending","contact":"zhongshan-liver","message_id":"f1@x","packet_sha256":"P","part":1,"of":1,"to":["a@b.org"],"subject":"Re: s","bytes":1,"followup_of":"p1@x"}"#;
         let followup_sent = r#"{"at":"2026-11-20T10:00:05Z","event":"sent","contact":"zhongshan-liver","message_id":"f1@x","reply":"ok"}"#;
         let before = zhongshan_status(&lines(&[SENDING, SENT]), "2026-11-21");
-        assert!(
-            before.next_action.starts_with("follow up"),
-            "{}",
-            before.next_action
-        );
+        assert_eq!(before.next_action, NextAction::FollowUp { days: 20 });
         let after = zhongshan_status(
             &lines(&[SENDING, SENT, followup, followup_sent]),
             "2026-11-21",
         );
-        assert!(
-            after.next_action.starts_with("wait (1 of"),
-            "{}",
-            after.next_action
-        );
+        let wait = after.next_action.text(Lang::En);
+        assert!(wait.starts_with("wait (1 of"), "{wait}");
         assert_eq!(
             after.days_waiting,
             Some(20),

@@ -16,7 +16,8 @@ use crate::ledger;
 use crate::mail::compose::{self, Draft};
 use crate::packet::cover;
 use crate::summary::context::SummaryContext;
-use crate::tracking::{self, Outcome, State};
+use crate::tr;
+use crate::tracking::{self, NextAction, Outcome, State};
 
 #[derive(Serialize)]
 struct FollowupContext {
@@ -49,10 +50,10 @@ pub fn run(folder: &CaseFolder, args: &FollowupArgs, today: NaiveDate) -> Result
     let Some(id) = &args.send else {
         let due: Vec<_> = rows
             .iter()
-            .filter(|r| r.next_action.starts_with("follow up"))
+            .filter(|r| matches!(r.next_action, NextAction::FollowUp { .. }))
             .collect();
         if due.is_empty() {
-            eprintln!("followup: nobody is overdue.");
+            eprintln!("{}", tr!("followup: nobody is overdue."));
             return Ok(());
         }
         let mut text = String::new();
@@ -61,16 +62,17 @@ pub fn run(folder: &CaseFolder, args: &FollowupArgs, today: NaiveDate) -> Result
                 .iter()
                 .find(|c| c.id == row.contact)
                 .expect("from the list");
-            text.push_str(&format!(
-                "{}\t{}\tsent {}\t{} days (follow up after {})\n",
-                row.contact,
-                row.institution,
-                row.sent
+            text.push_str(&tr!(
+                "{contact}\t{institution}\tsent {date}\t{days} days (follow up after {after})\n",
+                contact = row.contact,
+                institution = row.institution,
+                date = row
+                    .sent
                     .as_ref()
                     .map(|s| s.date.to_string())
                     .unwrap_or_default(),
-                row.days_waiting.unwrap_or(0),
-                contact.follow_up_days
+                days = row.days_waiting.unwrap_or(0),
+                after = contact.follow_up_days
             ));
         }
         return print_stdout(&text);
@@ -79,7 +81,7 @@ pub fn run(folder: &CaseFolder, args: &FollowupArgs, today: NaiveDate) -> Result
     let contact = loaded.contacts.get(id).map_err(|unknown| {
         Error::user(
             unknown.to_string(),
-            Some("`consultpack contacts list` shows every id".to_string()),
+            Some(tr!("`consultpack contacts list` shows every id")),
         )
     })?;
     let row = rows.iter().find(|r| r.contact == contact.id);
@@ -92,13 +94,13 @@ pub fn run(folder: &CaseFolder, args: &FollowupArgs, today: NaiveDate) -> Result
         .max_by_key(|m| m.at)
         .ok_or_else(|| {
             Error::user(
-                format!(
-                    "nothing was e-mailed to `{}` yet, so there is nothing to follow up",
-                    contact.id
+                tr!(
+                    "nothing was e-mailed to `{contact}` yet, so there is nothing to follow up",
+                    contact = contact.id
                 ),
-                Some(format!(
-                    "send the packet first: `consultpack send {}`",
-                    contact.id
+                Some(tr!(
+                    "send the packet first: `consultpack send {contact}`",
+                    contact = contact.id
                 )),
             )
         })?;
@@ -110,11 +112,11 @@ pub fn run(folder: &CaseFolder, args: &FollowupArgs, today: NaiveDate) -> Result
     }) && !args.force
     {
         return Err(Error::user(
-            format!(
-                "`{}` has already answered; no follow-up is needed",
-                contact.id
+            tr!(
+                "`{contact}` has already answered; no follow-up is needed",
+                contact = contact.id
             ),
-            Some("--force sends one anyway".to_string()),
+            Some(tr!("--force sends one anyway")),
         ));
     }
     let earlier: Vec<&tracking::Message> = messages
@@ -130,20 +132,27 @@ pub fn run(folder: &CaseFolder, args: &FollowupArgs, today: NaiveDate) -> Result
             || matches!(last.outcome, Outcome::Unknown { .. }))
             && !args.force
         {
+            let (contact_id, date) = (&contact.id, last.at.format("%Y-%m-%d"));
+            let message = if matches!(last.outcome, Outcome::Unknown { .. }) {
+                tr!(
+                    "a follow-up to `{contact}` already went out on {date} ({days} days ago), and it is not known whether it arrived",
+                    contact = contact_id,
+                    date,
+                    days
+                )
+            } else {
+                tr!(
+                    "a follow-up to `{contact}` already went out on {date} ({days} days ago)",
+                    contact = contact_id,
+                    date,
+                    days
+                )
+            };
             return Err(Error::user(
-                format!(
-                    "a follow-up to `{}` already went out on {} ({days} days ago){}",
-                    contact.id,
-                    last.at.format("%Y-%m-%d"),
-                    if matches!(last.outcome, Outcome::Unknown { .. }) {
-                        ", and it is not known whether it arrived"
-                    } else {
-                        ""
-                    }
-                ),
-                Some(format!(
-                    "wait {} days between follow-ups, or use --force",
-                    contact.follow_up_days
+                message,
+                Some(tr!(
+                    "wait {days} days between follow-ups, or use --force",
+                    days = contact.follow_up_days
                 )),
             ));
         }
@@ -152,13 +161,16 @@ pub fn run(folder: &CaseFolder, args: &FollowupArgs, today: NaiveDate) -> Result
     let config = loaded.config.as_ref();
     let sender = config
         .and_then(|c| c.sender.as_ref())
-        .ok_or_else(|| Error::user("consultpack.toml has no [sender]", None))?;
+        .ok_or_else(|| Error::user(tr!("consultpack.toml has no [sender]"), None))?;
     let server = config
         .and_then(|c| c.smtp.as_ref())
-        .ok_or_else(|| Error::user("consultpack.toml has no [smtp] server", None))?;
+        .ok_or_else(|| Error::user(tr!("consultpack.toml has no [smtp] server"), None))?;
     let to = contact.email.clone().ok_or_else(|| {
         Error::user(
-            format!("contact `{}` has no e-mail address", contact.id),
+            tr!(
+                "contact `{contact}` has no e-mail address",
+                contact = contact.id
+            ),
             None,
         )
     })?;
@@ -185,7 +197,9 @@ pub fn run(folder: &CaseFolder, args: &FollowupArgs, today: NaiveDate) -> Result
     let letter = cover::render(&template, &context).map_err(|e| {
         Error::user(
             e.to_string(),
-            Some("fix the template, or delete the case's copy to use the shipped one".to_string()),
+            Some(tr!(
+                "fix the template, or delete the case's copy to use the shipped one"
+            )),
         )
     })?;
     let token = crate::packet::case_token(&case.patient.id, &contact.id);
@@ -221,18 +235,24 @@ pub fn run(folder: &CaseFolder, args: &FollowupArgs, today: NaiveDate) -> Result
                 .map_err(Error::io("write", &path))
         })?;
         print_stdout(&format!("{}\n", path.display()))?;
-        eprintln!("dry run: nothing was sent.");
+        eprintln!("{}", tr!("dry run: nothing was sent."));
         return Ok(());
     }
     eprintln!(
-        "To:      {} <{}>\nSubject: {}\n         in reply to <{}>",
-        contact.institution.best(lang),
-        message.to[0].address,
-        message.subject,
-        original.message_id
+        "{}\n{}\n{}",
+        tr!(
+            "To:      {name} <{address}>",
+            name = contact.institution.best(lang),
+            address = message.to[0].address
+        ),
+        tr!("Subject: {subject}", subject = message.subject),
+        tr!(
+            "         in reply to <{message_id}>",
+            message_id = original.message_id
+        )
     );
     if !args.yes && !send::confirm(contact)? {
-        eprintln!("`{}`: not sent.", contact.id);
+        eprintln!("{}", tr!("`{contact}`: not sent.", contact = contact.id));
         return Ok(());
     }
     let password = super::password(server, "SMTP")?;
@@ -247,7 +267,6 @@ pub fn run(folder: &CaseFolder, args: &FollowupArgs, today: NaiveDate) -> Result
             part: 1,
             of: 1,
             followup_of: Some(original.message_id.clone()),
-            label: "a follow-up".to_string(),
             message,
             dir,
         },

@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::folder::CaseFolder;
 use crate::mail::connect::{Failure, Step};
 use crate::mail::{imap, smtp};
+use crate::tr;
 
 pub fn run(folder: &CaseFolder, action: MailAction, today: NaiveDate) -> Result<()> {
     match action {
@@ -22,8 +23,10 @@ fn test(folder: &CaseFolder, today: NaiveDate) -> Result<()> {
     let config = loaded.config.as_ref();
     let smtp_server = config.and_then(|c| c.smtp.as_ref()).ok_or_else(|| {
         Error::user(
-            "consultpack.toml has no [smtp] server",
-            Some("add [smtp] with provider = \"qq\" (or host, port, security), username and password_env".to_string()),
+            tr!("consultpack.toml has no [smtp] server"),
+            Some(tr!(
+                "add [smtp] with provider = \"qq\" (or host, port, security), username and password_env"
+            )),
         )
     })?;
     let secret = password(smtp_server, "SMTP")?;
@@ -37,8 +40,11 @@ fn test(folder: &CaseFolder, today: NaiveDate) -> Result<()> {
             .map_err(|f| mail_error("IMAP", imap_server, &f))?;
         let selected = session.examine("INBOX");
         let _ = session.logout();
-        selected.map_err(|e| Error::Mail {
-            message: format!("IMAP: logged in, but the inbox could not be opened ({e})"),
+        selected.map_err(|error| Error::Mail {
+            message: tr!(
+                "IMAP: logged in, but the inbox could not be opened ({error})",
+                error
+            ),
             hint: None,
         })?;
         eprintln!("{}", passed("IMAP", imap_server));
@@ -47,27 +53,32 @@ fn test(folder: &CaseFolder, today: NaiveDate) -> Result<()> {
 }
 
 fn passed(what: &str, server: &Server) -> String {
-    format!(
-        "{what} {}:{} ({}): connected, certificate verified, logged in as {}",
-        server.host,
-        server.port,
-        crate::toml_reader::Choice::name(server.security),
-        server.username
+    tr!(
+        "{what} {host}:{port} ({security}): connected, certificate verified, logged in as {username}",
+        what,
+        host = server.host,
+        port = server.port,
+        security = crate::toml_reader::Choice::name(server.security),
+        username = server.username
     )
 }
 
 fn mail_error(what: &str, server: &Server, failure: &Failure) -> Error {
     let step = match failure.step {
-        Step::Lookup => "name lookup failed",
-        Step::Connect => "connection failed",
-        Step::Tls => "TLS failed",
-        Step::Login => "login failed",
-        Step::Transfer => "failed",
+        Step::Lookup => tr!("name lookup failed"),
+        Step::Connect => tr!("connection failed"),
+        Step::Tls => tr!("TLS failed"),
+        Step::Login => tr!("login failed"),
+        Step::Transfer => tr!("failed"),
     };
     Error::Mail {
-        message: format!(
-            "{what} {}:{}: {step}: {}",
-            server.host, server.port, failure.message
+        message: tr!(
+            "{what} {host}:{port}: {step}: {problem}",
+            what,
+            host = server.host,
+            port = server.port,
+            step,
+            problem = failure.message
         ),
         hint: failure.hint.clone(),
     }

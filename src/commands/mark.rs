@@ -9,20 +9,21 @@ use crate::cli::MarkArgs;
 use crate::error::{Error, Result};
 use crate::folder::CaseFolder;
 use crate::ledger::{self, Event, Mark, What};
+use crate::tr;
 
 pub fn run(folder: &CaseFolder, args: &MarkArgs, today: NaiveDate) -> Result<()> {
     let loaded = folder.load(today)?;
     let contact = loaded.contacts.get(&args.id).map_err(|unknown| {
         Error::user(
             unknown.to_string(),
-            Some("`consultpack contacts list` shows every id".to_string()),
+            Some(tr!("`consultpack contacts list` shows every id")),
         )
     })?;
     let date = args.date.unwrap_or(today);
     if date > today {
         return Err(Error::user(
-            format!("--date {date} is in the future"),
-            Some("give the day it happened".to_string()),
+            tr!("--date {date} is in the future", date),
+            Some(tr!("give the day it happened")),
         ));
     }
     // Read every file first: a missing one changes nothing.
@@ -31,7 +32,7 @@ pub fn run(folder: &CaseFolder, args: &MarkArgs, today: NaiveDate) -> Result<()>
         let metadata = std::fs::metadata(path).map_err(Error::io("read", path))?;
         if !metadata.is_file() {
             return Err(Error::user(
-                format!("`{}` is not a file", path.display()),
+                tr!("`{path}` is not a file", path = path.display()),
                 None,
             ));
         }
@@ -58,6 +59,14 @@ pub fn run(folder: &CaseFolder, args: &MarkArgs, today: NaiveDate) -> Result<()>
             }),
         },
     )?;
-    eprintln!("`{}`: marked {} on {date}", contact.id, args.state.word());
+    eprintln!(
+        "{}",
+        tr!(
+            "`{contact}`: marked {state} on {date}",
+            contact = contact.id,
+            state = args.state.word(),
+            date
+        )
+    );
     Ok(())
 }

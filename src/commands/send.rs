@@ -27,7 +27,9 @@ use crate::mail::{imap, smtp};
 use crate::packet::cover::human_size;
 use crate::packet::store;
 use crate::packet::{MessagePlan, PACKET_FILE, Pack, PacketJson};
+use crate::text::Lang;
 use crate::tracking::{self, PartDecision};
+use crate::{diagnostic, i18n, tr, tr_in};
 
 /// Attempts per message when the server says "later" or the connection drops before the
 /// message is complete.
@@ -47,18 +49,19 @@ pub fn run(folder: &CaseFolder, args: &SendArgs, today: NaiveDate) -> Result<()>
                 return Err(error);
             }
             server_failed |= matches!(error, Error::Mail { .. });
-            eprintln!("error: `{id}`: {error}");
+            eprintln!("{}`{id}`: {error}", diagnostic::Severity::Error.label());
             if let Some(hint) = error.hint() {
-                eprintln!("  = hint: {hint}");
+                eprintln!("  = {}{hint}", diagnostic::hint_label());
             }
         }
     }
     match failures {
         0 => Ok(()),
         n => {
-            let message = format!(
-                "{n} of {} contact(s) were not sent to (see above)",
-                args.ids.len()
+            let message = tr!(
+                "{failed} of {count} contact(s) were not sent to (see above)",
+                failed = n,
+                count = args.ids.len()
             );
             // The exit code says whether a mail server failed (3) or the request did (1).
             Err(if server_failed {
@@ -83,43 +86,47 @@ fn send_one(
     let contact = loaded.contacts.get(id).map_err(|unknown| {
         Error::user(
             unknown.to_string(),
-            Some("`consultpack contacts list` shows every id".to_string()),
+            Some(tr!("`consultpack contacts list` shows every id")),
         )
     })?;
     let dir = folder.output_dir("out")?.join(&contact.id);
     let pack = Pack::for_channel(contact.channel);
     if pack != Pack::Email {
-        let where_ = dir.join(pack.name());
         eprintln!(
-            "`{}` takes a {} pack, not e-mail: it is in {} (run `consultpack build --contact {}` if it is not there yet).\nWhen you have submitted it, run `consultpack mark {} sent --note \"…\"` so that replies are tracked.",
-            contact.id,
-            pack.name(),
-            where_.display(),
-            contact.id,
-            contact.id
+            "{}",
+            tr!(
+                "`{contact}` takes a {pack} pack, not e-mail: it is in {path} (run `consultpack build --contact {contact}` if it is not there yet).\nWhen you have submitted it, run `consultpack mark {contact} sent --note \"…\"` so that replies are tracked.",
+                contact = contact.id,
+                pack = pack.name(),
+                path = dir.join(pack.name()).display()
+            )
         );
         return Ok(());
     }
     let to = contact.email.clone().ok_or_else(|| {
         Error::user(
-            format!("contact `{}` has no e-mail address", contact.id),
-            Some(format!("add `email = \"…\"` for id = \"{}\" in contacts.toml (the address the team gave you)", contact.id)),
+            tr!("contact `{contact}` has no e-mail address", contact = contact.id),
+            Some(tr!(
+                "add `email = \"…\"` for id = \"{contact}\" in contacts.toml (the address the team gave you)",
+                contact = contact.id
+            )),
         )
     })?;
     let config = loaded.config.as_ref();
     let sender = config.and_then(|c| c.sender.as_ref()).ok_or_else(|| {
         Error::user(
-            "consultpack.toml has no [sender]",
-            Some(
+            tr!("consultpack.toml has no [sender]"),
+            Some(tr!(
                 "add [sender] with name and email (see the comments in consultpack.toml)"
-                    .to_string(),
-            ),
+            )),
         )
     })?;
     let smtp_server = config.and_then(|c| c.smtp.as_ref()).ok_or_else(|| {
         Error::user(
-            "consultpack.toml has no [smtp] server to send through",
-            Some("add [smtp] with provider = \"qq\" (or host, port, security), username and password_env".to_string()),
+            tr!("consultpack.toml has no [smtp] server to send through"),
+            Some(tr!(
+                "add [smtp] with provider = \"qq\" (or host, port, security), username and password_env"
+            )),
         )
     })?;
 
@@ -128,10 +135,9 @@ fn send_one(
     let ledger = ledger::read(folder.root())?;
     for skipped in &ledger.skipped {
         eprintln!(
-            "warning: {}:{}: {} (skipped)",
-            ledger::LEDGER_FILE,
-            skipped.line,
-            skipped.reason
+            "{}{}",
+            diagnostic::Severity::Warning.label(),
+            skipped.describe()
         );
     }
     let built_before = ledger.last_built(&contact.id).is_some();
@@ -147,19 +153,24 @@ fn send_one(
         .filter(|m| !matches!(m.outcome, tracking::Outcome::NotSent { .. }))
         .max_by_key(|m| m.at);
     if let (Some(earlier), false) = (earlier, args.force) {
-        let how = match earlier.outcome {
-            tracking::Outcome::Sent { .. } => "was sent",
-            _ => "may have been sent (its outcome is unknown)",
+        let date = earlier.at.format("%Y-%m-%d");
+        let message = match earlier.outcome {
+            tracking::Outcome::Sent { .. } => tr!(
+                "`{contact}` was sent a packet on {date}; the packet now differs from it (the case changed since)",
+                contact = contact.id,
+                date
+            ),
+            _ => tr!(
+                "`{contact}` may have been sent (its outcome is unknown) a packet on {date}; the packet now differs from it (the case changed since)",
+                contact = contact.id,
+                date
+            ),
         };
         return Err(Error::user(
-            format!(
-                "`{}` {how} a packet on {}; the packet now differs from it (the case changed since)",
-                contact.id,
-                earlier.at.format("%Y-%m-%d")
-            ),
-            Some(format!(
-                "to send the new packet as an update, run `consultpack send {} --force`; to remind them of the first, `consultpack followup --send {}`",
-                contact.id, contact.id
+            message,
+            Some(tr!(
+                "to send the new packet as an update, run `consultpack send {contact} --force`; to remind them of the first, `consultpack followup --send {contact}`",
+                contact = contact.id
             )),
         ));
     }
@@ -182,27 +193,37 @@ fn send_one(
             PartDecision::Send => {}
             PartDecision::AlreadySent { .. } if args.force && all_sent => {}
             PartDecision::AlreadySent { at } => {
-                eprintln!(
-                    "`{}`: {} was already sent on {} (this exact packet); skipped.{}",
-                    contact.id,
-                    part_name(plan),
-                    at.format("%Y-%m-%d %H:%M UTC"),
-                    if all_sent {
-                        " --force sends it again."
-                    } else {
-                        ""
-                    }
+                let (contact, part, at) = (
+                    &contact.id,
+                    part_name(plan.part, plan.of, i18n::ui()),
+                    at_minute(at),
                 );
+                let line = if all_sent {
+                    tr!(
+                        "`{contact}`: {part} was already sent on {at} (this exact packet); skipped. --force sends it again.",
+                        contact,
+                        part,
+                        at
+                    )
+                } else {
+                    tr!(
+                        "`{contact}`: {part} was already sent on {at} (this exact packet); skipped.",
+                        contact,
+                        part,
+                        at
+                    )
+                };
+                eprintln!("{line}");
                 continue;
             }
             PartDecision::Unknown { .. } if args.force => {}
             PartDecision::Unknown { at } => {
                 return Err(Error::user(
-                    format!(
-                        "`{}`: {} may already have been sent: the attempt on {} never got an answer",
-                        contact.id,
-                        part_name(plan),
-                        at.format("%Y-%m-%d %H:%M UTC")
+                    tr!(
+                        "`{contact}`: {part} may already have been sent: the attempt on {at} never got an answer",
+                        contact = contact.id,
+                        part = part_name(plan.part, plan.of, i18n::ui()),
+                        at = at_minute(at)
                     ),
                     Some(crate::mail::connect::unknown_delivery_hint(smtp_server)),
                 ));
@@ -212,23 +233,26 @@ fn send_one(
         let size = message.encoded_len();
         if size > limit {
             return Err(Error::user(
-                format!(
-                    "{} to `{}` would be {}, over its {} limit; nothing was sent",
-                    part_name(plan),
-                    contact.id,
-                    human_size(size),
-                    human_size(limit)
+                tr!(
+                    "{part} to `{contact}` would be {size}, over its {limit} limit; nothing was sent",
+                    part = part_name(plan.part, plan.of, i18n::ui()),
+                    contact = contact.id,
+                    size = human_size(size),
+                    limit = human_size(limit)
                 ),
-                Some(format!(
-                    "run `consultpack build --contact {} --split`",
-                    contact.id
+                Some(tr!(
+                    "run `consultpack build --contact {contact} --split`",
+                    contact = contact.id
                 )),
             ));
         }
         planned.push((plan.clone(), message));
     }
     if planned.is_empty() {
-        eprintln!("`{}`: nothing to send.", contact.id);
+        eprintln!(
+            "{}",
+            tr!("`{contact}`: nothing to send.", contact = contact.id)
+        );
         return Ok(());
     }
 
@@ -250,13 +274,13 @@ fn send_one(
             })?;
             print_stdout(&format!("{}\n", path.display()))?;
         }
-        eprintln!("dry run: nothing was sent.");
+        eprintln!("{}", tr!("dry run: nothing was sent."));
         return Ok(());
     }
 
     describe(contact, &planned, limit);
     if !args.yes && !confirm(contact)? {
-        eprintln!("`{}`: not sent.", contact.id);
+        eprintln!("{}", tr!("`{contact}`: not sent.", contact = contact.id));
         return Ok(());
     }
     let password = super::password(smtp_server, "SMTP")?;
@@ -267,7 +291,6 @@ fn send_one(
             part: plan.part,
             of: plan.of,
             followup_of: None,
-            label: part_name(&plan),
             message,
             dir: dir.clone(),
         };
@@ -282,12 +305,18 @@ fn send_one(
     Ok(())
 }
 
-fn part_name(plan: &MessagePlan) -> String {
-    if plan.of > 1 {
-        format!("part {} of {}", plan.part, plan.of)
+/// How a message is named in what the family reads ("the packet", "part 2 of 3").
+fn part_name(part: usize, of: usize, lang: Lang) -> String {
+    if of > 1 {
+        tr_in!(lang, "part {part} of {of}", part, of)
     } else {
-        "the packet".to_string()
+        tr_in!(lang, "the packet")
     }
+}
+
+/// A moment to the minute, as the family reads it: `2026-11-27 10:00 UTC`.
+fn at_minute(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
 /// A message ready to go, with what the ledger records about it.
@@ -298,11 +327,19 @@ pub(super) struct Outgoing<'a> {
     pub of: usize,
     /// A follow-up: the Message-ID it follows up.
     pub followup_of: Option<String>,
-    /// How the message is named in what the family reads ("the packet", "part 2 of 3").
-    pub label: String,
     pub message: Message,
     /// Where its attachments are.
     pub dir: PathBuf,
+}
+
+impl Outgoing<'_> {
+    /// How the message is named: "the packet", "part 2 of 3", "a follow-up".
+    fn label(&self, lang: Lang) -> String {
+        match self.followup_of {
+            Some(_) => tr_in!(lang, "a follow-up"),
+            None => part_name(self.part, self.of, lang),
+        }
+    }
 }
 
 /// Sends one message with retries, recording it in the ledger: `sending` before connecting,
@@ -343,11 +380,14 @@ pub(super) fn deliver(
         },
     )?;
     eprintln!(
-        "`{}`: sending {} ({}) to {} …",
-        contact.id,
-        out.label,
-        human_size(bytes.len() as u64),
-        recipients.join(", ")
+        "{}",
+        tr!(
+            "`{contact}`: sending {label} ({size}) to {recipients} …",
+            contact = contact.id,
+            label = out.label(i18n::ui()),
+            size = human_size(bytes.len() as u64),
+            recipients = recipients.join(", ")
+        )
     );
     let delays = retry_delays();
     let mut attempt = 0;
@@ -367,10 +407,14 @@ pub(super) fn deliver(
                     .copied()
                     .unwrap_or(Duration::from_secs(30));
                 eprintln!(
-                    "  {} — trying again in {} s (attempt {} of {ATTEMPTS})",
-                    failure.message,
-                    wait.as_secs(),
-                    attempt + 1
+                    "  {}",
+                    tr!(
+                        "{problem} — trying again in {seconds} s (attempt {attempt} of {attempts})",
+                        problem = failure.message,
+                        seconds = wait.as_secs(),
+                        attempt = attempt + 1,
+                        attempts = ATTEMPTS
+                    )
                 );
                 std::thread::sleep(wait);
             }
@@ -390,11 +434,12 @@ pub(super) fn deliver(
                     }),
                 },
             )?;
-            eprintln!("  sent: the server answered “{reply}”");
+            eprintln!("  {}", tr!("sent: the server answered “{reply}”", reply));
+            // The result line is for scripts: always English.
             print_stdout(&format!(
                 "sent {} {} <{}>\n",
                 contact.id,
-                out.label.replace(' ', "-"),
+                out.label(Lang::En).replace(' ', "-"),
                 message.message_id
             ))?;
             file_in_sent(folder, config, &bytes);
@@ -412,7 +457,7 @@ pub(super) fn deliver(
                     what: What::Failed(Failed {
                         contact: contact.id.clone(),
                         message_id: message.message_id.clone(),
-                        reason: failure.message.clone(),
+                        reason: failure.reason.clone(),
                         outcome,
                     }),
                 },
@@ -423,17 +468,23 @@ pub(super) fn deliver(
 }
 
 fn failure_error(failure: &Failure, attempts: usize) -> Error {
-    let tried = if attempts > 1 {
-        format!(" (after {attempts} attempts)")
-    } else {
-        String::new()
-    };
-    let verdict = match failure.delivery {
-        Delivery::Unknown => "it is not known whether it arrived",
-        _ => "it was not sent",
+    let problem = &failure.message;
+    let message = match (failure.delivery, attempts > 1) {
+        (Delivery::Unknown, false) => tr!("{problem}; it is not known whether it arrived", problem),
+        (Delivery::Unknown, true) => tr!(
+            "{problem} (after {attempts} attempts); it is not known whether it arrived",
+            problem,
+            attempts
+        ),
+        (_, false) => tr!("{problem}; it was not sent", problem),
+        (_, true) => tr!(
+            "{problem} (after {attempts} attempts); it was not sent",
+            problem,
+            attempts
+        ),
     };
     Error::Mail {
-        message: format!("{}{tried}; {verdict}", failure.message),
+        message,
         hint: failure.hint.clone(),
     }
 }
@@ -454,9 +505,14 @@ fn file_in_sent(folder: &CaseFolder, config: &Config, bytes: &[u8]) {
             folder
         });
     match result {
-        Ok(name) => eprintln!("  a copy is in your `{name}` folder"),
+        Ok(name) => eprintln!("  {}", tr!("a copy is in your `{name}` folder", name)),
         Err(reason) => eprintln!(
-            "warning: the message was sent, but no copy could be filed in your Sent folder: {reason}"
+            "{}{}",
+            diagnostic::Severity::Warning.label(),
+            tr!(
+                "the message was sent, but no copy could be filed in your Sent folder: {reason}",
+                reason
+            )
         ),
     }
 }
@@ -504,29 +560,38 @@ fn describe(contact: &Contact, planned: &[(MessagePlan, Message)], limit: u64) {
     let mut err = std::io::stderr().lock();
     let _ = writeln!(
         err,
-        "To:      {} <{}>",
-        contact.institution.best(contact.language),
-        planned[0].1.to[0].address
+        "{}",
+        tr!(
+            "To:      {name} <{address}>",
+            name = contact.institution.best(contact.language),
+            address = planned[0].1.to[0].address
+        )
     );
     if !contact.cc.is_empty() {
-        let _ = writeln!(err, "Cc:      {}", contact.cc.join(", "));
+        let _ = writeln!(err, "{}", tr!("Cc:      {cc}", cc = contact.cc.join(", ")));
     }
     for (plan, message) in planned {
-        let _ = writeln!(err, "Subject: {}", plan.subject);
+        let _ = writeln!(err, "{}", tr!("Subject: {subject}", subject = plan.subject));
         for a in &plan.attachments {
             let _ = writeln!(
                 err,
-                "         attached: {} ({})",
-                a.file,
-                human_size(a.bytes)
+                "{}",
+                tr!(
+                    "         attached: {file} ({size})",
+                    file = a.file,
+                    size = human_size(a.bytes)
+                )
             );
         }
         let _ = writeln!(
             err,
-            "         {} as sent ({} bytes, base64 and headers included); the limit is {}",
-            human_size(message.encoded_len()),
-            message.encoded_len(),
-            human_size(limit)
+            "{}",
+            tr!(
+                "         {size} as sent ({bytes} bytes, base64 and headers included); the limit is {limit}",
+                size = human_size(message.encoded_len()),
+                bytes = message.encoded_len(),
+                limit = human_size(limit)
+            )
         );
     }
 }
@@ -535,14 +600,19 @@ fn describe(contact: &Contact, planned: &[(MessagePlan, Message)], limit: u64) {
 pub(super) fn confirm(contact: &Contact) -> Result<bool> {
     if !std::io::stdin().is_terminal() {
         return Err(Error::user(
-            format!(
-                "not sending to `{}`: there is no terminal to confirm on",
-                contact.id
+            tr!(
+                "not sending to `{contact}`: there is no terminal to confirm on",
+                contact = contact.id
             ),
-            Some("look at the message with --dry-run, then send with --yes".to_string()),
+            Some(tr!(
+                "look at the message with --dry-run, then send with --yes"
+            )),
         ));
     }
-    eprint!("Send this to {}? [y/N] ", contact.id);
+    eprint!(
+        "{}",
+        tr!("Send this to {contact}? [y/N] ", contact = contact.id)
+    );
     let mut answer = String::new();
     std::io::stdin()
         .lock()
@@ -550,7 +620,7 @@ pub(super) fn confirm(contact: &Contact) -> Result<bool> {
         .map_err(Error::io("read", "the terminal"))?;
     Ok(matches!(
         answer.trim().to_lowercase().as_str(),
-        "y" | "yes" | "是" | "好"
+        "y" | "yes" | "是" | "是的" | "好" | "确定" | "发送"
     ))
 }
 
@@ -589,43 +659,62 @@ fn ensure_packet(
         Some(json) if json.inputs_sha256 == super::build::inputs_fingerprint(folder) => {}
         Some(json) if json.built_with.encrypt => {
             return Err(Error::user(
-                format!(
-                    "the packet for `{}` is older than the case, and it is encrypted",
-                    contact.id
+                tr!(
+                    "the packet for `{contact}` is older than the case, and it is encrypted",
+                    contact = contact.id
                 ),
-                Some(format!(
-                    "build it again with `consultpack build --contact {} --encrypt` and the passphrase the hospital has",
-                    contact.id
+                Some(tr!(
+                    "build it again with `consultpack build --contact {contact} --encrypt` and the passphrase the hospital has",
+                    contact = contact.id
                 )),
             ));
         }
         Some(json) => {
             eprintln!(
-                "`{}`: the case changed since the packet was built; building it again (with the options it was built with).",
-                contact.id
+                "{}",
+                tr!(
+                    "`{contact}`: the case changed since the packet was built; building it again (with the options it was built with).",
+                    contact = contact.id
+                )
             );
             rebuild(json.built_with)?;
         }
         None if built_before => {
             return Err(Error::user(
-                format!("`{}` is missing or cannot be read", json_path.display()),
-                Some(format!(
-                    "build the packet again with the options you chose before: `consultpack build --contact {} …`",
-                    contact.id
+                tr!(
+                    "`{path}` is missing or cannot be read",
+                    path = json_path.display()
+                ),
+                Some(tr!(
+                    "build the packet again with the options you chose before: `consultpack build --contact {contact} …`",
+                    contact = contact.id
                 )),
             ));
         }
         None => {
-            eprintln!("`{}`: building the packet first.", contact.id);
+            eprintln!(
+                "{}",
+                tr!(
+                    "`{contact}`: building the packet first.",
+                    contact = contact.id
+                )
+            );
             rebuild(Default::default())?;
         }
     }
     let bytes = crate::case_files::read_capped(&json_path, crate::case_files::TOML_LIMIT)
         .map_err(Error::io("read", &json_path))?;
-    let json: PacketJson = serde_json::from_slice(&bytes).map_err(|e| {
+    let json: PacketJson = serde_json::from_slice(&bytes).map_err(|error| {
         Error::user(
-            format!("`{}` cannot be read ({e})", json_path.display()),
-            Some(format!("run `consultpack build --contact {}`", contact.id)),
+            tr!(
+                "`{path}` cannot be read ({error})",
+                path = json_path.display(),
+                error
+            ),
+            Some(tr!(
+                "run `consultpack build --contact {contact}`",
+                contact = contact.id
+            )),
         )
     })?;
     for file in &json.files {
@@ -633,10 +722,13 @@ fn ensure_packet(
         let (len, sha) = store::sha256_file(&path).unwrap_or((0, String::new()));
         if len != file.bytes || sha != file.sha256 {
             return Err(Error::user(
-                format!("`{}` changed since the packet was built", path.display()),
-                Some(format!(
-                    "run `consultpack build --contact {}` to build it again",
-                    contact.id
+                tr!(
+                    "`{path}` changed since the packet was built",
+                    path = path.display()
+                ),
+                Some(tr!(
+                    "run `consultpack build --contact {contact}` to build it again",
+                    contact = contact.id
                 )),
             ));
         }

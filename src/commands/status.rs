@@ -14,6 +14,7 @@ use crate::error::Result;
 use crate::folder::{CONTACTS_FILE, CaseFolder};
 use crate::ledger;
 use crate::tracking::{self, ContactStatus, State};
+use crate::{i18n, tr};
 
 pub fn run(folder: &CaseFolder, json: bool, today: NaiveDate) -> Result<()> {
     let loaded = folder.load(today)?;
@@ -29,12 +30,7 @@ pub fn run(folder: &CaseFolder, json: bool, today: NaiveDate) -> Result<()> {
         }
     }
     for skipped in &ledger.skipped {
-        diagnostics.push(Diagnostic::warning(format!(
-            "{}:{}: {} (skipped)",
-            ledger::LEDGER_FILE,
-            skipped.line,
-            skipped.reason
-        )));
+        diagnostics.push(Diagnostic::warning(skipped.describe()));
     }
     print_diagnostics(&mut diagnostics);
     let contacts: Vec<&Contact> = loaded
@@ -60,27 +56,32 @@ fn table(rows: &[ContactStatus], colour: bool) -> String {
         table.force_no_tty();
     }
     table.set_header([
-        "contact",
-        "institution",
-        "channel",
-        "state",
-        "sent",
-        "days",
-        "reply",
-        "next",
+        tr!("contact"),
+        tr!("institution"),
+        tr!("channel"),
+        tr!("state"),
+        tr!("sent"),
+        tr!("days"),
+        tr!("reply"),
+        tr!("next"),
     ]);
+    let lang = i18n::ui();
     for row in rows {
         let sent = row
             .sent
             .as_ref()
             .map_or("—".to_string(), |s| match &s.packet_sha256 {
                 Some(hash) => format!("{} {}", s.date, hash.chars().take(8).collect::<String>()),
-                None => format!("{} (marked)", s.date),
+                None => tr!("{date} (marked)", date = s.date),
             });
         let reply = row.reply.as_ref().map_or("—".to_string(), |r| {
-            format!("{} {}: {}", r.date, r.from, r.subject)
+            if r.marked {
+                tr!("{date} (marked): {note}", date = r.date, note = r.subject)
+            } else {
+                format!("{} {}: {}", r.date, r.from, r.subject)
+            }
         });
-        let mut state = Cell::new(row.state.name());
+        let mut state = Cell::new(row.state.label(lang));
         if colour {
             state = state.fg(match row.state {
                 State::Replied | State::Appointment => Color::Green,
@@ -99,7 +100,7 @@ fn table(rows: &[ContactStatus], colour: bool) -> String {
             cell(&sent),
             cell(&row.days_waiting.map_or("—".to_string(), |d| d.to_string())),
             cell(&reply),
-            cell(&row.next_action),
+            cell(&row.next_action.text(lang)),
         ]);
     }
     format!("{table}\n")

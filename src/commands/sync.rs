@@ -25,6 +25,7 @@ use crate::mail::imap;
 use crate::packet::store;
 use crate::private_file;
 use crate::replies::{self, Headers, Ours};
+use crate::{diagnostic, tr};
 
 const STATE_FILE: &str = ".consultpack/sync.json";
 pub const REPLIES_DIR: &str = "replies";
@@ -58,8 +59,10 @@ pub fn run(folder: &CaseFolder, today: NaiveDate) -> Result<()> {
     let case = &loaded.case.as_ref().expect("valid").case;
     let server = loaded.config.as_ref().and_then(|c| c.imap.as_ref()).ok_or_else(|| {
         Error::user(
-            "consultpack.toml has no [imap] server to read replies from",
-            Some("add [imap] with provider = \"qq\" (or host, port, security), username and password_env".to_string()),
+            tr!("consultpack.toml has no [imap] server to read replies from"),
+            Some(tr!(
+                "add [imap] with provider = \"qq\" (or host, port, security), username and password_env"
+            )),
         )
     })?;
     let password = super::password(server, "IMAP")?;
@@ -82,13 +85,22 @@ pub fn run(folder: &CaseFolder, today: NaiveDate) -> Result<()> {
             .unwrap_or_default();
 
     let mut session = imap::login(server, &password, folder.root()).map_err(|f| Error::Mail {
-        message: format!("IMAP {}:{}: {}", server.host, server.port, f.message),
+        message: tr!(
+            "IMAP {host}:{port}: {problem}",
+            host = server.host,
+            port = server.port,
+            problem = f.message
+        ),
         hint: f.hint.clone(),
     })?;
     let mut found = Found::default();
     for mailbox in MAILBOXES {
-        let selected = session.examine(mailbox).map_err(|e| Error::Mail {
-            message: format!("the mailbox `{mailbox}` could not be opened ({e})"),
+        let selected = session.examine(mailbox).map_err(|error| Error::Mail {
+            message: tr!(
+                "the mailbox `{mailbox}` could not be opened ({error})",
+                mailbox,
+                error
+            ),
             hint: None,
         })?;
         let validity = selected.uid_validity.unwrap_or(0);
@@ -97,7 +109,11 @@ pub fn run(folder: &CaseFolder, today: NaiveDate) -> Result<()> {
             Some(s) if s.uid_validity == validity => s.last_uid + 1,
             Some(_) => {
                 eprintln!(
-                    "sync: `{mailbox}` was renumbered by the server (UIDVALIDITY changed); looking at every message again"
+                    "{}",
+                    tr!(
+                        "sync: `{mailbox}` was renumbered by the server (UIDVALIDITY changed); looking at every message again",
+                        mailbox
+                    )
                 );
                 1
             }
@@ -116,15 +132,14 @@ pub fn run(folder: &CaseFolder, today: NaiveDate) -> Result<()> {
             };
             let bar = ProgressBar::new(u64::from(selected.exists));
             bar.set_style(
-                ProgressStyle::with_template("sync {msg} {bar:30} {pos}/{len}")
-                    .expect("valid template"),
+                ProgressStyle::with_template("{msg} {bar:30} {pos}/{len}").expect("valid template"),
             );
-            bar.set_message(mailbox.to_string());
+            bar.set_message(tr!("sync {mailbox}", mailbox));
             for range in ranges {
                 let fetches = session
                     .uid_fetch(&range, "(UID BODY.PEEK[HEADER])")
-                    .map_err(|e| Error::Mail {
-                        message: format!("reading `{mailbox}` failed ({e})"),
+                    .map_err(|error| Error::Mail {
+                        message: tr!("reading `{mailbox}` failed ({error})", mailbox, error),
                         hint: None,
                     })?;
                 let mut batch: Vec<(u32, Vec<u8>)> = fetches
@@ -175,23 +190,27 @@ pub fn run(folder: &CaseFolder, today: NaiveDate) -> Result<()> {
     write_state(&state_path, &state)?;
     if found.unsaved > 0 {
         eprintln!(
-            "warning: {} reply(ies) were recorded but could not be saved under replies/",
-            found.unsaved
+            "{}{}",
+            diagnostic::Severity::Warning.label(),
+            tr!(
+                "{count} reply(ies) were recorded but could not be saved under replies/",
+                count = found.unsaved
+            )
         );
     }
     let count = |kind: ReplyKind| found.replies.iter().filter(|(_, k)| *k == kind).count();
-    let mut summary = format!(
-        "sync: {} new message(s) looked at; {} reply(ies), {} auto-reply(ies), {} bounce(s)",
-        found.looked_at,
-        count(ReplyKind::Reply),
-        count(ReplyKind::AutoReply),
-        count(ReplyKind::Bounce)
+    let mut summary = tr!(
+        "sync: {messages} new message(s) looked at; {replies} reply(ies), {auto_replies} auto-reply(ies), {bounces} bounce(s)",
+        messages = found.looked_at,
+        replies = count(ReplyKind::Reply),
+        auto_replies = count(ReplyKind::AutoReply),
+        bounces = count(ReplyKind::Bounce)
     );
     for (contact, kind) in &found.replies {
         let kind = match kind {
-            ReplyKind::Reply => "reply",
-            ReplyKind::AutoReply => "auto-reply",
-            ReplyKind::Bounce => "bounce",
+            ReplyKind::Reply => tr!("reply"),
+            ReplyKind::AutoReply => tr!("auto-reply"),
+            ReplyKind::Bounce => tr!("bounce"),
         };
         summary.push_str(&format!("\n  {contact}: {kind}"));
     }
@@ -270,8 +289,13 @@ fn look_at(
         Err(e) => {
             // The reply still counts; only its copy on disk is missing.
             eprintln!(
-                "warning: a message from {} could not be saved: {e}",
-                headers.from.clone().unwrap_or_default()
+                "{}{}",
+                diagnostic::Severity::Warning.label(),
+                tr!(
+                    "a message from {from} could not be saved: {error}",
+                    from = headers.from.clone().unwrap_or_default(),
+                    error = e
+                )
             );
             found.unsaved += 1;
             None
@@ -301,15 +325,15 @@ fn look_at(
 fn fetch_whole(session: &mut imap::Session, uid: u32) -> Result<Vec<u8>> {
     let fetches = session
         .uid_fetch(uid.to_string(), "(UID BODY.PEEK[])")
-        .map_err(|e| Error::Mail {
-            message: format!("reading message {uid} failed ({e})"),
+        .map_err(|error| Error::Mail {
+            message: tr!("reading message {uid} failed ({error})", uid, error),
             hint: None,
         })?;
     fetches
         .iter()
         .find_map(|f| f.body().map(<[u8]>::to_vec))
         .ok_or_else(|| Error::Mail {
-            message: format!("the server sent no body for message {uid}"),
+            message: tr!("the server sent no body for message {uid}", uid),
             hint: None,
         })
 }

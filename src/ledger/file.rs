@@ -8,6 +8,7 @@ use std::path::Path;
 use super::{Event, Ledger, line, parse};
 use crate::error::{Error, Result};
 use crate::private_file;
+use crate::tr;
 
 /// The ledger's path inside a case folder.
 pub const LEDGER_FILE: &str = ".consultpack/ledger.jsonl";
@@ -38,8 +39,8 @@ pub fn lock(root: &Path) -> Result<Lock> {
         let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
         if rc != 0 {
             return Err(Error::user(
-                "another consultpack command is sending for this case right now",
-                Some("wait for it to finish, then try again".to_string()),
+                tr!("another consultpack command is sending for this case right now"),
+                Some(tr!("wait for it to finish, then try again")),
             ));
         }
     }

@@ -11,6 +11,8 @@ mod file;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::tr;
+
 pub use file::{LEDGER_FILE, Lock, append, lock, read};
 
 /// One line of the ledger.
@@ -187,7 +189,20 @@ fn is_one(n: &usize) -> bool {
 pub struct Skipped {
     /// 1-based line number.
     pub line: usize,
+    /// Why, in the interface language.
     pub reason: String,
+}
+
+impl Skipped {
+    /// The line as a warning says it: `ledger.jsonl:3: not a JSON event (…) (skipped)`.
+    pub fn describe(&self) -> String {
+        tr!(
+            "{file}:{line}: {reason} (skipped)",
+            file = LEDGER_FILE,
+            line = self.line,
+            reason = self.reason
+        )
+    }
 }
 
 /// The ledger's events in file order (duplicates removed) and the lines that were skipped.
@@ -233,11 +248,11 @@ pub fn parse(text: &str) -> Ledger {
             Err(e) => ledger.skipped.push(Skipped {
                 line: number,
                 reason: if index == last && !ends_complete {
-                    "the last line is incomplete (the write was interrupted)".to_string()
+                    tr!("the last line is incomplete (the write was interrupted)")
                 } else if serde_json::from_str::<serde_json::Value>(line).is_ok() {
-                    format!("an event this version does not know ({e})")
+                    tr!("an event this version does not know ({error})", error = e)
                 } else {
-                    format!("not a JSON event ({e})")
+                    tr!("not a JSON event ({error})", error = e)
                 },
             }),
         }

@@ -12,6 +12,8 @@ use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
 
 use crate::config::{Security, Server};
+use crate::text::Lang;
+use crate::{tr, tr_in};
 
 /// How long a connection may wait for the server at any step.
 pub const TIMEOUT: Duration = Duration::from_secs(30);
@@ -46,10 +48,30 @@ pub struct Failure {
     pub delivery: Delivery,
     /// The SMTP reply code, when the server gave one.
     pub code: Option<u16>,
-    /// What went wrong, with the server's own words where there are any.
+    /// What went wrong, in the interface language, with the server's own words where there
+    /// are any.
     pub message: String,
-    /// What to do about it.
+    /// The same in English, for the ledger.
+    pub reason: String,
+    /// What to do about it, in the interface language.
     pub hint: Option<String>,
+}
+
+/// Which of the two servers a connection goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    Smtp,
+    Imap,
+}
+
+impl Protocol {
+    /// The server's role, as a failure names it: "outgoing (SMTP)".
+    fn role(self, lang: Lang) -> String {
+        match self {
+            Protocol::Smtp => tr_in!(lang, "outgoing (SMTP)"),
+            Protocol::Imap => tr_in!(lang, "incoming (IMAP)"),
+        }
+    }
 }
 
 impl std::fmt::Display for Failure {
@@ -59,12 +81,15 @@ impl std::fmt::Display for Failure {
 }
 
 impl Failure {
-    pub fn new(step: Step, delivery: Delivery, message: impl Into<String>) -> Self {
+    /// A failure whose words are rendered in the interface language for the terminal and in
+    /// English for the ledger.
+    pub fn new(step: Step, delivery: Delivery, words: impl Fn(Lang) -> String) -> Self {
         Self {
             step,
             delivery,
             code: None,
-            message: message.into(),
+            message: words(crate::i18n::ui()),
+            reason: words(Lang::En),
             hint: None,
         }
     }
@@ -83,51 +108,62 @@ pub fn unknown_delivery_hint(server: &Server) -> String {
         .provider
         .is_some_and(|p| p.preset().files_sent_itself)
     {
-        "look in your mail's Sent folder (or ask the hospital); if it is not there, send again with --force".to_string()
+        tr!(
+            "look in your mail's Sent folder (or ask the hospital); if it is not there, send again with --force"
+        )
     } else {
-        "ask the hospital whether it arrived (your mail keeps no copy of what programs send); if it did not, send again with --force".to_string()
+        tr!(
+            "ask the hospital whether it arrived (your mail keeps no copy of what programs send); if it did not, send again with --force"
+        )
     }
 }
 
 /// The server's addresses, or a failure that says the name could not be looked up.
-pub fn lookup(server: &Server, what: &str) -> Result<Vec<SocketAddr>, Failure> {
-    let addresses: Vec<SocketAddr> = (server.host.as_str(), server.port)
+pub fn lookup(server: &Server, protocol: Protocol) -> Result<Vec<SocketAddr>, Failure> {
+    let host = &server.host;
+    let addresses: Vec<SocketAddr> = (host.as_str(), server.port)
         .to_socket_addrs()
-        .map_err(|e| {
-            Failure::new(
-                Step::Lookup,
-                Delivery::Temporary,
-                format!(
-                    "the {what} server name `{}` could not be looked up ({e})",
-                    server.host
-                ),
-            )
-            .hint(
-                "check the spelling of `host` in consultpack.toml and that this computer is online",
-            )
+        .map_err(|error| {
+            Failure::new(Step::Lookup, Delivery::Temporary, |lang| {
+                tr_in!(
+                    lang,
+                    "the {role} server name `{host}` could not be looked up ({error})",
+                    role = protocol.role(lang),
+                    host,
+                    error
+                )
+            })
+            .hint(tr!(
+                "check the spelling of `host` in consultpack.toml and that this computer is online"
+            ))
         })?
         .collect();
     if addresses.is_empty() {
-        return Err(Failure::new(
-            Step::Lookup,
-            Delivery::Temporary,
-            format!("the {what} server name `{}` has no address", server.host),
-        ));
+        return Err(Failure::new(Step::Lookup, Delivery::Temporary, |lang| {
+            tr_in!(
+                lang,
+                "the {role} server name `{host}` has no address",
+                role = protocol.role(lang),
+                host
+            )
+        }));
     }
     Ok(addresses)
 }
 
 /// The connection failure for an I/O error while connecting.
-pub fn connect_failure(server: &Server, what: &str, error: &std::io::Error) -> Failure {
-    Failure::new(
-        Step::Connect,
-        Delivery::Temporary,
-        format!(
-            "could not connect to the {what} server {}:{} ({error})",
-            server.host, server.port
-        ),
-    )
-    .hint("check `port` in consultpack.toml (SMTP: 465 with tls, 587 with starttls; IMAP: 993 with tls), and that no firewall blocks it")
+pub fn connect_failure(server: &Server, protocol: Protocol, error: &std::io::Error) -> Failure {
+    Failure::new(Step::Connect, Delivery::Temporary, |lang| {
+        tr_in!(
+            lang,
+            "could not connect to the {role} server {host}:{port} ({error})",
+            role = protocol.role(lang),
+            host = server.host,
+            port = server.port,
+            error
+        )
+    })
+    .hint(tr!("check `port` in consultpack.toml (SMTP: 465 with tls, 587 with starttls; IMAP: 993 with tls), and that no firewall blocks it"))
 }
 
 /// The extra certificates of `ca_file` (relative to the case folder), as trust anchors.
@@ -147,17 +183,24 @@ pub fn extra_roots(
         });
     match certs {
         Ok(certs) if !certs.is_empty() => Ok(certs),
-        Ok(_) => Err(Failure::new(
-            Step::Tls,
-            Delivery::Permanent,
-            format!("`ca_file` {} holds no certificate", path.display()),
-        )),
-        Err(e) => Err(Failure::new(
-            Step::Tls,
-            Delivery::Permanent,
-            format!("`ca_file` {} could not be read ({e})", path.display()),
-        )
-        .hint("give a PEM file of the certificate authority, or remove `ca_file`")),
+        Ok(_) => Err(Failure::new(Step::Tls, Delivery::Permanent, |lang| {
+            tr_in!(
+                lang,
+                "`ca_file` {path} holds no certificate",
+                path = path.display()
+            )
+        })),
+        Err(error) => Err(Failure::new(Step::Tls, Delivery::Permanent, |lang| {
+            tr_in!(
+                lang,
+                "`ca_file` {path} could not be read ({error})",
+                path = path.display(),
+                error
+            )
+        })
+        .hint(tr!(
+            "give a PEM file of the certificate authority, or remove `ca_file`"
+        ))),
     }
 }
 
@@ -183,8 +226,30 @@ pub fn plaintext_allowed(server: &Server) -> bool {
         && matches!(server.host.as_str(), "127.0.0.1" | "localhost" | "::1")
 }
 
+/// A secure connection that could not be made: the certificate's problem when there is one,
+/// else the error's own words.
+pub fn tls_failed(server: &Server, error: &(dyn std::error::Error + 'static)) -> Failure {
+    Failure::new(Step::Tls, Delivery::Permanent, |lang| {
+        let problem = tls_problem(error, lang)
+            .unwrap_or_else(|| tr_in!(lang, "the secure connection failed ({error})", error));
+        tr_in!(
+            lang,
+            "{problem} ({host}:{port})",
+            problem,
+            host = server.host,
+            port = server.port
+        )
+    })
+    .hint(tr!("if this is your provider's server, check `host` and `security`; a private server's authority goes in `ca_file`"))
+}
+
+/// [`tls_failed`], when a TLS failure is behind the error chain.
+pub fn tls_failure(server: &Server, error: &(dyn std::error::Error + 'static)) -> Option<Failure> {
+    tls_problem(error, Lang::En).map(|_| tls_failed(server, error))
+}
+
 /// The TLS failure behind an error chain, in words: the certificate's problem when there is one.
-pub fn tls_problem(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+fn tls_problem(error: &(dyn std::error::Error + 'static), lang: Lang) -> Option<String> {
     let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(e) = current {
         let rustls_error = e.downcast_ref::<rustls::Error>().or_else(|| {
@@ -197,21 +262,28 @@ pub fn tls_problem(error: &(dyn std::error::Error + 'static)) -> Option<String> 
                 rustls::Error::InvalidCertificate(cert) => {
                     let why = match cert {
                         rustls::CertificateError::UnknownIssuer => {
-                            "it is not signed by an authority this computer trusts".to_string()
+                            tr_in!(
+                                lang,
+                                "it is not signed by an authority this computer trusts"
+                            )
                         }
                         rustls::CertificateError::NotValidForName
                         | rustls::CertificateError::NotValidForNameContext { .. } => {
-                            "it is for another server name".to_string()
+                            tr_in!(lang, "it is for another server name")
                         }
                         rustls::CertificateError::Expired
                         | rustls::CertificateError::ExpiredContext { .. } => {
-                            "it has expired".to_string()
+                            tr_in!(lang, "it has expired")
                         }
                         other => format!("{other:?}"),
                     };
-                    format!("the server's certificate was refused: {why}")
+                    tr_in!(lang, "the server's certificate was refused: {why}", why)
                 }
-                other => format!("the secure connection failed ({other})"),
+                other => tr_in!(
+                    lang,
+                    "the secure connection failed ({error})",
+                    error = other
+                ),
             });
         }
         current = e.source();
@@ -229,8 +301,8 @@ mod tests {
             std::io::ErrorKind::InvalidData,
             rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer),
         );
-        let problem = tls_problem(&error).unwrap();
+        let problem = tls_problem(&error, Lang::En).unwrap();
         assert!(problem.contains("not signed by an authority"), "{problem}");
-        assert!(tls_problem(&std::io::Error::other("refused")).is_none());
+        assert!(tls_problem(&std::io::Error::other("refused"), Lang::En).is_none());
     }
 }

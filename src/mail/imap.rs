@@ -8,8 +8,10 @@ use std::path::Path;
 
 use rustls_pki_types::ServerName;
 
-use super::connect::{self, Delivery, Failure, Step, TIMEOUT};
+use super::connect::{self, Delivery, Failure, Protocol, Step, TIMEOUT};
 use crate::config::{Security, Server};
+use crate::text::Lang;
+use crate::{tr, tr_in};
 
 /// The connection, encrypted unless it goes to this computer.
 pub enum Stream {
@@ -45,7 +47,7 @@ pub type Session = imap::Session<Stream>;
 
 /// Connects, logs in with `password` and (for providers that need it) sends `ID`.
 pub fn login(server: &Server, password: &str, case_root: &Path) -> Result<Session, Failure> {
-    let addresses = connect::lookup(server, "incoming (IMAP)")?;
+    let addresses = connect::lookup(server, Protocol::Imap)?;
     let tcp = TcpStream::connect_timeout(&addresses[0], TIMEOUT)
         .or_else(|first| {
             addresses[1..]
@@ -53,7 +55,7 @@ pub fn login(server: &Server, password: &str, case_root: &Path) -> Result<Sessio
                 .find_map(|a| TcpStream::connect_timeout(a, TIMEOUT).ok())
                 .ok_or(first)
         })
-        .map_err(|e| connect::connect_failure(server, "incoming (IMAP)", &e))?;
+        .map_err(|e| connect::connect_failure(server, Protocol::Imap, &e))?;
     let _ = tcp.set_read_timeout(Some(TIMEOUT));
     let _ = tcp.set_write_timeout(Some(TIMEOUT));
     let extra = connect::extra_roots(server, case_root)?;
@@ -71,11 +73,12 @@ pub fn login(server: &Server, password: &str, case_root: &Path) -> Result<Sessio
         }
         Security::None => {
             if !connect::plaintext_allowed(server) {
-                return Err(Failure::new(
-                    Step::Tls,
-                    Delivery::Permanent,
-                    "refusing to log in without encryption to a server that is not this computer",
-                ));
+                return Err(Failure::new(Step::Tls, Delivery::Permanent, |lang| {
+                    tr_in!(
+                        lang,
+                        "refusing to log in without encryption to a server that is not this computer"
+                    )
+                }));
             }
             let mut client = imap::Client::new(Stream::Plain(tcp));
             client
@@ -89,9 +92,13 @@ pub fn login(server: &Server, password: &str, case_root: &Path) -> Result<Sessio
         .map_err(|(e, _)| {
             let hint = server
                 .provider
-                .map(|p| p.preset().password_hint.to_string())
-                .unwrap_or_else(|| "check `username` and the password your provider gives for mail programs (often an app password or authorisation code)".to_string());
-            Failure::new(Step::Login, Delivery::Permanent, format!("login was refused ({})", without_secrets(&e.to_string()))).hint(hint)
+                .map(|p| p.password_hint())
+                .unwrap_or_else(|| tr!("check `username` and the password your provider gives for mail programs (often an app password or authorisation code)"));
+            let error = without_secrets(&e.to_string());
+            Failure::new(Step::Login, Delivery::Permanent, |lang| {
+                tr_in!(lang, "login was refused ({error})", error)
+            })
+            .hint(hint)
         })?;
     if server.provider.is_some_and(|p| p.preset().needs_imap_id) {
         // 163/126 refuse SELECT from clients that do not say who they are ("Unsafe Login").
@@ -106,38 +113,78 @@ pub fn login(server: &Server, password: &str, case_root: &Path) -> Result<Sessio
 
 /// Reads the greeting and upgrades a plain connection with STARTTLS, before any password.
 fn starttls(server: &Server, mut tcp: TcpStream) -> Result<TcpStream, Failure> {
-    let failed = |what: String| {
-        Failure::new(
-            Step::Tls,
-            Delivery::Permanent,
-            format!("the IMAP server {}:{} {what}", server.host, server.port),
-        )
-        .hint("use security = \"tls\" and port 993")
+    let (host, port) = (&server.host, server.port);
+    let failed = |what: &dyn Fn(Lang) -> String| {
+        Failure::new(Step::Tls, Delivery::Permanent, what)
+            .hint(tr!("use security = \"tls\" and port 993"))
     };
     let mut reader = io::BufReader::new(
         tcp.try_clone()
-            .map_err(|e| connect::connect_failure(server, "incoming (IMAP)", &e))?,
+            .map_err(|e| connect::connect_failure(server, Protocol::Imap, &e))?,
     );
     let mut line = String::new();
-    io::BufRead::read_line(&mut reader, &mut line)
-        .map_err(|e| failed(format!("sent no greeting ({e})")))?;
+    io::BufRead::read_line(&mut reader, &mut line).map_err(|error| {
+        failed(&|lang| {
+            tr_in!(
+                lang,
+                "the IMAP server {host}:{port} sent no greeting ({error})",
+                host,
+                port,
+                error
+            )
+        })
+    })?;
     if !line.starts_with("* OK") {
-        return Err(failed(format!("greeted with `{}`", line.trim())));
+        let greeting = line.trim();
+        return Err(failed(&|lang| {
+            tr_in!(
+                lang,
+                "the IMAP server {host}:{port} greeted with `{greeting}`",
+                host,
+                port,
+                greeting
+            )
+        }));
     }
-    tcp.write_all(b"s1 STARTTLS\r\n")
-        .map_err(|e| failed(format!("broke the connection ({e})")))?;
+    let broke = |error: io::Error| {
+        failed(&|lang| {
+            tr_in!(
+                lang,
+                "the IMAP server {host}:{port} broke the connection ({error})",
+                host,
+                port,
+                error
+            )
+        })
+    };
+    tcp.write_all(b"s1 STARTTLS\r\n").map_err(broke)?;
     loop {
         line.clear();
-        let read = io::BufRead::read_line(&mut reader, &mut line)
-            .map_err(|e| failed(format!("broke the connection ({e})")))?;
+        let read = io::BufRead::read_line(&mut reader, &mut line).map_err(broke)?;
         if read == 0 {
-            return Err(failed("closed the connection at STARTTLS".into()));
+            return Err(failed(&|lang| {
+                tr_in!(
+                    lang,
+                    "the IMAP server {host}:{port} closed the connection at STARTTLS",
+                    host,
+                    port
+                )
+            }));
         }
         if let Some(status) = line.strip_prefix("s1 ") {
             if status.starts_with("OK") {
                 return Ok(tcp);
             }
-            return Err(failed(format!("refused STARTTLS (`{}`)", status.trim())));
+            let answer = status.trim();
+            return Err(failed(&|lang| {
+                tr_in!(
+                    lang,
+                    "the IMAP server {host}:{port} refused STARTTLS (`{answer}`)",
+                    host,
+                    port,
+                    answer
+                )
+            }));
         }
     }
 }
@@ -148,50 +195,45 @@ fn tls(
     tcp: TcpStream,
 ) -> Result<Stream, Failure> {
     let name = ServerName::try_from(server.host.clone()).map_err(|_| {
-        Failure::new(
-            Step::Tls,
-            Delivery::Permanent,
-            format!("`{}` is not a server name TLS can check", server.host),
-        )
+        Failure::new(Step::Tls, Delivery::Permanent, |lang| {
+            tr_in!(
+                lang,
+                "`{host}` is not a server name TLS can check",
+                host = server.host
+            )
+        })
     })?;
     let connection =
-        rustls::ClientConnection::new(connect::rustls_config(extra), name).map_err(|e| {
-            Failure::new(
-                Step::Tls,
-                Delivery::Permanent,
-                format!("TLS could not be set up ({e})"),
-            )
+        rustls::ClientConnection::new(connect::rustls_config(extra), name).map_err(|error| {
+            Failure::new(Step::Tls, Delivery::Permanent, |lang| {
+                tr_in!(lang, "TLS could not be set up ({error})", error)
+            })
         })?;
     let mut stream = rustls::StreamOwned::new(connection, tcp);
     // Handshake now, so that a certificate problem is reported as one.
     while stream.conn.is_handshaking() {
-        stream.conn.complete_io(&mut stream.sock).map_err(|e| {
-            let problem = connect::tls_problem(&e).unwrap_or_else(|| format!("the secure connection failed ({e})"));
-            Failure::new(Step::Tls, Delivery::Permanent, format!("{problem} ({}:{})", server.host, server.port))
-                .hint("if this is your provider's server, check `host` and `security`; a private server's authority goes in `ca_file`")
-        })?;
+        stream
+            .conn
+            .complete_io(&mut stream.sock)
+            .map_err(|e| connect::tls_failed(server, &e))?;
     }
     Ok(Stream::Tls(Box::new(stream)))
 }
 
 fn imap_failure(server: &Server, step: Step, error: &imap::Error) -> Failure {
-    if let Some(problem) = connect::tls_problem(error) {
-        return Failure::new(
-            Step::Tls,
-            Delivery::Permanent,
-            format!("{problem} ({}:{})", server.host, server.port),
-        );
+    if let Some(failure) = connect::tls_failure(server, error) {
+        return failure;
     }
-    Failure::new(
-        step,
-        Delivery::Temporary,
-        format!(
-            "the IMAP server {}:{} failed ({})",
-            server.host,
-            server.port,
-            without_secrets(&error.to_string())
-        ),
-    )
+    let error = without_secrets(&error.to_string());
+    Failure::new(step, Delivery::Temporary, |lang| {
+        tr_in!(
+            lang,
+            "the IMAP server {host}:{port} failed ({error})",
+            host = server.host,
+            port = server.port,
+            error
+        )
+    })
 }
 
 /// The Sent folder: the one marked `\Sent`, else one of the usual names.
@@ -230,22 +272,23 @@ pub fn sent_folder(session: &mut Session) -> Option<String> {
 /// Files `message` in the Sent folder, marked as read.
 pub fn append_sent(session: &mut Session, message: &[u8]) -> Result<String, Failure> {
     let folder = sent_folder(session).ok_or_else(|| {
-        Failure::new(
-            Step::Transfer,
-            Delivery::Permanent,
-            "the mailbox has no Sent folder",
-        )
+        Failure::new(Step::Transfer, Delivery::Permanent, |lang| {
+            tr_in!(lang, "the mailbox has no Sent folder")
+        })
     })?;
     session
         .append(&folder, message)
         .flag(imap::types::Flag::Seen)
         .finish()
-        .map_err(|e| {
-            Failure::new(
-                Step::Transfer,
-                Delivery::Temporary,
-                format!("the copy could not be filed in `{folder}` ({e})"),
-            )
+        .map_err(|error| {
+            Failure::new(Step::Transfer, Delivery::Temporary, |lang| {
+                tr_in!(
+                    lang,
+                    "the copy could not be filed in `{folder}` ({error})",
+                    folder,
+                    error
+                )
+            })
         })?;
     Ok(folder)
 }

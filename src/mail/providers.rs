@@ -5,6 +5,7 @@
 
 use crate::config::Security;
 use crate::toml_reader::Choice;
+use crate::tr;
 
 /// A known mail provider.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,8 +50,6 @@ pub struct Preset {
     pub files_sent_itself: bool,
     /// IMAP needs the `ID` command before SELECT ("Unsafe Login" otherwise).
     pub needs_imap_id: bool,
-    /// What to tell the family when the login is refused.
-    pub password_hint: &'static str,
 }
 
 impl Provider {
@@ -68,43 +67,61 @@ impl Provider {
                 imap: e("imap.qq.com", 993, tls),
                 files_sent_itself: false,
                 needs_imap_id: false,
-                password_hint: "QQ Mail takes a 16-letter authorisation code (授权码), not the QQ password: QQ邮箱 → 设置 → 账户 → 开启 IMAP/SMTP 服务 → 生成授权码",
             },
             Provider::Netease163 => Preset {
                 smtp: e("smtp.163.com", 465, tls),
                 imap: e("imap.163.com", 993, tls),
                 files_sent_itself: true,
                 needs_imap_id: true,
-                password_hint: "163 Mail takes a client authorisation code (客户端授权密码), not the web password: 设置 → POP3/SMTP/IMAP → 开启服务 → 新增授权密码",
             },
             Provider::Netease126 => Preset {
                 smtp: e("smtp.126.com", 465, tls),
                 imap: e("imap.126.com", 993, tls),
                 files_sent_itself: true,
                 needs_imap_id: true,
-                password_hint: "126 Mail takes a client authorisation code (客户端授权密码), not the web password: 设置 → POP3/SMTP/IMAP → 开启服务 → 新增授权密码",
             },
             Provider::Gmail => Preset {
                 smtp: e("smtp.gmail.com", 465, tls),
                 imap: e("imap.gmail.com", 993, tls),
                 files_sent_itself: true,
                 needs_imap_id: false,
-                password_hint: "Gmail takes an app password (Google Account → Security → 2-Step Verification → App passwords), not the account password",
             },
             Provider::Outlook => Preset {
                 smtp: e("smtp-mail.outlook.com", 587, starttls),
                 imap: e("outlook.office365.com", 993, tls),
                 files_sent_itself: true,
                 needs_imap_id: false,
-                password_hint: "Outlook.com personal accounts no longer accept passwords over SMTP/IMAP (Microsoft retired basic authentication); use another provider for sending, or a work account whose administrator allows SMTP AUTH",
             },
             Provider::Icloud => Preset {
                 smtp: e("smtp.mail.me.com", 587, starttls),
                 imap: e("imap.mail.me.com", 993, tls),
                 files_sent_itself: false,
                 needs_imap_id: false,
-                password_hint: "iCloud Mail takes an app-specific password (appleid.apple.com → Sign-In and Security → App-Specific Passwords); the IMAP user name is the part before @icloud.com",
             },
+        }
+    }
+
+    /// What to tell the family when the login is refused.
+    pub fn password_hint(self) -> String {
+        match self {
+            Provider::Qq => tr!(
+                "QQ Mail takes a 16-letter authorisation code (授权码), not the QQ password: QQ邮箱 → 设置 → 账户 → 开启 IMAP/SMTP 服务 → 生成授权码"
+            ),
+            Provider::Netease163 => tr!(
+                "163 Mail takes a client authorisation code (客户端授权密码), not the web password: 设置 → POP3/SMTP/IMAP → 开启服务 → 新增授权密码"
+            ),
+            Provider::Netease126 => tr!(
+                "126 Mail takes a client authorisation code (客户端授权密码), not the web password: 设置 → POP3/SMTP/IMAP → 开启服务 → 新增授权密码"
+            ),
+            Provider::Gmail => tr!(
+                "Gmail takes an app password (Google Account → Security → 2-Step Verification → App passwords), not the account password"
+            ),
+            Provider::Outlook => tr!(
+                "Outlook.com personal accounts no longer accept passwords over SMTP/IMAP (Microsoft retired basic authentication); use another provider for sending, or a work account whose administrator allows SMTP AUTH"
+            ),
+            Provider::Icloud => tr!(
+                "iCloud Mail takes an app-specific password (appleid.apple.com → Sign-In and Security → App-Specific Passwords); the IMAP user name is the part before @icloud.com"
+            ),
         }
     }
 }

@@ -11,8 +11,9 @@ use lettre::transport::smtp::client::{Certificate, SmtpConnection, TlsParameters
 use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
 use lettre::transport::smtp::extension::ClientId;
 
-use super::connect::{self, Delivery, Failure, Step, TIMEOUT};
+use super::connect::{self, Delivery, Failure, Protocol, Step, TIMEOUT};
 use crate::config::{Security, Server};
+use crate::{tr, tr_in};
 
 /// A logged-in SMTP connection.
 pub struct Session {
@@ -21,7 +22,7 @@ pub struct Session {
 
 /// Connects to the server and logs in with `password`.
 pub fn login(server: &Server, password: &str, case_root: &Path) -> Result<Session, Failure> {
-    let addresses = connect::lookup(server, "outgoing (SMTP)")?;
+    let addresses = connect::lookup(server, Protocol::Smtp)?;
     let extra = connect::extra_roots(server, case_root)?;
     let tls = tls_parameters(server, &extra)?;
     // The greeting names no machine: a host name would tell the world who sends.
@@ -32,22 +33,28 @@ pub fn login(server: &Server, password: &str, case_root: &Path) -> Result<Sessio
             .map_err(|e| classify(server, &e, Step::Connect))?;
     if server.security == Security::Starttls {
         if !connection.can_starttls() {
-            return Err(Failure::new(
-                Step::Tls,
-                Delivery::Permanent,
-                format!("the server {}:{} does not offer STARTTLS, so the password would go unencrypted; nothing was sent", server.host, server.port),
-            )
-            .hint("use security = \"tls\" with port 465, or the port your provider gives for STARTTLS (587)"));
+            return Err(Failure::new(Step::Tls, Delivery::Permanent, |lang| {
+                tr_in!(
+                    lang,
+                    "the server {host}:{port} does not offer STARTTLS, so the password would go unencrypted; nothing was sent",
+                    host = server.host,
+                    port = server.port
+                )
+            })
+            .hint(tr!(
+                "use security = \"tls\" with port 465, or the port your provider gives for STARTTLS (587)"
+            )));
         }
         connection
             .starttls(&tls, &hello)
             .map_err(|e| classify(server, &e, Step::Tls))?;
     } else if server.security == Security::None && !connect::plaintext_allowed(server) {
-        return Err(Failure::new(
-            Step::Tls,
-            Delivery::Permanent,
-            "refusing to log in without encryption to a server that is not this computer",
-        ));
+        return Err(Failure::new(Step::Tls, Delivery::Permanent, |lang| {
+            tr_in!(
+                lang,
+                "refusing to log in without encryption to a server that is not this computer"
+            )
+        }));
     }
     let credentials = Credentials::new(server.username.clone(), password.to_string());
     connection
@@ -67,12 +74,15 @@ impl Session {
         message: &[u8],
     ) -> Result<String, Failure> {
         let address = |a: &str| {
-            a.parse::<Address>().map_err(|e| {
-                Failure::new(
-                    Step::Transfer,
-                    Delivery::Permanent,
-                    format!("`{a}` is not an address the server can take ({e})"),
-                )
+            a.parse::<Address>().map_err(|error| {
+                Failure::new(Step::Transfer, Delivery::Permanent, |lang| {
+                    tr_in!(
+                        lang,
+                        "`{address}` is not an address the server can take ({error})",
+                        address = a,
+                        error
+                    )
+                })
             })
         };
         let mail = Mail::new(Some(address(from)?), Vec::new());
@@ -99,12 +109,15 @@ impl Session {
             let mut failure = classify(server, &e, Step::Transfer);
             if failure.code.is_none() {
                 // The whole message went out and no answer came back: it may have arrived.
-                failure.delivery = Delivery::Unknown;
-                failure.message = format!(
-                    "the connection broke after the message was handed over ({}); the server may or may not have it",
-                    short(&e)
-                );
-                failure.hint = Some(connect::unknown_delivery_hint(server));
+                let error = short(&e);
+                failure = Failure::new(Step::Transfer, Delivery::Unknown, |lang| {
+                    tr_in!(
+                        lang,
+                        "the connection broke after the message was handed over ({error}); the server may or may not have it",
+                        error
+                    )
+                })
+                .hint(connect::unknown_delivery_hint(server));
             }
             failure
         })?;
@@ -122,30 +135,29 @@ fn tls_parameters(
 ) -> Result<TlsParameters, Failure> {
     let mut builder = TlsParameters::builder(server.host.clone());
     for cert in extra {
-        let certificate = Certificate::from_der(cert.to_vec()).map_err(|e| {
-            Failure::new(
-                Step::Tls,
-                Delivery::Permanent,
-                format!("`ca_file` holds a certificate that cannot be used ({e})"),
-            )
+        let certificate = Certificate::from_der(cert.to_vec()).map_err(|error| {
+            Failure::new(Step::Tls, Delivery::Permanent, |lang| {
+                tr_in!(
+                    lang,
+                    "`ca_file` holds a certificate that cannot be used ({error})",
+                    error
+                )
+            })
         })?;
         builder = builder.add_root_certificate(certificate);
     }
-    builder.build_rustls().map_err(|e| {
-        Failure::new(
-            Step::Tls,
-            Delivery::Permanent,
-            format!("TLS could not be set up ({e})"),
-        )
+    builder.build_rustls().map_err(|error| {
+        Failure::new(Step::Tls, Delivery::Permanent, |lang| {
+            tr_in!(lang, "TLS could not be set up ({error})", error)
+        })
     })
 }
 
 /// lettre's error, in words, with the step it happened at and whether the message may have
 /// arrived (never, unless the caller knows the message was complete).
 fn classify(server: &Server, error: &lettre::transport::smtp::Error, step: Step) -> Failure {
-    if let Some(problem) = connect::tls_problem(error) {
-        return Failure::new(Step::Tls, Delivery::Permanent, format!("{problem} ({}:{})", server.host, server.port))
-            .hint("if this is your provider's server, check `host` and `security`; a private server's authority goes in `ca_file`");
+    if let Some(failure) = connect::tls_failure(server, error) {
+        return failure;
     }
     if let Some(code) = error.status() {
         let code_number: u16 = code.to_string().parse().unwrap_or(0);
@@ -155,59 +167,55 @@ fn classify(server: &Server, error: &lettre::transport::smtp::Error, step: Step)
                 Delivery::Permanent,
                 server
                     .provider
-                    .map(|p| p.preset().password_hint.to_string())
-                    .unwrap_or_else(|| "check `username` and the password your provider gives for mail programs (often an app password or authorisation code, not the web password)".to_string()),
+                    .map(|p| p.password_hint())
+                    .unwrap_or_else(|| tr!("check `username` and the password your provider gives for mail programs (often an app password or authorisation code, not the web password)")),
             ),
             (_, 552) => (
                 Delivery::Permanent,
-                "the message is larger than the server takes: `consultpack build --split` sends it in parts".to_string(),
+                tr!("the message is larger than the server takes: `consultpack build --split` sends it in parts"),
             ),
             (_, 550 | 551 | 553) => (
                 Delivery::Permanent,
-                "check the contact's e-mail address in contacts.toml".to_string(),
+                tr!("check the contact's e-mail address in contacts.toml"),
             ),
             (_, 554) => (
                 Delivery::Permanent,
-                "the server refused the message (sometimes as spam); try again later or from another account".to_string(),
+                tr!("the server refused the message (sometimes as spam); try again later or from another account"),
             ),
-            _ if error.is_transient() => (Delivery::Temporary, "the server asked to try again later".to_string()),
-            _ => (Delivery::Permanent, "the server refused; its words are above".to_string()),
+            _ if error.is_transient() => (Delivery::Temporary, tr!("the server asked to try again later")),
+            _ => (Delivery::Permanent, tr!("the server refused; its words are above")),
         };
-        let what = match step {
-            Step::Login => "login was refused",
-            _ => "the server refused the message",
-        };
+        let failure = Failure::new(step, delivery, |lang| match step {
+            Step::Login => tr_in!(lang, "login was refused: {words}", words),
+            _ => tr_in!(lang, "the server refused the message: {words}", words),
+        });
         return Failure {
-            step,
-            delivery,
             code: Some(code_number),
-            message: format!("{what}: {words}"),
-            hint: Some(hint),
+            ..failure.hint(hint)
         };
     }
-    let io = io_error(error);
-    let (step, message) = match (step, io) {
-        (Step::Connect, Some(io)) => {
-            return connect::connect_failure(server, "outgoing (SMTP)", io);
+    if let (Step::Connect, Some(io)) = (step, io_error(error)) {
+        return connect::connect_failure(server, Protocol::Smtp, io);
+    }
+    let (host, port, words) = (&server.host, server.port, short(error));
+    Failure::new(step, Delivery::Temporary, |lang| {
+        if error.is_timeout() {
+            tr_in!(
+                lang,
+                "the server {host}:{port} did not answer in time",
+                host,
+                port
+            )
+        } else {
+            tr_in!(
+                lang,
+                "the connection to {host}:{port} broke ({error})",
+                host,
+                port,
+                error = words
+            )
         }
-        (step, _) if error.is_timeout() => (
-            step,
-            format!(
-                "the server {}:{} did not answer in time",
-                server.host, server.port
-            ),
-        ),
-        (step, _) => (
-            step,
-            format!(
-                "the connection to {}:{} broke ({})",
-                server.host,
-                server.port,
-                short(error)
-            ),
-        ),
-    };
-    Failure::new(step, Delivery::Temporary, message)
+    })
 }
 
 fn io_error<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a std::io::Error> {
