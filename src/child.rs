@@ -9,6 +9,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::tr;
+
 /// What a child may use.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -35,17 +37,18 @@ pub fn run<S: AsRef<OsStr>>(
     input: &[u8],
     limits: Limits,
 ) -> Result<Finished, String> {
-    let exe = std::env::current_exe().map_err(|e| format!("cannot find this program ({e})"))?;
+    let exe = std::env::current_exe().map_err(|e| tr!("cannot find this program ({e})", e))?;
     let mut child = Command::new(exe)
         .arg(command)
         .args(args)
         .env("CONSULTPACK_CHILD_MEMORY", limits.memory.to_string())
         .env("CONSULTPACK_CHILD_CPU", limits.cpu_seconds.to_string())
+        .env(UI_VARIABLE, crate::i18n::ui().code())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .map_err(|e| format!("the helper process could not start ({e})"))?;
+        .map_err(|e| tr!("the helper process could not start ({e})", e))?;
     let mut stdin = child.stdin.take().expect("piped");
     let input = input.to_vec();
     // Written from a thread: a child that does not read must not block the parent.
@@ -81,13 +84,16 @@ pub fn run<S: AsRef<OsStr>>(
     let _ = writer.join();
     let stdout = reader.join().unwrap_or_default();
     if stdout.len() > cap {
-        return Err(format!(
-            "it produced more than {} MB",
-            cap.div_ceil(1 << 20)
+        return Err(tr!(
+            "it produced more than {mb} MB",
+            mb = cap.div_ceil(1 << 20)
         ));
     }
     let Some(status) = status else {
-        return Err(format!("it took longer than {} s", limits.wall.as_secs()));
+        return Err(tr!(
+            "it took longer than {seconds} s",
+            seconds = limits.wall.as_secs()
+        ));
     };
     Ok(Finished {
         success: status.success(),
@@ -95,8 +101,17 @@ pub fn run<S: AsRef<OsStr>>(
     })
 }
 
-/// In the child: lowers its own limits to what the parent asked for.
+/// The parent's interface language, for the child's messages (they are shown by the parent).
+const UI_VARIABLE: &str = "CONSULTPACK_CHILD_UI";
+
+/// In the child: lowers its own limits to what the parent asked for, and speaks the parent's
+/// interface language.
 pub fn limit_self() {
+    crate::i18n::set(crate::i18n::choose(
+        std::env::var(UI_VARIABLE).ok().as_deref(),
+        None,
+        |_| None,
+    ));
     let read = |key: &str| std::env::var(key).ok().and_then(|v| v.parse::<u64>().ok());
     for (resource, limit) in [
         (libc::RLIMIT_AS, read("CONSULTPACK_CHILD_MEMORY")),

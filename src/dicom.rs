@@ -26,6 +26,8 @@ use dicom_parser::dataset::read::DataSetReader;
 use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 use serde::Serialize;
 
+use crate::tr;
+
 /// Deflated Explicit VR Little Endian: the guard cannot walk it, the reader does not support it.
 const DEFLATED: &str = "1.2.840.10008.1.2.1.99";
 /// Media Storage Directory (a DICOMDIR): an index of the disc, not an image.
@@ -93,7 +95,7 @@ pub struct Problem {
 /// `Ok(None)`: not a DICOM file (no `DICM` at byte 128).
 pub fn read_header(path: &Path) -> Result<Option<FileHeader>, String> {
     let mut file = crate::case_files::open_regular(path)
-        .map_err(|e| format!("it could not be opened ({e})"))?;
+        .map_err(|e| tr!("it could not be opened ({e})", e))?;
     let size = file.metadata().map_err(|e| e.to_string())?.len();
     let mut preamble = [0u8; 132];
     if size < 132 || file.read_exact(&mut preamble).is_err() || &preamble[128..] != b"DICM" {
@@ -107,24 +109,31 @@ pub fn read_header(path: &Path) -> Result<Option<FileHeader>, String> {
         read: offset.clone(),
     };
     let meta = FileMetaTable::from_reader(&mut reader)
-        .map_err(|e| format!("its file meta information is damaged ({e})"))?;
+        .map_err(|e| tr!("its file meta information is damaged ({e})", e))?;
     let transfer_syntax = meta.transfer_syntax().trim_end_matches('\0').to_string();
     let sop_class = meta
         .media_storage_sop_class_uid()
         .trim_end_matches('\0')
         .to_string();
     if transfer_syntax == DEFLATED {
-        return Err("it uses the deflated transfer syntax, which cannot be indexed".into());
+        return Err(tr!(
+            "it uses the deflated transfer syntax, which cannot be indexed"
+        ));
     }
     let ts = TransferSyntaxRegistry
         .get(&transfer_syntax)
-        .ok_or_else(|| format!("its transfer syntax {transfer_syntax} is unknown"))?;
+        .ok_or_else(|| {
+            tr!(
+                "its transfer syntax {transfer_syntax} is unknown",
+                transfer_syntax
+            )
+        })?;
     let tokens = DataSetReader::new_with_ts(reader, ts).map_err(|e| e.to_string())?;
     guard(tokens, &offset, size, &sop_class)?;
     let object = OpenFileOptions::new()
         .read_until(tags::PIXEL_DATA)
         .open_file(path)
-        .map_err(|e| format!("it could not be read as DICOM ({e})"))?;
+        .map_err(|e| tr!("it could not be read as DICOM ({e})", e))?;
     let text = |tag| {
         object
             .element_opt(tag)
@@ -172,22 +181,25 @@ fn check_meta_group(file: &mut File, size: u64) -> Result<(), String> {
         let (len, header) = if LONG_VRS.contains(&&vr) {
             let mut long = [0u8; 4];
             file.read_exact(&mut long)
-                .map_err(|_| "its file meta information is cut off".to_string())?;
+                .map_err(|_| tr!("its file meta information is cut off"))?;
             (u64::from(u32::from_le_bytes(long)), 12)
         } else {
             (u64::from(u16::from_le_bytes([head[6], head[7]])), 8)
         };
         let left = size.saturating_sub(at + header);
         if len > left {
-            return Err(format!(
-                "it is damaged: meta element (0002,{:04X}) declares {len} bytes but only {left} are left in the file",
-                u16::from_le_bytes([head[2], head[3]])
+            let element = format!("{:04X}", u16::from_le_bytes([head[2], head[3]]));
+            return Err(tr!(
+                "it is damaged: meta element (0002,{element}) declares {len} bytes but only {left} are left in the file",
+                element,
+                len,
+                left
             ));
         }
         at += header + len;
         file.seek(SeekFrom::Start(at)).map_err(|e| e.to_string())?;
     }
-    Err("its file meta information does not end".into())
+    Err(tr!("its file meta information does not end"))
 }
 
 /// Walks the data set's tokens, refusing any declared length larger than what is left of the
@@ -199,38 +211,49 @@ fn guard(
     size: u64,
     sop_class: &str,
 ) -> Result<(), String> {
-    let too_long = |what: String, len: u32| {
+    // The bytes left in the file when a length of `len` is more than they.
+    let too_long = |len: Option<u32>| {
         let left = size.saturating_sub(offset.get());
-        (u64::from(len) > left).then(|| {
-            format!(
-                "it is damaged: {what} declares {len} bytes but only {left} are left in the file"
-            )
-        })
+        len.filter(|&len| u64::from(len) > left)
+            .map(|len| (len, left))
     };
     for token in tokens {
-        let token = token.map_err(|e| format!("it is damaged ({e})"))?;
+        let token = token.map_err(|e| tr!("it is damaged ({e})", e))?;
         let problem = match token {
             DataToken::ElementHeader(header) if header.tag() == tags::PIXEL_DATA => {
-                return match header
-                    .len
-                    .get()
-                    .and_then(|len| too_long("the image data".into(), len))
-                {
-                    Some(problem) => Err(problem.replace("it is damaged", "it is truncated")),
+                return match too_long(header.len.get()) {
+                    Some((len, left)) => Err(tr!(
+                        "it is truncated: the image data declares {len} bytes but only {left} are left in the file",
+                        len,
+                        left
+                    )),
                     None => Ok(()),
                 };
             }
             DataToken::PixelSequenceStart => return Ok(()),
-            DataToken::ElementHeader(header) => header
-                .len
-                .get()
-                .and_then(|len| too_long(format!("element {}", header.tag()), len)),
-            DataToken::SequenceStart { tag, len } => len
-                .get()
-                .and_then(|len| too_long(format!("sequence {tag}"), len)),
-            DataToken::ItemStart { len } => {
-                len.get().and_then(|len| too_long("an item".into(), len))
-            }
+            DataToken::ElementHeader(header) => too_long(header.len.get()).map(|(len, left)| {
+                tr!(
+                    "it is damaged: element {tag} declares {len} bytes but only {left} are left in the file",
+                    tag = header.tag(),
+                    len,
+                    left
+                )
+            }),
+            DataToken::SequenceStart { tag, len } => too_long(len.get()).map(|(len, left)| {
+                tr!(
+                    "it is damaged: sequence {tag} declares {len} bytes but only {left} are left in the file",
+                    tag,
+                    len,
+                    left
+                )
+            }),
+            DataToken::ItemStart { len } => too_long(len.get()).map(|(len, left)| {
+                tr!(
+                    "it is damaged: an item declares {len} bytes but only {left} are left in the file",
+                    len,
+                    left
+                )
+            }),
             _ => None,
         };
         if let Some(problem) = problem {
@@ -243,9 +266,9 @@ fn guard(
             .iter()
             .any(|p| sop_class.starts_with(p));
     if image_class {
-        return Err(
-            "it is truncated or holds no image: the file ends before the image data".into(),
-        );
+        return Err(tr!(
+            "it is truncated or holds no image: the file ends before the image data"
+        ));
     }
     Ok(())
 }
@@ -296,17 +319,17 @@ pub fn index_case(records_root: &Path, folders: &[PathBuf]) -> CaseIndex {
         if let Some(first) = not_dicom.first() {
             index.problems.push(Problem {
                 path: first.clone(),
-                reason: format!(
-                    "{} file(s) in `{}` are not DICOM (the first is shown); they go into the imaging zip as they are",
-                    not_dicom.len(),
-                    folder.display()
+                reason: tr!(
+                    "{count} file(s) in `{folder}` are not DICOM (the first is shown); they go into the imaging zip as they are",
+                    count = not_dicom.len(),
+                    folder = folder.display()
                 ),
             });
         }
         if headers.is_empty() && !files.is_empty() && not_dicom.len() == files.len() {
             index.problems.push(Problem {
                 path: folder.clone(),
-                reason: "this DICOM folder holds no DICOM file".into(),
+                reason: tr!("this DICOM folder holds no DICOM file"),
             });
         }
         index.studies.extend(self::index(folder, &headers));

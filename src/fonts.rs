@@ -17,6 +17,7 @@ use rust_fontconfig::FontBytes;
 use printpdf::{ParsedFont, PdfFontParseWarning};
 
 use crate::error::{Error, Result};
+use crate::tr;
 
 /// Data placed at a page boundary in the binary, so that it can be mapped from the executable
 /// file instead of copied (see [`shared_bytes`]).
@@ -84,8 +85,11 @@ impl Fonts {
             let parsed =
                 ParsedFont::from_bytes(&font.bytes, 0, &mut Vec::new()).ok_or_else(|| {
                     Error::user(
-                        format!("`{}` is not a font file that can be read", font.name),
-                        Some("use a TrueType or OpenType font (.ttf, .otf, .ttc)".to_string()),
+                        tr!(
+                            "`{font}` is not a font file that can be read",
+                            font = font.name
+                        ),
+                        Some(tr!("use a TrueType or OpenType font (.ttf, .otf, .ttc)")),
                     )
                 })?;
             fonts.fallbacks.push(parsed);

@@ -24,6 +24,7 @@ use image::metadata::Orientation;
 use image::{DynamicImage, ExtendedColorType, ImageFormat};
 
 use crate::pdf::raster::{exif_orientation, jpeg_frame};
+use crate::tr;
 
 /// The hidden subcommand that runs the child.
 pub const WORKER_COMMAND: &str = "__render-pages";
@@ -83,7 +84,7 @@ pub fn render(source: &Path, out: &Path, stem: &str, limits: Limits) -> Result<P
     };
     let finished = crate::child::run(WORKER_COMMAND, &args, &[], child);
     let outcome = match finished {
-        Err(why) => Err(format!("the page renderer stopped: {why}")),
+        Err(why) => Err(tr!("the page renderer stopped: {why}", why)),
         Ok(done) => page_lines(done, out),
     };
     if outcome.is_err() {
@@ -101,7 +102,7 @@ fn page_lines(done: crate::child::Finished, out: &Path) -> Result<PageImages, St
             .find_map(|l| l.strip_prefix("error "))
             .map(str::to_string)
             .unwrap_or_else(|| {
-                "the page renderer stopped (the file may be damaged, or need more memory than it is allowed)".to_string()
+                tr!("the page renderer stopped (the file may be damaged, or need more memory than it is allowed)")
             }));
     }
     let mut images = PageImages {
@@ -114,7 +115,7 @@ fn page_lines(done: crate::child::Finished, out: &Path) -> Result<PageImages, St
         images.files.push(out.join(name));
     }
     if images.files.is_empty() {
-        Err("it has no pages".to_string())
+        Err(tr!("it has no pages"))
     } else {
         Ok(images)
     }
@@ -148,7 +149,7 @@ pub fn worker(args: &[String]) -> ExitCode {
         };
         let bytes =
             crate::case_files::read_capped(Path::new(source), crate::case_files::RECORD_LIMIT)
-                .map_err(|e| format!("it could not be read ({e})"))?;
+                .map_err(|e| tr!("it could not be read ({e})", e))?;
         let pages = if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
             vec![(false, photo(&bytes, ImageFormat::Jpeg, limits)?)]
         } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
@@ -159,7 +160,7 @@ pub fn worker(args: &[String]) -> ExitCode {
         {
             pdf_pages(bytes, limits)?
         } else {
-            return Err("it is not a PDF, JPEG or PNG file".into());
+            return Err(tr!("it is not a PDF, JPEG or PNG file"));
         };
         let mut written = Vec::new();
         for (n, (scan, jpeg)) in pages.into_iter().enumerate() {
@@ -201,14 +202,15 @@ fn pdf_pages(bytes: Vec<u8>, limits: Limits) -> Result<Vec<(bool, Vec<u8>)>, Str
         .map(|doc| scanned_pages(&doc, limits))
         .unwrap_or_default();
     let pdf = hayro::hayro_syntax::Pdf::new(bytes).map_err(|e| match e {
-        hayro::hayro_syntax::LoadPdfError::Decryption(_) => "it is password-protected".to_string(),
-        _ => "it could not be read as a PDF".to_string(),
+        hayro::hayro_syntax::LoadPdfError::Decryption(_) => tr!("it is password-protected"),
+        _ => tr!("it could not be read as a PDF"),
     })?;
     let pages = pdf.pages();
     if pages.len() > MAX_PAGES {
-        return Err(format!(
-            "it has {} pages (at most {MAX_PAGES} are made into images)",
-            pages.len()
+        return Err(tr!(
+            "it has {pages} pages (at most {most} are made into images)",
+            pages = pages.len(),
+            most = MAX_PAGES
         ));
     }
     let scans = if scans.len() == pages.len() {
@@ -243,12 +245,13 @@ fn pdf_pages(bytes: Vec<u8>, limits: Limits) -> Result<Vec<(bool, Vec<u8>)>, Str
             hayro::vello_cpu::Pixels::Rgba8(rgba) => on_white(&rgba),
         };
         if rgb.iter().all(|&b| b == 255) {
-            return Err(format!(
-                "page {} comes out blank (the file may be damaged)",
-                n + 1
+            return Err(tr!(
+                "page {page} comes out blank (the file may be damaged)",
+                page = n + 1
             ));
         }
-        let image = image::RgbImage::from_raw(w, h, rgb).ok_or("the page could not be drawn")?;
+        let image = image::RgbImage::from_raw(w, h, rgb)
+            .ok_or_else(|| tr!("the page could not be drawn"))?;
         out.push((false, encode(DynamicImage::ImageRgb8(image), limits)?));
     }
     Ok(out)
@@ -359,7 +362,8 @@ fn scanned_page(doc: &lopdf::Document, page: lopdf::ObjectId, limits: Limits) ->
 /// already upright and small enough keeps its pixels (only its metadata segments go).
 fn photo(bytes: &[u8], format: ImageFormat, limits: Limits) -> Result<Vec<u8>, String> {
     if format == ImageFormat::Jpeg {
-        let frame = jpeg_frame(bytes).ok_or("it is not a JPEG image this tool can read")?;
+        let frame =
+            jpeg_frame(bytes).ok_or_else(|| tr!("it is not a JPEG image this tool can read"))?;
         let orientation = exif_orientation(bytes);
         if orientation == 1
             && frame.components != 4
@@ -379,7 +383,7 @@ fn photo(bytes: &[u8], format: ImageFormat, limits: Limits) -> Result<Vec<u8>, S
     decoder.limits(image_limits);
     let mut image = decoder
         .decode()
-        .map_err(|e| format!("the image could not be read ({e})"))?;
+        .map_err(|e| tr!("the image could not be read ({e})", e))?;
     if format == ImageFormat::Jpeg {
         image.apply_orientation(
             Orientation::from_exif(exif_orientation(bytes)).unwrap_or(Orientation::NoTransforms),
@@ -450,7 +454,7 @@ fn encode(image: DynamicImage, limits: Limits) -> Result<Vec<u8>, String> {
         }
         let (w, h) = (image.width() * 4 / 5, image.height() * 4 / 5);
         if w < 200 || h < 200 {
-            return Err("it cannot be made small enough".into());
+            return Err(tr!("it cannot be made small enough"));
         }
         image = image.thumbnail(w, h);
     }

@@ -10,6 +10,8 @@ use std::path::PathBuf;
 use minijinja::{Environment, UndefinedBehavior, Value};
 use serde::Serialize;
 
+use crate::tr;
+
 const BUILTIN: &[(&str, &str)] = &[
     ("summary.zh.md", include_str!("../templates/summary.zh.md")),
     ("summary.en.md", include_str!("../templates/summary.en.md")),
@@ -53,7 +55,10 @@ impl Template {
 
 /// A template that failed to compile or render, with the file and line at fault.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("template `{}`{}: {message}", path.display(), line.map(|l| format!(", line {l}")).unwrap_or_default())]
+#[error("{}", match line {
+    Some(line) => tr!("template `{path}`, line {line}: {message}", path = path.display(), line, message),
+    None => tr!("template `{path}`: {message}", path = path.display(), message),
+})]
 pub struct TemplateError {
     pub path: PathBuf,
     pub line: Option<usize>,
@@ -101,7 +106,10 @@ pub fn render(template: &Template, context: impl Serialize) -> Result<String, Te
     let too_expensive = |why: String| TemplateError {
         path: template.path.clone(),
         line: None,
-        message: format!("template too expensive: {why}; simplify its loops and repeated text"),
+        message: tr!(
+            "template too expensive: {why}; simplify its loops and repeated text",
+            why
+        ),
     };
     let request = Request {
         name: template.name.clone(),
@@ -119,9 +127,9 @@ pub fn render(template: &Template, context: impl Serialize) -> Result<String, Te
             line,
             message,
         }),
-        _ => Err(too_expensive(
-            "it needed more memory or time than a template may use".into(),
-        )),
+        _ => Err(too_expensive(tr!(
+            "it needed more memory or time than a template may use"
+        ))),
     }
 }
 

@@ -15,6 +15,7 @@ use crate::packet::cover::{
 };
 use crate::packet::{self, Pack, RecordFile};
 use crate::summary::{self, SummaryInput};
+use crate::tr;
 
 pub fn run(folder: &CaseFolder, today: NaiveDate) -> Result<()> {
     let mut loaded = folder.load(today)?;
@@ -32,9 +33,15 @@ pub fn run(folder: &CaseFolder, today: NaiveDate) -> Result<()> {
     let records = case.map_or(0, |c| c.records.len());
     let labs = case.map_or(0, |c| c.labs.len());
     eprintln!(
-        "check: `{}` is ready ({records} records, {labs} lab values, {} contacts); {warnings} warning(s)",
-        shown.display(),
-        loaded.contacts.contacts.len()
+        "{}",
+        tr!(
+            "check: `{case}` is ready ({records} records, {labs} lab values, {contacts} contacts); {warnings} warning(s)",
+            case = shown.display(),
+            records,
+            labs,
+            contacts = loaded.contacts.contacts.len(),
+            warnings
+        )
     );
     Ok(())
 }
@@ -116,13 +123,13 @@ fn check_packets(folder: &CaseFolder, loaded: &mut Loaded) {
             packet::plan_parts(&records, summary + 20_000, 20_000, limit, false)
         {
             loaded.diagnostics.push(
-                Diagnostic::warning(format!(
-                    "the e-mail to `{}` would be about {}, over its {} limit",
-                    contact.id,
-                    human_size(estimated),
-                    human_size(limit)
+                Diagnostic::warning(tr!(
+                    "the e-mail to `{contact}` would be about {estimated}, over its {limit} limit",
+                    contact = contact.id,
+                    estimated = human_size(estimated),
+                    limit = human_size(limit)
                 ))
-                .hint("`consultpack build --split` sends it in parts; --records kind=…/from=/to= leaves records out"),
+                .hint(tr!("`consultpack build --split` sends it in parts; --records kind=…/from=/to= leaves records out")),
             );
         }
     }
@@ -154,11 +161,11 @@ fn check_templates(folder: &CaseFolder, loaded: &mut Loaded, today: NaiveDate) -
         let cover = cover_letter(folder, &case.case, lang, today)?;
         for e in [summary.err(), cover.err()].into_iter().flatten() {
             let location = Location::file(&e.path);
-            loaded.diagnostics.push(
-                Diagnostic::error(e.to_string())
-                    .at(location)
-                    .hint("fix the template, or delete the case's copy to use the shipped one"),
-            );
+            loaded
+                .diagnostics
+                .push(Diagnostic::error(e.to_string()).at(location).hint(tr!(
+                    "fix the template, or delete the case's copy to use the shipped one"
+                )));
         }
     }
     Ok(())

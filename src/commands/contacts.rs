@@ -5,6 +5,7 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 use comfy_table::{ContentArrangement, Table, presets};
+use unicode_width::UnicodeWidthStr;
 
 use super::{print_diagnostics, print_stdout};
 use crate::cli::ContactsAction;
@@ -14,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::folder::CONTACTS_FILE;
 use crate::text::Lang;
 use crate::toml_reader::Choice;
+use crate::tr;
 
 pub fn run(case_dir: &Path, action: Option<ContactsAction>, today: NaiveDate) -> Result<()> {
     let list = load(case_dir, today)?;
@@ -24,7 +26,7 @@ pub fn run(case_dir: &Path, action: Option<ContactsAction>, today: NaiveDate) ->
             let contact = list.get(&id).map_err(|unknown| {
                 Error::user(
                     unknown.to_string(),
-                    Some("`consultpack contacts list` shows every id".to_string()),
+                    Some(tr!("`consultpack contacts list` shows every id")),
                 )
             })?;
             if json {
@@ -61,7 +63,7 @@ fn load(case_dir: &Path, today: NaiveDate) -> Result<ContactList> {
 
 fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String> {
     let mut json = serde_json::to_string_pretty(value)
-        .map_err(|e| Error::user(format!("cannot write JSON: {e}"), None))?;
+        .map_err(|e| Error::user(tr!("cannot write JSON: {e}", e), None))?;
     json.push('\n');
     Ok(json)
 }
@@ -73,14 +75,14 @@ fn table(list: &ContactList) -> String {
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_width(140);
     table.set_header([
-        "id",
-        "institution",
-        "city",
-        "lang",
-        "channel",
-        "e-mail",
-        "limit",
-        "follow-up",
+        tr!("id"),
+        tr!("institution"),
+        tr!("city"),
+        tr!("lang"),
+        tr!("channel"),
+        tr!("e-mail"),
+        tr!("limit"),
+        tr!("follow-up"),
     ]);
     for c in &list.contacts {
         table.add_row(
@@ -88,7 +90,7 @@ fn table(list: &ContactList) -> String {
                 if c.active {
                     c.id.clone()
                 } else {
-                    format!("{} (inactive)", c.id)
+                    tr!("{id} (inactive)", id = c.id)
                 },
                 c.institution.best(c.language).to_string(),
                 c.city
@@ -99,7 +101,7 @@ fn table(list: &ContactList) -> String {
                 c.channel.name().to_string(),
                 c.email.clone().unwrap_or_else(|| "—".into()),
                 format!("{} MB", c.size_limit_mb),
-                format!("{} d", c.follow_up_days),
+                tr!("{days} d", days = c.follow_up_days),
             ]
             .map(|cell| crate::diagnostic::printable(&cell)),
         );
@@ -117,72 +119,90 @@ fn details(c: &Contact) -> String {
             format!("{zh} / {en}")
         }
     };
-    let _ = writeln!(out, "id:           {}", c.id);
-    let _ = writeln!(out, "institution:  {}", both(&c.institution));
+    let mut line = |label: String, value: String| {
+        let pad = LABEL_WIDTH.saturating_sub(label.width());
+        let _ = writeln!(out, "{label}{:pad$}{value}", "");
+    };
+    line(tr!("id:"), c.id.clone());
+    line(tr!("institution:"), both(&c.institution));
     for d in &c.departments {
-        let _ = writeln!(out, "department:   {}", both(d));
+        line(tr!("department:"), both(d));
     }
     if let Some(doctor) = &c.doctor {
-        let _ = writeln!(out, "doctor:       {}", both(doctor));
+        line(tr!("doctor:"), both(doctor));
     }
     if let Some(city) = &c.city {
-        let _ = writeln!(
-            out,
-            "city:         {}{}",
-            both(city),
-            c.country
-                .as_ref()
-                .map(|k| format!(" ({k})"))
-                .unwrap_or_default()
+        let city = both(city);
+        line(
+            tr!("city:"),
+            match &c.country {
+                Some(country) => tr!("{city} ({country})", city, country),
+                None => city,
+            },
         );
     }
-    let _ = writeln!(
-        out,
-        "language:     {} ({})",
-        c.language.code(),
-        c.language.english_name()
+    let name = match c.language {
+        Lang::Zh => tr!("Chinese"),
+        Lang::En => tr!("English"),
+    };
+    line(
+        tr!("language:"),
+        tr!("{code} ({name})", code = c.language.code(), name),
     );
-    let _ = writeln!(
-        out,
-        "channel:      {}{}",
-        c.channel.name(),
-        c.platform
-            .as_ref()
-            .map(|p| format!(" — {p}"))
-            .unwrap_or_default()
+    line(
+        tr!("channel:"),
+        format!(
+            "{}{}",
+            c.channel.name(),
+            c.platform
+                .as_ref()
+                .map(|p| format!(" — {p}"))
+                .unwrap_or_default()
+        ),
     );
-    let _ = writeln!(
-        out,
-        "e-mail:       {}",
+    line(
+        tr!("e-mail:"),
         c.email
-            .as_deref()
-            .unwrap_or("— (add the real address in contacts.toml)")
+            .clone()
+            .unwrap_or_else(|| tr!("— (add the real address in contacts.toml)")),
     );
     if let Some(site) = &c.website {
-        let _ = writeln!(out, "website:      {site}");
+        line(tr!("website:"), site.to_string());
     }
     if let Some(imaging) = &c.imaging {
-        let _ = writeln!(
-            out,
-            "imaging:      {} (delivery: {})",
-            imaging.wants.as_ref().map(both).unwrap_or_default(),
-            imaging.delivery.name()
+        line(
+            tr!("imaging:"),
+            tr!(
+                "{wants} (delivery: {delivery})",
+                wants = imaging.wants.as_ref().map(both).unwrap_or_default(),
+                delivery = imaging.delivery.name()
+            ),
         );
     }
-    let _ = writeln!(out, "size limit:   {} MB", c.size_limit_mb);
-    let _ = writeln!(out, "follow up:    after {} days", c.follow_up_days);
-    let _ = writeln!(out, "active:       {}", if c.active { "yes" } else { "no" });
-    let _ = writeln!(
-        out,
-        "source:       {}",
+    line(tr!("size limit:"), format!("{} MB", c.size_limit_mb));
+    line(
+        tr!("follow up:"),
+        tr!("after {days} days", days = c.follow_up_days),
+    );
+    line(
+        tr!("active:"),
+        if c.active { tr!("yes") } else { tr!("no") },
+    );
+    line(
+        tr!("source:"),
         match c.source {
-            contacts::ContactSource::Shipped => "shipped with consultpack",
-            contacts::ContactSource::Family => "your contacts.toml",
-            contacts::ContactSource::Merged => "shipped, with changes from your contacts.toml",
-        }
+            contacts::ContactSource::Shipped => tr!("shipped with consultpack"),
+            contacts::ContactSource::Family => tr!("your contacts.toml"),
+            contacts::ContactSource::Merged => {
+                tr!("shipped, with changes from your contacts.toml")
+            }
+        },
     );
     if let Some(notes) = &c.notes {
-        let _ = writeln!(out, "notes:        {}", both(notes));
+        line(tr!("notes:"), both(notes));
     }
     out
 }
+
+/// The width of the label column of `contacts show`, in terminal columns.
+const LABEL_WIDTH: usize = 14;

@@ -1,6 +1,6 @@
 //! `consultpack criteria`: every clinical criterion computed from the case, as a table or JSON.
-//! Both are in English; the Chinese summary shows the same inputs, flags and missing items in
-//! Chinese.
+//! The table is in the interface language unless `--lang` says otherwise; the JSON is in
+//! English.
 //!
 //! `--json` prints one object (stable; also described in docs/criteria.md):
 //!
@@ -35,6 +35,7 @@ use crate::date::CaseDate;
 use crate::error::{Error, Result};
 use crate::folder::CaseFolder;
 use crate::text::Lang;
+use crate::tr;
 
 pub fn run(folder: &CaseFolder, args: CriteriaArgs, today: NaiveDate) -> Result<()> {
     let at = args.at.unwrap_or(today);
@@ -42,11 +43,12 @@ pub fn run(folder: &CaseFolder, args: CriteriaArgs, today: NaiveDate) -> Result<
     let loaded = load_valid_as_of(folder, today, at)?;
     let case = loaded
         .case
-        .ok_or_else(|| Error::user("the case could not be read", None))?;
+        .ok_or_else(|| Error::user(tr!("the case could not be read"), None))?;
     let criteria = clinical::evaluate(&case.case, at);
     let lang = match args.lang {
         Some(LangArg::Zh) => Lang::Zh,
-        _ => Lang::En,
+        Some(LangArg::En) => Lang::En,
+        None => crate::i18n::ui(),
     };
     if args.json {
         print_stdout(&json(at, &criteria)?)
@@ -120,7 +122,7 @@ fn json(at: NaiveDate, criteria: &[Criterion]) -> Result<String> {
             .collect(),
     };
     let mut json = serde_json::to_string_pretty(&report)
-        .map_err(|e| Error::user(format!("cannot write JSON: {e}"), None))?;
+        .map_err(|e| Error::user(tr!("cannot write JSON: {e}", e), None))?;
     json.push('\n');
     Ok(json)
 }

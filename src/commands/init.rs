@@ -5,6 +5,7 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use crate::folder::{CASE_FILE, CONFIG_FILE, CONTACTS_FILE, RECORDS_DIR};
 use crate::private_file;
+use crate::tr;
 
 const CASE_TEMPLATE: &str = include_str!("../../assets/init/case.toml");
 const CONFIG_TEMPLATE: &str = include_str!("../../assets/init/consultpack.toml");
@@ -23,11 +24,13 @@ pub fn run(dir: &Path) -> Result<()> {
         let path = dir.join(name);
         if path.exists() {
             return Err(Error::user(
-                format!("`{}` already exists; nothing was changed", path.display()),
-                Some(
-                    "init creates a new case; edit the existing files, or choose another folder"
-                        .to_string(),
+                tr!(
+                    "`{path}` already exists; nothing was changed",
+                    path = path.display()
                 ),
+                Some(tr!(
+                    "init creates a new case; edit the existing files, or choose another folder"
+                )),
             ));
         }
     }
@@ -42,15 +45,14 @@ pub fn run(dir: &Path) -> Result<()> {
     }
     // case.toml last: its presence marks a finished init.
     private_file::write(&dir.join(CASE_FILE), CASE_TEMPLATE.as_bytes())?;
-    eprintln!("created case folder `{}`", dir.display());
     eprintln!(
-        "next: fill in `{}` (every field is explained there), put documents into `{}/`,",
-        dir.join(CASE_FILE).display(),
-        dir.join(RECORDS_DIR).display()
-    );
-    eprintln!(
-        "      then run `consultpack check --case {}`",
-        dir.display()
+        "{}",
+        tr!(
+            "created case folder `{dir}`\nnext: fill in `{case}` (every field is explained there), put documents into `{records}/`,\n      then run `consultpack check --case {dir}`",
+            dir = dir.display(),
+            case = dir.join(CASE_FILE).display(),
+            records = dir.join(RECORDS_DIR).display()
+        )
     );
     Ok(())
 }

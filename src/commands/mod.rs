@@ -24,6 +24,7 @@ use crate::cli::{Cli, Command};
 use crate::diagnostic::Diagnostics;
 use crate::error::{Error, Result};
 use crate::folder::{CaseFolder, Loaded};
+use crate::tr;
 
 pub fn execute(cli: Cli) -> Result<()> {
     let clock = chrono::Local::now().date_naive();
@@ -123,10 +124,10 @@ fn dicom_warnings(folder: &CaseFolder, index: &crate::dicom::CaseIndex) -> Diagn
             .display(crate::folder::RECORDS_DIR)
             .join(&problem.path);
         warnings.push(
-            crate::diagnostic::Diagnostic::warning(format!(
-                "`{}`: {}",
-                shown.display(),
-                problem.reason
+            crate::diagnostic::Diagnostic::warning(tr!(
+                "`{path}`: {reason}",
+                path = shown.display(),
+                reason = problem.reason
             ))
             .at(crate::diagnostic::Location::file(&shown)),
         );
@@ -139,8 +140,8 @@ fn dicom_warnings(folder: &CaseFolder, index: &crate::dicom::CaseIndex) -> Diagn
 fn password(server: &crate::config::Server, what: &str) -> Result<String> {
     server.password.fetch().map_err(|e| {
         Error::user(
-            format!("the {what} password: {e}"),
-            Some("set it in this terminal (e.g. `export CONSULTPACK_SMTP_PASSWORD=…`) or give a password_command; never in consultpack.toml".to_string()),
+            tr!("the {what} password: {e}", what, e),
+            Some(tr!("set it in this terminal (e.g. `export CONSULTPACK_SMTP_PASSWORD=…`) or give a password_command; never in consultpack.toml")),
         )
     })
 }

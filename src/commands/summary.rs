@@ -19,19 +19,20 @@ use crate::pdf::{self, AppendedRecord};
 use crate::private_file;
 use crate::summary::{self, SummaryInput, words};
 use crate::text::Lang;
+use crate::tr;
 
 pub fn run(folder: &CaseFolder, args: &SummaryArgs, today: NaiveDate) -> Result<()> {
     let loaded = load_valid(folder, today)?;
     let case = &loaded
         .case
         .as_ref()
-        .ok_or_else(|| Error::user("the case could not be read", None))?
+        .ok_or_else(|| Error::user(tr!("the case could not be read"), None))?
         .case;
     let contact = match &args.contact {
         Some(id) => Some(loaded.contacts.get(id).map_err(|unknown| {
             Error::user(
                 unknown.to_string(),
-                Some("`consultpack contacts list` shows every id".to_string()),
+                Some(tr!("`consultpack contacts list` shows every id")),
             )
         })?),
         None => None,
@@ -64,7 +65,9 @@ pub fn run(folder: &CaseFolder, args: &SummaryArgs, today: NaiveDate) -> Result<
     .map_err(|e| {
         Error::user(
             e.to_string(),
-            Some("fix the template, or delete the case's copy to use the shipped one".to_string()),
+            Some(tr!(
+                "fix the template, or delete the case's copy to use the shipped one"
+            )),
         )
     })?;
 

@@ -11,6 +11,7 @@ use unicode_width::UnicodeWidthChar;
 use crate::diagnostic::Diagnostic;
 use crate::document::Span;
 use crate::fonts::{Face, Fonts};
+use crate::tr;
 
 use super::display::{Item, Point, TextPiece, TextRun};
 use super::linebreak;
@@ -189,16 +190,19 @@ impl<'f> Typesetter<'f> {
             .map(|c| format!("{c} (U+{:04X})", u32::from(*c)))
             .collect();
         Some(
-            Diagnostic::warning(format!(
-                "no font has a glyph for {}; {} as an empty box in the PDF",
-                named.join(", "),
-                if named.len() == 1 {
-                    "it shows"
-                } else {
-                    "they show"
-                }
-            ))
-            .hint("add a font that has these characters as a fallback font"),
+            Diagnostic::warning(match named.as_slice() {
+                [one] => tr!(
+                    "no font has a glyph for {character}; it shows as an empty box in the PDF",
+                    character = one
+                ),
+                _ => tr!(
+                    "no font has a glyph for {characters}; they show as an empty box in the PDF",
+                    characters = named.join(", ")
+                ),
+            })
+            .hint(tr!(
+                "add a font that has these characters as a fallback font"
+            )),
         )
     }
 

@@ -15,6 +15,7 @@ use zip::{AesMode, CompressionMethod, DateTime, ZipWriter};
 
 use super::store::{RecordStore, zip_error};
 use crate::error::{Error, Result};
+use crate::tr;
 
 /// A file made for this bundle.
 #[derive(Debug, Clone)]
@@ -86,13 +87,13 @@ pub fn write(
                         .map_err(Error::io("write", target))?;
                     if copied != record.bytes {
                         return Err(Error::user(
-                            format!(
-                                "`{}` changed while the packet was being built",
-                                record.original.display()
+                            tr!(
+                                "`{path}` changed while the packet was being built",
+                                path = record.original.display()
                             ),
-                            Some(
-                                "run `consultpack build` again once the file stays as it is".into(),
-                            ),
+                            Some(tr!(
+                                "run `consultpack build` again once the file stays as it is"
+                            )),
                         ));
                     }
                 }

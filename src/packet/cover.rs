@@ -12,6 +12,7 @@ use crate::summary::context::SummaryContext;
 use crate::summary::markdown;
 use crate::templates::{self, Template, TemplateError};
 use crate::text::Lang;
+use crate::tr;
 
 /// The file name of a language's cover-letter template.
 pub fn template_name(lang: Lang) -> String {
@@ -103,9 +104,10 @@ pub fn render(template: &Template, context: &impl Serialize) -> Result<CoverLett
     let mut blocks = markdown::to_blocks(&markdown, |_| None).map_err(|unknown| TemplateError {
         path: template.path.clone(),
         line: None,
-        message: format!(
-            "`:::{}` (line {} of the rendered text): a cover letter has no generated blocks",
-            unknown.name, unknown.line
+        message: tr!(
+            "`:::{name}` (line {line} of the rendered text): a cover letter has no generated blocks",
+            name = unknown.name,
+            line = unknown.line
         ),
     })?;
     let subject_at = blocks
@@ -114,7 +116,7 @@ pub fn render(template: &Template, context: &impl Serialize) -> Result<CoverLett
         .ok_or_else(|| TemplateError {
             path: template.path.clone(),
             line: None,
-            message: "the letter needs a first line `# subject` (the e-mail subject)".into(),
+            message: tr!("the letter needs a first line `# subject` (the e-mail subject)"),
         })?;
     let Block::Heading { text, .. } = blocks.remove(subject_at) else {
         unreachable!("found above")

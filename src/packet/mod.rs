@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use crate::case::model::RecordKind;
 use crate::contacts::{Channel, Contact};
 use crate::mail::mime;
+use crate::tr;
 
 /// The three kinds of packet, by what the contact's channel takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -78,18 +79,19 @@ impl RecordFilter {
         use crate::toml_reader::Choice;
         let (key, value) = spec
             .split_once('=')
-            .ok_or_else(|| format!("`{spec}` is not `kind=…`, `from=DATE` or `to=DATE`"))?;
+            .ok_or_else(|| tr!("`{spec}` is not `kind=…`, `from=DATE` or `to=DATE`", spec))?;
         let date = |v: &str| {
             NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
-                .map_err(|_| format!("`{v}` is not a date like 2021-08-01"))
+                .map_err(|_| tr!("`{v}` is not a date like 2021-08-01", v))
         };
         match key.trim() {
             "kind" => {
                 for word in value.split(',') {
                     let kind = RecordKind::parse_choice(word.trim()).ok_or_else(|| {
-                        format!(
-                            "`{word}` is not a record kind (one of: {})",
-                            RecordKind::canonical_names().join(", ")
+                        tr!(
+                            "`{word}` is not a record kind (one of: {kinds})",
+                            word,
+                            kinds = RecordKind::canonical_names().join(", ")
                         )
                     })?;
                     self.kinds.push(kind);
@@ -97,7 +99,7 @@ impl RecordFilter {
             }
             "from" => self.from = Some(date(value)?),
             "to" => self.to = Some(date(value)?),
-            other => return Err(format!("`{other}` is not `kind`, `from` or `to`")),
+            other => return Err(tr!("`{other}` is not `kind`, `from` or `to`", other)),
         }
         Ok(())
     }

@@ -17,6 +17,7 @@ use zip::{CompressionMethod, ZipArchive, ZipWriter};
 use super::RecordFile;
 use crate::case::model::Record;
 use crate::error::{Error, Result};
+use crate::tr;
 
 /// Deflate is kept only when it saves more than this share.
 const KEEP_DEFLATE_BELOW: f64 = 0.95;
@@ -150,11 +151,13 @@ fn compress_one(
     let (again, second, stored) = write(CompressionMethod::Stored)?;
     if again != bytes || second != sha256 {
         return Err(Error::user(
-            format!(
-                "`{}` changed while the packet was being built",
-                source.display()
+            tr!(
+                "`{path}` changed while the packet was being built",
+                path = source.display()
             ),
-            Some("run `consultpack build` again once the file stays as it is".to_string()),
+            Some(tr!(
+                "run `consultpack build` again once the file stays as it is"
+            )),
         ));
     }
     Ok((bytes, sha256, stored))
@@ -206,9 +209,5 @@ pub fn sha256(bytes: &[u8]) -> String {
 
 pub fn zip_error(path: &Path) -> impl FnOnce(zip::result::ZipError) -> Error {
     let path = path.to_path_buf();
-    move |e| Error::Io {
-        action: "write the zip",
-        path,
-        source: io::Error::other(e.to_string()),
-    }
+    move |e| Error::io("write the zip", path)(io::Error::other(e.to_string()))
 }

@@ -21,6 +21,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics, Location};
 use crate::error::{Error, Result};
 use crate::fonts::Fonts;
 use crate::layout::{self, RECORD_HEADER_HEIGHT};
+use crate::tr;
 
 use super::file::PdfFile;
 use super::outline::{self, Bookmark};
@@ -53,17 +54,17 @@ pub fn append_records(
     out: &mut dyn Write,
 ) -> Result<Diagnostics> {
     let mut summary = Document::load_mem(summary)
-        .map_err(|e| Error::user(format!("the summary PDF could not be read back: {e}"), None))?;
+        .map_err(|e| Error::user(tr!("the summary PDF could not be read back: {e}", e), None))?;
     let catalog = summary
         .trailer
         .get(b"Root")
         .and_then(Object::as_reference)
-        .map_err(|e| Error::user(format!("the summary PDF has no catalog: {e}"), None))?;
+        .map_err(|e| Error::user(tr!("the summary PDF has no catalog: {e}", e), None))?;
     let pages_root = summary
         .catalog()
         .and_then(|catalog| catalog.get(b"Pages"))
         .and_then(Object::as_reference)
-        .map_err(|e| Error::user(format!("the summary PDF has no page tree: {e}"), None))?;
+        .map_err(|e| Error::user(tr!("the summary PDF has no page tree: {e}", e), None))?;
     // Records are numbered above this, so it must not trust the file's own count.
     let mut last_id = summary.objects.keys().map(|id| id.0).max().unwrap_or(0);
     let info = summary.trailer.get(b"Info").ok().cloned();
@@ -105,7 +106,7 @@ pub fn append_records(
             Some(Kind::Png) => {
                 raster::png(&bytes).map(|image| image_page(image, first_id, pages_root, strip))
             }
-            None => Err("it is not a PDF, JPEG or PNG file".to_string()),
+            None => Err(tr!("it is not a PDF, JPEG or PNG file")),
         };
         match appended {
             Ok(Appended { objects, pages }) => {
@@ -146,13 +147,14 @@ pub fn append_records(
 
 /// `private_file::write_with` reports a failed write with the file's path instead.
 fn write_failed(error: io::Error) -> Error {
-    Error::user(format!("could not write the PDF: {error}"), None)
+    Error::user(tr!("could not write the PDF: {e}", e = error), None)
 }
 
 fn skipped(path: &Path, reason: &str) -> Diagnostic {
-    Diagnostic::warning(format!(
-        "`{}` was left out of the packet: {reason}",
-        path.display()
+    Diagnostic::warning(tr!(
+        "`{path}` was left out of the packet: {reason}",
+        path = path.display(),
+        reason
     ))
     .at(Location::file(path))
 }
@@ -293,14 +295,14 @@ fn merge_pdf(
 ) -> Result<Appended, String> {
     let record = Document::load_mem_with_options(&bytes, load_options());
     drop(bytes);
-    let mut record = record.map_err(|e| format!("it could not be read as a PDF ({e})"))?;
+    let mut record = record.map_err(|e| tr!("it could not be read as a PDF ({e})", e))?;
     if record.is_encrypted() {
-        return Err("it is password-protected".to_string());
+        return Err(tr!("it is password-protected"));
     }
     record.renumber_objects_with(first_id);
     let pages: Vec<ObjectId> = record.page_iter().collect();
     if pages.is_empty() {
-        return Err("it has no pages".to_string());
+        return Err(tr!("it has no pages"));
     }
     for &page in &pages {
         let mut dict = inherited(&record, page);
@@ -313,7 +315,7 @@ fn merge_pdf(
                     rect.iter().map(|&n| Object::Real(n)).collect::<Vec<_>>(),
                 ),
                 None if key == b"MediaBox" => {
-                    return Err("its page size cannot be read".to_string());
+                    return Err(tr!("its page size cannot be read"));
                 }
                 None => {
                     dict.remove(key);
@@ -357,15 +359,15 @@ fn load_options() -> lopdf::LoadOptions {
 /// child.
 fn vet_in_child(path: &std::path::Path) -> Result<(), String> {
     let done = crate::child::run(VET_COMMAND, &[path.as_os_str()], &[], VET_LIMITS)
-        .map_err(|why| format!("reading it {why}"))?;
+        .map_err(|why| tr!("reading it: {why}", why))?;
     if done.success {
         Ok(())
     } else {
         Err(String::from_utf8_lossy(&done.stdout)
             .lines()
             .find_map(|l| l.strip_prefix("error "))
-            .unwrap_or("reading it needed more memory or time than a record may use (a damaged or hostile file)")
-            .to_string())
+            .map(str::to_string)
+            .unwrap_or_else(|| tr!("reading it needed more memory or time than a record may use (a damaged or hostile file)")))
     }
 }
 
@@ -382,9 +384,9 @@ pub fn vet_worker(args: &[String]) -> std::process::ExitCode {
         )
         .map_err(|e| e.to_string())?;
         let document = Document::load_mem_with_options(&bytes, load_options())
-            .map_err(|e| format!("it could not be read as a PDF ({e})"))?;
+            .map_err(|e| tr!("it could not be read as a PDF ({e})", e))?;
         if document.page_iter().next().is_none() {
-            return Err("it has no pages".into());
+            return Err(tr!("it has no pages"));
         }
         Ok(())
     })();

@@ -23,6 +23,7 @@ use crate::error::{Error, Result};
 use crate::fonts::Fonts;
 use crate::layout::{self, LaidOut};
 use crate::text::Lang;
+use crate::tr;
 
 pub use append::{AppendedRecord, VET_COMMAND, append_records, vet_worker};
 
@@ -146,7 +147,7 @@ fn save(mut pdf: lopdf::Document) -> Result<Vec<u8>> {
     pdf.trailer.remove(b"Encrypt");
     let mut bytes = Vec::new();
     pdf.save_modern(&mut bytes)
-        .map_err(|e| Error::user(format!("could not write the PDF: {e}"), None))?;
+        .map_err(|e| Error::user(tr!("could not write the PDF: {e}", e), None))?;
     Ok(bytes)
 }
 

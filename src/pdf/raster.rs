@@ -9,6 +9,7 @@
 
 use std::io::Cursor;
 
+use crate::tr;
 use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::{CompressionType, FilterType as PngFilter, PngEncoder};
 use image::metadata::Orientation;
@@ -87,13 +88,18 @@ fn decode(bytes: &[u8], format: ImageFormat) -> Result<DynamicImage, String> {
 fn plausible_size(width: u32, height: u32, bytes: usize) -> Result<(), String> {
     let pixels = u64::from(width) * u64::from(height);
     if pixels > MAX_PIXELS {
-        return Err(format!(
-            "it claims {width} × {height} pixels, more than a page needs"
+        return Err(tr!(
+            "it claims {width} × {height} pixels, more than a page needs",
+            width,
+            height
         ));
     }
     if (bytes as u64) * PIXELS_PER_BYTE_LIMIT < pixels {
-        return Err(format!(
-            "it claims {width} × {height} pixels in only {bytes} bytes: it is damaged"
+        return Err(tr!(
+            "it claims {width} × {height} pixels in only {bytes} bytes: it is damaged",
+            width,
+            height,
+            bytes
         ));
     }
     Ok(())
@@ -102,11 +108,12 @@ fn plausible_size(width: u32, height: u32, bytes: usize) -> Result<(), String> {
 /// A JPEG, passed through when it is small enough and downscaled otherwise. It is checked
 /// first: its claimed size must fit the file, it must end where a JPEG ends, and it must decode.
 pub fn jpeg(mut bytes: Vec<u8>) -> Result<PdfImage, String> {
-    let frame = jpeg_frame(&bytes).ok_or("not a JPEG image this tool can read")?;
+    let frame = jpeg_frame(&bytes).ok_or_else(|| tr!("not a JPEG image this tool can read"))?;
     plausible_size(frame.width, frame.height, bytes.len())?;
     // The image ends at the first end marker after its scan data; phones append more after it
     // (motion photos, Samsung trailers), which is not image and is left out.
-    let end = jpeg_end(&bytes).ok_or("it is cut short (the JPEG has no end marker)")?;
+    let end =
+        jpeg_end(&bytes).ok_or_else(|| tr!("it is cut short (the JPEG has no end marker)"))?;
     bytes.truncate(end);
     let orientation = exif_orientation(&bytes);
     let long_edge = frame.width.max(frame.height);
@@ -129,7 +136,7 @@ pub fn jpeg(mut bytes: Vec<u8>) -> Result<PdfImage, String> {
                 ],
             );
         }
-        decode(&bytes, ImageFormat::Jpeg).map_err(|e| format!("it is damaged ({e})"))?;
+        decode(&bytes, ImageFormat::Jpeg).map_err(|e| tr!("it is damaged ({e})", e))?;
         return Ok(PdfImage {
             stream: Stream::new(dict, bytes).with_compression(false),
             width: frame.width,

@@ -18,6 +18,7 @@ use crate::document::Document;
 use crate::lab::UnitSystem;
 use crate::templates::{self, Template, TemplateError};
 use crate::text::Lang;
+use crate::tr;
 
 /// Everything a summary is made from.
 pub struct SummaryInput<'a> {
@@ -68,11 +69,11 @@ fn unknown_block(template: &Template, unknown: &markdown::UnknownDirective) -> T
     TemplateError {
         path: template.path.clone(),
         line: None,
-        message: format!(
-            "unknown block `:::{}` (line {} of the rendered text); known: {}",
-            unknown.name,
-            unknown.line,
-            BLOCKS.join(", ")
+        message: tr!(
+            "unknown block `:::{name}` (line {line} of the rendered text); known: {known}",
+            name = unknown.name,
+            line = unknown.line,
+            known = BLOCKS.join(", ")
         ),
     }
 }

@@ -21,6 +21,7 @@ use crate::packet::{
     self, FileEntry, MessagePlan, Oversize, PACKET_FORMAT, Pack, PacketJson, tables,
 };
 use crate::text::Lang;
+use crate::tr;
 
 /// What a message carries besides its records, at most: headers, and a cover letter of this
 /// many bytes (they are a few KB; the exact size is checked once the letter is written).
@@ -212,16 +213,16 @@ pub(super) fn build(
         let encoded = message_size(shared, contact, &subject, &body, &attachments, number);
         if encoded > limit {
             return Err(Error::user(
-                format!(
-                    "part {number} of the bundle would be a {} e-mail, over the {} limit of `{}`",
-                    human_size(encoded),
-                    human_size(limit),
-                    contact.id
+                tr!(
+                    "part {number} of the bundle would be a {encoded} e-mail, over the {limit} limit of `{contact}`",
+                    number,
+                    encoded = human_size(encoded),
+                    limit = human_size(limit),
+                    contact = contact.id
                 ),
-                Some(
+                Some(tr!(
                     "use `consultpack build --split` or leave records out with --records"
-                        .to_string(),
-                ),
+                )),
             ));
         }
         messages.push(MessagePlan {
@@ -326,23 +327,32 @@ fn too_large(oversize: Oversize, records: &[packet::RecordFile], contact: &Conta
         .join(", ");
     match oversize {
         Oversize::Total { estimated, limit } => Error::user(
-            format!(
-                "the e-mail to `{}` would be about {}, over its {} limit; the largest records: {list}",
-                contact.id,
-                human_size(estimated),
-                human_size(limit)
+            tr!(
+                "the e-mail to `{contact}` would be about {estimated}, over its {limit} limit; the largest records: {list}",
+                contact = contact.id,
+                estimated = human_size(estimated),
+                limit = human_size(limit),
+                list
             ),
-            Some("send it in parts with `consultpack build --split`, or leave records out with --records kind=…/from=DATE/to=DATE".to_string()),
+            Some(tr!(
+                "send it in parts with `consultpack build --split`, or leave records out with --records kind=…/from=DATE/to=DATE"
+            )),
         ),
-        Oversize::Record { index, estimated, limit } => Error::user(
-            format!(
-                "`{}` alone makes a {} e-mail, over the {} limit of `{}`: it cannot go by e-mail even in parts",
-                records[index].original.display(),
-                human_size(estimated),
-                human_size(limit),
-                contact.id
+        Oversize::Record {
+            index,
+            estimated,
+            limit,
+        } => Error::user(
+            tr!(
+                "`{record}` alone makes a {estimated} e-mail, over the {limit} limit of `{contact}`: it cannot go by e-mail even in parts",
+                record = records[index].original.display(),
+                estimated = human_size(estimated),
+                limit = human_size(limit),
+                contact = contact.id
             ),
-            Some("leave it out with --records (kind=…/from=/to=) and share it by a download link, or raise size_limit_mb if the hospital accepts larger mail".to_string()),
+            Some(tr!(
+                "leave it out with --records (kind=…/from=/to=) and share it by a download link, or raise size_limit_mb if the hospital accepts larger mail"
+            )),
         ),
     }
 }

@@ -34,6 +34,7 @@ use crate::pdf;
 use crate::summary::{self, SummaryInput};
 use crate::templates::Template;
 use crate::text::Lang;
+use crate::tr;
 
 /// What one contact's build produced, for the summary table and the ledger.
 struct Outcome {
@@ -85,14 +86,14 @@ pub(super) fn build(
     let case = &loaded
         .case
         .as_ref()
-        .ok_or_else(|| Error::user("the case could not be read", None))?
+        .ok_or_else(|| Error::user(tr!("the case could not be read"), None))?
         .case;
     let contacts = select_contacts(&loaded.contacts, &args.contacts)?;
     let mut filter = RecordFilter::default();
     for spec in &args.records {
         filter
             .add(spec)
-            .map_err(|e| Error::user(format!("--records {spec}: {e}"), None))?;
+            .map_err(|e| Error::user(tr!("--records {spec}: {e}", spec, e), None))?;
     }
     let passphrase = args.encrypt.then(|| passphrase(args)).transpose()?;
     let out_root = match args.out.clone() {
@@ -125,7 +126,7 @@ pub(super) fn build(
         .filter_map(|r| std::fs::metadata(records_root.join(&r.path)).ok())
         .map(|m| m.len())
         .sum();
-    let bar = progress_bar(total_bytes, "reading records");
+    let bar = progress_bar(total_bytes, tr!("reading records"));
     let store = RecordStore::build(
         &records_root,
         &records,
@@ -170,11 +171,13 @@ pub(super) fn build(
         pages,
     };
 
-    let bar = progress_bar(contacts.len() as u64, "building packets");
+    let bar = progress_bar(contacts.len() as u64, tr!("building packets"));
+    // The prefix is the word after the count, in the interface language.
     bar.set_style(
-        ProgressStyle::with_template("{msg} {bar:30} {pos}/{len} contacts")
+        ProgressStyle::with_template("{msg} {bar:30} {pos}/{len} {prefix}")
             .expect("valid template"),
     );
+    bar.set_prefix(tr!("contacts"));
     let results = crate::parallel::map(&contacts, workers, |contact| {
         let result = build_contact(&shared, contact, &out_root.join(&contact.id));
         bar.inc(1);
@@ -192,7 +195,13 @@ pub(super) fn build(
     {
         let path = out_root.join(format!("imaging_{}.zip", case.patient.id));
         write_imaging_zip(&path, &shared.records_root, &shared.dicom.files)?;
-        eprintln!("build: DICOM for upload or a link: {}", path.display());
+        eprintln!(
+            "{}",
+            tr!(
+                "build: DICOM for upload or a link: {path}",
+                path = path.display()
+            )
+        );
     }
 
     let mut failures = Vec::new();
@@ -224,9 +233,13 @@ pub(super) fn build(
     }
     print_diagnostics(&mut warnings);
     for (id, error) in &failures {
-        eprintln!("error: `{id}`: {error}");
+        eprintln!(
+            "{} {}",
+            crate::diagnostic::Severity::Error.label(),
+            tr!("`{id}`: {error}", id, error)
+        );
         if let Some(hint) = error.hint() {
-            eprintln!("  = hint: {hint}");
+            eprintln!("  = {} {hint}", crate::diagnostic::hint_label());
         }
     }
     if show_table && !outcomes.is_empty() {
@@ -235,9 +248,10 @@ pub(super) fn build(
     match failures.len() {
         0 => Ok(()),
         n => Err(Error::user(
-            format!(
-                "{n} of {} packet(s) could not be built (see above); the others were",
-                contacts.len()
+            tr!(
+                "{n} of {total} packet(s) could not be built (see above); the others were",
+                n,
+                total = contacts.len()
             ),
             None,
         )),
@@ -253,8 +267,10 @@ fn select_contacts<'a>(
         let active: Vec<&Contact> = list.contacts.iter().filter(|c| c.active).collect();
         if active.is_empty() {
             return Err(Error::user(
-                "no active contact to build for",
-                Some("set `active = true` for a contact in contacts.toml, or name one with --contact".to_string()),
+                tr!("no active contact to build for"),
+                Some(tr!(
+                    "set `active = true` for a contact in contacts.toml, or name one with --contact"
+                )),
             ));
         }
         return Ok(active);
@@ -264,7 +280,7 @@ fn select_contacts<'a>(
         let contact = list.get(id).map_err(|unknown| {
             Error::user(
                 unknown.to_string(),
-                Some("`consultpack contacts list` shows every id".to_string()),
+                Some(tr!("`consultpack contacts list` shows every id")),
             )
         })?;
         if !out.iter().any(|c: &&Contact| c.id == contact.id) {
@@ -281,14 +297,16 @@ fn passphrase(args: &BuildArgs) -> Result<String> {
     };
     let value = secret.fetch().map_err(|e| {
         Error::user(
-            format!("--encrypt needs a passphrase: {e}"),
-            Some("set CONSULTPACK_ZIP_PASSPHRASE, or use --passphrase-env VAR or --passphrase-command CMD; send the passphrase by another channel".to_string()),
+            tr!("--encrypt needs a passphrase: {e}", e),
+            Some(tr!("set CONSULTPACK_ZIP_PASSPHRASE, or use --passphrase-env VAR or --passphrase-command CMD; send the passphrase by another channel")),
         )
     })?;
     if value.chars().count() < 8 {
         return Err(Error::user(
-            "the passphrase is shorter than 8 characters",
-            Some("use a longer passphrase: the zip is only as safe as it".to_string()),
+            tr!("the passphrase is shorter than 8 characters"),
+            Some(tr!(
+                "use a longer passphrase: the zip is only as safe as it"
+            )),
         ));
     }
     Ok(value)
@@ -419,7 +437,9 @@ impl Shared<'_> {
 fn template_error(e: crate::templates::TemplateError) -> Error {
     Error::user(
         e.to_string(),
-        Some("fix the template, or delete the case's copy to use the shipped one".to_string()),
+        Some(tr!(
+            "fix the template, or delete the case's copy to use the shipped one"
+        )),
     )
 }
 
@@ -543,7 +563,7 @@ fn write_imaging_zip(path: &Path, records_root: &Path, files: &[PathBuf]) -> Res
     })
 }
 
-fn progress_bar(len: u64, message: &'static str) -> ProgressBar {
+fn progress_bar(len: u64, message: String) -> ProgressBar {
     let bar = ProgressBar::new(len);
     bar.set_style(
         ProgressStyle::with_template("{msg} {bar:30} {bytes}/{total_bytes}")
@@ -557,26 +577,27 @@ fn table(outcomes: &[Outcome], out_root: &Path) -> String {
     let mut table = Table::new();
     table.load_preset(presets::NOTHING);
     table.set_header([
-        "contact",
-        "pack",
-        "files",
-        "size",
-        "e-mail size / limit",
-        "folder",
+        tr!("contact"),
+        tr!("pack"),
+        tr!("files"),
+        tr!("size"),
+        tr!("e-mail size / limit"),
+        tr!("folder"),
     ]);
     for o in outcomes {
         let encoded = match o.encoded {
             Some((encoded, limit)) => {
-                let parts = if o.parts > 1 {
-                    format!(" (largest of {} parts)", o.parts)
+                let (encoded, limit) = (cover::human_size(encoded), cover::human_size(limit));
+                if o.parts > 1 {
+                    tr!(
+                        "{encoded} / {limit} (largest of {parts} parts)",
+                        encoded,
+                        limit,
+                        parts = o.parts
+                    )
                 } else {
-                    String::new()
-                };
-                format!(
-                    "{} / {}{parts}",
-                    cover::human_size(encoded),
-                    cover::human_size(limit)
-                )
+                    format!("{encoded} / {limit}")
+                }
             }
             None => "—".to_string(),
         };

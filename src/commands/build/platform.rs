@@ -19,6 +19,7 @@ use crate::page_images::{self, Limits};
 use crate::summary::words;
 use crate::text::Lang;
 use crate::toml_reader::Choice;
+use crate::tr;
 
 /// Images per upload batch: WeChat and the mini-program pickers take nine at a time.
 const BATCH: usize = 9;
@@ -108,9 +109,10 @@ impl PageCache {
             if warned.insert(index) {
                 let shown = folder.display(RECORDS_DIR).join(&self.originals[index]);
                 out.push(
-                    Diagnostic::warning(format!(
-                        "`{}` was left out of the platform images: {reason}",
-                        shown.display()
+                    Diagnostic::warning(tr!(
+                        "`{path}` was left out of the platform images: {reason}",
+                        path = shown.display(),
+                        reason
                     ))
                     .at(Location::file(&shown)),
                 );
@@ -148,7 +150,7 @@ pub(super) fn build(
     let summary_pages = page_images::render(&summary_path, &images_dir, ".summary", limits)
         .map_err(|e| {
             Error::user(
-                format!("the summary could not be made into images: {e}"),
+                tr!("the summary could not be made into images: {e}", e),
                 None,
             )
         })?;
@@ -196,9 +198,11 @@ pub(super) fn build(
         .as_bytes(),
     )?;
     for field in form.iter().filter(|f| f.cut.is_some()) {
-        warnings.push(Diagnostic::warning(format!(
-            "`{}`: the field “{}” was shortened to {} characters to fit the platform (see fields.md)",
-            contact.id, field.label, field.limit
+        warnings.push(Diagnostic::warning(tr!(
+            "`{contact}`: the field “{field}” was shortened to {limit} characters to fit the platform (see fields.md)",
+            contact = contact.id,
+            field = field.label,
+            limit = field.limit
         )));
     }
 
