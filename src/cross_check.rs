@@ -81,7 +81,7 @@ fn check_languages(loaded: &LoadedCase, contacts: &ContactList, diagnostics: &mu
                 Diagnostic::error(tr!(
                     "{field} has no {language} text, which {readers} need",
                     field = site.field,
-                    language = language_name(lang),
+                    language = lang.name(),
                     readers = list_ids(&readers)
                 ))
                 .at(site.location.clone())
@@ -193,7 +193,7 @@ fn check_record_languages(
             Diagnostic::warning(tr!(
                 "{readers} need records in {language}; {count} record(s) are not: {records}",
                 readers = list_ids(&needing),
-                language = language_name(lang),
+                language = lang.name(),
                 count = other.len(),
                 records = other.join(", ")
             ))
@@ -201,14 +201,6 @@ fn check_record_languages(
                 "add a translation next to each (with its own sidecar, language = \"en\"); such teams usually ask for certified translations"
             )),
         );
-    }
-}
-
-/// A language's name in the interface language, for messages.
-fn language_name(lang: Lang) -> String {
-    match lang {
-        Lang::Zh => tr!("Chinese"),
-        Lang::En => tr!("English"),
     }
 }
 

@@ -34,11 +34,11 @@ impl Lang {
         }
     }
 
-    /// The language's name in English, for messages.
-    pub fn english_name(self) -> &'static str {
+    /// The language's name in the interface language, for messages.
+    pub fn name(self) -> String {
         match self {
-            Lang::Zh => "Chinese",
-            Lang::En => "English",
+            Lang::Zh => crate::tr!("Chinese"),
+            Lang::En => crate::tr!("English"),
         }
     }
 

@@ -141,10 +141,7 @@ fn details(c: &Contact) -> String {
             },
         );
     }
-    let name = match c.language {
-        Lang::Zh => tr!("Chinese"),
-        Lang::En => tr!("English"),
-    };
+    let name = c.language.name();
     line(
         tr!("language:"),
         tr!("{code} ({name})", code = c.language.code(), name),
