@@ -205,10 +205,11 @@ fn check_record_languages(
 }
 
 /// A language's name in the interface language, for messages.
-fn language_name(lang: Lang) -> String {
+fn language_name(lang: Lang) -> &'static str {
+    let ui = crate::i18n::ui();
     match lang {
-        Lang::Zh => tr!("Chinese"),
-        Lang::En => tr!("English"),
+        Lang::Zh => ui.pick("中文", "Chinese"),
+        Lang::En => ui.pick("英文", "English"),
     }
 }
 
