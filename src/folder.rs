@@ -114,7 +114,8 @@ impl CaseFolder {
     /// this folder or the nearest one above that holds a case.toml, as git finds its repository.
     pub fn locate(explicit: Option<&Path>) -> Result<Self> {
         let Some(given) = explicit else {
-            let here = std::env::current_dir().map_err(Error::io("find", "the current folder"))?;
+            let here =
+                std::env::current_dir().map_err(Error::io("find", tr!("the current folder")))?;
             if let Some(root) = here.ancestors().find(|dir| holds_case_file(dir)) {
                 let root = if root == here {
                     PathBuf::from(".")
