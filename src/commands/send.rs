@@ -49,7 +49,11 @@ pub fn run(folder: &CaseFolder, args: &SendArgs, today: NaiveDate) -> Result<()>
                 return Err(error);
             }
             server_failed |= matches!(error, Error::Mail { .. });
-            eprintln!("{}`{id}`: {error}", diagnostic::Severity::Error.label());
+            eprintln!(
+                "{}{}",
+                diagnostic::Severity::Error.label(),
+                tr!("`{contact}`: {error}", contact = id, error)
+            );
             if let Some(hint) = error.hint() {
                 eprintln!("  = {}{hint}", diagnostic::hint_label());
             }

@@ -57,23 +57,6 @@ pub struct Failure {
     pub hint: Option<String>,
 }
 
-/// Which of the two servers a connection goes to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Protocol {
-    Smtp,
-    Imap,
-}
-
-impl Protocol {
-    /// The server's role, as a failure names it: "outgoing (SMTP)".
-    fn role(self, lang: Lang) -> String {
-        match self {
-            Protocol::Smtp => tr_in!(lang, "outgoing (SMTP)"),
-            Protocol::Imap => tr_in!(lang, "incoming (IMAP)"),
-        }
-    }
-}
-
 impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.message)
@@ -97,6 +80,23 @@ impl Failure {
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
+    }
+}
+
+/// Which of the two servers a connection goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    Smtp,
+    Imap,
+}
+
+impl Protocol {
+    /// The server's role, as a failure names it: "outgoing (SMTP)".
+    fn role(self, lang: Lang) -> String {
+        match self {
+            Protocol::Smtp => tr_in!(lang, "outgoing (SMTP)"),
+            Protocol::Imap => tr_in!(lang, "incoming (IMAP)"),
+        }
     }
 }
 

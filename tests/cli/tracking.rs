@@ -491,3 +491,39 @@ fn status_reads_a_thousand_events_in_any_order_correctly() {
     assert_eq!(row(&st, "ehbh-liver")["note"], "round 249");
     assert_eq!(row(&st, "fuscc-liver")["state"], "not-built");
 }
+
+#[test]
+fn status_and_mark_speak_chinese_while_the_json_stays_english() {
+    let test = Test::demo().env("LANG", "zh_CN.UTF-8").args([
+        "mark",
+        "ehbh-liver",
+        "replied",
+        "--note",
+        "王医生电话回复",
+        "--date",
+        "2026-11-20",
+    ]);
+    test.run().assert_code(0);
+    let table = test.args(["status"]).run();
+    table.assert_code(0);
+    table
+        .stdout_has("联系人")
+        .stdout_has("下一步")
+        .stdout_has("已回复")
+        .stdout_has("2026-11-20（手动记录）：王医生电话回复")
+        .stdout_has("阅读回复（`opinions`）");
+    assert!(!table.stdout.contains("replied"), "{table}");
+    let json = Test::demo()
+        .env("LANG", "zh_CN.UTF-8")
+        .args(["status", "--json"])
+        .success();
+    json.stdout_has("\"state\": \"not-built\"")
+        .stdout_has("\"next_action\": \"build\"");
+    // Without a terminal to confirm on, nothing is sent, and the family is told why in Chinese.
+    Test::demo()
+        .env("LANG", "zh_CN.UTF-8")
+        .args(["send", "zhongshan-liver"])
+        .failure(1)
+        .stderr_has("没有可以确认的终端")
+        .stderr_has("提示：");
+}
