@@ -79,3 +79,23 @@ fn a_bad_address_in_contacts_toml_is_an_error_with_its_line() {
     );
     assert_eq!(run.error_locations(), ["contacts.toml:18:9"]);
 }
+
+#[test]
+fn show_speaks_the_interface_language_and_keeps_the_labels_aligned() {
+    let run = Test::demo()
+        .args(["--ui", "zh", "contacts", "show", "uwmc-liver"])
+        .success();
+    run.stdout_has("语言：        en（英文）")
+        .stdout_has("大小上限：    ")
+        .stdout_has("https://www.uwmedicine.org");
+    let table = Test::demo()
+        .env("LANG", "zh_CN.UTF-8")
+        .args(["contacts", "list"])
+        .success();
+    table.stdout_has("机构").stdout_has("uwmc-liver");
+    let json = Test::demo()
+        .args(["--ui", "zh", "contacts", "show", "uwmc-liver", "--json"])
+        .success();
+    let contact: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(contact["channel"], "portal");
+}

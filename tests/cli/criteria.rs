@@ -218,3 +218,17 @@ fn the_demo_case_prints_its_criteria_with_dates_and_flags() {
     );
     assert_eq!(mrecist[0]["category"], "SD");
 }
+
+#[test]
+fn the_table_follows_the_interface_language_unless_lang_is_given() {
+    Test::demo()
+        .env("LANG", "zh_CN.UTF-8")
+        .args(["criteria"])
+        .success()
+        .stdout_has("供审阅医生参考");
+    Test::demo()
+        .env("LANG", "zh_CN.UTF-8")
+        .args(["criteria", "--lang", "en"])
+        .success()
+        .stdout_has("computed from the records supplied");
+}

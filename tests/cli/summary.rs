@@ -362,3 +362,17 @@ fn the_chinese_summary_names_what_is_missing_in_chinese() {
     assert!(text.contains("缺少：大血管侵犯情况"), "{run}\n{text}");
     assert!(!text.contains("macrovascularinvasionstatus"), "{text}");
 }
+
+/// A record left out is reported in the interface language, the reason too, though a helper
+/// process found it.
+#[test]
+fn a_record_left_out_is_reported_in_chinese() {
+    Test::demo()
+        .write(
+            "records/imaging/2021-08-10_ct-report.pdf",
+            "%PDF-1.4\ngarbage\n",
+        )
+        .args(["--ui", "zh", "summary", "--lang", "en", "-o", "s.pdf"])
+        .success()
+        .stderr_has("2021-08-10_ct-report.pdf` 没有放进资料包：无法作为 PDF 读取");
+}
