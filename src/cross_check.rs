@@ -45,10 +45,7 @@ fn check_criteria_inputs(loaded: &LoadedCase, today: NaiveDate, diagnostics: &mu
         }
         let ui = crate::i18n::ui();
         let name = criterion.kind.label(ui);
-        let text = criterion
-            .outcome
-            .missing_items(ui)
-            .join(ui.pick("；", "; "));
+        let text = criterion.outcome.missing_items(ui).join(&tr!("; "));
         // The same gap shows once per criterion, not once per size basis.
         if seen.contains(&(name, text.clone())) {
             continue;

@@ -20,6 +20,7 @@ impl Choice for Lang {
         ("english", Lang::En),
         ("中文", Lang::Zh),
         ("zh-cn", Lang::Zh),
+        ("cn", Lang::Zh),
         ("en-us", Lang::En),
     ];
 }

@@ -621,7 +621,7 @@ pub(super) fn confirm(contact: &Contact) -> Result<bool> {
     std::io::stdin()
         .lock()
         .read_line(&mut answer)
-        .map_err(Error::io("read", "the terminal"))?;
+        .map_err(Error::io("read", tr!("the terminal")))?;
     Ok(matches!(
         answer.trim().to_lowercase().as_str(),
         "y" | "yes" | "是" | "是的" | "好" | "确定" | "发送"

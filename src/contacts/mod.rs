@@ -104,11 +104,15 @@ pub struct UnknownContact {
 
 impl std::fmt::Display for UnknownContact {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "no contact with id `{}`", self.id)?;
-        if let Some(near) = &self.nearest {
-            write!(f, " (did you mean `{near}`?)")?;
-        }
-        Ok(())
+        let id = &self.id;
+        f.write_str(&match &self.nearest {
+            Some(near) => crate::tr!(
+                "no contact with id `{id}` (did you mean `{near}`?)",
+                id,
+                near
+            ),
+            None => crate::tr!("no contact with id `{id}`", id),
+        })
     }
 }
 

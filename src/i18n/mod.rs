@@ -57,12 +57,14 @@ pub fn choose(
     }
 }
 
+/// A language as consultpack.toml and `--ui` accept it (the words of [`Lang`]'s choices).
 fn language(value: &str) -> Option<Lang> {
-    match value.trim().to_ascii_lowercase().as_str() {
-        "zh" | "zh-cn" | "cn" | "chinese" | "中文" => Some(Lang::Zh),
-        "en" | "en-us" | "english" => Some(Lang::En),
-        _ => None,
-    }
+    use crate::toml_reader::Choice;
+    let value = value.trim();
+    Lang::CHOICES
+        .iter()
+        .find(|(word, _)| word.eq_ignore_ascii_case(value))
+        .map(|(_, lang)| *lang)
 }
 
 /// A message in `lang`: `template` is the English text, looked up in the Chinese catalogue when

@@ -18,7 +18,18 @@ fn the_three_planted_errors_come_out_in_chinese_at_the_same_places() {
     let run = test.run();
     run.assert_code(1);
     let errors = run.errors();
-    assert_eq!(errors.len(), 4, "{run}");
+    assert_eq!(
+        errors,
+        [
+            "错误：[patient] 中有未知字段 `birth_dat`",
+            "错误：找不到病历文件 `records/labs/2021-08-20_liver-panl.jpg`",
+            "错误：[[lab]] #2 中 `creatinine` 的单位 `µmol/dL` 无法识别",
+            "错误：病例文件夹中有 3 处错误（见上文）；没有写入任何文件",
+        ],
+        "{run}"
+    );
+    run.stderr_has("是不是想写 `birth_date`？")
+        .stderr_has("是不是想写 \"labs/2021-08-20_liver-panel.jpg\"？");
     let messages: Vec<&str> = errors
         .iter()
         .filter_map(|e| e.strip_prefix("错误："))
