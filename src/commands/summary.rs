@@ -144,16 +144,20 @@ fn appendable(case: &Case) -> Vec<&Record> {
 }
 
 pub(super) fn appended_record(folder: &CaseFolder, record: &Record, lang: Lang) -> AppendedRecord {
-    let kind = words::record_kind(record.kind, lang);
     let title = record.title.best(lang);
     AppendedRecord {
         path: folder.path(RECORDS_DIR).join(&record.path),
         header_line: format!(
-            "{} · {kind} · {title} · {}",
+            "{} · {} · {}",
             record.date,
+            words::record_label(record.kind, title, lang, " · "),
             record.path.display()
         ),
-        bookmark_title: format!("{} {kind} {title}", record.date),
+        bookmark_title: format!(
+            "{} {}",
+            record.date,
+            words::record_label(record.kind, title, lang, " ")
+        ),
     }
 }
 

@@ -91,7 +91,8 @@ pub fn record_headers<'a>(
     let strips = lines
         .into_iter()
         .map(|line| {
-            let line = typesetter.truncate(line, RECORD_HEADER_STYLE, RECORD_HEADER_MAX_WIDTH);
+            // Shortened in the middle: the record's file name keeps its end.
+            let line = typesetter.elide_middle(line, RECORD_HEADER_STYLE, RECORD_HEADER_MAX_WIDTH);
             let mut items = typesetter.label(
                 &line,
                 RECORD_HEADER_STYLE,

@@ -178,6 +178,32 @@ impl<'f> Typesetter<'f> {
         kept
     }
 
+    /// `text`, shortened in the middle with an ellipsis if it is wider than `max_width`: its
+    /// start and its end (a file name's last part and extension) both stay readable.
+    pub fn elide_middle(&mut self, text: &str, style: TextStyle, max_width: f32) -> String {
+        if self.width(text, style) <= max_width {
+            return text.to_string();
+        }
+        let shaped = self.shape_plain(text, style);
+        let budget = (max_width - self.width("…", style)) / 2.0;
+        let take = |glyphs: &mut dyn Iterator<Item = &Glyph>| {
+            let mut used = 0.0;
+            glyphs
+                .take_while(|glyph| {
+                    used += glyph.advance;
+                    used <= budget
+                })
+                .map(|glyph| glyph.ch)
+                .collect::<Vec<char>>()
+        };
+        let head: String = take(&mut shaped.glyphs.iter()).into_iter().collect();
+        let tail: String = take(&mut shaped.glyphs.iter().rev())
+            .into_iter()
+            .rev()
+            .collect();
+        format!("{}…{}", head.trim_end(), tail.trim_start())
+    }
+
     /// The warning naming every character no font could draw, if there were any.
     pub fn missing_glyphs(&self) -> Option<Diagnostic> {
         if self.missing.is_empty() {
@@ -623,5 +649,23 @@ mod tests {
             typesetter.truncate("2021-08-20 · lab · 肝功能 Liver panel", style::BODY, 100.0);
         assert!(short.ends_with('…'));
         assert!(typesetter.width(&short, style::BODY) <= 100.0);
+    }
+
+    #[test]
+    fn middle_elision_keeps_both_ends_within_the_width() {
+        let mut typesetter = Typesetter::new(&FONTS);
+        let line =
+            "2021-06-18 · Imaging report · imaging/2021-06-18_mri-report-with-a-long-name.pdf";
+        let short = typesetter.elide_middle(line, style::BODY, 200.0);
+        assert!(
+            short.starts_with("2021-06-18") && short.ends_with("name.pdf"),
+            "{short}"
+        );
+        assert!(short.contains('…'));
+        assert!(typesetter.width(&short, style::BODY) <= 200.0);
+        assert_eq!(
+            typesetter.elide_middle("short", style::BODY, 200.0),
+            "short"
+        );
     }
 }

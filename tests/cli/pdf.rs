@@ -210,6 +210,7 @@ fn a_table_longer_than_a_page_repeats_its_header_row() {
             })
             .collect(),
         widths: None,
+        compact: false,
     };
     let path = render(
         dir.path(),
