@@ -239,7 +239,7 @@ fn header(cells: &[&str]) -> Vec<Inline> {
 
 /// The result cell: the outcome in bold, what decided it, the value, what is missing.
 fn result(c: &Criterion, lang: Lang) -> Inline {
-    let mut result: Inline = vec![Span::bold(c.outcome.label(lang).to_string())];
+    let mut result: Inline = vec![Span::plain(c.outcome.label(lang).to_string())];
     if let Some(why) = &c.decided_by {
         result.push(Span::plain(format!(" — {}", why.best(lang))));
     }
@@ -510,7 +510,7 @@ impl<'a> Shared<'a> {
                     .collect::<Vec<_>>()
                     .join(lang.pick("；", "; "));
                 vec![
-                    vec![Span::bold(group.letter()), Span::plain(format!(" {when}"))],
+                    vec![Span::plain(format!("{} {when}", group.letter()))],
                     vec![Span::plain(basis), Span::plain(inputs)],
                 ]
             })

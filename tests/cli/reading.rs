@@ -409,3 +409,11 @@ fn every_section_and_record_has_a_bookmark_without_repeated_words() {
         assert!(!doubled, "`{title}` says its kind twice");
     }
 }
+
+/// Point 7: the Chinese demo summary (no records) stays under 150 KB.
+#[test]
+fn the_chinese_summary_stays_under_150_kb() {
+    let (_run, pdf) = summary_pdf(Test::demo(), "zh");
+    let size = std::fs::metadata(&pdf).unwrap().len();
+    assert!(size < 150_000, "{size} bytes");
+}
