@@ -329,6 +329,7 @@ pub fn sample_document() -> Document {
         title: "专科会诊病例摘要：肝细胞癌 Case summary: HCC".into(),
         lang: Lang::Zh,
         running_header: "SYN-HCC-2021-0042 · 专科会诊病例摘要 Case summary".into(),
+        records_follow: false,
         date: date(2021, 11, 8),
         blocks: vec![
             heading(1, "专科会诊病例摘要：肝细胞癌"),

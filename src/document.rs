@@ -16,6 +16,9 @@ pub struct Document {
     pub running_header: String,
     /// The date printed in the footer next to "page N of M".
     pub date: NaiveDate,
+    /// Records are appended after the document: its footer numbers its own pages and says
+    /// that records follow (each record is numbered in its header line).
+    pub records_follow: bool,
     pub blocks: Vec<Block>,
 }
 

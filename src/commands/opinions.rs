@@ -183,6 +183,7 @@ pub fn run(folder: &CaseFolder, args: &OpinionsArgs, today: NaiveDate) -> Result
         title: title.clone(),
         lang,
         running_header: title,
+        records_follow: false,
         date: today,
         blocks,
     };

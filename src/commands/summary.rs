@@ -97,9 +97,20 @@ fn write_packet(
         private_file::write(output, summary)?;
         return Ok(Diagnostics::default());
     }
+    // Numbered apart from the summary's pages, whose footer says that records follow.
+    let count = appended.len();
     let records: Vec<AppendedRecord> = appended
         .iter()
-        .map(|r| appended_record(folder, r, lang))
+        .enumerate()
+        .map(|(index, r)| {
+            let mut record = appended_record(folder, r, lang);
+            let number = match lang {
+                Lang::Zh => format!("资料 {}/{count}", index + 1),
+                Lang::En => format!("Record {}/{count}", index + 1),
+            };
+            record.header_line = format!("{number} · {}", record.header_line);
+            record
+        })
         .collect();
     // Straight to the file: the records are never all in memory at once.
     private_file::write_with(output, |out| {

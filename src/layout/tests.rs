@@ -17,6 +17,7 @@ fn document(blocks: Vec<Block>) -> Document {
         title: "病例摘要 Case summary".into(),
         lang: Lang::Zh,
         running_header: "SYN-HCC-2021-0042 · 病例摘要".into(),
+        records_follow: false,
         date: NaiveDate::from_ymd_opt(2021, 11, 8).unwrap(),
         blocks,
     }

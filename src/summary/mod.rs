@@ -126,6 +126,7 @@ pub fn build(input: SummaryInput<'_>) -> Result<Document, TemplateError> {
             lang.pick("病历摘要", "Case summary")
         ),
         date: today,
+        records_follow: !appended.is_empty(),
         blocks,
     })
 }

@@ -417,3 +417,65 @@ fn the_chinese_summary_stays_under_150_kb() {
     let size = std::fs::metadata(&pdf).unwrap().len();
     assert!(size < 150_000, "{size} bytes");
 }
+
+/// Point 4: "page N of M" matches what a PDF reader counts. Without records M is every page;
+/// with records the footer numbers the summary's pages and says records follow, each record
+/// is numbered in its header line, and the summary's pages and the records' add up to the file.
+#[test]
+fn the_footer_numbers_match_the_page_count() {
+    for lang in ["en", "zh"] {
+        let (_run, pdf) = summary_pdf(Test::demo(), lang);
+        let pages = page_count(&pdf);
+        for page in 1..=pages {
+            let footer = match lang {
+                "zh" => format!("第 {page} 页，共 {pages} 页"),
+                _ => format!("page {page} of {pages}"),
+            };
+            assert!(
+                page_text(&pdf, page).contains(&footer),
+                "{lang}: `{footer}`"
+            );
+        }
+    }
+
+    let run = Test::demo()
+        .args(["summary", "--lang", "en", "-o", "s.pdf"])
+        .success();
+    let pdf = run.dir.join("s.pdf");
+    let first = page_text(&pdf, 1);
+    let summary_pages: usize = first
+        .split("summary page 1 of ")
+        .nth(1)
+        .and_then(|rest| rest.split(';').next())
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no summary footer in\n{first}"));
+    for page in 1..=summary_pages {
+        let footer = format!("summary page {page} of {summary_pages}; records follow");
+        assert!(page_text(&pdf, page).contains(&footer), "`{footer}`");
+    }
+    // The records as filed: a PDF's own pages, an image one page.
+    let records =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo-case/records");
+    let mut files = Vec::new();
+    let mut folders = vec![records];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(folder).unwrap() {
+            let path = entry.unwrap().path();
+            match path.extension().and_then(|e| e.to_str()) {
+                _ if path.is_dir() => folders.push(path),
+                Some("pdf") => files.push(page_count(&path)),
+                Some("jpg" | "png") => files.push(1),
+                _ => {}
+            }
+        }
+    }
+    assert_eq!(
+        summary_pages + files.iter().sum::<usize>(),
+        page_count(&pdf)
+    );
+    let text = tool("pdftotext", &[pdf.to_str().unwrap(), "-"]);
+    for k in 1..=files.len() {
+        let banner = format!("Record {k}/{} · ", files.len());
+        assert!(text.contains(&banner), "`{banner}`");
+    }
+}

@@ -396,6 +396,7 @@ impl Shared<'_> {
             ),
             lang,
             running_header: self.case.patient.id.clone(),
+            records_follow: false,
             date: self.today,
             blocks,
         };
