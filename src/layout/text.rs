@@ -51,8 +51,10 @@ struct Piece {
     width: f32,
     /// A line feed ends the line after this piece.
     mandatory: bool,
-    /// The break after this piece is taken only when nothing else fits ("28 | mm").
+    /// The break after this piece is taken only when nothing else fits ("RECIST | 1.1").
     discouraged: bool,
+    /// Of the discouraged breaks, the one taken last: between a number and its unit.
+    unit: bool,
 }
 
 /// One line of a [`Shaped`] text.
@@ -115,6 +117,7 @@ impl<'f> Typesetter<'f> {
             if end > start {
                 pieces.push(Piece {
                     discouraged: found.discouraged,
+                    unit: found.unit,
                     ..Piece::new(&glyphs, start, end, found.mandatory)
                 });
             }
@@ -292,6 +295,7 @@ impl Piece {
             width: width_of(start..end),
             mandatory,
             discouraged: false,
+            unit: false,
         }
     }
 }
@@ -352,7 +356,11 @@ impl Shaped {
         let mut current: Option<Line> = None;
         let mut current_full_width = 0.0;
         for (word, parts) in self.words() {
-            for part in self.fitting_parts(&word, parts, width) {
+            let room = match current {
+                Some(_) => width - current_full_width,
+                None => width,
+            };
+            for part in self.fitting_parts(&word, parts, width, room) {
                 match current.as_mut() {
                     Some(line) if current_full_width + part.visible_width <= width + SLACK => {
                         if self.stretches_before(part.start) {
@@ -402,17 +410,31 @@ impl Shaped {
         }
     }
 
-    /// `word` if it fits on a line, else its pieces, and the characters one by one of any
-    /// piece still wider than a line.
-    fn fitting_parts(&self, word: &Piece, parts: &[Piece], width: f32) -> Vec<Piece> {
-        if word.visible_width <= width + SLACK {
+    /// `word` if it fits on a line, and fits the `room` left on this one or only a little
+    /// would be left empty; else its parts with each number still joined to its unit ("ECOG"
+    /// on this line, "0" on the next: a line is not left a quarter empty before a Latin word),
+    /// else the parts themselves, and the characters one by one of any part still wider than
+    /// a line.
+    fn fitting_parts(&self, word: &Piece, parts: &[Piece], width: f32, room: f32) -> Vec<Piece> {
+        let fits_room = word.visible_width <= room + SLACK;
+        if word.visible_width <= width + SLACK && (fits_room || room <= width / 4.0) {
             return vec![*word];
         }
+        let fits = |piece: &Piece| piece.visible_width <= width + SLACK;
         parts
-            .iter()
+            .split_inclusive(|piece| !piece.unit)
+            .flat_map(|joined| {
+                let (first, last) = (joined[0], joined[joined.len() - 1]);
+                let whole = Piece::new(&self.glyphs, first.start, last.end, last.mandatory);
+                if fits(&whole) {
+                    vec![whole]
+                } else {
+                    joined.to_vec()
+                }
+            })
             .flat_map(|piece| {
-                if piece.visible_width <= width + SLACK {
-                    vec![*piece]
+                if fits(&piece) {
+                    vec![piece]
                 } else {
                     (piece.start..piece.end)
                         .map(|i| Piece::new(&self.glyphs, i, i + 1, false))
@@ -520,6 +542,24 @@ mod tests {
         assert!(lines.iter().all(|l| l.width <= 120.01), "{lines:?}");
         let joined: String = texts(&shaped, &lines).concat();
         assert_eq!(joined.replace(' ', ""), text.replace(' ', ""));
+    }
+
+    #[test]
+    fn a_line_is_not_left_a_quarter_empty_before_a_latin_word_and_units_stay_with_numbers() {
+        let mut typesetter = Typesetter::new(&FONTS);
+        let head = "此后开始服用药物";
+        let width = typesetter.width(&format!("{head}sorafenib 4"), style::BODY);
+        let text = format!("{head}sorafenib 400 mg，每日两次。");
+        let shaped = typesetter.shape(&[Span::plain(&text)], style::BODY);
+        let lines = shaped.lines(width);
+        let texts = texts(&shaped, &lines);
+        // "sorafenib 400 mg" does not fit after the Chinese: the word stays, its number goes
+        // with its unit to the next line.
+        assert_eq!(texts[0], format!("{head}sorafenib"), "{texts:?}");
+        assert!(texts[1].starts_with("400 mg"), "{texts:?}");
+        for line in &lines[..lines.len() - 1] {
+            assert!(line.width >= 0.75 * width, "{texts:?}");
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@ mod fidelity;
 mod fuzz;
 mod hardening;
 mod init;
+mod layout;
 mod mailserver;
 mod pdf;
 mod reading;

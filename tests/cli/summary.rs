@@ -233,10 +233,9 @@ fn records_are_appended_with_a_bookmark_each() {
     );
     // A long header line loses the middle of the file name, never its end.
     assert!(
-        text.lines()
-            .any(|l| l.contains("Record 7/10 · 2021-09-01")
-                && l.contains("other/2021-0…")
-                && l.ends_with("ummary.pdf")),
+        text.lines().any(|l| l.contains("Record 7/10 · 2021-09-01")
+            && l.contains("other/2021-0…")
+            && l.ends_with("ummary.pdf")),
         "{text}"
     );
     // The packet is written straight to its file as the records are read: still a valid PDF,
