@@ -22,7 +22,7 @@ const KEY_INPUTS_MAX: usize = 5;
 const KEY_FLAGS_MAX: usize = 1;
 /// How long (in Latin characters) a flag may be in the key table, and below it.
 const KEY_FLAG_ROOM: usize = 40;
-const SHARED_FLAG_ROOM: usize = 72;
+const SHARED_FLAG_ROOM: usize = 100;
 
 /// Criteria shown in one row of the key table, each with the short name it has there (none:
 /// each result is named by its follow-up study); a kind not listed has a row of its own
@@ -554,7 +554,14 @@ fn brief(flag: &str, lang: Lang, room: usize) -> String {
         .find(|head| head.chars().count() >= least);
     let head = clause.map_or_else(
         || {
-            let head: String = flag.chars().take(most).collect();
+            let mut head: String = flag.chars().take(most).collect();
+            // Never inside a number: "−2.27…" would read as a value.
+            let numeric = |c: char| c.is_ascii_digit() || ".,−-+".contains(c);
+            if flag[head.len()..].starts_with(|c: char| c.is_ascii_digit() || c == '.') {
+                while head.ends_with(numeric) {
+                    head.pop();
+                }
+            }
             match lang {
                 Lang::En => head
                     .rsplit_once(' ')
@@ -635,4 +642,29 @@ pub fn headline(criteria: &[Criterion], lang: Lang) -> Option<String> {
         })
         .collect();
     (!parts.is_empty()).then(|| parts.join(" · "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flag_is_cut_short_at_a_clause_or_word_never_inside_a_number() {
+        let flag = "secondary output: the mALBI cut-off −2.270 is from reference lists";
+        assert_eq!(brief(flag, Lang::En, 80), flag);
+        assert_eq!(brief(flag, Lang::En, 40), "secondary output…");
+        let zh = "次要结果：mALBI 分界值 −2.270 来自参考文献列表，未经原文核实";
+        let short = brief(zh, Lang::Zh, 40);
+        assert!(short.ends_with('…') && !short.contains("2.2"), "{short}");
+        let stale =
+            "数据时效：截至 2026-11-27 已 1843 天（数据日期 2021-11-10），对移植评估而言已过时";
+        assert_eq!(
+            brief(stale, Lang::Zh, 100),
+            "数据时效：截至 2026-11-27 已 1843 天（数据日期 2021-11-10）…"
+        );
+        assert_eq!(
+            brief(stale, Lang::Zh, 72),
+            "数据时效：截至 2026-11-27 已 1843 天（数据日期…"
+        );
+    }
 }
