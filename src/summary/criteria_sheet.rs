@@ -63,7 +63,7 @@ enum Family {
 
 impl Family {
     fn of(kind: Kind) -> Option<(Family, &'static str)> {
-        // NOTE: an empty short name means the member is named by its basis (`KeyRow`).
+        // NOTE: an empty short name means the member is named by its basis (`Row::results`).
         FAMILIES.iter().find_map(|(family, members)| {
             members
                 .iter()
@@ -647,6 +647,50 @@ pub fn headline(criteria: &[Criterion], lang: Lang) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::document::plain_text;
+
+    fn criteria() -> Vec<Criterion> {
+        let at = chrono::NaiveDate::from_ymd_opt(2021, 11, 1).unwrap();
+        crate::clinical::evaluate(&crate::clinical::tests::fixture_case(), at)
+    }
+
+    #[test]
+    fn shared_inputs_are_printed_once_and_referred_to_by_letter() {
+        let criteria = criteria();
+        let text = plain_text(&sheet(&criteria, Lang::En));
+        // Creatinine goes into three MELD scores; its line is printed once, in a group.
+        let creatinine = criteria
+            .iter()
+            .find(|c| c.kind == Kind::Meld)
+            .and_then(|c| {
+                c.inputs
+                    .iter()
+                    .find(|i| i.name.best(Lang::En) == "creatinine")
+            })
+            .unwrap()
+            .short(Lang::En);
+        assert_eq!(text.matches(&creatinine).count(), 1, "{text}");
+        // The whole-lesion and viable results of a criterion share a row.
+        let milan_rows = text.lines().filter(|l| l.starts_with("Milan")).count();
+        assert_eq!(milan_rows, 1, "{text}");
+        // Every result is in the key table too, one row per criterion (or family).
+        let key = plain_text(&key_table(&criteria, Lang::En));
+        for name in [
+            "Child-Pugh",
+            "MELD-Na",
+            "Milan",
+            "UCSF",
+            "Up-to-seven",
+            "BCLC",
+            "mRECIST",
+        ] {
+            assert!(key.contains(name), "{name} in\n{key}");
+        }
+        assert!(
+            key.contains(" / "),
+            "whole-lesion / viable side by side:\n{key}"
+        );
+    }
 
     #[test]
     fn a_flag_is_cut_short_at_a_clause_or_word_never_inside_a_number() {
