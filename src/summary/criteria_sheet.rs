@@ -133,7 +133,7 @@ pub fn key_table(criteria: &[Criterion], lang: Lang) -> Vec<Block> {
             "结果（病灶整体直径 / 活性部分直径）",
             "Result (whole lesion / viable part)",
         ),
-        lang.pick("关键数据", "Decisive inputs"),
+        lang.pick("判定依据", "Decisive inputs"),
         lang.pick("提示", "Flags"),
     ]);
     blocks.push(Block::Table(Table {
