@@ -93,6 +93,7 @@ pub fn sample_document() -> Document {
         .map(|(k, v)| vec![text(k), text(v)])
         .collect(),
         widths: Some(vec![1.0, 2.6]),
+        compact: false,
     };
 
     let events = [
@@ -159,6 +160,7 @@ pub fn sample_document() -> Document {
         header: vec![text("日期 Date"), text("事件 Event"), text("详情 Details")],
         rows: timeline_rows,
         widths: Some(vec![1.1, 1.6, 4.0]),
+        compact: false,
     };
     let criteria = Table {
         header: vec![
@@ -204,6 +206,7 @@ pub fn sample_document() -> Document {
         .map(|(a, b, c, d)| vec![text(a), text(b), text(c), text(d)])
         .collect(),
         widths: None,
+        compact: false,
     };
     let chart = LineChart {
         title: "肿瘤直径与甲胎蛋白变化趋势 Tumour diameter and AFP".into(),
@@ -326,6 +329,7 @@ pub fn sample_document() -> Document {
         title: "专科会诊病例摘要：肝细胞癌 Case summary: HCC".into(),
         lang: Lang::Zh,
         running_header: "SYN-HCC-2021-0042 · 专科会诊病例摘要 Case summary".into(),
+        records_follow: false,
         date: date(2021, 11, 8),
         blocks: vec![
             heading(1, "专科会诊病例摘要：肝细胞癌"),

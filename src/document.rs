@@ -16,6 +16,9 @@ pub struct Document {
     pub running_header: String,
     /// The date printed in the footer next to "page N of M".
     pub date: NaiveDate,
+    /// Records are appended after the document: its footer numbers its own pages and says
+    /// that records follow (each record is numbered in its header line).
+    pub records_follow: bool,
     pub blocks: Vec<Block>,
 }
 
@@ -77,6 +80,9 @@ pub struct Table {
     pub rows: Vec<Vec<Inline>>,
     /// Relative column widths; `None` lets the layout choose from the content.
     pub widths: Option<Vec<f32>>,
+    /// Set in the small type of notes: a dense reference table (the criteria) that should
+    /// fit on few pages.
+    pub compact: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -210,6 +216,7 @@ mod tests {
                 header: vec![],
                 rows: vec![vec![vec![Span::bold("File")], vec![Span::plain("a.pdf")]]],
                 widths: None,
+                compact: false,
             }),
             Block::PageBreak,
             Block::Paragraph(vec![Span::plain("Thank "), Span::bold("you")]),

@@ -259,6 +259,19 @@ impl Input {
     /// One line for a reader of `lang`:
     /// `bilirubin 1.2 mg/dL (2021-08-20) — as printed: 20.52 µmol/L`.
     pub fn describe(&self, lang: Lang) -> String {
+        let mut out = self.short(lang);
+        if let Some(date) = self.date {
+            out.push_str(&format!(" ({date})"));
+        }
+        if let Some(note) = &self.note {
+            out.push_str(" — ");
+            out.push_str(note.best(lang));
+        }
+        out
+    }
+
+    /// Name, value and unit, without date or note: `bilirubin 1.2 mg/dL`.
+    pub fn short(&self, lang: Lang) -> String {
         let mut out = format!("{} {}", self.name.best(lang), self.value.best(lang));
         // The units that are words: age in years, and INR's "ratio" (unitless in Chinese).
         let unit = match (lang, self.unit) {
@@ -269,13 +282,6 @@ impl Input {
         if let Some(unit) = unit {
             out.push(' ');
             out.push_str(unit);
-        }
-        if let Some(date) = self.date {
-            out.push_str(&format!(" ({date})"));
-        }
-        if let Some(note) = &self.note {
-            out.push_str(" — ");
-            out.push_str(note.best(lang));
         }
         out
     }

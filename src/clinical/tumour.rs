@@ -759,13 +759,22 @@ fn count_lesions(study: &ImagingStudy, basis: Basis) -> Burden {
     }
     let n = burden.count();
     burden.inputs.extend([
-        Input::new(t("N（计入的病灶数）", "N (lesions counted)"), n, None),
-        Input::number(t("D（最大直径）", "D (largest)"), burden.largest(), "cm"),
-        Input::number(
+        // Dated like the lesions they are counted from, so that a reader sees which study.
+        dated(Input::new(
+            t("N（计入的病灶数）", "N (lesions counted)"),
+            n,
+            None,
+        )),
+        dated(Input::number(
+            t("D（最大直径）", "D (largest)"),
+            burden.largest(),
+            "cm",
+        )),
+        dated(Input::number(
             t("TTD（直径总和）", "TTD (total diameter)"),
             burden.total(),
             "cm",
-        ),
+        )),
         dated(Input::worded(
             macrovascular_invasion(),
             finding_value(study.macrovascular_invasion),

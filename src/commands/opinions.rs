@@ -172,6 +172,7 @@ pub fn run(folder: &CaseFolder, args: &OpinionsArgs, today: NaiveDate) -> Result
             })
             .collect(),
         widths: Some(vec![2.0, 3.4, 1.4, 1.2, 1.2]),
+        compact: false,
     }));
     let title = format!(
         "{} {}",
@@ -182,6 +183,7 @@ pub fn run(folder: &CaseFolder, args: &OpinionsArgs, today: NaiveDate) -> Result
         title: title.clone(),
         lang,
         running_header: title,
+        records_follow: false,
         date: today,
         blocks,
     };

@@ -100,9 +100,20 @@ fn write_packet(
         private_file::write(output, summary)?;
         return Ok(Diagnostics::default());
     }
+    // Numbered apart from the summary's pages, whose footer says that records follow.
+    let count = appended.len();
     let records: Vec<AppendedRecord> = appended
         .iter()
-        .map(|r| appended_record(folder, r, lang))
+        .enumerate()
+        .map(|(index, r)| {
+            let mut record = appended_record(folder, r, lang);
+            let number = match lang {
+                Lang::Zh => format!("资料 {}/{count}", index + 1),
+                Lang::En => format!("Record {}/{count}", index + 1),
+            };
+            record.header_line = format!("{number} · {}", record.header_line);
+            record
+        })
         .collect();
     // Straight to the file: the records are never all in memory at once.
     private_file::write_with(output, |out| {
@@ -147,16 +158,20 @@ fn appendable(case: &Case) -> Vec<&Record> {
 }
 
 pub(super) fn appended_record(folder: &CaseFolder, record: &Record, lang: Lang) -> AppendedRecord {
-    let kind = words::record_kind(record.kind, lang);
     let title = record.title.best(lang);
     AppendedRecord {
         path: folder.path(RECORDS_DIR).join(&record.path),
         header_line: format!(
-            "{} · {kind} · {title} · {}",
+            "{} · {} · {}",
             record.date,
+            words::record_label(record.kind, title, lang, " · "),
             record.path.display()
         ),
-        bookmark_title: format!("{} {kind} {title}", record.date),
+        bookmark_title: format!(
+            "{} {}",
+            record.date,
+            words::record_label(record.kind, title, lang, " ")
+        ),
     }
 }
 

@@ -100,7 +100,9 @@ pub fn draw(chart: &LineChart, typesetter: &mut Typesetter, width: f32) -> Fragm
     }
     y += ROW;
 
-    // Treatment marker labels above the plot, staggered into rows so none overlap.
+    // Treatment marker labels above the plot, staggered into rows so none overlap, each
+    // centred on its marker line but kept above the plot: beyond it they would run into the
+    // y-axes' top tick labels.
     let x_scale = Linear {
         domain: (day_number(first), day_number(last)),
         range: (plot_left, plot_right),
@@ -110,8 +112,9 @@ pub fn draw(chart: &LineChart, typesetter: &mut Typesetter, width: f32) -> Fragm
         .iter()
         .map(|marker| {
             let x = x_scale.map(day_number(marker.date));
-            let half = typesetter.width(&marker.label, CHART_LABEL) / 2.0;
-            (x - half, x + half)
+            let label = typesetter.width(&marker.label, CHART_LABEL);
+            let left = (x - label / 2.0).clamp(plot_left, (plot_right - label).max(plot_left));
+            (left, left + label)
         })
         .collect();
     let marker_rows = stagger(&marker_labels, 4.0);
@@ -120,9 +123,15 @@ pub fn draw(chart: &LineChart, typesetter: &mut Typesetter, width: f32) -> Fragm
     let plot_bottom = plot_top + PLOT_HEIGHT;
     for ((marker, row), (left, right)) in chart.markers.iter().zip(&marker_rows).zip(&marker_labels)
     {
-        let x = (left + right) / 2.0;
+        let x = x_scale.map(day_number(marker.date));
         let baseline = plot_top - 2.0 - *row as f32 * ROW - (ROW - CHART_LABEL.size) / 2.0;
-        items.extend(typesetter.label(&marker.label, CHART_LABEL, x, baseline, Align::Center));
+        items.extend(typesetter.label(
+            &marker.label,
+            CHART_LABEL,
+            (left + right) / 2.0,
+            baseline,
+            Align::Center,
+        ));
         let marker_line = Stroke::dashed(MUTED, 0.6, [2.5, 2.0]);
         items.push(Item::Path(Path::line(
             Point::new(x, plot_top),
@@ -319,4 +328,103 @@ fn point_marker(index: usize, at: Point) -> Item {
             None,
         ),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::LazyLock;
+
+    use super::*;
+    use crate::document::Marker;
+    use crate::fonts::Fonts;
+    use crate::layout::style::TextStyle;
+
+    static FONTS: LazyLock<Fonts> = LazyLock::new(Fonts::builtin);
+
+    const WIDTH: f32 = 487.0;
+
+    fn date(text: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+    }
+
+    /// Text boxes (left, top, right, bottom) of a chart's labels.
+    fn text_boxes(fragment: &Fragment, typesetter: &mut Typesetter) -> Vec<(String, [f32; 4])> {
+        fragment
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                Item::Text(run) => Some(run),
+                Item::Path(_) => None,
+            })
+            .map(|run| {
+                let style = TextStyle {
+                    size: run.size,
+                    ..CHART_TEXT
+                };
+                let width = typesetter.width(&run.text(), style);
+                let (x, y) = (run.origin.x, run.origin.y);
+                (
+                    run.text(),
+                    [x, y - 0.88 * run.size, x + width, y + 0.12 * run.size],
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn marker_labels_stay_in_the_chart_and_clear_of_other_text() {
+        let points = |values: [f64; 3]| {
+            ["2021-06-18", "2021-08-10", "2021-10-15"]
+                .iter()
+                .zip(values)
+                .map(|(d, v)| (date(d), v))
+                .collect()
+        };
+        let chart = LineChart {
+            title: "病灶大小与 AFP 随时间变化".into(),
+            left_axis: "直径 (mm)".into(),
+            right_axis: Some("AFP (ng/mL)".into()),
+            series: vec![
+                Series {
+                    name: "L1 最大径".into(),
+                    axis: Axis::Left,
+                    dashed: false,
+                    points: points([24.0, 28.0, 34.0]),
+                },
+                Series {
+                    name: "AFP".into(),
+                    axis: Axis::Right,
+                    dashed: true,
+                    points: points([35.2, 62.4, 141.0]),
+                },
+            ],
+            // At both ends of the axis, and two close together in the middle.
+            markers: [
+                ("2021-06-18", "TACE-1 superselective"),
+                ("2021-08-27", "TACE-2"),
+                ("2021-08-30", "sorafenib 400 mg twice daily"),
+                ("2021-10-15", "atezolizumab + bevacizumab"),
+            ]
+            .iter()
+            .map(|(d, label)| Marker {
+                date: date(d),
+                label: label.to_string(),
+            })
+            .collect(),
+        };
+        let mut typesetter = Typesetter::new(&FONTS);
+        let fragment = draw(&chart, &mut typesetter, WIDTH);
+        let boxes = text_boxes(&fragment, &mut typesetter);
+        assert!(boxes.iter().any(|(t, _)| t == "atezolizumab + bevacizumab"));
+        for (i, (text_a, a)) in boxes.iter().enumerate() {
+            assert!(
+                a[0] >= -0.01 && a[2] <= WIDTH + 0.01,
+                "{text_a} sticks out: {a:?}"
+            );
+            for (text_b, b) in &boxes[i + 1..] {
+                let apart = a[2] <= b[0] || b[2] <= a[0] || a[3] <= b[1] || b[3] <= a[1];
+                assert!(apart, "{text_a} {a:?} overlaps {text_b} {b:?}");
+            }
+        }
+    }
 }

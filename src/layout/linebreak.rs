@@ -16,6 +16,8 @@ pub struct Break {
     pub mandatory: bool,
     /// A break taken only when the line has no other way to fit.
     pub discouraged: bool,
+    /// Between a number and its unit: of the discouraged breaks, taken last.
+    pub unit: bool,
 }
 
 /// The break opportunities of `text`, in order; the last is always at the end of the text.
@@ -31,7 +33,8 @@ pub fn breaks(text: &str) -> Vec<Break> {
             (tailored != Tailored::Removed).then_some(Break {
                 at,
                 mandatory,
-                discouraged: tailored == Tailored::Discouraged,
+                discouraged: matches!(tailored, Tailored::Discouraged | Tailored::Unit),
+                unit: tailored == Tailored::Unit,
             })
         })
         .collect()
@@ -41,6 +44,8 @@ pub fn breaks(text: &str) -> Vec<Break> {
 enum Tailored {
     Kept,
     Discouraged,
+    /// Discouraged most: between a number and its unit.
+    Unit,
     Removed,
 }
 
@@ -61,31 +66,43 @@ fn tailor(text: &str, at: usize) -> Tailored {
     };
     let previous = before.chars().next_back();
     let next = after.chars().next();
-    let glued = match (previous, next) {
+    match (previous, next) {
         // "RECIST 1.1", "ECOG 0", "Child-Pugh A 5" keep the word with its number.
-        (Some(p), Some(n)) if p.is_ascii_alphabetic() && n.is_ascii_digit() => true,
-        // "28 mm", "4.6 × 10^4 IU/mL" keep the number with a short unit.
-        (Some(p), Some(_)) if p.is_ascii_digit() => is_unit(first_word(after)),
-        _ => false,
-    };
-    if glued {
-        Tailored::Discouraged
-    } else {
-        Tailored::Kept
+        (Some(p), Some(n)) if p.is_ascii_alphabetic() && n.is_ascii_digit() => {
+            Tailored::Discouraged
+        }
+        // "28 mm", "30 mg,", "26 mm（", "150-400 ×10^9/L", "30 天" keep the number with a
+        // short unit, whatever punctuation follows the unit.
+        (Some(p), Some(_)) if p.is_ascii_digit() && starts_with_unit(after) => Tailored::Unit,
+        _ => Tailored::Kept,
     }
 }
 
-fn first_word(text: &str) -> &str {
-    text.split(' ').next().unwrap_or_default()
-}
+/// Units written in Chinese after a number: days, years of age, weeks, months, times.
+const CHINESE_UNITS: [&str; 6] = ["天", "岁", "周", "个月", "次", "年"];
 
-fn is_unit(word: &str) -> bool {
-    let length = word.chars().count();
-    (1..=6).contains(&length)
-        && word.chars().next().is_some_and(|c| !c.is_ascii_digit())
-        && word
-            .chars()
-            .all(|c| c.is_ascii_alphabetic() || "µμ%‰°℃/".contains(c))
+/// Whether `text` starts with a short unit ("mm", "ng/mL", "×10^9/L", "%", "天") that ends
+/// where a word would: at a space, punctuation, a Chinese character or the end.
+fn starts_with_unit(text: &str) -> bool {
+    if CHINESE_UNITS.iter().any(|unit| text.starts_with(unit)) {
+        return true;
+    }
+    let mut chars = text.char_indices();
+    let Some((_, first)) = chars.next() else {
+        return false;
+    };
+    if !(first.is_ascii_alphabetic() || "µμ%‰°℃×".contains(first)) {
+        return false;
+    }
+    let end = chars
+        .find(|(_, c)| !(c.is_ascii_alphanumeric() || "µμ/^".contains(*c)))
+        .map_or(text.len(), |(at, _)| at);
+    let unit = &text[..end];
+    // A word of up to six letters after a number is taken for a unit; longer ones only when
+    // they are built like units ("µmol/L", "×10^9/L").
+    let length = unit.chars().count();
+    let built = unit.contains('/') || unit.starts_with('×');
+    (length <= 6 || (built && length <= 9)) && !unit.ends_with('/')
 }
 
 #[cfg(test)]
@@ -133,6 +150,25 @@ mod tests {
             .map(|b| b.at)
             .collect();
         assert_eq!(discouraged, [6], "only the space, never inside the unit");
+        // Punctuation or Chinese after the unit, and units that are not letters alone.
+        for glued in [
+            "epirubicin 30 mg, gelatin",
+            "总和 26 mm（基线",
+            "150-400 ×10^9/L",
+            "已过时（> 30 天）",
+            "sum 24 mm; source",
+        ] {
+            let number_end = glued
+                .char_indices()
+                .rfind(|(_, c)| c.is_ascii_digit())
+                .map(|(at, _)| at + 1)
+                .unwrap();
+            let at_space = breaks(glued).into_iter().find(|b| b.at == number_end + 1);
+            assert!(
+                at_space.is_none_or(|b| b.discouraged),
+                "`{glued}` may break after its number"
+            );
+        }
     }
 
     #[test]
@@ -144,6 +180,7 @@ mod tests {
                 at: 2,
                 mandatory: true,
                 discouraged: false,
+                unit: false,
             }
         );
         assert_eq!(found.last().map(|b| b.at), Some(3));

@@ -35,7 +35,7 @@ use text::{Align, Typesetter};
 #[derive(Debug, Clone)]
 pub struct LaidOut {
     pub pages: Vec<Page>,
-    /// The document title, then every level-1 heading, in page order.
+    /// The document title, then every level-1 and level-2 heading, in page order.
     pub outline: Vec<OutlineEntry>,
     /// Characters no font could draw.
     pub warnings: Diagnostics,
@@ -83,7 +83,8 @@ pub fn lay_out(document: &Document, fonts: &Fonts) -> LaidOut {
                 if needed > flow.remaining() && needed <= PAGE_BODY_HEIGHT {
                     flow.break_page();
                 }
-                if heading.level <= 1 {
+                // Every section gets a bookmark: the templates' sections are level 2.
+                if heading.level <= 2 {
                     outline.push(OutlineEntry {
                         title: heading.title.clone(),
                         depth: 1,

@@ -46,7 +46,7 @@ pub fn decorate(pages: &mut [Page], document: &Document, typesetter: &mut Typese
             FOOTER_BASELINE,
             Align::Left,
         ));
-        let count = page_count(document.lang, index + 1, total);
+        let count = page_count(document.lang, index + 1, total, document.records_follow);
         page.items.extend(typesetter.label(
             &count,
             MARGINALIA,
@@ -57,10 +57,14 @@ pub fn decorate(pages: &mut [Page], document: &Document, typesetter: &mut Typese
     }
 }
 
-fn page_count(lang: Lang, page: usize, total: usize) -> String {
-    match lang {
-        Lang::Zh => format!("第 {page} 页，共 {total} 页"),
-        Lang::En => format!("page {page} of {total}"),
+/// "page N of M"; with records appended, the summary's own pages, saying so (the records
+/// are numbered in their header lines).
+fn page_count(lang: Lang, page: usize, total: usize, records_follow: bool) -> String {
+    match (lang, records_follow) {
+        (Lang::Zh, false) => format!("第 {page} 页，共 {total} 页"),
+        (Lang::Zh, true) => format!("摘要第 {page} 页，共 {total} 页；其后附原始资料"),
+        (Lang::En, false) => format!("page {page} of {total}"),
+        (Lang::En, true) => format!("summary page {page} of {total}; records follow"),
     }
 }
 
@@ -83,6 +87,30 @@ pub struct RecordHeaders {
     pub warnings: Diagnostics,
 }
 
+/// The least width a record's file name keeps in its header line.
+const FILE_NAME_MIN_WIDTH: f32 = 120.0;
+
+/// A record's header line made to fit: its last part (after the last " · ") is the file
+/// name, which is shortened in the middle, so that its end (the name's last part and its
+/// extension) always shows; what comes before it is cut short only when the file name
+/// would otherwise get less than [`FILE_NAME_MIN_WIDTH`].
+fn fit_header_line(typesetter: &mut Typesetter, line: &str) -> String {
+    let style = RECORD_HEADER_STYLE;
+    let max = RECORD_HEADER_MAX_WIDTH;
+    if typesetter.width(line, style) <= max {
+        return line.to_string();
+    }
+    let Some((head, file)) = line.rsplit_once(" · ") else {
+        return typesetter.elide_middle(line, style, max);
+    };
+    let head = format!("{head} · ");
+    let room = (max - typesetter.width(&head, style)).max(FILE_NAME_MIN_WIDTH);
+    let file = typesetter.elide_middle(file, style, room);
+    let file_width = typesetter.width(&file, style);
+    let head = typesetter.truncate(&head, style, max - file_width);
+    format!("{head}{file}")
+}
+
 pub fn record_headers<'a>(
     lines: impl IntoIterator<Item = &'a str>,
     fonts: &Fonts,
@@ -91,7 +119,7 @@ pub fn record_headers<'a>(
     let strips = lines
         .into_iter()
         .map(|line| {
-            let line = typesetter.truncate(line, RECORD_HEADER_STYLE, RECORD_HEADER_MAX_WIDTH);
+            let line = fit_header_line(&mut typesetter, line);
             let mut items = typesetter.label(
                 &line,
                 RECORD_HEADER_STYLE,

@@ -8,7 +8,8 @@ use crate::document::{Inline, Table};
 use super::display::{Item, Path, Point, Stroke};
 use super::flow::{Flow, Fragment, PAGE_BODY_HEIGHT};
 use super::style::{
-    ACCENT, BODY_WIDTH, CELL_PADDING_X, CELL_PADDING_Y, GRID, HEADER_FILL, RULE_WIDTH, TABLE,
+    ACCENT, BODY_WIDTH, CELL_PADDING_X, CELL_PADDING_Y, CELL_PADDING_Y_COMPACT, GRID, HEADER_FILL,
+    RULE_WIDTH, TABLE, TABLE_COMPACT, TextStyle,
 };
 use super::text::{Align, Line, Shaped, Typesetter};
 
@@ -23,6 +24,7 @@ pub struct Prepared {
 struct Row {
     cells: Vec<(Shaped, Vec<Line>)>,
     is_header: bool,
+    style: TextStyle,
 }
 
 /// `None` for a table with no cells at all.
@@ -34,11 +36,12 @@ pub fn prepare(table: &Table, typesetter: &mut Typesetter) -> Option<Prepared> {
         .chain([table.header.len()])
         .max()
         .filter(|&n| n > 0)?;
+    let body = if table.compact { TABLE_COMPACT } else { TABLE };
     let shape_row = |typesetter: &mut Typesetter, cells: &[Inline], is_header: bool| {
         let style = if is_header {
-            TABLE.with_color(ACCENT)
+            body.with_color(ACCENT)
         } else {
-            TABLE
+            body
         };
         (0..count)
             .map(|i| typesetter.shape(cells.get(i).map_or(&[][..], Vec::as_slice), style))
@@ -74,6 +77,7 @@ pub fn prepare(table: &Table, typesetter: &mut Typesetter) -> Option<Prepared> {
             })
             .collect(),
         is_header,
+        style: body,
     };
     let header = header.map(|cells| break_row(cells, true));
     let rows = rows
@@ -202,13 +206,22 @@ impl Row {
             .max(1)
     }
 
-    fn height_of(lines: usize) -> f32 {
-        lines as f32 * TABLE.leading + 2.0 * CELL_PADDING_Y
+    /// Space above and below a cell's text: less in a compact table.
+    fn padding_y(&self) -> f32 {
+        if self.style == TABLE_COMPACT {
+            CELL_PADDING_Y_COMPACT
+        } else {
+            CELL_PADDING_Y
+        }
+    }
+
+    fn height_of(&self, lines: usize) -> f32 {
+        lines as f32 * self.style.leading + 2.0 * self.padding_y()
     }
 
     /// Lines `from..from + count` of every cell, boxed.
     fn fragment(&self, columns: &[(f32, f32)], from: usize, count: usize) -> Fragment {
-        let height = Self::height_of(count);
+        let height = self.height_of(count);
         let mut items = Vec::new();
         if self.is_header {
             let width = columns.last().map_or(0.0, |(x, w)| x + w);
@@ -223,7 +236,8 @@ impl Row {
         }
         for ((shaped, lines), &(x, width)) in self.cells.iter().zip(columns) {
             for (k, line) in lines.iter().skip(from).take(count).enumerate() {
-                let baseline = CELL_PADDING_Y + k as f32 * TABLE.leading + TABLE.baseline();
+                let baseline =
+                    self.padding_y() + k as f32 * self.style.leading + self.style.baseline();
                 let origin = Point::new(x + CELL_PADDING_X, baseline);
                 items.extend(shaped.render(
                     line,
@@ -250,14 +264,14 @@ impl Prepared {
     fn header_height(&self) -> f32 {
         self.header
             .as_ref()
-            .map_or(0.0, |h| Row::height_of(h.line_count()))
+            .map_or(0.0, |h| h.height_of(h.line_count()))
     }
 
     /// The header with (up to two lines of) the first row: a table never starts with its
     /// header alone at the bottom of a page. A short table is kept whole: its last row or
     /// two alone over the page reads worse than a gap at the foot of this one.
     pub fn start_height(&self) -> f32 {
-        let rows = self.rows.iter().map(|row| Row::height_of(row.line_count()));
+        let rows = self.rows.iter().map(|row| row.height_of(row.line_count()));
         let whole = self.header_height() + rows.sum::<f32>();
         if whole <= PAGE_BODY_HEIGHT / 4.0 {
             return whole;
@@ -265,7 +279,7 @@ impl Prepared {
         let first = self
             .rows
             .first()
-            .map_or(0.0, |row| Row::height_of(row.line_count().min(2)));
+            .map_or(0.0, |row| row.height_of(row.line_count().min(2)));
         self.header_height() + first
     }
 
@@ -299,18 +313,18 @@ impl Prepared {
             let mut fresh = false;
             while from < total {
                 let left = total - from;
-                if Row::height_of(left) <= flow.remaining() {
+                if row.height_of(left) <= flow.remaining() {
                     flow.place(row.fragment(&self.columns, from, left));
                     break;
                 }
-                if from == 0 && !fresh && Row::height_of(left) <= room_on_fresh_page {
+                if from == 0 && !fresh && row.height_of(left) <= room_on_fresh_page {
                     continue_on_new_page(flow);
                     fresh = true;
                     continue;
                 }
                 // Taller than a page: split it between lines.
-                let room = flow.remaining() - 2.0 * CELL_PADDING_Y;
-                let fit = ((room / TABLE.leading).floor().max(0.0) as usize).min(left);
+                let room = flow.remaining() - 2.0 * row.padding_y();
+                let fit = ((room / row.style.leading).floor().max(0.0) as usize).min(left);
                 let fit = if fresh { fit.max(1) } else { fit };
                 if fit > 0 {
                     flow.place(row.fragment(&self.columns, from, fit));
@@ -363,6 +377,7 @@ mod tests {
                 cells(&["2017-04-01", "Hepatocellular carcinoma, 20.52 µmol/L"]),
             ],
             widths: Some(vec![0.3, 6.0]),
+            compact: false,
         };
         let prepared = prepare(&table, &mut Typesetter::new(&FONTS)).expect("cells");
         let rows = prepared.header.iter().chain(&prepared.rows);
@@ -380,6 +395,7 @@ mod tests {
             header: cells(&["Extrahepatic"; 14]),
             rows: vec![row.clone(), row],
             widths: None,
+            compact: false,
         };
         let prepared = prepare(&table, &mut Typesetter::new(&FONTS)).expect("cells");
         let widths = widths(&prepared);

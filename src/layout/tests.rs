@@ -17,6 +17,7 @@ fn document(blocks: Vec<Block>) -> Document {
         title: "病例摘要 Case summary".into(),
         lang: Lang::Zh,
         running_header: "SYN-HCC-2021-0042 · 病例摘要".into(),
+        records_follow: false,
         date: NaiveDate::from_ymd_opt(2021, 11, 8).unwrap(),
         blocks,
     }
@@ -117,11 +118,13 @@ fn headings_are_never_last_on_a_page() {
 }
 
 #[test]
-fn level_one_headings_become_outline_entries_under_the_title() {
+fn section_headings_become_outline_entries_under_the_title() {
     let blocks = vec![
         heading(1, "一、病情摘要"),
         paragraph("内容"),
         heading(2, "小节"),
+        heading(3, "不进目录"),
+        paragraph("内容"),
         Block::PageBreak,
         heading(1, "二、诊疗经过"),
     ];
@@ -136,6 +139,7 @@ fn level_one_headings_become_outline_entries_under_the_title() {
         [
             ("病例摘要 Case summary", 0, 0),
             ("一、病情摘要", 1, 0),
+            ("小节", 1, 0),
             ("二、诊疗经过", 1, 1)
         ]
     );
@@ -161,6 +165,7 @@ fn long_tables_repeat_their_header_row_on_every_page() {
             })
             .collect(),
         widths: Some(vec![1.0, 1.5, 4.0]),
+        compact: false,
     };
     let laid_out = lay_out(&document(vec![Block::Table(table)]), &FONTS);
     assert!(laid_out.pages.len() >= 3);
@@ -183,6 +188,7 @@ fn a_row_taller_than_a_page_is_split_and_nothing_is_lost() {
             vec![Span::plain(long.as_str())],
         ]],
         widths: None,
+        compact: false,
     };
     let laid_out = lay_out(&document(vec![Block::Table(table)]), &FONTS);
     assert!(laid_out.pages.len() >= 2);
@@ -231,6 +237,7 @@ fn a_heading_its_lead_in_and_the_short_table_they_introduce_share_a_page() {
             })
             .collect(),
         widths: None,
+        compact: false,
     };
     // Filler from most of a page to more than a page, so the heading lands all over its foot.
     for sentences in 150..260 {

@@ -52,8 +52,10 @@ struct Piece {
     width: f32,
     /// A line feed ends the line after this piece.
     mandatory: bool,
-    /// The break after this piece is taken only when nothing else fits ("28 | mm").
+    /// The break after this piece is taken only when nothing else fits ("RECIST | 1.1").
     discouraged: bool,
+    /// Of the discouraged breaks, the one taken last: between a number and its unit.
+    unit: bool,
 }
 
 /// One line of a [`Shaped`] text.
@@ -116,6 +118,7 @@ impl<'f> Typesetter<'f> {
             if end > start {
                 pieces.push(Piece {
                     discouraged: found.discouraged,
+                    unit: found.unit,
                     ..Piece::new(&glyphs, start, end, found.mandatory)
                 });
             }
@@ -177,6 +180,32 @@ impl<'f> Typesetter<'f> {
         kept.truncate(kept.trim_end().len());
         kept.push('…');
         kept
+    }
+
+    /// `text`, shortened in the middle with an ellipsis if it is wider than `max_width`: its
+    /// start and its end (a file name's last part and extension) both stay readable.
+    pub fn elide_middle(&mut self, text: &str, style: TextStyle, max_width: f32) -> String {
+        if self.width(text, style) <= max_width {
+            return text.to_string();
+        }
+        let shaped = self.shape_plain(text, style);
+        let budget = (max_width - self.width("…", style)) / 2.0;
+        let take = |glyphs: &mut dyn Iterator<Item = &Glyph>| {
+            let mut used = 0.0;
+            glyphs
+                .take_while(|glyph| {
+                    used += glyph.advance;
+                    used <= budget
+                })
+                .map(|glyph| glyph.ch)
+                .collect::<Vec<char>>()
+        };
+        let head: String = take(&mut shaped.glyphs.iter()).into_iter().collect();
+        let tail: String = take(&mut shaped.glyphs.iter().rev())
+            .into_iter()
+            .rev()
+            .collect();
+        format!("{}…{}", head.trim_end(), tail.trim_start())
     }
 
     /// The warning naming every character no font could draw, if there were any.
@@ -270,6 +299,7 @@ impl Piece {
             width: width_of(start..end),
             mandatory,
             discouraged: false,
+            unit: false,
         }
     }
 }
@@ -330,7 +360,11 @@ impl Shaped {
         let mut current: Option<Line> = None;
         let mut current_full_width = 0.0;
         for (word, parts) in self.words() {
-            for part in self.fitting_parts(&word, parts, width) {
+            let room = match current {
+                Some(_) => width - current_full_width,
+                None => width,
+            };
+            for part in self.fitting_parts(&word, parts, width, room) {
                 match current.as_mut() {
                     Some(line) if current_full_width + part.visible_width <= width + SLACK => {
                         if self.stretches_before(part.start) {
@@ -380,17 +414,31 @@ impl Shaped {
         }
     }
 
-    /// `word` if it fits on a line, else its pieces, and the characters one by one of any
-    /// piece still wider than a line.
-    fn fitting_parts(&self, word: &Piece, parts: &[Piece], width: f32) -> Vec<Piece> {
-        if word.visible_width <= width + SLACK {
+    /// `word` if it fits on a line, and fits the `room` left on this one or only a little
+    /// would be left empty; else its parts with each number still joined to its unit ("ECOG"
+    /// on this line, "0" on the next: a line is not left a quarter empty before a Latin word),
+    /// else the parts themselves, and the characters one by one of any part still wider than
+    /// a line.
+    fn fitting_parts(&self, word: &Piece, parts: &[Piece], width: f32, room: f32) -> Vec<Piece> {
+        let fits_room = word.visible_width <= room + SLACK;
+        if word.visible_width <= width + SLACK && (fits_room || room <= width / 4.0) {
             return vec![*word];
         }
+        let fits = |piece: &Piece| piece.visible_width <= width + SLACK;
         parts
-            .iter()
+            .split_inclusive(|piece| !piece.unit)
+            .flat_map(|joined| {
+                let (first, last) = (joined[0], joined[joined.len() - 1]);
+                let whole = Piece::new(&self.glyphs, first.start, last.end, last.mandatory);
+                if fits(&whole) {
+                    vec![whole]
+                } else {
+                    joined.to_vec()
+                }
+            })
             .flat_map(|piece| {
-                if piece.visible_width <= width + SLACK {
-                    vec![*piece]
+                if fits(&piece) {
+                    vec![piece]
                 } else {
                     (piece.start..piece.end)
                         .map(|i| Piece::new(&self.glyphs, i, i + 1, false))
@@ -498,6 +546,24 @@ mod tests {
         assert!(lines.iter().all(|l| l.width <= 120.01), "{lines:?}");
         let joined: String = texts(&shaped, &lines).concat();
         assert_eq!(joined.replace(' ', ""), text.replace(' ', ""));
+    }
+
+    #[test]
+    fn a_line_is_not_left_a_quarter_empty_before_a_latin_word_and_units_stay_with_numbers() {
+        let mut typesetter = Typesetter::new(&FONTS);
+        let head = "此后开始服用药物";
+        let width = typesetter.width(&format!("{head}sorafenib 4"), style::BODY);
+        let text = format!("{head}sorafenib 400 mg，每日两次。");
+        let shaped = typesetter.shape(&[Span::plain(&text)], style::BODY);
+        let lines = shaped.lines(width);
+        let texts = texts(&shaped, &lines);
+        // "sorafenib 400 mg" does not fit after the Chinese: the word stays, its number goes
+        // with its unit to the next line.
+        assert_eq!(texts[0], format!("{head}sorafenib"), "{texts:?}");
+        assert!(texts[1].starts_with("400 mg"), "{texts:?}");
+        for line in &lines[..lines.len() - 1] {
+            assert!(line.width >= 0.75 * width, "{texts:?}");
+        }
     }
 
     #[test]
@@ -627,5 +693,23 @@ mod tests {
             typesetter.truncate("2021-08-20 · lab · 肝功能 Liver panel", style::BODY, 100.0);
         assert!(short.ends_with('…'));
         assert!(typesetter.width(&short, style::BODY) <= 100.0);
+    }
+
+    #[test]
+    fn middle_elision_keeps_both_ends_within_the_width() {
+        let mut typesetter = Typesetter::new(&FONTS);
+        let line =
+            "2021-06-18 · Imaging report · imaging/2021-06-18_mri-report-with-a-long-name.pdf";
+        let short = typesetter.elide_middle(line, style::BODY, 200.0);
+        assert!(
+            short.starts_with("2021-06-18") && short.ends_with("name.pdf"),
+            "{short}"
+        );
+        assert!(short.contains('…'));
+        assert!(typesetter.width(&short, style::BODY) <= 200.0);
+        assert_eq!(
+            typesetter.elide_middle("short", style::BODY, 200.0),
+            "short"
+        );
     }
 }

@@ -91,6 +91,7 @@ impl CoverLetter {
             title: self.subject.clone(),
             lang,
             running_header: running_header.to_string(),
+            records_follow: false,
             date,
             blocks,
         }

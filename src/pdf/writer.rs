@@ -111,8 +111,8 @@ impl Painter<'_> {
 
     fn point(&self, x: f32, y: f32) -> PdfPoint {
         PdfPoint {
-            x: Pt(x),
-            y: Pt(self.height - y),
+            x: Pt(short(x, 100.0)),
+            y: Pt(short(self.height - y, 100.0)),
         }
     }
 
@@ -154,7 +154,9 @@ impl Painter<'_> {
                         .collect(),
                 ),
                 // TJ offsets are in thousandths of an em, and negative ones move right.
-                TextPiece::Space(points) => TextItem::Offset(-points * 1000.0 / run.size),
+                TextPiece::Space(points) => {
+                    TextItem::Offset(short(-points * 1000.0 / run.size, 10.0))
+                }
             })
             .collect();
         self.ops.push(Op::ShowText { items });
@@ -261,7 +263,19 @@ impl Painter<'_> {
 }
 
 fn pdf_color(color: Color) -> PdfColor {
-    PdfColor::Rgb(Rgb::new(color.r, color.g, color.b, None))
+    let channel = |c: f32| short(c, 1000.0);
+    PdfColor::Rgb(Rgb::new(
+        channel(color.r),
+        channel(color.g),
+        channel(color.b),
+        None,
+    ))
+}
+
+/// `value` rounded to `1 / per` (0.01 pt for positions, 0.001 for a colour channel): finer
+/// than anyone sees, and the digits left off are a sizeable part of a page's content stream.
+fn short(value: f32, per: f32) -> f32 {
+    (value * per).round() / per
 }
 
 #[cfg(test)]

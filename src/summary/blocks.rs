@@ -164,6 +164,7 @@ pub fn labs(case: &Case, lang: Lang, system: UnitSystem) -> Vec<Block> {
             header: head.iter().map(|h| vec![Span::plain(h.clone())]).collect(),
             rows,
             widths: Some(widths),
+            compact: false,
         }));
     }
     // Where laboratories' ranges differ, each is named with its dates: ↑ ↓ use each value's own.
@@ -376,6 +377,7 @@ pub fn lesions(case: &Case, lang: Lang) -> Vec<Block> {
         header: head,
         rows,
         widths: Some(vec![1.6, 1.1, 0.8, 0.9, 1.1, 1.0, 1.5, 1.4, 1.4]),
+        compact: false,
     })]
 }
 
@@ -582,6 +584,7 @@ pub fn timeline(case: &Case, lang: Lang) -> Vec<Block> {
         header: head,
         rows: rows.into_iter().map(|r| r.1).collect(),
         widths: Some(vec![1.2, 1.6, 5.0, 2.6]),
+        compact: false,
     })]
 }
 
@@ -638,6 +641,7 @@ pub fn treatments(case: &Case, lang: Lang) -> Vec<Block> {
         header: head,
         rows,
         widths: Some(vec![1.2, 1.5, 2.0, 2.4, 2.0, 2.0]),
+        compact: false,
     })]
 }
 
@@ -699,6 +703,7 @@ pub fn imaging(
         header: head,
         rows,
         widths: Some(vec![1.2, 1.0, 2.4, 3.0, 3.0]),
+        compact: false,
     })];
     if !dicom.is_empty() {
         blocks.push(Block::Heading {
@@ -764,6 +769,7 @@ pub fn dicom_index(studies: &[crate::dicom::Study], lang: Lang) -> Vec<Block> {
         ]),
         rows,
         widths: Some(vec![1.2, 0.9, 3.6, 1.2, 0.9, 2.6]),
+        compact: false,
     })]
 }
 
@@ -801,6 +807,7 @@ pub fn records(case: &Case, lang: Lang, appended: &[std::path::PathBuf]) -> Vec<
         header: head,
         rows,
         widths: Some(vec![1.2, 1.4, 3.0, 3.6, 1.2]),
+        compact: false,
     })]
 }
 

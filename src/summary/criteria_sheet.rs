@@ -1,92 +1,591 @@
-//! The computed criteria as a sheet a doctor can check at a glance: each result with the
-//! inputs and dates it used, and its flags. Wording is within / outside / indeterminate.
+//! The computed criteria in two layers, as a doctor checks them: a one-page key table (each
+//! criterion in one row, its result on the whole-lesion and the viable diameter side by side,
+//! the inputs that decide it and its flags), and the full sheet for the appendix (every input
+//! with its date, how it was derived, every flag and source). Inputs several results share
+//! (a lab set, a study's lesion list) are printed once per date, under a letter, and the
+//! results refer to the letter instead of repeating them. Wording is within / outside /
+//! indeterminate.
 
-use crate::clinical::{Criterion, Kind, Outcome};
+use crate::clinical::tumour::Basis;
+use crate::clinical::{Criterion, Input, Kind, Outcome};
+use crate::date::CaseDate;
 use crate::document::{Block, Inline, Span, Table};
-use crate::text::Lang;
+use crate::text::{Lang, Text};
 
 /// A flag on this many criteria or more (the age of the labs, say) is printed once, below the
 /// table, instead of on every row.
 const SHARED_FLAG_MIN: usize = 3;
 
-pub fn sheet(criteria: &[Criterion], lang: Lang) -> Vec<Block> {
-    let mut blocks = vec![Block::Note(vec![Span::plain(lang.pick(
-        "以下结果根据所提供的资料计算，仅供审阅医生参考；分期与治疗决定由医生作出。",
-        "Computed from the records supplied, for the reviewing physician. Staging and treatment decisions are the physician's.",
-    ))])];
+/// Values of a row the key table shows before it refers to the appendix for the rest.
+const KEY_INPUTS_MAX: usize = 5;
+/// Flags of a row the key table shows (each cut short), before a count of the rest.
+const KEY_FLAGS_MAX: usize = 1;
+/// How long (in Latin characters) a flag may be in the key table, and below it.
+const KEY_FLAG_ROOM: usize = 40;
+const SHARED_FLAG_ROOM: usize = 100;
+
+/// Criteria shown in one row of the key table, each with the short name it has there (none:
+/// each result is named by its follow-up study); a kind not listed has a row of its own
+/// under its full name.
+const FAMILIES: &[(Family, &[(Kind, &str)])] = &[
+    (Family::Mrecist, &[(Kind::Mrecist, "")]),
+    (
+        Family::Meld,
+        &[
+            (Kind::Meld, "MELD"),
+            (Kind::MeldNa, "MELD-Na"),
+            (Kind::Meld3, "MELD 3.0"),
+        ],
+    ),
+    (
+        Family::Albi,
+        &[(Kind::Albi, "ALBI"), (Kind::Malbi, "mALBI")],
+    ),
+    (
+        Family::Jsh,
+        &[
+            (Kind::JshInsufficientResponse, "1"),
+            (Kind::JshIntrahepaticProgression, "2"),
+            (Kind::JshTumourMarkers, "3"),
+            (Kind::JshVascularInvasion, "4"),
+            (Kind::JshExtrahepaticSpread, "5"),
+        ],
+    ),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    Mrecist,
+    Meld,
+    Albi,
+    Jsh,
+}
+
+impl Family {
+    fn of(kind: Kind) -> Option<(Family, &'static str)> {
+        // NOTE: an empty short name means the member is named by its basis (`Row::results`).
+        FAMILIES.iter().find_map(|(family, members)| {
+            members
+                .iter()
+                .find(|(k, _)| *k == kind)
+                .map(|(_, short)| (*family, *short))
+        })
+    }
+
+    fn label(self, lang: Lang) -> &'static str {
+        match self {
+            Family::Mrecist => Kind::Mrecist.label(lang),
+            Family::Meld => lang.pick("MELD、MELD-Na、MELD 3.0 评分", "MELD, MELD-Na, MELD 3.0"),
+            Family::Albi => lang.pick("ALBI 与 mALBI 分级", "ALBI and mALBI"),
+            Family::Jsh => lang.pick("JSH TACE 抵抗条目 1–5", "JSH TACE refractoriness items 1–5"),
+        }
+    }
+}
+
+/// The key table: every criterion in one row, for the page after the summary.
+pub fn key_table(criteria: &[Criterion], lang: Lang) -> Vec<Block> {
     if criteria.is_empty() {
-        blocks.push(Block::Paragraph(vec![Span::plain(lang.pick(
-            "资料不足，无法计算。",
-            "Nothing could be computed from the records.",
-        ))]));
+        return vec![disclaimer(lang), nothing_computed(lang)];
+    }
+    let mut blocks = Vec::new();
+    let shared = Shared::of(criteria, lang);
+    let flags_elsewhere = shared_flags(criteria, lang);
+    let separator = lang.pick("；", "; ");
+    let rows = rows(criteria, true)
+        .into_iter()
+        .map(|row| {
+            // What a result was worked out from (points, limits: undated) first, then the
+            // values, as many as a row can hold.
+            let own = row.items(lang, |c| {
+                let mut own: Vec<&Input> = shared.own(c).collect();
+                own.sort_by_key(|input| input.date.is_some());
+                own.iter().map(|input| input.short(lang)).collect()
+            });
+            let mut inputs = row.references(&shared);
+            inputs.extend(own.iter().take(KEY_INPUTS_MAX).cloned());
+            let mut inputs = inputs.join(separator);
+            if own.len() > KEY_INPUTS_MAX {
+                inputs.push_str(&format!(" (+{})", own.len() - KEY_INPUTS_MAX));
+            }
+            let flags = row.items(lang, |c| {
+                c.flags
+                    .iter()
+                    .map(|f| f.best(lang))
+                    .filter(|f| !flags_elsewhere.contains(f))
+                    .map(|f| brief(f, lang, KEY_FLAG_ROOM))
+                    .collect()
+            });
+            let mut flag_cell = flags[..flags.len().min(KEY_FLAGS_MAX)].join(separator);
+            if flags.len() > KEY_FLAGS_MAX {
+                flag_cell.push_str(&format!(" (+{})", flags.len() - KEY_FLAGS_MAX));
+            }
+            vec![
+                vec![Span::plain(row.name(lang))],
+                row.results(lang),
+                vec![Span::plain(inputs)],
+                vec![Span::plain(flag_cell)],
+            ]
+        })
+        .collect();
+    let header = header(&[
+        lang.pick("标准/评分", "Criterion"),
+        lang.pick(
+            "结果（病灶整体直径 / 活性部分直径）",
+            "Result (whole lesion / viable part)",
+        ),
+        lang.pick("判定依据", "Decisive inputs"),
+        lang.pick("提示", "Flags"),
+    ]);
+    blocks.push(Block::Table(Table {
+        header,
+        rows,
+        widths: Some(vec![2.2, 3.4, 3.8, 2.4]),
+        compact: true,
+    }));
+    if !shared.groups.is_empty() {
+        blocks.push(shared.table(lang, false));
+    }
+    let briefly: Vec<String> = flags_elsewhere
+        .iter()
+        .map(|f| brief(f, lang, SHARED_FLAG_ROOM))
+        .collect();
+    blocks.extend(shared_flags_note(&briefly, lang));
+    blocks.push(Block::Note(vec![Span::plain(lang.pick(
+        "根据所提供的资料计算，仅供参考，分期与治疗由医生决定。(+n)：另有 n 项，见附录（全部数据及其日期、出处，提示全文）。",
+        "Computed from the records supplied; staging and treatment are the physician's decisions. (+n): n more, in the appendix with every input, date, source and flag in full.",
+    ))]));
+    blocks
+}
+
+/// The full sheet: every result with all its inputs and flags, the shared inputs once; the
+/// two size bases of a criterion in one row.
+pub fn sheet(criteria: &[Criterion], lang: Lang) -> Vec<Block> {
+    let mut blocks = vec![disclaimer(lang)];
+    if criteria.is_empty() {
+        blocks.push(nothing_computed(lang));
         return blocks;
     }
-    let shared = shared_flags(criteria, lang);
-    let rows = criteria
-        .iter()
-        .map(|c| {
-            let mut name: Inline = vec![Span::plain(c.kind.label(lang))];
-            if let Some(basis) = &c.basis {
-                name.push(Span::plain(format!(" ({})", basis.best(lang))));
-            }
-            let mut result: Inline = vec![Span::bold(c.outcome.label(lang).to_string())];
-            if let Some(why) = &c.decided_by {
-                result.push(Span::plain(format!(" — {}", why.best(lang))));
-            }
-            if let Some(value) = c.value.filter(|v| v.to_string() != c.outcome.label(lang)) {
-                result.push(Span::plain(format!(" · {value}")));
-            }
-            let separator = lang.pick("；", "; ");
-            if matches!(c.outcome, Outcome::Indeterminate { .. }) {
-                result.push(Span::plain(format!(
-                    " — {}{}",
-                    lang.pick("缺少：", "missing: "),
-                    c.outcome.missing_items(lang).join(separator)
-                )));
-            }
-            let inputs = c
-                .inputs
-                .iter()
-                .map(|i| i.describe(lang))
-                .collect::<Vec<_>>()
-                .join(separator);
-            let mut flags: Vec<&str> = c
-                .flags
-                .iter()
-                .map(|f| f.best(lang))
-                .filter(|f| !shared.contains(f))
-                .collect();
-            flags.push(c.source());
+    let shared = Shared::of(criteria, lang);
+    let flags_elsewhere = shared_flags(criteria, lang);
+    if !shared.groups.is_empty() {
+        blocks.push(shared.table(lang, true));
+    }
+    let separator = lang.pick("；", "; ");
+    let rows = rows(criteria, false)
+        .into_iter()
+        .map(|row| {
+            let mut inputs = row.references(&shared);
+            inputs.extend(row.items(lang, |c| {
+                shared.own(c).map(|input| input.describe(lang)).collect()
+            }));
+            let mut flags = row.items(lang, |c| {
+                c.flags
+                    .iter()
+                    .map(|f| f.best(lang))
+                    .filter(|f| !flags_elsewhere.contains(f))
+                    .map(str::to_string)
+                    .collect()
+            });
+            flags.push(row.members[0].1.source().to_string());
+            // The result after the name, in one column, to leave room for the inputs.
+            let mut named = vec![Span::plain(format!(
+                "{}{}",
+                row.name(lang),
+                lang.pick("：", ": ")
+            ))];
+            named.extend(row.results(lang));
             vec![
-                name,
-                result,
-                vec![Span::plain(inputs)],
+                named,
+                vec![Span::plain(inputs.join(separator))],
                 vec![Span::plain(flags.join(separator))],
             ]
         })
         .collect();
-    let header = [
-        lang.pick("标准/评分", "Criterion"),
-        lang.pick("结果", "Result"),
+    let header = header(&[
+        lang.pick(
+            "标准/评分：结果（病灶整体直径 / 活性部分直径）",
+            "Criterion: result (whole lesion / viable part)",
+        ),
         lang.pick("所用数据（日期）", "Inputs used (dates)"),
         lang.pick("提示与出处", "Flags and source"),
-    ]
-    .iter()
-    .map(|h| vec![Span::plain(*h)])
-    .collect();
+    ]);
     blocks.push(Block::Table(Table {
         header,
         rows,
-        widths: Some(vec![2.0, 1.6, 4.2, 3.6]),
+        widths: Some(vec![3.0, 4.6, 4.4]),
+        compact: true,
     }));
-    if !shared.is_empty() {
-        blocks.push(Block::Note(vec![Span::plain(format!(
+    blocks.extend(shared_flags_note(&flags_elsewhere, lang));
+    blocks
+}
+
+fn disclaimer(lang: Lang) -> Block {
+    Block::Note(vec![Span::plain(lang.pick(
+        "以下结果根据所提供的资料计算，仅供审阅医生参考；分期与治疗决定由医生作出。",
+        "Computed from the records supplied, for the reviewing physician. Staging and treatment decisions are the physician's.",
+    ))])
+}
+
+fn nothing_computed(lang: Lang) -> Block {
+    Block::Paragraph(vec![Span::plain(lang.pick(
+        "资料不足，无法计算。",
+        "Nothing could be computed from the records.",
+    ))])
+}
+
+fn header(cells: &[&str]) -> Vec<Inline> {
+    cells.iter().map(|h| vec![Span::plain(*h)]).collect()
+}
+
+/// The result cell: the outcome in bold, what decided it, the value, what is missing.
+fn result(c: &Criterion, lang: Lang) -> Inline {
+    let mut result: Inline = vec![Span::plain(c.outcome.label(lang).to_string())];
+    if let Some(why) = &c.decided_by {
+        result.push(Span::plain(format!(" — {}", why.best(lang))));
+    }
+    if let Some(value) = c.value.filter(|v| v.to_string() != c.outcome.label(lang)) {
+        result.push(Span::plain(format!(" · {value}")));
+    }
+    if matches!(c.outcome, Outcome::Indeterminate { .. }) {
+        result.push(Span::plain(format!(
+            " — {}{}",
+            lang.pick("缺少：", "missing: "),
+            c.outcome.missing_items(lang).join(lang.pick("；", "; "))
+        )));
+    }
+    result
+}
+
+/// Whether a criterion's basis is a size basis (a column of the key table) rather than a
+/// follow-up study (a row of its own).
+fn is_size_basis(basis: &Text) -> bool {
+    [Basis::WholeLesion, Basis::Viable]
+        .iter()
+        .any(|b| b.label() == *basis)
+}
+
+fn is_viable(c: &Criterion) -> bool {
+    c.basis.as_ref() == Some(&Basis::Viable.label())
+}
+
+/// One row of a table: its family (if several kinds share it) and its criteria, each with
+/// its short name within the family (empty: named by its follow-up study).
+struct Row<'a> {
+    family: Option<Family>,
+    members: Vec<(Option<&'static str>, &'a Criterion)>,
+}
+
+impl Row<'_> {
+    fn name(&self, lang: Lang) -> String {
+        if let Some(family) = self.family {
+            return family.label(lang).to_string();
+        }
+        let first = self.members[0].1;
+        let mut name = first.kind.label(lang).to_string();
+        // A follow-up study (mRECIST) names the row; a size basis is a column.
+        if let Some(basis) = first.basis.as_ref().filter(|b| !is_size_basis(b)) {
+            name.push_str(&format!(" ({})", basis.best(lang)));
+        }
+        name
+    }
+
+    /// Whole-lesion and viable results side by side ("within / within"); a family's results
+    /// one after another, each under its short name.
+    fn results(&self, lang: Lang) -> Inline {
+        let mut results: Inline = Vec::new();
+        for (short, c) in &self.members {
+            if !results.is_empty() {
+                results.push(Span::plain(if is_viable(c) {
+                    " / "
+                } else {
+                    lang.pick("；", "; ")
+                }));
+            }
+            match (short, &c.basis) {
+                (Some(""), Some(basis)) => results.push(Span::plain(format!(
+                    "{}{}",
+                    basis.best(lang),
+                    lang.pick("：", ": ")
+                ))),
+                (Some(short), _) => results.push(Span::plain(format!("{short} "))),
+                (None, _) => {}
+            }
+            results.extend(result(c, lang));
+        }
+        results
+    }
+
+    /// The letters of the shared inputs the row's results use, in order.
+    fn references(&self, shared: &Shared<'_>) -> Vec<String> {
+        let mut groups: Vec<usize> = self
+            .members
+            .iter()
+            .flat_map(|(_, c)| c.inputs.iter().filter_map(|i| shared.group_of(i)))
+            .collect();
+        groups.sort_unstable();
+        groups.dedup();
+        groups.iter().map(|&g| shared.groups[g].letter()).collect()
+    }
+
+    /// What `items` gives for each result of the row, each item once; an item only the
+    /// viable-diameter result has is marked as that result's.
+    fn items(&self, lang: Lang, items: impl Fn(&Criterion) -> Vec<String>) -> Vec<String> {
+        let whole: Vec<String> = self
+            .members
+            .iter()
+            .filter(|(_, c)| !is_viable(c))
+            .flat_map(|(_, c)| items(c))
+            .collect();
+        let mut out: Vec<String> = Vec::new();
+        for (_, c) in &self.members {
+            for item in items(c) {
+                let item = if is_viable(c) && !whole.contains(&item) {
+                    format!(
+                        "{}{}{item}",
+                        Basis::Viable.label().best(lang),
+                        lang.pick("：", ": ")
+                    )
+                } else {
+                    item
+                };
+                if !out.contains(&item) {
+                    out.push(item);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Criteria in rows, in the order they were computed: the two size bases of a criterion
+/// together, each follow-up study apart; with `families`, a family's kinds together too.
+fn rows(criteria: &[Criterion], families: bool) -> Vec<Row<'_>> {
+    let mut rows: Vec<Row<'_>> = Vec::new();
+    for c in criteria {
+        let family = Family::of(c.kind).filter(|_| families);
+        let follow_up = c.basis.as_ref().filter(|b| !is_size_basis(b));
+        let same_row = |row: &Row<'_>| {
+            let first = row.members[0].1;
+            match (family, row.family) {
+                (Some((f, _)), Some(g)) => f == g,
+                (None, None) => {
+                    first.kind == c.kind
+                        && first.basis.as_ref().filter(|b| !is_size_basis(b)) == follow_up
+                }
+                _ => false,
+            }
+        };
+        let member = (family.map(|(_, short)| short), c);
+        match rows.iter_mut().find(|row| same_row(row)) {
+            Some(row) => row.members.push(member),
+            None => rows.push(Row {
+                family: family.map(|(f, _)| f),
+                members: vec![member],
+            }),
+        }
+    }
+    rows
+}
+
+/// Inputs used by two or more results, in groups by date (and size basis where only one
+/// basis uses them), each group lettered A, B, …
+struct Shared<'a> {
+    groups: Vec<Group<'a>>,
+    /// Each shared input as described in the reader's language, and its group.
+    index: Vec<(String, usize)>,
+    lang: Lang,
+}
+
+struct Group<'a> {
+    number: usize,
+    date: Option<CaseDate>,
+    basis: Option<&'a Text>,
+    inputs: Vec<&'a Input>,
+}
+
+impl Group<'_> {
+    fn letter(&self) -> String {
+        // Past Z (no case has that many dates): A1, B1, …
+        let letter = char::from(b'A' + (self.number % 26) as u8);
+        match self.number / 26 {
+            0 => letter.to_string(),
+            round => format!("{letter}{round}"),
+        }
+    }
+}
+
+impl<'a> Shared<'a> {
+    fn of(criteria: &'a [Criterion], lang: Lang) -> Self {
+        // Each distinct input, the criteria using it, and their size bases.
+        let mut seen: Vec<(String, &'a Input, usize, Option<&'a Text>)> = Vec::new();
+        for c in criteria {
+            let basis = c.basis.as_ref().filter(|b| is_size_basis(b));
+            let mut own: Vec<String> = Vec::new();
+            for input in &c.inputs {
+                let described = input.describe(lang);
+                if own.contains(&described) {
+                    continue;
+                }
+                match seen.iter_mut().find(|(d, ..)| *d == described) {
+                    Some((_, _, users, bases)) => {
+                        *users += 1;
+                        if *bases != basis {
+                            *bases = None;
+                        }
+                    }
+                    None => seen.push((described.clone(), input, 1, basis)),
+                }
+                own.push(described);
+            }
+        }
+        // Undated inputs are worked out per result (points, limits): never grouped.
+        let mut shared: Vec<(String, &'a Input, Option<&'a Text>)> = seen
+            .into_iter()
+            .filter(|(_, input, users, _)| *users >= 2 && input.date.is_some())
+            .map(|(d, input, _, basis)| (d, input, basis))
+            .collect();
+        // By date, then the inputs of both bases before those of one; stable within.
+        shared.sort_by_key(|(_, input, basis)| (input.date, basis.map(is_viable_label)));
+        let mut groups: Vec<Group<'a>> = Vec::new();
+        let mut index = Vec::new();
+        for (described, input, basis) in shared {
+            let position = match groups
+                .iter()
+                .position(|g| g.date == input.date && g.basis == basis)
+            {
+                Some(position) => position,
+                None => {
+                    groups.push(Group {
+                        number: groups.len(),
+                        date: input.date,
+                        basis,
+                        inputs: Vec::new(),
+                    });
+                    groups.len() - 1
+                }
+            };
+            groups[position].inputs.push(input);
+            index.push((described, position));
+        }
+        Shared {
+            groups,
+            index,
+            lang,
+        }
+    }
+
+    /// The inputs of `c` that are not shared.
+    fn own<'c>(&'c self, c: &'c Criterion) -> impl Iterator<Item = &'c Input> + 'c {
+        c.inputs.iter().filter(|i| self.group_of(i).is_none())
+    }
+
+    fn group_of(&self, input: &Input) -> Option<usize> {
+        let described = input.describe(self.lang);
+        self.index
+            .iter()
+            .find(|(d, _)| *d == described)
+            .map(|(_, g)| *g)
+    }
+
+    /// The groups as a table; `full` adds how each value was derived (the appendix).
+    fn table(&self, lang: Lang, full: bool) -> Block {
+        let rows = self
+            .groups
+            .iter()
+            .map(|group| {
+                let when = group.date.map(|d| d.to_string()).unwrap_or_default();
+                let basis = group
+                    .basis
+                    .map(|b| format!("{}{}", b.best(lang), lang.pick("：", ": ")))
+                    .unwrap_or_default();
+                let inputs = group
+                    .inputs
+                    .iter()
+                    .map(|input| match (&input.note, full) {
+                        (Some(note), true) => {
+                            format!("{} — {}", input.short(lang), note.best(lang))
+                        }
+                        _ => input.short(lang),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(lang.pick("；", "; "));
+                vec![
+                    vec![Span::plain(format!("{} {when}", group.letter()))],
+                    vec![Span::plain(basis), Span::plain(inputs)],
+                ]
+            })
+            .collect();
+        Block::Table(Table {
+            header: header(&[
+                lang.pick("日期", "Date"),
+                lang.pick("多项结果共用的数据", "Inputs shared by several results"),
+            ]),
+            rows,
+            widths: Some(vec![2.0, 10.0]),
+            compact: true,
+        })
+    }
+}
+
+fn is_viable_label(basis: &Text) -> bool {
+    *basis == Basis::Viable.label()
+}
+
+/// A flag cut short for the key page (the appendix has it in full): whole when at most
+/// `room` characters (half as many in Chinese), else up to the first clause boundary that
+/// leaves enough to read, else up to a word boundary; with an ellipsis.
+fn brief(flag: &str, lang: Lang, room: usize) -> String {
+    let (least, most) = match lang {
+        Lang::Zh => (10, room / 2),
+        Lang::En => (20, room),
+    };
+    if flag.chars().count() <= most {
+        return flag.to_string();
+    }
+    let mut boundaries: Vec<usize> = ["; ", "；", ": ", "：", "，", ", ", " — "]
+        .iter()
+        .flat_map(|separator| flag.match_indices(separator).map(|(at, _)| at))
+        .collect();
+    boundaries.sort_unstable();
+    let clause = boundaries
+        .into_iter()
+        .map(|at| &flag[..at])
+        .take_while(|head| head.chars().count() <= most)
+        .find(|head| head.chars().count() >= least);
+    let head = clause.map_or_else(
+        || {
+            let mut head: String = flag.chars().take(most).collect();
+            // Never inside a number: "−2.27…" would read as a value.
+            let numeric = |c: char| c.is_ascii_digit() || ".,−-+".contains(c);
+            if flag[head.len()..].starts_with(|c: char| c.is_ascii_digit() || c == '.') {
+                while head.ends_with(numeric) {
+                    head.pop();
+                }
+            }
+            match lang {
+                Lang::En => head
+                    .rsplit_once(' ')
+                    .map_or(head.clone(), |(h, _)| h.to_string()),
+                Lang::Zh => head,
+            }
+        },
+        str::to_string,
+    );
+    format!("{}…", head.trim_end())
+}
+
+fn shared_flags_note(flags: &[impl AsRef<str>], lang: Lang) -> Option<Block> {
+    (!flags.is_empty()).then(|| {
+        Block::Note(vec![Span::plain(format!(
             "{}{}",
             lang.pick("适用于多项结果的提示：", "Applies to several results: "),
-            shared.join(lang.pick("；", "; "))
-        ))]));
-    }
-    blocks
+            flags
+                .iter()
+                .map(AsRef::as_ref)
+                .collect::<Vec<_>>()
+                .join(lang.pick("；", "; "))
+        ))])
+    })
 }
 
 /// Flags on several criteria, compared as a reader of `lang` sees them.
@@ -105,7 +604,6 @@ fn shared_flags(criteria: &[Criterion], lang: Lang) -> Vec<&str> {
         .map(|(f, _)| f)
         .collect()
 }
-
 /// One line of the results a transplant or oncology team looks at first.
 pub fn headline(criteria: &[Criterion], lang: Lang) -> Option<String> {
     const KEY: &[Kind] = &[
@@ -144,4 +642,73 @@ pub fn headline(criteria: &[Criterion], lang: Lang) -> Option<String> {
         })
         .collect();
     (!parts.is_empty()).then(|| parts.join(" · "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::plain_text;
+
+    fn criteria() -> Vec<Criterion> {
+        let at = chrono::NaiveDate::from_ymd_opt(2021, 11, 1).unwrap();
+        crate::clinical::evaluate(&crate::clinical::tests::fixture_case(), at)
+    }
+
+    #[test]
+    fn shared_inputs_are_printed_once_and_referred_to_by_letter() {
+        let criteria = criteria();
+        let text = plain_text(&sheet(&criteria, Lang::En));
+        // Creatinine goes into three MELD scores; its line is printed once, in a group.
+        let creatinine = criteria
+            .iter()
+            .find(|c| c.kind == Kind::Meld)
+            .and_then(|c| {
+                c.inputs
+                    .iter()
+                    .find(|i| i.name.best(Lang::En) == "creatinine")
+            })
+            .unwrap()
+            .short(Lang::En);
+        assert_eq!(text.matches(&creatinine).count(), 1, "{text}");
+        // The whole-lesion and viable results of a criterion share a row.
+        let milan_rows = text.lines().filter(|l| l.starts_with("Milan")).count();
+        assert_eq!(milan_rows, 1, "{text}");
+        // Every result is in the key table too, one row per criterion (or family).
+        let key = plain_text(&key_table(&criteria, Lang::En));
+        for name in [
+            "Child-Pugh",
+            "MELD-Na",
+            "Milan",
+            "UCSF",
+            "Up-to-seven",
+            "BCLC",
+            "mRECIST",
+        ] {
+            assert!(key.contains(name), "{name} in\n{key}");
+        }
+        assert!(
+            key.contains(" / "),
+            "whole-lesion / viable side by side:\n{key}"
+        );
+    }
+
+    #[test]
+    fn a_flag_is_cut_short_at_a_clause_or_word_never_inside_a_number() {
+        let flag = "secondary output: the mALBI cut-off −2.270 is from reference lists";
+        assert_eq!(brief(flag, Lang::En, 80), flag);
+        assert_eq!(brief(flag, Lang::En, 40), "secondary output: the mALBI cut-off…");
+        let zh = "次要结果：mALBI 分界值 −2.270 来自参考文献列表，未经原文核实";
+        let short = brief(zh, Lang::Zh, 40);
+        assert!(short.ends_with('…') && !short.contains("2.2"), "{short}");
+        let stale =
+            "数据时效：截至 2026-11-27 已 1843 天（数据日期 2021-11-10），对移植评估而言已过时";
+        assert_eq!(
+            brief(stale, Lang::Zh, 100),
+            "数据时效：截至 2026-11-27 已 1843 天（数据日期 2021-11-10）…"
+        );
+        assert_eq!(
+            brief(stale, Lang::Zh, 72),
+            "数据时效：截至 2026-11-27 已 1843 天（数据日期…"
+        );
+    }
 }

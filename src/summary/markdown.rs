@@ -95,6 +95,7 @@ pub fn to_blocks(
                     header: Vec::new(),
                     rows: Vec::new(),
                     widths: None,
+                    compact: false,
                 })
             }
             Event::Start(Tag::TableRow) => state.row.clear(),

@@ -50,6 +50,7 @@ const BLOCKS: &[&str] = &[
     "timeline-chart",
     "timeline",
     "treatments",
+    "key-criteria",
     "criteria",
     "imaging",
     "records",
@@ -106,6 +107,7 @@ pub fn build(input: SummaryInput<'_>) -> Result<Document, TemplateError> {
             "treatments" => blocks::treatments(case, lang),
             "imaging" => blocks::imaging(case, contact, dicom, lang),
             "records" => blocks::records(case, lang, appended),
+            "key-criteria" => criteria_sheet::key_table(criteria, lang),
             "criteria" => criteria_sheet::sheet(criteria, lang),
             _ => return None,
         })
@@ -125,6 +127,7 @@ pub fn build(input: SummaryInput<'_>) -> Result<Document, TemplateError> {
             lang.pick("病历摘要", "Case summary")
         ),
         date: today,
+        records_follow: !appended.is_empty(),
         blocks,
     })
 }
@@ -204,7 +207,8 @@ mod tests {
                     "一、病情摘要",
                     "二、想请医生回答的问题",
                     "四、化验结果",
-                    "六、计算的评估标准",
+                    "主要评估一览",
+                    "附录：评估标准全表",
                 ],
             ),
             (
@@ -213,7 +217,8 @@ mod tests {
                     "1 Summary",
                     "2 Questions for the reviewing physician",
                     "4 Laboratory results",
-                    "6 Computed criteria",
+                    "Key criteria",
+                    "Appendix: computed criteria in full",
                 ],
             ),
         ] {

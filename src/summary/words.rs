@@ -218,6 +218,17 @@ pub fn record_kind(kind: RecordKind, lang: Lang) -> &'static str {
     }
 }
 
+/// A record's kind and title as one label, the kind left out where the title already says it
+/// ("Imaging report", not "imaging report Imaging report").
+pub fn record_label(kind: RecordKind, title: &str, lang: Lang, separator: &str) -> String {
+    let kind = record_kind(kind, lang);
+    if title.to_lowercase().starts_with(&kind.to_lowercase()) {
+        title.to_string()
+    } else {
+        format!("{kind}{separator}{title}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

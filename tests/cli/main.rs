@@ -11,6 +11,7 @@ mod fuzz;
 mod hardening;
 mod init;
 mod interface;
+mod layout;
 mod mailserver;
 mod pdf;
 mod reading;

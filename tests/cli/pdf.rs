@@ -32,6 +32,7 @@ fn document(lang: Lang, blocks: Vec<Block>) -> Document {
         title: "病例摘要 Case summary".into(),
         lang,
         running_header: "SYN-HCC-2021-0042 · 病例摘要".into(),
+        records_follow: false,
         date: NaiveDate::from_ymd_opt(2021, 11, 8).unwrap(),
         blocks,
     }
@@ -210,6 +211,7 @@ fn a_table_longer_than_a_page_repeats_its_header_row() {
             })
             .collect(),
         widths: None,
+        compact: false,
     };
     let path = render(
         dir.path(),

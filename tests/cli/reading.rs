@@ -22,7 +22,7 @@ fn summary_layout(test: Test, args: &[&str]) -> String {
 
 fn row<'a>(text: &'a str, label: &str) -> &'a str {
     text.lines()
-        .find(|l| l.trim_start().starts_with(label))
+        .find(|l| l.trim_start().starts_with(&format!("{label} ")))
         .unwrap_or_else(|| panic!("no row {label} in\n{text}"))
 }
 
@@ -174,4 +174,308 @@ fn mrecist_is_reported_after_a_drug_course() {
         zh.contains("疗效不只反映该药物"),
         "the zh PDF carries the flag"
     );
+}
+
+/// The demo's summary PDF in `lang` (no records), with its path kept alive in `Run`.
+fn summary_pdf(test: Test, lang: &str) -> (crate::Run, std::path::PathBuf) {
+    let run = test
+        .args(["summary", "--no-records", "--lang", lang, "-o", "s.pdf"])
+        .success();
+    let path = run.dir.join("s.pdf");
+    (run, path)
+}
+
+/// The outline as (title, 1-based page), from qpdf's JSON.
+fn bookmarks(pdf: &std::path::Path) -> Vec<(String, usize)> {
+    let json = tool(
+        "qpdf",
+        &["--json", "--json-key=outlines", pdf.to_str().unwrap()],
+    );
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let mut out = Vec::new();
+    let mut stack: Vec<&serde_json::Value> =
+        json["outlines"].as_array().unwrap().iter().rev().collect();
+    while let Some(entry) = stack.pop() {
+        out.push((
+            entry["title"].as_str().unwrap().to_string(),
+            entry["destpageposfrom1"].as_u64().unwrap() as usize,
+        ));
+        stack.extend(entry["kids"].as_array().unwrap().iter().rev());
+    }
+    out
+}
+
+fn page_count(pdf: &std::path::Path) -> usize {
+    tool("pdfinfo", &[pdf.to_str().unwrap()])
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("pdfinfo reports the page count")
+}
+
+fn page_text(pdf: &std::path::Path, page: usize) -> String {
+    let page = page.to_string();
+    tool(
+        "pdftotext",
+        &[
+            "-layout",
+            "-f",
+            &page,
+            "-l",
+            &page,
+            pdf.to_str().unwrap(),
+            "-",
+        ],
+    )
+}
+
+fn squeeze(text: &str) -> String {
+    text.split_whitespace().collect()
+}
+
+/// The page a bookmark titled `title` points at, and the page the next one points at.
+fn section_pages(marks: &[(String, usize)], title: &str) -> (usize, Option<usize>) {
+    let at = marks
+        .iter()
+        .position(|(t, _)| t == title)
+        .unwrap_or_else(|| panic!("no bookmark `{title}` in {marks:?}"));
+    (marks[at].1, marks.get(at + 1).map(|(_, page)| *page))
+}
+
+/// Point 2: one page names every criterion with its result; with the appendix the criteria
+/// take at most three pages (counted from the bookmarks), and nothing computed is lost.
+#[test]
+fn the_criteria_come_in_two_layers_within_three_pages() {
+    let names: &[(&str, &[&str])] = &[
+        (
+            "en",
+            &[
+                "Child-Pugh",
+                "MELD,",
+                "MELD-Na",
+                "MELD 3.0",
+                "ALBI",
+                "mALBI",
+                "Milan",
+                "UCSF",
+                "Up-to-seven",
+                "Metroticket 2.0",
+                "French AFP model",
+                "Hangzhou",
+                "Shanghai Fudan",
+                "OPTN T2",
+                "UNOS downstaging",
+                "BCLC 2022",
+                "CNLC",
+                "mRECIST",
+                "ART score",
+                "JSH TACE",
+            ],
+        ),
+        (
+            "zh",
+            &[
+                "Child-Pugh",
+                "MELD-Na",
+                "MELD 3.0",
+                "ALBI",
+                "mALBI",
+                "米兰标准",
+                "UCSF 标准",
+                "Up-to-seven",
+                "Metroticket 2.0",
+                "法国 AFP 模型",
+                "杭州标准",
+                "上海复旦标准",
+                "OPTN T2",
+                "UNOS 降期",
+                "BCLC 2022",
+                "CNLC",
+                "mRECIST",
+                "ART 评分",
+                "JSH TACE",
+            ],
+        ),
+    ];
+    for (lang, names) in names {
+        let (_run, pdf) = summary_pdf(Test::demo(), lang);
+        let marks = bookmarks(&pdf);
+        let (key_title, appendix_title) = match *lang {
+            "zh" => ("主要评估一览", "附录：评估标准全表"),
+            _ => ("Key criteria", "Appendix: computed criteria in full"),
+        };
+        let (key, after_key) = section_pages(&marks, key_title);
+        assert_eq!(
+            after_key,
+            Some(key + 1),
+            "{lang}: the key table fits one page: {marks:?}"
+        );
+        let text = squeeze(&page_text(&pdf, key));
+        for name in *names {
+            assert!(
+                text.contains(&squeeze(name)),
+                "{lang}: `{name}` not on the key page"
+            );
+        }
+        // Whole-lesion and viable results side by side in one row.
+        assert!(
+            text.contains(&squeeze(match *lang {
+                "zh" => "符合 · 4.4 / 符合 · 4.1",
+                _ => "within · 4.4 / within · 4.1",
+            })),
+            "{lang}: {text}"
+        );
+        let (appendix, after) = section_pages(&marks, appendix_title);
+        assert_eq!(after, None, "{lang}: the appendix is last");
+        let pages = page_count(&pdf);
+        let criteria_pages = 1 + pages - appendix + 1;
+        assert!(
+            criteria_pages <= 3,
+            "{lang}: {criteria_pages} pages of criteria"
+        );
+
+        if *lang == "en" {
+            // Every input (name, value, unit, note) and every flag is still printed.
+            // In the order drawn, so that a cell's lines are read together.
+            let all = squeeze(&tool(
+                "pdftotext",
+                &["-raw", "-f", &key.to_string(), pdf.to_str().unwrap(), "-"],
+            ));
+            let run = Test::demo().args(["criteria", "--json"]).success();
+            let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+            for criterion in json["criteria"].as_array().unwrap() {
+                for input in criterion["inputs"].as_array().unwrap() {
+                    let field = |k: &str| input[k].as_str().unwrap_or("").to_string();
+                    let shown = squeeze(&format!(
+                        "{} {} {}",
+                        field("name"),
+                        field("value"),
+                        field("unit")
+                    ));
+                    assert!(
+                        all.contains(&shown),
+                        "input `{shown}` of {}",
+                        criterion["id"]
+                    );
+                    assert!(all.contains(&squeeze(&field("note"))), "note of `{shown}`");
+                }
+                for flag in criterion["flags"].as_array().unwrap() {
+                    let flag = squeeze(flag.as_str().unwrap());
+                    assert!(all.contains(&flag), "flag `{flag}` of {}", criterion["id"]);
+                }
+                let source = squeeze(criterion["source"].as_str().unwrap());
+                assert!(all.contains(&source), "source of {}", criterion["id"]);
+            }
+        }
+    }
+}
+
+/// Point 4: a bookmark for every section and every record, none repeating a word.
+#[test]
+fn every_section_and_record_has_a_bookmark_without_repeated_words() {
+    let run = Test::demo()
+        .args(["summary", "--lang", "en", "-o", "s.pdf"])
+        .success();
+    let marks = bookmarks(&run.dir.join("s.pdf"));
+    let titles: Vec<&str> = marks.iter().map(|(t, _)| t.as_str()).collect();
+    for section in [
+        "1 Summary",
+        "Key criteria",
+        "2 Questions for the reviewing physician",
+        "4 Laboratory results",
+        "7 Imaging and records index",
+        "Appendix: computed criteria in full",
+        "2021-06-18 Imaging report",
+        "2021-09-01 Discharge summary (English translation)",
+    ] {
+        assert!(titles.contains(&section), "`{section}` in {titles:?}");
+    }
+    for title in titles {
+        let words: Vec<String> = title.split_whitespace().map(str::to_lowercase).collect();
+        assert!(
+            words.windows(2).all(|w| w[0] != w[1])
+                && !title.to_lowercase().contains("report imaging report"),
+            "repeated words in `{title}`"
+        );
+        let lower = title.to_lowercase();
+        let doubled = [
+            "imaging report",
+            "lab report",
+            "procedure note",
+            "discharge summary",
+        ]
+        .iter()
+        .any(|kind| lower.matches(kind).count() > 1);
+        assert!(!doubled, "`{title}` says its kind twice");
+    }
+}
+
+/// Point 7: the Chinese demo summary (no records) stays under 150 KB.
+#[test]
+fn the_chinese_summary_stays_under_150_kb() {
+    let (_run, pdf) = summary_pdf(Test::demo(), "zh");
+    let size = std::fs::metadata(&pdf).unwrap().len();
+    assert!(size < 150_000, "{size} bytes");
+}
+
+/// Point 4: "page N of M" matches what a PDF reader counts. Without records M is every page;
+/// with records the footer numbers the summary's pages and says records follow, each record
+/// is numbered in its header line, and the summary's pages and the records' add up to the file.
+#[test]
+fn the_footer_numbers_match_the_page_count() {
+    for lang in ["en", "zh"] {
+        let (_run, pdf) = summary_pdf(Test::demo(), lang);
+        let pages = page_count(&pdf);
+        for page in 1..=pages {
+            let footer = match lang {
+                "zh" => format!("第 {page} 页，共 {pages} 页"),
+                _ => format!("page {page} of {pages}"),
+            };
+            assert!(
+                page_text(&pdf, page).contains(&footer),
+                "{lang}: `{footer}`"
+            );
+        }
+    }
+
+    let run = Test::demo()
+        .args(["summary", "--lang", "en", "-o", "s.pdf"])
+        .success();
+    let pdf = run.dir.join("s.pdf");
+    let first = page_text(&pdf, 1);
+    let summary_pages: usize = first
+        .split("summary page 1 of ")
+        .nth(1)
+        .and_then(|rest| rest.split(';').next())
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no summary footer in\n{first}"));
+    for page in 1..=summary_pages {
+        let footer = format!("summary page {page} of {summary_pages}; records follow");
+        assert!(page_text(&pdf, page).contains(&footer), "`{footer}`");
+    }
+    // The records as filed: a PDF's own pages, an image one page.
+    let records =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo-case/records");
+    let mut files = Vec::new();
+    let mut folders = vec![records];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(folder).unwrap() {
+            let path = entry.unwrap().path();
+            match path.extension().and_then(|e| e.to_str()) {
+                _ if path.is_dir() => folders.push(path),
+                Some("pdf") => files.push(page_count(&path)),
+                Some("jpg" | "png") => files.push(1),
+                _ => {}
+            }
+        }
+    }
+    assert_eq!(
+        summary_pages + files.iter().sum::<usize>(),
+        page_count(&pdf)
+    );
+    let text = tool("pdftotext", &[pdf.to_str().unwrap(), "-"]);
+    for k in 1..=files.len() {
+        let banner = format!("Record {k}/{} · ", files.len());
+        assert!(text.contains(&banner), "`{banner}`");
+    }
 }

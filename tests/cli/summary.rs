@@ -44,9 +44,10 @@ fn the_chinese_and_english_summaries_show_every_heading_lab_value_and_criterion(
                 "三、病程与时间线",
                 "四、化验结果",
                 "五、肿瘤测量",
-                "六、计算的评估标准",
-                "七、用药、过敏与其他疾病",
-                "八、影像与资料索引",
+                "主要评估一览",
+                "六、用药、过敏与其他疾病",
+                "七、影像与资料索引",
+                "附录：评估标准全表",
             ],
         ),
         (
@@ -58,9 +59,10 @@ fn the_chinese_and_english_summaries_show_every_heading_lab_value_and_criterion(
                 "3 Course and timeline",
                 "4 Laboratory results",
                 "5 Tumour measurements",
-                "6 Computed criteria",
-                "7 Medications",
-                "8 Imaging and records index",
+                "Key criteria",
+                "6 Medications",
+                "7 Imaging and records index",
+                "Appendix: computed criteria in full",
             ],
         ),
     ] {
@@ -213,10 +215,10 @@ fn records_are_appended_with_a_bookmark_each() {
     );
     let outline = tool("qpdf", &["--json", "--json-key=outlines", &pdf]);
     for title in [
-        "imaging report",
-        "lab report",
-        "procedure note",
-        "discharge summary",
+        "Imaging report",
+        "Lab report",
+        "Procedure note",
+        "Discharge summary",
     ] {
         assert!(outline.contains(title), "bookmark for a {title}");
     }
@@ -226,8 +228,15 @@ fn records_are_appended_with_a_bookmark_each() {
         "a merged PDF keeps its text"
     );
     assert!(
-        text.contains("2021-09-01 · discharge summary"),
+        text.contains("2021-09-01 · Discharge sum"),
         "each record has a header line"
+    );
+    // A long header line loses the middle of the file name, never its end.
+    assert!(
+        text.lines().any(|l| l.contains("Record 7/10 · 2021-09-01")
+            && l.contains("other/2021-0…")
+            && l.ends_with("ummary.pdf")),
+        "{text}"
     );
     // The packet is written straight to its file as the records are read: still a valid PDF,
     // private, and with no temporary file left beside it.

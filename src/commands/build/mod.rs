@@ -414,6 +414,7 @@ impl Shared<'_> {
             ),
             lang,
             running_header: self.case.patient.id.clone(),
+            records_follow: false,
             date: self.today,
             blocks,
         };
