@@ -696,7 +696,10 @@ mod tests {
     fn a_flag_is_cut_short_at_a_clause_or_word_never_inside_a_number() {
         let flag = "secondary output: the mALBI cut-off −2.270 is from reference lists";
         assert_eq!(brief(flag, Lang::En, 80), flag);
-        assert_eq!(brief(flag, Lang::En, 40), "secondary output: the mALBI cut-off…");
+        assert_eq!(
+            brief(flag, Lang::En, 40),
+            "secondary output: the mALBI cut-off…"
+        );
         let zh = "次要结果：mALBI 分界值 −2.270 来自参考文献列表，未经原文核实";
         let short = brief(zh, Lang::Zh, 40);
         assert!(short.ends_with('…') && !short.contains("2.2"), "{short}");
