@@ -277,6 +277,9 @@ pub enum ContactsAction {
         /// Print JSON instead of a table
         #[arg(long)]
         json: bool,
+        /// Print only the ids, one per line (for scripts and shell completion)
+        #[arg(long, conflicts_with = "json")]
+        ids: bool,
     },
     /// Everything known about one contact
     Show {

@@ -19,9 +19,21 @@ use crate::tr;
 
 pub fn run(case_dir: &Path, action: Option<ContactsAction>, today: NaiveDate) -> Result<()> {
     let list = load(case_dir, today)?;
-    match action.unwrap_or(ContactsAction::List { json: false }) {
-        ContactsAction::List { json: true } => print_stdout(&to_json(&list.contacts)?),
-        ContactsAction::List { json: false } => print_stdout(&table(&list)),
+    let listed = ContactsAction::List {
+        json: false,
+        ids: false,
+    };
+    match action.unwrap_or(listed) {
+        ContactsAction::List { json: true, .. } => print_stdout(&to_json(&list.contacts)?),
+        ContactsAction::List { ids: true, .. } => {
+            let ids: String = list
+                .contacts
+                .iter()
+                .map(|c| format!("{}\n", c.id))
+                .collect();
+            print_stdout(&ids)
+        }
+        ContactsAction::List { .. } => print_stdout(&table(&list)),
         ContactsAction::Show { id, json } => {
             let contact = list.get(&id).map_err(|unknown| {
                 Error::user(

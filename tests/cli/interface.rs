@@ -169,16 +169,31 @@ fn tables_are_in_chinese() {
 }
 
 #[test]
-fn bash_completes_commands_and_flags() {
-    let script = Test::new().args(["completions", "bash"]).success();
+fn bash_completes_commands_flags_and_contact_ids() {
+    let script = Test::demo().args(["completions", "bash"]).success();
     let file = script.dir.join("consultpack.bash");
     std::fs::write(&file, &script.stdout).unwrap();
+    // The function bash calls, run in the demo case with this build of consultpack on the PATH.
+    let bin_dir = std::path::Path::new(crate::BIN).parent().unwrap();
     let complete = |words: &str, current: usize| {
         let program = format!(
-            "source {}; COMP_WORDS=({words}); COMP_CWORD={current}; _consultpack consultpack \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD-1]}}\"; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            "source {}; COMP_WORDS=({words}); COMP_CWORD={current}; _consultpack_with_ids consultpack \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD-1]}}\"; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
             file.display()
         );
-        crate::tool("bash", &["-c", &program])
+        let output = std::process::Command::new("bash")
+            .args(["-c", &program])
+            .current_dir(&script.dir)
+            .env(
+                "PATH",
+                format!(
+                    "{}:{}",
+                    bin_dir.display(),
+                    std::env::var("PATH").unwrap_or_default()
+                ),
+            )
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&output.stdout).into_owned()
     };
     let commands = complete("consultpack se", 1);
     assert!(commands.lines().any(|l| l == "send"), "{commands}");
@@ -186,6 +201,18 @@ fn bash_completes_commands_and_flags() {
     assert!(flags.lines().any(|l| l == "--dry-run"), "{flags}");
     let criteria = complete("consultpack criteria --", 2);
     assert!(criteria.lines().any(|l| l == "--json"), "{criteria}");
+    let ids = complete("consultpack send zh", 2);
+    assert_eq!(ids.trim(), "zhongshan-liver", "{ids}");
+    let more = complete("consultpack send zhongshan-liver uw", 3);
+    assert_eq!(more.trim(), "uwmc-liver", "{more}");
+    let mark = complete("consultpack mark ehbh", 2);
+    assert_eq!(mark.trim(), "ehbh-liver", "{mark}");
+    let states = complete("consultpack mark ehbh-liver rep", 3);
+    assert_eq!(states.trim(), "replied", "{states}");
+    let option = complete("consultpack build --contact fred", 3);
+    assert_eq!(option.trim(), "fred-hutch-liver", "{option}");
+    let elsewhere = complete("consultpack --case . followup --send dr-", 5);
+    assert_eq!(elsewhere.trim(), "dr-demo-seattle", "{elsewhere}");
 }
 
 #[test]
