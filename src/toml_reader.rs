@@ -190,7 +190,7 @@ fn keyboard_hint(line: &str) -> Option<String> {
                 if let Some((_, ascii)) = FULL_WIDTH.iter().find(|(f, _)| *f == c) {
                     return Some(if *ascii == " " {
                         tr!(
-                            "the line has a full-width `{c}` (typed with a Chinese keyboard); TOML needs the ASCII a normal space there: switch the keyboard to English for punctuation",
+                            "the line has a full-width `{c}` (typed with a Chinese keyboard); TOML needs a normal (ASCII) space there: switch the keyboard to English for punctuation",
                             c
                         )
                     } else {
