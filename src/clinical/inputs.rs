@@ -7,7 +7,7 @@ use std::cmp::Reverse;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::{Input, analyte_name, dec, join, t};
+use super::{AS_PRINTED, Input, analyte_name, dec, join, t};
 use crate::case::model::{Assessment, Case, Grade, ImagingStudy, Pathology, Qualifier, Treatment};
 use crate::case::model::{LabResult, Measured, TreatmentKind};
 use crate::cross_check::STALE_LAB_DAYS;
@@ -521,7 +521,8 @@ impl<'a> LabValue<'a> {
         })
     }
 
-    /// Adds date, source and how the value was printed to the inputs named after the analyte.
+    /// Adds date, source and how the value was printed to the inputs named after the analyte
+    /// (the note starts with [`AS_PRINTED`] exactly when the value used is not the one printed).
     pub fn attach(&self, inputs: &mut [Input]) {
         let name = analyte_name(self.analyte());
         for input in inputs.iter_mut().filter(|i| i.name == name) {
@@ -534,7 +535,7 @@ impl<'a> LabValue<'a> {
             if shown.trim() != as_printed {
                 notes.push(t(
                     format!("报告原值：{as_printed}"),
-                    format!("as printed: {as_printed}"),
+                    format!("{AS_PRINTED}{as_printed}"),
                 ));
             }
             notes.extend(self.conversion.clone());

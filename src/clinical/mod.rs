@@ -257,6 +257,14 @@ impl Input {
     }
 
     /// One line for a reader of `lang`:
+    /// Whether the value used differs from the one the lab printed (converted, raised to a
+    /// floor, set for dialysis): its note then says what was printed.
+    pub fn differs_from_print(&self) -> bool {
+        self.note
+            .as_ref()
+            .is_some_and(|note| note.best(Lang::En).starts_with(AS_PRINTED))
+    }
+
     /// `bilirubin 1.2 mg/dL (2021-08-20) — as printed: 20.52 µmol/L`.
     pub fn describe(&self, lang: Lang) -> String {
         let mut out = self.short(lang);
@@ -286,6 +294,9 @@ impl Input {
         out
     }
 }
+
+/// How a lab input's note starts when the value used is not the one printed.
+pub(crate) const AS_PRINTED: &str = "as printed: ";
 
 /// A phrase of the results in Chinese and English (calculators reference §8 wording).
 pub(crate) fn t(zh: impl Into<String>, en: impl Into<String>) -> Text {

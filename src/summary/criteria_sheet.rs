@@ -91,6 +91,8 @@ pub fn key_table(criteria: &[Criterion], lang: Lang) -> Vec<Block> {
     let shared = Shared::of(criteria, lang);
     let flags_elsewhere = shared_flags(criteria, lang);
     let separator = lang.pick("；", "; ");
+    // Questions for the doctor that results hang on, said in full under the table.
+    let mut asked: Vec<(String, String)> = Vec::new();
     let rows = rows(criteria, true)
         .into_iter()
         .map(|row| {
@@ -99,7 +101,25 @@ pub fn key_table(criteria: &[Criterion], lang: Lang) -> Vec<Block> {
             let own = row.items(lang, |c| {
                 let mut own: Vec<&Input> = shared.own(c).collect();
                 own.sort_by_key(|input| input.date.is_some());
-                own.iter().map(|input| input.short(lang)).collect()
+                // One date for all of them: said once, before the first.
+                let dates: Vec<_> = own.iter().filter_map(|input| input.date).collect();
+                let one_date =
+                    (dates.len() >= 2 && dates.iter().all(|d| *d == dates[0])).then(|| dates[0]);
+                let first_dated = own.iter().position(|input| input.date.is_some());
+                own.iter()
+                    .enumerate()
+                    .map(|(i, input)| match one_date {
+                        Some(date) if input.date.is_some() => {
+                            let text = on_key_page(input, lang, false);
+                            if Some(i) == first_dated {
+                                format!("{date}{}{text}", lang.pick("：", ": "))
+                            } else {
+                                text
+                            }
+                        }
+                        _ => on_key_page(input, lang, true),
+                    })
+                    .collect()
             });
             let mut inputs = row.references(&shared);
             inputs.extend(own.iter().take(KEY_INPUTS_MAX).cloned());
@@ -107,15 +127,33 @@ pub fn key_table(criteria: &[Criterion], lang: Lang) -> Vec<Block> {
             if own.len() > KEY_INPUTS_MAX {
                 inputs.push_str(&format!(" (+{})", own.len() - KEY_INPUTS_MAX));
             }
+            // A question for the doctor is what a result hangs on: never behind "(+n)".
+            let questions = row.items(lang, |c| {
+                c.flags
+                    .iter()
+                    .filter(|f| is_question(f))
+                    .map(|f| f.best(lang).to_string())
+                    .collect()
+            });
             let flags = row.items(lang, |c| {
                 c.flags
                     .iter()
+                    .filter(|f| !is_question(f))
                     .map(|f| f.best(lang))
                     .filter(|f| !flags_elsewhere.contains(f))
                     .map(|f| brief(f, lang, KEY_FLAG_ROOM))
                     .collect()
             });
-            let mut flag_cell = flags[..flags.len().min(KEY_FLAGS_MAX)].join(separator);
+            let mut shown = Vec::new();
+            if !questions.is_empty() {
+                shown.push(
+                    lang.pick("请医生判断（见表下）", "question for the doctor (below)")
+                        .to_string(),
+                );
+                asked.extend(questions.into_iter().map(|q| (row.name(lang), q)));
+            }
+            shown.extend(flags.iter().take(KEY_FLAGS_MAX).cloned());
+            let mut flag_cell = shown.join(separator);
             if flags.len() > KEY_FLAGS_MAX {
                 flag_cell.push_str(&format!(" (+{})", flags.len() - KEY_FLAGS_MAX));
             }
@@ -143,7 +181,13 @@ pub fn key_table(criteria: &[Criterion], lang: Lang) -> Vec<Block> {
         compact: true,
     }));
     if !shared.groups.is_empty() {
-        blocks.push(shared.table(lang, false));
+        blocks.push(shared.table(lang));
+    }
+    for (name, question) in asked {
+        blocks.push(Block::Note(vec![
+            Span::plain(format!("{name}{}", lang.pick("：", ": "))),
+            Span::plain(question),
+        ]));
     }
     let briefly: Vec<String> = flags_elsewhere
         .iter()
@@ -168,7 +212,7 @@ pub fn sheet(criteria: &[Criterion], lang: Lang) -> Vec<Block> {
     let shared = Shared::of(criteria, lang);
     let flags_elsewhere = shared_flags(criteria, lang);
     if !shared.groups.is_empty() {
-        blocks.push(shared.table(lang, true));
+        blocks.push(shared.table(lang));
     }
     let separator = lang.pick("；", "; ");
     let rows = rows(criteria, false)
@@ -488,7 +532,7 @@ impl<'a> Shared<'a> {
     }
 
     /// The groups as a table; `full` adds how each value was derived (the appendix).
-    fn table(&self, lang: Lang, full: bool) -> Block {
+    fn table(&self, lang: Lang) -> Block {
         let rows = self
             .groups
             .iter()
@@ -501,11 +545,9 @@ impl<'a> Shared<'a> {
                 let inputs = group
                     .inputs
                     .iter()
-                    .map(|input| match (&input.note, full) {
-                        (Some(note), true) => {
-                            format!("{} — {}", input.short(lang), note.best(lang))
-                        }
-                        _ => input.short(lang),
+                    .map(|input| match &input.note {
+                        Some(note) => format!("{} — {}", input.short(lang), note.best(lang)),
+                        None => input.short(lang),
                     })
                     .collect::<Vec<_>>()
                     .join(lang.pick("；", "; "));
@@ -556,8 +598,9 @@ fn brief(flag: &str, lang: Lang, room: usize) -> String {
         || {
             let mut head: String = flag.chars().take(most).collect();
             // Never inside a number: "−2.27…" would read as a value.
-            let numeric = |c: char| c.is_ascii_digit() || ".,−-+".contains(c);
-            if flag[head.len()..].starts_with(|c: char| c.is_ascii_digit() || c == '.') {
+            // Nor inside a date or range: "2021-11…" or "1…" for "1–2" would too.
+            let numeric = |c: char| c.is_ascii_digit() || ".,−-+–/:".contains(c);
+            if flag[head.len()..].starts_with(numeric) && head.ends_with(numeric) {
                 while head.ends_with(numeric) {
                     head.pop();
                 }
@@ -572,6 +615,25 @@ fn brief(flag: &str, lang: Lang, room: usize) -> String {
         str::to_string,
     );
     format!("{}…", head.trim_end())
+}
+
+/// An input on the key page: value, date (unless said once for the row), and its note where the
+/// value used is not the one the lab printed, so that no changed value is shown as if measured.
+fn on_key_page(input: &Input, lang: Lang, with_date: bool) -> String {
+    let mut out = input.short(lang);
+    if let Some(date) = input.date.filter(|_| with_date) {
+        out.push_str(&format!(" ({date})"));
+    }
+    if let Some(note) = input.note.as_ref().filter(|_| input.differs_from_print()) {
+        out.push_str(&format!(" — {}", note.best(lang)));
+    }
+    out
+}
+
+/// A flag that asks the doctor a question a result depends on (BCLC's performance status,
+/// preserved liver function, the BCLC-B sub-group).
+fn is_question(flag: &Text) -> bool {
+    flag.best(Lang::En).starts_with("question for the doctor")
 }
 
 fn shared_flags_note(flags: &[impl AsRef<str>], lang: Lang) -> Option<Block> {
@@ -703,6 +765,12 @@ mod tests {
         let zh = "次要结果：mALBI 分界值 −2.270 来自参考文献列表，未经原文核实";
         let short = brief(zh, Lang::Zh, 40);
         assert!(short.ends_with('…') && !short.contains("2.2"), "{short}");
+        let dated = "化验日期不一致：总胆红素 2021-11-10，白蛋白 2021-10-14";
+        let short = brief(dated, Lang::Zh, 40);
+        assert!(
+            !short.contains("2021-11…") && !short.contains("2021…"),
+            "{short}"
+        );
         let stale =
             "数据时效：截至 2026-11-27 已 1843 天（数据日期 2021-11-10），对移植评估而言已过时";
         assert_eq!(

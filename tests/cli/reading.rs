@@ -479,3 +479,42 @@ fn the_footer_numbers_match_the_page_count() {
         assert!(text.contains(&banner), "`{banner}`");
     }
 }
+
+/// The key page shows nothing a reader could take for what it is not: a question a result
+/// hangs on in full (not behind "(+n)"), a value changed for the calculation with what the lab
+/// printed, and each row's inputs with their date.
+#[test]
+fn the_key_page_keeps_questions_changed_values_and_dates() {
+    for (lang, title, question, changed, dated) in [
+        (
+            "en",
+            "Key criteria",
+            "question for the doctor: is the reduced performance status cancer-related?",
+            "creatinine 1 mg/dL — as printed: 0.95 mg/dL; 0.95 raised to the floor 1",
+            "2021-11-10: bilirubin 1.3 mg/dL",
+        ),
+        (
+            "zh",
+            "主要评估一览",
+            "请医生判断：体能状态下降是否与肿瘤相关？",
+            "报告原值：0.95 mg/dL；0.95 低于下限，按 1 计",
+            "2021-11-10：总胆红素",
+        ),
+    ] {
+        let test = Test::demo().edit(
+            "case.toml",
+            "date = 2021-11-10\necog = 0",
+            "date = 2021-11-10\necog = 1",
+        );
+        let (_run, pdf) = summary_pdf(test, lang);
+        let (key, _) = section_pages(&bookmarks(&pdf), title);
+        let text = squeeze(&page_text(&pdf, key));
+        for wanted in [question, changed, dated] {
+            assert!(
+                text.contains(&squeeze(wanted)),
+                "{lang}: the key page lacks `{wanted}`:\n{}",
+                page_text(&pdf, key)
+            );
+        }
+    }
+}
