@@ -152,15 +152,27 @@ pub fn cnlc(input: &StagingInput<'_>) -> Criterion {
         "CNLC 定义采用 2019 年版《原发性肝癌诊疗规范》；假设 2022/2024 年版与之相同",
         "CNLC definitions are those of the 2019 规范; the 2022/2024 editions are assumed identical",
     )];
-    let outcome = if input.ecog.is_some_and(|ps| ps >= 3) || input.child_pugh_class == Some('C') {
+    // What put the stage where it is, when one finding did (as for BCLC).
+    let mut decided_by = None;
+    let outcome = if input.ecog.is_some_and(|ps| ps >= 3) {
+        decided_by = Some(t("ECOG ≥ 3", "ECOG ≥ 3"));
+        stage("IV")
+    } else if input.child_pugh_class == Some('C') {
+        decided_by = Some(t("Child-Pugh C 级", "Child-Pugh C"));
         stage("IV")
     } else if input.ecog.is_none() || input.child_pugh_class.is_none() {
         Outcome::missing(missing_basics(input))
     } else {
         match (burden.extrahepatic_spread, burden.macrovascular_invasion) {
-            (Finding::Yes, _) => stage("IIIb"),
+            (Finding::Yes, _) => {
+                decided_by = Some(extrahepatic_spread());
+                stage("IIIb")
+            }
             (Finding::Unknown, _) => Outcome::missing([status(&extrahepatic_spread())]),
-            (Finding::No, Finding::Yes) => stage("IIIa"),
+            (Finding::No, Finding::Yes) => {
+                decided_by = Some(macrovascular_invasion());
+                stage("IIIa")
+            }
             (Finding::No, Finding::Unknown) => {
                 Outcome::missing([status(&macrovascular_invasion())])
             }
@@ -184,6 +196,7 @@ pub fn cnlc(input: &StagingInput<'_>) -> Criterion {
     };
     let mut criterion = Criterion::new(Kind::Cnlc, outcome);
     criterion.flags.append(&mut flags);
+    criterion.decided_by = decided_by;
     criterion
 }
 

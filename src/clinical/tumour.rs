@@ -320,8 +320,16 @@ pub fn up_to_seven(burden: &Burden) -> Criterion {
         "caveat: the original up-to-seven group also had no microvascular invasion, a pathology finding; only size, number and macrovascular invasion are applied here",
     )];
     let size = Limits(&mut flags).at_most(Size::NPlusD, burden.n_plus_d(), dec(7, 0));
-    let mut criterion = verdict(Kind::UpToSeven, size.into(), burden, flags);
-    criterion.value = Some(burden.n_plus_d());
+    let criterion = verdict(Kind::UpToSeven, size.into(), burden, flags);
+    with_n_plus_d(criterion, burden)
+}
+
+/// N + D as the result's value when every lesion is counted; with a lesion that cannot be
+/// judged it would be a sum over the others, shown as if it were the tumour's.
+fn with_n_plus_d(mut criterion: Criterion, burden: &Burden) -> Criterion {
+    if burden.unknown.is_empty() {
+        criterion.value = Some(burden.n_plus_d());
+    }
     criterion
 }
 
@@ -375,8 +383,7 @@ pub fn metroticket(burden: &Burden) -> Criterion {
             }
         }
     };
-    let mut criterion = verdict(Kind::Metroticket, size, burden, flags);
-    criterion.value = Some(n_plus_d);
+    let mut criterion = with_n_plus_d(verdict(Kind::Metroticket, size, burden, flags), burden);
     criterion.inputs.extend(limit_input);
     criterion
 }
@@ -827,6 +834,22 @@ mod tests {
         let mut invaded = within_t2.clone();
         invaded.macrovascular_invasion = Finding::Yes;
         assert!(!has_rule(&optn_t2(&invaded)));
+    }
+
+    /// With a lesion that cannot be judged, up-to-seven and Metroticket carry no N + D: it
+    /// would be a sum over the other lesions, read as the tumour's.
+    #[test]
+    fn a_sum_over_some_lesions_is_not_shown_as_n_plus_d() {
+        let mut known = burden(&["3", "2"], "85");
+        known.macrovascular_invasion = Finding::No;
+        known.extrahepatic_spread = Finding::No;
+        assert_eq!(up_to_seven(&known).value, Some(d("5")));
+        assert_eq!(metroticket(&known).value, Some(d("5")));
+        let mut partial = known.clone();
+        partial.unknown.push(Text::plain("size of lesion L3"));
+        for criterion in [up_to_seven(&partial), metroticket(&partial)] {
+            assert_eq!(criterion.value, None, "{:?}", criterion.outcome);
+        }
     }
 
     #[test]

@@ -140,6 +140,14 @@ fn a_deciding_finding_is_named_beside_the_result() {
         .find(|c| c["id"] == "milan")
         .unwrap();
     assert_eq!(milan["decided_by"], "macrovascular invasion");
+    let cnlc = json["criteria"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "cnlc")
+        .unwrap();
+    assert_eq!(cnlc["category"], "IIIa");
+    assert_eq!(cnlc["decided_by"], "macrovascular invasion");
     // Nothing decided alone: no such field.
     let plain = Test::demo()
         .args(["criteria", "--json", "--at", "2021-11-11"])
