@@ -49,6 +49,8 @@ fn stage(name: &str) -> Outcome {
     Outcome::Category(Text::plain(name))
 }
 
+/// Everything a stage waits for: ECOG and the Child-Pugh class, and whatever of the tumour
+/// (invasion, spread, a lesion that cannot be judged) is unknown too, so that the list is whole.
 fn missing_basics(input: &StagingInput<'_>) -> Vec<Text> {
     let mut missing = Vec::new();
     if input.ecog.is_none() {
@@ -59,6 +61,9 @@ fn missing_basics(input: &StagingInput<'_>) -> Vec<Text> {
             "Child-Pugh 分级（见 Child-Pugh 分级）",
             "Child-Pugh class (see Child-Pugh)",
         ));
+    }
+    if let Rule::Unknown(tumour) = input.burden.exclusions() {
+        missing.extend(tumour);
     }
     missing
 }
@@ -281,6 +286,26 @@ mod tests {
     }
 
     use Finding::{No, Yes};
+
+    /// A stage waiting for ECOG names what of the tumour is unknown as well, not only the
+    /// first gap.
+    #[test]
+    fn every_missing_input_of_a_stage_is_named() {
+        let unknown = burden(&["2"], No, Finding::Unknown);
+        let input = StagingInput {
+            ecog: None,
+            child_pugh_class: Some('A'),
+            burden: &unknown,
+        };
+        for criterion in [bclc(&input), cnlc(&input)] {
+            let missing = criterion.outcome.missing_items(Lang::En).join("; ");
+            assert!(
+                missing.contains("ECOG") && missing.contains("extrahepatic spread"),
+                "{:?}: {missing}",
+                criterion.kind
+            );
+        }
+    }
 
     #[test]
     fn bclc_vectors_b1_to_b13() {
