@@ -337,7 +337,6 @@ mod tests {
     use super::*;
     use crate::document::Marker;
     use crate::fonts::Fonts;
-    use crate::layout::style::TextStyle;
 
     static FONTS: LazyLock<Fonts> = LazyLock::new(Fonts::builtin);
 
@@ -345,30 +344,6 @@ mod tests {
 
     fn date(text: &str) -> NaiveDate {
         NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
-    }
-
-    /// Text boxes (left, top, right, bottom) of a chart's labels.
-    fn text_boxes(fragment: &Fragment, typesetter: &mut Typesetter) -> Vec<(String, [f32; 4])> {
-        fragment
-            .items
-            .iter()
-            .filter_map(|item| match item {
-                Item::Text(run) => Some(run),
-                Item::Path(_) => None,
-            })
-            .map(|run| {
-                let style = TextStyle {
-                    size: run.size,
-                    ..CHART_TEXT
-                };
-                let width = typesetter.width(&run.text(), style);
-                let (x, y) = (run.origin.x, run.origin.y);
-                (
-                    run.text(),
-                    [x, y - 0.88 * run.size, x + width, y + 0.12 * run.size],
-                )
-            })
-            .collect()
     }
 
     #[test]
@@ -414,7 +389,7 @@ mod tests {
         };
         let mut typesetter = Typesetter::new(&FONTS);
         let fragment = draw(&chart, &mut typesetter, WIDTH);
-        let boxes = text_boxes(&fragment, &mut typesetter);
+        let boxes = fragment.text_boxes(&mut typesetter);
         assert!(boxes.iter().any(|(t, _)| t == "atezolizumab + bevacizumab"));
         for (i, (text_a, a)) in boxes.iter().enumerate() {
             assert!(

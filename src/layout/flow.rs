@@ -11,6 +11,37 @@ pub struct Fragment {
     pub items: Vec<Item>,
 }
 
+#[cfg(test)]
+impl Fragment {
+    /// The boxes (left, top, right, bottom) of a chart's or timeline's text runs, for tests that
+    /// labels stay clear of each other and of the plot.
+    pub(crate) fn text_boxes(
+        &self,
+        typesetter: &mut super::text::Typesetter<'_>,
+    ) -> Vec<(String, [f32; 4])> {
+        use super::style::{CHART_TEXT, TextStyle};
+        self.items
+            .iter()
+            .filter_map(|item| match item {
+                Item::Text(run) => Some(run),
+                Item::Path(_) => None,
+            })
+            .map(|run| {
+                let style = TextStyle {
+                    size: run.size,
+                    ..CHART_TEXT
+                };
+                let width = typesetter.width(&run.text(), style);
+                let (x, y) = (run.origin.x, run.origin.y);
+                (
+                    run.text(),
+                    [x, y - 0.88 * run.size, x + width, y + 0.12 * run.size],
+                )
+            })
+            .collect()
+    }
+}
+
 /// The pages so far and where the next fragment goes.
 pub struct Flow {
     finished: Vec<Page>,

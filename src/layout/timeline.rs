@@ -560,7 +560,6 @@ mod tests {
     use super::*;
     use crate::document::TimelineEvent;
     use crate::fonts::Fonts;
-    use crate::layout::style::TextStyle;
 
     static FONTS: LazyLock<Fonts> = LazyLock::new(Fonts::builtin);
 
@@ -692,26 +691,7 @@ mod tests {
         };
         let mut typesetter = Typesetter::new(&FONTS);
         let fragment = draw(&timeline, &mut typesetter, WIDTH, Lang::Zh);
-        let boxes: Vec<(String, [f32; 4])> = fragment
-            .items
-            .iter()
-            .filter_map(|item| match item {
-                Item::Text(run) => Some(run),
-                Item::Path(_) => None,
-            })
-            .map(|run| {
-                let style = TextStyle {
-                    size: run.size,
-                    ..CHART_TEXT
-                };
-                let width = typesetter.width(&run.text(), style);
-                let (x, y) = (run.origin.x, run.origin.y);
-                (
-                    run.text(),
-                    [x, y - 0.88 * run.size, x + width, y + 0.12 * run.size],
-                )
-            })
-            .collect();
+        let boxes = fragment.text_boxes(&mut typesetter);
         assert!(boxes.len() > 2 * DEMO.len(), "{boxes:?}");
         for (i, (text_a, a)) in boxes.iter().enumerate() {
             assert!(a[0] >= -0.01 && a[2] <= WIDTH + 0.01, "{text_a} sticks out");
