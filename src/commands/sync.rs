@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use super::{load_valid, print_stdout};
 use crate::contacts::Contact;
 use crate::error::{Error, Result};
-use crate::folder::CaseFolder;
+use crate::folder::{CaseFolder, REPLIES_DIR};
 use crate::ledger::{self, Event, Reply, ReplyKind, What};
 use crate::mail::imap;
 use crate::packet::store;
@@ -28,7 +28,6 @@ use crate::replies::{self, Headers, Ours};
 use crate::{diagnostic, tr};
 
 const STATE_FILE: &str = ".consultpack/sync.json";
-pub const REPLIES_DIR: &str = "replies";
 /// Messages fetched per round trip (headers only).
 const BATCH: u32 = 500;
 const MAILBOXES: &[&str] = &["INBOX"];

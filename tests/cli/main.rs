@@ -9,6 +9,7 @@ mod criteria;
 mod fidelity;
 mod fuzz;
 mod hardening;
+mod hostile;
 mod init;
 mod interface;
 mod layout;

@@ -1,0 +1,76 @@
+//! The second adversarial round (issue 25): what a build may delete, what a case's own state
+//! folder may point at, files that crash or hang a reader, fields without end, and messages
+//! that were silent or misleading. The hostile IMAP servers are in `hostile_imap.rs`.
+
+use std::fs;
+
+use crate::{Test, snapshot};
+
+/// Point 1: `build --out` replaces only packet folders consultpack made; a family's folder of
+/// the same name, records/ and the case's other folders are refused, with nothing changed.
+#[test]
+fn build_out_never_deletes_the_familys_folders() {
+    // A folder of the family's that happens to carry a contact's name.
+    let test = Test::demo().write("mine/zhongshan-liver/keep.txt", "the family's notes");
+    let before = test.snapshot();
+    let run = test
+        .args(["build", "--out", "mine", "--contact", "zhongshan-liver"])
+        .failure(1);
+    run.stderr_has("will not replace `mine/zhongshan-liver`")
+        .stderr_has("no packet.json of ours");
+    assert_eq!(snapshot(&run.dir), before, "nothing changed");
+
+    // records/ with a folder named like a contact, holding a referenced record.
+    let test = Test::demo();
+    fs::create_dir_all(test.path().join("records/zhongshan-liver")).unwrap();
+    fs::copy(
+        test.path()
+            .join("records/imaging/2021-06-18_mri-report.pdf"),
+        test.path().join("records/zhongshan-liver/letter.pdf"),
+    )
+    .unwrap();
+    let case = fs::read_to_string(test.path().join("case.toml")).unwrap();
+    let test = test.write(
+        "case.toml",
+        &format!(
+            "{case}\n[[record]]\nfile = \"zhongshan-liver/letter.pdf\"\nkind = \"other\"\ndate = 2021-07-01\ntitle = \"Letter\"\n"
+        ),
+    );
+    let before = test.snapshot();
+    let run = test
+        .args(["build", "--out", "records", "--contact", "zhongshan-liver"])
+        .failure(1);
+    run.stderr_has(
+        "will not build into `records/zhongshan-liver`: it is inside the case's records/ folder",
+    );
+    assert_eq!(snapshot(&run.dir), before, "nothing changed");
+    assert!(
+        !run.stderr.contains("is not referenced"),
+        "the record is in use\n{run}"
+    );
+
+    // A contact named like one of the case's own folders is refused at `check`.
+    for id in ["records", "replies", "templates", "out"] {
+        let run = Test::demo()
+            .edit(
+                "contacts.toml",
+                "id = \"dr-demo-seattle\"",
+                &format!("id = \"{id}\""),
+            )
+            .args(["check"])
+            .failure(1);
+        run.stderr_has(&format!(
+            "contact id `{id}` is the name of the case's own {id}/ folder"
+        ));
+    }
+
+    // A packet folder consultpack made is replaced, an empty one filled.
+    let test = Test::demo();
+    fs::create_dir_all(test.path().join("mine/zhongshan-liver")).unwrap();
+    let test = test.args(["build", "--out", "mine", "--contact", "zhongshan-liver"]);
+    test.run().assert_code(0);
+    fs::write(test.path().join("mine/zhongshan-liver/stale.txt"), "old").unwrap();
+    let run = test.success();
+    assert!(run.dir.join("mine/zhongshan-liver/packet.json").exists());
+    assert!(!run.dir.join("mine/zhongshan-liver/stale.txt").exists());
+}
