@@ -26,6 +26,7 @@ pub fn run(folder: &CaseFolder, args: &MarkArgs, today: NaiveDate) -> Result<()>
             Some(tr!("give the day it happened")),
         ));
     }
+    ledger::check_writable(folder.root())?;
     // Read every file first: a missing one changes nothing.
     let mut files = Vec::new();
     for path in &args.files {

@@ -27,7 +27,8 @@ use crate::private_file;
 use crate::replies::{self, Headers, Ours};
 use crate::{diagnostic, tr};
 
-const STATE_FILE: &str = ".consultpack/sync.json";
+/// In `.consultpack/`.
+const STATE_FILE: &str = "sync.json";
 /// Messages fetched per round trip (headers only).
 const BATCH: u32 = 500;
 const MAILBOXES: &[&str] = &["INBOX"];
@@ -76,10 +77,10 @@ pub fn run(folder: &CaseFolder, today: NaiveDate) -> Result<()> {
             _ => None,
         })
         .collect();
-    let state_path = folder.path(STATE_FILE);
+    let state_path = ledger::state_file(folder.root(), STATE_FILE, true)?;
+    // A damaged position only means looking at everything again (what is known is skipped).
     let mut state: SyncState =
-        crate::case_files::read_capped(&state_path, crate::case_files::TOML_LIMIT)
-            .ok()
+        ledger::read_state(folder.root(), STATE_FILE, crate::case_files::TOML_LIMIT)?
             .and_then(|b| serde_json::from_slice(&b).ok())
             .unwrap_or_default();
 
@@ -337,10 +338,9 @@ fn fetch_whole(session: &mut imap::Session, uid: u32) -> Result<Vec<u8>> {
         })
 }
 
+/// Writes the position (`path` from [`ledger::state_file`]): a new file renamed over the old
+/// one, so a link there is replaced, never followed.
 fn write_state(path: &Path, state: &SyncState) -> Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.exists()) {
-        private_file::create_dir(dir)?;
-    }
     let mut text = serde_json::to_string_pretty(state).expect("state serializes");
     text.push('\n');
     private_file::write(path, text.as_bytes())

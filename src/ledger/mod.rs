@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::tr;
 
-pub use file::{LEDGER_FILE, Lock, append, lock, read};
+pub use file::{LEDGER_FILE, Lock, append, check_writable, lock, read, read_state, state_file};
 
 /// One line of the ledger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -74,3 +74,51 @@ fn build_out_never_deletes_the_familys_folders() {
     assert!(run.dir.join("mine/zhongshan-liver/packet.json").exists());
     assert!(!run.dir.join("mine/zhongshan-liver/stale.txt").exists());
 }
+
+/// Point 2: the ledger, and `.consultpack/` itself, are never followed through a link out of
+/// the case: `build` and `mark` refuse before they write anything, and the outside file stays
+/// as it was.
+#[test]
+fn the_ledger_is_never_written_through_a_link() {
+    let outside = tempfile::tempdir().unwrap();
+    let victim = outside.path().join("victim.txt");
+    fs::write(&victim, "someone else's file\n").unwrap();
+    let linked = || {
+        let test = Test::demo();
+        fs::create_dir_all(test.path().join(".consultpack")).unwrap();
+        std::os::unix::fs::symlink(&victim, test.path().join(".consultpack/ledger.jsonl")).unwrap();
+        test
+    };
+
+    let test = linked();
+    let before = test.snapshot();
+    let test = test.args(["build", "--contact", "zhongshan-liver"]);
+    let run = test.run();
+    run.assert_code(1);
+    run.stderr_has("`.consultpack/ledger.jsonl` is a link");
+    assert_eq!(test.snapshot(), before, "no packet was built");
+    let run = linked()
+        .args(["mark", "zhongshan-liver", "replied", "--note", "called"])
+        .failure(1);
+    run.stderr_has("`.consultpack/ledger.jsonl` is a link");
+    assert!(!run.dir.join("replies").exists(), "nothing was saved");
+    // Nor is it read through the link.
+    linked()
+        .args(["status"])
+        .failure(1)
+        .stderr_has("`.consultpack/ledger.jsonl` is a link");
+
+    // `.consultpack` itself a link to a folder outside.
+    let test = Test::demo();
+    std::os::unix::fs::symlink(outside.path(), test.path().join(".consultpack")).unwrap();
+    let run = test
+        .args(["build", "--contact", "zhongshan-liver"])
+        .failure(1);
+    run.stderr_has("`.consultpack` is a link or a file, not a folder");
+    assert_eq!(
+        fs::read_to_string(&victim).unwrap(),
+        "someone else's file\n",
+        "nothing was appended outside the case"
+    );
+    assert_eq!(fs::read_dir(outside.path()).unwrap().count(), 1);
+}

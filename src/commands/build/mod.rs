@@ -100,7 +100,9 @@ pub(super) fn build(
         Some(out) => out,
         None => folder.output_dir(crate::folder::OUT_DIR)?,
     };
-    // Before anything is made: no packet may go where the family's files are.
+    // Before anything is made: the ledger can record it, and no packet may go where the
+    // family's files are.
+    ledger::check_writable(folder.root())?;
     for contact in &contacts {
         let target = out_root.join(&contact.id);
         if let Some(dir) = folder.own_folder_holding(&target) {
