@@ -122,3 +122,88 @@ fn the_ledger_is_never_written_through_a_link() {
     );
     assert_eq!(fs::read_dir(outside.path()).unwrap().count(), 1);
 }
+
+/// A DICOM file (explicit VR little endian) whose data set is `depth` sequences, each in an
+/// item of the one before, all of undefined length (36 bytes a level), then the image data.
+pub fn nested_dicom(depth: usize) -> Vec<u8> {
+    fn element(out: &mut Vec<u8>, element: u16, vr: &[u8; 2], value: &[u8]) {
+        out.extend_from_slice(&0x0002u16.to_le_bytes());
+        out.extend_from_slice(&element.to_le_bytes());
+        out.extend_from_slice(vr);
+        if vr == b"OB" {
+            out.extend_from_slice(&[0, 0]);
+            out.extend_from_slice(&(value.len() as u32).to_le_bytes());
+        } else {
+            out.extend_from_slice(&(value.len() as u16).to_le_bytes());
+        }
+        out.extend_from_slice(value);
+    }
+    let mut meta = Vec::new();
+    element(&mut meta, 0x0001, b"OB", &[0, 1]);
+    // Secondary capture image storage: a class that holds pixel data.
+    element(&mut meta, 0x0002, b"UI", b"1.2.840.10008.5.1.4.1.1.7\0");
+    element(&mut meta, 0x0003, b"UI", b"1.2.3.4\0");
+    element(&mut meta, 0x0010, b"UI", b"1.2.840.10008.1.2.1\0");
+    let mut out = vec![0u8; 128];
+    out.extend_from_slice(b"DICM");
+    element(&mut out, 0x0000, b"UL", &(meta.len() as u32).to_le_bytes());
+    out.extend_from_slice(&meta);
+    for _ in 0..depth {
+        // (0008,1115) Referenced Series Sequence, SQ, undefined length; an item, undefined.
+        out.extend_from_slice(&[0x08, 0x00, 0x15, 0x11, b'S', b'Q', 0, 0]);
+        out.extend_from_slice(&u32::MAX.to_le_bytes());
+        out.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0]);
+        out.extend_from_slice(&u32::MAX.to_le_bytes());
+    }
+    for _ in 0..depth {
+        // Item delimitation, sequence delimitation.
+        out.extend_from_slice(&[0xFE, 0xFF, 0x0D, 0xE0, 0, 0, 0, 0]);
+        out.extend_from_slice(&[0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0]);
+    }
+    // (7FE0,0010) Pixel Data, OB, four bytes.
+    out.extend_from_slice(&[
+        0xE0, 0x7F, 0x10, 0x00, b'O', b'B', 0, 0, 4, 0, 0, 0, 0, 0, 0, 0,
+    ]);
+    out
+}
+
+/// Point 3: a DICOM file nested 20,000 sequences deep is a warning naming the file, as any
+/// damaged file is; `check` and `build` go on, and no staging folder is left.
+#[test]
+fn deeply_nested_dicom_is_named_not_a_crash() {
+    let plant = |test: Test| {
+        fs::write(
+            test.path()
+                .join("records/imaging/2021-10-15_mri-dicom/S9I1.dcm"),
+            nested_dicom(20_000),
+        )
+        .unwrap();
+        test
+    };
+    let run = plant(Test::demo()).deadline(60).args(["check"]).success();
+    run.stderr_has("S9I1.dcm")
+        .stderr_has("sequences nested more than 64 deep");
+    let run = plant(Test::demo())
+        .deadline(120)
+        .args(["build", "--contact", "uwmc-liver"])
+        .success();
+    run.stderr_has("S9I1.dcm");
+    let leftovers: Vec<_> = fs::read_dir(run.dir.join("out"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    // 64 levels pass (more than any real header has), 65 do not.
+    for (depth, refused) in [(64, false), (65, true)] {
+        let test = Test::demo();
+        fs::write(
+            test.path()
+                .join("records/imaging/2021-10-15_mri-dicom/S9I1.dcm"),
+            nested_dicom(depth),
+        )
+        .unwrap();
+        let run = test.args(["check"]).success();
+        assert_eq!(run.stderr.contains("nested more than"), refused, "{run}");
+    }
+}
