@@ -207,3 +207,34 @@ fn deeply_nested_dicom_is_named_not_a_crash() {
         assert_eq!(run.stderr.contains("nested more than"), refused, "{run}");
     }
 }
+
+/// A demo case that reads its mail password with `command` (a shell line).
+fn with_password_command(command: &str) -> Test {
+    Test::demo().write(
+        "consultpack.toml",
+        &format!(
+            "[sender]\nname = \"Li\"\nemail = \"family@example.org\"\n\n\
+             [imap]\nhost = \"127.0.0.1\"\nport = 9\nsecurity = \"none\"\nusername = \"family\"\n\
+             password_command = [\"sh\", \"-c\", \"{command}\"]\n"
+        ),
+    )
+}
+
+/// Point 4: a password command that prints without end is stopped after 4 KB of its first
+/// line, one that never answers at its deadline; either says so, in bounded memory.
+#[test]
+fn endless_password_commands_are_stopped_and_named() {
+    let (peak_kb, run) = with_password_command("cat /dev/zero")
+        .deadline(30)
+        .args(["sync"])
+        .run_measured();
+    run.assert_code(1);
+    run.stderr_has("printed more than 4096 bytes without a line break and was stopped");
+    assert!(peak_kb < 100_000, "peak {peak_kb} KB");
+    let run = with_password_command("sleep 30")
+        .env("CONSULTPACK_PASSWORD_COMMAND_TIMEOUT_MS", "300")
+        .deadline(20)
+        .args(["sync"])
+        .failure(1);
+    run.stderr_has("gave no password within 0.3 s and was stopped");
+}
