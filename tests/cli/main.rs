@@ -10,6 +10,7 @@ mod fidelity;
 mod fuzz;
 mod hardening;
 mod hostile;
+mod hostile_imap;
 mod init;
 mod interface;
 mod layout;
