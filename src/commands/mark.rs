@@ -42,7 +42,20 @@ pub fn run(folder: &CaseFolder, args: &MarkArgs, today: NaiveDate) -> Result<()>
     let mut saved = Vec::new();
     if !files.is_empty() || !args.note.is_empty() {
         let mut dir = ReplyDir::new(folder, &contact.id, date)?;
-        dir.write("notes.txt", format!("{}\n", args.note).as_bytes())?;
+        let notes = dir.write("notes.txt", format!("{}\n", args.note).as_bytes())?;
+        let length = args.note.chars().count();
+        if length > ledger::NOTE_LIMIT {
+            eprintln!(
+                "{}{}",
+                crate::diagnostic::Severity::Warning.label(),
+                tr!(
+                    "the note is {length} characters long; the ledger keeps its first {limit}, and all of it is in {notes}",
+                    length,
+                    limit = ledger::NOTE_LIMIT,
+                    notes
+                )
+            );
+        }
         for path in files {
             saved.push(dir.copy(path)?);
         }

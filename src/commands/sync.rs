@@ -248,7 +248,8 @@ fn look_at(
     let headers = Headers::parse(header);
     let key = headers
         .message_id
-        .clone()
+        .as_deref()
+        .map(|id| ledger::cut(id, ledger::FIELD_LIMIT).into_owned())
         .unwrap_or_else(|| format!("sha256:{}", store::sha256(header)));
     if known.contains(&key) {
         return Ok(None);

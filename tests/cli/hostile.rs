@@ -238,3 +238,84 @@ fn endless_password_commands_are_stopped_and_named() {
         .failure(1);
     run.stderr_has("gave no password within 0.3 s and was stopped");
 }
+
+/// Point 8: every text the ledger keeps is cut to its limit when written ("… (cut)"), and a
+/// ledger written before the limits, with a 10 MB subject and a 20 MB note, is read quickly by
+/// `status` and `opinions`, in bounded memory.
+#[test]
+fn huge_ledger_fields_are_cut_and_read_quickly() {
+    let note = "很长的记录".repeat(5_000);
+    let test = Test::demo().args_vec(vec![
+        "mark".into(),
+        "zhongshan-liver".into(),
+        "replied".into(),
+        "--note".into(),
+        note.clone(),
+    ]);
+    let run = test.run();
+    run.assert_code(0);
+    run.stderr_has("the note is 25000 characters long; the ledger keeps its first 20000");
+    let ledger = fs::read_to_string(test.path().join(".consultpack/ledger.jsonl")).unwrap();
+    let event: serde_json::Value = serde_json::from_str(ledger.trim()).unwrap();
+    let kept = event["note"].as_str().unwrap();
+    assert_eq!(kept.chars().count(), 20_000);
+    assert!(kept.ends_with("… (cut)"));
+    let saved = event["files"].as_array().map_or(0, Vec::len);
+    assert_eq!(saved, 0);
+    let notes: Vec<_> = glob_notes(test.path());
+    assert_eq!(
+        notes,
+        vec![format!("{note}\n")],
+        "the whole note is kept beside"
+    );
+
+    // A ledger from before the limits.
+    let reply = serde_json::json!({
+        "at": "2026-11-28T10:00:00Z", "event": "reply", "contact": "zhongshan-liver",
+        "kind": "reply", "message_id": "big@zs.example", "from": "dr@zs.example",
+        "subject": "回".repeat(3_500_000), "date": "2026-11-28T09:00:00Z", "matched_by": "sender"
+    });
+    let mark = serde_json::json!({
+        "at": "2026-11-29T10:00:00Z", "event": "mark", "contact": "zhongshan-liver",
+        "state": "appointment", "note": "约".repeat(7_000_000), "date": "2026-11-29"
+    });
+    let old_ledger =
+        || Test::demo().write(".consultpack/ledger.jsonl", &format!("{reply}\n{mark}\n"));
+    let (status_kb, run) = old_ledger()
+        .deadline(60)
+        .args(["status"])
+        .run_measured();
+    run.assert_code(0);
+    assert!(run.stdout.len() < 20_000, "{} bytes of table", run.stdout.len());
+    assert!(status_kb < 300_000, "status peak {status_kb} KB");
+    let run = old_ledger().deadline(60).args(["status", "--json"]).run();
+    run.assert_code(0);
+    let rows: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["contact"] == "zhongshan-liver")
+        .unwrap();
+    assert_eq!(row["state"], "appointment");
+    assert_eq!(
+        row["reply"]["subject"].as_str().unwrap().chars().count(),
+        1_000
+    );
+    assert!(status_kb < 300_000, "status peak {status_kb} KB");
+    let (opinions_kb, run) = old_ledger()
+        .deadline(120)
+        .args(["opinions", "-o", "o.pdf"])
+        .run_measured();
+    run.assert_code(0);
+    assert!(opinions_kb < 600_000, "opinions peak {opinions_kb} KB");
+}
+
+/// The contents of every notes.txt under replies/.
+fn glob_notes(root: &std::path::Path) -> Vec<String> {
+    crate::snapshot(&root.join("replies"))
+        .into_iter()
+        .filter(|(path, _)| path.ends_with("notes.txt"))
+        .map(|(_, bytes)| String::from_utf8(bytes).unwrap())
+        .collect()
+}
