@@ -85,7 +85,7 @@ fn decode(bytes: &[u8], format: ImageFormat) -> Result<DynamicImage, String> {
 }
 
 /// Refuses a claimed size no real record has, before anything is allocated for it.
-fn plausible_size(width: u32, height: u32, bytes: usize) -> Result<(), String> {
+pub(crate) fn plausible_size(width: u32, height: u32, bytes: usize) -> Result<(), String> {
     let pixels = u64::from(width) * u64::from(height);
     if pixels > MAX_PIXELS {
         return Err(tr!(

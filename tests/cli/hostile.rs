@@ -281,12 +281,13 @@ fn huge_ledger_fields_are_cut_and_read_quickly() {
     });
     let old_ledger =
         || Test::demo().write(".consultpack/ledger.jsonl", &format!("{reply}\n{mark}\n"));
-    let (status_kb, run) = old_ledger()
-        .deadline(60)
-        .args(["status"])
-        .run_measured();
+    let (status_kb, run) = old_ledger().deadline(60).args(["status"]).run_measured();
     run.assert_code(0);
-    assert!(run.stdout.len() < 20_000, "{} bytes of table", run.stdout.len());
+    assert!(
+        run.stdout.len() < 20_000,
+        "{} bytes of table",
+        run.stdout.len()
+    );
     assert!(status_kb < 300_000, "status peak {status_kb} KB");
     let run = old_ledger().deadline(60).args(["status", "--json"]).run();
     run.assert_code(0);
@@ -318,4 +319,88 @@ fn glob_notes(root: &std::path::Path) -> Vec<String> {
         .filter(|(path, _)| path.ends_with("notes.txt"))
         .map(|(_, bytes)| String::from_utf8(bytes).unwrap())
         .collect()
+}
+
+/// An image XObject that claims 30,000 × 30,000 grey pixels and holds 100 KB of them.
+fn huge_picture() -> Vec<u8> {
+    let data = crate::hardening::zeros_compressed(100_000);
+    let mut object = format!(
+        "<< /Type /XObject /Subtype /Image /Width 30000 /Height 30000 /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode /Length {} >>\nstream\n",
+        data.len()
+    )
+    .into_bytes();
+    object.extend_from_slice(&data);
+    object.extend_from_slice(b"\nendstream");
+    object
+}
+
+fn content(ops: &str) -> Vec<u8> {
+    format!("<< /Length {} >>\nstream\n{ops}\nendstream", ops.len()).into_bytes()
+}
+
+/// Point 9: a picture that claims 30,000 × 30,000 pixels is not drawn, and the warning names
+/// the page and the record: a page with nothing else is left out with its record, a page
+/// with text keeps its image, blank where the picture was.
+#[test]
+fn pictures_too_large_to_draw_are_named_by_page() {
+    let test = Test::demo();
+    let resources = "/Resources << /XObject << /Im1 5 0 R >> /Font << /F1 6 0 R >> >>";
+    let font = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_vec();
+    let alone = crate::hardening::pdf_with(&[
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        format!(
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] {resources} /Contents 4 0 R >>"
+        )
+        .into_bytes(),
+        content("q 500 0 0 700 50 50 cm /Im1 Do Q"),
+        huge_picture(),
+        font.clone(),
+    ]);
+    let with_text = crate::hardening::pdf_with(&[
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R 7 0 R] /Count 2 >>".to_vec(),
+        format!(
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] {resources} /Contents 4 0 R >>"
+        )
+        .into_bytes(),
+        content("BT /F1 24 Tf 50 740 Td (Liver panel) Tj ET q 500 0 0 600 50 50 cm /Im1 Do Q"),
+        huge_picture(),
+        font,
+        format!(
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] {resources} /Contents 8 0 R >>"
+        )
+        .into_bytes(),
+        content("BT /F1 24 Tf 50 740 Td (Page two) Tj ET"),
+    ]);
+    let mut entries = String::new();
+    for (name, bytes) in [("alone.pdf", alone), ("with-text.pdf", with_text)] {
+        fs::write(test.path().join("records/other").join(name), bytes).unwrap();
+        entries.push_str(&format!(
+            "\n[[record]]\nfile = \"other/{name}\"\nkind = \"other\"\ndate = 2021-10-02\ntitle = \"{name}\"\n"
+        ));
+    }
+    let case = fs::read_to_string(test.path().join("case.toml")).unwrap();
+    let run = test
+        .write("case.toml", &format!("{case}{entries}"))
+        .deadline(180)
+        .args(["build", "--contact", "ehbh-liver"])
+        .success();
+    run.stderr_has(
+        "`records/other/alone.pdf` was left out of the platform images: page 1 comes out blank: a picture on it was not drawn (it claims 30000 × 30000 pixels, more than a page needs)",
+    );
+    run.stderr_has(
+        "`records/other/with-text.pdf`, page 1: a picture on it was not drawn (it claims 30000 × 30000 pixels, more than a page needs); its platform image is blank there",
+    );
+    assert!(
+        !run.stderr.contains("with-text.pdf`, page 2"),
+        "page 2 shares the resources but draws no picture\n{run}"
+    );
+    let images: Vec<String> = fs::read_dir(run.dir.join("out/ehbh-liver/platform/images"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("2021-10-02"))
+        .collect();
+    assert_eq!(images.len(), 2, "both pages of with-text.pdf: {images:?}");
 }
