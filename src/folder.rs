@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
-use crate::case::{self, CaseInput, LoadedCase, RecordIndex};
+use crate::case::{self, CaseInput, LoadedCase, RecordIndex, Refusal};
 use crate::case_files::{self, TOML_LIMIT};
 use crate::config::{self, Config};
 use crate::contacts::{self, ContactList};
@@ -489,21 +489,12 @@ impl CaseFolder {
                     continue;
                 }
                 let rel = relative.join(&name);
-                let shown = self.display(RECORDS_DIR).join(&rel);
                 let is_link = entry.file_type().is_ok_and(|t| t.is_symlink());
                 if is_link && !links_outside && !resolved(&entry.path()).starts_with(&case_root) {
-                    diagnostics.push(
-                        Diagnostic::warning(tr!(
-                            "`{path}` is a link to `{target}`, outside the case folder; it is left out",
-                            path = shown.display(),
-                            target = resolved(&entry.path()).display()
-                        ))
-                        .at(Location::file(&shown))
-                        .hint(tr!(
-                            "copy the file into records/, or add `allow_links_outside = true` at the top of case.toml"
-                        )),
-                    );
-                    index.unreadable.insert(rel.clone());
+                    let target = resolved(&entry.path());
+                    index
+                        .unreadable
+                        .insert(rel.clone(), Refusal::LinkOutside { target });
                     index.files.insert(rel);
                     continue;
                 }
@@ -521,20 +512,18 @@ impl CaseFolder {
                     }
                 } else if rel.extension().is_some_and(|e| e == "toml") {
                     toml_files.push(rel);
+                } else if is_link && fs::metadata(entry.path()).is_err() {
+                    let target = fs::read_link(entry.path()).unwrap_or_default();
+                    index
+                        .unreadable
+                        .insert(rel.clone(), Refusal::BrokenLink { target });
+                    index.files.insert(rel);
                 } else if !case_files::is_regular(&entry.path()) {
-                    diagnostics.push(
-                        Diagnostic::warning(tr!(
-                            "`{path}` is not a regular file (a pipe, device or socket); it is left out",
-                            path = shown.display()
-                        ))
-                        .at(Location::file(&shown))
-                        .hint(tr!("records/ holds ordinary files only: remove it")),
-                    );
-                    index.unreadable.insert(rel.clone());
+                    index.unreadable.insert(rel.clone(), Refusal::NotRegular);
                     index.files.insert(rel);
                 } else {
                     if case_files::open_regular(&entry.path()).is_err() {
-                        index.unreadable.insert(rel.clone());
+                        index.unreadable.insert(rel.clone(), Refusal::NoAccess);
                     }
                     index.files.insert(rel);
                 }

@@ -404,3 +404,59 @@ fn pictures_too_large_to_draw_are_named_by_page() {
         .collect();
     assert_eq!(images.len(), 2, "both pages of with-text.pdf: {images:?}");
 }
+
+/// Point 10: a record that is a link out of the case, or a pipe, is named as such, once, with
+/// no talk of permissions and no bogus errors about the entry's other fields.
+#[test]
+fn refused_records_are_named_for_what_they_are() {
+    let outside = tempfile::tempdir().unwrap();
+    fs::write(outside.path().join("elsewhere.pdf"), b"%PDF-1.4\n").unwrap();
+    let test = Test::demo();
+    let other = test.path().join("records/other");
+    std::os::unix::fs::symlink(
+        outside.path().join("elsewhere.pdf"),
+        other.join("linked.pdf"),
+    )
+    .unwrap();
+    let fifo = std::ffi::CString::new(other.join("pipe.pdf").to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo with a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+    std::os::unix::fs::symlink(
+        outside.path().join("elsewhere.pdf"),
+        other.join("stray.pdf"),
+    )
+    .unwrap();
+    let case = fs::read_to_string(test.path().join("case.toml")).unwrap();
+    let mut entries = String::new();
+    for name in ["linked.pdf", "pipe.pdf"] {
+        entries.push_str(&format!(
+            "\n[[record]]\nfile = \"other/{name}\"\nkind = \"other\"\ndate = 2021-10-02\ntitle = \"{name}\"\n"
+        ));
+    }
+    let run = test
+        .write("case.toml", &format!("{case}{entries}"))
+        .deadline(30)
+        .args(["check"])
+        .failure(1);
+    let target = std::fs::canonicalize(outside.path().join("elsewhere.pdf")).unwrap();
+    assert_eq!(
+        run.errors(),
+        vec![
+            format!(
+                "error: record file `records/other/linked.pdf` is a link to `{}`, outside the case folder",
+                target.display()
+            )
+            .as_str(),
+            "error: record file `records/other/pipe.pdf` is not a regular file (a pipe, device or socket)",
+            "error: 2 error(s) in the case folder (listed above); nothing was written",
+        ],
+        "{run}"
+    );
+    for wrong in ["permissions", "unknown field", "not referenced"] {
+        assert!(!run.stderr.contains(wrong), "`{wrong}`\n{run}");
+    }
+    // Not referenced, it is one warning that it is left out; the referenced ones are not
+    // warned about again.
+    assert_eq!(run.stderr.matches("it is left out").count(), 1, "{run}");
+    run.stderr_has("`records/other/stray.pdf` is a link to");
+}
