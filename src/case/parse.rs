@@ -141,6 +141,7 @@ pub fn parse(input: &CaseInput<'_>) -> (Option<LoadedCase>, Diagnostics) {
         .parent()
         .unwrap_or(std::path::Path::new(""))
         .join(crate::folder::RECORDS_DIR);
+    let mut unreferenced = Vec::new();
     for file in input.records.unmentioned(&described) {
         // A link out of the case or a pipe is left out whether or not it is referenced.
         let shown = records_dir.join(file);
@@ -184,18 +185,9 @@ pub fn parse(input: &CaseInput<'_>) -> (Option<LoadedCase>, Diagnostics) {
             }
             _ => {}
         }
-        diagnostics.push(
-            Diagnostic::warning(tr!(
-                "`records/{file}` is not referenced by case.toml",
-                file = file.display()
-            ))
-            .at(Location::file(&input.case_toml.path))
-            .hint(tr!(
-                "add a [[record]] entry with file = \"{file}\", or a sidecar `records/{file}.toml`; unreferenced files are left out of packets",
-                file = file.display()
-            )),
-        );
+        unreferenced.push(file);
     }
+    diagnostics.extend(unreferenced_warnings(&unreferenced, &input.case_toml.path));
 
     if diagnostics.has_errors() {
         return (None, diagnostics);
@@ -212,6 +204,48 @@ pub fn parse(input: &CaseInput<'_>) -> (Option<LoadedCase>, Diagnostics) {
 }
 
 /// A record made from a reference in labs, imaging or treatments.
+/// Files no one refers to, for each of which the warning says what to write; more than a few
+/// are one warning, with the first of them, rather than a screen per file.
+const UNREFERENCED_NAMED: usize = 10;
+
+fn unreferenced_warnings(files: &[&PathBuf], case_toml: &std::path::Path) -> Diagnostics {
+    let mut diagnostics = Diagnostics::default();
+    if files.len() > UNREFERENCED_NAMED {
+        let first: Vec<String> = files
+            .iter()
+            .take(UNREFERENCED_NAMED)
+            .map(|f| format!("records/{}", f.display()))
+            .collect();
+        diagnostics.push(
+            Diagnostic::warning(tr!(
+                "{count} files in records/ are not referenced by case.toml; the first {shown}: {files}",
+                count = files.len(),
+                shown = UNREFERENCED_NAMED,
+                files = first.join(", ")
+            ))
+            .at(Location::file(case_toml))
+            .hint(tr!(
+                "add [[record]] entries (or sidecars `<file>.toml`) for the files the doctors should see; unreferenced files are left out of packets"
+            )),
+        );
+        return diagnostics;
+    }
+    for file in files {
+        diagnostics.push(
+            Diagnostic::warning(tr!(
+                "`records/{file}` is not referenced by case.toml",
+                file = file.display()
+            ))
+            .at(Location::file(case_toml))
+            .hint(tr!(
+                "add a [[record]] entry with file = \"{file}\", or a sidecar `records/{file}.toml`; unreferenced files are left out of packets",
+                file = file.display()
+            )),
+        );
+    }
+    diagnostics
+}
+
 fn derived_record(case: &Case, path: &PathBuf, kind: RecordKind) -> Record {
     let date = case
         .labs

@@ -460,3 +460,27 @@ fn refused_records_are_named_for_what_they_are() {
     assert_eq!(run.stderr.matches("it is left out").count(), 1, "{run}");
     run.stderr_has("`records/other/stray.pdf` is a link to");
 }
+
+/// Point 11: thousands of files nothing refers to are one warning with the first ten, not a
+/// warning each.
+#[test]
+fn many_unreferenced_files_are_one_warning() {
+    let test = Test::demo();
+    let bulk = test.path().join("records/other/bulk");
+    fs::create_dir_all(&bulk).unwrap();
+    for i in 0..5_000 {
+        fs::write(bulk.join(format!("f{i:04}.txt")), b"x").unwrap();
+    }
+    let run = test.deadline(120).args(["check"]).success();
+    run.stderr_has(
+        "5000 files in records/ are not referenced by case.toml; the first 10: records/other/bulk/f0000.txt, records/other/bulk/f0001.txt,",
+    )
+    .stderr_has("records/other/bulk/f0009.txt\n");
+    assert!(!run.stderr.contains("f0010.txt"), "{run}");
+    let warnings = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("warning: "))
+        .count();
+    assert!(warnings < 5, "{warnings} warnings\n{run}");
+}
