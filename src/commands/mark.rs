@@ -26,6 +26,25 @@ pub fn run(folder: &CaseFolder, args: &MarkArgs, today: NaiveDate) -> Result<()>
             Some(tr!("give the day it happened")),
         ));
     }
+    // As in case.toml: nothing happens before 1900, nor before the patient was born.
+    if date < crate::toml_reader::MIN_DATE {
+        return Err(Error::user(
+            tr!("--date {date} is before 1900", date),
+            Some(tr!("check the year")),
+        ));
+    }
+    if let Some(born) = loaded.case.as_ref().map(|c| c.case.patient.birth_date)
+        && date < born.day()
+    {
+        return Err(Error::user(
+            tr!(
+                "--date {date} is before the patient was born ({born})",
+                date,
+                born = born.in_lang(crate::i18n::ui())
+            ),
+            Some(tr!("check the year")),
+        ));
+    }
     ledger::check_writable(folder.root())?;
     // Read every file first: a missing one changes nothing.
     let mut files = Vec::new();

@@ -484,3 +484,44 @@ fn many_unreferenced_files_are_one_warning() {
         .count();
     assert!(warnings < 5, "{warnings} warnings\n{run}");
 }
+
+/// Point 12: `mark --date` is refused before 1900 and before the patient's birth, as dates in
+/// case.toml are, and nothing is recorded.
+#[test]
+fn mark_dates_before_birth_or_1900_are_refused() {
+    for (date, words) in [
+        ("0000-01-01", "--date 0000-01-01 is before 1900"),
+        ("1899-12-31", "--date 1899-12-31 is before 1900"),
+        (
+            "1958-05-11",
+            "--date 1958-05-11 is before the patient was born (1958-05-12)",
+        ),
+    ] {
+        let test = Test::demo();
+        let before = test.snapshot();
+        let run = test
+            .args([
+                "mark",
+                "zhongshan-liver",
+                "replied",
+                "--note",
+                "x",
+                "--date",
+                date,
+            ])
+            .failure(1);
+        run.stderr_has(words);
+        assert_eq!(snapshot(&run.dir), before, "{date}: nothing recorded");
+    }
+    Test::demo()
+        .args([
+            "mark",
+            "zhongshan-liver",
+            "replied",
+            "--note",
+            "x",
+            "--date",
+            "1958-05-12",
+        ])
+        .success();
+}
