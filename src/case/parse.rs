@@ -145,45 +145,41 @@ pub fn parse(input: &CaseInput<'_>) -> (Option<LoadedCase>, Diagnostics) {
     for file in input.records.unmentioned(&described) {
         // A link out of the case or a pipe is left out whether or not it is referenced.
         let shown = records_dir.join(file);
-        match input.records.unreadable.get(file) {
-            Some(Refusal::LinkOutside { target }) => {
-                diagnostics.push(
-                    Diagnostic::warning(tr!(
-                        "`{path}` is a link to `{target}`, outside the case folder; it is left out",
-                        path = shown.display(),
-                        target = target.display()
-                    ))
+        let left_out = match input.records.unreadable.get(file) {
+            Some(Refusal::LinkOutside { target }) => Some((
+                tr!(
+                    "`{path}` is a link to `{target}`, outside the case folder; it is left out",
+                    path = shown.display(),
+                    target = target.display()
+                ),
+                tr!(
+                    "copy the file into records/, or add `allow_links_outside = true` at the top of case.toml"
+                ),
+            )),
+            Some(Refusal::BrokenLink { target }) => Some((
+                tr!(
+                    "`{path}` is a link to `{target}`, which does not exist; it is left out",
+                    path = shown.display(),
+                    target = target.display()
+                ),
+                tr!("put the file itself into records/"),
+            )),
+            Some(Refusal::NotRegular) => Some((
+                tr!(
+                    "`{path}` is not a regular file (a pipe, device or socket); it is left out",
+                    path = shown.display()
+                ),
+                tr!("records/ holds ordinary files only: remove it"),
+            )),
+            Some(Refusal::NoAccess) | None => None,
+        };
+        if let Some((message, hint)) = left_out {
+            diagnostics.push(
+                Diagnostic::warning(message)
                     .at(Location::file(&shown))
-                    .hint(tr!(
-                        "copy the file into records/, or add `allow_links_outside = true` at the top of case.toml"
-                    )),
-                );
-                continue;
-            }
-            Some(Refusal::BrokenLink { target }) => {
-                diagnostics.push(
-                    Diagnostic::warning(tr!(
-                        "`{path}` is a link to `{target}`, which does not exist; it is left out",
-                        path = shown.display(),
-                        target = target.display()
-                    ))
-                    .at(Location::file(&shown))
-                    .hint(tr!("put the file itself into records/")),
-                );
-                continue;
-            }
-            Some(Refusal::NotRegular) => {
-                diagnostics.push(
-                    Diagnostic::warning(tr!(
-                        "`{path}` is not a regular file (a pipe, device or socket); it is left out",
-                        path = shown.display()
-                    ))
-                    .at(Location::file(&shown))
-                    .hint(tr!("records/ holds ordinary files only: remove it")),
-                );
-                continue;
-            }
-            _ => {}
+                    .hint(hint),
+            );
+            continue;
         }
         unreferenced.push(file);
     }

@@ -148,15 +148,8 @@ pub fn run(folder: &CaseFolder, today: NaiveDate) -> Result<()> {
             );
             bar.set_message(tr!("sync {mailbox}", mailbox));
             for batch in uids.chunks(BATCH) {
-                let fetched = session.uid_fetch(uid_set(batch), HEADERS);
-                session.forget_unsolicited();
-                let fetches = fetched.map_err(|error| Error::Mail {
-                    message: tr!(
-                        "reading `{mailbox}` failed ({error})",
-                        mailbox,
-                        error = session.explain(&error)
-                    ),
-                    hint: Some(kept()),
+                let fetches = fetch(&mut session, true, &uid_set(batch), HEADERS, |error| {
+                    tr!("reading `{mailbox}` failed ({error})", mailbox, error)
                 })?;
                 let mut headers: Vec<(u32, Vec<u8>)> = fetches
                     .iter()
@@ -356,15 +349,8 @@ fn new_uids(
     let (mut high, mut window) = (exists, FIRST_WINDOW);
     while high >= 1 {
         let low = high.saturating_sub(window - 1).max(1);
-        let fetched = session.fetch(format!("{low}:{high}"), "(UID)");
-        session.forget_unsolicited();
-        let fetches = fetched.map_err(|error| Error::Mail {
-            message: tr!(
-                "reading `{mailbox}` failed ({error})",
-                mailbox,
-                error = session.explain(&error)
-            ),
-            hint: None,
+        let fetches = fetch(session, false, &format!("{low}:{high}"), "(UID)", |error| {
+            tr!("reading `{mailbox}` failed ({error})", mailbox, error)
         })?;
         let listed: Vec<u32> = fetches.iter().filter_map(|f| f.uid).collect();
         uids.extend(listed.iter().filter(|&&uid| uid >= start));
@@ -387,6 +373,27 @@ fn new_uids(
     uids.sort_unstable();
     uids.dedup();
     Ok(uids)
+}
+
+/// A FETCH (by UID, or by sequence number), what the server says unasked dropped, a failure
+/// in words: `failed` is given what went wrong.
+fn fetch(
+    session: &mut imap::Session,
+    by_uid: bool,
+    set: &str,
+    query: &str,
+    failed: impl FnOnce(String) -> String,
+) -> Result<::imap::types::Fetches> {
+    let fetched = if by_uid {
+        session.uid_fetch(set, query)
+    } else {
+        session.fetch(set, query)
+    };
+    session.forget_unsolicited();
+    fetched.map_err(|error| Error::Mail {
+        message: failed(session.explain(&error)),
+        hint: Some(kept()),
+    })
 }
 
 /// The hint of a sync stopped half-way: its position is saved after every batch.
@@ -418,17 +425,15 @@ fn uid_set(uids: &[u32]) -> String {
 
 fn fetch_whole(session: &mut imap::Session, uid: u32) -> Result<Vec<u8>> {
     session.allow_whole_messages(true);
-    let fetched = session.uid_fetch(uid.to_string(), "(UID BODY.PEEK[])");
+    let fetches = fetch(
+        session,
+        true,
+        &uid.to_string(),
+        "(UID BODY.PEEK[])",
+        |error| tr!("reading message {uid} failed ({error})", uid, error),
+    );
     session.allow_whole_messages(false);
-    session.forget_unsolicited();
-    let fetches = fetched.map_err(|error| Error::Mail {
-        message: tr!(
-            "reading message {uid} failed ({error})",
-            uid,
-            error = session.explain(&error)
-        ),
-        hint: Some(kept()),
-    })?;
+    let fetches = fetches?;
     fetches
         .iter()
         .find_map(|f| f.body().map(<[u8]>::to_vec))

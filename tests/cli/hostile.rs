@@ -485,6 +485,18 @@ fn many_unreferenced_files_are_one_warning() {
     assert!(warnings < 5, "{warnings} warnings\n{run}");
 }
 
+fn mark_on(test: Test, date: &str) -> Test {
+    test.args([
+        "mark",
+        "zhongshan-liver",
+        "replied",
+        "--note",
+        "x",
+        "--date",
+        date,
+    ])
+}
+
 /// Point 12: `mark --date` is refused before 1900 and before the patient's birth, as dates in
 /// case.toml are, and nothing is recorded.
 #[test]
@@ -499,29 +511,9 @@ fn mark_dates_before_birth_or_1900_are_refused() {
     ] {
         let test = Test::demo();
         let before = test.snapshot();
-        let run = test
-            .args([
-                "mark",
-                "zhongshan-liver",
-                "replied",
-                "--note",
-                "x",
-                "--date",
-                date,
-            ])
-            .failure(1);
+        let run = mark_on(test, date).failure(1);
         run.stderr_has(words);
         assert_eq!(snapshot(&run.dir), before, "{date}: nothing recorded");
     }
-    Test::demo()
-        .args([
-            "mark",
-            "zhongshan-liver",
-            "replied",
-            "--note",
-            "x",
-            "--date",
-            "1958-05-12",
-        ])
-        .success();
+    mark_on(Test::demo(), "1958-05-12").success();
 }
