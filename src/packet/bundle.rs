@@ -3,7 +3,6 @@
 //! dated from the case, so the same inputs give the same bytes; with a passphrase every entry is
 //! AES-256 encrypted instead (then never byte-identical: each entry gets a random salt).
 
-use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Write};
 use std::path::Path;
 
@@ -63,7 +62,7 @@ pub fn write(
         .collect();
     items.sort_by(|a, b| a.0.cmp(b.0));
 
-    let file = File::create(target).map_err(Error::io("write", target))?;
+    let file = crate::private_file::create_new(target)?;
     let mut zip = ZipWriter::new(BufWriter::new(file));
     for (name, item) in items {
         match item {

@@ -108,7 +108,9 @@ fn compress_one(
         .len()
         >= u64::from(u32::MAX);
     let write = |method: CompressionMethod| -> Result<(u64, String, u64)> {
-        let out = File::create(target).map_err(Error::io("write", target))?;
+        // Written twice when deflate does not pay: the second time replaces the first.
+        let _ = std::fs::remove_file(target);
+        let out = crate::private_file::create_new(target)?;
         let mut zip = ZipWriter::new(BufWriter::new(out));
         let options = SimpleFileOptions::default()
             .compression_method(method)
