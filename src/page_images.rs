@@ -143,6 +143,10 @@ pub fn worker(args: &[String]) -> ExitCode {
         let [source, out, stem, max_px, max_bytes] = args else {
             return Err("usage: __render-pages SOURCE OUT STEM MAX_PX MAX_BYTES".into());
         };
+        // Pages are written as OUT/STEM-NNN.jpg and nowhere else.
+        if stem.contains(std::path::is_separator) || !Path::new(out).is_dir() {
+            return Err("bad OUT or STEM".into());
+        }
         let limits = Limits {
             max_px: max_px.parse().map_err(|_| "bad MAX_PX")?,
             max_bytes: max_bytes.parse().map_err(|_| "bad MAX_BYTES")?,
