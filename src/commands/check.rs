@@ -108,6 +108,7 @@ fn check_packets(folder: &CaseFolder, loaded: &mut Loaded) {
                 // Scans and photos hardly compress: the raw size is the honest estimate.
                 zipped_bytes: bytes,
                 pages: None,
+                changed: None,
             })
         })
         .collect();

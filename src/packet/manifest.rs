@@ -37,6 +37,10 @@ pub struct ManifestFile {
     pub title: Option<String>,
     pub bytes: u64,
     pub sha256: String,
+    /// What differs from the family's file ("metadata removed" from a photo); absent when the
+    /// file is theirs byte for byte. `bytes` and `sha256` are of the file in the zip.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changed: Option<String>,
 }
 
 pub const FORMAT: &str = "consultpack-manifest/1";

@@ -121,6 +121,9 @@ pub struct RecordFile {
     pub zipped_bytes: u64,
     /// Pages of a PDF; 1 for an image.
     pub pages: Option<u32>,
+    /// What was changed from the family's file on the way out, in the manifest's words
+    /// ("metadata removed"); `None` when the bytes are the file's own.
+    pub changed: Option<String>,
 }
 
 /// `packet.json`: what a packet holds and, for e-mail, exactly what `send` will send. Every
@@ -312,6 +315,7 @@ pub(crate) mod tests {
             sha256: String::new(),
             zipped_bytes: zipped,
             pages: Some(1),
+            changed: None,
         }
     }
 

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use std::os::unix::fs::PermissionsExt;
 
-use crate::Test;
+use crate::{TODAY, Test};
 
 /// Every file and folder under `root`, with its permission bits.
 fn modes(root: &Path) -> Vec<(String, bool, u32)> {
@@ -177,4 +177,270 @@ fn renderers_die_with_a_killed_build_and_write_nothing_after_it() {
     );
     assert_eq!(before, after, "nothing is written after the build died");
     drop(test);
+}
+
+/// What a phone leaves in a photo, each of which must not leave the family's computer.
+const TELLTALES: [&[u8]; 6] = [
+    b"Exif\0\0",
+    b"http://ns.adobe.com/xap",
+    b"TestPhone Corp",
+    b"SN-7731-0042",
+    b"Wang Jianguo",
+    b"Photoshop 3.0",
+];
+
+/// A 160 × 80 photo stored on its side (red left half, blue right half) with EXIF orientation
+/// 6, GPS 31°12′N 121°28′E, the phone's make, model and serial, the owner, an EXIF thumbnail,
+/// XMP, IPTC and a comment — as a phone and a photo app leave them.
+fn phone_photo() -> Vec<u8> {
+    use exif::experimental::Writer;
+    use exif::{Field, In, Rational, Tag, Value};
+    let encode = |image: &image::RgbImage| {
+        let mut out = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 92)
+            .encode_image(image)
+            .unwrap();
+        out
+    };
+    let stored = image::RgbImage::from_fn(160, 80, |x, _| {
+        if x < 80 {
+            image::Rgb([220, 20, 20])
+        } else {
+            image::Rgb([20, 20, 220])
+        }
+    });
+    let pixels = encode(&stored);
+    let thumbnail = encode(&image::RgbImage::from_pixel(16, 8, image::Rgb([9, 9, 9])));
+    let ascii = |tag, text: &str| Field {
+        tag,
+        ifd_num: In::PRIMARY,
+        value: Value::Ascii(vec![text.as_bytes().to_vec()]),
+    };
+    let degrees = |d, m| {
+        Value::Rational(vec![
+            Rational { num: d, denom: 1 },
+            Rational { num: m, denom: 1 },
+            Rational { num: 0, denom: 1 },
+        ])
+    };
+    let fields = [
+        ascii(Tag::Make, "TestPhone Corp"),
+        ascii(Tag::Model, "TP-9"),
+        ascii(Tag::BodySerialNumber, "SN-7731-0042"),
+        ascii(Tag::Artist, "Wang Jianguo"),
+        Field {
+            tag: Tag::Orientation,
+            ifd_num: In::PRIMARY,
+            value: Value::Short(vec![6]),
+        },
+        ascii(Tag::GPSLatitudeRef, "N"),
+        Field {
+            tag: Tag::GPSLatitude,
+            ifd_num: In::PRIMARY,
+            value: degrees(31, 12),
+        },
+        ascii(Tag::GPSLongitudeRef, "E"),
+        Field {
+            tag: Tag::GPSLongitude,
+            ifd_num: In::PRIMARY,
+            value: degrees(121, 28),
+        },
+    ];
+    let mut writer = Writer::new();
+    for field in &fields {
+        writer.push_field(field);
+    }
+    writer.set_jpeg(&thumbnail, In::THUMBNAIL);
+    let mut tiff = std::io::Cursor::new(Vec::new());
+    writer.write(&mut tiff, false).unwrap();
+    let segment = |marker: u8, body: &[u8]| {
+        let mut s = vec![0xFF, marker];
+        s.extend_from_slice(&((body.len() + 2) as u16).to_be_bytes());
+        s.extend_from_slice(body);
+        s
+    };
+    let mut photo = pixels[..2].to_vec();
+    photo.extend(segment(0xE1, &[&b"Exif\0\0"[..], tiff.get_ref()].concat()));
+    photo.extend(segment(
+        0xE1,
+        b"http://ns.adobe.com/xap/1.0/\0<x:xmpmeta><dc:creator>Wang Jianguo</dc:creator></x:xmpmeta>",
+    ));
+    photo.extend(segment(0xED, b"Photoshop 3.0\08BIM\x04\x04\0\0\0\0\0\0"));
+    photo.extend(segment(0xFE, b"Owner: Wang Jianguo"));
+    photo.extend_from_slice(&pixels[2..]);
+    // The parser the checks rely on reads every one of them.
+    let exif = exif::Reader::new()
+        .read_from_container(&mut std::io::Cursor::new(&photo))
+        .unwrap();
+    assert!(exif.get_field(Tag::GPSLatitude, In::PRIMARY).is_some());
+    assert_eq!(
+        exif.get_field(Tag::Orientation, In::PRIMARY)
+            .and_then(|f| f.value.get_uint(0)),
+        Some(6)
+    );
+    photo
+}
+
+/// Fails if `bytes` (a file that leaves, or a file inside one) carries photo metadata.
+#[track_caller]
+fn assert_clean(name: &str, bytes: &[u8]) {
+    for telltale in TELLTALES {
+        assert!(
+            !bytes.windows(telltale.len()).any(|w| w == telltale),
+            "{name} carries `{}`",
+            String::from_utf8_lossy(telltale)
+        );
+    }
+    if bytes.starts_with(&[0xFF, 0xD8]) {
+        assert!(
+            exif::Reader::new()
+                .read_from_container(&mut std::io::Cursor::new(bytes))
+                .is_err(),
+            "{name} has EXIF"
+        );
+    }
+}
+
+/// Whether the test photo shows upright in `image`: its red half above its blue half, and
+/// the two together taller than wide.
+#[track_caller]
+fn assert_upright(what: &str, image: &image::RgbImage) {
+    let bounds = |wanted: fn(&[u8; 3]) -> bool| {
+        let (mut top, mut bottom, mut left, mut right) = (u32::MAX, 0, u32::MAX, 0);
+        for (x, y, p) in image.enumerate_pixels() {
+            if wanted(&p.0) {
+                (top, bottom) = (top.min(y), bottom.max(y));
+                (left, right) = (left.min(x), right.max(x));
+            }
+        }
+        assert!(top != u32::MAX, "{what}: the photo is not there");
+        (top, bottom, left, right)
+    };
+    let red = bounds(|[r, g, b]| *r > 150 && *g < 100 && *b < 100);
+    let blue = bounds(|[r, g, b]| *b > 150 && *g < 100 && *r < 100);
+    assert!(
+        red.1 <= blue.0 + 2,
+        "{what}: red {red:?} is not above blue {blue:?}"
+    );
+    let (height, width) = (blue.1 - red.0, red.3.max(blue.3) - red.2.min(blue.2));
+    assert!(height > width, "{what}: {width} × {height} is not upright");
+}
+
+#[test]
+fn a_phone_photo_leaves_upright_and_without_its_metadata_in_every_pack() {
+    const PHOTO: &str = "records/labs/2021-11-12_phone-photo.jpg";
+    let photo = phone_photo();
+    let test = Test::demo().write(
+        &format!("{PHOTO}.toml"),
+        r#"
+        kind = "lab"
+        date = 2021-11-12
+        title = { zh = "血常规（手机拍照）", en = "Blood count (phone photo)" }
+        "#,
+    );
+    fs::write(test.path().join(PHOTO), &photo).unwrap();
+    let run = test.args(["build"]).success();
+    assert_eq!(
+        fs::read(run.dir.join(PHOTO)).unwrap(),
+        photo,
+        "the family's original is never touched"
+    );
+
+    let pdf_images = tempfile::tempdir().unwrap();
+    let mut checked = 0;
+    for (path, bytes) in crate::snapshot(&run.dir.join("out")) {
+        let name = path.display().to_string();
+        if name.ends_with(".zip") {
+            let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&bytes)).unwrap();
+            for i in 0..zip.len() {
+                let mut entry = zip.by_index(i).unwrap();
+                let mut inner = Vec::new();
+                std::io::Read::read_to_end(&mut entry, &mut inner).unwrap();
+                assert_clean(&format!("{name}:{}", entry.name().unwrap()), &inner);
+                checked += 1;
+            }
+        } else if name.ends_with(".pdf") {
+            // Every image inside, as it is stored (JPEGs byte for byte).
+            let prefix = pdf_images.path().join(checked.to_string());
+            let full = run.dir.join("out").join(&path);
+            crate::tool(
+                "pdfimages",
+                &["-all", full.to_str().unwrap(), prefix.to_str().unwrap()],
+            );
+        }
+        assert_clean(&name, &bytes);
+        checked += 1;
+    }
+    for (path, bytes) in crate::snapshot(pdf_images.path()) {
+        assert_clean(&format!("image in a PDF: {}", path.display()), &bytes);
+        checked += 1;
+    }
+    assert!(checked > 200, "{checked}");
+
+    // The e-mail zip: upright pixels, and the manifest says what was done.
+    let zip_path = run.dir.join(format!(
+        "out/zhongshan-liver/DEMO-LGQ_{TODAY}_zhongshan-liver.zip"
+    ));
+    let mut zip = zip::ZipArchive::new(fs::File::open(zip_path).unwrap()).unwrap();
+    let name = zip
+        .file_names()
+        .filter_map(|n| n.ok())
+        .find(|n| n.contains("2021-11-12_lab"))
+        .unwrap()
+        .to_string();
+    let mut sent = Vec::new();
+    std::io::Read::read_to_end(&mut zip.by_name(&name).unwrap(), &mut sent).unwrap();
+    let upright = image::load_from_memory(&sent).unwrap().to_rgb8();
+    assert_eq!(upright.dimensions(), (80, 160), "turned upright");
+    assert_upright("the e-mail zip", &upright);
+    let mut manifest = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("manifest.json").unwrap(), &mut manifest)
+        .unwrap();
+    let manifest: serde_json::Value = serde_json::from_str(&manifest).unwrap();
+    let entry = manifest["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == name.as_str())
+        .unwrap();
+    assert!(
+        entry["changed"]
+            .as_str()
+            .is_some_and(|c| c.contains("metadata removed") && c.contains("upright")),
+        "{entry}"
+    );
+    assert_eq!(
+        entry["bytes"],
+        sent.len() as u64,
+        "the manifest lists what was sent"
+    );
+
+    // The platform image and the portal page are upright too.
+    let images = run.dir.join("out/ehbh-liver/platform/images");
+    let platform = fs::read_dir(&images)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains("2021-11-12_lab"))
+        .unwrap();
+    assert_upright(
+        "the platform image",
+        &image::open(platform).unwrap().to_rgb8(),
+    );
+    let page = run
+        .dir
+        .join("out/uwmc-liver/portal/records/2021-11-12_lab_blood-count-phone-photo.pdf");
+    let png = pdf_images.path().join("page");
+    crate::tool(
+        "pdftoppm",
+        &[
+            "-r",
+            "50",
+            "-png",
+            "-singlefile",
+            page.to_str().unwrap(),
+            png.to_str().unwrap(),
+        ],
+    );
+    let page = image::open(png.with_extension("png")).unwrap().to_rgb8();
+    assert_upright("the portal page", &page);
 }

@@ -115,6 +115,7 @@ pub(super) fn build(
                     title: Some(r.title.best(lang).to_string()),
                     bytes: r.bytes,
                     sha256: r.sha256.clone(),
+                    changed: r.changed.clone(),
                 }
             })
             .collect();
@@ -130,6 +131,7 @@ pub(super) fn build(
             title: None,
             bytes: g.bytes.len() as u64,
             sha256: store::sha256(&g.bytes),
+            changed: None,
         }));
         files.sort_by(|a, b| a.name.cmp(&b.name));
         let manifest = Manifest {
@@ -167,7 +169,6 @@ pub(super) fn build(
         bundle::write(
             &zip_path,
             &shared.store,
-            &shared.records_root,
             &entries,
             &generated,
             shared.today,

@@ -21,7 +21,7 @@ use crate::cli::BuildArgs;
 use crate::clinical::{self, Criterion};
 use crate::config::{Config, Secret};
 use crate::contacts::{Contact, Delivery};
-use crate::diagnostic::Diagnostics;
+use crate::diagnostic::{Diagnostic, Diagnostics, Location};
 use crate::dicom::CaseIndex;
 use crate::error::{Error, Result};
 use crate::folder::{CaseFolder, Loaded, RECORDS_DIR};
@@ -139,6 +139,20 @@ pub(super) fn build(
 
     let dicom = super::dicom_index(folder, case);
     let mut warnings = super::dicom_warnings(folder, &dicom);
+    for (path, reason) in &store.left_out {
+        let shown = folder.display(RECORDS_DIR).join(path);
+        warnings.push(
+            Diagnostic::warning(tr!(
+                "`{path}` was left out of every packet (its photo metadata could not be removed): {reason}",
+                path = shown.display(),
+                reason
+            ))
+            .at(Location::file(&shown))
+            .hint(tr!(
+                "open it and save it again (or scan it again), or leave it out with --records"
+            )),
+        );
+    }
 
     let platform_limits: Vec<crate::page_images::Limits> = contacts
         .iter()
