@@ -24,6 +24,7 @@ pub mod error;
 pub mod folder;
 pub mod fonts;
 pub mod i18n;
+pub mod inputs;
 pub mod lab;
 pub mod layout;
 pub mod ledger;

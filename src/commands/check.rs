@@ -105,6 +105,7 @@ fn check_packets(folder: &CaseFolder, loaded: &mut Loaded) {
                 title: r.title.clone(),
                 bytes,
                 sha256: String::new(),
+                source_sha256: String::new(),
                 // Scans and photos hardly compress: the raw size is the honest estimate.
                 zipped_bytes: bytes,
                 pages: None,

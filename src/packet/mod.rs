@@ -117,6 +117,8 @@ pub struct RecordFile {
     pub title: crate::text::Text,
     pub bytes: u64,
     pub sha256: String,
+    /// SHA-256 of the family's file as read (differs from `sha256` when a photo was scrubbed).
+    pub source_sha256: String,
     /// Bytes it takes inside a zip (deflated or stored, whichever is smaller).
     pub zipped_bytes: u64,
     /// Pages of a PDF; 1 for an image.
@@ -149,8 +151,9 @@ pub struct PacketJson {
     /// The options it was built with, so that `send` rebuilds a stale packet alike.
     #[serde(default)]
     pub built_with: BuiltWith,
-    /// What the packet was made from (the case files, templates and the records' names, sizes
-    /// and times): when this changes, the packet is out of date.
+    /// The inputs fingerprint ([`crate::inputs`]): what the packet was made from (the case
+    /// files, templates and every record, by content): when this changes, the packet is out of
+    /// date. Not the packet's identity, which is the SHA-256 of this file.
     #[serde(default)]
     pub inputs_sha256: String,
 }
@@ -162,6 +165,9 @@ pub struct BuiltWith {
     pub encrypt: bool,
     /// `--records` filters, as given.
     pub records: Vec<String>,
+    /// `--font` files, as given.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fonts: Vec<PathBuf>,
 }
 
 pub const PACKET_FORMAT: &str = "consultpack-packet/1";
@@ -313,6 +319,7 @@ pub(crate) mod tests {
             title: crate::text::Text::plain("x"),
             bytes: zipped,
             sha256: String::new(),
+            source_sha256: String::new(),
             zipped_bytes: zipped,
             pages: Some(1),
             changed: None,

@@ -56,13 +56,17 @@ impl RecordStore {
             let record = records[i];
             let source = records_root.join(&record.path);
             let target = dir.path().join(entry_file(i));
-            let (input, changed) = match Input::open(&source)? {
-                Ok(opened) => opened,
+            let input = match Input::open(&source)? {
+                Ok(input) => input,
                 Err(reason) => return Ok(Err((record.path.clone(), reason))),
             };
             let (bytes, sha256, zipped_bytes) =
                 compress_one(&input, &target, &names[i], record.date.day())?;
             progress(bytes);
+            let source_sha256 = input
+                .source_sha256
+                .clone()
+                .unwrap_or_else(|| sha256.clone());
             Ok(Ok((
                 RecordFile {
                     original: record.path.clone(),
@@ -72,9 +76,10 @@ impl RecordStore {
                     title: record.title.clone(),
                     bytes,
                     sha256,
+                    source_sha256,
                     zipped_bytes,
                     pages: pages(&source),
-                    changed,
+                    changed: input.changed.clone(),
                 },
                 target,
             )))
@@ -139,34 +144,34 @@ fn entry_file(index: usize) -> PathBuf {
 struct Input<'a> {
     path: &'a Path,
     scrubbed: Option<Vec<u8>>,
+    /// What scrubbing changed, in the manifest's words.
+    changed: Option<String>,
+    /// SHA-256 of the file as read, when what goes out differs from it.
+    source_sha256: Option<String>,
 }
 
 impl<'a> Input<'a> {
-    /// Opens `path`; a JPEG or PNG (told by its first bytes) is read and scrubbed, and what
-    /// was done to it is returned in the manifest's words. The inner `Err` is an image too
-    /// damaged to scrub, and why: it must not go out as it is.
-    fn open(path: &'a Path) -> Result<std::result::Result<(Self, Option<String>), String>> {
+    /// Opens `path`; a JPEG or PNG (told by its first bytes) is read and scrubbed. The inner
+    /// `Err` is an image too damaged to scrub, and why: it must not go out as it is.
+    fn open(path: &'a Path) -> Result<std::result::Result<Self, String>> {
         let mut head = [0u8; 8];
         let mut file = crate::case_files::open_regular(path).map_err(Error::io("read", path))?;
         let n = read_up_to(&mut file, &mut head).map_err(Error::io("read", path))?;
         let Some(kind) = crate::scrub::kind(&head[..n]) else {
-            return Ok(Ok((
-                Input {
-                    path,
-                    scrubbed: None,
-                },
-                None,
-            )));
+            return Ok(Ok(Input {
+                path,
+                scrubbed: None,
+                changed: None,
+                source_sha256: None,
+            }));
         };
         let bytes = crate::case_files::read_capped(path, crate::case_files::RECORD_LIMIT)
             .map_err(Error::io("read", path))?;
-        Ok(crate::scrub::scrub(&bytes, kind).map(|scrubbed| {
-            let change = scrubbed.change.describe();
-            let input = Input {
-                path,
-                scrubbed: Some(scrubbed.bytes),
-            };
-            (input, change)
+        Ok(crate::scrub::scrub(&bytes, kind).map(|scrubbed| Input {
+            path,
+            changed: scrubbed.change.describe(),
+            source_sha256: Some(sha256(&bytes)),
+            scrubbed: Some(scrubbed.bytes),
         }))
     }
 

@@ -444,3 +444,112 @@ fn a_phone_photo_leaves_upright_and_without_its_metadata_in_every_pack() {
     let page = image::open(png.with_extension("png")).unwrap().to_rgb8();
     assert_upright("the portal page", &page);
 }
+
+/// The `built` events of the ledger, by contact.
+fn built_events(dir: &Path) -> Vec<String> {
+    fs::read_to_string(dir.join(".consultpack/ledger.jsonl"))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|e| e["event"] == "built")
+        .map(|e| e["contact"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn an_unchanged_case_is_up_to_date_for_every_contact_and_force_rebuilds() {
+    let test = Test::demo().args(["build"]);
+    let first = test.run();
+    first.assert_code(0);
+    assert_eq!(built_events(&first.dir).len(), 10);
+    let packets = crate::snapshot(&first.dir.join("out"));
+
+    let second = test.run();
+    second.assert_code(0);
+    for id in [
+        "dr-demo-seattle",
+        "ehbh-liver",
+        "fred-hutch-liver",
+        "fuscc-liver",
+        "huashan-liver",
+        "pku-cancer-liver",
+        "uwmc-liver",
+        "virginia-mason-liver",
+        "zhongshan-liver",
+        "zju-first-liver",
+    ] {
+        second.stderr_has(&format!("`{id}`: up to date"));
+        second.stdout_has(id);
+    }
+    assert_eq!(
+        built_events(&second.dir).len(),
+        10,
+        "nothing was built again"
+    );
+    assert_eq!(crate::snapshot(&second.dir.join("out")), packets);
+
+    // Other options for one contact: only that packet is built; --force rebuilds a current one.
+    let test = test.args(["build", "--contact", "zhongshan-liver", "--split"]);
+    let split = test.run();
+    split.assert_code(0);
+    assert_eq!(built_events(&split.dir)[10..], ["zhongshan-liver"]);
+    let test = test.args(["build", "--contact", "ehbh-liver", "--force"]);
+    let forced = test.run();
+    forced.assert_code(0);
+    assert!(!forced.stderr.contains("up to date"), "{forced}");
+    assert_eq!(built_events(&forced.dir)[11..], ["ehbh-liver"]);
+}
+
+#[test]
+fn a_record_corrected_without_changing_its_size_is_sent_corrected() {
+    const REPORT: &str = "records/imaging/2021-11-01_ultrasound-report.txt";
+    let test = Test::demo()
+        .write(REPORT, "超声：肝右叶病灶约 3 cm。\n")
+        .write(
+            &format!("{REPORT}.toml"),
+            r#"
+            kind = "imaging"
+            date = 2021-11-01
+            title = { zh = "超声报告", en = "Ultrasound report" }
+            "#,
+        )
+        .args(["build", "--contact", "zhongshan-liver"]);
+    test.run().assert_code(0);
+    // Corrected in place, same size, and even its modification time put back (as a copy
+    // that keeps times would).
+    let path = test.path().join(REPORT);
+    let modified = fs::metadata(&path).unwrap().modified().unwrap();
+    fs::write(&path, "超声：肝右叶病灶约 6 cm。\n").unwrap();
+    fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
+
+    let run = test
+        .args(["send", "zhongshan-liver", "--dry-run"])
+        .success();
+    run.stderr_has("the case changed since the packet was built");
+    let eml = fs::read(run.dir.join("out/zhongshan-liver/message.eml")).unwrap();
+    let message = mail_parser::MessageParser::default().parse(&eml).unwrap();
+    let zip = message
+        .attachments()
+        .find(|a| {
+            mail_parser::MimeHeaders::attachment_name(*a).is_some_and(|n| n.ends_with(".zip"))
+        })
+        .unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(zip.contents().to_vec())).unwrap();
+    let name = zip
+        .file_names()
+        .filter_map(|n| n.ok())
+        .find(|n| n.contains("2021-11-01_imaging"))
+        .unwrap()
+        .to_string();
+    let mut sent = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name(&name).unwrap(), &mut sent).unwrap();
+    assert_eq!(
+        sent, "超声：肝右叶病灶约 6 cm。\n",
+        "the corrected report is sent"
+    );
+}
