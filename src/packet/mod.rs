@@ -15,6 +15,7 @@ pub mod intake;
 pub mod manifest;
 pub mod names;
 pub mod output;
+pub mod sealed;
 pub mod store;
 pub mod tables;
 

@@ -553,3 +553,106 @@ fn a_record_corrected_without_changing_its_size_is_sent_corrected() {
         "the corrected report is sent"
     );
 }
+
+#[test]
+fn an_encrypted_packet_carries_nothing_identifying_outside_the_archive() {
+    const PASSPHRASE: &str = "correct horse 马 battery";
+    let mut test = Test::demo()
+        .env("CONSULTPACK_ZIP_PASSPHRASE", PASSPHRASE)
+        .args([
+            "build",
+            "--contact",
+            "zhongshan-liver",
+            "--contact",
+            "dr-demo-seattle",
+            "--encrypt",
+        ]);
+    let built = test.run();
+    built.assert_code(0);
+    built
+        .stderr_has("7-Zip, Keka, WinRAR, Bandizip")
+        .stderr_has("Windows Explorer, macOS Archive Utility and `unzip` cannot open them");
+    let secrets = [
+        "DEMO-LGQ",
+        "DEMO-000000",
+        "李国强",
+        "Li Guoqiang",
+        "肝细胞癌",
+        "肝癌",
+        "HCC",
+        "hepatocellular",
+        "carcinoma",
+    ];
+    for (id, lang) in [("zhongshan-liver", "zh"), ("dr-demo-seattle", "en")] {
+        test = test.args(["send", id, "--dry-run"]);
+        let run = test.run();
+        run.assert_code(0);
+        let dir = run.dir.join("out").join(id);
+        let eml = fs::read(dir.join("message.eml")).unwrap();
+        let message = mail_parser::MessageParser::default().parse(&eml).unwrap();
+        let mut readable = vec![message.subject().unwrap().to_string()];
+        readable.extend(
+            (0..message.text_body_count()).map(|i| message.body_text(i).unwrap().into_owned()),
+        );
+        let attachments: Vec<String> = message
+            .attachments()
+            .map(|a| {
+                mail_parser::MimeHeaders::attachment_name(a)
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(attachments.len(), 1, "only the zip: {attachments:?}");
+        readable.extend(attachments.iter().cloned());
+        let zip_path = dir.join(&attachments[0]);
+        // Entry names are readable without the passphrase in any AES zip.
+        let zip = zip::ZipArchive::new(fs::File::open(&zip_path).unwrap()).unwrap();
+        readable.extend(
+            zip.file_names()
+                .filter_map(|n| n.ok())
+                .map(|n| n.to_string()),
+        );
+        for text in &readable {
+            for secret in secrets {
+                assert!(
+                    !text.contains(secret),
+                    "`{secret}` readable without the passphrase: {text}"
+                );
+            }
+        }
+        assert!(
+            readable[1].contains("passphrase") || readable[1].contains("密码"),
+            "{}",
+            readable[1]
+        );
+        assert!(readable[0].contains("[CP-"), "{}", readable[0]);
+
+        // Inside: the summary and the cover letter that names the patient.
+        let unpacked = tempfile::tempdir().unwrap();
+        let out = std::process::Command::new("7z")
+            .args(["x", &format!("-p{PASSPHRASE}"), "-y"])
+            .arg(format!("-o{}", unpacked.path().display()))
+            .arg(&zip_path)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        let summary = unpacked.path().join(format!("summary_{lang}.pdf"));
+        assert!(fs::read(&summary).unwrap().starts_with(b"%PDF"));
+        let letter = fs::read_to_string(unpacked.path().join("cover-letter.txt")).unwrap();
+        assert!(letter.contains("DEMO-LGQ"), "{letter}");
+        let sums = std::process::Command::new("sha256sum")
+            .args(["-c", "SHA256SUMS"])
+            .current_dir(unpacked.path())
+            .output()
+            .unwrap();
+        assert!(
+            sums.status.success(),
+            "{}",
+            String::from_utf8_lossy(&sums.stdout)
+        );
+    }
+}

@@ -308,6 +308,15 @@ pub(super) fn build(
             eprintln!("  = {} {hint}", crate::diagnostic::hint_label());
         }
     }
+    if args.encrypt && outcomes.iter().any(|o| o.pack == Pack::Email) {
+        eprintln!(
+            "{}",
+            tr!(
+                "The e-mail zips are encrypted with AES-256. They open with {programs}; Windows Explorer, macOS Archive Utility and `unzip` cannot open them. Give the passphrase by phone or WeChat, never in an e-mail.",
+                programs = packet::sealed::OPENS_WITH
+            )
+        );
+    }
     if show_table && !outcomes.is_empty() {
         // In the order the contacts were asked for, up-to-date ones among them.
         outcomes.sort_by_key(|o| every.iter().position(|c| c.id == o.contact));
