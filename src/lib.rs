@@ -19,6 +19,7 @@ pub mod cross_check;
 pub mod date;
 pub mod diagnostic;
 pub mod dicom;
+pub mod dicom_patient;
 pub mod document;
 pub mod error;
 pub mod folder;

@@ -89,6 +89,9 @@ fn check_packets(folder: &CaseFolder, loaded: &mut Loaded) {
     loaded
         .diagnostics
         .extend(super::dicom_warnings(folder, &dicom));
+    loaded
+        .diagnostics
+        .extend(super::dicom_mismatches(folder, case, &dicom));
     let records: Vec<RecordFile> = case
         .records
         .iter()

@@ -656,3 +656,139 @@ fn an_encrypted_packet_carries_nothing_identifying_outside_the_archive() {
         );
     }
 }
+
+/// `bytes` with `from` replaced by `to` (the same length) once; panics if it is not there.
+fn patch(bytes: &mut [u8], from: &[u8], to: &[u8]) {
+    assert_eq!(from.len(), to.len());
+    let at = bytes
+        .windows(from.len())
+        .position(|w| w == from)
+        .unwrap_or_else(|| panic!("`{}` not found", String::from_utf8_lossy(from)));
+    bytes[at..at + to.len()].copy_from_slice(to);
+}
+
+#[test]
+fn another_patients_dicom_series_is_an_error_naming_it() {
+    const DICOM: &str = "records/imaging/2021-10-15_mri-dicom";
+    let test = Test::demo();
+    // Series 3's first image made another patient's series 7: WANG^XIAOMI, ID WANG-999, born
+    // 1949-01-01 (same-length edits of the demo's header values).
+    let mut bytes = fs::read(test.path().join(DICOM).join("S3I1.dcm")).unwrap();
+    patch(
+        &mut bytes,
+        "LI^GUOQIANG=李^国强".as_bytes(),
+        "WANG^XIAOMI=王^小明".as_bytes(),
+    );
+    patch(&mut bytes, b"DEMO-LGQ", b"WANG-999");
+    patch(&mut bytes, b"19580512", b"19490101");
+    patch(
+        &mut bytes,
+        b"20211015.3\x20\x00\x11\x00",
+        b"20211015.7\x20\x00\x11\x00",
+    );
+    patch(&mut bytes, b"IS\x02\x003 ", b"IS\x02\x007 ");
+    fs::write(test.path().join(DICOM).join("S7I1.dcm"), &bytes).unwrap();
+    let before = test.snapshot();
+
+    let run = test.args(["build"]).failure(1);
+    run.stderr_has("2021-10-15_mri-dicom`: series #7 MR")
+        .stderr_has("PatientName is WANG^XIAOMI=王^小明")
+        .stderr_has("PatientBirthDate is 1949-01-01")
+        .stderr_has("2 different patient IDs")
+        .stderr_has("other_patient = true");
+    assert!(
+        !run.stderr.contains("series #3") && !run.stderr.contains("series #4"),
+        "the patient's own series are not named:\n{}",
+        run.stderr
+    );
+    let after = crate::snapshot(&run.dir);
+    let written: Vec<_> = after.keys().filter(|k| !before.contains_key(*k)).collect();
+    assert!(
+        written.iter().all(|p| p.starts_with("out"))
+            && !run.dir.join("out/zhongshan-liver").exists(),
+        "no packet is written: {written:?}"
+    );
+    let check = Test::demo();
+    fs::create_dir_all(check.path().join(DICOM)).unwrap();
+    fs::write(check.path().join(DICOM).join("S7I1.dcm"), &bytes).unwrap();
+    check
+        .edit(
+            "case.toml",
+            "id_number = \"DEMO-000000\"",
+            "id_number = \"DEMO-000000\"\ndicom_ids = [\"DEMO-LGQ\"]",
+        )
+        .args(["check"])
+        .failure(1)
+        .stderr_has("PatientID is WANG-999 (case.toml: DEMO-LGQ, DEMO-000000)");
+}
+
+#[test]
+fn a_folder_declared_another_persons_is_left_out_with_a_line_in_the_manifest() {
+    const OTHER: &str = "records/imaging/2021-10-20_other-dicom";
+    let test = Test::demo();
+    fs::create_dir_all(test.path().join(OTHER)).unwrap();
+    let mut bytes = fs::read(
+        test.path()
+            .join("records/imaging/2021-10-15_mri-dicom/S3I1.dcm"),
+    )
+    .unwrap();
+    patch(
+        &mut bytes,
+        "LI^GUOQIANG=李^国强".as_bytes(),
+        "WANG^XIAOMI=王^小明".as_bytes(),
+    );
+    fs::write(test.path().join(OTHER).join("W1.dcm"), &bytes).unwrap();
+    let run = test
+        .write(
+            &format!("{OTHER}.toml"),
+            r#"
+            kind = "dicom"
+            date = 2021-10-20
+            title = "a neighbour's disc"
+            other_patient = true
+            "#,
+        )
+        .args([
+            "build",
+            "--contact",
+            "zhongshan-liver",
+            "--contact",
+            "uwmc-liver",
+        ])
+        .success();
+    let imaging = fs::read(run.dir.join("out/imaging_DEMO-LGQ.zip")).unwrap();
+    let zip = zip::ZipArchive::new(std::io::Cursor::new(imaging)).unwrap();
+    assert!(
+        zip.file_names()
+            .filter_map(|n| n.ok())
+            .all(|n| !n.contains("other-dicom")),
+        "the other person's images are not zipped"
+    );
+    let bundle = run.dir.join(format!(
+        "out/zhongshan-liver/DEMO-LGQ_{TODAY}_zhongshan-liver.zip"
+    ));
+    let mut bundle = zip::ZipArchive::new(fs::File::open(bundle).unwrap()).unwrap();
+    let mut manifest = String::new();
+    std::io::Read::read_to_string(&mut bundle.by_name("manifest.json").unwrap(), &mut manifest)
+        .unwrap();
+    let manifest: serde_json::Value = serde_json::from_str(&manifest).unwrap();
+    assert_eq!(
+        manifest["imaging_left_out"][0],
+        "imaging/2021-10-20_other-dicom: another person's images (other_patient = true), left out"
+    );
+    assert_eq!(
+        manifest["imaging"].as_array().unwrap().len(),
+        1,
+        "{manifest:#}"
+    );
+    // The patient fields per study, as far as the contact may see them (name, birth date,
+    // ID number are shared with this contact).
+    assert_eq!(
+        manifest["imaging"][0]["patient"]["name"],
+        "LI^GUOQIANG=李^国强"
+    );
+    assert_eq!(
+        manifest["imaging"][0]["patient"]["birth_date"],
+        "1958-05-12"
+    );
+}

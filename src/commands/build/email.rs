@@ -192,8 +192,17 @@ pub(super) fn build(
             part: number,
             parts: of,
             files: files.clone(),
-            imaging: shared.dicom.studies.clone(),
+            imaging: manifest::studies_for(
+                &shared.dicom.studies,
+                shared.case.patient.shared_with(Some(&contact.id)),
+            ),
             imaging_delivery: contact.imaging.as_ref().map(|i| i.delivery.to_string()),
+            imaging_left_out: shared
+                .dicom
+                .left_out
+                .iter()
+                .map(|f| manifest::left_out_line(f))
+                .collect(),
         }
         .to_json()
         .into_bytes();

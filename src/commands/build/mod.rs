@@ -156,6 +156,10 @@ pub(super) fn build(
         return Ok(());
     }
 
+    // Another patient's series stops the build before anything is written.
+    let dicom = super::dicom_index(folder, case);
+    super::refuse_foreign_dicom(folder, case, &dicom)?;
+
     let records_root = folder.path(RECORDS_DIR);
     let mut records: Vec<&Record> = case
         .records
@@ -193,7 +197,6 @@ pub(super) fn build(
     let inputs_sha256 = inputs.fingerprint().expect("every input is hashed");
     inputs.save();
 
-    let dicom = super::dicom_index(folder, case);
     let mut warnings = super::dicom_warnings(folder, &dicom);
     for (path, reason) in &store.left_out {
         let shown = folder.display(RECORDS_DIR).join(path);
