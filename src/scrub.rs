@@ -5,6 +5,9 @@
 //! and editing history. None of it helps a doctor, so every JPEG and PNG record leaves without
 //! it — in e-mail zips, portal packs, merged PDFs and platform images — and upright.
 //!
+//! HEIC, TIFF and WebP photos carry the same EXIF but cannot be cleaned here: they are left
+//! out with a warning saying to save them as JPEG.
+//!
 //! Removal is lossless: JPEG metadata segments (APP1 EXIF/XMP, APP13 IPTC, comments, JFIF
 //! thumbnails, multi-picture index, anything after the end of the image) and PNG text, time
 //! and EXIF chunks are dropped, the image data copied byte for byte. What a viewer needs to
@@ -62,18 +65,36 @@ impl Change {
     }
 }
 
-/// The image kinds that are scrubbed, told by their first bytes (not their names).
+/// Image kinds, told by their first bytes (not their names): those scrubbed, and those that
+/// carry the same metadata but cannot be cleaned here, so must not go out as they are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Jpeg,
     Png,
+    /// HEIC/HEIF/AVIF (iPhones' default), TIFF, WebP: their EXIF holds the same GPS position.
+    Uncleanable(&'static str),
 }
 
+/// How many first bytes [`kind`] needs.
+pub const KIND_BYTES: usize = 12;
+
 pub fn kind(bytes: &[u8]) -> Option<Kind> {
+    const HEIF_BRANDS: [&[u8; 4]; 8] = [
+        b"heic", b"heix", b"hevc", b"hevx", b"mif1", b"msf1", b"avif", b"avis",
+    ];
     if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
         Some(Kind::Jpeg)
     } else if bytes.starts_with(PNG_SIGNATURE) {
         Some(Kind::Png)
+    } else if bytes.len() >= 12
+        && &bytes[4..8] == b"ftyp"
+        && HEIF_BRANDS.iter().any(|b| &bytes[8..12] == *b)
+    {
+        Some(Kind::Uncleanable("HEIC/HEIF"))
+    } else if bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*") {
+        Some(Kind::Uncleanable("TIFF"))
+    } else if bytes.len() >= 12 && bytes.starts_with(b"RIFF") && &bytes[8..12] == b"WEBP" {
+        Some(Kind::Uncleanable("WebP"))
     } else {
         None
     }
@@ -85,6 +106,10 @@ pub fn scrub(bytes: &[u8], kind: Kind) -> Result<Scrubbed, String> {
     match kind {
         Kind::Jpeg => scrub_jpeg(bytes),
         Kind::Png => scrub_png(bytes),
+        Kind::Uncleanable(format) => Err(tr!(
+            "it is a {format} image, whose metadata (where it was taken, the phone) cannot be removed here; save it as JPEG and put that in records/ instead",
+            format
+        )),
     }
 }
 
@@ -367,6 +392,15 @@ mod tests {
         assert_eq!(image.dimensions(), (32, 64));
         // Turned clockwise: the stored left half (red) is now the top.
         assert!(image.get_pixel(16, 8).0[0] > 150 && image.get_pixel(16, 56).0[2] > 150);
+    }
+
+    #[test]
+    fn phone_formats_that_cannot_be_cleaned_are_refused() {
+        let heic = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic";
+        assert_eq!(kind(heic), Some(Kind::Uncleanable("HEIC/HEIF")));
+        assert!(scrub(heic, kind(heic).unwrap()).is_err());
+        assert_eq!(kind(b"II*\0\x08\0\0\0"), Some(Kind::Uncleanable("TIFF")));
+        assert_eq!(kind(b"%PDF-1.7\n%\xe2\xe3"), None);
     }
 
     #[test]

@@ -154,7 +154,7 @@ impl<'a> Input<'a> {
     /// Opens `path`; a JPEG or PNG (told by its first bytes) is read and scrubbed. The inner
     /// `Err` is an image too damaged to scrub, and why: it must not go out as it is.
     fn open(path: &'a Path) -> Result<std::result::Result<Self, String>> {
-        let mut head = [0u8; 8];
+        let mut head = [0u8; crate::scrub::KIND_BYTES];
         let mut file = crate::case_files::open_regular(path).map_err(Error::io("read", path))?;
         let n = read_up_to(&mut file, &mut head).map_err(Error::io("read", path))?;
         let Some(kind) = crate::scrub::kind(&head[..n]) else {

@@ -792,3 +792,36 @@ fn a_folder_declared_another_persons_is_left_out_with_a_line_in_the_manifest() {
         "1958-05-12"
     );
 }
+
+#[test]
+fn a_photo_whose_metadata_cannot_be_removed_is_left_out_with_a_warning() {
+    const HEIC: &str = "records/labs/2021-11-12_iphone-photo.heic";
+    let test = Test::demo().write(
+        &format!("{HEIC}.toml"),
+        r#"
+        kind = "lab"
+        date = 2021-11-12
+        title = "Blood count (iPhone photo)"
+        "#,
+    );
+    // An iPhone photo's first bytes, with the EXIF a phone writes (GPS, make) after them.
+    let mut heic = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic".to_vec();
+    heic.extend_from_slice(b"Exif\0\0MM\0*TestPhone Corp SN-7731-0042");
+    fs::write(test.path().join(HEIC), &heic).unwrap();
+    let run = test
+        .args(["build", "--contact", "zhongshan-liver"])
+        .success();
+    run.stderr_has("2021-11-12_iphone-photo.heic` was left out of every packet")
+        .stderr_has("save it as JPEG");
+    let zip = run.dir.join(format!(
+        "out/zhongshan-liver/DEMO-LGQ_{TODAY}_zhongshan-liver.zip"
+    ));
+    let bytes = fs::read(zip).unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&bytes)).unwrap();
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).unwrap();
+        let mut inner = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut inner).unwrap();
+        assert_clean(entry.name().unwrap().as_ref(), &inner);
+    }
+}
