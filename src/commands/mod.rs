@@ -137,7 +137,7 @@ fn dicom_mismatches(
     }
     let mut errors = Diagnostics::default();
     let hint = tr!(
-        "move that series out of the folder; if the whole folder is another person's, add `other_patient = true` to its record; if it is this patient's under another hospital ID, add that ID to `dicom_ids` in [patient]"
+        "move that series out of the folder; if the whole folder is another person's, write `other_patient = true` in its sidecar (the folder's name plus .toml); if it is this patient's under another hospital ID, add that ID to `dicom_ids` in [patient]"
     );
     let mut seen_ids: Vec<(&str, String)> = Vec::new();
     for study in &index.studies {
