@@ -509,6 +509,7 @@ pub(crate) mod test_util {
                     .expect("valid date")
                     .into(),
                 id_number: None,
+                dicom_ids: Vec::new(),
                 phone: None,
                 address: None,
                 email: None,
