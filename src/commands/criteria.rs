@@ -195,6 +195,19 @@ fn result(c: &Criterion, lang: Lang) -> String {
     for m in c.outcome.missing_items(lang) {
         let _ = write!(out, "\n{}{m}", lang.pick("缺少：", "missing: "));
     }
+    // Another defensible input's result, with the input: both results are printed.
+    if let Some(other) = &c.alternative {
+        let _ = write!(
+            out,
+            "\n{}{}",
+            other.because.best(lang),
+            lang.pick("：", ": ")
+        );
+        let _ = write!(out, "{}", other.outcome.label(lang));
+        if let Some(value) = other.value {
+            let _ = write!(out, " · {value}");
+        }
+    }
     out
 }
 

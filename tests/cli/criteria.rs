@@ -307,6 +307,12 @@ fn transplant_criteria_take_the_latest_afp_and_carry_the_nearest_as_an_alternati
             assert!(!flags(c).contains(&rising), "{id} has no AFP term");
         }
     }
+    // The table prints both results too.
+    Test::demo()
+        .args(["criteria"])
+        .success()
+        .stdout_has("AFP 85 ng/mL on 2021-10-14, nearest")
+        .stdout_has("the MRI: low risk (≤ 2) · 1");
     // Planted: a later AFP of 90. It is the latest, low risk like the nearest (no
     // alternative), and 85 → 141 → 90 is not rising.
     let report = demo_json(&[(
