@@ -252,6 +252,22 @@ fn flags(criterion: &Value) -> Vec<&str> {
         .collect()
 }
 
+/// Every mRECIST result as (basis, category); a row without a basis has "".
+fn verdicts(report: &Value) -> Vec<(&str, &str)> {
+    report["criteria"]
+        .as_array()
+        .expect("criteria array")
+        .iter()
+        .filter(|c| c["id"] == "mrecist")
+        .map(|c| {
+            (
+                c["basis"].as_str().unwrap_or(""),
+                c["category"].as_str().unwrap_or(""),
+            )
+        })
+        .collect()
+}
+
 /// Where entries are planted in the demo's case.toml: before its first assessment, its
 /// first lab set, and its antiviral treatment (the last treatment entry).
 const FIRST_ASSESSMENT: &str = "[[assessment]]\ndate = 2021-06-20";
@@ -392,18 +408,7 @@ fn art_is_computed_if_another_tace_is_considered() {
 #[test]
 fn each_scan_has_one_mrecist_verdict() {
     let report = demo_json(&[]);
-    let verdicts: Vec<(&str, &str)> = report["criteria"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["id"] == "mrecist")
-        .map(|c| {
-            (
-                c["basis"].as_str().unwrap(),
-                c["category"].as_str().unwrap(),
-            )
-        })
-        .collect();
+    let verdicts = verdicts(&report);
     assert_eq!(
         verdicts,
         [
@@ -458,18 +463,7 @@ fn cycles_of_one_regimen_are_one_line_and_a_ct_after_them_counts() {
     );
     let run = planted(lesion).args(["criteria", "--json"]).success();
     let report: Value = serde_json::from_str(&run.stdout).unwrap();
-    let verdicts: Vec<(&str, &str)> = report["criteria"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["id"] == "mrecist")
-        .map(|c| {
-            (
-                c["basis"].as_str().unwrap_or(""),
-                c["category"].as_str().unwrap(),
-            )
-        })
-        .collect();
+    let verdicts = verdicts(&report);
     assert_eq!(
         verdicts.last(),
         Some(&("CT 2024-06-10, after atezolizumab, bevacizumab", "PR")),
