@@ -1,6 +1,8 @@
-//! Response after TACE (calculators reference §6): mRECIST at each follow-up study, the ART
-//! score before each repeat TACE, and the JSH refractoriness items with the data behind each.
-//! Whether TACE has failed is the physician's judgement; the items only show the data.
+//! Response to treatment (calculators reference §6): one mRECIST verdict per follow-up study,
+//! against the line of treatment it answers for (§6.4, `clinical::lines`); the ART score before
+//! each repeat TACE and if another TACE is considered; and the JSH refractoriness items with
+//! the data behind each. Whether TACE has failed is the physician's judgement; the items only
+//! show the data.
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
