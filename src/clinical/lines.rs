@@ -65,7 +65,7 @@ impl<'a> Line<'a> {
                 format!("the first TACE ({date})"),
             ),
             LineKind::Regimen => Text::both(
-                format!("{zh} 开始（{date}）"),
+                format!("{}（{date}）", zh_joined(&[zh, "开始"])),
                 format!("the start of {en} ({date})"),
             ),
             _ => Text::both(format!("{zh}（{date}）"), format!("{en} ({date})")),
@@ -230,15 +230,26 @@ pub(crate) fn assessments<'a>(
 /// "TACE-2 and sorafenib", "TACE-1, TACE-2 and sorafenib"; in Chinese with "、" and "和".
 pub(crate) fn and_list(items: &[Text], lang: Lang) -> String {
     let words: Vec<&str> = items.iter().map(|i| i.best(lang)).collect();
-    match words.split_last() {
-        None => String::new(),
-        Some((last, [])) => (*last).to_string(),
-        Some((last, rest)) => format!(
-            "{}{}{last}",
-            rest.join(lang.pick("、", ", ")),
-            lang.pick(" 和 ", " and ")
-        ),
+    match (words.split_last(), lang) {
+        (None, _) => String::new(),
+        (Some((last, [])), _) => (*last).to_string(),
+        (Some((last, rest)), Lang::En) => format!("{} and {last}", rest.join(", ")),
+        (Some((last, rest)), Lang::Zh) => zh_joined(&[&rest.join("、"), "和", last]),
     }
+}
+
+/// Chinese words run together, with a space only where Latin letters or digits meet another
+/// word ("TACE-2 和索拉非尼", "索拉非尼后", "TACE-2 后").
+pub(crate) fn zh_joined(parts: &[&str]) -> String {
+    let mut out = String::new();
+    for part in parts.iter().filter(|p| !p.is_empty()) {
+        let latin = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == ')');
+        if latin(out.chars().last()) || (!out.is_empty() && latin(part.chars().next())) {
+            out.push(' ');
+        }
+        out.push_str(part);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -388,7 +399,12 @@ mod tests {
             t("索拉非尼", "sorafenib"),
         ];
         assert_eq!(and_list(&items, Lang::En), "TACE-1, TACE-2 and sorafenib");
-        assert_eq!(and_list(&items, Lang::Zh), "TACE-1、TACE-2 和 索拉非尼");
+        assert_eq!(and_list(&items, Lang::Zh), "TACE-1、TACE-2 和索拉非尼");
+        assert_eq!(zh_joined(&["索拉非尼", "后"]), "索拉非尼后");
+        assert_eq!(
+            zh_joined(&["索拉非尼", "和", "TACE-3", "后"]),
+            "索拉非尼和 TACE-3 后"
+        );
         assert_eq!(and_list(&items[..1], Lang::En), "TACE-1");
     }
 

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::inputs::{LabValue, Sources};
-use super::lines::{self, Line, LineKind, and_list};
+use super::lines::{self, Line, LineKind, and_list, zh_joined};
 use super::liver::{FoundChildPugh, child_pugh_from, points_note};
 use super::{Criterion, Input, Kind, Outcome, dec, extrahepatic_spread, finding_value};
 use super::{macrovascular_invasion, round_half_up, show, status, t};
@@ -376,7 +376,10 @@ fn choose_targets(baseline: &ImagingStudy) -> Result<Vec<(&Lesion, Decimal)>, Ve
 fn follow_up_basis(study: &ImagingStudy, named: &[Text]) -> Text {
     let (modality, date) = (study.modality, study.date);
     Text::both(
-        format!("{modality} {date}，{} 后", and_list(named, Lang::Zh)),
+        format!(
+            "{modality} {date}，{}",
+            zh_joined(&[&and_list(named, Lang::Zh), "后"])
+        ),
         format!("{modality} {date}, after {}", and_list(named, Lang::En)),
     )
 }
