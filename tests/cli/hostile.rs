@@ -70,7 +70,16 @@ fn build_out_never_deletes_the_familys_folders() {
     let test = test.args(["build", "--out", "mine", "--contact", "zhongshan-liver"]);
     test.run().assert_code(0);
     fs::write(test.path().join("mine/zhongshan-liver/stale.txt"), "old").unwrap();
-    let run = test.success();
+    let run = test
+        .args([
+            "build",
+            "--out",
+            "mine",
+            "--contact",
+            "zhongshan-liver",
+            "--force",
+        ])
+        .success();
     assert!(run.dir.join("mine/zhongshan-liver/packet.json").exists());
     assert!(!run.dir.join("mine/zhongshan-liver/stale.txt").exists());
 }

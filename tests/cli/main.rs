@@ -16,6 +16,7 @@ mod interface;
 mod layout;
 mod mailserver;
 mod pdf;
+mod privacy;
 mod reading;
 mod send;
 mod summary;
