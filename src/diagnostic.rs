@@ -43,6 +43,9 @@ pub struct SourceFile {
     line_starts: Vec<usize>,
     /// Whether messages may quote this file's lines (not for a file that may hold a password).
     quote_lines: bool,
+    /// Whether each line holds what looks like a secret, worked out once when first asked: a
+    /// broken file can have thousands of problems on one long line.
+    secret_lines: std::sync::OnceLock<Vec<bool>>,
 }
 
 /// The most characters of a source line a message quotes (a window around the problem).
@@ -64,6 +67,7 @@ impl SourceFile {
             text,
             line_starts,
             quote_lines: true,
+            secret_lines: std::sync::OnceLock::new(),
         }
     }
 
@@ -82,6 +86,11 @@ impl SourceFile {
     /// The line holding byte `at`: its 0-based index and its byte range without the line end.
     fn line_of(&self, at: usize) -> (usize, Range<usize>) {
         let index = self.line_starts.partition_point(|&s| s <= at) - 1;
+        (index, self.line_range(index))
+    }
+
+    /// The byte range of line `index` (0-based), without the line end.
+    fn line_range(&self, index: usize) -> Range<usize> {
         let start = self.line_starts[index];
         let end = self
             .line_starts
@@ -93,7 +102,15 @@ impl SourceFile {
                 }
                 end
             });
-        (index, start..end)
+        start..end
+    }
+
+    fn line_holds_secret(&self, index: usize) -> bool {
+        self.secret_lines.get_or_init(|| {
+            (0..self.line_starts.len())
+                .map(|i| holds_secret(&self.text[self.line_range(i)]))
+                .collect()
+        })[index]
     }
 
     /// The text of the line holding byte `at`, at most `max_chars` of it.
@@ -112,12 +129,16 @@ impl SourceFile {
         let (index, line) = self.line_of(start);
         let (line_start, line_end) = (line.start, line.end.max(start));
         let end = floor_char_boundary(&self.text, span.end.clamp(start, line_end));
-        let line_text = &self.text[line_start..line_end];
-        let before: Vec<char> = self.text[line_start..start].chars().collect();
-        let column = before.len() + 1;
+        let before = &self.text[line_start..start];
+        let column = before.chars().count() + 1;
         // A window of the line around the problem, so that a huge line is not printed whole.
-        let skip = before.len().saturating_sub(QUOTE_WIDTH / 2);
-        let shown_before: String = before[skip..].iter().collect();
+        let skip = (column - 1).saturating_sub(QUOTE_WIDTH / 2);
+        let shown_before = before
+            .char_indices()
+            .rev()
+            .nth(QUOTE_WIDTH / 2 - 1)
+            .filter(|_| skip > 0)
+            .map_or(before, |(at, _)| &before[at..]);
         let prefix = if skip > 0 { "…" } else { "" };
         let rest: String = self.text[start..line_end]
             .chars()
@@ -129,12 +150,12 @@ impl SourceFile {
             ""
         };
         let marked = &self.text[start..end.min(start + rest.len())];
-        let quoted = self.quote_lines && !holds_secret(line_text);
+        let quoted = self.quote_lines && !self.line_holds_secret(index);
         Location {
             file: self.path.clone(),
             line: index + 1,
             column,
-            indent: printable(prefix).width() + printable(&shown_before).width(),
+            indent: printable(prefix).width() + printable(shown_before).width(),
             width: printable(marked).width().max(1),
             line_text: quoted.then(|| printable(&format!("{prefix}{shown_before}{rest}{suffix}"))),
         }
