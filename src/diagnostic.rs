@@ -7,6 +7,7 @@ use std::fmt;
 use std::io::{self, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use unicode_width::UnicodeWidthStr;
 
@@ -43,6 +44,9 @@ pub struct SourceFile {
     line_starts: Vec<usize>,
     /// Whether messages may quote this file's lines (not for a file that may hold a password).
     quote_lines: bool,
+    /// Which lines mention a secret, worked out once on first use: a broken file can give
+    /// thousands of problems on one long line, and each must not scan it again.
+    secret_lines: OnceLock<Vec<bool>>,
 }
 
 /// The most characters of a source line a message quotes (a window around the problem).
@@ -64,6 +68,7 @@ impl SourceFile {
             text,
             line_starts,
             quote_lines: true,
+            secret_lines: OnceLock::new(),
         }
     }
 
@@ -106,19 +111,34 @@ impl SourceFile {
             .map_or(line, |(i, _)| &line[..i])
     }
 
+    /// Whether line `index` (0-based) mentions a secret.
+    fn line_holds_secret(&self, index: usize) -> bool {
+        self.secret_lines.get_or_init(|| {
+            (0..self.line_starts.len())
+                .map(|i| holds_secret(&self.text[self.line_of(self.line_starts[i]).1]))
+                .collect()
+        })[index]
+    }
+
     /// The location of a byte span: 1-based line and column (columns count characters).
+    ///
+    /// Costs the length of the line before the span once (a character count), whatever its
+    /// length: a window of [`QUOTE_WIDTH`] characters around the problem is all that is quoted.
     pub fn locate(&self, span: Range<usize>) -> Location {
         let start = floor_char_boundary(&self.text, span.start.min(self.text.len()));
         let (index, line) = self.line_of(start);
         let (line_start, line_end) = (line.start, line.end.max(start));
         let end = floor_char_boundary(&self.text, span.end.clamp(start, line_end));
-        let line_text = &self.text[line_start..line_end];
-        let before: Vec<char> = self.text[line_start..start].chars().collect();
-        let column = before.len() + 1;
+        let before = &self.text[line_start..start];
+        let column = before.chars().count() + 1;
         // A window of the line around the problem, so that a huge line is not printed whole.
-        let skip = before.len().saturating_sub(QUOTE_WIDTH / 2);
-        let shown_before: String = before[skip..].iter().collect();
-        let prefix = if skip > 0 { "…" } else { "" };
+        let shown_from = before
+            .char_indices()
+            .rev()
+            .nth(QUOTE_WIDTH / 2 - 1)
+            .map_or(0, |(i, _)| i);
+        let shown_before = &before[shown_from..];
+        let prefix = if shown_from > 0 { "…" } else { "" };
         let rest: String = self.text[start..line_end]
             .chars()
             .take(QUOTE_WIDTH / 2)
@@ -129,12 +149,12 @@ impl SourceFile {
             ""
         };
         let marked = &self.text[start..end.min(start + rest.len())];
-        let quoted = self.quote_lines && !holds_secret(line_text);
+        let quoted = self.quote_lines && !self.line_holds_secret(index);
         Location {
             file: self.path.clone(),
             line: index + 1,
             column,
-            indent: printable(prefix).width() + printable(&shown_before).width(),
+            indent: printable(prefix).width() + printable(shown_before).width(),
             width: printable(marked).width().max(1),
             line_text: quoted.then(|| printable(&format!("{prefix}{shown_before}{rest}{suffix}"))),
         }
