@@ -34,6 +34,7 @@ pub mod parallel;
 pub mod pdf;
 pub mod private_file;
 pub mod replies;
+pub mod statement;
 pub mod summary;
 pub mod templates;
 pub mod text;

@@ -145,7 +145,7 @@ pub fn condition(condition: Condition, lang: Lang) -> &'static str {
         ),
         Condition::Hcc => lang.pick("肝细胞癌（HCC）", "hepatocellular carcinoma (HCC)"),
         Condition::PortalHypertension => lang.pick("门静脉高压", "portal hypertension"),
-        Condition::Varices => lang.pick("食管胃底静脉曲张", "oesophagogastric varices"),
+        Condition::Varices => lang.pick("静脉曲张", "varices"),
         Condition::Other => lang.pick("其他", "other"),
     }
 }
@@ -177,8 +177,8 @@ pub fn treatment(kind: TreatmentKind, lang: Lang) -> &'static str {
 
 pub fn modality(modality: Modality, lang: Lang) -> &'static str {
     match modality {
-        Modality::Ct => lang.pick("增强CT", "CT"),
-        Modality::Mri => lang.pick("增强MRI", "MRI"),
+        Modality::Ct => "CT",
+        Modality::Mri => "MRI",
         Modality::Us => lang.pick("超声", "ultrasound"),
         Modality::Ceus => lang.pick("超声造影", "CEUS"),
         Modality::PetCt => "PET-CT",

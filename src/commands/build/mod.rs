@@ -356,9 +356,21 @@ impl Shared<'_> {
     fn cover(&self, contact: &Contact, letter: LetterView) -> Result<CoverLetter> {
         let lang = contact.language;
         let template: Template = self.folder.template(&cover::template_name(lang))?;
-        let mut case = summary::context::build(self.case, Some(contact), lang, self.today, false);
+        let mut case = summary::context::build(
+            self.case,
+            Some(contact),
+            &self.criteria,
+            lang,
+            self.today,
+            false,
+        );
         case.headline = None;
         cover::render(&template, &CoverContext { case, letter }).map_err(template_error)
+    }
+
+    /// What the packet's texts say about the case, in one language.
+    fn statement(&self, lang: Lang) -> crate::statement::Statement {
+        crate::statement::build(self.case, &self.criteria, lang, self.today)
     }
 
     /// The letter's particulars every pack shares.
@@ -377,6 +389,8 @@ impl Shared<'_> {
             }),
             sender_name: sender.map(|s| s.name.clone()),
             part: None,
+            contents: Vec::new(),
+            untranslated: Vec::new(),
             encrypted: false,
         }
     }

@@ -185,7 +185,13 @@ pub(super) fn build(
         image_names.push((name, *kind, date.clone()));
     }
 
-    let form = fields::fields(shared.case, contact, lang, shared.today);
+    let form = fields::fields(
+        shared.case,
+        &shared.statement(lang),
+        contact,
+        lang,
+        shared.today,
+    );
     staging.write(
         &format!("{base}/fields.md"),
         fields::markdown(

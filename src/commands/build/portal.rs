@@ -86,7 +86,18 @@ pub(super) fn build(
     }
     staging.write(
         &format!("{base}/intake.md"),
-        intake::markdown(shared.case, contact, lang, shared.today, &record_names).as_bytes(),
+        intake::markdown(
+            shared.case,
+            &shared.statement(lang),
+            contact,
+            lang,
+            shared.today,
+            intake::Enclosed {
+                records: &record_names,
+                untranslated: &[],
+            },
+        )
+        .as_bytes(),
     )?;
 
     let mut letter = shared.letter(contact, Pack::Portal);
