@@ -684,6 +684,14 @@ impl<'r, 's> CaseParser<'r, 's> {
         let agents = self.texts(t, "agents");
         let course = self.course(t, date);
         let notes = self.text(t, "notes");
+        if let Some(notes) = &notes
+            && matches!(
+                kind,
+                Some(TreatmentKind::Systemic | TreatmentKind::Antiviral)
+            )
+        {
+            self.warn_stopped_in_words(t, "notes", notes, &course);
+        }
         let record = self.reference(t, "record", false, RecordKind::Procedure);
         Some(Treatment {
             id,
@@ -1214,6 +1222,40 @@ impl<'r, 's> CaseParser<'r, 's> {
         }
     }
 
+    /// A drug whose words (just read from `key`) say it was stopped while no `stop` is given:
+    /// the packets cannot date the stop, so `check` asks for it at that line.
+    fn warn_stopped_in_words(
+        &mut self,
+        t: &Table<'_, 's>,
+        key: &str,
+        text: &Text,
+        course: &Course,
+    ) {
+        if course.stop.is_some()
+            || course.stop_reason.is_some()
+            || !crate::statement::says_stopped(text)
+        {
+            return;
+        }
+        let location = self
+            .texts
+            .last()
+            .expect("the text was just read")
+            .location
+            .clone();
+        self.warn_at(
+            location,
+            tr!(
+                "`{key}` in {table} says the drug was stopped, but no `stop` date is given",
+                key,
+                table = t.name
+            ),
+            tr!(
+                "add stop = 2019-06-01 (or the month, \"2019-06\") and stop_reason = \"side-effects\" / \"progression\" / \"completed\" / \"other\"; until then the packets list it as stopped, date not recorded"
+            ),
+        );
+    }
+
     fn warn_at(&mut self, location: Location, message: String, hint: String) {
         self.reader
             .diagnostics
@@ -1652,6 +1694,9 @@ impl<'r, 's> CaseParser<'r, 's> {
         let start = self.optional_date(t, "start");
         let course = self.course(t, start);
         let purpose = self.text(t, "purpose");
+        if let Some(purpose) = &purpose {
+            self.warn_stopped_in_words(t, "purpose", purpose, &course);
+        }
         Some(Medication {
             name: name?,
             dose,
