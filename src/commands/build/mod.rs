@@ -112,10 +112,10 @@ pub(super) fn build(
         .filter(|r| r.kind != RecordKind::Dicom && filter.keeps(r.kind, r.date))
         .collect();
     records.sort_by(|a, b| (a.date, &a.path).cmp(&(b.date, &b.path)));
-    let mut taken = std::collections::BTreeSet::new();
+    let packet_names = names::packet_names(&case.records);
     let record_names: Vec<String> = records
         .iter()
-        .map(|r| names::record_file_name(r, &mut taken))
+        .map(|r| packet_names[&r.path].clone())
         .collect();
 
     let workers = std::thread::available_parallelism()
