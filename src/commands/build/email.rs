@@ -202,6 +202,7 @@ pub(super) fn build(
                 size: human_size(a.bytes),
             })
             .collect();
+        letter.untranslated = shared.untranslated(lang, |i| format!("records/{}", records[i].name));
         if of > 1 {
             letter.contents = entries
                 .iter()

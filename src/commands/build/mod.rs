@@ -64,6 +64,8 @@ struct Shared<'a> {
     /// How the packets were built, written into packet.json so `send` can rebuild alike.
     built_with: packet::BuiltWith,
     inputs_sha256: String,
+    /// Each stored record's language, declared or detected (`packet::language`).
+    languages: Vec<Option<Lang>>,
     /// Parsed once and shared: each face is 16 MB in memory.
     fonts: Fonts,
     pages: platform::PageCache,
@@ -149,7 +151,10 @@ pub(super) fn build(
         platform::PageCache::render(&store, &records_root, &platform_limits, &out_root, workers)?;
     warnings.extend(pages.warnings(folder));
 
+    let languages = record_languages(&records_root, &records);
+
     let shared = Shared {
+        languages,
         folder,
         case,
         config: loaded.config.as_ref(),
@@ -373,6 +378,21 @@ impl Shared<'_> {
         crate::statement::build(self.case, &self.criteria, lang, self.today)
     }
 
+    /// The records in Chinese that an English reader gets untranslated, one line each, by the
+    /// names `name` gives them in this pack; nothing for Chinese readers.
+    fn untranslated(&self, lang: Lang, name: impl Fn(usize) -> String) -> Vec<String> {
+        if lang != Lang::En {
+            return Vec::new();
+        }
+        self.store
+            .records
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| self.languages.get(*i) == Some(&Some(Lang::Zh)))
+            .map(|(i, r)| format!("{} — {} {}", name(i), r.title.best(lang), r.date))
+            .collect()
+    }
+
     /// The letter's particulars every pack shares.
     fn letter(&self, contact: &Contact, pack: Pack) -> LetterView {
         let (imaging_delivery, imaging_studies) =
@@ -509,6 +529,28 @@ fn collect(root: &Path, relative: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Each record's language: declared, else detected from its title or, for a PDF of at most
+/// 64 MB, its text layer (records are untrusted: lopdf reads them with a content limit).
+fn record_languages(records_root: &Path, records: &[&Record]) -> Vec<Option<Lang>> {
+    const PDF_READ_LIMIT: u64 = 64_000_000;
+    records
+        .iter()
+        .map(|record| {
+            let is_pdf = record
+                .path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("pdf"));
+            let bytes = (record.language.is_none() && is_pdf)
+                .then(|| {
+                    crate::case_files::read_capped(&records_root.join(&record.path), PDF_READ_LIMIT)
+                        .ok()
+                })
+                .flatten();
+            packet::language::record_language(record, bytes.as_deref())
+        })
+        .collect()
 }
 
 /// A fingerprint of everything packets are made from: case.toml, contacts.toml,

@@ -84,6 +84,11 @@ pub(super) fn build(
     if let Some(index_pdf) = shared.imaging_index_pdf(contact, fonts)? {
         staging.write(&format!("{base}/imaging-index.pdf"), &index_pdf)?;
     }
+    let untranslated = shared.untranslated(lang, |i| {
+        let name = &shared.store.records[i].name;
+        let stem = name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s);
+        format!("records/{stem}.pdf")
+    });
     staging.write(
         &format!("{base}/intake.md"),
         intake::markdown(
@@ -94,7 +99,7 @@ pub(super) fn build(
             shared.today,
             intake::Enclosed {
                 records: &record_names,
-                untranslated: &[],
+                untranslated: &untranslated,
             },
         )
         .as_bytes(),
@@ -126,6 +131,7 @@ pub(super) fn build(
             size: human_size(shared.store.records.iter().map(|r| r.bytes).sum()),
         },
     ];
+    letter.untranslated = untranslated;
     let cover = shared.cover(contact, letter)?;
     staging.write(&format!("{base}/cover-letter.txt"), cover.text().as_bytes())?;
     let cover_pdf = pdf::render_summary(
