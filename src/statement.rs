@@ -667,11 +667,7 @@ fn tumour_clause(
     lang: Lang,
     today: NaiveDate,
 ) -> Option<String> {
-    let study = case
-        .imaging
-        .iter()
-        .filter(|s| !s.lesions.is_empty() && s.date.day() <= today)
-        .max_by_key(|s| s.date)?;
+    let (study, _) = verdicts_at_latest_study(case, criteria, today)?;
     let label = primary.map_or(lang.pick("病灶", "lesion"), |p| {
         if p.label == words::condition(Condition::Hcc, lang) {
             lang.pick("肝细胞癌", "HCC")
@@ -734,14 +730,7 @@ fn tumour_clause(
     }
     let modality = words::modality(study.modality, lang);
     let date = study.date.in_lang(lang);
-    let verdicts: Vec<&Criterion> = criteria
-        .iter()
-        .filter(|c| {
-            c.kind == Kind::Mrecist
-                && matches!(c.outcome, Outcome::Category(_))
-                && criterion_date(c).is_some_and(|d| d.day() == study.date.day())
-        })
-        .collect();
+    let (_, verdicts) = verdicts_at_latest_study(case, criteria, today)?;
     let codes: Vec<&str> = verdicts.iter().map(|c| c.outcome.label(lang)).collect();
     let one = codes
         .first()
@@ -1031,41 +1020,58 @@ fn short_reason(reason: Option<StopReason>, lang: Lang) -> &'static str {
     }
 }
 
-/// The response computed at the newest study, when it has one verdict: "2021-10-15 MRI 进展
-/// （mRECIST PD）".
-fn latest_response(
-    case: &Case,
-    criteria: &[Criterion],
-    lang: Lang,
+/// The newest study with measured lesions (on or before `today`) and the mRECIST verdicts
+/// computed at it (one per earlier treatment it can be measured after).
+fn verdicts_at_latest_study<'a>(
+    case: &'a Case,
+    criteria: &'a [Criterion],
     today: NaiveDate,
-) -> Option<String> {
+) -> Option<(&'a crate::case::model::ImagingStudy, Vec<&'a Criterion>)> {
     let study = case
         .imaging
         .iter()
         .filter(|s| !s.lesions.is_empty() && s.date.day() <= today)
         .max_by_key(|s| s.date)?;
-    let codes: Vec<&str> = criteria
+    let verdicts = criteria
         .iter()
         .filter(|c| {
             c.kind == Kind::Mrecist
                 && matches!(c.outcome, Outcome::Category(_))
                 && criterion_date(c).is_some_and(|d| d.day() == study.date.day())
         })
-        .map(|c| c.outcome.label(lang))
         .collect();
-    let code = codes.first().filter(|f| codes.iter().all(|c| c == *f))?;
+    Some((study, verdicts))
+}
+
+/// The response computed at the newest study, short: "2021-10-15 MRI 进展（mRECIST PD）";
+/// verdicts that differ by baseline are named together, never one chosen.
+fn latest_response(
+    case: &Case,
+    criteria: &[Criterion],
+    lang: Lang,
+    today: NaiveDate,
+) -> Option<String> {
+    let (study, verdicts) = verdicts_at_latest_study(case, criteria, today)?;
+    let mut codes: Vec<&str> = verdicts.iter().map(|c| c.outcome.label(lang)).collect();
+    codes.dedup();
     let (modality, date) = (
         words::modality(study.modality, lang),
         study.date.in_lang(lang),
     );
-    Some(match lang {
-        Lang::Zh => format!(
+    Some(match (lang, codes.as_slice()) {
+        (_, []) => return None,
+        (Lang::Zh, [code]) => format!(
             "{date} {modality} {}（mRECIST {code}）",
             verdict_word(code, lang)
         ),
-        Lang::En => format!(
+        (Lang::En, [code]) => format!(
             "{} on {modality} {date} (mRECIST {code})",
             verdict_word(code, lang)
+        ),
+        (Lang::Zh, codes) => format!("{date} {modality} mRECIST 因基线不同为 {}", codes.join("/")),
+        (Lang::En, codes) => format!(
+            "mRECIST on {modality} {date} {} by baseline",
+            codes.join("/")
         ),
     })
 }

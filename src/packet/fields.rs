@@ -48,11 +48,12 @@ pub fn fields(
     let description_limit = contact.text_limit.map_or(DESCRIPTION_LIMIT, |l| l as usize);
     let mut out = Vec::new();
 
-    // 疾病: the primary diagnosis and date, what was done, the latest response.
+    // 疾病: the primary diagnosis and date, what was done, the latest response. haodf shows it
+    // as a one-line title and publishes no limit; 150 keeps it one line on a phone.
     out.push(sentences(
         lang.pick("疾病", "Diagnosis"),
         std::slice::from_ref(&statement.disease_line),
-        100,
+        150,
     ));
 
     // 病情描述: the case in one line, the current status, then the course, one dated line
