@@ -1079,51 +1079,53 @@ fn latest_response(
 /// Each hospital with what was done there, in the order first seen; then the physicians the
 /// case names (assessments), or a line saying none is named.
 fn hospitals(case: &Case, lang: Lang, today: NaiveDate) -> Vec<Fact> {
+    // (date, hospital, what was done there with its date)
     let mut events: Vec<(CaseDate, String, String)> = Vec::new();
     for d in case.diagnoses.iter().filter(|d| d.date.day() <= today) {
         if let Some(h) = &d.hospital {
-            let what = d.text.as_ref().map_or_else(
-                || words::condition(d.condition, lang).to_string(),
-                |_| words::condition(d.condition, lang).to_string(),
+            let what = format!(
+                "{} {}",
+                words::condition(d.condition, lang),
+                d.date.in_lang(lang)
             );
             events.push((d.date, h.best(lang).to_string(), what));
         }
     }
     for t in case.treatments.iter().filter(|t| t.date.day() <= today) {
         if let Some(h) = &t.hospital {
-            let name = if is_course(t) {
-                course_name(t, lang)
+            // A course with its span and stop, so that no line shows a stopped drug as taken.
+            let line = treatment_line(t, lang);
+            let what = if is_course(t) {
+                line.fact.text
             } else {
-                treatment_line(t, lang).name
+                format!("{} {}", line.name, t.date.in_lang(lang))
             };
-            events.push((t.date, h.best(lang).to_string(), name));
+            events.push((t.date, h.best(lang).to_string(), what));
         }
     }
     for s in case.imaging.iter().filter(|s| s.date.day() <= today) {
         if let Some(h) = &s.hospital {
-            events.push((
-                s.date,
-                h.best(lang).to_string(),
-                words::modality(s.modality, lang).to_string(),
-            ));
+            let what = format!(
+                "{} {}",
+                words::modality(s.modality, lang),
+                s.date.in_lang(lang)
+            );
+            events.push((s.date, h.best(lang).to_string(), what));
         }
     }
     events.sort_by_key(|e| e.0);
     let mut order: Vec<String> = Vec::new();
     let mut by_hospital: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (date, hospital, what) in events {
+    for (_, hospital, what) in events {
         if !order.contains(&hospital) {
             order.push(hospital.clone());
         }
-        by_hospital
-            .entry(hospital)
-            .or_default()
-            .push(format!("{what} {}", date.in_lang(lang)));
+        by_hospital.entry(hospital).or_default().push(what);
     }
     let mut out: Vec<Fact> = order
         .into_iter()
         .map(|h| {
-            let what = by_hospital[&h].join(lang.pick("、", ", "));
+            let what = by_hospital[&h].join(lang.pick("；", "; "));
             Fact {
                 text: format!("{h}{}{what}", lang.pick("：", ": ")),
                 date: None,
