@@ -1162,3 +1162,166 @@ fn hospitals(case: &Case, lang: Lang, today: NaiveDate) -> Vec<Fact> {
     out.extend(physicians);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::model::{Diagnosis, Medication};
+    use crate::packet::tests::{demo_case, today};
+
+    fn statement(case: &Case, lang: Lang) -> Statement {
+        let criteria = crate::clinical::evaluate(case, today());
+        build(case, &criteria, lang, today())
+    }
+
+    fn date(s: &str) -> CaseDate {
+        CaseDate::parse(s).unwrap()
+    }
+
+    #[test]
+    fn words_that_say_a_drug_stopped() {
+        for stopped in [
+            "2019年停用",
+            "已停药",
+            "stopped in 2019",
+            "Discontinued 2020",
+        ] {
+            assert!(says_stopped(&Text::plain(stopped)), "{stopped}");
+        }
+        for current in [
+            "hepatitis B antiviral",
+            "预防食管静脉曲张出血",
+            "stop bleeding",
+        ] {
+            assert!(!says_stopped(&Text::plain(current)), "{current}");
+        }
+    }
+
+    #[test]
+    fn the_cancer_leads_whatever_was_diagnosed_last() {
+        let mut case = demo_case();
+        case.diagnoses.push(Diagnosis {
+            date: date("2021-11-01"),
+            condition: Condition::Varices,
+            text: Some(Text::both("食管静脉曲张", "oesophageal varices")),
+            hospital: None,
+            record: None,
+        });
+        let en = statement(&case, Lang::En);
+        assert_eq!(
+            en.primary.as_ref().unwrap().label,
+            "hepatocellular carcinoma (HCC)"
+        );
+        let diagnoses: Vec<&str> = en.diagnoses.iter().map(|d| d.text.as_str()).collect();
+        assert_eq!(
+            diagnoses,
+            [
+                "hepatocellular carcinoma (HCC), diagnosed on MRI 2021-06-18, LR-5",
+                "Hepatitis B cirrhosis (compensated), diagnosed 2017-03-22; HBV known since 1996",
+                "oesophageal varices, 2021-11-01",
+            ]
+        );
+        let zh = statement(&case, Lang::Zh);
+        assert_eq!(
+            zh.diagnoses[0].text,
+            "肝细胞癌（HCC），2021-06-18 MRI 诊断（LR-5）"
+        );
+        assert_eq!(zh.complications[0].text, "食管静脉曲张，2021-11-01");
+    }
+
+    #[test]
+    fn courses_say_their_drugs_dates_and_stops() {
+        let case = demo_case();
+        let en = statement(&case, Lang::En);
+        let lines: Vec<&str> = en.treatments.iter().map(|t| t.fact.text.as_str()).collect();
+        assert_eq!(
+            lines,
+            [
+                "TACE 2021-07-05",
+                "TACE 2021-08-27",
+                "sorafenib 400 mg twice daily, 2021-09-20 → 2021-10-25, stopped for side effects: repeated vomiting, gastric ulcer (grade 3)",
+            ]
+        );
+        assert!(!en.treatments[2].current);
+        assert_eq!(
+            en.antivirals[0].fact.text,
+            "tenofovir alafenamide 25 mg once daily since 2017-04-01"
+        );
+        assert!(en.antivirals[0].current);
+    }
+
+    #[test]
+    fn a_drug_is_current_only_without_a_stop_or_words_saying_it_stopped() {
+        let mut case = demo_case();
+        case.medications.push(Medication {
+            name: Text::plain("Entecavir"),
+            dose: Some(Text::plain("0.5 mg")),
+            start: Some(date("2012-03")),
+            course: Course::default(),
+            purpose: Some(Text::plain("stopped in 2017")),
+        });
+        case.medications[1].course.stop_reason = Some(StopReason::Other);
+        let en = statement(&case, Lang::En);
+        let current: Vec<&str> = en
+            .current_medications
+            .iter()
+            .map(|m| m.text.as_str())
+            .collect();
+        assert_eq!(
+            current,
+            ["Tenofovir alafenamide (TAF) 25 mg once daily since 2017-04 (hepatitis B antiviral)"]
+        );
+        let stopped: Vec<&str> = en
+            .stopped_medications
+            .iter()
+            .map(|m| m.text.as_str())
+            .collect();
+        assert_eq!(
+            stopped,
+            [
+                "Propranolol 10 mg twice daily from 2019-11, stopped for another reason, stop date not recorded (prevention of variceal bleeding)",
+                "Entecavir 0.5 mg from 2012-03; the case says “stopped in 2017”, stop date not recorded",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_stopped_antiviral_is_not_the_current_one() {
+        let mut case = demo_case();
+        let taf = case
+            .treatments
+            .iter_mut()
+            .find(|t| t.kind == TreatmentKind::Antiviral)
+            .unwrap();
+        taf.course.stop = Some(date("2021-03-01"));
+        let zh = statement(&case, Lang::Zh);
+        let antiviral = zh.status.last().unwrap();
+        assert_eq!(
+            antiviral.text,
+            "抗病毒治疗：丙酚替诺福韦 25 mg 每日一次，2017-04-01 至 2021-03-01，停药（原因未记录）；未记录目前的抗病毒治疗"
+        );
+    }
+
+    #[test]
+    fn the_case_line_in_both_languages() {
+        let case = demo_case();
+        let en = statement(&case, Lang::En).case_line;
+        assert!(
+            en.starts_with("68-year-old man, HBV cirrhosis (Child-Pugh A6, MELD 3.0 10, 2021-11-10); HCC 34 mm (viable 31 mm) in S8 after TACE ×2 (2021-07-05, 2021-08-27)"),
+            "{en}"
+        );
+        assert!(
+            en.ends_with("AFP rising 35.2 → 62.4 → 85.0 → 141 ng/mL (2021-06-20 to 2021-11-10); sorafenib stopped 2021-10-25 for side effects: repeated vomiting, gastric ulcer (grade 3)."),
+            "{en}"
+        );
+        let zh = statement(&case, Lang::Zh).case_line;
+        assert!(
+            zh.starts_with("68岁男性，乙肝肝硬化（Child-Pugh A6，MELD 3.0 10，2021-11-10）；肝细胞癌 S8 34 mm（活性部分 31 mm），TACE 2 次（2021-07-05、2021-08-27）后"),
+            "{zh}"
+        );
+        assert!(
+            zh.contains("AFP 持续升高 35.2 → 62.4 → 85.0 → 141 ng/mL（2021-06-20 至 2021-11-10）"),
+            "{zh}"
+        );
+    }
+}
