@@ -282,6 +282,26 @@ fn split() -> &'static Built {
     })
 }
 
+/// The body of a Markdown section (`## heading…` up to the next `## `).
+fn section<'a>(text: &'a str, heading: &str) -> &'a str {
+    let start = text
+        .find(&format!("## {heading}"))
+        .unwrap_or_else(|| panic!("no section {heading} in\n{text}"));
+    let body = &text[start + 3..];
+    body.find("\n## ").map_or(body, |end| &body[..end])
+}
+
+/// The rest of the line after `label`.
+fn line_after<'a>(text: &'a str, label: &str) -> &'a str {
+    let start = text
+        .find(label)
+        .unwrap_or_else(|| panic!("no {label} in\n{text}"));
+    text[start + label.len()..]
+        .lines()
+        .next()
+        .unwrap_or_default()
+}
+
 /// Text without whitespace: pdftotext breaks lines wherever the page does.
 fn squash(text: &str) -> String {
     text.chars().filter(|c| !c.is_whitespace()).collect()
@@ -534,13 +554,7 @@ fn a_complication_never_leads_and_keeps_its_entered_label() {
         "{subject}"
     );
     let fields = &built.of("ehbh-liver", "platform/fields.md").text;
-    let disease = fields
-        .split("## 疾病")
-        .nth(1)
-        .unwrap()
-        .split("## ")
-        .next()
-        .unwrap();
+    let disease = section(fields, "疾病");
     assert!(disease.contains("肝细胞癌（HCC），2021-06-18"), "{disease}");
     assert!(!disease.contains("静脉曲张"), "{disease}");
     let letter = &built.of("dr-demo-seattle", "message.eml").text;
@@ -579,19 +593,13 @@ fn treatments_are_named_by_their_drugs_with_dates_and_stops() {
 fn stopped_drugs_are_not_current() {
     let built = planted();
     let intake = &built.of("uwmc-liver", "portal/intake.md").text;
-    let current = intake
-        .split("## Current medications")
-        .nth(1)
-        .unwrap()
-        .split("\n## ")
-        .next()
-        .unwrap();
+    let current = section(intake, "Current medications");
     assert!(!current.contains("Entecavir"), "{current}");
     assert!(!current.contains("Tenofovir"), "{current}");
-    let stopped = intake.split("## Stopped medications").nth(1).unwrap();
+    let stopped = section(intake, "Stopped medications");
     assert!(stopped.contains("Entecavir 0.5 mg once daily from 2012-03; the case says “hepatitis B antiviral, stopped in 2017”, stop date not recorded"), "{stopped}");
     let fields = &built.of("ehbh-liver", "platform/fields.md").text;
-    let medications = fields.split("## 用药情况").nth(1).unwrap();
+    let medications = section(fields, "用药情况");
     let now = medications.split("已停用").next().unwrap();
     assert!(
         !now.contains("恩替卡韦") && !now.contains("丙酚替诺福韦"),
@@ -618,13 +626,7 @@ fn stopped_drugs_are_not_current() {
 #[test]
 fn the_disease_field_names_each_course_and_its_stop() {
     let fields = &demo().of("ehbh-liver", "platform/fields.md").text;
-    let disease = fields
-        .split("## 疾病")
-        .nth(1)
-        .unwrap()
-        .split("## ")
-        .next()
-        .unwrap();
+    let disease = section(fields, "疾病");
     for needle in [
         "TACE 2 次（2021-07-05、2021-08-27）",
         "索拉非尼 2021-09-20 至 2021-10-25（因不良反应停药）",
@@ -736,13 +738,12 @@ fn english_readers_are_told_which_records_are_chinese() {
 fn one_case_statement_everywhere() {
     let built = demo();
     let intake = &built.of("uwmc-liver", "portal/intake.md").text;
-    let line_en = intake
-        .split("## The case in one line\n\n")
-        .nth(1)
-        .unwrap()
-        .lines()
-        .next()
-        .unwrap();
+    let line_en = line_after(
+        intake,
+        "## The case in one line
+
+",
+    );
     assert!(
         line_en.starts_with("68-year-old man, HBV cirrhosis (Child-Pugh A6, MELD 3.0 10, 2021-11-10); HCC 34 mm (viable 31 mm) in S8 after TACE ×2 (2021-07-05, 2021-08-27)"),
         "{line_en}"
@@ -756,25 +757,13 @@ fn one_case_statement_everywhere() {
         "{line_en}"
     );
     let zh_letter = &built.of("zhongshan-liver", "message.eml").text;
-    let line_zh = zh_letter
-        .split("病情概要：")
-        .nth(1)
-        .unwrap()
-        .lines()
-        .next()
-        .unwrap();
+    let line_zh = line_after(zh_letter, "病情概要：");
     for t in built.describing() {
         let line = if t.lang == "zh" { line_zh } else { line_en };
         assert!(has(&t.text, line), "{} {}:\n{}", t.contact, t.what, t.text);
     }
     let fields = &built.of("ehbh-liver", "platform/fields.md").text;
-    let status = fields
-        .split("目前状况：")
-        .nth(1)
-        .unwrap()
-        .lines()
-        .next()
-        .unwrap();
+    let status = line_after(fields, "目前状况：");
     for needle in [
         "AFP 141 ng/mL（2021-11-10）",
         "血小板 81 ×10^9/L（2021-11-10）",
