@@ -731,6 +731,9 @@ fn english_readers_are_told_which_records_are_chinese() {
     }
     let zh = &built.of("zhongshan-liver", "message.eml").text;
     assert!(!zh.contains("not translated"));
+    built
+        .run
+        .stderr_has("record(s) without `language` are in Chinese by their text or title: records/other/2021-09-02_出院记录.pdf");
 }
 
 /// Point 8: one case statement in every letter, body, form and answer.

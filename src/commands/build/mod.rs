@@ -152,6 +152,7 @@ pub(super) fn build(
     warnings.extend(pages.warnings(folder));
 
     let languages = record_languages(&records_root, &records);
+    warnings.extend(chinese_records_found(&contacts, &records, &languages));
 
     let shared = Shared {
         languages,
@@ -551,6 +552,41 @@ fn record_languages(records_root: &Path, records: &[&Record]) -> Vec<Option<Lang
             packet::language::record_language(record, bytes.as_deref())
         })
         .collect()
+}
+
+/// Records found to be in Chinese (no `language` written) while English readers who need
+/// translations are built for: one warning naming them, since `check` cannot see it.
+fn chinese_records_found(
+    contacts: &[&Contact],
+    records: &[&Record],
+    languages: &[Option<Lang>],
+) -> Diagnostics {
+    let mut out = Diagnostics::default();
+    let readers: Vec<&str> = contacts
+        .iter()
+        .filter(|c| c.needs_translation && c.language == Lang::En)
+        .map(|c| c.id.as_str())
+        .collect();
+    let found: Vec<String> = records
+        .iter()
+        .zip(languages)
+        .filter(|(r, l)| r.language.is_none() && **l == Some(Lang::Zh))
+        .map(|(r, _)| format!("records/{}", r.path.display()))
+        .collect();
+    if !readers.is_empty() && !found.is_empty() {
+        out.push(
+            crate::diagnostic::Diagnostic::warning(tr!(
+                "{readers} need records in English; {count} record(s) without `language` are in Chinese by their text or title: {records}",
+                readers = readers.join(", "),
+                count = found.len(),
+                records = found.join(", ")
+            ))
+            .hint(tr!(
+                "their cover letters and intake answers say so; write language = \"zh\" in each record's sidecar, and put an English translation beside it if you have one"
+            )),
+        );
+    }
+    out
 }
 
 /// A fingerprint of everything packets are made from: case.toml, contacts.toml,
