@@ -908,19 +908,20 @@ fn case_line(
     if let Some(liver) = liver {
         let mut scores = Vec::new();
         let child = computed(criteria, Kind::ChildPugh, lang);
-        let meld = computed(criteria, Kind::Meld3, lang);
-        let same_day = matches!((&child, &meld), (Some((_, a)), Some((_, b))) if a == b);
+        let meld_result = computed(criteria, Kind::Meld3, lang);
+        let same_day = matches!((&child, &meld_result), (Some((_, a)), Some((_, b))) if a == b);
         if let Some((class, date)) = &child {
             scores.push(match (same_day, date) {
                 (false, Some(date)) => format!("Child-Pugh {class} {date}"),
                 _ => format!("Child-Pugh {class}"),
             });
         }
-        if let Some((value, date)) = &meld {
+        let meld = lang.pick("MELD 3.0 评分", "MELD 3.0 score");
+        if let Some((value, date)) = &meld_result {
             scores.push(match (same_day, date) {
-                (true, Some(date)) => format!("MELD 3.0 {value}{}{date}", lang.pick("，", ", ")),
-                (false, Some(date)) => format!("MELD 3.0 {value} {date}"),
-                _ => format!("MELD 3.0 {value}"),
+                (true, Some(date)) => format!("{meld} {value}{}{date}", lang.pick("，", ", ")),
+                (false, Some(date)) => format!("{meld} {value} {date}"),
+                _ => format!("{meld} {value}"),
             });
         }
         parts.push(if scores.is_empty() {
@@ -1307,7 +1308,7 @@ mod tests {
         let case = demo_case();
         let en = statement(&case, Lang::En).case_line;
         assert!(
-            en.starts_with("68-year-old man, HBV cirrhosis (Child-Pugh A6, MELD 3.0 10, 2021-11-10); HCC 34 mm (viable 31 mm) in S8 after TACE ×2 (2021-07-05, 2021-08-27)"),
+            en.starts_with("68-year-old man, HBV cirrhosis (Child-Pugh A6, MELD 3.0 score 10, 2021-11-10); HCC 34 mm (viable 31 mm) in S8 after TACE ×2 (2021-07-05, 2021-08-27)"),
             "{en}"
         );
         assert!(
@@ -1316,7 +1317,7 @@ mod tests {
         );
         let zh = statement(&case, Lang::Zh).case_line;
         assert!(
-            zh.starts_with("68岁男性，乙肝肝硬化（Child-Pugh A6，MELD 3.0 10，2021-11-10）；肝细胞癌 S8 34 mm（活性部分 31 mm），TACE 2 次（2021-07-05、2021-08-27）后"),
+            zh.starts_with("68岁男性，乙肝肝硬化（Child-Pugh A6，MELD 3.0 评分 10，2021-11-10）；肝细胞癌 S8 34 mm（活性部分 31 mm），TACE 2 次（2021-07-05、2021-08-27）后"),
             "{zh}"
         );
         assert!(

@@ -748,7 +748,7 @@ fn one_case_statement_everywhere() {
 ",
     );
     assert!(
-        line_en.starts_with("68-year-old man, HBV cirrhosis (Child-Pugh A6, MELD 3.0 10, 2021-11-10); HCC 34 mm (viable 31 mm) in S8 after TACE ×2 (2021-07-05, 2021-08-27)"),
+        line_en.starts_with("68-year-old man, HBV cirrhosis (Child-Pugh A6, MELD 3.0 score 10, 2021-11-10); HCC 34 mm (viable 31 mm) in S8 after TACE ×2 (2021-07-05, 2021-08-27)"),
         "{line_en}"
     );
     assert!(
