@@ -39,7 +39,7 @@ def image(series_number, description, instance, size=16):
     ds.SpecificCharacterSet = "ISO_IR 192"
     ds.SOPClassUID = MRImageStorage
     ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
-    ds.PatientName = "DEMO^LGQ=演示^患者"
+    ds.PatientName = "LI^GUOQIANG=李^国强"  # the demo patient, as a Chinese disc writes it
     ds.PatientID = "DEMO-LGQ"
     ds.PatientBirthDate = "19580512"
     ds.StudyDate = "20211015"

@@ -1,6 +1,10 @@
 //! Work on untrusted input in a child process — this same program, run with a hidden command —
 //! under an address-space and CPU limit, with a wall-clock deadline and a bound on what it may
 //! print. A hostile file or template then costs a failed child, never the machine.
+//!
+//! A child never outlives its parent: on Linux the kernel kills it when the parent dies
+//! (`PR_SET_PDEATHSIG`), elsewhere it watches for its parent to go and exits. A build killed
+//! with `kill -9` thus leaves no renderer writing into a folder nobody will read.
 
 use std::ffi::OsStr;
 use std::io::{Read, Write};
@@ -38,12 +42,15 @@ pub fn run<S: AsRef<OsStr>>(
     limits: Limits,
 ) -> Result<Finished, String> {
     let exe = std::env::current_exe().map_err(|e| tr!("cannot find this program ({e})", e))?;
-    let mut child = Command::new(exe)
+    let mut child = Command::new(exe);
+    die_with_parent(&mut child);
+    let mut child = child
         .arg(command)
         .args(args)
         .env("CONSULTPACK_CHILD_MEMORY", limits.memory.to_string())
         .env("CONSULTPACK_CHILD_CPU", limits.cpu_seconds.to_string())
         .env(UI_VARIABLE, crate::i18n::ui().code())
+        .env(PARENT_VARIABLE, std::process::id().to_string())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -104,9 +111,62 @@ pub fn run<S: AsRef<OsStr>>(
 /// The parent's interface language, for the child's messages (they are shown by the parent).
 const UI_VARIABLE: &str = "CONSULTPACK_CHILD_UI";
 
-/// In the child: lowers its own limits to what the parent asked for, and speaks the parent's
-/// interface language.
+/// The parent's process id, so that the child can tell when it has been orphaned.
+const PARENT_VARIABLE: &str = "CONSULTPACK_CHILD_PARENT";
+
+/// Makes the kernel kill the child as soon as the process that started it dies (Linux). The
+/// signal follows the thread that forked, and [`run`] waits for the child on that thread, so it
+/// comes only when the whole process is gone.
+#[cfg(target_os = "linux")]
+fn die_with_parent(command: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: the closure runs between fork and exec and calls only prctl, which is
+    // async-signal-safe; it allocates nothing.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
+/// Elsewhere the child watches its parent itself (see [`watch_parent`]).
+#[cfg(not(target_os = "linux"))]
+fn die_with_parent(_: &mut Command) {}
+
+/// In the child: exits at once if the parent that started it is gone — it died between the
+/// fork and `PR_SET_PDEATHSIG`, or, where that does not exist, at any time (checked five
+/// times a second).
+fn watch_parent() {
+    let Some(parent) = std::env::var(PARENT_VARIABLE)
+        .ok()
+        .and_then(|v| v.parse::<libc::pid_t>().ok())
+    else {
+        return;
+    };
+    // SAFETY: getppid has no preconditions.
+    let orphaned = move || unsafe { libc::getppid() } != parent;
+    if orphaned() {
+        std::process::exit(1);
+    }
+    if cfg!(not(target_os = "linux")) {
+        std::thread::spawn(move || {
+            loop {
+                std::thread::sleep(Duration::from_millis(200));
+                if orphaned() {
+                    std::process::exit(1);
+                }
+            }
+        });
+    }
+}
+
+/// In the child: dies with its parent, lowers its own limits to what the parent asked for, and
+/// speaks the parent's interface language.
 pub fn limit_self() {
+    watch_parent();
     crate::i18n::set(crate::i18n::choose(
         std::env::var(UI_VARIABLE).ok().as_deref(),
         None,

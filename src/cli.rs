@@ -255,6 +255,10 @@ pub struct BuildArgs {
     /// A font file for characters the built-in font lacks (see `summary --font`)
     #[arg(long, value_name = "FILE")]
     pub font: Vec<PathBuf>,
+    /// Build every packet again, even those that are up to date (nothing they are made from
+    /// changed since they were built)
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -26,6 +26,7 @@ use dicom_parser::dataset::read::DataSetReader;
 use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 use serde::Serialize;
 
+use crate::dicom_patient::DicomPatient;
 use crate::tr;
 
 /// Deflated Explicit VR Little Endian: the guard cannot walk it, the reader does not support it.
@@ -56,6 +57,8 @@ pub struct FileHeader {
     pub modality: Option<String>,
     pub series_description: Option<String>,
     pub body_part: Option<String>,
+    /// Whose images these are.
+    pub patient: DicomPatient,
     /// A DICOMDIR: counted apart from images.
     pub is_dicomdir: bool,
 }
@@ -70,6 +73,9 @@ pub struct Study {
     pub description: Option<String>,
     pub modalities: Vec<String>,
     pub images: usize,
+    /// Whose images, as the first file of the study says (each series is checked on its own).
+    #[serde(skip_serializing_if = "DicomPatient::is_empty")]
+    pub patient: DicomPatient,
     pub series: Vec<Series>,
 }
 
@@ -81,6 +87,9 @@ pub struct Series {
     pub description: Option<String>,
     pub body_part: Option<String>,
     pub images: usize,
+    /// Whose images, as the series' first file says.
+    #[serde(skip)]
+    pub patient: DicomPatient,
 }
 
 /// A file in a DICOM folder that could not be indexed, and why.
@@ -156,6 +165,11 @@ pub fn read_header(path: &Path) -> Result<Option<FileHeader>, String> {
         modality: text(tags::MODALITY),
         series_description: text(tags::SERIES_DESCRIPTION),
         body_part: text(tags::BODY_PART_EXAMINED),
+        patient: DicomPatient {
+            name: text(tags::PATIENT_NAME),
+            id: text(tags::PATIENT_ID),
+            birth_date: text(tags::PATIENT_BIRTH_DATE).as_deref().map(date),
+        },
         is_dicomdir: sop_class == DICOMDIR_CLASS,
     }))
 }
@@ -295,6 +309,9 @@ pub struct CaseIndex {
     pub studies: Vec<Study>,
     pub problems: Vec<Problem>,
     pub files: Vec<PathBuf>,
+    /// Folders the family declared another person's (`other_patient = true`): not indexed,
+    /// not zipped, named in the manifest.
+    pub left_out: Vec<PathBuf>,
 }
 
 /// Indexes the DICOM folders (relative to `records_root`) of a case.
@@ -392,6 +409,7 @@ pub fn index(folder: &Path, files: &[(PathBuf, FileHeader)]) -> Vec<Study> {
                         description: h.series_description.clone(),
                         body_part: h.body_part.clone(),
                         images: files.len(),
+                        patient: h.patient.clone(),
                     }
                 })
                 .collect();
@@ -411,6 +429,7 @@ pub fn index(folder: &Path, files: &[(PathBuf, FileHeader)]) -> Vec<Study> {
                 description: first.study_description.clone(),
                 modalities,
                 images: headers.len(),
+                patient: first.patient.clone(),
                 series,
             }
         })

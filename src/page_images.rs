@@ -143,6 +143,10 @@ pub fn worker(args: &[String]) -> ExitCode {
         let [source, out, stem, max_px, max_bytes] = args else {
             return Err("usage: __render-pages SOURCE OUT STEM MAX_PX MAX_BYTES".into());
         };
+        // Pages are written as OUT/STEM-NNN.jpg and nowhere else.
+        if stem.contains(std::path::is_separator) || !Path::new(out).is_dir() {
+            return Err("bad OUT or STEM".into());
+        }
         let limits = Limits {
             max_px: max_px.parse().map_err(|_| "bad MAX_PX")?,
             max_bytes: max_bytes.parse().map_err(|_| "bad MAX_BYTES")?,
@@ -355,7 +359,8 @@ fn scanned_page(doc: &lopdf::Document, page: lopdf::ObjectId, limits: Limits) ->
         && exif_orientation(jpeg) == 1
         && frame.width.max(frame.height) <= limits.max_px
         && jpeg.len() as u64 <= limits.max_bytes)
-        .then(|| strip_metadata(jpeg))
+        .then(|| crate::scrub::strip_jpeg(jpeg))
+        .flatten()
 }
 
 /// A photo of a page: upright, within the limits, without its metadata. A JPEG that is
@@ -369,7 +374,8 @@ fn photo(bytes: &[u8], format: ImageFormat, limits: Limits) -> Result<Vec<u8>, S
             && frame.components != 4
             && frame.width.max(frame.height) <= limits.max_px
         {
-            let stripped = strip_metadata(bytes);
+            let stripped = crate::scrub::strip_jpeg(bytes)
+                .ok_or_else(|| tr!("it is not a JPEG image this tool can read"))?;
             if stripped.len() as u64 <= limits.max_bytes {
                 return Ok(stripped);
             }
@@ -458,29 +464,6 @@ fn encode(image: DynamicImage, limits: Limits) -> Result<Vec<u8>, String> {
         }
         image = image.thumbnail(w, h);
     }
-}
-
-/// A JPEG without its APPn metadata segments (EXIF with GPS position, XMP, Photoshop) and
-/// comments; the colour profile (APP2 ICC) and Adobe's APP14 stay, since they change colours.
-fn strip_metadata(bytes: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(bytes.len());
-    out.extend_from_slice(&bytes[..2]);
-    let mut at = 2;
-    while at + 4 <= bytes.len() && bytes[at] == 0xFF {
-        let marker = bytes[at + 1];
-        if marker == 0xDA {
-            break;
-        }
-        let length = usize::from(u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]));
-        let end = (at + 2 + length).min(bytes.len());
-        let metadata = matches!(marker, 0xE1 | 0xE3..=0xED | 0xEF | 0xFE);
-        if !metadata {
-            out.extend_from_slice(&bytes[at..end]);
-        }
-        at = end;
-    }
-    out.extend_from_slice(&bytes[at.min(bytes.len())..]);
-    out
 }
 
 #[cfg(test)]

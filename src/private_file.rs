@@ -217,6 +217,16 @@ pub fn create_new(path: &Path) -> Result<fs::File> {
     options.open(path).map_err(Error::io("create", path))
 }
 
+/// Copies `source` to the new file `target`, owner-only and synced. `std::fs::copy` would
+/// carry over the source's mode: a record the family saved 0644 would be readable by everyone.
+pub fn copy(source: &Path, target: &Path) -> Result<u64> {
+    let mut input = crate::case_files::open_regular(source).map_err(Error::io("read", source))?;
+    let mut output = create_new(target)?;
+    let copied = io::copy(&mut input, &mut output).map_err(Error::io("write", target))?;
+    output.sync_all().map_err(Error::io("write", target))?;
+    Ok(copied)
+}
+
 /// Runs `write` (which writes `path`) after creating the folders `path` needs, owner-only; if
 /// it fails, the folders made here are removed again, so a failed run leaves things as they were.
 pub fn with_parents<T>(path: &Path, write: impl FnOnce() -> Result<T>) -> Result<T> {

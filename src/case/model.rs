@@ -92,6 +92,8 @@ pub struct Patient {
     pub sex: Sex,
     pub birth_date: CaseDate,
     pub id_number: Option<String>,
+    /// The patient's IDs at hospitals (DICOM PatientID), to tell their images from another's.
+    pub dicom_ids: Vec<String>,
     pub phone: Option<String>,
     pub address: Option<Text>,
     pub email: Option<String>,
@@ -530,6 +532,8 @@ pub struct Record {
     pub title: Text,
     /// The language the document is written in.
     pub language: Option<Lang>,
+    /// A DICOM folder the family knows holds another person's images: left out of everything.
+    pub other_patient: bool,
 }
 
 /// Settings for the criteria calculators that only the family (or their doctor) can supply.

@@ -224,6 +224,7 @@ fn derived_record(case: &Case, path: &PathBuf, kind: RecordKind) -> Record {
         date,
         title,
         language: None,
+        other_patient: false,
     }
 }
 
@@ -595,6 +596,11 @@ impl<'r, 's> CaseParser<'r, 's> {
             d.into_inner()
         });
         let id_number = self.string(t, "id_number");
+        let dicom_ids = t
+            .strings(&mut self.reader, "dicom_ids")
+            .into_iter()
+            .map(Spanned::into_inner)
+            .collect();
         let phone = self.string(t, "phone");
         let address = self.text(t, "address");
         let email = self.string(t, "email");
@@ -625,6 +631,7 @@ impl<'r, 's> CaseParser<'r, 's> {
             sex: sex?,
             birth_date: birth_date?,
             id_number,
+            dicom_ids,
             phone,
             address,
             email,
@@ -1830,6 +1837,16 @@ impl<'r, 's> CaseParser<'r, 's> {
             .map(Spanned::into_inner);
         let title = self.required_text(t, "title");
         let language = self.choice(t, "language");
+        let other_patient = t.bool(&mut self.reader, "other_patient").unwrap_or(false);
+        if other_patient && kind != Some(RecordKind::Dicom) {
+            self.reader.error(
+                t.span_of("other_patient"),
+                tr!("`other_patient` is for DICOM folders (kind \"dicom\")"),
+                Some(tr!(
+                    "a file of another person does not belong in records/: move it out"
+                )),
+            );
+        }
         if (kind == Some(RecordKind::Dicom)) != self.records.dirs.contains(&path) {
             self.reader.error(
                 t.span_of("kind"),
@@ -1846,6 +1863,7 @@ impl<'r, 's> CaseParser<'r, 's> {
             date: date?,
             title: title?,
             language,
+            other_patient,
         })
     }
 

@@ -561,7 +561,7 @@ impl<'a> LabValue<'a> {
 mod tests {
     use super::*;
     use crate::case::model::*;
-    use crate::clinical::test_util::{bare_case, d, english};
+    use crate::clinical::test_util::{bare_case, d, english, lab};
 
     fn case(labs: Vec<LabResult>) -> Case {
         Case {
@@ -572,22 +572,6 @@ mod tests {
 
     fn date(s: &str) -> NaiveDate {
         s.parse().expect("date literal")
-    }
-
-    fn lab(analyte: Analyte, value: &str, unit: Unit, on: &str) -> LabResult {
-        LabResult {
-            analyte,
-            reading: Reading::Number(Measured {
-                value: d(value),
-                qualifier: Qualifier::Exact,
-                unit,
-                printed: None,
-            }),
-            date: date(on).into(),
-            hospital: None,
-            source: None,
-            reference_range: None,
-        }
     }
 
     #[test]

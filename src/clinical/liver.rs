@@ -102,7 +102,7 @@ fn encephalopathy_points(he: Encephalopathy) -> u8 {
     }
 }
 
-fn points_note(points: u8) -> Text {
+pub(crate) fn points_note(points: u8) -> Text {
     let en = if points == 1 {
         "1 point".into()
     } else {
@@ -138,18 +138,22 @@ fn encephalopathy_value(he: Encephalopathy) -> Text {
     t(zh, he.to_string())
 }
 
-pub fn child_pugh(input: &ChildPughInput) -> (ChildPugh, Criterion) {
-    let bilirubin = input.bilirubin_umol_l / BILIRUBIN_UMOL_PER_MG_DL;
-    let albumin = input.albumin_g_l / Decimal::TEN;
-    let score = ChildPugh {
+fn child_pugh_points(input: &ChildPughInput) -> ChildPugh {
+    ChildPugh {
         points: [
-            bilirubin_points(bilirubin),
-            albumin_points(albumin),
+            bilirubin_points(input.bilirubin_umol_l / BILIRUBIN_UMOL_PER_MG_DL),
+            albumin_points(input.albumin_g_l / Decimal::TEN),
             inr_points(input.inr),
             ascites_points(input.ascites),
             encephalopathy_points(input.encephalopathy),
         ],
-    };
+    }
+}
+
+pub fn child_pugh(input: &ChildPughInput) -> (ChildPugh, Criterion) {
+    let bilirubin = input.bilirubin_umol_l / BILIRUBIN_UMOL_PER_MG_DL;
+    let albumin = input.albumin_g_l / Decimal::TEN;
+    let score = child_pugh_points(input);
     let [b, a, i, asc, he] = score.points;
     let mut criterion = Criterion::new(
         Kind::ChildPugh,
@@ -218,6 +222,106 @@ fn borderline(name: Text, value: Decimal, unit: &str, points: fn(Decimal) -> u8)
             ),
         )
     })
+}
+
+/// A lab value exactly at a Child-Pugh cut-off (§6.4): its points rest on where the cut-off
+/// is drawn, so a reading across it, or a table drawing it there, gives `other` points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OnCutOff {
+    pub analyte: Analyte,
+    pub points: u8,
+    pub other: u8,
+    /// The bilirubin table (µmol/L) whose cut-off it is, when not the 34.2/51.3 used here.
+    pub table: Option<(u8, u8)>,
+}
+
+/// One table's 2-point band of an analyte, both ends included (§2.1), in the unit used here
+/// (bilirubin µmol/L, albumin g/L, INR), and the bilirubin table it is from when not ours.
+struct Band {
+    low: Decimal,
+    high: Decimal,
+    table: Option<(u8, u8)>,
+}
+
+const BILIRUBIN_BANDS: [Band; 3] = [
+    Band {
+        low: dec(342, 1),
+        high: dec(513, 1),
+        table: None,
+    },
+    Band {
+        low: dec(34, 0),
+        high: dec(51, 0),
+        table: Some((34, 51)),
+    },
+    Band {
+        low: dec(35, 0),
+        high: dec(50, 0),
+        table: Some((35, 50)),
+    },
+];
+const ALBUMIN_BANDS: [Band; 1] = [Band {
+    low: dec(28, 0),
+    high: dec(35, 0),
+    table: None,
+}];
+const INR_BANDS: [Band; 1] = [Band {
+    low: dec(17, 1),
+    high: dec(23, 1),
+    table: None,
+}];
+
+/// An analyte's value, the points it scored, its bands, and the points below and above them.
+type Scored<'b> = (Analyte, Decimal, u8, &'b [Band], u8, u8);
+
+/// Bilirubin, albumin and INR values exactly at a cut-off of any table (§2.1, with the 34/51
+/// and 35/50 µmol/L variants), each with the points on the cut-off's other side or by that
+/// table, where they differ from the points scored.
+pub fn on_cut_off(input: &ChildPughInput) -> Vec<OnCutOff> {
+    let [bilirubin, albumin, inr, ..] = child_pugh_points(input).points;
+    let scored: [Scored<'_>; 3] = [
+        (
+            Analyte::Bilirubin,
+            input.bilirubin_umol_l,
+            bilirubin,
+            &BILIRUBIN_BANDS,
+            1,
+            3,
+        ),
+        (
+            Analyte::Albumin,
+            input.albumin_g_l,
+            albumin,
+            &ALBUMIN_BANDS,
+            3,
+            1,
+        ),
+        (Analyte::Inr, input.inr, inr, &INR_BANDS, 1, 3),
+    ];
+    scored
+        .into_iter()
+        .filter_map(|(analyte, value, points, bands, below, above)| {
+            bands.iter().find_map(|band| {
+                let across = if value == band.low {
+                    below
+                } else if value == band.high {
+                    above
+                } else {
+                    return None;
+                };
+                // On its own cut-off a table scores 2; the other side scores `across`.
+                [2, across]
+                    .into_iter()
+                    .find(|p| *p != points)
+                    .map(|other| OnCutOff {
+                        analyte,
+                        points,
+                        other,
+                        table: band.table,
+                    })
+            })
+        })
+        .collect()
 }
 
 /// Chinese/EASL tables print 34/51 (some 35/50) µmol/L instead of 34.2/51.3 (§2.1).
@@ -522,8 +626,16 @@ pub fn albi(input: &AlbiInput) -> [Criterion; 2] {
 /// The liver-function criteria, and the Child-Pugh score that staging builds on.
 pub(crate) struct LiverResults {
     pub criteria: Vec<Criterion>,
-    /// The score and the date of its labs.
-    pub child_pugh: Option<(ChildPugh, CaseDate)>,
+    pub child_pugh: Option<FoundChildPugh>,
+}
+
+/// Child-Pugh as computed from the case: the score, the date of its labs, and its lab values
+/// that sit exactly at a cut-off, each as printed ("albumin 35 g/L (2021-08-20)").
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct FoundChildPugh {
+    pub score: ChildPugh,
+    pub date: CaseDate,
+    pub on_cut_off: Vec<(OnCutOff, Text)>,
 }
 
 impl LiverResults {
@@ -553,7 +665,7 @@ pub(crate) fn assess(sources: &Sources<'_>) -> LiverResults {
 }
 
 /// Child-Pugh from the case; also used for the ART score before each TACE.
-pub(crate) fn child_pugh_from(sources: &Sources<'_>) -> (Option<(ChildPugh, CaseDate)>, Criterion) {
+pub(crate) fn child_pugh_from(sources: &Sources<'_>) -> (Option<FoundChildPugh>, Criterion) {
     let set = sources.lab_set([Analyte::Bilirubin, Analyte::Albumin, Analyte::Inr]);
     let near = set.as_ref().map_or(sources.at, |s| s.date().day());
     let ascites = sources.assessment_near(near, |a| a.ascites);
@@ -590,13 +702,28 @@ pub(crate) fn child_pugh_from(sources: &Sources<'_>) -> (Option<(ChildPugh, Case
         Ok(values) => values,
         Err(missing) => return (None, Criterion::new(Kind::ChildPugh, missing)),
     };
-    let (score, mut criterion) = child_pugh(&ChildPughInput {
+    let input = ChildPughInput {
         bilirubin_umol_l,
         albumin_g_l,
         inr: inr.value,
         ascites,
         encephalopathy: he,
-    });
+    };
+    let (score, mut criterion) = child_pugh(&input);
+    let on_cut_off = on_cut_off(&input)
+        .into_iter()
+        .filter_map(|at| {
+            let value = set.values.iter().find(|v| v.analyte() == at.analyte)?;
+            let (name, printed, date) = (analyte_name(at.analyte), value.printed(), value.date());
+            Some((
+                at,
+                t(
+                    format!("{} {printed}（{date}）", name.best(Lang::Zh)),
+                    format!("{} {printed} ({date})", name.best(Lang::En)),
+                ),
+            ))
+        })
+        .collect();
     set.attach(&mut criterion.inputs, &mut criterion.flags);
     for (name, assessment) in [(ascites_name(), asc_at), (encephalopathy_name(), he_at)] {
         attach_assessment(
@@ -608,7 +735,12 @@ pub(crate) fn child_pugh_from(sources: &Sources<'_>) -> (Option<(ChildPugh, Case
             &mut criterion.flags,
         );
     }
-    (Some((score, set.date())), criterion)
+    let found = FoundChildPugh {
+        score,
+        date: set.date(),
+        on_cut_off,
+    };
+    (Some(found), criterion)
 }
 
 fn meld_family_from(sources: &Sources<'_>) -> Vec<Criterion> {
@@ -816,6 +948,46 @@ mod tests {
             "{:?}",
             criterion.flags
         );
+    }
+
+    /// §6.4: a value exactly at a cut-off of any table names the points across it. C2 and C4
+    /// sit on every lower and upper edge; C3 and C10 are near, not on, one.
+    #[test]
+    fn values_exactly_at_a_cut_off_name_the_other_points() {
+        use Analyte::{Albumin as Alb, Bilirubin as Bil, Inr};
+        // (id, bilirubin µmol/L, albumin g/L, INR, [(analyte, points, other, table)])
+        type Row = (
+            &'static str,
+            Decimal,
+            &'static str,
+            &'static str,
+            Vec<(Analyte, u8, u8, Option<(u8, u8)>)>,
+        );
+        #[rustfmt::skip]
+        let vectors: [Row; 8] = [
+            ("C2", mg_to_umol("2.0"), "35", "1.7", vec![(Bil, 2, 1, None), (Alb, 2, 1, None), (Inr, 2, 1, None)]),
+            ("C3", mg_to_umol("1.99"), "35.1", "1.69", vec![]),
+            ("C4", mg_to_umol("3.0"), "28", "2.3", vec![(Bil, 2, 3, None), (Alb, 2, 3, None), (Inr, 2, 3, None)]),
+            ("C9", d("34.2"), "36", "1.2", vec![(Bil, 2, 1, None)]),
+            ("C10", d("34.1"), "36", "1.2", vec![]),
+            ("34/51", d("34"), "36", "1.2", vec![(Bil, 1, 2, Some((34, 51)))]),
+            ("51", d("51"), "36", "1.2", vec![(Bil, 2, 3, Some((34, 51)))]),
+            ("demo 2021-08-20", d("20.52"), "35", "1.2", vec![(Alb, 2, 1, None)]),
+        ];
+        for (id, bilirubin_umol_l, albumin, inr, expected) in vectors {
+            let found = on_cut_off(&ChildPughInput {
+                bilirubin_umol_l,
+                albumin_g_l: d(albumin),
+                inr: d(inr),
+                ascites: Ascites::None,
+                encephalopathy: Encephalopathy::None,
+            });
+            let found: Vec<_> = found
+                .iter()
+                .map(|c| (c.analyte, c.points, c.other, c.table))
+                .collect();
+            assert_eq!(found, expected, "{id}");
+        }
     }
 
     #[test]

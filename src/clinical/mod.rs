@@ -10,6 +10,7 @@
 //! ([`Text`]): the Chinese summary shows the Chinese, `consultpack criteria` the English.
 
 mod inputs;
+mod lines;
 pub mod liver;
 pub mod response;
 pub mod staging;
@@ -362,6 +363,23 @@ pub struct Criterion {
     /// The one finding that decided the result, where one did ("macrovascular invasion"):
     /// shown beside the result so that a reader sees why at a glance.
     pub decided_by: Option<Text>,
+    /// The result another defensible choice of dated input gives, where its category differs
+    /// (the AFP nearest the imaging instead of the latest, §6.4); also said in a flag.
+    pub alternative: Option<Alternative>,
+    /// Flags a reader of the key page must not miss, also in `flags`: a rising AFP beside
+    /// every AFP-based result, a Child-Pugh point on a cut-off that moves the ART band. The
+    /// key page shows them first beside the result, never folded into the notes for several
+    /// results nor left behind "(+n)", and says them in full.
+    pub pinned: Vec<Text>,
+}
+
+/// Another result from another defensible choice of input.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alternative {
+    pub outcome: Outcome,
+    pub value: Option<Decimal>,
+    /// The input chosen instead: "AFP 85 ng/mL on 2021-10-14, nearest the MRI".
+    pub because: Text,
 }
 
 impl Criterion {
@@ -375,6 +393,18 @@ impl Criterion {
             inputs: Vec::new(),
             flags: Vec::new(),
             decided_by: None,
+            alternative: None,
+            pinned: Vec::new(),
+        }
+    }
+
+    /// Adds a flag the key page shows beside the result (see `pinned`).
+    pub(crate) fn pin(&mut self, flag: Text) {
+        if !self.flags.contains(&flag) {
+            self.flags.push(flag.clone());
+        }
+        if !self.pinned.contains(&flag) {
+            self.pinned.push(flag);
         }
     }
 
@@ -483,13 +513,94 @@ pub(crate) mod test_util {
     use rust_decimal::Decimal;
 
     use crate::case::Case;
-    use crate::case::model::{CriteriaSettings, History, Patient, Sex};
+    use crate::case::model::*;
+    use crate::date::CaseDate;
+    use crate::lab::{Analyte, Unit};
 
     use crate::text::{Lang, Text};
 
     /// Parses a decimal literal in a test table.
     pub fn d(s: &str) -> Decimal {
         s.parse().expect("decimal literal")
+    }
+
+    /// Parses a date literal in a test table.
+    pub fn day(s: &str) -> CaseDate {
+        s.parse::<NaiveDate>().expect("date literal").into()
+    }
+
+    /// A lab value as printed, exact, with no source.
+    pub fn lab(analyte: Analyte, value: &str, unit: Unit, on: &str) -> LabResult {
+        LabResult {
+            analyte,
+            reading: Reading::Number(Measured {
+                value: d(value),
+                qualifier: Qualifier::Exact,
+                unit,
+                printed: None,
+            }),
+            date: day(on),
+            hospital: None,
+            source: None,
+            reference_range: None,
+        }
+    }
+
+    /// An MRI without invasion or spread, measuring one lesion L1 in S8.
+    pub fn study(on: &str, longest: &str, viable: &str, class: LesionClass) -> ImagingStudy {
+        ImagingStudy {
+            id: None,
+            date: day(on),
+            modality: Modality::Mri,
+            hospital: None,
+            report: None,
+            dicom: None,
+            findings: None,
+            macrovascular_invasion: Finding::No,
+            extrahepatic_spread: Finding::No,
+            lesions: vec![Lesion {
+                id: "L1".into(),
+                segment: Some("S8".into()),
+                longest_mm: d(longest),
+                viable_mm: Some(d(viable)),
+                class: Some(class),
+                note: None,
+            }],
+        }
+    }
+
+    /// A treatment with its agents (drugs) and nothing else.
+    pub fn treatment(
+        kind: TreatmentKind,
+        id: Option<&str>,
+        on: &str,
+        agents: &[&str],
+    ) -> Treatment {
+        Treatment {
+            id: id.map(String::from),
+            date: day(on),
+            kind,
+            hospital: None,
+            technique: None,
+            agents: agents.iter().map(|a| Text::plain(*a)).collect(),
+            course: Default::default(),
+            notes: None,
+            record: None,
+        }
+    }
+
+    /// ECOG 0, no ascites, no encephalopathy, no dialysis.
+    pub fn well(on: &str) -> Assessment {
+        Assessment {
+            date: day(on),
+            ecog: Some(0),
+            ascites: Some(Ascites::None),
+            encephalopathy: Some(Encephalopathy::None),
+            dialysis: Some(false),
+            weight_kg: None,
+            assessed_by: None,
+            note: None,
+        }
     }
 
     /// The English of each flag (what `consultpack criteria` prints).
@@ -509,6 +620,7 @@ pub(crate) mod test_util {
                     .expect("valid date")
                     .into(),
                 id_number: None,
+                dicom_ids: Vec::new(),
                 phone: None,
                 address: None,
                 email: None,
@@ -537,7 +649,7 @@ pub(crate) mod test_util {
 
 #[cfg(test)]
 pub(crate) mod tests {
-    use super::test_util::{d, english};
+    use super::test_util::{d, english, study, treatment, well};
     use super::*;
     use crate::case::model::*;
     use crate::lab::{Analyte, Unit};
@@ -546,56 +658,13 @@ pub(crate) mod tests {
         s.parse().expect("date literal")
     }
 
+    /// A value of the fixture's one lab set.
     fn lab(analyte: Analyte, value: &str, unit: Unit) -> LabResult {
-        LabResult {
-            analyte,
-            reading: Reading::Number(Measured {
-                value: d(value),
-                qualifier: Qualifier::Exact,
-                unit,
-                printed: None,
-            }),
-            date: date("2021-08-20").into(),
-            hospital: None,
-            source: None,
-            reference_range: None,
-        }
-    }
-
-    fn study(on: &str, longest: &str, viable: &str, class: LesionClass) -> ImagingStudy {
-        ImagingStudy {
-            id: None,
-            date: date(on).into(),
-            modality: Modality::Mri,
-            hospital: None,
-            report: None,
-            dicom: None,
-            findings: None,
-            macrovascular_invasion: Finding::No,
-            extrahepatic_spread: Finding::No,
-            lesions: vec![Lesion {
-                id: "L1".into(),
-                segment: Some("S8".into()),
-                longest_mm: d(longest),
-                viable_mm: Some(d(viable)),
-                class: Some(class),
-                note: None,
-            }],
-        }
+        test_util::lab(analyte, value, unit, "2021-08-20")
     }
 
     fn tace(id: &str, on: &str) -> Treatment {
-        Treatment {
-            id: Some(id.into()),
-            date: date(on).into(),
-            kind: TreatmentKind::Tace,
-            hospital: None,
-            technique: None,
-            agents: Vec::new(),
-            course: Default::default(),
-            notes: None,
-            record: None,
-        }
+        treatment(TreatmentKind::Tace, Some(id), on, &[])
     }
 
     /// The fictional example of calculators reference §10.
@@ -616,16 +685,7 @@ pub(crate) mod tests {
                 lab(Analyte::Sodium, "138", Unit::MmolPerL),
                 lab(Analyte::Afp, "85", Unit::NgPerMl),
             ],
-            assessments: vec![Assessment {
-                date: date("2021-08-20").into(),
-                ecog: Some(0),
-                ascites: Some(Ascites::None),
-                encephalopathy: Some(Encephalopathy::None),
-                dialysis: Some(false),
-                weight_kg: None,
-                assessed_by: None,
-                note: None,
-            }],
+            assessments: vec![well("2021-08-20")],
             ..test_util::bare_case()
         }
     }
@@ -737,7 +797,22 @@ pub(crate) mod tests {
                 "imaging with measured lesions after the first TACE (2021-07-06)"
             )])
         );
-        assert!(criteria.iter().all(|c| c.kind != Kind::Art));
+        // No ART before a repeat TACE yet; only the one if another TACE is considered (§6.4),
+        // waiting for imaging after TACE-1.
+        let art: Vec<&Criterion> = criteria.iter().filter(|c| c.kind == Kind::Art).collect();
+        assert_eq!(art.len(), 1);
+        assert_eq!(
+            art[0].basis.as_ref().map(|b| b.best(Lang::En)),
+            Some("if another TACE is considered")
+        );
+        assert!(
+            art[0]
+                .outcome
+                .missing_items(Lang::En)
+                .contains(&"imaging with measured lesions after TACE-1 (2021-07-06)"),
+            "{:?}",
+            art[0].outcome
+        );
     }
 
     /// Chinese for a reader: some Chinese, or only codes, numbers and units ("LR-TR-viable; S8",

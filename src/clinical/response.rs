@@ -1,15 +1,19 @@
-//! Response after TACE (calculators reference §6): mRECIST at each follow-up study, the ART
-//! score before each repeat TACE, and the JSH refractoriness items with the data behind each.
-//! Whether TACE has failed is the physician's judgement; the items only show the data.
+//! Response to treatment (calculators reference §6): one mRECIST verdict per follow-up study,
+//! against the line of treatment it answers for (§6.4, `clinical::lines`); the ART score before
+//! each repeat TACE and if another TACE is considered; and the JSH refractoriness items with
+//! the data behind each. Whether TACE has failed is the physician's judgement; the items only
+//! show the data.
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::inputs::{LabValue, Sources};
-use super::liver::child_pugh_from;
+use super::lines::{self, Line, LineKind, and_list, zh_joined};
+use super::liver::{FoundChildPugh, child_pugh_from, points_note};
 use super::{Criterion, Input, Kind, Outcome, dec, extrahepatic_spread, finding_value};
 use super::{macrovascular_invasion, round_half_up, show, status, t};
-use crate::case::model::{Finding, ImagingStudy, Lesion, Treatment, TreatmentKind};
+use crate::case::model::{Finding, ImagingStudy, Lesion, Treatment};
+use crate::date::CaseDate;
 use crate::lab::Analyte;
 use crate::text::{Lang, Text};
 
@@ -100,7 +104,7 @@ pub fn target_response(
 }
 
 /// Inputs of the ART score (§6.3), before the first TACE and before the one being considered.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ArtInput {
     pub ast_before_first_u_l: Decimal,
     pub ast_before_this_u_l: Decimal,
@@ -108,6 +112,15 @@ pub struct ArtInput {
     pub child_pugh_before_this: u8,
     /// CR or PR after the previous TACE.
     pub radiological_response: bool,
+}
+
+/// Sieghart's two bands; the score moves in steps of 0.5, so nothing falls between them.
+fn art_band(score: Decimal) -> &'static str {
+    if score <= dec(15, 1) {
+        "0–1.5"
+    } else {
+        "≥ 2.5"
+    }
 }
 
 pub fn art(input: &ArtInput) -> Criterion {
@@ -131,11 +144,7 @@ pub fn art(input: &ArtInput) -> Criterion {
         Decimal::ONE
     };
     let score = (ast + child_pugh + no_response).normalize();
-    let band = if score <= dec(15, 1) {
-        "0–1.5"
-    } else {
-        "≥ 2.5"
-    };
+    let band = art_band(score);
     let mut criterion = Criterion::new(Kind::Art, Outcome::Category(Text::plain(band)))
         .valued(score, None)
         .flag(t(
@@ -179,8 +188,6 @@ pub(crate) struct ResponseResults {
 struct Session<'a> {
     tace: &'a Treatment,
     label: String,
-    /// How a follow-up study names it: the TACE's label, or a drug course's drugs.
-    name: Text,
     until: NaiveDate,
 }
 
@@ -206,88 +213,38 @@ impl Session<'_> {
     fn named(&self) -> String {
         format!("{} ({})", self.label, self.tace.date)
     }
+
+    /// "TACE-2 前 AST", "AST before TACE-2": a value from before the session.
+    fn before_it(&self, what: &str) -> Text {
+        let label = &self.label;
+        t(
+            format!("{label} 前 {what}"),
+            format!("{what} before {label}"),
+        )
+    }
 }
 
-/// One mRECIST time point.
+/// One mRECIST time point: a study and its verdict, where one could be reached.
 struct TimePoint<'a> {
     study: &'a ImagingStudy,
     response: Option<Response>,
 }
 
+/// mRECIST once per follow-up study over every line of treatment; with TACE, the ART scores
+/// (before each repeat TACE and if another is considered) and the JSH items.
 pub(crate) fn assess(sources: &Sources<'_>) -> ResponseResults {
-    let mut results = after_tace(sources);
-    results.criteria.extend(after_drug_courses(sources));
-    results
-}
-
-/// mRECIST after each systemic drug course, by the same rules as after TACE: the baseline is
-/// the newest measured study on or before its start, the follow-ups are those after it and
-/// before the next treatment of the tumour.
-fn after_drug_courses(sources: &Sources<'_>) -> Vec<Criterion> {
-    let measured: Vec<&ImagingStudy> = sources
-        .studies()
-        .into_iter()
+    let all_studies = sources.studies();
+    let measured: Vec<&ImagingStudy> = all_studies
+        .iter()
+        .copied()
         .filter(|s| !s.lesions.is_empty())
         .collect();
-    let treatments = sources.tumour_treatments();
-    let mut criteria = Vec::new();
-    for course in treatments
-        .iter()
-        .filter(|t| t.kind == TreatmentKind::Systemic)
-    {
-        let [zh, en] = [Lang::Zh, Lang::En].map(|lang| {
-            course
-                .drugs(lang)
-                .unwrap_or_else(|| crate::summary::words::treatment(course.kind, lang).into())
-        });
-        let until = treatments
-            .iter()
-            .find(|t| t.date > course.date)
-            .map_or(sources.at, |next| next.date.day());
-        let studies: Vec<&ImagingStudy> = measured
-            .iter()
-            .copied()
-            .filter(|s| s.date.day() <= until)
-            .collect();
-        let session = Session {
-            tace: course,
-            label: en.clone(),
-            name: t(zh.clone(), en.clone()),
-            until,
-        };
-        let start = t(format!("{zh} 开始"), format!("the start of {en}"));
-        let (mut found, _) = mrecist(&studies, std::slice::from_ref(&session), &start);
-        // A treatment between the baseline and the start shares in the response.
-        let baseline = studies.iter().rev().find(|s| s.date <= course.date);
-        let between: Vec<&&Treatment> = treatments
-            .iter()
-            .filter(|t| baseline.is_some_and(|b| t.date > b.date) && t.date < course.date)
-            .collect();
-        for criterion in &mut found {
-            for other in &between {
-                let other_name = other.name(Lang::En).unwrap_or_else(|| {
-                    crate::summary::words::treatment(other.kind, Lang::En).into()
-                });
-                criterion.flags.push(t(
-                    format!("基线影像之后、{zh}开始之前另有治疗（{other_name}，{}）：疗效不只反映该药物", other.date),
-                    format!("{other_name} ({}) came between the baseline study and the start of {en}: the response is not the drug's alone", other.date),
-                ));
-            }
-            criterion
-                .flags
-                .extend(course.date.approximation_flag(&session.name));
-        }
-        criteria.extend(found);
-    }
-    criteria
-}
-
-/// mRECIST, the ART scores and the JSH items over the TACE sessions.
-fn after_tace(sources: &Sources<'_>) -> ResponseResults {
+    let lines = lines::lines(&sources.tumour_treatments());
+    let (mut criteria, points) = mrecist(&lines, &measured, &all_studies);
     let taces = sources.taces();
     if taces.is_empty() {
         return ResponseResults {
-            criteria: Vec::new(),
+            criteria,
             context: None,
         };
     }
@@ -297,19 +254,18 @@ fn after_tace(sources: &Sources<'_>) -> ResponseResults {
         .map(|(n, tace)| Session {
             tace,
             label: tace.id.clone().unwrap_or_else(|| format!("TACE-{}", n + 1)),
-            name: Text::plain(tace.id.clone().unwrap_or_else(|| format!("TACE-{}", n + 1))),
             until: taces.get(n + 1).map_or(sources.at, |next| next.date.day()),
         })
         .collect();
-    let all_studies = sources.studies();
-    let measured: Vec<&ImagingStudy> = all_studies
-        .iter()
-        .copied()
-        .filter(|s| !s.lesions.is_empty())
-        .collect();
-    let (mut criteria, points) = mrecist(&measured, &sessions, &t("首次 TACE", "the first TACE"));
-    criteria.extend(art_scores(sources, &sessions, &points));
-    criteria.extend(jsh(sources, &sessions, &measured, &all_studies));
+    let mut after_tace = art_scores(sources, &sessions, &points);
+    after_tace.push(art_next(
+        sources,
+        &sessions,
+        &points,
+        &measured,
+        &all_studies,
+    ));
+    after_tace.extend(jsh(sources, &sessions, &measured, &all_studies));
     // Which study is before and which after a session depends on its day.
     let approximate: Vec<Text> = sessions
         .iter()
@@ -319,9 +275,10 @@ fn after_tace(sources: &Sources<'_>) -> ResponseResults {
                 .approximation_flag(&Text::plain(s.label.clone()))
         })
         .collect();
-    for criterion in &mut criteria {
+    for criterion in &mut after_tace {
         criterion.flags.extend(approximate.iter().cloned());
     }
+    criteria.extend(after_tace);
     let trend = |lang: Lang| {
         let trend: Vec<String> = points
             .iter()
@@ -415,83 +372,102 @@ fn choose_targets(baseline: &ImagingStudy) -> Result<Vec<(&Lesion, Decimal)>, Ve
     Ok(candidates)
 }
 
-/// "MRI 2021-10-15, after TACE-2".
-fn follow_up_basis(study: &ImagingStudy, session: &Session<'_>) -> Text {
+/// "MRI 2021-10-15, after TACE-2 and sorafenib 400 mg twice daily".
+fn follow_up_basis(study: &ImagingStudy, named: &[Text]) -> Text {
+    let (modality, date) = (study.modality, study.date);
     Text::both(
         format!(
-            "{} {}，{} 后",
-            study.modality,
-            study.date,
-            session.name.best(Lang::Zh)
+            "{modality} {date}，{}",
+            zh_joined(&[&and_list(named, Lang::Zh), "后"])
         ),
-        format!(
-            "{} {}, after {}",
-            study.modality,
-            study.date,
-            session.name.best(Lang::En)
-        ),
+        format!("{modality} {date}, after {}", and_list(named, Lang::En)),
     )
 }
 
-/// mRECIST at every study after the first session (a TACE, or the start of a drug course),
-/// against the newest study on or before it. `start` names the first session in messages.
-fn mrecist<'a>(
-    studies: &[&'a ImagingStudy],
-    sessions: &[Session<'_>],
-    start: &Text,
-) -> (Vec<Criterion>, Vec<TimePoint<'a>>) {
-    let first = sessions[0].tace.date;
-    let (start_zh, start_en) = (start.best(Lang::Zh), start.best(Lang::En));
-    let Some(baseline) = studies.iter().rev().find(|s| s.date <= first).copied() else {
-        let missing = t(
-            format!("{start_zh}（{first}）及之前有病灶测量的影像检查"),
-            format!("imaging with measured lesions on or before {start_en} ({first})"),
-        );
-        return (
-            vec![Criterion::new(Kind::Mrecist, Outcome::missing([missing]))],
-            Vec::new(),
-        );
-    };
-    let targets = match choose_targets(baseline) {
-        Ok(targets) => targets,
-        Err(missing) => {
-            return (
-                vec![Criterion::new(Kind::Mrecist, Outcome::missing(missing))],
-                Vec::new(),
-            );
+/// Imaging with measured lesions after `what` (a treatment named with its date), as a missing
+/// item; a study of any modality after `date` that lists no lesions is named (§6.4), so that
+/// nobody is told to get imaging that was done.
+fn imaging_after(what: &Text, date: CaseDate, all_studies: &[&ImagingStudy]) -> Text {
+    let (zh, en) = (what.best(Lang::Zh), what.best(Lang::En));
+    match all_studies.iter().rev().find(|s| s.date > date) {
+        Some(newer) => {
+            let (modality, on) = (newer.modality, newer.date);
+            t(
+                format!("{zh}后有病灶测量的影像检查（其后最近的 {modality}（{on}）未列出病灶）"),
+                format!(
+                    "imaging with measured lesions after {en} (the latest study after it, {modality} {on}, lists none)"
+                ),
+            )
         }
-    };
-    let baseline_sum: Decimal = targets.iter().map(|(_, mm)| mm).sum();
-    let non_targets: Vec<&Lesion> = baseline
-        .lesions
-        .iter()
-        .filter(|l| l.class.is_some_and(|c| c.counts_as_hcc()))
-        .filter(|l| !targets.iter().any(|(t, _)| t.id == l.id))
-        .collect();
-    let baseline_inputs: Vec<Input> = targets
-        .iter()
-        .map(|(lesion, mm)| {
-            let name = t(
-                format!("基线靶病灶 {}", lesion.id),
-                format!("target {} at baseline", lesion.id),
-            );
-            Input::number(name, *mm, "mm").dated(baseline.date, baseline.report.clone())
-        })
-        .collect();
-    let mut sums = vec![(baseline.date, baseline_sum)];
-    let mut criteria = Vec::new();
-    let mut points = Vec::new();
-    for study in studies.iter().copied().filter(|s| s.date > first) {
-        // Follow-ups are after the first session, so one always precedes the study.
-        let session = sessions
+        None => t(
+            format!("{zh}后有病灶测量的影像检查"),
+            format!("imaging with measured lesions after {en}"),
+        ),
+    }
+}
+
+/// A line's baseline study (the last on or before its first treatment), its targets there,
+/// and the target sums of the line's assessed studies so far (baseline first): the nadir is
+/// the smallest of them.
+struct Reference<'a> {
+    baseline: &'a ImagingStudy,
+    targets: Vec<(&'a Lesion, Decimal)>,
+    non_targets: Vec<&'a Lesion>,
+    inputs: Vec<Input>,
+    sums: Vec<(CaseDate, Decimal)>,
+}
+
+impl<'a> Reference<'a> {
+    /// Err names what is missing: a study before the line, or targets in it.
+    fn of(line: &Line<'_>, start: &Text, studies: &[&'a ImagingStudy]) -> Result<Self, Vec<Text>> {
+        let Some(baseline) = studies
             .iter()
-            .rfind(|s| s.tace.date < study.date)
-            .unwrap_or(&sessions[0]);
+            .rev()
+            .find(|s| s.date <= line.start())
+            .copied()
+        else {
+            return Err(vec![t(
+                format!("{}及之前有病灶测量的影像检查", start.best(Lang::Zh)),
+                format!(
+                    "imaging with measured lesions on or before {}",
+                    start.best(Lang::En)
+                ),
+            )]);
+        };
+        let targets = choose_targets(baseline)?;
+        let sum: Decimal = targets.iter().map(|(_, mm)| mm).sum();
+        let non_targets = baseline
+            .lesions
+            .iter()
+            .filter(|l| l.class.is_some_and(|c| c.counts_as_hcc()))
+            .filter(|l| !targets.iter().any(|(t, _)| t.id == l.id))
+            .collect();
+        let inputs = targets
+            .iter()
+            .map(|(lesion, mm)| {
+                let name = t(
+                    format!("基线靶病灶 {}", lesion.id),
+                    format!("target {} at baseline", lesion.id),
+                );
+                Input::number(name, *mm, "mm").dated(baseline.date, baseline.report.clone())
+            })
+            .collect();
+        Ok(Self {
+            baseline,
+            targets,
+            non_targets,
+            inputs,
+            sums: vec![(baseline.date, sum)],
+        })
+    }
+
+    /// The verdict on `study` against the baseline and nadir; a computed sum joins the line's.
+    fn assess(&mut self, study: &ImagingStudy) -> (Criterion, Option<Response>) {
         let find = |id: &str| study.lesions.iter().find(|l| l.id == id);
-        let mut inputs = baseline_inputs.clone();
+        let mut inputs = self.inputs.clone();
         let mut missing = Vec::new();
         let mut current = Vec::new();
-        for (target, _) in &targets {
+        for (target, _) in &self.targets {
             match find(&target.id).and_then(|l| l.viable_mm) {
                 Some(mm) => {
                     current.push(whole_mm(mm));
@@ -513,47 +489,114 @@ fn mrecist<'a>(
                 }
             }
         }
-        let (mut criterion, response) = if missing.is_empty() {
-            let (nadir_date, nadir) = sums
-                .iter()
-                .copied()
-                .min_by_key(|(_, sum)| *sum)
-                .unwrap_or((baseline.date, baseline_sum));
-            inputs.push(
-                Input::number(t("最低总和", "nadir sum"), nadir, "mm").dated(nadir_date, None),
-            );
-            let (target, explained) = target_response(baseline_sum, nadir, &current);
-            let sum: Decimal = current.iter().sum();
-            sums.push((study.date, sum));
-            let mut flags = vec![explained];
-            let overall = overall_response(target, study, baseline, &non_targets, &mut flags);
-            let mut criterion = match &overall {
-                Ok(response) => Criterion::new(
-                    Kind::Mrecist,
-                    Outcome::Category(Text::plain(response.code())),
-                ),
-                Err(missing) => Criterion::new(Kind::Mrecist, Outcome::missing(missing.clone())),
-            }
-            .valued(sum, None);
-            criterion.flags = flags;
-            (criterion, overall.ok())
-        } else {
-            (
-                Criterion::new(Kind::Mrecist, Outcome::missing(missing)),
-                None,
-            )
-        };
-        criterion.basis = Some(follow_up_basis(study, session));
+        if !missing.is_empty() {
+            let mut criterion = Criterion::new(Kind::Mrecist, Outcome::missing(missing));
+            criterion.inputs = inputs;
+            return (criterion, None);
+        }
+        let (baseline_date, baseline_sum) = self.sums[0];
+        let (nadir_date, nadir) = self
+            .sums
+            .iter()
+            .copied()
+            .min_by_key(|(_, sum)| *sum)
+            .unwrap_or((baseline_date, baseline_sum));
+        inputs.push(Input::number(t("最低总和", "nadir sum"), nadir, "mm").dated(nadir_date, None));
+        let (target, explained) = target_response(baseline_sum, nadir, &current);
+        let sum: Decimal = current.iter().sum();
+        self.sums.push((study.date, sum));
+        let mut flags = vec![explained];
+        let overall = overall_response(target, study, self.baseline, &self.non_targets, &mut flags);
+        let mut criterion = match &overall {
+            Ok(response) => Criterion::new(
+                Kind::Mrecist,
+                Outcome::Category(Text::plain(response.code())),
+            ),
+            Err(missing) => Criterion::new(Kind::Mrecist, Outcome::missing(missing.clone())),
+        }
+        .valued(sum, None);
+        criterion.flags = flags;
         criterion.inputs = inputs;
+        (criterion, overall.ok())
+    }
+}
+
+/// One mRECIST verdict per follow-up study (§6.4), against the baseline and nadir of the line
+/// it is assessed in, naming every line treated since the previous study; a line without a
+/// usable baseline is one row saying what it lacks, and the latest line with no study after
+/// it yet is one row awaiting it.
+fn mrecist<'a>(
+    lines: &[Line<'a>],
+    measured: &[&'a ImagingStudy],
+    all_studies: &[&ImagingStudy],
+) -> (Vec<Criterion>, Vec<TimePoint<'a>>) {
+    let first_tace_course = lines.iter().position(|l| l.kind == LineKind::TaceCourse);
+    let start_named = |index: usize| lines[index].start_named(Some(index) == first_tace_course);
+    let mut references: Vec<Option<Result<Reference<'a>, Vec<Text>>>> =
+        lines.iter().map(|_| None).collect();
+    let mut criteria = Vec::new();
+    let mut points = Vec::new();
+    for assessment in lines::assessments(lines, measured) {
+        let study = assessment.study;
+        let reference = references[assessment.line].get_or_insert_with(|| {
+            Reference::of(
+                &lines[assessment.line],
+                &start_named(assessment.line),
+                measured,
+            )
+        });
+        let (mut criterion, response) = match reference {
+            Ok(reference) => reference.assess(study),
+            Err(missing) => {
+                points.push(TimePoint {
+                    study,
+                    response: None,
+                });
+                // Every study against the line lacks the same: said once (and then taken).
+                if !missing.is_empty() {
+                    let missing = std::mem::take(missing);
+                    criteria.push(Criterion::new(Kind::Mrecist, Outcome::missing(missing)));
+                }
+                continue;
+            }
+        };
+        criterion.basis = Some(follow_up_basis(study, &assessment.named));
+        if assessment.treated.len() >= 2 {
+            let [zh, en] = [Lang::Zh, Lang::En].map(|lang| and_list(&assessment.named, lang));
+            criterion.flags.push(t(
+                format!("疗效无法确定属于哪一项治疗（{zh}）"),
+                format!("response cannot be attributed to one treatment ({en})"),
+            ));
+        }
+        // Which line a study answers for depends on the days of the treatments before it.
+        for &index in &assessment.treated {
+            criterion.flags.extend(
+                lines[index]
+                    .entries
+                    .iter()
+                    .filter(|e| e.treatment.date < study.date)
+                    .filter_map(|e| e.treatment.date.approximation_flag(&e.name)),
+            );
+        }
         points.push(TimePoint { study, response });
         criteria.push(criterion);
     }
-    if criteria.is_empty() {
-        let missing = t(
-            format!("{start_zh}（{first}）后有病灶测量的影像检查"),
-            format!("imaging with measured lesions after {start_en} ({first})"),
+    if let Some((index, latest)) = lines.iter().enumerate().next_back()
+        && latest.kind != LineKind::Surgery
+        && !measured.iter().any(|s| s.date > latest.start())
+    {
+        let mut criterion = Criterion::new(
+            Kind::Mrecist,
+            Outcome::missing([imaging_after(
+                &start_named(index),
+                latest.start(),
+                all_studies,
+            )]),
         );
-        criteria.push(Criterion::new(Kind::Mrecist, Outcome::missing([missing])));
+        criterion
+            .flags
+            .extend(latest.start().approximation_flag(&latest.entries[0].name));
+        criteria.push(criterion);
     }
     (criteria, points)
 }
@@ -666,125 +709,257 @@ fn art_scores(
         .windows(2)
         .map(|pair| {
             let (previous, this) = (&pair[0], &pair[1]);
-            let before_this = sources.between(Some(previous.tace.date), this.tace.date);
-            let mut missing = Vec::new();
-            let mut inputs = Vec::new();
-            // Values skipped (conflicting, unconvertible) are named, never silently passed over
-            // for an older one.
-            let mut flags: Vec<Text> = [&before_first, &before_this]
-                .iter()
-                .flat_map(|range| range.unusable_flags(Analyte::Ast))
-                .collect();
-            let [ast_1, ast_2] =
-                [(&before_first, first), (&before_this, this)].map(|(range, session)| match range
-                    .newest_lab(Analyte::Ast)
-                {
-                    Ok(value) => {
-                        let mut input = value.input();
-                        input.name = t(
-                            format!("{} 前 AST", session.label),
-                            format!("AST before {}", session.label),
-                        );
-                        inputs.push(input);
-                        Some(value.value)
-                    }
-                    Err(why) => {
-                        missing.push(why);
-                        None
-                    }
-                });
-            let child_pugh =
-                [(&before_first, first), (&before_this, this)].map(|(range, session)| {
-                    match child_pugh_from(range) {
-                        (Some((score, date)), criterion) => {
-                            flags.extend(criterion.flags);
-                            let name = t(
-                                format!("{} 前 Child-Pugh", session.label),
-                                format!("Child-Pugh before {}", session.label),
-                            );
-                            inputs.push(Input::new(name, score.label(), None).dated(date, None));
-                            Some(score.total())
-                        }
-                        (None, criterion) => {
-                            if let Outcome::Indeterminate { missing: why } = criterion.outcome {
-                                missing.extend(why.iter().map(|w| {
-                                    t(
-                                        format!("Child-Pugh 所需：{}", w.best(Lang::Zh)),
-                                        format!("for Child-Pugh: {}", w.best(Lang::En)),
-                                    )
-                                }));
-                            }
-                            None
-                        }
-                    }
-                });
             let after_previous = points
                 .iter()
-                .rfind(|p| p.study.date > previous.tace.date && p.study.date <= this.tace.date);
-            let response = match after_previous {
-                Some(TimePoint {
-                    study,
-                    response: Some(response),
-                }) => {
-                    let name = t(
-                        format!("{} 后 mRECIST", previous.label),
-                        format!("mRECIST after {}", previous.label),
-                    );
-                    inputs.push(
-                        Input::new(name, response.code(), None)
-                            .dated(study.date, study.report.clone()),
-                    );
-                    Some(response.objective())
-                }
-                Some(TimePoint {
-                    study,
-                    response: None,
-                }) => {
-                    let date = study.date;
-                    missing.push(t(
-                        format!("{date} 的 mRECIST 疗效评价（见 mRECIST）"),
-                        format!("mRECIST response on {date} (see mRECIST)"),
-                    ));
-                    None
-                }
-                None => {
+                .rfind(|p| p.study.date > previous.tace.date && p.study.date <= this.tace.date)
+                .ok_or_else(|| {
                     let (previous, this) = (previous.named(), this.named());
-                    missing.push(t(
+                    t(
                         format!("{previous} 之后至 {this} 及之前有病灶测量的影像检查"),
                         format!(
                             "imaging with measured lesions after {previous} and on or before {this}"
                         ),
-                    ));
-                    None
-                }
-            };
-            let mut criterion = match (ast_1, ast_2, child_pugh, response) {
-                (Some(ast_1), Some(ast_2), [Some(cp_1), Some(cp_2)], Some(responded)) => {
-                    let mut criterion = art(&ArtInput {
-                        ast_before_first_u_l: ast_1,
-                        ast_before_this_u_l: ast_2,
-                        child_pugh_before_first: cp_1,
-                        child_pugh_before_this: cp_2,
-                        radiological_response: responded,
-                    });
-                    inputs.append(&mut criterion.inputs);
-                    criterion
-                }
-                _ => Criterion::new(Kind::Art, Outcome::missing(missing)),
-            };
+                    )
+                });
+            let mut criterion = art_from(
+                [
+                    (
+                        &before_first,
+                        first.before_it("AST"),
+                        first.before_it("Child-Pugh"),
+                    ),
+                    (
+                        &sources.between(Some(previous.tace.date), this.tace.date),
+                        this.before_it("AST"),
+                        this.before_it("Child-Pugh"),
+                    ),
+                ],
+                t(
+                    format!("{} 后 mRECIST", previous.label),
+                    format!("mRECIST after {}", previous.label),
+                ),
+                after_previous,
+            );
             criterion.basis = Some(Text::both(
                 format!("{} 前", this.label),
                 format!("before {}", this.label),
             ));
-            criterion.inputs = inputs;
-            for flag in flags {
-                if !criterion.flags.contains(&flag) {
-                    criterion.flags.push(flag);
-                }
-            }
             criterion
         })
         .collect()
+}
+
+/// "ART if another TACE is considered" (§6.4), as of the evaluation date: AST and Child-Pugh
+/// of the latest labs after the most recent TACE against those before the first, and the
+/// response on the latest imaging, which must follow the most recent TACE.
+fn art_next(
+    sources: &Sources<'_>,
+    sessions: &[Session<'_>],
+    points: &[TimePoint<'_>],
+    measured: &[&ImagingStudy],
+    all_studies: &[&ImagingStudy],
+) -> Criterion {
+    let (first, last) = (&sessions[0], &sessions[sessions.len() - 1]);
+    let latest = |what: &str| t(format!("最近一次 {what}"), format!("latest {what}"));
+    let response = match measured.last() {
+        Some(&study) if study.date > last.tace.date => points
+            .iter()
+            .find(|p| std::ptr::eq(p.study, study))
+            .ok_or_else(|| {
+                let date = study.date;
+                t(
+                    format!("{date} 的 mRECIST 疗效评价"),
+                    format!("mRECIST response on {date}"),
+                )
+            }),
+        _ => Err(imaging_after(
+            &Text::plain(last.named()),
+            last.tace.date,
+            all_studies,
+        )),
+    };
+    let mut criterion = art_from(
+        [
+            (
+                &sources.between(None, first.tace.date),
+                first.before_it("AST"),
+                first.before_it("Child-Pugh"),
+            ),
+            (
+                &sources.between(Some(last.tace.date), sources.at),
+                latest("AST"),
+                latest("Child-Pugh"),
+            ),
+        ],
+        t("最近一次影像的 mRECIST", "mRECIST of the latest imaging"),
+        response,
+    );
+    // As of the evaluation date, which every dated input says.
+    criterion.basis = Some(t("如考虑再次 TACE", "if another TACE is considered"));
+    criterion
+}
+
+/// The ART score from AST and Child-Pugh in two ranges of dates (before the first TACE, and
+/// before the TACE considered), each with the names its inputs get, and the response after
+/// the previous TACE, named `response_name` (Err: what is missing). A Child-Pugh point on a
+/// cut-off that changes the band is said in full on the key page.
+fn art_from(
+    ranges: [(&Sources<'_>, Text, Text); 2],
+    response_name: Text,
+    after_previous: Result<&TimePoint<'_>, Text>,
+) -> Criterion {
+    let mut missing = Vec::new();
+    let mut inputs = Vec::new();
+    // Values skipped (conflicting, unconvertible) are named, never silently passed over for
+    // an older one.
+    let mut flags: Vec<Text> = ranges
+        .iter()
+        .flat_map(|(range, ..)| range.unusable_flags(Analyte::Ast))
+        .collect();
+    let ast = ranges
+        .each_ref()
+        .map(|(range, name, _)| match range.newest_lab(Analyte::Ast) {
+            Ok(value) => {
+                let mut input = value.input();
+                input.name = name.clone();
+                inputs.push(input);
+                Some(value.value)
+            }
+            Err(why) => {
+                missing.push(why);
+                None
+            }
+        });
+    let child_pugh = ranges
+        .each_ref()
+        .map(|(range, _, name)| match child_pugh_from(range) {
+            (Some(found), criterion) => {
+                flags.extend(criterion.flags);
+                inputs.push(
+                    Input::new(name.clone(), found.score.label(), None).dated(found.date, None),
+                );
+                Some(found)
+            }
+            (None, criterion) => {
+                if let Outcome::Indeterminate { missing: why } = criterion.outcome {
+                    missing.extend(why.iter().map(|w| {
+                        t(
+                            format!("Child-Pugh 所需：{}", w.best(Lang::Zh)),
+                            format!("for Child-Pugh: {}", w.best(Lang::En)),
+                        )
+                    }));
+                }
+                None
+            }
+        });
+    let response = match after_previous {
+        Ok(TimePoint {
+            study,
+            response: Some(response),
+        }) => {
+            inputs.push(
+                Input::new(response_name, response.code(), None)
+                    .dated(study.date, study.report.clone()),
+            );
+            Some(response.objective())
+        }
+        Ok(TimePoint {
+            study,
+            response: None,
+        }) => {
+            let date = study.date;
+            missing.push(t(
+                format!("{date} 的 mRECIST 疗效评价（见 mRECIST）"),
+                format!("mRECIST response on {date} (see mRECIST)"),
+            ));
+            None
+        }
+        Err(why) => {
+            missing.push(why);
+            None
+        }
+    };
+    let mut criterion = match (ast, &child_pugh, response) {
+        ([Some(ast_1), Some(ast_2)], [Some(cp_1), Some(cp_2)], Some(responded)) => {
+            let input = ArtInput {
+                ast_before_first_u_l: ast_1,
+                ast_before_this_u_l: ast_2,
+                child_pugh_before_first: cp_1.score.total(),
+                child_pugh_before_this: cp_2.score.total(),
+                radiological_response: responded,
+            };
+            let mut criterion = art(&input);
+            inputs.append(&mut criterion.inputs);
+            let names = ranges.each_ref().map(|(_, _, name)| name);
+            for flag in cut_off_flags(&input, [cp_1, cp_2], names) {
+                criterion.pin(flag);
+            }
+            criterion
+        }
+        _ => Criterion::new(Kind::Art, Outcome::missing(missing)),
+    };
+    criterion.inputs = inputs;
+    for flag in flags {
+        if !criterion.flags.contains(&flag) {
+            criterion.flags.push(flag);
+        }
+    }
+    criterion
+}
+
+/// A Child-Pugh value exactly at a cut-off whose other points would move the ART score into
+/// the other band (§6.4): "albumin 35 g/L (2021-08-20) is exactly at a Child-Pugh cut-off …".
+fn cut_off_flags(
+    input: &ArtInput,
+    child_pugh: [&FoundChildPugh; 2],
+    names: [&Text; 2],
+) -> Vec<Text> {
+    let scored = art(input);
+    let (score, band) = (
+        scored.value.unwrap_or_default(),
+        art_band(scored.value.unwrap_or_default()),
+    );
+    let mut flags = Vec::new();
+    for (position, (found, name)) in child_pugh.iter().zip(names).enumerate() {
+        for (at, printed) in &found.on_cut_off {
+            let total = found.score.total();
+            let other = (total - at.points + at.other).clamp(5, 15);
+            let mut moved = *input;
+            if position == 0 {
+                moved.child_pugh_before_first = other;
+            } else {
+                moved.child_pugh_before_this = other;
+            }
+            let other_score = art(&moved).value.unwrap_or_default();
+            let other_band = art_band(other_score);
+            if other_band == band {
+                continue;
+            }
+            let (points, other_points) = (at.points, points_note(at.other));
+            let [other_zh, other_en] = [Lang::Zh, Lang::En].map(|l| other_points.best(l));
+            let [table_zh, table_en] = match at.table {
+                Some((low, high)) => [
+                    format!("（{low}/{high} µmol/L 表）"),
+                    format!(" (of the {low}/{high} µmol/L table)"),
+                ],
+                None => [String::new(), String::new()],
+            };
+            let (score, other_score) = (show(score), show(other_score));
+            flags.push(t(
+                format!(
+                    "ART 边缘值：{}正好位于 Child-Pugh 分界值上{table_zh}：如计 {other_zh}而非 {points} 分，{} 为 {other} 分而非 {total} 分，ART 评分为 {other_score}（{other_band}），而非 {score}（{band}）",
+                    printed.best(Lang::Zh),
+                    name.best(Lang::Zh)
+                ),
+                format!(
+                    "borderline for ART: {} is exactly at a Child-Pugh cut-off{table_en}: at {other_en} instead of {points}, {} would be {other}, not {total}, and the ART score {other_score} ({other_band}), not {score} ({band})",
+                    printed.best(Lang::En),
+                    name.best(Lang::En)
+                ),
+            ));
+        }
+    }
+    flags
 }
 
 /// Whether each session shows what a JSH item looks for, and what is missing to tell.
@@ -1185,7 +1360,296 @@ fn appearance(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clinical::test_util::d;
+    use crate::case::Case;
+    use crate::case::model::{LesionClass, Modality, TreatmentKind};
+    use crate::clinical::test_util::{self, bare_case, d, english, lab, study, treatment, well};
+    use crate::clinical::{Criterion, evaluate};
+    use crate::lab::Unit;
+
+    /// The demo's course (calculators §6.4): TACE-1, TACE-2, sorafenib 25 days before the
+    /// MRI of 2021-10-15; lab sets before each TACE and on 2021-11-10.
+    fn demo_course() -> Case {
+        let labs = [
+            ("2021-06-20", "17.8", "38.6", "1.12", "38"),
+            ("2021-08-20", "20.52", "35", "1.2", "46"),
+            ("2021-11-10", "22.23", "34", "1.21", "55"),
+        ];
+        Case {
+            treatments: vec![
+                treatment(TreatmentKind::Tace, Some("TACE-1"), "2021-07-05", &[]),
+                treatment(TreatmentKind::Tace, Some("TACE-2"), "2021-08-27", &[]),
+                treatment(
+                    TreatmentKind::Systemic,
+                    None,
+                    "2021-09-20",
+                    &["sorafenib 400 mg twice daily"],
+                ),
+            ],
+            imaging: vec![
+                study("2021-06-18", "24", "24", LesionClass::Lr5),
+                study("2021-08-10", "28", "26", LesionClass::LrTrViable),
+                study("2021-10-15", "34", "31", LesionClass::LrTrViable),
+            ],
+            labs: labs
+                .iter()
+                .flat_map(|&(on, bilirubin, albumin, inr, ast)| {
+                    [
+                        lab(Analyte::Bilirubin, bilirubin, Unit::MicromolPerL, on),
+                        lab(Analyte::Albumin, albumin, Unit::GPerL, on),
+                        lab(Analyte::Inr, inr, Unit::Ratio, on),
+                        lab(Analyte::Ast, ast, Unit::UPerL, on),
+                    ]
+                })
+                .collect(),
+            assessments: ["2021-06-20", "2021-08-20", "2021-11-10"].map(well).into(),
+            ..bare_case()
+        }
+    }
+
+    fn on(s: &str) -> NaiveDate {
+        s.parse().expect("date literal")
+    }
+
+    fn of_kind(criteria: &[Criterion], kind: Kind) -> Vec<&Criterion> {
+        criteria.iter().filter(|c| c.kind == kind).collect()
+    }
+
+    fn basis(c: &Criterion) -> &str {
+        c.basis.as_ref().map_or("", |b| b.best(Lang::En))
+    }
+
+    /// §6.4: the MRI of 2021-10-15 is one verdict in the TACE course (baseline 24 mm before
+    /// TACE-1, nadir 24): 31 ≥ 1.2 × 24 → PD, after TACE-2 and sorafenib, not attributable.
+    #[test]
+    fn one_study_after_tace_and_a_drug_is_one_verdict() {
+        let criteria = evaluate(&demo_course(), on("2021-11-15"));
+        let mrecist = of_kind(&criteria, Kind::Mrecist);
+        let rows: Vec<(&str, &str)> = mrecist
+            .iter()
+            .map(|c| (basis(c), c.outcome.label(Lang::En)))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("MRI 2021-08-10, after TACE-1", "SD"),
+                ("MRI 2021-10-15, after TACE-2 and sorafenib", "PD"),
+            ]
+        );
+        let october = mrecist[1];
+        assert_eq!(october.value, Some(d("31")));
+        let inputs: Vec<String> = october
+            .inputs
+            .iter()
+            .map(|i| i.describe(Lang::En))
+            .collect();
+        assert!(
+            inputs.contains(&"target L1 at baseline 24 mm (2021-06-18)".to_string()),
+            "{inputs:?}"
+        );
+        assert!(
+            inputs.contains(&"nadir sum 24 mm (2021-06-18)".to_string()),
+            "{inputs:?}"
+        );
+        let flags = english(&october.flags);
+        assert!(
+            flags.contains(&"target: PD — sum 31 mm ≥ 1.2 × nadir 24 mm"),
+            "{flags:?}"
+        );
+        assert!(
+            flags
+                .contains(&"response cannot be attributed to one treatment (TACE-2 and sorafenib)"),
+            "{flags:?}"
+        );
+        assert_eq!(
+            october.basis.as_ref().unwrap().best(Lang::Zh),
+            "MRI 2021-10-15，TACE-2 和 sorafenib 后"
+        );
+    }
+
+    /// A regimen's own verdict: a study after its start with nothing else since the study
+    /// before, against that study as baseline; a later study with no treatment since
+    /// continues it (nadir included).
+    #[test]
+    fn a_regimen_alone_is_assessed_against_its_own_baseline() {
+        let mut case = demo_course();
+        case.imaging
+            .push(study("2021-12-20", "30", "27", LesionClass::LrTrViable));
+        case.imaging
+            .push(study("2022-02-20", "36", "33", LesionClass::LrTrViable));
+        case.treatments.push(treatment(
+            TreatmentKind::Systemic,
+            None,
+            "2021-11-01",
+            &["lenvatinib 8 mg once daily"],
+        ));
+        let criteria = evaluate(&case, on("2022-03-01"));
+        let rows: Vec<(&str, &str)> = of_kind(&criteria, Kind::Mrecist)
+            .iter()
+            .map(|c| (basis(c), c.outcome.label(Lang::En)))
+            .collect();
+        // Lenvatinib: baseline 31 mm (2021-10-15); 27 → SD; 33 ≥ 1.2 × nadir 27 → PD.
+        assert_eq!(
+            rows[2..],
+            [
+                ("MRI 2021-12-20, after lenvatinib", "SD"),
+                ("MRI 2022-02-20, after lenvatinib", "PD"),
+            ]
+        );
+    }
+
+    /// §6.4: cycles of one regimen are one line: no row per cycle, and a CT after the cycles
+    /// is the imaging after the regimen.
+    #[test]
+    fn cycles_of_one_regimen_are_one_line() {
+        let mut case = demo_course();
+        let atezo_bev = ["atezolizumab 1200 mg", "bevacizumab 15 mg/kg"];
+        for cycle in ["2024-03-18", "2024-04-08", "2024-04-29"] {
+            case.treatments
+                .push(treatment(TreatmentKind::Systemic, None, cycle, &atezo_bev));
+        }
+        let mut ct = study("2024-06-10", "30", "20", LesionClass::LrTrViable);
+        ct.modality = Modality::Ct;
+        case.imaging.push(ct);
+        let criteria = evaluate(&case, on("2024-07-01"));
+        let mrecist = of_kind(&criteria, Kind::Mrecist);
+        assert!(
+            mrecist
+                .iter()
+                .all(|c| !matches!(c.outcome, Outcome::Indeterminate { .. })),
+            "{mrecist:#?}"
+        );
+        let last = mrecist.last().unwrap();
+        assert_eq!(
+            (basis(last), last.outcome.label(Lang::En)),
+            ("CT 2024-06-10, after atezolizumab, bevacizumab", "PR")
+        );
+        assert_eq!(mrecist.len(), 3, "one verdict per study");
+    }
+
+    /// §6.4: the latest line with no study after it is one row awaiting imaging, naming a
+    /// newer study that lists no lesions.
+    #[test]
+    fn the_latest_line_awaits_imaging_and_names_a_study_without_lesions() {
+        let mut case = demo_course();
+        case.treatments.push(treatment(
+            TreatmentKind::Systemic,
+            None,
+            "2021-11-01",
+            &["lenvatinib 8 mg once daily"],
+        ));
+        let mut ultrasound = study("2021-11-12", "30", "30", LesionClass::Lr5);
+        (ultrasound.modality, ultrasound.lesions) = (Modality::Us, Vec::new());
+        case.imaging.push(ultrasound);
+        let criteria = evaluate(&case, on("2021-11-15"));
+        let mrecist = of_kind(&criteria, Kind::Mrecist);
+        assert_eq!(mrecist.len(), 3, "{mrecist:#?}");
+        assert_eq!(
+            mrecist[2].outcome.missing_items(Lang::En),
+            [
+                "imaging with measured lesions after the start of lenvatinib (2021-11-01) (the latest study after it, US 2021-11-12, lists none)"
+            ]
+        );
+    }
+
+    /// §6.4 vectors: ART if another TACE is considered, with and without a study after the
+    /// last TACE; the demo's inputs give 6.5 by hand (AST 38 → 55: +4; Child-Pugh 5 → 6:
+    /// +1.5; PD: +1).
+    #[test]
+    fn art_if_another_tace_is_considered() {
+        let next = |case: &Case, at: &str| -> Criterion {
+            evaluate(case, on(at))
+                .into_iter()
+                .find(|c| {
+                    c.kind == Kind::Art && basis(c).starts_with("if another TACE is considered")
+                })
+                .expect("ART for the next TACE")
+        };
+        let demo = next(&demo_course(), "2021-11-15");
+        assert_eq!(basis(&demo), "if another TACE is considered");
+        assert_eq!(
+            (demo.value, demo.outcome.label(Lang::En)),
+            (Some(d("6.5")), "≥ 2.5")
+        );
+        let inputs: Vec<String> = demo.inputs.iter().map(|i| i.describe(Lang::En)).collect();
+        for wanted in [
+            "AST before TACE-1 38 U/L (2021-06-20)",
+            "latest AST 55 U/L (2021-11-10)",
+            "Child-Pugh before TACE-1 A5 (2021-06-20)",
+            "latest Child-Pugh A6 (2021-11-10)",
+            "mRECIST of the latest imaging PD (2021-10-15)",
+        ] {
+            assert!(
+                inputs.contains(&wanted.to_string()),
+                "{wanted} in {inputs:?}"
+            );
+        }
+        // A third TACE with no imaging after it: indeterminate, naming what is missing.
+        let mut case = demo_course();
+        case.treatments.push(treatment(
+            TreatmentKind::Tace,
+            Some("TACE-3"),
+            "2021-11-12",
+            &[],
+        ));
+        let mut ct = study("2021-11-14", "30", "30", LesionClass::Lr5);
+        (ct.modality, ct.lesions) = (Modality::Ct, Vec::new());
+        case.imaging.push(ct);
+        let waiting = next(&case, "2021-11-15");
+        assert_eq!(
+            waiting.outcome.missing_items(Lang::En),
+            [
+                "ast after 2021-11-12 and on or before 2021-11-15",
+                "for Child-Pugh: bilirubin after 2021-11-12 and on or before 2021-11-15",
+                "for Child-Pugh: albumin after 2021-11-12 and on or before 2021-11-15",
+                "for Child-Pugh: inr after 2021-11-12 and on or before 2021-11-15",
+                "for Child-Pugh: ascites grade (an [[assessment]] with ascites) after 2021-11-12 and on or before 2021-11-15",
+                "for Child-Pugh: encephalopathy grade (an [[assessment]] with encephalopathy) after 2021-11-12 and on or before 2021-11-15",
+                "imaging with measured lesions after TACE-3 (2021-11-12) (the latest study after it, CT 2021-11-14, lists none)",
+            ]
+        );
+        // ART before TACE-3 is the demo's "next TACE" score.
+        let criteria = evaluate(&case, on("2021-11-15"));
+        let before_3 = criteria
+            .iter()
+            .find(|c| c.kind == Kind::Art && basis(c) == "before TACE-3")
+            .expect("ART before TACE-3");
+        assert_eq!(before_3.value, Some(d("6.5")));
+    }
+
+    /// §6.4: a Child-Pugh point resting on a value exactly at a cut-off is pinned when the
+    /// other points change the ART band (albumin 35 g/L before TACE-2: 2.5 would be 1), and
+    /// only then.
+    #[test]
+    fn a_child_pugh_point_on_a_cut_off_that_moves_the_art_band_is_pinned() {
+        let before_2 = |case: &Case| -> Criterion {
+            evaluate(case, on("2021-11-15"))
+                .into_iter()
+                .find(|c| c.kind == Kind::Art && basis(c) == "before TACE-2")
+                .expect("ART before TACE-2")
+        };
+        let art = before_2(&demo_course());
+        assert_eq!(art.value, Some(d("2.5")));
+        assert_eq!(
+            english(&art.pinned),
+            [
+                "borderline for ART: albumin 35 g/L (2021-08-20) is exactly at a Child-Pugh cut-off: at 1 point instead of 2, Child-Pugh before TACE-2 would be 5, not 6, and the ART score 1 (0–1.5), not 2.5 (≥ 2.5)"
+            ]
+        );
+        assert!(art.flags.contains(&art.pinned[0]));
+        assert_eq!(
+            art.pinned[0].best(Lang::Zh),
+            "ART 边缘值：白蛋白 35 g/L（2021-08-20）正好位于 Child-Pugh 分界值上：如计 1 分而非 2 分，TACE-2 前 Child-Pugh 为 5 分而非 6 分，ART 评分为 1（0–1.5），而非 2.5（≥ 2.5）"
+        );
+        // AST 51 before TACE-2 scores 4: one Child-Pugh point less leaves 5, the same band.
+        let mut case = demo_course();
+        case.labs
+            .retain(|l| !(l.analyte == Analyte::Ast && l.date == test_util::day("2021-08-20")));
+        case.labs
+            .push(lab(Analyte::Ast, "51", Unit::UPerL, "2021-08-20"));
+        let art = before_2(&case);
+        assert_eq!(art.value, Some(d("6.5")));
+        assert!(art.pinned.is_empty(), "{:?}", art.pinned);
+    }
 
     #[test]
     fn mrecist_vectors_r1_to_r9() {

@@ -216,7 +216,10 @@ pub(crate) fn assess(
 ) -> Vec<Criterion> {
     let near = burden.date.map_or(sources.at, CaseDate::day);
     let ecog = sources.assessment_near(near, |a| a.ecog);
-    let child_pugh: Option<&(ChildPugh, _)> = liver.child_pugh.as_ref();
+    let child_pugh: Option<(&ChildPugh, CaseDate)> = liver
+        .child_pugh
+        .as_ref()
+        .map(|found| (&found.score, found.date));
     let input = StagingInput {
         ecog: ecog.map(|(ps, _)| ps),
         child_pugh_class: child_pugh.map(|(score, _)| score.class()),
@@ -241,7 +244,7 @@ pub(crate) fn assess(
             }
             if let Some((score, date)) = child_pugh {
                 inputs.push(
-                    Input::new(Text::plain("Child-Pugh"), score.label(), None).dated(*date, None),
+                    Input::new(Text::plain("Child-Pugh"), score.label(), None).dated(date, None),
                 );
             }
             inputs.extend(burden.inputs.iter().cloned());

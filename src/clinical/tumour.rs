@@ -9,7 +9,7 @@
 use rust_decimal::Decimal;
 
 use super::inputs::{Sources, distance, stale_flag};
-use super::{Criterion, Input, Kind, Outcome, analyte_name, dec, extrahepatic_spread};
+use super::{Alternative, Criterion, Input, Kind, Outcome, analyte_name, dec, extrahepatic_spread};
 use super::{finding_value, macrovascular_invasion, show, status, t};
 use crate::case::model::{Finding, Grade, ImagingStudy};
 use crate::date::CaseDate;
@@ -33,6 +33,8 @@ pub const KINDS: [Kind; 9] = [
 const MIN_COUNTED_MM: Decimal = dec(10, 0);
 /// One reporting digit of a diameter in mm: a result this close to a limit is flagged.
 const ONE_MM_IN_CM: Decimal = dec(1, 1);
+/// An AFP this close to the imaging is "nearest the imaging" (§6.4).
+const NEAREST_AFP_DAYS: i64 = 30;
 
 /// Which diameter a burden is measured by (§1.1: computed on both when both exist).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,8 +64,13 @@ pub struct Burden {
     pub unknown: Vec<Text>,
     pub macrovascular_invasion: Finding,
     pub extrahepatic_spread: Finding,
-    /// AFP in ng/mL, or what is missing.
+    /// AFP in ng/mL (the latest on or before the evaluation date, §6.4), or what is missing.
     pub afp_ng_ml: Result<Decimal, Text>,
+    /// The AFP nearest the imaging (within 30 days) where it is not the latest, and how a
+    /// reader is told of it ("AFP 85 ng/mL on 2021-10-14, nearest the MRI").
+    pub afp_nearest: Option<(Decimal, Text)>,
+    /// "rising AFP: …" when each of the last three values is higher than the one before.
+    pub afp_rising: Option<Text>,
     pub grade: Option<Grade>,
     /// Lesions, N, D, TTD, invasion and spread, with dates and report.
     pub inputs: Vec<Input>,
@@ -84,6 +91,8 @@ impl Burden {
             macrovascular_invasion: Finding::No,
             extrahepatic_spread: Finding::No,
             afp_ng_ml: Err(analyte_name(Analyte::Afp)),
+            afp_nearest: None,
+            afp_rising: None,
             grade: None,
             inputs: Vec::new(),
             afp_input: None,
@@ -623,6 +632,12 @@ pub fn assess(burden: &Burden) -> Vec<Criterion> {
             );
             if uses_afp {
                 inputs.extend(burden.afp_input.clone());
+                if let Some(nearest) = &burden.afp_nearest {
+                    with_nearest_afp(&mut criterion, burden, nearest, *calculate);
+                }
+                if let Some(rising) = &burden.afp_rising {
+                    criterion.pin(rising.clone());
+                }
             }
             if criterion.kind == Kind::Hangzhou {
                 inputs.extend(burden.grade_input.clone());
@@ -635,6 +650,67 @@ pub fn assess(burden: &Burden) -> Vec<Criterion> {
             criterion
         })
         .collect()
+}
+
+/// The result with the AFP nearest the imaging, where its category differs from the result
+/// with the latest AFP: carried as the alternative (printed beside the result), and said with
+/// both AFPs in a flag.
+fn with_nearest_afp(
+    criterion: &mut Criterion,
+    burden: &Burden,
+    (value, because): &(Decimal, Text),
+    calculate: fn(&Burden) -> Criterion,
+) {
+    let (Ok(latest), Some(latest_input)) = (&burden.afp_ng_ml, &burden.afp_input) else {
+        return;
+    };
+    let other = calculate(&Burden {
+        afp_ng_ml: Ok(*value),
+        ..burden.clone()
+    });
+    if other.outcome == criterion.outcome {
+        return;
+    }
+    let result = |c: &Criterion, lang: Lang| match c.value {
+        Some(value) => format!("{} · {value}", c.outcome.label(lang)),
+        None => c.outcome.label(lang).to_string(),
+    };
+    let (latest, on) = (
+        show(*latest),
+        latest_input.date.map(|d| d.to_string()).unwrap_or_default(),
+    );
+    criterion.flags.push(t(
+        format!(
+            "结果取决于所用 AFP：按最近一次 AFP {latest} ng/mL（{on}）为{}；按{}为{}",
+            result(criterion, Lang::Zh),
+            because.best(Lang::Zh),
+            result(&other, Lang::Zh)
+        ),
+        format!(
+            "depends on the AFP: {} with AFP {latest} ng/mL on {on}, the latest; {} with {}",
+            result(criterion, Lang::En),
+            result(&other, Lang::En),
+            because.best(Lang::En)
+        ),
+    ));
+    criterion.alternative = Some(Alternative {
+        outcome: other.outcome,
+        value: other.value,
+        because: because.clone(),
+    });
+}
+
+/// "rising AFP: 62.4 → 85 → 141 ng/mL (…)" when each of the last three AFP values (oldest
+/// first) is strictly higher than the one before (§6.4).
+pub(crate) fn rising_afp(values: &[(CaseDate, Decimal)]) -> Option<Text> {
+    let [(d1, a1), (d2, a2), (d3, a3)] = values.last_chunk::<3>()?;
+    (a1 < a2 && a2 < a3).then(|| {
+        let (a1, a2, a3) = (show(*a1), show(*a2), show(*a3));
+        t(
+            format!("AFP 升高：{a1} → {a2} → {a3} ng/mL，最近三次均较前升高（{d1}、{d2}、{d3}）"),
+            format!("rising AFP: {a1} → {a2} → {a3} ng/mL, on {d1}, {d2} and {d3}"),
+        )
+    })
 }
 
 // ───────────────────────────── from the case ─────────────────────────────
@@ -659,11 +735,37 @@ pub(crate) fn burdens(sources: &Sources<'_>) -> Result<Vec<Burden>, Text> {
         ));
     }
     shared.extend(stale_flag(study.date, sources.at));
-    let afp = sources.lab_near(Analyte::Afp, study.date);
+    // The latest AFP, as Duvoux and Mazzaferro used the last value before transplantation;
+    // the one nearest the imaging is the other defensible choice (§6.4).
+    let afp = sources.newest_lab(Analyte::Afp);
+    let afp_nearest = sources
+        .lab_near(Analyte::Afp, study.date)
+        .ok()
+        .filter(|near| {
+            distance(near.date(), study.date) <= NEAREST_AFP_DAYS
+                && afp
+                    .as_ref()
+                    .is_ok_and(|latest| latest.date() != near.date())
+        })
+        .map(|near| {
+            let (value, date, modality) = (show(near.value), near.date(), study.modality);
+            (
+                near.value,
+                t(
+                    format!("与 {modality} 时间最近的 AFP {value} ng/mL（{date}）"),
+                    format!("AFP {value} ng/mL on {date}, nearest the {modality}"),
+                ),
+            )
+        });
+    let afp_rising = sources.labs(Analyte::Afp).ok().and_then(|values| {
+        let dated: Vec<(CaseDate, Decimal)> = values.iter().map(|v| (v.date(), v.value)).collect();
+        rising_afp(&dated)
+    });
     shared.extend(sources.unusable_flags(Analyte::Afp));
     let afp_input = afp.as_ref().ok().map(|afp| {
         let days = distance(afp.date(), study.date);
-        if days > sources.window_days() {
+        // A later AFP is the rule (the latest); an earlier one may predate the tumour measured.
+        if afp.date() < study.date && days > sources.window_days() {
             let (afp_date, imaged) = (afp.date(), study.date);
             shared.push(t(
                 format!("AFP（{afp_date}）与影像检查（{imaged}）相隔 {days} 天"),
@@ -693,6 +795,8 @@ pub(crate) fn burdens(sources: &Sources<'_>) -> Result<Vec<Burden>, Text> {
             let mut burden = count_lesions(study, basis);
             burden.basis = Some(basis);
             burden.afp_ng_ml = afp.as_ref().map(|v| v.value).map_err(Clone::clone);
+            burden.afp_nearest.clone_from(&afp_nearest);
+            burden.afp_rising.clone_from(&afp_rising);
             burden.grade = grade.map(|(g, _)| g);
             burden.afp_input.clone_from(&afp_input);
             burden.grade_input.clone_from(&grade_input);
@@ -1165,6 +1269,155 @@ mod tests {
             t19.outcome,
             Outcome::missing([t("大血管侵犯情况", "macrovascular invasion status")])
         );
+    }
+
+    /// §6.4 vectors: the latest AFP decides; the AFP nearest the imaging is printed as the
+    /// alternative (and in a pinned flag) only where it gives another category.
+    #[test]
+    fn the_latest_afp_decides_and_the_nearest_is_the_alternative_vectors() {
+        const L: &str = "low risk (≤ 2)";
+        const H: &str = "high risk (> 2)";
+        // id, lesions (cm), grade, latest AFP, nearest AFP, then for the AFP model,
+        // Metroticket and Hangzhou: (result, alternative or "" for none)
+        type Row = (
+            &'static str,
+            &'static [&'static str],
+            Option<Grade>,
+            &'static str,
+            &'static str,
+            [(&'static str, &'static str); 3],
+        );
+        #[rustfmt::skip]
+        let vectors: [Row; 5] = [
+            ("A1 demo", &["3.4"], None, "141", "85", [(H, L), ("W", ""), ("W", "")]),
+            ("A2 falling", &["3.4"], None, "85", "141", [(L, H), ("W", ""), ("W", "")]),
+            ("A3 same band", &["2.0", "2.0"], None, "250", "150", [(L, ""), ("W", ""), ("W", "")]),
+            ("A4 Metroticket", &["4.0", "2.0"], None, "250", "150", [(H, ""), ("O", "W"), ("W", "")]),
+            ("A5 Hangzhou", &["9.0"], Some(Grade::II), "450", "300", [(H, ""), ("O", ""), ("O", "W")]),
+        ];
+        for (id, sizes, grade, latest, nearest, expected) in vectors {
+            let mut b = burden(sizes, latest);
+            b.grade = grade;
+            b.afp_input = Some(Input::number(
+                analyte_name(Analyte::Afp),
+                d(latest),
+                "ng/mL",
+            ));
+            b.afp_nearest = Some((d(nearest), Text::plain("the nearest")));
+            let results = assess(&b);
+            for (kind, (result, alternative)) in [Kind::AfpModel, Kind::Metroticket, Kind::Hangzhou]
+                .into_iter()
+                .zip(expected)
+            {
+                let c = results.iter().find(|c| c.kind == kind).expect("computed");
+                assert_eq!(short(c), result, "{id} {kind:?}");
+                let other = c.alternative.as_ref().map(|a| match &a.outcome {
+                    Outcome::Within => "W".to_string(),
+                    Outcome::Outside => "O".to_string(),
+                    outcome => outcome.label(Lang::En).to_string(),
+                });
+                assert_eq!(other.as_deref().unwrap_or(""), alternative, "{id} {kind:?}");
+                let said = english(&c.flags)
+                    .iter()
+                    .any(|f| f.starts_with("depends on the AFP"));
+                assert_eq!(
+                    said,
+                    !alternative.is_empty(),
+                    "{id} {kind:?}: {:?}",
+                    c.flags
+                );
+            }
+        }
+        // The flag names both results with their AFPs, the latest first.
+        let mut b = burden(&["3.4"], "141");
+        b.afp_input = Some(
+            Input::number(analyte_name(Analyte::Afp), d("141"), "ng/mL").dated(
+                "2021-11-10".parse::<chrono::NaiveDate>().unwrap().into(),
+                None,
+            ),
+        );
+        b.afp_nearest = Some((
+            d("85"),
+            t(
+                "与 MRI 时间最近的 AFP 85 ng/mL（2021-10-14）",
+                "AFP 85 ng/mL on 2021-10-14, nearest the MRI",
+            ),
+        ));
+        let model = afp_model_of(&b);
+        let flag = model.flags.last().expect("the flag");
+        assert_eq!(
+            flag.best(Lang::En),
+            "depends on the AFP: high risk (> 2) · 3 with AFP 141 ng/mL on 2021-11-10, the latest; low risk (≤ 2) · 1 with AFP 85 ng/mL on 2021-10-14, nearest the MRI"
+        );
+        assert_eq!(
+            flag.best(Lang::Zh),
+            "结果取决于所用 AFP：按最近一次 AFP 141 ng/mL（2021-11-10）为高风险（> 2 分） · 3；按与 MRI 时间最近的 AFP 85 ng/mL（2021-10-14）为低风险（≤ 2 分） · 1"
+        );
+        let alternative = model.alternative.expect("an alternative");
+        assert_eq!(alternative.value, Some(d("1")));
+        assert_eq!(
+            alternative.because.best(Lang::En),
+            "AFP 85 ng/mL on 2021-10-14, nearest the MRI"
+        );
+    }
+
+    fn afp_model_of(b: &Burden) -> Criterion {
+        assess(b)
+            .into_iter()
+            .find(|c| c.kind == Kind::AfpModel)
+            .expect("AFP model")
+    }
+
+    /// §6.4: "rising" means each of the last three values is strictly higher than the one
+    /// before; it is pinned beside every AFP-based result, and only those.
+    #[test]
+    fn a_rising_afp_is_the_last_three_values_each_higher() {
+        let on =
+            |n: u32| -> CaseDate { chrono::NaiveDate::from_ymd_opt(2021, n, 1).unwrap().into() };
+        #[rustfmt::skip]
+        let vectors: [(&[&str], bool); 7] = [
+            (&["62.4", "85", "141"], true),
+            (&["85", "85", "141"], false),
+            (&["141", "85", "62.4"], false),
+            (&["10", "20"], false),
+            (&[], false),
+            (&["100", "50", "60", "70"], true),
+            (&["50", "60", "70", "65"], false),
+        ];
+        for (values, rising) in vectors {
+            let dated: Vec<(CaseDate, Decimal)> =
+                values.iter().zip(1..).map(|(v, n)| (on(n), d(v))).collect();
+            assert_eq!(rising_afp(&dated).is_some(), rising, "{values:?}");
+        }
+        let dated = [
+            ("2021-08-20", "62.4"),
+            ("2021-10-14", "85.0"),
+            ("2021-11-10", "141"),
+        ]
+        .map(|(on, v)| (on.parse::<chrono::NaiveDate>().unwrap().into(), d(v)));
+        let flag = rising_afp(&dated).expect("rising");
+        assert_eq!(
+            flag.best(Lang::En),
+            "rising AFP: 62.4 → 85 → 141 ng/mL, on 2021-08-20, 2021-10-14 and 2021-11-10"
+        );
+        assert_eq!(
+            flag.best(Lang::Zh),
+            "AFP 升高：62.4 → 85 → 141 ng/mL，最近三次均较前升高（2021-08-20、2021-10-14、2021-11-10）"
+        );
+        let mut b = burden(&["3.4"], "141");
+        b.afp_rising = Some(flag.clone());
+        for c in assess(&b) {
+            let uses_afp = matches!(
+                c.kind,
+                Kind::Metroticket
+                    | Kind::AfpModel
+                    | Kind::Hangzhou
+                    | Kind::OptnT2
+                    | Kind::UnosDownstaging
+            );
+            assert_eq!(c.pinned.contains(&flag), uses_afp, "{:?}", c.kind);
+            assert_eq!(c.flags.contains(&flag), uses_afp, "{:?}", c.kind);
+        }
     }
 
     #[test]

@@ -98,6 +98,9 @@ fn check_packets(folder: &CaseFolder, loaded: &mut Loaded) {
     loaded
         .diagnostics
         .extend(super::dicom_warnings(folder, &dicom));
+    loaded
+        .diagnostics
+        .extend(super::dicom_mismatches(folder, case, &dicom));
     let records: Vec<RecordFile> = case
         .records
         .iter()
@@ -114,9 +117,11 @@ fn check_packets(folder: &CaseFolder, loaded: &mut Loaded) {
                 title: r.title.clone(),
                 bytes,
                 sha256: String::new(),
+                source_sha256: String::new(),
                 // Scans and photos hardly compress: the raw size is the honest estimate.
                 zipped_bytes: bytes,
                 pages: None,
+                changed: None,
             })
         })
         .collect();

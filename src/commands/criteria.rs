@@ -17,6 +17,8 @@
 //!       "inputs": [ { "name": "bilirubin", "value": "1.2", "unit": "mg/dL",
 //!                     "date": "2021-08-20", "source": "labs/x.jpg", "note": "as printed: 20.52 µmol/L; 1 point" } ],
 //!       "flags": [ "borderline: …" ],
+//!       "alternative": { "category": "low risk (≤ 2)", "value": "1",   // only where another
+//!                        "because": "AFP 85 ng/mL on 2021-10-14, nearest the MRI" },  // input differs
 //!       "source": "Pugh et al., Br J Surg 1973 …" } ] }
 //! ```
 
@@ -77,7 +79,17 @@ struct CriterionJson<'a> {
     missing: Vec<&'a str>,
     inputs: Vec<InputJson<'a>>,
     flags: Vec<&'a str>,
+    /// The result with another defensible choice of input, where its category differs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    alternative: Option<AlternativeJson<'a>>,
     source: &'static str,
+}
+
+#[derive(Serialize)]
+struct AlternativeJson<'a> {
+    category: &'a str,
+    value: Option<String>,
+    because: &'a str,
 }
 
 #[derive(Serialize)]
@@ -117,6 +129,11 @@ fn json(at: NaiveDate, criteria: &[Criterion]) -> Result<String> {
                     })
                     .collect(),
                 flags: c.flags.iter().map(|f| f.best(Lang::En)).collect(),
+                alternative: c.alternative.as_ref().map(|a| AlternativeJson {
+                    category: a.outcome.label(Lang::En),
+                    value: a.value.map(|v| v.to_string()),
+                    because: a.because.best(Lang::En),
+                }),
                 source: c.source(),
             })
             .collect(),
@@ -177,6 +194,19 @@ fn result(c: &Criterion, lang: Lang) -> String {
     }
     for m in c.outcome.missing_items(lang) {
         let _ = write!(out, "\n{}{m}", lang.pick("缺少：", "missing: "));
+    }
+    // Another defensible input's result, with the input: both results are printed.
+    if let Some(other) = &c.alternative {
+        let _ = write!(
+            out,
+            "\n{}{}",
+            other.because.best(lang),
+            lang.pick("：", ": ")
+        );
+        let _ = write!(out, "{}", other.outcome.label(lang));
+        if let Some(value) = other.value {
+            let _ = write!(out, " · {value}");
+        }
     }
     out
 }

@@ -105,15 +105,133 @@ fn print_diagnostics(diagnostics: &mut Diagnostics) {
     let _ = diagnostics.render(&mut stderr);
 }
 
-/// The DICOM studies of the case's `kind = "dicom"` folders (see [`crate::dicom`]).
+/// The DICOM studies of the case's `kind = "dicom"` folders (see [`crate::dicom`]), without
+/// those declared another person's.
 fn dicom_index(folder: &CaseFolder, case: &crate::case::Case) -> crate::dicom::CaseIndex {
-    let folders: Vec<std::path::PathBuf> = case
+    let (others, folders): (Vec<&crate::case::model::Record>, Vec<_>) = case
         .records
         .iter()
         .filter(|r| r.kind == crate::case::model::RecordKind::Dicom)
-        .map(|r| r.path.clone())
-        .collect();
-    crate::dicom::index_case(&folder.path(crate::folder::RECORDS_DIR), &folders)
+        .partition(|r| r.other_patient);
+    let folders: Vec<std::path::PathBuf> = folders.iter().map(|r| r.path.clone()).collect();
+    let mut index = crate::dicom::index_case(&folder.path(crate::folder::RECORDS_DIR), &folders);
+    index.left_out = others.iter().map(|r| r.path.clone()).collect();
+    index
+}
+
+/// An error per DICOM series that is not this patient's (name, hospital ID or birth date
+/// differ from `[patient]`), naming the folder, the series and the fields; and, when the case
+/// gives no IDs to compare with, one if its series carry different patient IDs.
+fn dicom_mismatches(
+    folder: &CaseFolder,
+    case: &crate::case::Case,
+    index: &crate::dicom::CaseIndex,
+) -> Diagnostics {
+    use crate::diagnostic::{Diagnostic, Location};
+    let patient = &case.patient;
+    // The hospitals' IDs, when the family gave them (a national ID may be used as one too);
+    // without them, the series are only compared with each other.
+    let mut ids = patient.dicom_ids.clone();
+    if !ids.is_empty() {
+        ids.extend(patient.id_number.clone());
+    }
+    let mut errors = Diagnostics::default();
+    let hint = tr!(
+        "move that series out of the folder; if the whole folder is another person's, write `other_patient = true` in its sidecar (the folder's name plus .toml); if it is this patient's under another hospital ID, add that ID to `dicom_ids` in [patient]"
+    );
+    let mut seen_ids: Vec<(&str, String)> = Vec::new();
+    for study in &index.studies {
+        let shown = folder
+            .display(crate::folder::RECORDS_DIR)
+            .join(&study.folder);
+        for series in &study.series {
+            let label = series_label(series);
+            if let Some(id) = &series.patient.id
+                && !seen_ids.iter().any(|(seen, _)| seen == id)
+            {
+                seen_ids.push((id, format!("{} {label}", shown.display())));
+            }
+            let differences = crate::dicom_patient::differences(&series.patient, patient, &ids);
+            if differences.is_empty() {
+                continue;
+            }
+            let fields = differences
+                .iter()
+                .map(|d| {
+                    tr!(
+                        "{field} is {dicom} (case.toml: {case})",
+                        field = d.field,
+                        dicom = d.dicom,
+                        case = d.case
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            errors.push(
+                Diagnostic::error(tr!(
+                    "`{folder}`: series {series} is not this patient's: {fields}",
+                    folder = shown.display(),
+                    series = label,
+                    fields
+                ))
+                .at(Location::file(&shown))
+                .hint(hint.clone()),
+            );
+        }
+    }
+    if ids.is_empty() && seen_ids.len() > 1 {
+        let list = seen_ids
+            .iter()
+            .map(|(id, series)| format!("{id} ({series})"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        errors.push(
+            Diagnostic::error(tr!(
+                "the DICOM series carry {count} different patient IDs: {list}",
+                count = seen_ids.len(),
+                list
+            ))
+            .hint(tr!(
+                "add this patient's hospital IDs as `dicom_ids = [\"…\"]` in [patient] of case.toml, and move another patient's series out"
+            )),
+        );
+    }
+    errors
+}
+
+/// Stops a command that would send or show the DICOM index when a series is another
+/// patient's: the errors are printed, nothing is written.
+fn refuse_foreign_dicom(
+    folder: &CaseFolder,
+    case: &crate::case::Case,
+    index: &crate::dicom::CaseIndex,
+) -> Result<()> {
+    let mut errors = dicom_mismatches(folder, case, index);
+    if errors.is_empty() {
+        return Ok(());
+    }
+    print_diagnostics(&mut errors);
+    Err(Error::user(
+        tr!(
+            "the DICOM folders hold images that are not this patient's (see above); nothing was written"
+        ),
+        None,
+    ))
+}
+
+/// A series as the family can find it: its number, modality and description.
+fn series_label(series: &crate::dicom::Series) -> String {
+    let mut parts = Vec::new();
+    if let Some(n) = &series.number {
+        parts.push(format!("#{n}"));
+    }
+    parts.extend(series.modality.clone());
+    parts.extend(series.description.as_ref().map(|d| format!("“{d}”")));
+    if parts.is_empty() {
+        tr!("(no number)")
+    } else {
+        parts.join(" ")
+    }
 }
 
 /// A warning per DICOM file that could not be indexed, naming it.

@@ -655,7 +655,8 @@ fn ensure_packet(
             encrypt: false,
             passphrase_env: "CONSULTPACK_ZIP_PASSPHRASE".to_string(),
             passphrase_command: None,
-            font: Vec::new(),
+            font: with.fonts,
+            force: false,
         };
         super::build::build(folder, loaded, &args, today, false)
     };

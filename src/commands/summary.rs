@@ -52,6 +52,7 @@ pub fn run(folder: &CaseFolder, args: &SummaryArgs, today: NaiveDate) -> Result<
     let appended_paths: Vec<PathBuf> = appended.iter().map(|r| r.path.clone()).collect();
     let criteria = clinical::evaluate(case, today);
     let dicom = super::dicom_index(folder, case);
+    super::refuse_foreign_dicom(folder, case, &dicom)?;
     let document = summary::build(SummaryInput {
         case,
         contact,

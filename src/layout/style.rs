@@ -51,7 +51,7 @@ impl TextStyle {
 
 pub const BODY: TextStyle = TextStyle::new(10.5, 16.5, INK);
 pub const TABLE: TextStyle = TextStyle::new(9.5, 13.5, INK);
-pub const TABLE_COMPACT: TextStyle = TextStyle::new(8.0, 10.5, INK);
+pub const TABLE_COMPACT: TextStyle = TextStyle::new(8.0, 10.0, INK);
 pub const NOTE: TextStyle = TextStyle::new(8.5, 12.5, MUTED);
 pub const MARGINALIA: TextStyle = TextStyle::new(8.0, 11.0, MUTED);
 pub const CHART_TITLE: TextStyle = TextStyle::new(9.5, 14.0, INK);
@@ -86,5 +86,5 @@ pub const LIST_INDENT: f32 = 18.0;
 /// extraction (copying, screen readers, pdftotext) reads cells side by side as columns.
 pub const CELL_PADDING_X: f32 = 5.0;
 pub const CELL_PADDING_Y: f32 = 2.5;
-pub const CELL_PADDING_Y_COMPACT: f32 = 1.5;
+pub const CELL_PADDING_Y_COMPACT: f32 = 1.0;
 pub const RULE_WIDTH: f32 = 0.5;

@@ -3,8 +3,7 @@
 //! dated from the case, so the same inputs give the same bytes; with a passphrase every entry is
 //! AES-256 encrypted instead (then never byte-identical: each entry gets a random salt).
 
-use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
 use chrono::{Datelike, NaiveDate};
@@ -15,7 +14,6 @@ use zip::{AesMode, CompressionMethod, DateTime, ZipWriter};
 
 use super::store::{RecordStore, zip_error};
 use crate::error::{Error, Result};
-use crate::tr;
 
 /// A file made for this bundle.
 #[derive(Debug, Clone)]
@@ -42,11 +40,9 @@ pub fn entry_time(date: Option<NaiveDate>) -> DateTime {
 }
 
 /// Writes the bundle to `target` (a new file in a private staging folder) and returns its size.
-/// `records_root` is read again only when encrypting.
 pub fn write(
     target: &Path,
     store: &RecordStore,
-    records_root: &Path,
     records: &[StoredEntry],
     generated: &[Generated],
     date: NaiveDate,
@@ -63,7 +59,7 @@ pub fn write(
         .collect();
     items.sort_by(|a, b| a.0.cmp(b.0));
 
-    let file = File::create(target).map_err(Error::io("write", target))?;
+    let file = crate::private_file::create_new(target)?;
     let mut zip = ZipWriter::new(BufWriter::new(file));
     for (name, item) in items {
         match item {
@@ -71,7 +67,6 @@ pub fn write(
                 None => store.copy_into(entry.index, name, &mut zip)?,
                 Some(passphrase) => {
                     let record = &store.records[entry.index];
-                    let source = records_root.join(&record.original);
                     let method = if store.deflated(entry.index) {
                         CompressionMethod::Deflated
                     } else {
@@ -81,21 +76,8 @@ pub fn write(
                         options(method, entry_time(Some(record.date.day())), record.bytes)
                             .with_aes_encryption(AesMode::Aes256, passphrase);
                     zip.start_file(name, options).map_err(zip_error(target))?;
-                    let input = crate::case_files::open_regular(&source)
-                        .map_err(Error::io("read", &source))?;
-                    let copied = io::copy(&mut BufReader::new(input), &mut zip)
-                        .map_err(Error::io("write", target))?;
-                    if copied != record.bytes {
-                        return Err(Error::user(
-                            tr!(
-                                "`{path}` changed while the packet was being built",
-                                path = record.original.display()
-                            ),
-                            Some(tr!(
-                                "run `consultpack build` again once the file stays as it is"
-                            )),
-                        ));
-                    }
+                    // From the store, not records/: the bytes hashed, and photos scrubbed.
+                    store.read_into(entry.index, &mut zip)?;
                 }
             },
             Item::Made(made) => {

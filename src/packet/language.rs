@@ -59,6 +59,7 @@ mod tests {
             date: chrono::NaiveDate::from_ymd_opt(2021, 9, 2).unwrap().into(),
             title,
             language,
+            other_patient: false,
         }
     }
 

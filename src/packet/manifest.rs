@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use crate::case::model::PersonalField;
 use crate::dicom::Study;
 
 /// The manifest of one zip (one part of a split bundle).
@@ -23,6 +24,9 @@ pub struct Manifest {
     pub imaging: Vec<Study>,
     /// How the DICOM reaches this contact.
     pub imaging_delivery: Option<String>,
+    /// DICOM folders left out, and why (another person's images, as the family declared).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub imaging_left_out: Vec<String>,
 }
 
 /// One file in the zip.
@@ -37,6 +41,41 @@ pub struct ManifestFile {
     pub title: Option<String>,
     pub bytes: u64,
     pub sha256: String,
+    /// What differs from the family's file ("metadata removed" from a photo); absent when the
+    /// file is theirs byte for byte. `bytes` and `sha256` are of the file in the zip.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changed: Option<String>,
+}
+
+/// The DICOM studies as a contact may see them: the patient fields the DICOM headers carry
+/// (name, ID, birth date) only where the case shares that field with the contact (the DICOM
+/// ID counts as an ID number).
+pub fn studies_for(studies: &[Study], shared: &[PersonalField]) -> Vec<Study> {
+    studies
+        .iter()
+        .map(|study| {
+            let mut study = study.clone();
+            let patient = &mut study.patient;
+            if !shared.contains(&PersonalField::Name) {
+                patient.name = None;
+            }
+            if !shared.contains(&PersonalField::IdNumber) {
+                patient.id = None;
+            }
+            if !shared.contains(&PersonalField::BirthDate) {
+                patient.birth_date = None;
+            }
+            study
+        })
+        .collect()
+}
+
+/// The manifest's line for a DICOM folder the family declared another person's.
+pub fn left_out_line(folder: &std::path::Path) -> String {
+    format!(
+        "{}: another person's images (other_patient = true), left out",
+        folder.display()
+    )
 }
 
 pub const FORMAT: &str = "consultpack-manifest/1";

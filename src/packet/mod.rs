@@ -16,6 +16,7 @@ pub mod language;
 pub mod manifest;
 pub mod names;
 pub mod output;
+pub mod sealed;
 pub mod store;
 pub mod tables;
 
@@ -118,10 +119,15 @@ pub struct RecordFile {
     pub title: crate::text::Text,
     pub bytes: u64,
     pub sha256: String,
+    /// SHA-256 of the family's file as read (differs from `sha256` when a photo was scrubbed).
+    pub source_sha256: String,
     /// Bytes it takes inside a zip (deflated or stored, whichever is smaller).
     pub zipped_bytes: u64,
     /// Pages of a PDF; 1 for an image.
     pub pages: Option<u32>,
+    /// What was changed from the family's file on the way out, in the manifest's words
+    /// ("metadata removed"); `None` when the bytes are the file's own.
+    pub changed: Option<String>,
 }
 
 /// `packet.json`: what a packet holds and, for e-mail, exactly what `send` will send. Every
@@ -147,8 +153,9 @@ pub struct PacketJson {
     /// The options it was built with, so that `send` rebuilds a stale packet alike.
     #[serde(default)]
     pub built_with: BuiltWith,
-    /// What the packet was made from (the case files, templates and the records' names, sizes
-    /// and times): when this changes, the packet is out of date.
+    /// The inputs fingerprint ([`crate::inputs`]): what the packet was made from (the case
+    /// files, templates and every record, by content): when this changes, the packet is out of
+    /// date. Not the packet's identity, which is the SHA-256 of this file.
     #[serde(default)]
     pub inputs_sha256: String,
 }
@@ -160,6 +167,9 @@ pub struct BuiltWith {
     pub encrypt: bool,
     /// `--records` filters, as given.
     pub records: Vec<String>,
+    /// `--font` files, as given.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fonts: Vec<PathBuf>,
 }
 
 pub const PACKET_FORMAT: &str = "consultpack-packet/1";
@@ -311,8 +321,10 @@ pub(crate) mod tests {
             title: crate::text::Text::plain("x"),
             bytes: zipped,
             sha256: String::new(),
+            source_sha256: String::new(),
             zipped_bytes: zipped,
             pages: Some(1),
+            changed: None,
         }
     }
 

@@ -155,6 +155,7 @@ mod tests {
             date: NaiveDate::from_ymd_opt(2021, 6, 18).unwrap().into(),
             title,
             language: None,
+            other_patient: false,
         }
     }
 

@@ -4,7 +4,9 @@
 //! temporary folder; if deflating saved less than 5 % (phone photos, scans — the extension
 //! does not tell), the entry is written again stored. Every contact's bundle then copies the
 //! compressed entries as they are (`raw_copy_file`), so ten contacts cost one compression.
-//! Memory holds one buffer per worker, never a record.
+//! Memory holds one buffer per worker, never a record — except photos and scans (JPEG, PNG),
+//! which are read whole to leave without their metadata ([`crate::scrub`]): what is stored,
+//! hashed and listed in manifests is the scrubbed image.
 
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
@@ -24,8 +26,14 @@ const KEEP_DEFLATE_BELOW: f64 = 0.95;
 
 /// Records measured and compressed, ready to be copied into bundles.
 pub struct RecordStore {
-    dir: tempfile::TempDir,
+    /// Holds the entries until the build ends.
+    _dir: tempfile::TempDir,
     pub records: Vec<RecordFile>,
+    /// The one-entry zip of each of `records`, in the same order.
+    entries: Vec<PathBuf>,
+    /// Images that could not be scrubbed of their metadata (damaged), left out of every
+    /// packet, with the reason: under records/, as the family named them.
+    pub left_out: Vec<(PathBuf, String)>,
 }
 
 impl RecordStore {
@@ -44,28 +52,56 @@ impl RecordStore {
             .tempdir_in(temp_parent)
             .map_err(Error::io("create a temporary folder in", temp_parent))?;
         let indices: Vec<usize> = (0..records.len()).collect();
-        let records = crate::parallel::map(&indices, workers, |&i| {
+        let done = crate::parallel::map(&indices, workers, |&i| {
             let record = records[i];
             let source = records_root.join(&record.path);
             let target = dir.path().join(entry_file(i));
+            let input = match Input::open(&source)? {
+                Ok(input) => input,
+                Err(reason) => return Ok(Err((record.path.clone(), reason))),
+            };
             let (bytes, sha256, zipped_bytes) =
-                compress_one(&source, &target, &names[i], record.date.day())?;
+                compress_one(&input, &target, &names[i], record.date.day())?;
             progress(bytes);
-            Ok(RecordFile {
-                original: record.path.clone(),
-                name: names[i].clone(),
-                kind: record.kind,
-                date: record.date,
-                title: record.title.clone(),
-                bytes,
-                sha256,
-                zipped_bytes,
-                pages: pages(&source),
-            })
+            let source_sha256 = input
+                .source_sha256
+                .clone()
+                .unwrap_or_else(|| sha256.clone());
+            Ok(Ok((
+                RecordFile {
+                    original: record.path.clone(),
+                    name: names[i].clone(),
+                    kind: record.kind,
+                    date: record.date,
+                    title: record.title.clone(),
+                    bytes,
+                    sha256,
+                    source_sha256,
+                    zipped_bytes,
+                    pages: pages(&source),
+                    changed: input.changed.clone(),
+                },
+                target,
+            )))
         })
         .into_iter()
         .collect::<Result<Vec<_>>>()?;
-        Ok(Self { dir, records })
+        let mut store = Self {
+            _dir: dir,
+            records: Vec::new(),
+            entries: Vec::new(),
+            left_out: Vec::new(),
+        };
+        for one in done {
+            match one {
+                Ok((record, entry)) => {
+                    store.records.push(record);
+                    store.entries.push(entry);
+                }
+                Err(left_out) => store.left_out.push(left_out),
+            }
+        }
+        Ok(store)
     }
 
     /// Copies record `index`'s compressed entry into `zip` under `name`, as it is.
@@ -75,12 +111,22 @@ impl RecordStore {
         name: &str,
         zip: &mut ZipWriter<W>,
     ) -> Result<()> {
-        let path = self.dir.path().join(entry_file(index));
-        let file = crate::case_files::open_regular(&path).map_err(Error::io("read", &path))?;
-        let mut archive = ZipArchive::new(BufReader::new(file)).map_err(zip_error(&path))?;
-        let entry = archive.by_index_raw(0).map_err(zip_error(&path))?;
+        let path = &self.entries[index];
+        let file = crate::case_files::open_regular(path).map_err(Error::io("read", path))?;
+        let mut archive = ZipArchive::new(BufReader::new(file)).map_err(zip_error(path))?;
+        let entry = archive.by_index_raw(0).map_err(zip_error(path))?;
         zip.raw_copy_file_rename(entry, name)
-            .map_err(zip_error(&path))
+            .map_err(zip_error(path))
+    }
+
+    /// Reads record `index` as it goes into packets (a photo without its metadata), for
+    /// bundles that recompress it to encrypt.
+    pub fn read_into(&self, index: usize, out: &mut dyn Write) -> Result<u64> {
+        let path = &self.entries[index];
+        let file = crate::case_files::open_regular(path).map_err(Error::io("read", path))?;
+        let mut archive = ZipArchive::new(BufReader::new(file)).map_err(zip_error(path))?;
+        let mut entry = archive.by_index(0).map_err(zip_error(path))?;
+        io::copy(&mut entry, out).map_err(Error::io("read", path))
     }
 
     /// Whether record `index` is deflated in the store (bundles that recompress, to encrypt,
@@ -94,21 +140,89 @@ fn entry_file(index: usize) -> PathBuf {
     PathBuf::from(format!("{index:05}.zip"))
 }
 
-/// Writes `source` into a one-entry zip at `target` under `name`; returns its size, SHA-256
+/// A record as it goes into packets: the file itself, or an image scrubbed of its metadata.
+struct Input<'a> {
+    path: &'a Path,
+    scrubbed: Option<Vec<u8>>,
+    /// What scrubbing changed, in the manifest's words.
+    changed: Option<String>,
+    /// SHA-256 of the file as read, when what goes out differs from it.
+    source_sha256: Option<String>,
+}
+
+impl<'a> Input<'a> {
+    /// Opens `path`; a JPEG or PNG (told by its first bytes) is read and scrubbed. The inner
+    /// `Err` is an image too damaged to scrub, and why: it must not go out as it is.
+    fn open(path: &'a Path) -> Result<std::result::Result<Self, String>> {
+        let mut head = [0u8; crate::scrub::KIND_BYTES];
+        let mut file = crate::case_files::open_regular(path).map_err(Error::io("read", path))?;
+        let n = read_up_to(&mut file, &mut head).map_err(Error::io("read", path))?;
+        let Some(kind) = crate::scrub::kind(&head[..n]) else {
+            return Ok(Ok(Input {
+                path,
+                scrubbed: None,
+                changed: None,
+                source_sha256: None,
+            }));
+        };
+        let bytes = crate::case_files::read_capped(path, crate::case_files::RECORD_LIMIT)
+            .map_err(Error::io("read", path))?;
+        Ok(crate::scrub::scrub(&bytes, kind).map(|scrubbed| Input {
+            path,
+            changed: scrubbed.change.describe(),
+            source_sha256: Some(sha256(&bytes)),
+            scrubbed: Some(scrubbed.bytes),
+        }))
+    }
+
+    fn len(&self) -> Result<u64> {
+        match &self.scrubbed {
+            Some(bytes) => Ok(bytes.len() as u64),
+            None => Ok(std::fs::metadata(self.path)
+                .map_err(Error::io("read", self.path))?
+                .len()),
+        }
+    }
+
+    fn reader(&self) -> Result<Box<dyn Read + '_>> {
+        match &self.scrubbed {
+            Some(bytes) => Ok(Box::new(bytes.as_slice())),
+            None => Ok(Box::new(
+                crate::case_files::open_regular(self.path).map_err(Error::io("read", self.path))?,
+            )),
+        }
+    }
+}
+
+/// Reads until `buffer` is full or the file ends; returns how much was read.
+fn read_up_to(input: &mut impl Read, buffer: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buffer.len() {
+        match input.read(&mut buffer[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+/// Writes `input` into a one-entry zip at `target` under `name`; returns its size, SHA-256
 /// and the entry's compressed size.
 fn compress_one(
-    source: &Path,
+    input: &Input,
     target: &Path,
     name: &str,
     date: chrono::NaiveDate,
 ) -> Result<(u64, String, u64)> {
+    let source = input.path;
     let time = super::bundle::entry_time(Some(date));
-    let large = std::fs::metadata(source)
-        .map_err(Error::io("read", source))?
-        .len()
-        >= u64::from(u32::MAX);
+    let large = input.len()? >= u64::from(u32::MAX);
     let write = |method: CompressionMethod| -> Result<(u64, String, u64)> {
-        let out = File::create(target).map_err(Error::io("write", target))?;
+        // Written twice when deflate does not pay: the second time replaces the first.
+        let _ = std::fs::remove_file(target);
+        let out = crate::private_file::create_new(target)?;
         let mut zip = ZipWriter::new(BufWriter::new(out));
         let options = SimpleFileOptions::default()
             .compression_method(method)
@@ -116,8 +230,7 @@ fn compress_one(
             .unix_permissions(0o600)
             .large_file(large);
         zip.start_file(name, options).map_err(zip_error(target))?;
-        let input = crate::case_files::open_regular(source).map_err(Error::io("read", source))?;
-        let mut input = BufReader::with_capacity(256 * 1024, input);
+        let mut input = BufReader::with_capacity(256 * 1024, input.reader()?);
         let mut hasher = Sha256::new();
         let mut buffer = vec![0u8; 256 * 1024];
         let mut total = 0u64;

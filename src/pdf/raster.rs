@@ -1,7 +1,9 @@
 //! Scans and photos as PDF image objects.
 //!
-//! A JPEG of reasonable size goes into the PDF byte for byte (`/DCTDecode`): no generation loss,
-//! and its EXIF orientation is applied by the placement matrix rather than by re-encoding.
+//! A JPEG of reasonable size goes into the PDF byte for byte (`/DCTDecode`) less its metadata
+//! segments (see [`crate::scrub`]: a phone photo's GPS position must not travel inside the
+//! PDF): no generation loss, and its EXIF orientation is applied by the placement matrix
+//! rather than by re-encoding.
 //! Phone photos are often 4000 px and 3–5 MB, far more than a reader needs for a printed page,
 //! so a large one is decoded, turned upright, scaled to 1800 px on its long edge and re-encoded
 //! at quality 85. PNGs (screenshots, exported reports) are decoded, flattened onto white and
@@ -69,7 +71,7 @@ const MAX_PIXELS: u64 = 100_000_000;
 const PIXELS_PER_BYTE_LIMIT: u64 = 5_000;
 
 /// What the image decoder may allocate for one record.
-fn decoder_limits() -> image::Limits {
+pub(crate) fn decoder_limits() -> image::Limits {
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(20_000);
     limits.max_image_height = Some(20_000);
@@ -85,7 +87,7 @@ fn decode(bytes: &[u8], format: ImageFormat) -> Result<DynamicImage, String> {
 }
 
 /// Refuses a claimed size no real record has, before anything is allocated for it.
-fn plausible_size(width: u32, height: u32, bytes: usize) -> Result<(), String> {
+pub(crate) fn plausible_size(width: u32, height: u32, bytes: usize) -> Result<(), String> {
     let pixels = u64::from(width) * u64::from(height);
     if pixels > MAX_PIXELS {
         return Err(tr!(
@@ -115,7 +117,10 @@ pub fn jpeg(mut bytes: Vec<u8>) -> Result<PdfImage, String> {
     let end =
         jpeg_end(&bytes).ok_or_else(|| tr!("it is cut short (the JPEG has no end marker)"))?;
     bytes.truncate(end);
+    // The orientation is read before the metadata goes: the placement matrix applies it.
     let orientation = exif_orientation(&bytes);
+    let bytes = crate::scrub::strip_jpeg(&bytes)
+        .ok_or_else(|| tr!("it is cut short (the JPEG has no end marker)"))?;
     let long_edge = frame.width.max(frame.height);
     if long_edge <= LONG_EDGE_LIMIT && bytes.len() <= SIZE_LIMIT {
         let mut dict =

@@ -25,10 +25,11 @@ const KEY_FLAG_ROOM: usize = 40;
 const SHARED_FLAG_ROOM: usize = 100;
 
 /// Criteria shown in one row of the key table, each with the short name it has there (none:
-/// each result is named by its follow-up study); a kind not listed has a row of its own
-/// under its full name.
+/// each result is named by its basis, the follow-up study or the TACE); a kind not listed has
+/// a row of its own under its full name.
 const FAMILIES: &[(Family, &[(Kind, &str)])] = &[
     (Family::Mrecist, &[(Kind::Mrecist, "")]),
+    (Family::Art, &[(Kind::Art, "")]),
     (
         Family::Meld,
         &[
@@ -56,6 +57,7 @@ const FAMILIES: &[(Family, &[(Kind, &str)])] = &[
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Family {
     Mrecist,
+    Art,
     Meld,
     Albi,
     Jsh,
@@ -75,6 +77,7 @@ impl Family {
     fn label(self, lang: Lang) -> &'static str {
         match self {
             Family::Mrecist => Kind::Mrecist.label(lang),
+            Family::Art => Kind::Art.label(lang),
             Family::Meld => lang.pick("MELD、MELD-Na、MELD 3.0 评分", "MELD, MELD-Na, MELD 3.0"),
             Family::Albi => lang.pick("ALBI 与 mALBI 分级", "ALBI and mALBI"),
             Family::Jsh => lang.pick("JSH TACE 抵抗条目 1–5", "JSH TACE refractoriness items 1–5"),
@@ -89,35 +92,50 @@ pub fn key_table(criteria: &[Criterion], lang: Lang) -> Vec<Block> {
     }
     let mut blocks = Vec::new();
     let shared = Shared::of(criteria, lang);
-    let flags_elsewhere = shared_flags(criteria, lang);
+    let rows = rows(criteria, true);
+    // A pinned flag stays beside its results, however many share it.
+    let flags_elsewhere: Vec<&str> = shared_flags(&rows, lang)
+        .into_iter()
+        .filter(|f| {
+            !criteria
+                .iter()
+                .flat_map(|c| &c.pinned)
+                .any(|p| p.best(lang) == *f)
+        })
+        .collect();
     let separator = lang.pick("；", "; ");
-    // Questions for the doctor that results hang on, said in full under the table.
-    let mut asked: Vec<(String, String)> = Vec::new();
-    let rows = rows(criteria, true)
+    // What results hang on, said in full under the table: questions for the doctor, and
+    // flags the results hang on outright.
+    let mut below: Vec<(String, String)> = Vec::new();
+    let rows = rows
         .into_iter()
         .map(|row| {
+            // Results named by their basis in one row (mRECIST, ART): a value worked out for
+            // one of them, undated, could be read as the other's; it stays in the appendix.
+            let several = row.members.len() > 1 && row.members.iter().all(|(s, _)| *s == Some(""));
             // What a result was worked out from (points, limits: undated) first, then the
             // values, as many as a row can hold.
             let own = row.items(lang, |c| {
-                let mut own: Vec<&Input> = shared.own(c).collect();
+                let mut own: Vec<&Input> = shared
+                    .own(c)
+                    .filter(|input| !several || input.date.is_some())
+                    .collect();
                 own.sort_by_key(|input| input.date.is_some());
-                // One date for all of them: said once, before the first.
-                let dates: Vec<_> = own.iter().filter_map(|input| input.date).collect();
-                let one_date =
-                    (dates.len() >= 2 && dates.iter().all(|d| *d == dates[0])).then(|| dates[0]);
-                let first_dated = own.iter().position(|input| input.date.is_some());
+                // A date several inputs in a row share: said once, before the first.
+                let date_of = |i: usize| own.get(i).and_then(|input| input.date);
                 own.iter()
                     .enumerate()
-                    .map(|(i, input)| match one_date {
-                        Some(date) if input.date.is_some() => {
-                            let text = on_key_page(input, lang, false);
-                            if Some(i) == first_dated {
-                                format!("{date}{}{text}", lang.pick("：", ": "))
-                            } else {
-                                text
-                            }
+                    .map(|(i, input)| {
+                        let after_same = i > 0 && date_of(i - 1) == input.date;
+                        match input.date {
+                            Some(_) if after_same => on_key_page(input, lang, false),
+                            Some(date) if date_of(i + 1) == Some(date) => format!(
+                                "{date}{}{}",
+                                lang.pick("：", ": "),
+                                on_key_page(input, lang, false)
+                            ),
+                            _ => on_key_page(input, lang, true),
                         }
-                        _ => on_key_page(input, lang, true),
                     })
                     .collect()
             });
@@ -135,10 +153,15 @@ pub fn key_table(criteria: &[Criterion], lang: Lang) -> Vec<Block> {
                     .map(|f| f.best(lang).to_string())
                     .collect()
             });
+            // Pinned flags first: whole when they fit, else by their headword ("rising AFP"),
+            // said in full under the table.
+            let pinned = row.items(lang, |c| {
+                c.pinned.iter().map(|f| f.best(lang).to_string()).collect()
+            });
             let flags = row.items(lang, |c| {
                 c.flags
                     .iter()
-                    .filter(|f| !is_question(f))
+                    .filter(|f| !is_question(f) && !c.pinned.contains(f))
                     .map(|f| f.best(lang))
                     .filter(|f| !flags_elsewhere.contains(f))
                     .map(|f| brief(f, lang, KEY_FLAG_ROOM))
@@ -150,12 +173,26 @@ pub fn key_table(criteria: &[Criterion], lang: Lang) -> Vec<Block> {
                     lang.pick("请医生判断（见表下）", "question for the doctor (below)")
                         .to_string(),
                 );
-                asked.extend(questions.into_iter().map(|q| (row.name(lang), q)));
+                below.extend(questions.into_iter().map(|q| (row.name(lang), q)));
             }
-            shown.extend(flags.iter().take(KEY_FLAGS_MAX).cloned());
+            for flag in &pinned {
+                if brief(flag, lang, KEY_FLAG_ROOM) == *flag {
+                    shown.push(flag.clone());
+                } else {
+                    shown.push(format!(
+                        "{}{}",
+                        headword(flag, lang),
+                        lang.pick("（见表下）", " (below)")
+                    ));
+                    below.push((row.name(lang), flag.clone()));
+                }
+            }
+            // What must be seen takes the room first.
+            let room = KEY_FLAGS_MAX.saturating_sub(shown.len());
+            shown.extend(flags.iter().take(room).cloned());
             let mut flag_cell = shown.join(separator);
-            if flags.len() > KEY_FLAGS_MAX {
-                flag_cell.push_str(&format!(" (+{})", flags.len() - KEY_FLAGS_MAX));
+            if flags.len() > room {
+                flag_cell.push_str(&format!(" (+{})", flags.len() - room));
             }
             vec![
                 vec![Span::plain(row.name(lang))],
@@ -183,17 +220,51 @@ pub fn key_table(criteria: &[Criterion], lang: Lang) -> Vec<Block> {
     if !shared.groups.is_empty() {
         blocks.push(shared.table(lang));
     }
-    for (name, question) in asked {
-        blocks.push(Block::Note(vec![
-            Span::plain(format!("{name}{}", lang.pick("：", ": "))),
-            Span::plain(question),
-        ]));
+    // Each said once, in the table's type, beside what it is for: the row's name, or the
+    // headword several rows point to it by ("rising AFP (below)").
+    let mut said: Vec<(Vec<String>, String)> = Vec::new();
+    for (name, text) in below {
+        match said.iter_mut().find(|(_, t)| *t == text) {
+            Some((names, _)) if !names.contains(&name) => names.push(name),
+            Some(_) => {}
+            None => said.push((vec![name], text)),
+        }
     }
-    let briefly: Vec<String> = flags_elsewhere
-        .iter()
-        .map(|f| brief(f, lang, SHARED_FLAG_ROOM))
+    let mut notes: Vec<(String, String)> = said
+        .into_iter()
+        .map(|(mut names, text)| {
+            let head = headword(&text, lang);
+            let rest = text
+                .strip_prefix(&head)
+                .and_then(|rest| rest.strip_prefix(lang.pick("：", ": ")));
+            match rest {
+                Some(rest) if names.len() > 1 => (head, rest.to_string()),
+                _ => (names.swap_remove(0), text),
+            }
+        })
         .collect();
-    blocks.extend(shared_flags_note(&briefly, lang));
+    if !flags_elsewhere.is_empty() {
+        let briefly: Vec<String> = flags_elsewhere
+            .iter()
+            .map(|f| brief(f, lang, SHARED_FLAG_ROOM))
+            .collect();
+        notes.push((
+            lang.pick("适用于多项结果的提示", "Applies to several results")
+                .to_string(),
+            briefly.join(lang.pick("；", "; ")),
+        ));
+    }
+    if !notes.is_empty() {
+        blocks.push(Block::Table(Table {
+            header: Vec::new(),
+            rows: notes
+                .into_iter()
+                .map(|(label, text)| vec![vec![Span::plain(label)], vec![Span::plain(text)]])
+                .collect(),
+            widths: Some(vec![2.2, 9.6]),
+            compact: true,
+        }));
+    }
     blocks.push(Block::Note(vec![Span::plain(lang.pick(
         "根据所提供的资料计算，仅供参考，分期与治疗由医生决定。(+n)：另有 n 项，见附录（全部数据及其日期、出处，提示全文）。",
         "Computed from the records supplied; staging and treatment are the physician's decisions. (+n): n more, in the appendix with every input, date, source and flag in full.",
@@ -210,12 +281,13 @@ pub fn sheet(criteria: &[Criterion], lang: Lang) -> Vec<Block> {
         return blocks;
     }
     let shared = Shared::of(criteria, lang);
-    let flags_elsewhere = shared_flags(criteria, lang);
+    let rows = rows(criteria, false);
+    let flags_elsewhere = shared_flags(&rows, lang);
     if !shared.groups.is_empty() {
         blocks.push(shared.table(lang));
     }
     let separator = lang.pick("；", "; ");
-    let rows = rows(criteria, false)
+    let rows = rows
         .into_iter()
         .map(|row| {
             let mut inputs = row.references(&shared);
@@ -279,6 +351,15 @@ fn nothing_computed(lang: Lang) -> Block {
 
 fn header(cells: &[&str]) -> Vec<Inline> {
     cells.iter().map(|h| vec![Span::plain(*h)]).collect()
+}
+
+/// An outcome with its value where the value adds something: "high risk (> 2) · 3".
+fn shown(outcome: &Outcome, value: Option<rust_decimal::Decimal>, lang: Lang) -> String {
+    let label = outcome.label(lang);
+    match value.filter(|v| v.to_string() != label) {
+        Some(value) => format!("{label} · {value}"),
+        None => label.to_string(),
+    }
 }
 
 /// The result cell: the outcome in bold, what decided it, the value, what is missing.
@@ -355,6 +436,34 @@ impl Row<'_> {
                 (None, _) => {}
             }
             results.extend(result(c, lang));
+        }
+        // The result another defensible input gives, for every size basis at once (§6.4);
+        // once when it is the same on every basis.
+        if let Some(because) = self
+            .members
+            .iter()
+            .find_map(|(_, c)| c.alternative.as_ref())
+        {
+            let others: Vec<String> = self
+                .members
+                .iter()
+                .map(|(_, c)| match &c.alternative {
+                    Some(other) => shown(&other.outcome, other.value, lang),
+                    // The same category (its value may differ, so none is shown).
+                    None => c.outcome.label(lang).to_string(),
+                })
+                .collect();
+            let others = if others.iter().all(|o| *o == others[0]) && others.len() > 1 {
+                format!("{}{}", lang.pick("均为", "both "), others[0])
+            } else {
+                others.join(" / ")
+            };
+            results.push(Span::plain(format!(
+                "{}{}{}{others}",
+                lang.pick("；", "; "),
+                because.because.best(lang),
+                lang.pick("：", ": ")
+            )));
         }
         results
     }
@@ -617,6 +726,16 @@ fn brief(flag: &str, lang: Lang, room: usize) -> String {
     format!("{}…", head.trim_end())
 }
 
+/// What a flag is about, for a pointer to where it is said in full: up to its first colon
+/// ("rising AFP"), or the flag cut short when it has none that early.
+fn headword(flag: &str, lang: Lang) -> String {
+    let head = flag
+        .split_once(lang.pick("：", ": "))
+        .map(|(head, _)| head)
+        .filter(|head| head.chars().count() <= KEY_FLAG_ROOM / 2);
+    head.map_or_else(|| brief(flag, lang, KEY_FLAG_ROOM), str::to_string)
+}
+
 /// An input on the key page: value, date (unless said once for the row), and its note where the
 /// value used is not the one the lab printed, so that no changed value is shown as if measured.
 fn on_key_page(input: &Input, lang: Lang, with_date: bool) -> String {
@@ -650,20 +769,29 @@ fn shared_flags_note(flags: &[impl AsRef<str>], lang: Lang) -> Option<Block> {
     })
 }
 
-/// Flags on several criteria, compared as a reader of `lang` sees them.
-fn shared_flags(criteria: &[Criterion], lang: Lang) -> Vec<&str> {
-    let mut counts: Vec<(&str, usize)> = Vec::new();
-    for flag in criteria.iter().flat_map(|c| c.flags.iter()) {
-        let flag = flag.best(lang);
-        match counts.iter_mut().find(|(f, _)| *f == flag) {
-            Some((_, n)) => *n += 1,
-            None => counts.push((flag, 1)),
+/// Flags on several criteria in more than one row, compared as a reader of `lang` sees them
+/// (a flag all of one row's results share, like the JSH items', stays in that row).
+fn shared_flags<'c>(rows: &[Row<'c>], lang: Lang) -> Vec<&'c str> {
+    // Each flag, how many results carry it, and the last row seen with it and how many.
+    let mut counts: Vec<(&str, usize, usize, usize)> = Vec::new();
+    for (index, row) in rows.iter().enumerate() {
+        for flag in row.members.iter().flat_map(|(_, c)| c.flags.iter()) {
+            let flag = flag.best(lang);
+            match counts.iter_mut().find(|(f, ..)| *f == flag) {
+                Some((_, results, last, rows)) => {
+                    *results += 1;
+                    if *last != index {
+                        (*last, *rows) = (index, *rows + 1);
+                    }
+                }
+                None => counts.push((flag, 1, index, 1)),
+            }
         }
     }
     counts
         .into_iter()
-        .filter(|(_, n)| *n >= SHARED_FLAG_MIN)
-        .map(|(f, _)| f)
+        .filter(|(_, results, _, rows)| *results >= SHARED_FLAG_MIN && *rows >= 2)
+        .map(|(f, ..)| f)
         .collect()
 }
 /// One line of the results a transplant or oncology team looks at first.

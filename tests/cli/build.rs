@@ -523,8 +523,12 @@ fn an_encrypted_bundle_opens_with_the_passphrase_only() {
         .env("CONSULTPACK_ZIP_PASSPHRASE", "correct horse 马 battery")
         .args(["build", "--contact", "zhongshan-liver", "--encrypt"])
         .success();
+    // Named by the case token, not the patient (see privacy.rs for what is readable).
     let zip = run.dir.join(format!(
-        "out/zhongshan-liver/DEMO-LGQ_{TODAY}_zhongshan-liver.zip"
+        "out/zhongshan-liver/{}_{TODAY}.zip",
+        packet_json(&run.dir.join("out/zhongshan-liver"))["token"]
+            .as_str()
+            .unwrap()
     ));
     let test = |password: &str| {
         Command::new("7z")

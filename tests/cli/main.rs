@@ -15,6 +15,7 @@ mod layout;
 mod mailserver;
 mod outgoing;
 mod pdf;
+mod privacy;
 mod reading;
 mod send;
 mod summary;

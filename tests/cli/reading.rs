@@ -155,31 +155,42 @@ fn a_deciding_finding_is_named_beside_the_result() {
     assert!(!plain.stdout.contains("decided_by"));
 }
 
-/// Point 6: mRECIST after a systemic course too, labelled with the drug, by the same rules.
+/// Point 6, as calculators §6.4 has it since: a study after a drug course is assessed once;
+/// after TACE-2 and sorafenib it is one verdict naming both, against the TACE course's
+/// baseline, with the flag that the response cannot be attributed to one treatment.
 #[test]
-fn mrecist_is_reported_after_a_drug_course() {
+fn mrecist_after_a_drug_course_is_one_verdict_naming_every_treatment() {
     let run = Test::demo()
         .args(["criteria", "--json", "--at", "2021-11-11"])
         .success();
     let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    let after_drug = json["criteria"]
+    let october: Vec<&serde_json::Value> = json["criteria"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|c| {
+        .filter(|c| {
             c["id"] == "mrecist"
-                && c["basis"] == "MRI 2021-10-15, after sorafenib 400 mg twice daily"
+                && c["basis"]
+                    .as_str()
+                    .is_some_and(|b| b.contains("2021-10-15"))
         })
-        .expect("mRECIST after sorafenib");
-    assert_eq!(after_drug["category"], "SD");
-    assert!(after_drug["flags"].to_string().contains(
-        "TACE-2 (2021-08-27) came between the baseline study and the start of sorafenib"
-    ));
+        .collect();
+    assert_eq!(october.len(), 1, "one verdict for the MRI: {october:#?}");
+    assert_eq!(
+        october[0]["basis"],
+        "MRI 2021-10-15, after TACE-2 and sorafenib"
+    );
+    assert_eq!(october[0]["category"], "PD");
+    assert!(
+        october[0]["flags"]
+            .to_string()
+            .contains("response cannot be attributed to one treatment (TACE-2 and sorafenib)")
+    );
     let zh: String = summary_layout(Test::demo(), &["--lang", "zh"])
         .split_whitespace()
         .collect();
     assert!(
-        zh.contains("疗效不只反映该药物"),
+        zh.contains("疗效无法确定属于哪一项治疗"),
         "the zh PDF carries the flag"
     );
 }
@@ -525,5 +536,66 @@ fn the_key_page_keeps_questions_changed_values_and_dates() {
                 page_text(&pdf, key)
             );
         }
+    }
+}
+
+/// Issue 23 (calculators §6.4), on the key page in both languages: the AFP model with the
+/// latest AFP (141) and both results, a rising AFP beside each of the five AFP-based results
+/// (and in full below them), ART if another TACE is considered beside ART before TACE-2, the
+/// Child-Pugh point on a cut-off in full, and one mRECIST verdict for the MRI of 2021-10-15.
+#[test]
+fn the_key_page_reads_the_criteria_over_time() {
+    for (lang, title, once, rising) in [
+        (
+            "en",
+            "Key criteria",
+            [
+                "afp 141 ng/mL",
+                "high risk (> 2) · 3 / high risk (> 2) · 3; AFP 85 ng/mL on 2021-10-14, nearest the MRI: both low risk (≤ 2) · 1",
+                "before TACE-2: ≥ 2.5 · 2.5; if another TACE is considered: ≥ 2.5 · 6.5",
+                "ART score borderline for ART: albumin 35 g/L (2021-08-20) is exactly at a Child-Pugh cut-off: at 1 point instead of 2, Child-Pugh before TACE-2 would be 5, not 6, and the ART score 1 (0–1.5), not 2.5 (≥ 2.5)",
+                "MRI 2021-10-15, after TACE-2 and sorafenib: PD · 31",
+                "MRI 2021-10-15",
+                "rising AFP 62.4 → 85 → 141 ng/mL, on 2021-08-20, 2021-10-14 and 2021-11-10",
+            ],
+            "rising AFP (below)",
+        ),
+        (
+            "zh",
+            "主要评估一览",
+            [
+                "甲胎蛋白 141 ng/mL",
+                "高风险（> 2 分） · 3 / 高风险（> 2 分） · 3；与 MRI 时间最近的 AFP 85 ng/mL（2021-10-14）：均为低风险（≤ 2 分） · 1",
+                "TACE-2 前：≥ 2.5 · 2.5；如考虑再次 TACE：≥ 2.5 · 6.5",
+                "ART 评分 ART 边缘值：白蛋白 35 g/L（2021-08-20）正好位于 Child-Pugh 分界值上：如计 1 分而非 2 分，TACE-2 前 Child-Pugh 为 5 分而非 6 分，ART 评分为 1（0–1.5），而非 2.5（≥ 2.5）",
+                "MRI 2021-10-15，TACE-2 和索拉非尼后：PD · 31",
+                "MRI 2021-10-15",
+                "AFP 升高 62.4 → 85 → 141 ng/mL，最近三次均较前升高（2021-08-20、2021-10-14、2021-11-10）",
+            ],
+            "AFP 升高（见表下）",
+        ),
+    ] {
+        let (_run, pdf) = summary_pdf(Test::demo(), lang);
+        let (key, after_key) = section_pages(&bookmarks(&pdf), title);
+        assert_eq!(
+            after_key,
+            Some(key + 1),
+            "{lang}: the key table fits one page"
+        );
+        // In the order drawn, so that a cell's lines are read together.
+        let page = key.to_string();
+        let text = squeeze(&tool(
+            "pdftotext",
+            &["-raw", "-f", &page, "-l", &page, pdf.to_str().unwrap(), "-"],
+        ));
+        for wanted in once {
+            assert_eq!(
+                text.matches(&squeeze(wanted)).count(),
+                1,
+                "{lang}: `{wanted}` once on the key page:\n{text}"
+            );
+        }
+        // Beside Metroticket, the AFP model, Hangzhou, OPTN T2 and UNOS downstaging.
+        assert_eq!(text.matches(&squeeze(rising)).count(), 5, "{lang}: {text}");
     }
 }

@@ -18,7 +18,7 @@ use crate::packet::manifest::{self, Manifest, ManifestFile};
 use crate::packet::output::Staging;
 use crate::packet::store;
 use crate::packet::{
-    self, FileEntry, MessagePlan, Oversize, PACKET_FORMAT, Pack, PacketJson, tables,
+    self, FileEntry, MessagePlan, Oversize, PACKET_FORMAT, Pack, PacketJson, sealed, tables,
 };
 use crate::summary::words;
 use crate::text::Lang;
@@ -40,6 +40,13 @@ pub(super) fn build(
     let summary_name = shared.summary_name(contact);
     let limit = packet::size_limit(contact);
     let records = &shared.store.records;
+    // Encrypted: everything about the patient goes inside the zip (see `packet::sealed`).
+    let sealed = shared.passphrase.is_some();
+    let summary_in_zip = if sealed {
+        sealed::summary_name(lang)
+    } else {
+        summary_name.clone()
+    };
 
     let labs_csv = tables::labs_csv(shared.case, lang).into_bytes();
     let timeline_csv = tables::timeline_csv(shared.case, lang).into_bytes();
@@ -49,27 +56,36 @@ pub(super) fn build(
         let listed = 400 * (records.len() as u64 + 6) + extra;
         listed + 2 * packet::zip_entry_overhead("manifest.json")
     };
+    // Sealed, the summary is not attached beside the zip, and the letter goes inside it.
+    let (summary_beside, letter_inside) = if sealed {
+        (0, BODY_AT_MOST)
+    } else {
+        (summary_len, 0)
+    };
     let fixed_first = HEADERS_AT_MOST * 2
         + mime::base64_len(BODY_AT_MOST)
-        + mime::base64_len(summary_len)
+        + mime::base64_len(summary_beside)
         + mime::base64_len(
             summary_len
                 + labs_csv.len() as u64
                 + timeline_csv.len() as u64
-                + generated_at_most(0)
+                + generated_at_most(letter_inside)
                 + 3 * packet::zip_entry_overhead(&summary_name)
                 + 22,
         );
-    let fixed_other =
-        HEADERS_AT_MOST * 2 + mime::base64_len(BODY_AT_MOST + generated_at_most(0) + 22);
+    let fixed_other = HEADERS_AT_MOST * 2
+        + mime::base64_len(BODY_AT_MOST + generated_at_most(letter_inside) + 22);
     let plan = packet::plan_parts(records, fixed_first, fixed_other, limit, shared.split)
         .map_err(|oversize| too_large(oversize, records, contact))?;
     let of = plan.parts.len();
 
     let staging = Staging::new(target)?;
-    staging.write(&summary_name, &summary.bytes)?;
+    if !sealed {
+        staging.write(&summary_name, &summary.bytes)?;
+    }
     let summary_sha = store::sha256(&summary.bytes);
     let token = packet::case_token(&shared.case.patient.id, &contact.id);
+    let sealed_names = sealed.then(|| sealed::record_names(records));
     let mut messages = Vec::new();
     for (k, part) in plan.parts.iter().enumerate() {
         let number = k + 1;
@@ -78,14 +94,19 @@ pub(super) fn build(
         } else {
             String::new()
         };
-        let zip_name = format!(
-            "{}_{}_{}{part_suffix}.zip",
-            shared.case.patient.id, shared.today, contact.id
-        );
+        let part_of = (of > 1).then_some((number, of));
+        let zip_name = if sealed {
+            sealed::zip_name(&token, shared.today, part_of)
+        } else {
+            format!(
+                "{}_{}_{}{part_suffix}.zip",
+                shared.case.patient.id, shared.today, contact.id
+            )
+        };
         let mut generated = Vec::new();
         if number == 1 {
             generated.push(Generated {
-                name: summary_name.clone(),
+                name: summary_in_zip.clone(),
                 bytes: summary.bytes.clone(),
             });
             generated.push(Generated {
@@ -101,9 +122,47 @@ pub(super) fn build(
             .iter()
             .map(|&index| StoredEntry {
                 index,
-                name: format!("records/{}", records[index].name),
+                name: match &sealed_names {
+                    Some(names) => names[index].clone(),
+                    None => format!("records/{}", records[index].name),
+                },
             })
             .collect();
+        if sealed {
+            // The letter to read first, inside with the rest; the e-mail says only how to open.
+            let mut letter = shared.letter(contact, Pack::Email);
+            letter.encrypted = true;
+            letter.part = (of > 1).then_some(PartView { number, of });
+            if number == 1 {
+                letter.attachments.push(AttachmentView {
+                    name: summary_in_zip.clone(),
+                    what: what_is(
+                        &summary_in_zip,
+                        entries.len(),
+                        records.len(),
+                        (number, of),
+                        lang,
+                    ),
+                    pages: Some(summary.pages as u32),
+                    size: human_size(summary_len),
+                });
+            }
+            letter.attachments.push(AttachmentView {
+                name: "records/".into(),
+                what: inside_the_zip(entries.len(), number == 1, lang),
+                pages: None,
+                size: human_size(entries.iter().map(|e| records[e.index].bytes).sum()),
+            });
+            letter.untranslated = shared.untranslated(lang, |i| match &sealed_names {
+                Some(names) => names[i].clone(),
+                None => format!("records/{}", records[i].name),
+            });
+            letter.contents = part_contents(&entries, records, of, lang);
+            generated.push(Generated {
+                name: "cover-letter.txt".into(),
+                bytes: shared.cover(contact, letter)?.text().into_bytes(),
+            });
+        }
         let mut files: Vec<ManifestFile> = entries
             .iter()
             .map(|e| {
@@ -116,6 +175,7 @@ pub(super) fn build(
                     title: Some(r.title.best(lang).to_string()),
                     bytes: r.bytes,
                     sha256: r.sha256.clone(),
+                    changed: r.changed.clone(),
                 }
             })
             .collect();
@@ -131,6 +191,7 @@ pub(super) fn build(
             title: None,
             bytes: g.bytes.len() as u64,
             sha256: store::sha256(&g.bytes),
+            changed: None,
         }));
         files.sort_by(|a, b| a.name.cmp(&b.name));
         let manifest = Manifest {
@@ -143,8 +204,17 @@ pub(super) fn build(
             part: number,
             parts: of,
             files: files.clone(),
-            imaging: shared.dicom.studies.clone(),
+            imaging: manifest::studies_for(
+                &shared.dicom.studies,
+                shared.case.patient.shared_with(Some(&contact.id)),
+            ),
             imaging_delivery: contact.imaging.as_ref().map(|i| i.delivery.to_string()),
+            imaging_left_out: shared
+                .dicom
+                .left_out
+                .iter()
+                .map(|f| manifest::left_out_line(f))
+                .collect(),
         }
         .to_json()
         .into_bytes();
@@ -168,7 +238,6 @@ pub(super) fn build(
         bundle::write(
             &zip_path,
             &shared.store,
-            &shared.records_root,
             &entries,
             &generated,
             shared.today,
@@ -177,7 +246,7 @@ pub(super) fn build(
         let (zip_len, zip_sha) = store::sha256_file(&zip_path)?;
 
         let mut attachments = Vec::new();
-        if number == 1 {
+        if number == 1 && !sealed {
             attachments.push(FileEntry {
                 file: summary_name.clone(),
                 bytes: summary_len,
@@ -190,47 +259,36 @@ pub(super) fn build(
             sha256: zip_sha,
         });
 
-        let mut letter = shared.letter(contact, Pack::Email);
-        letter.encrypted = shared.passphrase.is_some();
-        letter.part = (of > 1).then_some(PartView { number, of });
-        letter.attachments = attachments
-            .iter()
-            .map(|a| AttachmentView {
-                name: a.file.clone(),
-                what: what_is(&a.file, entries.len(), records.len(), (number, of), lang),
-                pages: a.file.ends_with(".pdf").then_some(summary.pages as u32),
-                size: human_size(a.bytes),
-            })
-            .collect();
-        letter.untranslated = shared.untranslated(lang, |i| format!("records/{}", records[i].name));
-        if of > 1 {
-            letter.contents = entries
+        let (subject, body) = if sealed {
+            let doctor = contact.doctor.as_ref().map(|d| d.best(lang));
+            (
+                sealed::subject(lang, &token, part_of),
+                sealed::body(lang, &token, doctor, part_of),
+            )
+        } else {
+            let mut letter = shared.letter(contact, Pack::Email);
+            letter.part = (of > 1).then_some(PartView { number, of });
+            letter.attachments = attachments
                 .iter()
-                .map(|e| {
-                    let r = &records[e.index];
-                    format!(
-                        "{} — {} {}",
-                        e.name,
-                        words::record_label(
-                            r.kind,
-                            r.title.best(lang),
-                            lang,
-                            lang.pick("：", ": ")
-                        ),
-                        r.date.in_lang(lang)
-                    )
+                .map(|a| AttachmentView {
+                    name: a.file.clone(),
+                    what: what_is(&a.file, entries.len(), records.len(), (number, of), lang),
+                    pages: a.file.ends_with(".pdf").then_some(summary.pages as u32),
+                    size: human_size(a.bytes),
                 })
                 .collect();
-        }
-        let cover = shared.cover(contact, letter)?;
+            letter.untranslated =
+                shared.untranslated(lang, |i| format!("records/{}", records[i].name));
+            letter.contents = part_contents(&entries, records, of, lang);
+            let cover = shared.cover(contact, letter)?;
+            (format!("{} [{token}]", cover.subject), cover.text())
+        };
         let body_name = if of > 1 {
             format!("cover-letter_part{number}of{of}.txt")
         } else {
             "cover-letter.txt".to_string()
         };
-        let body = cover.text();
         staging.write(&body_name, body.as_bytes())?;
-        let subject = format!("{} [{token}]", cover.subject);
         let encoded = message_size(shared, contact, &subject, &body, &attachments, number);
         if encoded > limit {
             return Err(Error::user(
@@ -324,6 +382,43 @@ fn what_is(
         (Lang::En, _, _) => format!(
             "zip: {in_part} of the {records} records (listed below), manifest and checksums"
         ),
+    }
+}
+
+/// A split bundle's part: one line per record its zip holds ("records/… — MRI report
+/// 2021-06-18"), so that each part's letter says what that part carries; nothing for one part.
+fn part_contents(
+    entries: &[StoredEntry],
+    records: &[packet::RecordFile],
+    of: usize,
+    lang: Lang,
+) -> Vec<String> {
+    if of < 2 {
+        return Vec::new();
+    }
+    entries
+        .iter()
+        .map(|e| {
+            let r = &records[e.index];
+            format!(
+                "{} — {} {}",
+                e.name,
+                words::record_label(r.kind, r.title.best(lang), lang, lang.pick("：", ": ")),
+                r.date.in_lang(lang)
+            )
+        })
+        .collect()
+}
+
+/// What an encrypted zip holds besides the summary, for the letter inside it.
+fn inside_the_zip(records: usize, first: bool, lang: Lang) -> String {
+    match (lang, first) {
+        (Lang::Zh, true) => format!("{records} 份病历资料，化验与时间线表格，清单及校验值"),
+        (Lang::Zh, false) => format!("{records} 份病历资料，清单及校验值"),
+        (Lang::En, true) => {
+            format!("{records} records, the lab and timeline tables, manifest and checksums")
+        }
+        (Lang::En, false) => format!("{records} records, manifest and checksums"),
     }
 }
 

@@ -21,11 +21,12 @@ use crate::cli::BuildArgs;
 use crate::clinical::{self, Criterion};
 use crate::config::{Config, Secret};
 use crate::contacts::{Contact, Delivery};
-use crate::diagnostic::Diagnostics;
+use crate::diagnostic::{Diagnostic, Diagnostics, Location};
 use crate::dicom::CaseIndex;
 use crate::error::{Error, Result};
 use crate::folder::{CaseFolder, Loaded, RECORDS_DIR};
 use crate::fonts::Fonts;
+use crate::inputs::Inputs;
 use crate::ledger::{self, Built, Event, What};
 use crate::packet::cover::{self, CoverContext, CoverLetter, LetterView, MailboxView};
 use crate::packet::store::{self, RecordStore};
@@ -107,6 +108,60 @@ pub(super) fn build(
     }
     packet::output::remove_stale(&out_root);
 
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(4);
+    let built_with = packet::BuiltWith {
+        split: args.split,
+        encrypt: args.encrypt,
+        records: args.records.clone(),
+        fonts: args.font.clone(),
+    };
+    // Packets that are current are left as they are: checking costs a `stat` per input file.
+    let mut inputs = Inputs::scan(folder);
+    let current = if args.force {
+        Vec::new()
+    } else {
+        current_packets(
+            &contacts,
+            &out_root,
+            case,
+            today,
+            &built_with,
+            &mut inputs,
+            workers,
+        )
+    };
+    for (contact, _) in &current {
+        eprintln!("{}", tr!("`{contact}`: up to date", contact = contact.id));
+    }
+    if !current.is_empty() {
+        eprintln!(
+            "{}",
+            tr!(
+                "nothing these packets are made from changed since they were built; `consultpack build --force` builds them again"
+            )
+        );
+    }
+    let every = contacts;
+    let contacts: Vec<&Contact> = every
+        .iter()
+        .filter(|c| !current.iter().any(|(done, _)| done.id == c.id))
+        .copied()
+        .collect();
+    if contacts.is_empty() {
+        inputs.save();
+        if show_table {
+            let outcomes: Vec<Outcome> = current.into_iter().map(|(_, o)| o).collect();
+            print_stdout(&table(&outcomes, &out_root))?;
+        }
+        return Ok(());
+    }
+
+    // Another patient's series stops the build before anything is written.
+    let dicom = super::dicom_index(folder, case);
+    super::refuse_foreign_dicom(folder, case, &dicom)?;
+
     let records_root = folder.path(RECORDS_DIR);
     let mut records: Vec<&Record> = case
         .records
@@ -120,9 +175,6 @@ pub(super) fn build(
         .map(|r| packet_names[&r.path].clone())
         .collect();
 
-    let workers = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .min(4);
     let total_bytes: u64 = records
         .iter()
         .filter_map(|r| std::fs::metadata(records_root.join(&r.path)).ok())
@@ -138,9 +190,30 @@ pub(super) fn build(
         &|b| bar.inc(b),
     )?;
     bar.finish_and_clear();
+    // The store has read every record it holds: those need not be read again to hash them.
+    for record in &store.records {
+        let name = Path::new(RECORDS_DIR).join(&record.original);
+        inputs.learn(&name.to_string_lossy(), &record.source_sha256);
+    }
+    inputs.hash_pending(workers);
+    let inputs_sha256 = inputs.fingerprint().expect("every input is hashed");
+    inputs.save();
 
-    let dicom = super::dicom_index(folder, case);
     let mut warnings = super::dicom_warnings(folder, &dicom);
+    for (path, reason) in &store.left_out {
+        let shown = folder.display(RECORDS_DIR).join(path);
+        warnings.push(
+            Diagnostic::warning(tr!(
+                "`{path}` was left out of every packet (its photo metadata could not be removed): {reason}",
+                path = shown.display(),
+                reason
+            ))
+            .at(Location::file(&shown))
+            .hint(tr!(
+                "open it and save it again (or scan it again), or leave it out with --records"
+            )),
+        );
+    }
 
     let platform_limits: Vec<crate::page_images::Limits> = contacts
         .iter()
@@ -167,12 +240,8 @@ pub(super) fn build(
         dicom,
         split: args.split,
         passphrase,
-        inputs_sha256: inputs_fingerprint(folder),
-        built_with: packet::BuiltWith {
-            split: args.split,
-            encrypt: args.encrypt,
-            records: args.records.clone(),
-        },
+        inputs_sha256,
+        built_with,
         fonts: load_fonts(&args.font)?,
         pages,
     };
@@ -199,7 +268,7 @@ pub(super) fn build(
             )
         })
     {
-        let path = out_root.join(format!("imaging_{}.zip", case.patient.id));
+        let path = out_root.join(imaging_zip_name(case));
         write_imaging_zip(&path, &shared.records_root, &shared.dicom.files)?;
         eprintln!(
             "{}",
@@ -211,7 +280,7 @@ pub(super) fn build(
     }
 
     let mut failures = Vec::new();
-    let mut outcomes = Vec::new();
+    let mut outcomes: Vec<Outcome> = current.into_iter().map(|(_, o)| o).collect();
     for (contact, result) in contacts.iter().zip(results) {
         match result {
             Ok((outcome, contact_warnings)) => {
@@ -248,7 +317,18 @@ pub(super) fn build(
             eprintln!("  = {} {hint}", crate::diagnostic::hint_label());
         }
     }
+    if args.encrypt && outcomes.iter().any(|o| o.pack == Pack::Email) {
+        eprintln!(
+            "{}",
+            tr!(
+                "The e-mail zips are encrypted with AES-256. They open with {programs}; Windows Explorer, macOS Archive Utility and `unzip` cannot open them. Give the passphrase by phone or WeChat, never in an e-mail.",
+                programs = packet::sealed::OPENS_WITH
+            )
+        );
+    }
     if show_table && !outcomes.is_empty() {
+        // In the order the contacts were asked for, up-to-date ones among them.
+        outcomes.sort_by_key(|o| every.iter().position(|c| c.id == o.contact));
         print_stdout(&table(&outcomes, &out_root))?;
     }
     match failures.len() {
@@ -257,7 +337,7 @@ pub(super) fn build(
             tr!(
                 "{n} of {total} packet(s) could not be built (see above); the others were",
                 n,
-                total = contacts.len()
+                total = every.len()
             ),
             None,
         )),
@@ -589,44 +669,95 @@ fn chinese_records_found(
     out
 }
 
-/// A fingerprint of everything packets are made from: case.toml, contacts.toml,
-/// consultpack.toml, the case's templates (their bytes), and every file under records/ (name and
-/// size). A deleted, added, renamed or resized record changes it; reading every record to hash
-/// it would cost more than a rebuild.
+/// The inputs fingerprint of the case as it is now (see [`crate::inputs`]): records whose size,
+/// times and inode are as cached are not read.
 pub(super) fn inputs_fingerprint(folder: &CaseFolder) -> String {
-    use sha2::{Digest, Sha256};
-    let mut hasher = Sha256::new();
-    for file in [
-        crate::folder::CASE_FILE,
-        crate::folder::CONTACTS_FILE,
-        crate::folder::CONFIG_FILE,
-    ] {
-        hasher.update(file.as_bytes());
-        hasher.update(
-            crate::case_files::read_capped(&folder.path(file), crate::case_files::TOML_LIMIT)
-                .unwrap_or_default(),
-        );
+    let mut inputs = Inputs::scan(folder);
+    inputs.hash_pending(2);
+    let fingerprint = inputs.fingerprint().expect("every input is hashed");
+    inputs.save();
+    fingerprint
+}
+
+/// The contacts whose packet in `out_root` is current, with its row for the table: built for
+/// `today` with the same options, every file of it still there at its size, and made from
+/// inputs with the fingerprint they have now. Reads no record the hash cache knows, renders
+/// nothing. Encrypted packets are never current (the passphrase may differ, and is not kept).
+fn current_packets<'a>(
+    contacts: &[&'a Contact],
+    out_root: &Path,
+    case: &Case,
+    today: NaiveDate,
+    built_with: &packet::BuiltWith,
+    inputs: &mut Inputs,
+    workers: usize,
+) -> Vec<(&'a Contact, Outcome)> {
+    if built_with.encrypt {
+        return Vec::new();
     }
-    let mut files = Vec::new();
-    for top in [crate::folder::TEMPLATES_DIR, RECORDS_DIR] {
-        // A missing folder (no templates of its own) adds nothing.
-        let _ = collect(&folder.path(top), Path::new(""), &mut files);
-        files.sort();
-        for relative in std::mem::take(&mut files) {
-            let path = folder.path(top).join(&relative);
-            hasher.update(format!("\n{top}/{}", relative.display()).as_bytes());
-            if top == crate::folder::TEMPLATES_DIR {
-                hasher.update(
-                    crate::case_files::read_capped(&path, crate::case_files::TEMPLATE_LIMIT)
-                        .unwrap_or_default(),
+    let has_dicom = case.records.iter().any(|r| r.kind == RecordKind::Dicom);
+    let imaging_zip = out_root.join(imaging_zip_name(case));
+    let candidates: Vec<(&Contact, PacketJson, Vec<u8>)> = contacts
+        .iter()
+        .filter_map(|&contact| {
+            let dir = out_root.join(&contact.id);
+            let bytes = crate::case_files::read_capped(
+                &dir.join(PACKET_FILE),
+                crate::case_files::TOML_LIMIT,
+            )
+            .ok()?;
+            let json: PacketJson = serde_json::from_slice(&bytes).ok()?;
+            let needs_zip = has_dicom
+                && matches!(
+                    contact.imaging.as_ref().map(|i| i.delivery),
+                    Some(Delivery::Link | Delivery::Portal)
                 );
-            } else if let Ok(meta) = std::fs::metadata(&path) {
-                // Names and sizes, not times: a copy of the case builds the same packet.
-                hasher.update(format!(" {}", meta.len()).as_bytes());
-            }
+            let whole = json.files.iter().all(|f| {
+                std::fs::metadata(dir.join(&f.file))
+                    .is_ok_and(|m| m.is_file() && m.len() == f.bytes)
+            });
+            (json.format == packet::PACKET_FORMAT
+                && json.contact == contact.id
+                && json.pack == Pack::for_channel(contact.channel)
+                && json.date == today
+                && json.built_with == *built_with
+                && whole
+                && (!needs_zip || imaging_zip.is_file()))
+            .then_some((contact, json, bytes))
+        })
+        .collect();
+    if candidates.is_empty() {
+        return Vec::new();
+    }
+    inputs.hash_pending(workers);
+    let fingerprint = inputs.fingerprint().expect("every input is hashed");
+    candidates
+        .into_iter()
+        .filter(|(_, json, _)| json.inputs_sha256 == fingerprint)
+        .map(|(contact, json, bytes)| (contact, Outcome::of_packet(&json, &bytes)))
+        .collect()
+}
+
+impl Outcome {
+    /// The table row of a packet built earlier, from its `packet.json`.
+    fn of_packet(json: &PacketJson, bytes: &[u8]) -> Outcome {
+        Outcome {
+            contact: json.contact.clone(),
+            pack: json.pack,
+            files: json.files.len() + 1,
+            bytes: json.files.iter().map(|f| f.bytes).sum::<u64>() + bytes.len() as u64,
+            encoded: json.size_limit_bytes.map(|limit| {
+                let largest = json.messages.iter().map(|m| m.encoded_bytes).max();
+                (largest.unwrap_or(0), limit)
+            }),
+            parts: json.messages.len().max(1),
+            packet_sha256: store::sha256(bytes),
         }
     }
-    store::hex(&hasher.finalize())
+}
+
+fn imaging_zip_name(case: &Case) -> String {
+    format!("imaging_{}.zip", case.patient.id)
 }
 
 /// The DICOM folders as one stored (not deflated) zip: images do not compress, and a stored

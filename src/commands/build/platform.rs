@@ -177,7 +177,7 @@ pub(super) fn build(
         if source.starts_with(&images_dir) {
             std::fs::rename(source, &target).map_err(Error::io("move", source))?;
         } else {
-            std::fs::copy(source, &target).map_err(Error::io("copy", source))?;
+            crate::private_file::copy(source, &target)?;
         }
         images_bytes += std::fs::metadata(&target)
             .map_err(Error::io("read", &target))?

@@ -42,7 +42,7 @@ pub(super) fn build(
         let source = shared.records_root.join(&record.original);
         let is_pdf = record.name.ends_with(".pdf");
         if is_pdf {
-            std::fs::copy(&source, &target).map_err(crate::error::Error::io("copy", &source))?;
+            private_file::copy(&source, &target)?;
         } else {
             let header = shared.record_header(index, lang);
             let empty = pdf::empty(record.title.best(lang), lang, shared.created)?;
