@@ -13,6 +13,7 @@ mod init;
 mod interface;
 mod layout;
 mod mailserver;
+mod outgoing;
 mod pdf;
 mod privacy;
 mod reading;
