@@ -7,6 +7,7 @@ use std::fmt;
 use std::io::{self, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use unicode_width::UnicodeWidthStr;
 
@@ -43,9 +44,9 @@ pub struct SourceFile {
     line_starts: Vec<usize>,
     /// Whether messages may quote this file's lines (not for a file that may hold a password).
     quote_lines: bool,
-    /// Whether each line holds what looks like a secret, worked out once when first asked: a
-    /// broken file can have thousands of problems on one long line.
-    secret_lines: std::sync::OnceLock<Vec<bool>>,
+    /// Which lines mention a secret, worked out once on first use: a broken file can give
+    /// thousands of problems on one long line, and each must not scan it again.
+    secret_lines: OnceLock<Vec<bool>>,
 }
 
 /// The most characters of a source line a message quotes (a window around the problem).
@@ -67,7 +68,7 @@ impl SourceFile {
             text,
             line_starts,
             quote_lines: true,
-            secret_lines: std::sync::OnceLock::new(),
+            secret_lines: OnceLock::new(),
         }
     }
 
@@ -86,11 +87,6 @@ impl SourceFile {
     /// The line holding byte `at`: its 0-based index and its byte range without the line end.
     fn line_of(&self, at: usize) -> (usize, Range<usize>) {
         let index = self.line_starts.partition_point(|&s| s <= at) - 1;
-        (index, self.line_range(index))
-    }
-
-    /// The byte range of line `index` (0-based), without the line end.
-    fn line_range(&self, index: usize) -> Range<usize> {
         let start = self.line_starts[index];
         let end = self
             .line_starts
@@ -102,15 +98,7 @@ impl SourceFile {
                 }
                 end
             });
-        start..end
-    }
-
-    fn line_holds_secret(&self, index: usize) -> bool {
-        self.secret_lines.get_or_init(|| {
-            (0..self.line_starts.len())
-                .map(|i| holds_secret(&self.text[self.line_range(i)]))
-                .collect()
-        })[index]
+        (index, start..end)
     }
 
     /// The text of the line holding byte `at`, at most `max_chars` of it.
@@ -123,7 +111,19 @@ impl SourceFile {
             .map_or(line, |(i, _)| &line[..i])
     }
 
+    /// Whether line `index` (0-based) mentions a secret.
+    fn line_holds_secret(&self, index: usize) -> bool {
+        self.secret_lines.get_or_init(|| {
+            (0..self.line_starts.len())
+                .map(|i| holds_secret(&self.text[self.line_of(self.line_starts[i]).1]))
+                .collect()
+        })[index]
+    }
+
     /// The location of a byte span: 1-based line and column (columns count characters).
+    ///
+    /// Costs the length of the line before the span once (a character count), whatever its
+    /// length: a window of [`QUOTE_WIDTH`] characters around the problem is all that is quoted.
     pub fn locate(&self, span: Range<usize>) -> Location {
         let start = floor_char_boundary(&self.text, span.start.min(self.text.len()));
         let (index, line) = self.line_of(start);
@@ -132,14 +132,13 @@ impl SourceFile {
         let before = &self.text[line_start..start];
         let column = before.chars().count() + 1;
         // A window of the line around the problem, so that a huge line is not printed whole.
-        let skip = (column - 1).saturating_sub(QUOTE_WIDTH / 2);
-        let shown_before = before
+        let shown_from = before
             .char_indices()
             .rev()
             .nth(QUOTE_WIDTH / 2 - 1)
-            .filter(|_| skip > 0)
-            .map_or(before, |(at, _)| &before[at..]);
-        let prefix = if skip > 0 { "…" } else { "" };
+            .map_or(0, |(i, _)| i);
+        let shown_before = &before[shown_from..];
+        let prefix = if shown_from > 0 { "…" } else { "" };
         let rest: String = self.text[start..line_end]
             .chars()
             .take(QUOTE_WIDTH / 2)

@@ -38,6 +38,7 @@ pub mod pdf;
 pub mod private_file;
 pub mod replies;
 pub mod scrub;
+pub mod statement;
 pub mod summary;
 pub mod templates;
 pub mod text;

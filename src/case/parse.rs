@@ -199,7 +199,6 @@ pub fn parse(input: &CaseInput<'_>) -> (Option<LoadedCase>, Diagnostics) {
     )
 }
 
-/// A record made from a reference in labs, imaging or treatments.
 /// Files no one refers to, for each of which the warning says what to write; more than a few
 /// are one warning, with the first of them, rather than a screen per file.
 const UNREFERENCED_NAMED: usize = 10;
@@ -242,44 +241,61 @@ fn unreferenced_warnings(files: &[&PathBuf], case_toml: &std::path::Path) -> Dia
     diagnostics
 }
 
+/// A record made from a reference in labs, imaging, treatments, pathology or diagnoses. Its
+/// title says what the file is — the modality of an imaging report, the procedure of a
+/// treatment's note, the diagnosis a record was cited for — so that its name in a packet keeps
+/// that meaning; a reference that implies no kind takes the kind of the folder it is in
+/// (an endoscopy under procedures/ is a procedure note).
 fn derived_record(case: &Case, path: &PathBuf, kind: RecordKind) -> Record {
-    let date = case
-        .labs
+    let refers = |p: &Option<PathBuf>| p.as_ref() == Some(path);
+    let labs = case.labs.iter().filter(|l| refers(&l.source));
+    let studies = case
+        .imaging
         .iter()
-        .filter(|l| l.source.as_ref() == Some(path))
+        .filter(|s| refers(&s.report) || s.dicom.as_ref() == Some(path));
+    let treatments = case.treatments.iter().filter(|t| refers(&t.record));
+    let pathology = case.pathology.iter().filter(|p| refers(&p.record));
+    let diagnoses = case.diagnoses.iter().filter(|d| refers(&d.record));
+    let date = labs
+        .clone()
         .map(|l| l.date)
-        .chain(
-            case.imaging
-                .iter()
-                .filter(|s| s.report.as_ref() == Some(path) || s.dicom.as_ref() == Some(path))
-                .map(|s| s.date),
-        )
-        .chain(
-            case.treatments
-                .iter()
-                .filter(|t| t.record.as_ref() == Some(path))
-                .map(|t| t.date),
-        )
-        .chain(
-            case.pathology
-                .iter()
-                .filter(|p| p.record.as_ref() == Some(path))
-                .map(|p| p.date),
-        )
-        .chain(
-            case.diagnoses
-                .iter()
-                .filter(|d| d.record.as_ref() == Some(path))
-                .map(|d| d.date),
-        )
+        .chain(studies.clone().map(|s| s.date))
+        .chain(treatments.clone().map(|t| t.date))
+        .chain(pathology.clone().map(|p| p.date))
+        .chain(diagnoses.clone().map(|d| d.date))
         .min()
         .unwrap_or(CaseDate::exact(NaiveDate::default()));
-    let title = match kind {
-        RecordKind::Lab => Text::both("检验报告", "Lab report"),
-        RecordKind::Imaging => Text::both("影像报告", "Imaging report"),
-        RecordKind::Dicom => Text::both("DICOM 影像", "DICOM images"),
-        RecordKind::Procedure => Text::both("手术/操作记录", "Procedure note"),
-        RecordKind::Pathology => Text::both("病理报告", "Pathology report"),
+    let kind = match kind {
+        RecordKind::Other => folder_kind(path).unwrap_or(RecordKind::Other),
+        kind => kind,
+    };
+    let study = studies.clone().next();
+    let treatment = treatments.clone().next();
+    let diagnosis = diagnoses.clone().next();
+    let title = match (kind, study, treatment, diagnosis) {
+        (RecordKind::Dicom, Some(s), _, _) => Text::both(
+            format!("{} DICOM 影像", s.modality),
+            format!("{} DICOM images", s.modality),
+        ),
+        (RecordKind::Imaging, Some(s), _, _) => Text::both(
+            format!("{} 报告", s.modality),
+            format!("{} report", s.modality),
+        ),
+        (_, _, Some(t), _) => {
+            let what = t.id.clone().unwrap_or_else(|| t.kind.to_string());
+            Text::both(format!("{what} 记录"), format!("{what} note"))
+        }
+        (_, _, _, Some(d)) => d.text.clone().unwrap_or_else(|| {
+            Text::both(
+                crate::summary::words::condition(d.condition, Lang::Zh),
+                crate::summary::words::condition(d.condition, Lang::En),
+            )
+        }),
+        (RecordKind::Lab, ..) => Text::both("检验报告", "Lab report"),
+        (RecordKind::Imaging, ..) => Text::both("影像报告", "Imaging report"),
+        (RecordKind::Dicom, ..) => Text::both("DICOM 影像", "DICOM images"),
+        (RecordKind::Procedure, ..) => Text::both("手术/操作记录", "Procedure note"),
+        (RecordKind::Pathology, ..) => Text::both("病理报告", "Pathology report"),
         _ => Text::both("病历资料", "Medical record"),
     };
     Record {
@@ -290,6 +306,18 @@ fn derived_record(case: &Case, path: &PathBuf, kind: RecordKind) -> Record {
         language: None,
         other_patient: false,
     }
+}
+
+/// The kind a record's folder under records/ implies (`init` makes these folders).
+fn folder_kind(path: &std::path::Path) -> Option<RecordKind> {
+    let top = path.components().next()?.as_os_str().to_str()?;
+    Some(match top {
+        "imaging" => RecordKind::Imaging,
+        "labs" => RecordKind::Lab,
+        "procedures" => RecordKind::Procedure,
+        "pathology" => RecordKind::Pathology,
+        _ => return None,
+    })
 }
 
 struct CaseParser<'r, 's> {
@@ -807,6 +835,14 @@ impl<'r, 's> CaseParser<'r, 's> {
         let agents = self.texts(t, "agents");
         let course = self.course(t, date);
         let notes = self.text(t, "notes");
+        if let Some(notes) = &notes
+            && matches!(
+                kind,
+                Some(TreatmentKind::Systemic | TreatmentKind::Antiviral)
+            )
+        {
+            self.warn_stopped_in_words(t, "notes", notes, &course);
+        }
         let record = self.reference(t, "record", false, RecordKind::Procedure);
         Some(Treatment {
             id,
@@ -1337,6 +1373,40 @@ impl<'r, 's> CaseParser<'r, 's> {
         }
     }
 
+    /// A drug whose words (just read from `key`) say it was stopped while no `stop` is given:
+    /// the packets cannot date the stop, so `check` asks for it at that line.
+    fn warn_stopped_in_words(
+        &mut self,
+        t: &Table<'_, 's>,
+        key: &str,
+        text: &Text,
+        course: &Course,
+    ) {
+        if course.stop.is_some()
+            || course.stop_reason.is_some()
+            || !crate::statement::says_stopped(text)
+        {
+            return;
+        }
+        let location = self
+            .texts
+            .last()
+            .expect("the text was just read")
+            .location
+            .clone();
+        self.warn_at(
+            location,
+            tr!(
+                "`{key}` in {table} says the drug was stopped, but no `stop` date is given",
+                key,
+                table = t.name
+            ),
+            tr!(
+                "add stop = 2019-06-01 (or the month, \"2019-06\") and stop_reason = \"side-effects\" / \"progression\" / \"completed\" / \"other\"; until then the packets list it as stopped, date not recorded"
+            ),
+        );
+    }
+
     fn warn_at(&mut self, location: Location, message: String, hint: String) {
         self.reader
             .diagnostics
@@ -1775,6 +1845,9 @@ impl<'r, 's> CaseParser<'r, 's> {
         let start = self.optional_date(t, "start");
         let course = self.course(t, start);
         let purpose = self.text(t, "purpose");
+        if let Some(purpose) = &purpose {
+            self.warn_stopped_in_words(t, "purpose", purpose, &course);
+        }
         Some(Medication {
             name: name?,
             dose,

@@ -70,10 +70,19 @@ fn cover_letter(
         }),
         sender_name: Some("family".into()),
         part: Some(PartView { number: 1, of: 2 }),
+        contents: Vec::new(),
+        untranslated: Vec::new(),
         encrypted: true,
     };
     let context = CoverContext {
-        case: summary::context::build(case, None, lang, today, false),
+        case: summary::context::build(
+            case,
+            None,
+            &crate::clinical::evaluate(case, today),
+            lang,
+            today,
+            false,
+        ),
         letter,
     };
     Ok(cover::render(&template, &context).map(drop))

@@ -143,6 +143,9 @@ fn details(c: &Contact) -> String {
     if let Some(doctor) = &c.doctor {
         line(tr!("doctor:"), both(doctor));
     }
+    if let Some(title) = &c.title {
+        line(tr!("title:"), both(title));
+    }
     if let Some(city) = &c.city {
         let city = both(city);
         line(

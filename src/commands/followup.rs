@@ -178,7 +178,14 @@ pub fn run(folder: &CaseFolder, args: &FollowupArgs, today: NaiveDate) -> Result
     let case = &loaded.case.as_ref().expect("valid").case;
     let original_subject = original.subject.trim_start_matches("Re: ").to_string();
     let context = FollowupContext {
-        case: crate::summary::context::build(case, Some(contact), lang, today, false),
+        case: crate::summary::context::build(
+            case,
+            Some(contact),
+            &crate::clinical::evaluate(case, today),
+            lang,
+            today,
+            false,
+        ),
         followup: FollowupView {
             original_subject: original_subject.clone(),
             sent_date: original.at.date_naive().to_string(),

@@ -51,6 +51,9 @@ pub struct Contact {
     pub institution: Text,
     pub departments: Vec<Text>,
     pub doctor: Option<Text>,
+    /// The doctor's title as letters greet them: `{ zh = "教授", en = "Professor" }`
+    /// ("尊敬的范嘉教授"); without it a Chinese letter says 医生.
+    pub title: Option<Text>,
     pub city: Option<Text>,
     /// ISO 3166 country code, e.g. `CN`, `US`.
     pub country: Option<String>,

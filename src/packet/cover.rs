@@ -41,6 +41,11 @@ pub struct LetterView {
     pub sender_name: Option<String>,
     /// For a bundle split into several e-mails.
     pub part: Option<PartView>,
+    /// A split bundle: the records this part's zip holds, one line each (a letter lists what
+    /// its own part holds).
+    pub contents: Vec<String>,
+    /// Records in Chinese that go to an English reader untranslated, one line each.
+    pub untranslated: Vec<String>,
     /// The bundle is an encrypted zip; the passphrase comes another way.
     pub encrypted: bool,
 }
@@ -235,6 +240,7 @@ mod tests {
                 case: crate::summary::context::build(
                     &case,
                     Some(contact),
+                    &crate::clinical::evaluate(&case, crate::packet::tests::today()),
                     lang,
                     crate::packet::tests::today(),
                     false,
@@ -255,6 +261,8 @@ mod tests {
                     }),
                     sender_name: Some("Li Xiaoming".into()),
                     part: Some(PartView { number: 1, of: 3 }),
+                    contents: Vec::new(),
+                    untranslated: Vec::new(),
                     encrypted: true,
                 },
             };

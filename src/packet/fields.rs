@@ -14,6 +14,7 @@ use crate::case::Case;
 use crate::case::model::{Condition, PersonalField, TreatmentKind};
 use crate::contacts::Contact;
 use crate::date::CaseDate;
+use crate::statement::{Fact, Statement};
 use crate::summary::words;
 use crate::text::{Lang, Text};
 
@@ -33,85 +34,48 @@ pub struct Field {
     pub cut: Option<String>,
 }
 
-/// The fields for a contact, in the form's order.
-pub fn fields(case: &Case, contact: &Contact, lang: Lang, today: NaiveDate) -> Vec<Field> {
+/// The fields for a contact, in the form's order. What they say about the case comes from the
+/// case statement ([`crate::statement`]), as in every other outgoing text.
+pub fn fields(
+    case: &Case,
+    statement: &Statement,
+    contact: &Contact,
+    lang: Lang,
+    today: NaiveDate,
+) -> Vec<Field> {
     let t = |text: &Text| text.best(lang).to_string();
     let sep = lang.pick("；", "; ");
     let description_limit = contact.text_limit.map_or(DESCRIPTION_LIMIT, |l| l as usize);
     let mut out = Vec::new();
 
-    // 疾病: one line — the latest diagnosis and the latest treatment.
-    let mut disease = Vec::new();
-    if let Some(d) = case.diagnoses.iter().max_by_key(|d| d.date) {
-        let condition = words::condition(d.condition, lang);
-        disease.push(match lang {
-            Lang::Zh => format!("{condition}（{}）", d.date),
-            Lang::En => format!("{condition} ({})", d.date),
-        });
-    }
-    if let Some(tr) = case
-        .treatments
-        .iter()
-        .filter(|t| t.kind != TreatmentKind::Antiviral)
-        .max_by_key(|t| t.date)
-    {
-        let count = case.treatments.iter().filter(|x| x.kind == tr.kind).count();
-        disease.push(match lang {
-            Lang::Zh => format!(
-                "{} {} 次后（末次 {}）",
-                words::treatment_in_words(tr, lang),
-                count,
-                tr.date.in_lang(lang)
-            ),
-            Lang::En => format!(
-                "after {count} × {} (last {})",
-                words::treatment_in_words(tr, lang),
-                tr.date
-            ),
-        });
-    }
+    // 疾病: the primary diagnosis and date, what was done, the latest response. haodf shows it
+    // as a one-line title and publishes no limit; 150 keeps it one line on a phone.
     out.push(sentences(
         lang.pick("疾病", "Diagnosis"),
-        &[disease.join(lang.pick("，", ", "))],
-        100,
+        std::slice::from_ref(&statement.disease_line),
+        150,
     ));
 
-    // 病情描述: who, then the course, one dated line per event.
+    // 病情描述: the case in one line, the current status, then the course, one dated line
+    // per event.
     let patient = &case.patient;
     let shared = patient.shared_with(Some(&contact.id));
     let name = shared
         .contains(&PersonalField::Name)
         .then(|| t(&patient.name));
-    let causes: Vec<String> = case
-        .aetiology
-        .iter()
-        .map(|a| match (lang, a.since) {
-            (Lang::Zh, Some(since)) => {
-                format!(
-                    "{}（{} 起）",
-                    words::cause(a.cause, lang),
-                    since.in_lang(lang)
-                )
-            }
-            (Lang::En, Some(since)) => format!("{} since {since}", words::cause(a.cause, lang)),
-            (_, None) => words::cause(a.cause, lang).to_string(),
-        })
-        .collect();
-    let sex = words::sex(patient.sex, lang);
-    let age = patient.age_text(today);
-    let mut who = match lang {
-        Lang::Zh => format!("患者{}，{sex}，{age} 岁。", name.unwrap_or_default()),
-        Lang::En => match name {
-            Some(name) => format!("{name}, {sex}, {age} years."),
-            None => format!("Patient, {sex}, {age} years."),
-        },
+    let who = match (lang, name) {
+        (Lang::Zh, Some(name)) => format!("患者{name}：{}", statement.case_line),
+        (Lang::Zh, None) => format!("患者：{}", statement.case_line),
+        (Lang::En, Some(name)) => format!("{name}: {}", statement.case_line),
+        (Lang::En, None) => format!("Patient: {}", statement.case_line),
     };
-    if !causes.is_empty() {
-        who.push_str(lang.pick("", " "));
-        who.push_str(&causes.join(lang.pick("；", "; ")));
-        who.push_str(lang.pick("。", "."));
-    }
     let mut lines = vec![who];
+    if !statement.status_line.is_empty() {
+        lines.push(match lang {
+            Lang::Zh => format!("目前状况：{}。", statement.status_line),
+            Lang::En => format!("Current status: {}.", statement.status_line),
+        });
+    }
     let mut events: Vec<(CaseDate, String)> = Vec::new();
     for d in &case.diagnoses {
         let text = d
@@ -207,33 +171,28 @@ pub fn fields(case: &Case, contact: &Contact, lang: Lang, today: NaiveDate) -> V
         300,
     ));
 
-    // 用药情况
-    let medications: Vec<String> = case
-        .medications
-        .iter()
-        .map(|m| {
-            let mut line = t(&m.name);
-            if let Some(dose) = &m.dose {
-                line = format!("{line} {}", t(dose));
-            }
-            if let Some(start) = m.start {
-                line = format!(
-                    "{line}{}",
-                    match lang {
-                        Lang::Zh => format!("，{} 开始", start.in_lang(lang)),
-                        Lang::En => format!(", started {start}"),
-                    }
-                );
-            }
-            if let Some(end) = words::course_end(&m.course, lang) {
-                line = format!("{line}{}{end}", lang.pick("，", ", "));
-            }
-            line
-        })
-        .collect();
+    // 用药情况: current medications, then the stopped ones said as stopped.
+    let facts = |list: &[Fact]| list.iter().map(|f| f.text.clone()).collect::<Vec<_>>();
+    let current = facts(&statement.current_medications);
+    let stopped = facts(&statement.stopped_medications);
+    let mut medications = Vec::new();
+    if !current.is_empty() || !stopped.is_empty() {
+        medications.push(format!(
+            "{}{}",
+            lang.pick("目前用药：", "Current: "),
+            or_not_recorded(current, sep, lang)
+        ));
+    }
+    if !stopped.is_empty() {
+        medications.push(format!(
+            "{}{}",
+            lang.pick("已停用：", "Stopped: "),
+            stopped.join(sep)
+        ));
+    }
     out.push(sentences(
         lang.pick("用药情况", "Medications"),
-        &[or_not_recorded(medications, sep, lang)],
+        &[or_not_recorded(medications, "\n", lang)],
         500,
     ));
 
@@ -454,12 +413,17 @@ mod tests {
     use super::*;
     use crate::packet::tests::{contacts, demo_case, today};
 
+    fn statement(case: &Case) -> Statement {
+        let criteria = crate::clinical::evaluate(case, today());
+        crate::statement::build(case, &criteria, Lang::Zh, today())
+    }
+
     #[test]
     fn the_demo_fields_fit_and_count_characters() {
         let case = demo_case();
         let contacts = contacts();
         let contact = contacts.get("ehbh-liver").unwrap();
-        let fields = fields(&case, contact, Lang::Zh, today());
+        let fields = fields(&case, &statement(&case), contact, Lang::Zh, today());
         let labels: Vec<&str> = fields.iter().map(|f| f.label.as_str()).collect();
         assert_eq!(
             labels,
@@ -491,10 +455,10 @@ mod tests {
     fn a_long_description_drops_its_oldest_events_and_says_so() {
         let case = demo_case();
         let mut contact = contacts().get("ehbh-liver").unwrap().clone();
-        contact.text_limit = Some(200);
-        let fields = fields(&case, &contact, Lang::Zh, today());
+        contact.text_limit = Some(700);
+        let fields = fields(&case, &statement(&case), &contact, Lang::Zh, today());
         let description = &fields[1];
-        assert!(description.chars <= 200);
+        assert!(description.chars <= 700);
         assert!(
             description.text.contains("2021-10-15"),
             "the newest event stays"
@@ -532,6 +496,7 @@ mod tests {
         let contacts = contacts();
         let fields = fields(
             &case,
+            &statement(&case),
             contacts.get("ehbh-liver").unwrap(),
             Lang::Zh,
             today(),

@@ -8,16 +8,27 @@ use chrono::NaiveDate;
 use crate::case::Case;
 use crate::case::model::PersonalField;
 use crate::contacts::Contact;
+use crate::date::CaseDate;
+use crate::statement::{Fact, Statement};
 use crate::summary::words;
 use crate::text::{Lang, Text};
 
-/// The intake answers as Markdown, in the contact's language.
+/// What an intake form is told besides the case: the records enclosed, and those among them
+/// in Chinese that go untranslated to an English reader.
+pub struct Enclosed<'a> {
+    pub records: &'a [String],
+    pub untranslated: &'a [String],
+}
+
+/// The intake answers as Markdown, in the contact's language. What they say about the case
+/// comes from the case statement ([`crate::statement`]).
 pub fn markdown(
     case: &Case,
+    statement: &Statement,
     contact: &Contact,
     lang: Lang,
     today: NaiveDate,
-    records: &[String],
+    enclosed: Enclosed<'_>,
 ) -> String {
     let t = |text: &Text| text.best(lang).to_string();
     let patient = &case.patient;
@@ -34,6 +45,7 @@ pub fn markdown(
             (true, None) => not_recorded.to_string(),
         }
     };
+    let texts = |facts: &[Fact]| facts.iter().map(|f| f.text.clone()).collect::<Vec<_>>();
     let mut rows: Vec<(&str, String)> = vec![
         (
             lang.pick("姓名", "Patient name"),
@@ -46,7 +58,7 @@ pub fn markdown(
             lang.pick("出生日期", "Date of birth"),
             field(
                 shared.contains(&PersonalField::BirthDate),
-                Some(patient.birth_date.to_string()),
+                Some(birth_date(patient.birth_date, lang)),
             ),
         ),
         (
@@ -75,68 +87,71 @@ pub fn markdown(
                 patient.email.clone(),
             ),
         ),
+        (
+            lang.pick("病情概要", "The case in one line"),
+            statement.case_line.clone(),
+        ),
+        (
+            lang.pick("诊断及日期", "Diagnosis and date"),
+            list(texts(&statement.diagnoses).into_iter(), not_recorded),
+        ),
+        (
+            lang.pick("就诊医院及医生", "Treating hospitals and physicians"),
+            list(texts(&statement.hospitals).into_iter(), not_recorded),
+        ),
+        (
+            lang.pick("治疗经过（日期）", "Treatments with dates"),
+            list(
+                statement
+                    .treatments
+                    .iter()
+                    .map(|l| l.fact.text.clone())
+                    .chain(statement.antivirals.iter().map(|l| {
+                        format!(
+                            "{}{}",
+                            lang.pick("抗病毒治疗：", "antiviral: "),
+                            l.fact.text
+                        )
+                    })),
+                not_recorded,
+            ),
+        ),
+        (
+            lang.pick("目前用药", "Current medications"),
+            list(
+                texts(&statement.current_medications).into_iter(),
+                not_recorded,
+            ),
+        ),
     ];
-    let mut diagnoses: Vec<_> = case.diagnoses.iter().collect();
-    diagnoses.sort_by_key(|d| d.date);
-    rows.push((
-        lang.pick("诊断及日期", "Diagnosis and date"),
-        list(
-            diagnoses
-                .iter()
-                .map(|d| format!("{} — {}", d.date, words::condition(d.condition, lang))),
-            not_recorded,
-        ),
-    ));
-    let mut hospitals: Vec<String> = Vec::new();
-    for h in case
-        .diagnoses
-        .iter()
-        .filter_map(|d| d.hospital.as_ref())
-        .chain(case.treatments.iter().filter_map(|t| t.hospital.as_ref()))
-        .chain(case.imaging.iter().filter_map(|s| s.hospital.as_ref()))
-        .map(t)
-    {
-        if !hospitals.contains(&h) {
-            hospitals.push(h);
-        }
+    if !statement.stopped_medications.is_empty() {
+        rows.push((
+            lang.pick("已停用的药物", "Stopped medications"),
+            list(
+                texts(&statement.stopped_medications).into_iter(),
+                not_recorded,
+            ),
+        ));
     }
-    rows.push((
-        lang.pick("就诊医院及医生", "Treating hospitals and physicians"),
-        list(hospitals.into_iter(), not_recorded),
-    ));
-    let mut treatments: Vec<_> = case.treatments.iter().collect();
-    treatments.sort_by_key(|t| t.date);
-    rows.push((
-        lang.pick("治疗经过（日期）", "Treatments with dates"),
-        list(
-            treatments.iter().map(|tr| {
-                let mut line = format!(
-                    "{} — {}",
-                    tr.date.in_lang(lang),
-                    words::treatment_in_words(tr, lang)
-                );
-                let details = words::treatment_details(tr, lang);
-                if !details.is_empty() {
-                    line = format!("{line}: {details}");
-                }
-                line
-            }),
-            not_recorded,
-        ),
-    ));
-    rows.push((
-        lang.pick("目前用药", "Current medications"),
-        list(
-            case.medications
-                .iter()
-                .filter(|m| m.course.stop.is_none() && m.course.stop_reason.is_none())
-                .map(|m| match &m.dose {
-                    Some(dose) => format!("{} {}", t(&m.name), t(dose)),
-                    None => t(&m.name),
-                }),
-            not_recorded,
-        ),
-    ));
+    if !statement.status_line.is_empty() {
+        rows.push((
+            lang.pick("目前状况", "Current status"),
+            list(
+                texts(&statement.status)
+                    .into_iter()
+                    .zip(&statement.status)
+                    .map(|(text, f)| match &f.date {
+                        Some(date) => format!(
+                            "{text}{}{date}{}",
+                            lang.pick("（", " ("),
+                            lang.pick("）", ")")
+                        ),
+                        None => text,
+                    }),
+                not_recorded,
+            ),
+        ));
+    }
     rows.push((
         lang.pick("过敏", "Allergies"),
         if case.no_known_allergies {
@@ -144,7 +159,7 @@ pub fn markdown(
         } else {
             list(
                 case.allergies.iter().map(|a| match &a.reaction {
-                    Some(r) => format!("{} ({})", t(&a.substance), t(r)),
+                    Some(r) => format!("{}{}{}", t(&a.substance), lang.pick("：", ": "), t(r)),
                     None => t(&a.substance),
                 }),
                 not_recorded,
@@ -163,8 +178,14 @@ pub fn markdown(
     ));
     rows.push((
         lang.pick("所附资料", "Records enclosed"),
-        list(records.iter().cloned(), not_recorded),
+        list(enclosed.records.iter().cloned(), not_recorded),
     ));
+    if !enclosed.untranslated.is_empty() {
+        rows.push((
+            lang.pick("未翻译的中文资料", "Records in Chinese, not translated"),
+            list(enclosed.untranslated.iter().cloned(), not_recorded),
+        ));
+    }
 
     let mut out = match lang {
         Lang::Zh => format!(
@@ -182,6 +203,18 @@ pub fn markdown(
         out.push_str(&format!("\n## {label}\n\n{value}\n"));
     }
     out
+}
+
+/// A date of birth as the reader's forms take it: US forms "May 12, 1958 (05/12/1958)", a
+/// Chinese form 1958-05-12; a birth date known only in part as written.
+fn birth_date(date: CaseDate, lang: Lang) -> String {
+    match lang {
+        Lang::En if !date.is_approximate() => {
+            let day = date.day();
+            format!("{} ({})", day.format("%B %-d, %Y"), day.format("%m/%d/%Y"))
+        }
+        _ => date.in_lang(lang),
+    }
 }
 
 fn list(items: impl Iterator<Item = String>, empty: &str) -> String {
@@ -203,15 +236,21 @@ mod tests {
         let case = demo_case();
         let contacts = contacts();
         let uw = contacts.get("uwmc-liver").unwrap();
-        let text = markdown(&case, uw, Lang::En, today(), &["a.pdf".into()]);
+        let criteria = crate::clinical::evaluate(&case, today());
+        let statement = crate::statement::build(&case, &criteria, Lang::En, today());
+        let enclosed = Enclosed {
+            records: &["a.pdf".into()],
+            untranslated: &[],
+        };
+        let text = markdown(&case, &statement, uw, Lang::En, today(), enclosed);
         assert!(text.contains("## Patient name\n\nLi Guoqiang (fictional)"));
         assert!(
             text.contains("## ID / passport number\n\n(not shared"),
             "{text}"
         );
-        assert!(text.contains("2021-07-05 — TACE"));
+        assert!(text.contains("TACE 2021-07-05"));
         assert!(text.contains("Propranolol 10 mg twice daily"));
-        assert!(text.contains("penicillin (rash"));
+        assert!(text.contains("penicillin: rash"));
         assert!(text.contains("1. The lesion kept growing"));
     }
 }

@@ -12,6 +12,7 @@ pub mod bundle;
 pub mod cover;
 pub mod fields;
 pub mod intake;
+pub mod language;
 pub mod manifest;
 pub mod names;
 pub mod output;

@@ -3,8 +3,8 @@
 //! name that shows as `tcmime.bin` is a record nobody opens. The original names are kept in the
 //! manifest.
 
-use std::collections::BTreeSet;
-use std::path::Path;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 
 use crate::case::model::Record;
 use crate::text::Lang;
@@ -58,13 +58,9 @@ pub fn record_file_name(record: &Record, taken: &mut BTreeSet<String>) -> String
         .extension()
         .map(|e| slug(&e.to_string_lossy(), 8))
         .filter(|e| !e.is_empty());
-    let from_title = record
-        .title
-        .get(Lang::En)
-        .map(|t| slug(t, TITLE_LIMIT))
-        .filter(|t| !t.is_empty());
-    let from_file =
-        Some(slug(&stem_without_date(&record.path), TITLE_LIMIT)).filter(|t| !t.is_empty());
+    let undated = |text: &str| without_date(&slug(text, TITLE_LIMIT), record.date);
+    let from_title = record.title.get(Lang::En).and_then(undated);
+    let from_file = undated(&stem_without_date(&record.path));
     let title = match from_title {
         Some(t) if GENERIC_TITLES.contains(&t.as_str()) => from_file.or(Some(t)),
         Some(t) => Some(t),
@@ -76,6 +72,39 @@ pub fn record_file_name(record: &Record, taken: &mut BTreeSet<String>) -> String
         base.push_str(&title);
     }
     unique(&base, ext.as_deref(), taken)
+}
+
+/// A slug without the record's own date (`2023-11-02`, `20231102`), which the name already
+/// begins with; `None` when nothing but numbers is left.
+fn without_date(slug: &str, date: crate::date::CaseDate) -> Option<String> {
+    let day = date.day();
+    let mut out = slug.to_string();
+    for written in [
+        day.format("%Y-%m-%d").to_string(),
+        day.format("%Y%m%d").to_string(),
+        date.in_file_name(),
+    ] {
+        out = out.replace(&written, "");
+    }
+    let words: Vec<&str> = out.split('-').filter(|w| !w.is_empty()).collect();
+    let out = words.join("-");
+    (!out.is_empty() && !out.chars().all(|c| c.is_ascii_digit() || c == '-')).then_some(out)
+}
+
+/// The names every record of a case takes in packets, given in date order over the whole
+/// case (DICOM folders aside) so that a record has the same name in every packet, filtered or
+/// not, and in the summary's records index and the tables that cite it.
+pub fn packet_names(records: &[Record]) -> BTreeMap<PathBuf, String> {
+    let mut sorted: Vec<&Record> = records
+        .iter()
+        .filter(|r| r.kind != crate::case::model::RecordKind::Dicom)
+        .collect();
+    sorted.sort_by(|a, b| (a.date, &a.path).cmp(&(b.date, &b.path)));
+    let mut taken = BTreeSet::new();
+    sorted
+        .into_iter()
+        .map(|r| (r.path.clone(), record_file_name(r, &mut taken)))
+        .collect()
 }
 
 /// The file stem, without a leading date the family already put there.
@@ -181,6 +210,17 @@ mod tests {
             record_file_name(&nothing_ascii, &mut taken),
             "2021-06-18_imaging-2.jpg",
             "names stay unique"
+        );
+        let dated = record("imaging/CT_2021-06-18.pdf", Text::plain("2021-06-18"));
+        assert_eq!(
+            record_file_name(&dated, &mut taken),
+            "2021-06-18_imaging_ct.pdf",
+            "the date is not said twice"
+        );
+        let only_date = record("imaging/20210618.pdf", Text::plain("20210618"));
+        assert_eq!(
+            record_file_name(&only_date, &mut taken),
+            "2021-06-18_imaging.pdf"
         );
     }
 }

@@ -14,6 +14,8 @@ const BOM: &str = "\u{feff}";
 /// One row per lab value: date, analyte, value as printed, unit, the lab's range, hospital and
 /// the sheet it was copied from. Sorted by date, then in the summary's analyte order.
 pub fn labs_csv(case: &Case, lang: Lang) -> String {
+    let names = super::names::packet_names(&case.records);
+    let path = |p: Option<&std::path::Path>| path(p, &names);
     let mut rows: Vec<_> = case.labs.iter().collect();
     let order = |a| {
         ANALYTES
@@ -54,6 +56,8 @@ pub fn labs_csv(case: &Case, lang: Lang) -> String {
 
 /// One row per event: diagnoses, treatments, imaging studies and records, by date.
 pub fn timeline_csv(case: &Case, lang: Lang) -> String {
+    let names = super::names::packet_names(&case.records);
+    let path = |p: Option<&std::path::Path>| path(p, &names);
     let mut rows: Vec<(CaseDate, u8, [String; 5])> = Vec::new();
     for d in &case.diagnoses {
         rows.push((
@@ -131,8 +135,17 @@ fn text(text: Option<&Text>, lang: Lang) -> String {
     text.map(|t| t.best(lang).to_string()).unwrap_or_default()
 }
 
-fn path(path: Option<&std::path::Path>) -> String {
-    path.map(|p| p.display().to_string()).unwrap_or_default()
+/// A record as the packet names it (`records/2021-06-18_imaging_mri-report.pdf`), so that a
+/// reader finds the file the row cites; the family's own path for a file no packet carries.
+fn path(
+    path: Option<&std::path::Path>,
+    names: &std::collections::BTreeMap<std::path::PathBuf, String>,
+) -> String {
+    path.map(|p| match names.get(p) {
+        Some(name) => format!("records/{name}"),
+        None => p.display().to_string(),
+    })
+    .unwrap_or_default()
 }
 
 /// Fields joined by commas; a field with a comma, quote or line break is quoted, quotes

@@ -778,10 +778,15 @@ pub fn records(case: &Case, lang: Lang, appended: &[std::path::PathBuf]) -> Vec<
     if case.records.is_empty() {
         return vec![Block::Paragraph(cell(lang.pick("无资料。", "No records.")))];
     }
+    let names = crate::packet::names::packet_names(&case.records);
     let rows = case
         .records
         .iter()
         .map(|r| {
+            let file = names
+                .get(&r.path)
+                .cloned()
+                .unwrap_or_else(|| r.path.display().to_string());
             let attached = if appended.contains(&r.path) {
                 lang.pick("附后", "appended")
             } else {
@@ -791,7 +796,7 @@ pub fn records(case: &Case, lang: Lang, appended: &[std::path::PathBuf]) -> Vec<
                 cell(r.date.in_lang(lang)),
                 cell(words::record_kind(r.kind, lang)),
                 cell(r.title.best(lang)),
-                cell(r.path.display().to_string()),
+                cell(file),
                 cell(attached),
             ]
         })

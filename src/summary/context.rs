@@ -7,7 +7,9 @@ use serde::Serialize;
 use super::words;
 use crate::case::Case;
 use crate::case::model::{Ascites, Encephalopathy, PersonalField};
+use crate::clinical::Criterion;
 use crate::contacts::Contact;
+use crate::statement::{self, Statement};
 use crate::text::{Lang, Text};
 
 #[derive(Debug, Serialize)]
@@ -21,6 +23,9 @@ pub struct SummaryContext {
     pub treatments: Vec<TreatmentView>,
     pub latest_imaging: Option<ImagingView>,
     pub status: Option<StatusView>,
+    /// What every outgoing text says about the case ([`crate::statement`]): the primary
+    /// diagnosis, treatments with their stops, current medications, the one-line statement.
+    pub statement: Statement,
     /// One line of the key computed criteria, filled in by the caller.
     pub headline: Option<String>,
     /// The family's account (`[narrative]`), one string per paragraph; empty when not written.
@@ -54,6 +59,10 @@ pub struct RecipientView {
     pub institution: String,
     pub departments: String,
     pub doctor: Option<String>,
+    /// How a letter greets them, in the reader's convention, without the final colon or comma:
+    /// "尊敬的范嘉教授", "尊敬的复旦大学附属中山医院肝肿瘤外科各位专家", "Dear Dr. Demo",
+    /// "Dear Liver Tumor Clinic team" (a team letter greets one department, not all).
+    pub greeting: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -126,10 +135,12 @@ pub struct HistoryView {
     pub alcohol: Option<&'static str>,
 }
 
-/// Builds the template context for one language and (optionally) one recipient.
+/// Builds the template context for one language and (optionally) one recipient, with the
+/// criteria computed for `today` (the case statement cites them).
 pub fn build(
     case: &Case,
     contact: Option<&Contact>,
+    criteria: &[Criterion],
     lang: Lang,
     today: NaiveDate,
     records_appended: bool,
@@ -162,6 +173,7 @@ pub fn build(
             .collect::<Vec<_>>()
             .join(lang.pick("、", "; ")),
         doctor: opt(&c.doctor),
+        greeting: greeting(c, lang),
     });
     let latest_imaging = case
         .imaging
@@ -217,6 +229,7 @@ pub fn build(
             .collect(),
         latest_imaging,
         status: status(case, lang),
+        statement: statement::build(case, criteria, lang, today),
         headline: None,
         narrative: case
             .narrative
@@ -259,6 +272,27 @@ pub fn build(
             alcohol: case.history.alcohol.map(|h| words::habit(h, lang)),
         },
         records_appended,
+    }
+}
+
+/// The greeting of a letter to `contact`: a doctor by name and title (医生 when no title is
+/// written), a team by its first department (the one a letter is first read in), else by the
+/// institution.
+pub fn greeting(contact: &Contact, lang: Lang) -> String {
+    let title = contact.title.as_ref().and_then(|t| t.get(lang));
+    let team = contact
+        .departments
+        .first()
+        .map(|d| d.best(lang).to_string());
+    let institution = contact.institution.best(lang);
+    match (lang, contact.doctor.as_ref().map(|d| d.best(lang))) {
+        (Lang::Zh, Some(doctor)) => format!("尊敬的{doctor}{}", title.unwrap_or("医生")),
+        (Lang::En, Some(doctor)) => match title {
+            Some(title) => format!("Dear {title} {doctor}"),
+            None => format!("Dear {doctor}"),
+        },
+        (Lang::Zh, None) => format!("尊敬的{institution}{}各位专家", team.unwrap_or_default()),
+        (Lang::En, None) => format!("Dear {} team", team.as_deref().unwrap_or(institution)),
     }
 }
 

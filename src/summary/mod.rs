@@ -59,7 +59,14 @@ const BLOCKS: &[&str] = &[
 /// Renders the template and checks its `:::name` blocks, without generating them: what
 /// `check` needs to know about a case's own template, at a fraction of the cost.
 pub fn check_template(input: SummaryInput<'_>) -> Result<(), TemplateError> {
-    let context = context::build(input.case, input.contact, input.lang, input.today, false);
+    let context = context::build(
+        input.case,
+        input.contact,
+        input.criteria,
+        input.lang,
+        input.today,
+        false,
+    );
     let markdown = templates::render(input.template, &context)?;
     markdown::to_blocks(&markdown, |name| BLOCKS.contains(&name).then(Vec::new))
         .map(drop)
@@ -90,7 +97,7 @@ pub fn build(input: SummaryInput<'_>) -> Result<Document, TemplateError> {
         criteria,
         dicom,
     } = input;
-    let mut context = context::build(case, contact, lang, today, !appended.is_empty());
+    let mut context = context::build(case, contact, criteria, lang, today, !appended.is_empty());
     context.headline = criteria_sheet::headline(criteria, lang);
     let markdown = templates::render(template, &context)?;
     let blocks = markdown::to_blocks(&markdown, |name| {

@@ -145,7 +145,7 @@ pub fn condition(condition: Condition, lang: Lang) -> &'static str {
         ),
         Condition::Hcc => lang.pick("肝细胞癌（HCC）", "hepatocellular carcinoma (HCC)"),
         Condition::PortalHypertension => lang.pick("门静脉高压", "portal hypertension"),
-        Condition::Varices => lang.pick("食管胃底静脉曲张", "oesophagogastric varices"),
+        Condition::Varices => lang.pick("静脉曲张", "varices"),
         Condition::Other => lang.pick("其他", "other"),
     }
 }
@@ -177,8 +177,8 @@ pub fn treatment(kind: TreatmentKind, lang: Lang) -> &'static str {
 
 pub fn modality(modality: Modality, lang: Lang) -> &'static str {
     match modality {
-        Modality::Ct => lang.pick("增强CT", "CT"),
-        Modality::Mri => lang.pick("增强MRI", "MRI"),
+        Modality::Ct => "CT",
+        Modality::Mri => "MRI",
         Modality::Us => lang.pick("超声", "ultrasound"),
         Modality::Ceus => lang.pick("超声造影", "CEUS"),
         Modality::PetCt => "PET-CT",
@@ -219,10 +219,30 @@ pub fn record_kind(kind: RecordKind, lang: Lang) -> &'static str {
 }
 
 /// A record's kind and title as one label, the kind left out where the title already says it
-/// ("Imaging report", not "imaging report Imaging report").
+/// ("Imaging report", not "imaging report Imaging report"; "MRI report", not "imaging report
+/// MRI report").
 pub fn record_label(kind: RecordKind, title: &str, lang: Lang, separator: &str) -> String {
     let kind = record_kind(kind, lang);
-    if title.to_lowercase().starts_with(&kind.to_lowercase()) {
+    let (title_lower, kind_lower) = (title.to_lowercase(), kind.to_lowercase());
+    // The word a kind ends with: "report", "note"; 报告, 记录.
+    let last = match lang {
+        Lang::En => kind_lower
+            .split_whitespace()
+            .last()
+            .unwrap_or_default()
+            .to_string(),
+        Lang::Zh => kind_lower
+            .chars()
+            .rev()
+            .take(2)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect(),
+    };
+    if title_lower.starts_with(&kind_lower)
+        || (!last.is_empty() && title_lower.trim_end().ends_with(&last))
+    {
         title.to_string()
     } else {
         format!("{kind}{separator}{title}")

@@ -410,7 +410,7 @@ fn portal_packs_hold_every_record_as_a_pdf_and_the_intake_answers() {
         .sum();
     assert_eq!(pdf_pages(&complete), pages);
     let intake = fs::read_to_string(portal.join("intake.md")).unwrap();
-    assert!(intake.contains("## Date of birth\n\n1958-05-12"));
+    assert!(intake.contains("## Date of birth\n\nMay 12, 1958 (05/12/1958)"));
     assert!(
         intake.contains("(not shared in this packet"),
         "the ID number is not shared with UW"

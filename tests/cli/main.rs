@@ -15,6 +15,7 @@ mod init;
 mod interface;
 mod layout;
 mod mailserver;
+mod outgoing;
 mod pdf;
 mod privacy;
 mod reading;

@@ -404,7 +404,8 @@ fn every_section_and_record_has_a_bookmark_without_repeated_words() {
         "4 Laboratory results",
         "7 Imaging and records index",
         "Appendix: computed criteria in full",
-        "2021-06-18 Imaging report",
+        "2021-06-18 MRI report",
+        "2021-07-05 TACE-1 note",
         "2021-09-01 Discharge summary (English translation)",
     ] {
         assert!(titles.contains(&section), "`{section}` in {titles:?}");

@@ -215,9 +215,9 @@ fn records_are_appended_with_a_bookmark_each() {
     );
     let outline = tool("qpdf", &["--json", "--json-key=outlines", &pdf]);
     for title in [
-        "Imaging report",
+        "MRI report",
         "Lab report",
-        "Procedure note",
+        "TACE-1 note",
         "Discharge summary",
     ] {
         assert!(outline.contains(title), "bookmark for a {title}");

@@ -20,6 +20,7 @@ use crate::packet::store;
 use crate::packet::{
     self, FileEntry, MessagePlan, Oversize, PACKET_FORMAT, Pack, PacketJson, sealed, tables,
 };
+use crate::summary::words;
 use crate::text::Lang;
 use crate::tr;
 
@@ -135,7 +136,13 @@ pub(super) fn build(
             if number == 1 {
                 letter.attachments.push(AttachmentView {
                     name: summary_in_zip.clone(),
-                    what: what_is(&summary_in_zip, entries.len(), lang),
+                    what: what_is(
+                        &summary_in_zip,
+                        entries.len(),
+                        records.len(),
+                        (number, of),
+                        lang,
+                    ),
                     pages: Some(summary.pages as u32),
                     size: human_size(summary_len),
                 });
@@ -146,6 +153,11 @@ pub(super) fn build(
                 pages: None,
                 size: human_size(entries.iter().map(|e| records[e.index].bytes).sum()),
             });
+            letter.untranslated = shared.untranslated(lang, |i| match &sealed_names {
+                Some(names) => names[i].clone(),
+                None => format!("records/{}", records[i].name),
+            });
+            letter.contents = part_contents(&entries, records, of, lang);
             generated.push(Generated {
                 name: "cover-letter.txt".into(),
                 bytes: shared.cover(contact, letter)?.text().into_bytes(),
@@ -260,11 +272,14 @@ pub(super) fn build(
                 .iter()
                 .map(|a| AttachmentView {
                     name: a.file.clone(),
-                    what: what_is(&a.file, entries.len(), lang),
+                    what: what_is(&a.file, entries.len(), records.len(), (number, of), lang),
                     pages: a.file.ends_with(".pdf").then_some(summary.pages as u32),
                     size: human_size(a.bytes),
                 })
                 .collect();
+            letter.untranslated =
+                shared.untranslated(lang, |i| format!("records/{}", records[i].name));
+            letter.contents = part_contents(&entries, records, of, lang);
             let cover = shared.cover(contact, letter)?;
             (format!("{} [{token}]", cover.subject), cover.text())
         };
@@ -329,20 +344,70 @@ pub(super) fn build(
     ))
 }
 
-fn what_is(file: &str, records: usize, lang: Lang) -> String {
+/// What an attachment is. A split bundle's zips say which part of the records they hold: the
+/// first one has the summary and tables too, the later ones only their records.
+fn what_is(
+    file: &str,
+    in_part: usize,
+    records: usize,
+    (number, of): (usize, usize),
+    lang: Lang,
+) -> String {
     if file.ends_with(".pdf") {
-        lang.pick("病历摘要（请先阅读）", "case summary (please read first)")
-            .to_string()
-    } else {
-        match lang {
-            Lang::Zh => {
-                format!("压缩包：{records} 份病历资料、病历摘要、化验与时间线表格、清单及校验值")
-            }
-            Lang::En => format!(
-                "zip: {records} records, the summary, lab and timeline tables, manifest and checksums"
-            ),
-        }
+        return lang
+            .pick("病历摘要（请先阅读）", "case summary (please read first)")
+            .to_string();
     }
+    match (lang, of, number) {
+        (Lang::Zh, 1, _) => {
+            format!("压缩包：{in_part} 份病历资料、病历摘要、化验与时间线表格、清单及校验值")
+        }
+        (Lang::En, 1, _) => format!(
+            "zip: {in_part} records, the summary, lab and timeline tables, manifest and checksums"
+        ),
+        (Lang::Zh, _, 1) => format!(
+            "压缩包：全部 {records} 份病历资料中的 {in_part} 份（其余见后续 {} 封邮件）、病历摘要、化验与时间线表格、清单及校验值",
+            of - 1
+        ),
+        (Lang::En, _, 1) => format!(
+            "zip: {in_part} of the {records} records (the rest follow in {} more e-mail{}), the summary, lab and timeline tables, manifest and checksums",
+            of - 1,
+            if of > 2 { "s" } else { "" }
+        ),
+        (Lang::Zh, _, _) => {
+            format!(
+                "压缩包：全部 {records} 份病历资料中的 {in_part} 份（见下方清单）、清单及校验值"
+            )
+        }
+        (Lang::En, _, _) => format!(
+            "zip: {in_part} of the {records} records (listed below), manifest and checksums"
+        ),
+    }
+}
+
+/// A split bundle's part: one line per record its zip holds ("records/… — MRI report
+/// 2021-06-18"), so that each part's letter says what that part carries; nothing for one part.
+fn part_contents(
+    entries: &[StoredEntry],
+    records: &[packet::RecordFile],
+    of: usize,
+    lang: Lang,
+) -> Vec<String> {
+    if of < 2 {
+        return Vec::new();
+    }
+    entries
+        .iter()
+        .map(|e| {
+            let r = &records[e.index];
+            format!(
+                "{} — {} {}",
+                e.name,
+                words::record_label(r.kind, r.title.best(lang), lang, lang.pick("：", ": ")),
+                r.date.in_lang(lang)
+            )
+        })
+        .collect()
 }
 
 /// What an encrypted zip holds besides the summary, for the letter inside it.

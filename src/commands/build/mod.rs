@@ -65,6 +65,8 @@ struct Shared<'a> {
     /// How the packets were built, written into packet.json so `send` can rebuild alike.
     built_with: packet::BuiltWith,
     inputs_sha256: String,
+    /// Each stored record's language, declared or detected (`packet::language`).
+    languages: Vec<Option<Lang>>,
     /// Parsed once and shared: each face is 16 MB in memory.
     fonts: Fonts,
     pages: platform::PageCache,
@@ -186,10 +188,10 @@ pub(super) fn build(
         .filter(|r| r.kind != RecordKind::Dicom && filter.keeps(r.kind, r.date))
         .collect();
     records.sort_by(|a, b| (a.date, &a.path).cmp(&(b.date, &b.path)));
-    let mut taken = std::collections::BTreeSet::new();
+    let packet_names = names::packet_names(&case.records);
     let record_names: Vec<String> = records
         .iter()
-        .map(|r| names::record_file_name(r, &mut taken))
+        .map(|r| packet_names[&r.path].clone())
         .collect();
 
     let total_bytes: u64 = records
@@ -241,7 +243,11 @@ pub(super) fn build(
         platform::PageCache::render(&store, &records_root, &platform_limits, &out_root, workers)?;
     warnings.extend(pages.warnings(folder));
 
+    let languages = record_languages(&records_root, &records);
+    warnings.extend(chinese_records_found(&contacts, &records, &languages));
+
     let shared = Shared {
+        languages,
         folder,
         case,
         config: loaded.config.as_ref(),
@@ -455,9 +461,36 @@ impl Shared<'_> {
     fn cover(&self, contact: &Contact, letter: LetterView) -> Result<CoverLetter> {
         let lang = contact.language;
         let template: Template = self.folder.template(&cover::template_name(lang))?;
-        let mut case = summary::context::build(self.case, Some(contact), lang, self.today, false);
+        let mut case = summary::context::build(
+            self.case,
+            Some(contact),
+            &self.criteria,
+            lang,
+            self.today,
+            false,
+        );
         case.headline = None;
         cover::render(&template, &CoverContext { case, letter }).map_err(template_error)
+    }
+
+    /// What the packet's texts say about the case, in one language.
+    fn statement(&self, lang: Lang) -> crate::statement::Statement {
+        crate::statement::build(self.case, &self.criteria, lang, self.today)
+    }
+
+    /// The records in Chinese that an English reader gets untranslated, one line each, by the
+    /// names `name` gives them in this pack; nothing for Chinese readers.
+    fn untranslated(&self, lang: Lang, name: impl Fn(usize) -> String) -> Vec<String> {
+        if lang != Lang::En {
+            return Vec::new();
+        }
+        self.store
+            .records
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| self.languages.get(*i) == Some(&Some(Lang::Zh)))
+            .map(|(i, r)| format!("{} — {} {}", name(i), r.title.best(lang), r.date))
+            .collect()
     }
 
     /// The letter's particulars every pack shares.
@@ -476,6 +509,8 @@ impl Shared<'_> {
             }),
             sender_name: sender.map(|s| s.name.clone()),
             part: None,
+            contents: Vec::new(),
+            untranslated: Vec::new(),
             encrypted: false,
         }
     }
@@ -594,6 +629,63 @@ fn collect(root: &Path, relative: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Each record's language: declared, else detected from its title or, for a PDF of at most
+/// 64 MB, its text layer (records are untrusted: lopdf reads them with a content limit).
+fn record_languages(records_root: &Path, records: &[&Record]) -> Vec<Option<Lang>> {
+    const PDF_READ_LIMIT: u64 = 64_000_000;
+    records
+        .iter()
+        .map(|record| {
+            let is_pdf = record
+                .path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("pdf"));
+            let bytes = (record.language.is_none() && is_pdf)
+                .then(|| {
+                    crate::case_files::read_capped(&records_root.join(&record.path), PDF_READ_LIMIT)
+                        .ok()
+                })
+                .flatten();
+            packet::language::record_language(record, bytes.as_deref())
+        })
+        .collect()
+}
+
+/// Records found to be in Chinese (no `language` written) while English readers who need
+/// translations are built for: one warning naming them, since `check` cannot see it.
+fn chinese_records_found(
+    contacts: &[&Contact],
+    records: &[&Record],
+    languages: &[Option<Lang>],
+) -> Diagnostics {
+    let mut out = Diagnostics::default();
+    let readers: Vec<&str> = contacts
+        .iter()
+        .filter(|c| c.needs_translation && c.language == Lang::En)
+        .map(|c| c.id.as_str())
+        .collect();
+    let found: Vec<String> = records
+        .iter()
+        .zip(languages)
+        .filter(|(r, l)| r.language.is_none() && **l == Some(Lang::Zh))
+        .map(|(r, _)| format!("records/{}", r.path.display()))
+        .collect();
+    if !readers.is_empty() && !found.is_empty() {
+        out.push(
+            crate::diagnostic::Diagnostic::warning(tr!(
+                "{readers} need records in English; {count} record(s) without `language` are in Chinese by their text or title: {records}",
+                readers = readers.join(", "),
+                count = found.len(),
+                records = found.join(", ")
+            ))
+            .hint(tr!(
+                "their cover letters and intake answers say so; write language = \"zh\" in each record's sidecar, and put an English translation beside it if you have one"
+            )),
+        );
+    }
+    out
 }
 
 /// The inputs fingerprint of the case as it is now (see [`crate::inputs`]): records whose size,

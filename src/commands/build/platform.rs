@@ -199,7 +199,13 @@ pub(super) fn build(
         image_names.push((name, *kind, date.clone()));
     }
 
-    let form = fields::fields(shared.case, contact, lang, shared.today);
+    let form = fields::fields(
+        shared.case,
+        &shared.statement(lang),
+        contact,
+        lang,
+        shared.today,
+    );
     staging.write(
         &format!("{base}/fields.md"),
         fields::markdown(
@@ -248,6 +254,7 @@ pub(super) fn build(
             size: human_size(images_bytes),
         },
     ];
+    letter.untranslated = shared.untranslated(lang, |i| shared.store.records[i].name.clone());
     let cover = shared.cover(contact, letter)?;
     staging.write(&format!("{base}/cover-letter.txt"), cover.text().as_bytes())?;
     let cover_pdf = crate::pdf::render_summary(

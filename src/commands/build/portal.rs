@@ -84,9 +84,25 @@ pub(super) fn build(
     if let Some(index_pdf) = shared.imaging_index_pdf(contact, fonts)? {
         staging.write(&format!("{base}/imaging-index.pdf"), &index_pdf)?;
     }
+    let untranslated = shared.untranslated(lang, |i| {
+        let name = &shared.store.records[i].name;
+        let stem = name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s);
+        format!("records/{stem}.pdf")
+    });
     staging.write(
         &format!("{base}/intake.md"),
-        intake::markdown(shared.case, contact, lang, shared.today, &record_names).as_bytes(),
+        intake::markdown(
+            shared.case,
+            &shared.statement(lang),
+            contact,
+            lang,
+            shared.today,
+            intake::Enclosed {
+                records: &record_names,
+                untranslated: &untranslated,
+            },
+        )
+        .as_bytes(),
     )?;
 
     let mut letter = shared.letter(contact, Pack::Portal);
@@ -115,6 +131,7 @@ pub(super) fn build(
             size: human_size(shared.store.records.iter().map(|r| r.bytes).sum()),
         },
     ];
+    letter.untranslated = untranslated;
     let cover = shared.cover(contact, letter)?;
     staging.write(&format!("{base}/cover-letter.txt"), cover.text().as_bytes())?;
     let cover_pdf = pdf::render_summary(
