@@ -10,8 +10,8 @@
 //! - [`Framed`], the plain IMAP stream above TLS: it follows the framing as it passes (lines,
 //!   and literals announced as `{n}` at a line's end) and stops a line longer than
 //!   [`LINE_LIMIT`], a literal larger than the request allows ([`HEADER_LIMIT`] unless
-//!   [`Guard::allow_whole_messages`]), and an answer to one request larger than
-//!   [`RESPONSE_LIMIT`] — before the bytes are read, when the size is announced.
+//!   [`Guard::allow_whole_messages`]) as soon as its size is announced, before its bytes are
+//!   read, and an answer to one request larger than [`RESPONSE_LIMIT`].
 //!
 //! When a bound stops the connection, the [`Guard`] keeps which one ([`Stop`]), so that the
 //! failure names what the server did rather than the error the `imap` crate makes of it.
