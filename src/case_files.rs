@@ -20,9 +20,19 @@ pub const RECORD_LIMIT: u64 = 1 << 30;
 /// checked on the opened handle, and the open itself never waits: a pipe is opened
 /// non-blocking and refused.
 pub fn open_regular(path: &Path) -> io::Result<File> {
+    open_regular_with(path, 0)
+}
+
+/// [`open_regular`], refusing a link (`O_NOFOLLOW`): for consultpack's own files in
+/// `.consultpack/`, which nothing the family does ever makes a link.
+pub fn open_regular_not_link(path: &Path) -> io::Result<File> {
+    open_regular_with(path, libc::O_NOFOLLOW)
+}
+
+fn open_regular_with(path: &Path, flags: libc::c_int) -> io::Result<File> {
     let file = OpenOptions::new()
         .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
+        .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC | flags)
         .open(path)?;
     if !file.metadata()?.is_file() {
         return Err(not_regular());
@@ -48,7 +58,11 @@ pub fn is_regular(path: &Path) -> bool {
 /// Reads a regular file whole, refusing one over `limit` bytes (an `InvalidData` error that
 /// names the limit).
 pub fn read_capped(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
-    let file = open_regular(path)?;
+    read_file_capped(open_regular(path)?, limit)
+}
+
+/// [`read_capped`] of a file already opened.
+pub fn read_file_capped(file: File, limit: u64) -> io::Result<Vec<u8>> {
     let mut bytes = Vec::new();
     file.take(limit + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit {

@@ -106,34 +106,7 @@ impl Secret {
                     name
                 )
             })?,
-            Secret::Command(argv) => {
-                let (program, args) = argv
-                    .split_first()
-                    .ok_or_else(|| tr!("the password command is empty"))?;
-                let output = std::process::Command::new(program)
-                    .args(args)
-                    .stdin(std::process::Stdio::inherit())
-                    .stderr(std::process::Stdio::inherit())
-                    .output()
-                    // The command is never echoed: a password pasted there must not be printed.
-                    .map_err(|e| {
-                        tr!(
-                            "the password command (`password_command`) could not run ({why})",
-                            why = e.kind()
-                        )
-                    })?;
-                if !output.status.success() {
-                    return Err(tr!(
-                        "the password command (`password_command`) failed ({status})",
-                        status = output.status
-                    ));
-                }
-                String::from_utf8_lossy(&output.stdout)
-                    .lines()
-                    .next()
-                    .unwrap_or_default()
-                    .to_string()
-            }
+            Secret::Command(argv) => crate::password_command::first_line(argv)?,
         };
         if value.is_empty() {
             return Err(match self {

@@ -5,8 +5,8 @@
 //! them. Reading is guarded: dicom-object 0.10 allocates (and zero-fills) whatever length an
 //! element declares before reading it, so a damaged 800-byte file could ask for 4 GB. Each file
 //! is first walked token by token, and any declared length larger than what is left of the file
-//! rejects it, before the real header read. A file that fails is a problem naming the file,
-//! never a stop.
+//! rejects it, as does nesting deeper than a real header has (the reader recurses), before the
+//! real header read. A file that fails is a problem naming the file, never a stop.
 //!
 //! [`read_header`] reads one file (the effect); [`index`] groups headers into studies (pure).
 
@@ -216,9 +216,13 @@ fn check_meta_group(file: &mut File, size: u64) -> Result<(), String> {
     Err(tr!("its file meta information does not end"))
 }
 
+/// Sequences within sequences deeper than any real header nests them (a handful).
+const MAX_NESTING: usize = 64;
+
 /// Walks the data set's tokens, refusing any declared length larger than what is left of the
 /// file before its value is read (the token reader reads a value only when asked for the next
-/// token); stops at the pixel data. `offset` is how far into the file the tokens have read.
+/// token), and sequences nested deeper than [`MAX_NESTING`]; stops at the pixel data.
+/// `offset` is how far into the file the tokens have read.
 fn guard(
     tokens: impl Iterator<Item = Result<DataToken, dicom_parser::dataset::read::Error>>,
     offset: &Cell<u64>,
@@ -231,8 +235,22 @@ fn guard(
         len.filter(|&len| u64::from(len) > left)
             .map(|len| (len, left))
     };
+    let mut depth = 0usize;
     for token in tokens {
         let token = token.map_err(|e| tr!("it is damaged ({e})", e))?;
+        // The real read builds nested sequences by recursion: a file nested thousands deep
+        // would overflow the stack and take the whole program down.
+        match token {
+            DataToken::SequenceStart { .. } => depth += 1,
+            DataToken::SequenceEnd => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if depth > MAX_NESTING {
+            return Err(tr!(
+                "it is damaged: sequences nested more than {most} deep",
+                most = MAX_NESTING
+            ));
+        }
         let problem = match token {
             DataToken::ElementHeader(header) if header.tag() == tags::PIXEL_DATA => {
                 return match too_long(header.len.get()) {

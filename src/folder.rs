@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
-use crate::case::{self, CaseInput, LoadedCase, RecordIndex};
+use crate::case::{self, CaseInput, LoadedCase, RecordIndex, Refusal};
 use crate::case_files::{self, TOML_LIMIT};
 use crate::config::{self, Config};
 use crate::contacts::{self, ContactList};
@@ -21,6 +21,14 @@ pub const CONFIG_FILE: &str = "consultpack.toml";
 pub const CONTACTS_FILE: &str = "contacts.toml";
 pub const RECORDS_DIR: &str = "records";
 pub const TEMPLATES_DIR: &str = "templates";
+pub const REPLIES_DIR: &str = "replies";
+/// Where packets and PDFs go unless told otherwise.
+pub const OUT_DIR: &str = "out";
+/// Where consultpack keeps its own state: the ledger, the sync position, the send lock.
+pub const STATE_DIR: &str = ".consultpack";
+/// The folders of a case that hold what the family wrote or what consultpack must keep:
+/// nothing is ever built into them, and no contact may be named like them.
+pub const OWN_FOLDERS: [&str; 4] = [RECORDS_DIR, TEMPLATES_DIR, REPLIES_DIR, STATE_DIR];
 
 /// A case folder on disk.
 #[derive(Debug, Clone)]
@@ -184,8 +192,16 @@ impl CaseFolder {
         resolved(path).starts_with(resolved(&self.root))
     }
 
+    /// Which of the case's own folders ([`OWN_FOLDERS`]) `path` is in or is, links resolved.
+    pub fn own_folder_holding(&self, path: &Path) -> Option<&'static str> {
+        let (target, root) = (resolved(path), resolved(&self.root));
+        OWN_FOLDERS
+            .into_iter()
+            .find(|dir| target.starts_with(root.join(dir)))
+    }
+
     /// Refuses an output path that would destroy what the family wrote: anything under
-    /// records/, templates/ or .consultpack/, a file consultpack reads, something that is not a
+    /// records/, templates/, replies/ or .consultpack/, a file consultpack reads, something that is not a
     /// regular file (a device, a pipe, a folder), or — without `force` — an existing file that
     /// is not a PDF.
     pub fn check_output(&self, output: &Path, force: bool) -> Result<()> {
@@ -201,13 +217,10 @@ impl CaseFolder {
                 )),
             ))
         };
-        let target = resolved(output);
-        let root = resolved(&self.root);
-        for dir in [RECORDS_DIR, TEMPLATES_DIR, ".consultpack"] {
-            if target.starts_with(root.join(dir)) {
-                return refuse(tr!("it is inside the case's {dir}/ folder", dir));
-            }
+        if let Some(dir) = self.own_folder_holding(output) {
+            return refuse(tr!("it is inside the case's {dir}/ folder", dir));
         }
+        let (target, root) = (resolved(output), resolved(&self.root));
         if [CASE_FILE, CONTACTS_FILE, CONFIG_FILE]
             .iter()
             .any(|f| target == root.join(f))
@@ -389,7 +402,10 @@ impl CaseFolder {
         #[cfg(unix)]
         for (dir, shown) in [
             (self.root.clone(), self.root.display().to_string()),
-            (self.path("out"), self.display("out").display().to_string()),
+            (
+                self.path(OUT_DIR),
+                self.display(OUT_DIR).display().to_string(),
+            ),
         ] {
             use std::os::unix::fs::PermissionsExt;
             let Ok(meta) = fs::metadata(&dir) else {
@@ -473,21 +489,12 @@ impl CaseFolder {
                     continue;
                 }
                 let rel = relative.join(&name);
-                let shown = self.display(RECORDS_DIR).join(&rel);
                 let is_link = entry.file_type().is_ok_and(|t| t.is_symlink());
                 if is_link && !links_outside && !resolved(&entry.path()).starts_with(&case_root) {
-                    diagnostics.push(
-                        Diagnostic::warning(tr!(
-                            "`{path}` is a link to `{target}`, outside the case folder; it is left out",
-                            path = shown.display(),
-                            target = resolved(&entry.path()).display()
-                        ))
-                        .at(Location::file(&shown))
-                        .hint(tr!(
-                            "copy the file into records/, or add `allow_links_outside = true` at the top of case.toml"
-                        )),
-                    );
-                    index.unreadable.insert(rel.clone());
+                    let target = resolved(&entry.path());
+                    index
+                        .unreadable
+                        .insert(rel.clone(), Refusal::LinkOutside { target });
                     index.files.insert(rel);
                     continue;
                 }
@@ -505,20 +512,18 @@ impl CaseFolder {
                     }
                 } else if rel.extension().is_some_and(|e| e == "toml") {
                     toml_files.push(rel);
+                } else if is_link && fs::metadata(entry.path()).is_err() {
+                    let target = fs::read_link(entry.path()).unwrap_or_default();
+                    index
+                        .unreadable
+                        .insert(rel.clone(), Refusal::BrokenLink { target });
+                    index.files.insert(rel);
                 } else if !case_files::is_regular(&entry.path()) {
-                    diagnostics.push(
-                        Diagnostic::warning(tr!(
-                            "`{path}` is not a regular file (a pipe, device or socket); it is left out",
-                            path = shown.display()
-                        ))
-                        .at(Location::file(&shown))
-                        .hint(tr!("records/ holds ordinary files only: remove it")),
-                    );
-                    index.unreadable.insert(rel.clone());
+                    index.unreadable.insert(rel.clone(), Refusal::NotRegular);
                     index.files.insert(rel);
                 } else {
                     if case_files::open_regular(&entry.path()).is_err() {
-                        index.unreadable.insert(rel.clone());
+                        index.unreadable.insert(rel.clone(), Refusal::NoAccess);
                     }
                     index.files.insert(rel);
                 }

@@ -29,8 +29,10 @@ use crate::folder::{
     CASE_FILE, CONFIG_FILE, CONTACTS_FILE, CaseFolder, RECORDS_DIR, TEMPLATES_DIR,
 };
 
-/// The hash cache, in the case folder.
+/// The hash cache, in the case folder: [`CACHE_NAME`] in `.consultpack/`, read and written
+/// only there, never through a link ([`crate::ledger::state_file`]).
 pub const CACHE_FILE: &str = ".consultpack/hashes.json";
+const CACHE_NAME: &str = "hashes.json";
 const CACHE_FORMAT: &str = "consultpack-hashes/1";
 
 /// What `stat` says of a file: when any of it changes, the file is hashed again.
@@ -115,8 +117,9 @@ impl Inputs {
     /// Lists and stats every input file and takes what the cache knows. Reads no record.
     pub fn scan(folder: &CaseFolder) -> Inputs {
         let root = folder.root().to_path_buf();
-        let cache = crate::case_files::read_capped(&root.join(CACHE_FILE), 64 << 20)
+        let cache = crate::ledger::read_state(&root, CACHE_NAME, 64 << 20)
             .ok()
+            .flatten()
             .and_then(|bytes| serde_json::from_slice::<CacheFile>(&bytes).ok())
             .filter(|c| c.format == CACHE_FORMAT)
             .map(|c| c.files)
@@ -232,11 +235,12 @@ impl Inputs {
             format: CACHE_FORMAT.into(),
             files: self.cache,
         };
-        let path = self.root.join(CACHE_FILE);
         let text = serde_json::to_string(&file).expect("the cache serializes");
-        let _ = crate::private_file::with_parents(&path, || {
-            crate::private_file::write(&path, text.as_bytes())
-        });
+        // Only a cache: when it cannot be written (`.consultpack` a link), the next build hashes
+        // again.
+        if let Ok(path) = crate::ledger::state_file(&self.root, CACHE_NAME, true) {
+            let _ = crate::private_file::write(&path, text.as_bytes());
+        }
     }
 }
 

@@ -33,6 +33,7 @@ pub mod mail;
 pub mod packet;
 pub mod page_images;
 pub mod parallel;
+pub mod password_command;
 pub mod pdf;
 pub mod private_file;
 pub mod replies;

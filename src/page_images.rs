@@ -64,6 +64,8 @@ pub struct PageImages {
     pub files: Vec<PathBuf>,
     /// Pages whose embedded scan went through unchanged.
     pub passed_through: usize,
+    /// Pages (from 1) drawn without a picture they hold, which could not be drawn, and why.
+    pub blank: Vec<(usize, String)>,
 }
 
 /// Makes `<out>/<stem>-NNN.jpg` for every page of `source` (a PDF, JPEG or PNG) in a child
@@ -93,7 +95,8 @@ pub fn render(source: &Path, out: &Path, stem: &str, limits: Limits) -> Result<P
     outcome
 }
 
-/// The child's report: `page scan|drawn NAME` per page, or `error REASON`.
+/// The child's report: `page scan|drawn NAME` per page, `blank N REASON` for a page drawn
+/// without a picture, or `error REASON`.
 fn page_lines(done: crate::child::Finished, out: &Path) -> Result<PageImages, String> {
     let text = String::from_utf8_lossy(&done.stdout);
     if !done.success {
@@ -108,11 +111,20 @@ fn page_lines(done: crate::child::Finished, out: &Path) -> Result<PageImages, St
     let mut images = PageImages {
         files: Vec::new(),
         passed_through: 0,
+        blank: Vec::new(),
     };
-    for rest in text.lines().filter_map(|l| l.strip_prefix("page ")) {
-        let (how, name) = rest.split_once(' ').unwrap_or((rest, ""));
-        images.passed_through += usize::from(how == "scan");
-        images.files.push(out.join(name));
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("page ") {
+            let (how, name) = rest.split_once(' ').unwrap_or((rest, ""));
+            images.passed_through += usize::from(how == "scan");
+            images.files.push(out.join(name));
+        } else if let Some((page, reason)) = line
+            .strip_prefix("blank ")
+            .and_then(|rest| rest.split_once(' '))
+            .and_then(|(n, reason)| Some((n.parse().ok()?, reason.to_string())))
+        {
+            images.blank.push((page, reason));
+        }
     }
     if images.files.is_empty() {
         Err(tr!("it has no pages"))
@@ -139,7 +151,7 @@ fn remove_stem(out: &Path, stem: &str) {
 /// per page, or `error REASON` and exits 1.
 pub fn worker(args: &[String]) -> ExitCode {
     crate::child::limit_self();
-    let result = (|| -> Result<Vec<(bool, String)>, String> {
+    let result = (|| -> Result<(Vec<(bool, String)>, Blank), String> {
         let [source, out, stem, max_px, max_bytes] = args else {
             return Err("usage: __render-pages SOURCE OUT STEM MAX_PX MAX_BYTES".into());
         };
@@ -154,10 +166,16 @@ pub fn worker(args: &[String]) -> ExitCode {
         let bytes =
             crate::case_files::read_capped(Path::new(source), crate::case_files::RECORD_LIMIT)
                 .map_err(|e| tr!("it could not be read ({e})", e))?;
-        let pages = if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-            vec![(false, photo(&bytes, ImageFormat::Jpeg, limits)?)]
+        let (pages, blank) = if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            (
+                vec![(false, photo(&bytes, ImageFormat::Jpeg, limits)?)],
+                Vec::new(),
+            )
         } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-            vec![(false, photo(&bytes, ImageFormat::Png, limits)?)]
+            (
+                vec![(false, photo(&bytes, ImageFormat::Png, limits)?)],
+                Vec::new(),
+            )
         } else if bytes[..bytes.len().min(1024)]
             .windows(5)
             .any(|w| w == b"%PDF-")
@@ -172,17 +190,20 @@ pub fn worker(args: &[String]) -> ExitCode {
             write_private(&Path::new(out).join(&name), &jpeg)?;
             written.push((scan, name));
         }
-        Ok(written)
+        Ok((written, blank))
     })();
     let mut stdout = std::io::stdout().lock();
     match result {
-        Ok(pages) => {
+        Ok((pages, blank)) => {
             for (scan, name) in pages {
                 let _ = writeln!(
                     stdout,
                     "page {} {name}",
                     if scan { "scan" } else { "drawn" }
                 );
+            }
+            for (page, reason) in blank {
+                let _ = writeln!(stdout, "blank {page} {}", reason.replace('\n', " "));
             }
             ExitCode::SUCCESS
         }
@@ -200,11 +221,28 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
-/// Every page of a PDF as a JPEG: scans passed through, the rest drawn.
-fn pdf_pages(bytes: Vec<u8>, limits: Limits) -> Result<Vec<(bool, Vec<u8>)>, String> {
-    let scans = lopdf::Document::load_mem(&bytes)
-        .map(|doc| scanned_pages(&doc, limits))
+/// Pages (from 1) drawn without a picture that could not be drawn, with why.
+type Blank = Vec<(usize, String)>;
+
+/// Every page of a PDF as a JPEG (scans passed through, the rest drawn), and [`Blank`].
+type PdfPages = (Vec<(bool, Vec<u8>)>, Blank);
+
+fn pdf_pages(bytes: Vec<u8>, limits: Limits) -> Result<PdfPages, String> {
+    let mut doc = lopdf::Document::load_mem(&bytes).ok();
+    let scans = doc
+        .as_ref()
+        .map(|doc| scanned_pages(doc, limits))
         .unwrap_or_default();
+    let mut blank = doc.as_mut().map(blank_implausible).unwrap_or_default();
+    let mut bytes = bytes;
+    if !blank.is_empty()
+        && let Some(doc) = &mut doc
+    {
+        let mut saved = Vec::new();
+        if doc.save_to(&mut saved).is_ok() {
+            bytes = saved;
+        }
+    }
     let pdf = hayro::hayro_syntax::Pdf::new(bytes).map_err(|e| match e {
         hayro::hayro_syntax::LoadPdfError::Decryption(_) => tr!("it is password-protected"),
         _ => tr!("it could not be read as a PDF"),
@@ -222,10 +260,12 @@ fn pdf_pages(bytes: Vec<u8>, limits: Limits) -> Result<Vec<(bool, Vec<u8>)>, Str
     } else {
         vec![None; pages.len()]
     };
-    let settings = interpreter_settings();
+    let failed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let settings = interpreter_settings(failed.clone());
     let cache = hayro::RenderCache::new();
     let mut out = Vec::new();
     for (n, (page, scan)) in pages.iter().zip(scans).enumerate() {
+        failed.store(false, std::sync::atomic::Ordering::Relaxed);
         if let Some(jpeg) = scan {
             out.push((true, jpeg));
             continue;
@@ -248,22 +288,142 @@ fn pdf_pages(bytes: Vec<u8>, limits: Limits) -> Result<Vec<(bool, Vec<u8>)>, Str
             hayro::vello_cpu::Pixels::Rgb8(rgb) => rgb,
             hayro::vello_cpu::Pixels::Rgba8(rgba) => on_white(&rgba),
         };
-        if rgb.iter().all(|&b| b == 255) {
-            return Err(tr!(
-                "page {page} comes out blank (the file may be damaged)",
-                page = n + 1
+        if failed.load(std::sync::atomic::Ordering::Relaxed) && !blank.iter().any(|b| b.0 == n + 1)
+        {
+            blank.push((
+                n + 1,
+                tr!("a picture on it could not be drawn (it may be damaged)"),
             ));
+        }
+        if rgb.iter().all(|&b| b == 255) {
+            return Err(match blank.iter().find(|b| b.0 == n + 1) {
+                Some((page, why)) => tr!("page {page} comes out blank: {why}", page, why),
+                None => tr!(
+                    "page {page} comes out blank (the file may be damaged)",
+                    page = n + 1
+                ),
+            });
         }
         let image = image::RgbImage::from_raw(w, h, rgb)
             .ok_or_else(|| tr!("the page could not be drawn"))?;
         out.push((false, encode(DynamicImage::ImageRgb8(image), limits)?));
     }
-    Ok(out)
+    Ok((out, blank))
+}
+
+/// Replaces each picture that claims a size no page needs, or more pixels than its bytes can
+/// hold, with one white pixel — hayro would draw what it can of it, a sliver, or use up its
+/// memory — and returns those pages (from 1) with why their picture is blank.
+fn blank_implausible(doc: &mut lopdf::Document) -> Blank {
+    let mut found: Vec<(usize, lopdf::ObjectId, String)> = Vec::new();
+    for (n, page) in doc.page_iter().enumerate() {
+        let (Ok((Some(resources), _)), Ok(content)) = (
+            doc.get_page_resources(page),
+            doc.get_and_decode_page_content(page),
+        ) else {
+            continue;
+        };
+        let mut drawn = Vec::new();
+        drawn_images(doc, resources, &content, 0, &mut drawn);
+        for id in drawn {
+            let Ok(stream) = doc.get_object(id).and_then(lopdf::Object::as_stream) else {
+                continue;
+            };
+            let number = |key: &[u8]| {
+                stream
+                    .dict
+                    .get(key)
+                    .and_then(lopdf::Object::as_i64)
+                    .ok()
+                    .and_then(|v| u32::try_from(v).ok())
+            };
+            if let (Some(width), Some(height)) = (number(b"Width"), number(b"Height"))
+                && let Err(why) =
+                    crate::pdf::raster::plausible_size(width, height, stream.content.len())
+            {
+                found.push((n + 1, id, why));
+            }
+        }
+    }
+    let mut blank = Blank::new();
+    for (page, id, why) in found {
+        let mut dict = lopdf::Dictionary::new();
+        for (key, value) in [
+            ("Type", lopdf::Object::Name(b"XObject".to_vec())),
+            ("Subtype", lopdf::Object::Name(b"Image".to_vec())),
+            ("Width", lopdf::Object::Integer(1)),
+            ("Height", lopdf::Object::Integer(1)),
+            ("ColorSpace", lopdf::Object::Name(b"DeviceGray".to_vec())),
+            ("BitsPerComponent", lopdf::Object::Integer(8)),
+        ] {
+            dict.set(key, value);
+        }
+        let white = lopdf::Stream::new(dict, vec![255]);
+        doc.objects.insert(id, lopdf::Object::Stream(white));
+        if !blank.iter().any(|b| b.0 == page) {
+            blank.push((page, tr!("a picture on it was not drawn ({why})", why)));
+        }
+    }
+    blank
+}
+
+/// The images a content stream draws (`Do`), and those of the forms it draws, to a depth.
+fn drawn_images(
+    doc: &lopdf::Document,
+    resources: &lopdf::Dictionary,
+    content: &lopdf::content::Content,
+    depth: usize,
+    out: &mut Vec<lopdf::ObjectId>,
+) {
+    let Some(xobjects) = resources
+        .get(b"XObject")
+        .ok()
+        .and_then(|x| doc.dereference(x).ok())
+        .and_then(|(_, x)| x.as_dict().ok())
+    else {
+        return;
+    };
+    for op in content.operations.iter().filter(|op| op.operator == "Do") {
+        let Some(id) = op
+            .operands
+            .first()
+            .and_then(|name| name.as_name().ok())
+            .and_then(|name| xobjects.get(name).ok())
+            .and_then(|x| x.as_reference().ok())
+        else {
+            continue;
+        };
+        let Ok(stream) = doc.get_object(id).and_then(lopdf::Object::as_stream) else {
+            continue;
+        };
+        match stream.dict.get(b"Subtype").and_then(lopdf::Object::as_name) {
+            Ok(b"Image") if !out.contains(&id) => out.push(id),
+            Ok(b"Form") if depth < 8 => {
+                let inner = stream
+                    .dict
+                    .get(b"Resources")
+                    .ok()
+                    .and_then(|r| doc.dereference(r).ok())
+                    .and_then(|(_, r)| r.as_dict().ok())
+                    .unwrap_or(resources);
+                if let Ok(content) = stream
+                    .get_plain_content_with_limit(16 << 20)
+                    .map_err(|_| ())
+                    .and_then(|bytes| lopdf::content::Content::decode(&bytes).map_err(|_| ()))
+                {
+                    drawn_images(doc, inner, &content, depth + 1, out);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// hayro's settings with Noto Sans CJK for Chinese, Japanese and Korean fonts a PDF names but
-/// does not embed.
-fn interpreter_settings() -> hayro::hayro_interpret::InterpreterSettings {
+/// does not embed; `failed` is set when a picture cannot be drawn (hayro leaves it out).
+fn interpreter_settings(
+    failed: Arc<std::sync::atomic::AtomicBool>,
+) -> hayro::hayro_interpret::InterpreterSettings {
     use hayro::hayro_interpret::font::{FontData, FontQuery};
     let default = hayro::hayro_interpret::InterpreterSettings::default();
     let standard = default.font_resolver.clone();
@@ -280,6 +440,14 @@ fn interpreter_settings() -> hayro::hayro_interpret::InterpreterSettings {
                 0,
             )),
             other => standard(other),
+        }),
+        warning_sink: Arc::new(move |warning| {
+            if matches!(
+                warning,
+                hayro::hayro_interpret::InterpreterWarning::ImageDecodeFailure
+            ) {
+                failed.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
         }),
         ..default
     }

@@ -190,16 +190,17 @@ impl Headers {
             .and_then(|a| a.address())
             .unwrap_or_default()
             .to_lowercase();
-        let subject = message.subject().unwrap_or_default().to_lowercase();
+        let subject = subject(message);
+        let lower = subject.to_lowercase();
         let returned = from_address.starts_with("mailer-daemon@")
             || from_address.starts_with("postmaster@")
-            || RETURNED_SUBJECTS.iter().any(|s| subject.contains(s));
+            || RETURNED_SUBJECTS.iter().any(|s| lower.contains(s));
         Headers {
             message_id: message.message_id().map(str::to_string),
             answers,
             from: from.and_then(|a| a.address()).map(str::to_lowercase),
             from_name: from.and_then(|a| a.name()).map(str::to_string),
-            subject: message.subject().unwrap_or_default().to_string(),
+            subject,
             date: message
                 .date()
                 .and_then(|d| DateTime::from_timestamp(d.to_timestamp(), 0)),
@@ -208,6 +209,48 @@ impl Headers {
             returned,
         }
     }
+}
+
+/// The subject as its sender wrote it. Many Chinese mail programs still send it as raw GBK
+/// bytes, with no encoded word: read as UTF-8 that is all replacement characters. Such a
+/// subject is read in the message's own charset, then as GB18030 (of which GBK is a part);
+/// only if neither fits are replacement characters left.
+fn subject(message: &Message<'_>) -> String {
+    let parsed = message.subject().unwrap_or_default();
+    let raw = message
+        .headers()
+        .iter()
+        .find(|h| matches!(h.name, mail_parser::HeaderName::Subject))
+        .and_then(|h| {
+            message
+                .raw_message()
+                .get(h.offset_start as usize..h.offset_end as usize)
+        });
+    let Some(raw) = raw.filter(|r| std::str::from_utf8(r).is_err() && !contains(r, b"=?")) else {
+        return parsed.to_string();
+    };
+    let unfolded: Vec<u8> = raw
+        .iter()
+        .copied()
+        .filter(|&b| b != b'\r' && b != b'\n')
+        .collect();
+    let declared = message
+        .content_type()
+        .and_then(|ct| ct.attribute("charset"));
+    declared
+        .into_iter()
+        .chain(["gb18030"])
+        .filter_map(|label| encoding_rs::Encoding::for_label(label.trim().as_bytes()))
+        .find_map(|encoding| {
+            encoding
+                .decode_without_bom_handling_and_without_replacement(&unfolded)
+                .map(|text| text.trim().to_string())
+        })
+        .unwrap_or_else(|| parsed.to_string())
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 /// Subjects of returned mail, from systems that send no delivery status report.
@@ -474,6 +517,34 @@ pub fn safe_file_name(name: &str, fallback: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn raw_gbk_subjects_are_read_as_chinese() {
+        let (gbk, _, _) = encoding_rs::GBK.encode("回复：会诊资料已收到 [CP-1A2B]");
+        let block = |content_type: &str| {
+            let mut block = b"From: dr@zs.example\r\nSubject: ".to_vec();
+            block.extend_from_slice(&gbk);
+            block.extend_from_slice(format!("\r\n{content_type}\r\n").as_bytes());
+            block
+        };
+        // The message's own charset, and none at all (GB18030 then).
+        for content_type in [
+            "Content-Type: text/plain; charset=\"GBK\"",
+            "Content-Type: text/plain",
+        ] {
+            let headers = Headers::parse(&block(content_type));
+            assert_eq!(headers.subject, "回复：会诊资料已收到 [CP-1A2B]");
+        }
+        // A returned-mail subject in GBK is seen as one.
+        let (bounce, _, _) = encoding_rs::GBK.encode("系统退信");
+        let mut block = b"From: mx@example.cn\r\nSubject: ".to_vec();
+        block.extend_from_slice(&bounce);
+        block.extend_from_slice(b"\r\n\r\n");
+        assert!(Headers::parse(&block).returned);
+        // UTF-8 and encoded words are as before.
+        let headers = Headers::parse("Subject: =?UTF-8?B?5Lya6K+K?= 意见\r\n\r\n".as_bytes());
+        assert_eq!(headers.subject, "会诊 意见");
+    }
 
     fn ours() -> Ours {
         let when: DateTime<Utc> = "2026-11-27T10:00:00Z".parse().unwrap();

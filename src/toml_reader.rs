@@ -156,7 +156,7 @@ impl<'s> Reader<'s> {
 }
 
 /// No date in a case comes before this one (birth dates included).
-const MIN_DATE: NaiveDate = NaiveDate::from_ymd_opt(1900, 1, 1).expect("valid date");
+pub const MIN_DATE: NaiveDate = NaiveDate::from_ymd_opt(1900, 1, 1).expect("valid date");
 
 /// What a Chinese keyboard typed in place of TOML's ASCII punctuation, outside quotes.
 const FULL_WIDTH: &[(char, &str)] = &[

@@ -2,6 +2,8 @@
 //! order (two family members' merged copies) and twice; a message whose `sending` has no answer
 //! is *unknown* — the program may have died while the server had it — never unsent.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Serialize, Serializer};
 
@@ -49,11 +51,14 @@ pub fn messages(ledger: &Ledger) -> Vec<Message> {
     let mut events: Vec<&Event> = ledger.events.iter().collect();
     events.sort_by_key(|e| e.at);
     let mut out: Vec<Message> = Vec::new();
+    // Each message found by its Message-ID at once: a ledger of many sends stays quick.
+    let mut index: HashMap<&str, usize> = HashMap::new();
     for event in &events {
         if let What::Sending(s) = &event.what {
-            if out.iter().any(|m| m.message_id == s.message_id) {
+            if index.contains_key(s.message_id.as_str()) {
                 continue;
             }
+            index.insert(&s.message_id, out.len());
             out.push(Message {
                 message_id: s.message_id.clone(),
                 contact: s.contact.clone(),
@@ -72,17 +77,19 @@ pub fn messages(ledger: &Ledger) -> Vec<Message> {
     for event in &events {
         match &event.what {
             What::Sent(s) => {
-                if let Some(m) = out.iter_mut().find(|m| m.message_id == s.message_id) {
-                    m.outcome = Outcome::Sent {
+                if let Some(&i) = index.get(s.message_id.as_str()) {
+                    out[i].outcome = Outcome::Sent {
                         at: event.at,
                         reply: s.reply.clone(),
                     };
                 }
             }
             What::Failed(f) => {
-                if let Some(m) = out.iter_mut().find(|m| {
-                    m.message_id == f.message_id && !matches!(m.outcome, Outcome::Sent { .. })
-                }) {
+                if let Some(m) = index
+                    .get(f.message_id.as_str())
+                    .map(|&i| &mut out[i])
+                    .filter(|m| !matches!(m.outcome, Outcome::Sent { .. }))
+                {
                     m.outcome = match f.outcome {
                         FailedOutcome::NotSent => Outcome::NotSent {
                             reason: f.reason.clone(),
@@ -96,22 +103,28 @@ pub fn messages(ledger: &Ledger) -> Vec<Message> {
             _ => {}
         }
     }
-    // The family confirmed by hand (`mark ID sent`) that what was unknown arrived.
+    // The family confirmed by hand (`mark ID sent`) that what was unknown arrived: the first
+    // such mark at or after the attempt.
+    let mut marked: HashMap<&str, Vec<DateTime<Utc>>> = HashMap::new();
     for event in &events {
         if let What::Mark(m) = &event.what
             && m.state == MarkState::Sent
         {
-            for message in out
-                .iter_mut()
-                .filter(|x| x.contact == m.contact && x.at <= event.at)
-            {
-                if matches!(message.outcome, Outcome::Unknown { .. }) {
-                    message.outcome = Outcome::Sent {
-                        at: event.at,
-                        reply: "confirmed by the family".to_string(),
-                    };
-                }
-            }
+            marked.entry(&m.contact).or_default().push(event.at);
+        }
+    }
+    for message in &mut out {
+        if !matches!(message.outcome, Outcome::Unknown { .. }) {
+            continue;
+        }
+        let times = marked
+            .get(message.contact.as_str())
+            .map_or(&[][..], Vec::as_slice);
+        if let Some(&at) = times.get(times.partition_point(|t| *t < message.at)) {
+            message.outcome = Outcome::Sent {
+                at,
+                reply: "confirmed by the family".to_string(),
+            };
         }
     }
     out
@@ -327,18 +340,22 @@ impl Serialize for NextAction {
 /// The status of each contact from the ledger, as of `today`.
 pub fn status(ledger: &Ledger, contacts: &[&Contact], today: NaiveDate) -> Vec<ContactStatus> {
     let messages = messages(ledger);
+    let by_id: HashMap<&str, &Message> = messages
+        .iter()
+        .map(|m| (m.message_id.as_str(), m))
+        .collect();
     let mut events: Vec<&Event> = ledger.events.iter().collect();
     events.sort_by_key(|e| e.at);
     contacts
         .iter()
-        .map(|contact| contact_status(contact, &events, &messages, today))
+        .map(|contact| contact_status(contact, &events, &by_id, today))
         .collect()
 }
 
 fn contact_status(
     contact: &Contact,
     events: &[&Event],
-    messages: &[Message],
+    messages: &HashMap<&str, &Message>,
     today: NaiveDate,
 ) -> ContactStatus {
     // In the order things happened: a mark on the day it says, other events when recorded.
@@ -366,7 +383,7 @@ fn contact_status(
                 }
             }
             What::Sending(s) => {
-                let Some(message) = messages.iter().find(|m| m.message_id == s.message_id) else {
+                let Some(message) = messages.get(s.message_id.as_str()) else {
                     continue;
                 };
                 if message.followup_of.is_some() {

@@ -10,4 +10,4 @@ pub mod records;
 
 pub use model::Case;
 pub use parse::{CaseInput, LoadedCase, TextSite, parse};
-pub use records::RecordIndex;
+pub use records::{RecordIndex, Refusal};

@@ -12,7 +12,7 @@ use toml::Spanned;
 use toml::de::DeValue;
 
 use super::model::*;
-use super::records::{RecordIndex, ReferenceProblem};
+use super::records::{RecordIndex, ReferenceProblem, Refusal};
 use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile};
 use crate::lab::{ANALYTES, Analyte, Unit};
 use crate::text::{Lang, Text};
@@ -81,6 +81,7 @@ pub fn parse(input: &CaseInput<'_>) -> (Option<LoadedCase>, Diagnostics) {
     let share_with_ids = parser.share_with_ids;
     let mut texts = parser.texts;
     let mut mentioned = parser.mentioned;
+    let refused = parser.refused;
     if let Some(case) = &case {
         records.extend(case.records.iter().cloned());
     }
@@ -92,7 +93,7 @@ pub fn parse(input: &CaseInput<'_>) -> (Option<LoadedCase>, Diagnostics) {
                 doc.get_ref(),
                 0..0,
             );
-            if let Some(record) = sidecar_parser.record_fields(&mut table, path.clone()) {
+            if let Some(record) = sidecar_parser.record_fields(&mut table, Some(path.clone())) {
                 if records.iter().any(|r: &Record| r.path == *path) {
                     sidecar_parser.reader.error(
                         0..0,
@@ -132,20 +133,57 @@ pub fn parse(input: &CaseInput<'_>) -> (Option<LoadedCase>, Diagnostics) {
         .iter()
         .flat_map(|c| c.records.iter().map(|r| r.path.clone()))
         .chain(mentioned.into_keys())
+        .chain(refused)
         .collect();
+    let records_dir = input
+        .case_toml
+        .path
+        .parent()
+        .unwrap_or(std::path::Path::new(""))
+        .join(crate::folder::RECORDS_DIR);
+    let mut unreferenced = Vec::new();
     for file in input.records.unmentioned(&described) {
-        diagnostics.push(
-            Diagnostic::warning(tr!(
-                "`records/{file}` is not referenced by case.toml",
-                file = file.display()
-            ))
-            .at(Location::file(&input.case_toml.path))
-            .hint(tr!(
-                "add a [[record]] entry with file = \"{file}\", or a sidecar `records/{file}.toml`; unreferenced files are left out of packets",
-                file = file.display()
+        // A link out of the case or a pipe is left out whether or not it is referenced.
+        let shown = records_dir.join(file);
+        let left_out = match input.records.unreadable.get(file) {
+            Some(Refusal::LinkOutside { target }) => Some((
+                tr!(
+                    "`{path}` is a link to `{target}`, outside the case folder; it is left out",
+                    path = shown.display(),
+                    target = target.display()
+                ),
+                tr!(
+                    "copy the file into records/, or add `allow_links_outside = true` at the top of case.toml"
+                ),
             )),
-        );
+            Some(Refusal::BrokenLink { target }) => Some((
+                tr!(
+                    "`{path}` is a link to `{target}`, which does not exist; it is left out",
+                    path = shown.display(),
+                    target = target.display()
+                ),
+                tr!("put the file itself into records/"),
+            )),
+            Some(Refusal::NotRegular) => Some((
+                tr!(
+                    "`{path}` is not a regular file (a pipe, device or socket); it is left out",
+                    path = shown.display()
+                ),
+                tr!("records/ holds ordinary files only: remove it"),
+            )),
+            Some(Refusal::NoAccess) | None => None,
+        };
+        if let Some((message, hint)) = left_out {
+            diagnostics.push(
+                Diagnostic::warning(message)
+                    .at(Location::file(&shown))
+                    .hint(hint),
+            );
+            continue;
+        }
+        unreferenced.push(file);
     }
+    diagnostics.extend(unreferenced_warnings(&unreferenced, &input.case_toml.path));
 
     if diagnostics.has_errors() {
         return (None, diagnostics);
@@ -159,6 +197,48 @@ pub fn parse(input: &CaseInput<'_>) -> (Option<LoadedCase>, Diagnostics) {
         }),
         diagnostics,
     )
+}
+
+/// Files no one refers to, for each of which the warning says what to write; more than a few
+/// are one warning, with the first of them, rather than a screen per file.
+const UNREFERENCED_NAMED: usize = 10;
+
+fn unreferenced_warnings(files: &[&PathBuf], case_toml: &std::path::Path) -> Diagnostics {
+    let mut diagnostics = Diagnostics::default();
+    if files.len() > UNREFERENCED_NAMED {
+        let first: Vec<String> = files
+            .iter()
+            .take(UNREFERENCED_NAMED)
+            .map(|f| format!("records/{}", f.display()))
+            .collect();
+        diagnostics.push(
+            Diagnostic::warning(tr!(
+                "{count} files in records/ are not referenced by case.toml; the first {shown}: {files}",
+                count = files.len(),
+                shown = UNREFERENCED_NAMED,
+                files = first.join(", ")
+            ))
+            .at(Location::file(case_toml))
+            .hint(tr!(
+                "add [[record]] entries (or sidecars `<file>.toml`) for the files the doctors should see; unreferenced files are left out of packets"
+            )),
+        );
+        return diagnostics;
+    }
+    for file in files {
+        diagnostics.push(
+            Diagnostic::warning(tr!(
+                "`records/{file}` is not referenced by case.toml",
+                file = file.display()
+            ))
+            .at(Location::file(case_toml))
+            .hint(tr!(
+                "add a [[record]] entry with file = \"{file}\", or a sidecar `records/{file}.toml`; unreferenced files are left out of packets",
+                file = file.display()
+            )),
+        );
+    }
+    diagnostics
 }
 
 /// A record made from a reference in labs, imaging, treatments, pathology or diagnoses. Its
@@ -254,6 +334,8 @@ struct CaseParser<'r, 's> {
     lab_values: Vec<LabSite>,
     /// The birth date and where it is written, for the check that nothing predates it.
     birth: Option<(CaseDate, Range<usize>)>,
+    /// Record paths referenced, but refused (a link out of the case, a pipe, unreadable).
+    refused: BTreeSet<PathBuf>,
 }
 
 /// A lab value and where it is written.
@@ -289,6 +371,7 @@ impl<'r, 's> CaseParser<'r, 's> {
             lesion_sizes: Vec::new(),
             lab_values: Vec::new(),
             birth: None,
+            refused: BTreeSet::new(),
         }
     }
 
@@ -364,9 +447,11 @@ impl<'r, 's> CaseParser<'r, 's> {
         };
         let questions = self.each(root, "question", Self::question);
         let records = self.each(root, "record", |p, t| {
-            let file =
-                t.required_string(&mut p.reader, "file", "\"labs/2021-08-20_liver-panel.jpg\"")?;
-            let path = p.reference_at(file.get_ref(), file.span(), false, None)?;
+            let path = t
+                .required_string(&mut p.reader, "file", "\"labs/2021-08-20_liver-panel.jpg\"")
+                .and_then(|file| p.reference_at(file.get_ref(), file.span(), false, None));
+            // The other fields are read even when the file cannot be used, so that they are
+            // checked and not taken for unknown ones.
             p.record_fields(t, path)
         });
         let criteria_settings = match root.table(&mut self.reader, "criteria") {
@@ -523,6 +608,12 @@ impl<'r, 's> CaseParser<'r, 's> {
                 Some(path)
             }
             Err(problem) => {
+                if let (ReferenceProblem::Refused(_), Some(path)) =
+                    (&problem, crate::case::records::normalize(written))
+                {
+                    // Referenced, though refused: the error says so; "not referenced" would not.
+                    self.refused.insert(path);
+                }
                 let (message, hint) = match problem {
                     ReferenceProblem::OutsideRecords => (
                         tr!("`{written}` is not inside the records/ folder", written),
@@ -542,9 +633,34 @@ impl<'r, 's> CaseParser<'r, 's> {
                             ),
                         },
                     ),
-                    ReferenceProblem::Unreadable => (
+                    ReferenceProblem::Refused(Refusal::NoAccess) => (
                         tr!("record file `records/{written}` cannot be read", written),
                         tr!("check the file's permissions (it must be readable by you)"),
+                    ),
+                    ReferenceProblem::Refused(Refusal::LinkOutside { target }) => (
+                        tr!(
+                            "record file `records/{written}` is a link to `{target}`, outside the case folder",
+                            written,
+                            target = target.display()
+                        ),
+                        tr!(
+                            "copy the file into records/, or add `allow_links_outside = true` at the top of case.toml"
+                        ),
+                    ),
+                    ReferenceProblem::Refused(Refusal::BrokenLink { target }) => (
+                        tr!(
+                            "record file `records/{written}` is a link to `{target}`, which does not exist",
+                            written,
+                            target = target.display()
+                        ),
+                        tr!("put the file itself into records/"),
+                    ),
+                    ReferenceProblem::Refused(Refusal::NotRegular) => (
+                        tr!(
+                            "record file `records/{written}` is not a regular file (a pipe, device or socket)",
+                            written
+                        ),
+                        tr!("records/ holds ordinary files only: put the file itself there"),
                     ),
                     ReferenceProblem::WrongKind { is_dir: true } => (
                         tr!("`records/{written}` is a folder, not a file", written),
@@ -1827,8 +1943,9 @@ impl<'r, 's> CaseParser<'r, 's> {
         Some(text)
     }
 
-    /// The metadata of one record (from a `[[record]]` entry or a sidecar).
-    fn record_fields(&mut self, t: &mut Table<'_, 's>, path: PathBuf) -> Option<Record> {
+    /// The metadata of one record (from a `[[record]]` entry or a sidecar); `None` when the
+    /// file (`path`) cannot be used, after the fields are checked all the same.
+    fn record_fields(&mut self, t: &mut Table<'_, 's>, path: Option<PathBuf>) -> Option<Record> {
         let kind = t
             .required_choice(&mut self.reader, "kind")
             .map(Spanned::into_inner);
@@ -1847,6 +1964,7 @@ impl<'r, 's> CaseParser<'r, 's> {
                 )),
             );
         }
+        let path = path?;
         if (kind == Some(RecordKind::Dicom)) != self.records.dirs.contains(&path) {
             self.reader.error(
                 t.span_of("kind"),

@@ -1,7 +1,7 @@
 //! The files under a case's `records/` folder, as listed once by the command layer, and the
 //! rules for referring to them from case.toml.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
 
 /// What is on disk under `records/`: every file and folder, relative, with forward slashes.
@@ -10,8 +10,21 @@ use std::path::{Component, Path, PathBuf};
 pub struct RecordIndex {
     pub files: BTreeSet<PathBuf>,
     pub dirs: BTreeSet<PathBuf>,
-    /// Files that exist but could not be opened for reading.
-    pub unreadable: BTreeSet<PathBuf>,
+    /// Files that exist but are not read, and why.
+    pub unreadable: BTreeMap<PathBuf, Refusal>,
+}
+
+/// Why a file under records/ is not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// A link to `target`, outside the case folder (and links outside are not allowed).
+    LinkOutside { target: PathBuf },
+    /// A link to `target`, which does not exist.
+    BrokenLink { target: PathBuf },
+    /// A pipe, device or socket.
+    NotRegular,
+    /// It could not be opened (permissions).
+    NoAccess,
 }
 
 /// Why a reference to a record cannot be used.
@@ -22,7 +35,7 @@ pub enum ReferenceProblem {
     Missing {
         nearest: Option<PathBuf>,
     },
-    Unreadable,
+    Refused(Refusal),
     /// A folder where a file is needed, or the other way round.
     WrongKind {
         is_dir: bool,
@@ -33,8 +46,8 @@ impl RecordIndex {
     /// Checks a path written in case.toml; `want_dir` for DICOM folders.
     pub fn resolve(&self, written: &str, want_dir: bool) -> Result<PathBuf, ReferenceProblem> {
         let path = normalize(written).ok_or(ReferenceProblem::OutsideRecords)?;
-        if self.unreadable.contains(&path) {
-            return Err(ReferenceProblem::Unreadable);
+        if let Some(refusal) = self.unreadable.get(&path) {
+            return Err(ReferenceProblem::Refused(refusal.clone()));
         }
         match (
             self.files.contains(&path),

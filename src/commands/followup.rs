@@ -230,7 +230,7 @@ pub fn run(folder: &CaseFolder, args: &FollowupArgs, today: NaiveDate) -> Result
         compose::new_message_id(sender),
         compose::now(),
     );
-    let dir = folder.output_dir("out")?.join(&contact.id);
+    let dir = folder.output_dir(crate::folder::OUT_DIR)?.join(&contact.id);
     if args.dry_run {
         if !dir.exists() {
             crate::private_file::create_dir(&dir)?;

@@ -38,7 +38,10 @@ fn test(folder: &CaseFolder, today: NaiveDate) -> Result<()> {
         let password = password(imap_server, "IMAP")?;
         let mut session = imap::login(imap_server, &password, folder.root())
             .map_err(|f| mail_error("IMAP", imap_server, &f))?;
-        let selected = session.examine("INBOX");
+        let selected = session
+            .examine("INBOX")
+            .map(drop)
+            .map_err(|error| session.explain(&error));
         let _ = session.logout();
         selected.map_err(|error| Error::Mail {
             message: tr!(

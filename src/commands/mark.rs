@@ -26,6 +26,26 @@ pub fn run(folder: &CaseFolder, args: &MarkArgs, today: NaiveDate) -> Result<()>
             Some(tr!("give the day it happened")),
         ));
     }
+    // As in case.toml: nothing happens before 1900, nor before the patient was born.
+    if date < crate::toml_reader::MIN_DATE {
+        return Err(Error::user(
+            tr!("--date {date} is before 1900", date),
+            Some(tr!("check the year")),
+        ));
+    }
+    if let Some(born) = loaded.case.as_ref().map(|c| c.case.patient.birth_date)
+        && date < born.day()
+    {
+        return Err(Error::user(
+            tr!(
+                "--date {date} is before the patient was born ({born})",
+                date,
+                born = born.in_lang(crate::i18n::ui())
+            ),
+            Some(tr!("check the year")),
+        ));
+    }
+    ledger::check_writable(folder.root())?;
     // Read every file first: a missing one changes nothing.
     let mut files = Vec::new();
     for path in &args.files {
@@ -41,7 +61,20 @@ pub fn run(folder: &CaseFolder, args: &MarkArgs, today: NaiveDate) -> Result<()>
     let mut saved = Vec::new();
     if !files.is_empty() || !args.note.is_empty() {
         let mut dir = ReplyDir::new(folder, &contact.id, date)?;
-        dir.write("notes.txt", format!("{}\n", args.note).as_bytes())?;
+        let notes = dir.write("notes.txt", format!("{}\n", args.note).as_bytes())?;
+        let length = args.note.chars().count();
+        if length > ledger::NOTE_LIMIT {
+            eprintln!(
+                "{}{}",
+                crate::diagnostic::Severity::Warning.label(),
+                tr!(
+                    "the note is {length} characters long; the ledger keeps its first {limit}, and all of it is in {notes}",
+                    length,
+                    limit = ledger::NOTE_LIMIT,
+                    notes
+                )
+            );
+        }
         for path in files {
             saved.push(dir.copy(path)?);
         }

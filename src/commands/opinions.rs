@@ -195,7 +195,7 @@ pub fn run(folder: &CaseFolder, args: &OpinionsArgs, today: NaiveDate) -> Result
     )?;
     let output = match args.output.clone() {
         Some(output) => output,
-        None => folder.output_dir("out")?.join(format!(
+        None => folder.output_dir(crate::folder::OUT_DIR)?.join(format!(
             "{}_{today}_opinions_{}.pdf",
             case.patient.id,
             lang.code()

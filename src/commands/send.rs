@@ -93,7 +93,7 @@ fn send_one(
             Some(tr!("`consultpack contacts list` shows every id")),
         )
     })?;
-    let dir = folder.output_dir("out")?.join(&contact.id);
+    let dir = folder.output_dir(crate::folder::OUT_DIR)?.join(&contact.id);
     let pack = Pack::for_channel(contact.channel);
     if pack != Pack::Email {
         eprintln!(

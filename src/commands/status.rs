@@ -48,6 +48,9 @@ pub fn run(folder: &CaseFolder, json: bool, today: NaiveDate) -> Result<()> {
     print_stdout(&table(&rows, std::io::stdout().is_terminal()))
 }
 
+/// Characters of a reply's subject or note the table shows.
+const REPLY_SHOWN: usize = 160;
+
 fn table(rows: &[ContactStatus], colour: bool) -> String {
     let mut table = Table::new();
     table.load_preset(presets::NOTHING);
@@ -74,11 +77,16 @@ fn table(rows: &[ContactStatus], colour: bool) -> String {
                 Some(hash) => format!("{} {}", s.date, hash.chars().take(8).collect::<String>()),
                 None => tr!("{date} (marked)", date = s.date),
             });
+        // A line of the reply's subject or note is enough here; `--json` has all of it.
         let reply = row.reply.as_ref().map_or("—".to_string(), |r| {
+            let subject = match r.subject.char_indices().nth(REPLY_SHOWN) {
+                Some((end, _)) => format!("{}…", &r.subject[..end]),
+                None => r.subject.clone(),
+            };
             if r.marked {
-                tr!("{date} (marked): {note}", date = r.date, note = r.subject)
+                tr!("{date} (marked): {note}", date = r.date, note = subject)
             } else {
-                format!("{} {}: {}", r.date, r.from, r.subject)
+                format!("{} {}: {}", r.date, r.from, subject)
             }
         });
         let mut state = Cell::new(row.state.label(lang));

@@ -197,5 +197,7 @@ fn default_output(
         case.patient.id,
         lang.code()
     );
-    folder.output_dir("out").map(|out| out.join(name))
+    folder
+        .output_dir(crate::folder::OUT_DIR)
+        .map(|out| out.join(name))
 }

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use super::{load_valid, print_stdout};
 use crate::contacts::Contact;
 use crate::error::{Error, Result};
-use crate::folder::CaseFolder;
+use crate::folder::{CaseFolder, REPLIES_DIR};
 use crate::ledger::{self, Event, Reply, ReplyKind, What};
 use crate::mail::imap;
 use crate::packet::store;
@@ -27,10 +27,19 @@ use crate::private_file;
 use crate::replies::{self, Headers, Ours};
 use crate::{diagnostic, tr};
 
-const STATE_FILE: &str = ".consultpack/sync.json";
-pub const REPLIES_DIR: &str = "replies";
+/// In `.consultpack/`.
+const STATE_FILE: &str = "sync.json";
 /// Messages fetched per round trip (headers only).
-const BATCH: u32 = 500;
+const BATCH: usize = 500;
+/// The header block of each message, at most 1 MB of it (a server that sends more anyway is
+/// stopped by the connection's bounds).
+const HEADERS: &str = "(UID BODY.PEEK[HEADER]<0.1048576>)";
+/// Sequence numbers whose UIDs are asked for at first, when listing what is new; each further
+/// window is twice as large, up to [`MAX_WINDOW`].
+const FIRST_WINDOW: u32 = 500;
+const MAX_WINDOW: u32 = 20_000;
+/// More new messages than this in one mailbox is not a family's inbox.
+const MAX_NEW: usize = 2_000_000;
 const MAILBOXES: &[&str] = &["INBOX"];
 
 /// Where the last sync stopped, per mailbox.
@@ -77,10 +86,10 @@ pub fn run(folder: &CaseFolder, today: NaiveDate) -> Result<()> {
             _ => None,
         })
         .collect();
-    let state_path = folder.path(STATE_FILE);
+    let state_path = ledger::state_file(folder.root(), STATE_FILE, true)?;
+    // A damaged position only means looking at everything again (what is known is skipped).
     let mut state: SyncState =
-        crate::case_files::read_capped(&state_path, crate::case_files::TOML_LIMIT)
-            .ok()
+        ledger::read_state(folder.root(), STATE_FILE, crate::case_files::TOML_LIMIT)?
             .and_then(|b| serde_json::from_slice(&b).ok())
             .unwrap_or_default();
 
@@ -95,18 +104,22 @@ pub fn run(folder: &CaseFolder, today: NaiveDate) -> Result<()> {
     })?;
     let mut found = Found::default();
     for mailbox in MAILBOXES {
-        let selected = session.examine(mailbox).map_err(|error| Error::Mail {
+        let selected = session.examine(mailbox);
+        session.forget_unsolicited();
+        let selected = selected.map_err(|error| Error::Mail {
             message: tr!(
                 "the mailbox `{mailbox}` could not be opened ({error})",
                 mailbox,
-                error
+                error = session.explain(&error)
             ),
             hint: None,
         })?;
         let validity = selected.uid_validity.unwrap_or(0);
         let previous = state.mailboxes.get(*mailbox).copied();
         let start = match previous {
-            Some(s) if s.uid_validity == validity => s.last_uid + 1,
+            // UIDs are 32 bits: after the largest there can be no other (until the server
+            // renumbers), so nothing is new; never round to 0 and read everything again.
+            Some(s) if s.uid_validity == validity => s.last_uid.checked_add(1),
             Some(_) => {
                 eprintln!(
                     "{}",
@@ -115,45 +128,40 @@ pub fn run(folder: &CaseFolder, today: NaiveDate) -> Result<()> {
                         mailbox
                     )
                 );
-                1
+                Some(1)
             }
-            None => 1,
+            None => Some(1),
+        };
+        let Some(start) = start else {
+            continue;
         };
         let mut last_uid = start - 1;
-        if selected.exists > 0 && selected.uid_next.is_none_or(|next| start < next) {
-            // Batches of headers up to UIDNEXT; a server that does not say UIDNEXT gets one
-            // open-ended request, and only UIDs actually seen are remembered.
-            let ranges: Vec<String> = match selected.uid_next {
-                Some(next) => (start..next)
-                    .step_by(BATCH as usize)
-                    .map(|from| format!("{from}:{}", from.saturating_add(BATCH - 1).min(next - 1)))
-                    .collect(),
-                None => vec![format!("{start}:*")],
-            };
-            let bar = ProgressBar::new(u64::from(selected.exists));
+        let uids = if selected.exists > 0 && selected.uid_next.is_none_or(|next| start < next) {
+            new_uids(&mut session, mailbox, selected.exists, start)?
+        } else {
+            Vec::new()
+        };
+        if !uids.is_empty() {
+            let bar = ProgressBar::new(uids.len() as u64);
             bar.set_style(
                 ProgressStyle::with_template("{msg} {bar:30} {pos}/{len}").expect("valid template"),
             );
             bar.set_message(tr!("sync {mailbox}", mailbox));
-            for range in ranges {
-                let fetches = session
-                    .uid_fetch(&range, "(UID BODY.PEEK[HEADER])")
-                    .map_err(|error| Error::Mail {
-                        message: tr!("reading `{mailbox}` failed ({error})", mailbox, error),
-                        hint: None,
-                    })?;
-                let mut batch: Vec<(u32, Vec<u8>)> = fetches
+            for batch in uids.chunks(BATCH) {
+                let fetches = fetch(&mut session, true, &uid_set(batch), HEADERS, |error| {
+                    tr!("reading `{mailbox}` failed ({error})", mailbox, error)
+                })?;
+                let mut headers: Vec<(u32, Vec<u8>)> = fetches
                     .iter()
                     .filter_map(|f| Some((f.uid?, f.header()?.to_vec())))
-                    // `N:*` answers with the last message even when it is below N.
-                    .filter(|(uid, _)| *uid >= start)
+                    .filter(|(uid, _)| batch.binary_search(uid).is_ok())
                     .collect();
                 drop(fetches);
-                batch.sort_by_key(|(uid, _)| *uid);
-                for (uid, header) in batch {
+                headers.sort_by_key(|(uid, _)| *uid);
+                headers.dedup_by_key(|(uid, _)| *uid);
+                for (uid, header) in headers {
                     found.looked_at += 1;
                     bar.inc(1);
-                    last_uid = last_uid.max(uid);
                     if let Some(reply) = look_at(
                         folder,
                         &mut session,
@@ -166,7 +174,10 @@ pub fn run(folder: &CaseFolder, today: NaiveDate) -> Result<()> {
                         found.replies.push(reply);
                     }
                 }
-                // Remember progress after every batch: an interrupted sync goes on from here.
+                // The server listed these and answered for them: what it did not send was
+                // expunged meanwhile. Remember progress after every batch: an interrupted sync
+                // goes on from here.
+                last_uid = last_uid.max(*batch.last().expect("chunks are not empty"));
                 state.mailboxes.insert(
                     mailbox.to_string(),
                     MailboxState {
@@ -230,7 +241,8 @@ fn look_at(
     let headers = Headers::parse(header);
     let key = headers
         .message_id
-        .clone()
+        .as_deref()
+        .map(|id| ledger::cut(id, ledger::FIELD_LIMIT).into_owned())
         .unwrap_or_else(|| format!("sha256:{}", store::sha256(header)));
     if known.contains(&key) {
         return Ok(None);
@@ -322,13 +334,106 @@ fn look_at(
     Ok(Some((matched.contact, kind)))
 }
 
-fn fetch_whole(session: &mut imap::Session, uid: u32) -> Result<Vec<u8>> {
-    let fetches = session
-        .uid_fetch(uid.to_string(), "(UID BODY.PEEK[])")
-        .map_err(|error| Error::Mail {
-            message: tr!("reading message {uid} failed ({error})", uid, error),
-            hint: None,
+/// The UIDs from `start` on that the mailbox holds, oldest first. Only what the server reports
+/// is looked at — never every number up to UIDNEXT, which a server may put at 4294967295.
+/// They are asked for by sequence number (UIDs rise with it), from the newest message back in
+/// growing windows, until a window reaches below `start`: a sync with little new mail costs
+/// one small request, and no answer is large.
+fn new_uids(
+    session: &mut imap::Session,
+    mailbox: &str,
+    exists: u32,
+    start: u32,
+) -> Result<Vec<u32>> {
+    let mut uids = Vec::new();
+    let (mut high, mut window) = (exists, FIRST_WINDOW);
+    while high >= 1 {
+        let low = high.saturating_sub(window - 1).max(1);
+        let fetches = fetch(session, false, &format!("{low}:{high}"), "(UID)", |error| {
+            tr!("reading `{mailbox}` failed ({error})", mailbox, error)
         })?;
+        let listed: Vec<u32> = fetches.iter().filter_map(|f| f.uid).collect();
+        uids.extend(listed.iter().filter(|&&uid| uid >= start));
+        if uids.len() > MAX_NEW {
+            return Err(Error::Mail {
+                message: tr!(
+                    "the server lists more than {most} new messages in `{mailbox}`; consultpack does not read a mailbox that large",
+                    most = MAX_NEW,
+                    mailbox
+                ),
+                hint: None,
+            });
+        }
+        if low == 1 || listed.iter().any(|&uid| uid < start) {
+            break;
+        }
+        high = low - 1;
+        window = window.saturating_mul(2).min(MAX_WINDOW);
+    }
+    uids.sort_unstable();
+    uids.dedup();
+    Ok(uids)
+}
+
+/// A FETCH (by UID, or by sequence number), what the server says unasked dropped, a failure
+/// in words: `failed` is given what went wrong.
+fn fetch(
+    session: &mut imap::Session,
+    by_uid: bool,
+    set: &str,
+    query: &str,
+    failed: impl FnOnce(String) -> String,
+) -> Result<::imap::types::Fetches> {
+    let fetched = if by_uid {
+        session.uid_fetch(set, query)
+    } else {
+        session.fetch(set, query)
+    };
+    session.forget_unsolicited();
+    fetched.map_err(|error| Error::Mail {
+        message: failed(session.explain(&error)),
+        hint: Some(kept()),
+    })
+}
+
+/// The hint of a sync stopped half-way: its position is saved after every batch.
+fn kept() -> String {
+    tr!("what was read so far is kept: `consultpack sync` again goes on from there")
+}
+
+/// A UID set for a request: runs of consecutive UIDs as `a:b`, the rest one by one.
+fn uid_set(uids: &[u32]) -> String {
+    let mut set = String::new();
+    let mut i = 0;
+    while i < uids.len() {
+        let mut j = i;
+        while j + 1 < uids.len() && uids[j + 1] == uids[j].wrapping_add(1) {
+            j += 1;
+        }
+        if !set.is_empty() {
+            set.push(',');
+        }
+        if i == j {
+            set.push_str(&uids[i].to_string());
+        } else {
+            set.push_str(&format!("{}:{}", uids[i], uids[j]));
+        }
+        i = j + 1;
+    }
+    set
+}
+
+fn fetch_whole(session: &mut imap::Session, uid: u32) -> Result<Vec<u8>> {
+    session.allow_whole_messages(true);
+    let fetches = fetch(
+        session,
+        true,
+        &uid.to_string(),
+        "(UID BODY.PEEK[])",
+        |error| tr!("reading message {uid} failed ({error})", uid, error),
+    );
+    session.allow_whole_messages(false);
+    let fetches = fetches?;
     fetches
         .iter()
         .find_map(|f| f.body().map(<[u8]>::to_vec))
@@ -338,10 +443,9 @@ fn fetch_whole(session: &mut imap::Session, uid: u32) -> Result<Vec<u8>> {
         })
 }
 
+/// Writes the position (`path` from [`ledger::state_file`]): a new file renamed over the old
+/// one, so a link there is replaced, never followed.
 fn write_state(path: &Path, state: &SyncState) -> Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.exists()) {
-        private_file::create_dir(dir)?;
-    }
     let mut text = serde_json::to_string_pretty(state).expect("state serializes");
     text.push('\n');
     private_file::write(path, text.as_bytes())
@@ -480,4 +584,20 @@ fn strip_tags(html: &str) -> String {
         .replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&amp;", "&")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uid_sets_join_runs_and_reach_the_largest_uid_without_wrapping() {
+        assert_eq!(uid_set(&[1, 2, 3, 5, 7, 8]), "1:3,5,7:8");
+        assert_eq!(uid_set(&[9]), "9");
+        assert_eq!(
+            uid_set(&[4_294_967_294, 4_294_967_295]),
+            "4294967294:4294967295"
+        );
+        assert_eq!(uid_set(&[0, 4_294_967_295]), "0,4294967295");
+    }
 }

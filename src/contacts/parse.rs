@@ -148,6 +148,25 @@ fn read_contact(reader: &mut Reader<'_>, t: &mut Table<'_, '_>) -> Option<Contac
         );
         return None;
     }
+    if let Some(folder) = crate::folder::OWN_FOLDERS
+        .iter()
+        .chain(&[crate::folder::OUT_DIR])
+        .find(|f| **f == id.get_ref())
+    {
+        reader.error(
+            id.span(),
+            tr!(
+                "contact id `{id}` is the name of the case's own {folder}/ folder",
+                id = id.get_ref(),
+                folder
+            ),
+            Some(tr!(
+                "a contact's packet goes into a folder named after its id: choose another id, e.g. \"{id}-team\"",
+                id = id.get_ref()
+            )),
+        );
+        return None;
+    }
     t.name = format!("[[contact]] `{}`", id.get_ref());
     let at = Some(reader.source.locate(id.span()));
     let email = t.string(reader, "email").and_then(|e| {

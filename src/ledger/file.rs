@@ -1,17 +1,94 @@
 //! The ledger on disk: appended with `O_APPEND` (one `write` per event, so two processes never
 //! interleave within a line), fsynced before the caller goes on, readable by the owner only.
+//! It and the other files of `.consultpack/` are opened without following links (`O_NOFOLLOW`),
+//! in a `.consultpack` that is itself no link: a case folder from elsewhere cannot make an
+//! append land outside it.
 
 use std::fs::{self, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::{Event, Ledger, line, parse};
 use crate::error::{Error, Result};
+use crate::folder::STATE_DIR;
 use crate::private_file;
 use crate::tr;
 
 /// The ledger's path inside a case folder.
 pub const LEDGER_FILE: &str = ".consultpack/ledger.jsonl";
+const LEDGER_NAME: &str = "ledger.jsonl";
+
+/// `.consultpack/<name>` in the case folder `root`, once `.consultpack` is known to be a real
+/// folder, not a link: through a link the ledger, the sync position or the lock would be
+/// written wherever it points. With `create`, a missing folder is made (owner-only).
+pub fn state_file(root: &Path, name: &str, create: bool) -> Result<PathBuf> {
+    let dir = root.join(STATE_DIR);
+    match fs::symlink_metadata(&dir) {
+        Ok(meta) if meta.is_dir() => {}
+        Ok(_) => {
+            return Err(Error::user(
+                tr!(
+                    "`{dir}` is a link or a file, not a folder; consultpack keeps its ledger only in a real folder inside the case",
+                    dir = shown(&dir).display()
+                ),
+                Some(tr!(
+                    "remove it; if it leads to a real .consultpack folder, move that folder into the case in its place"
+                )),
+            ));
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            if create {
+                private_file::create_dir(&dir)?;
+            }
+        }
+        Err(e) => return Err(Error::io("read", &dir)(e)),
+    }
+    Ok(dir.join(name))
+}
+
+/// Opens a file of `.consultpack/` (see [`state_file`]) without following a link.
+fn open_state(path: &Path, options: &mut OpenOptions) -> Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    options
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC);
+    options
+        .open(path)
+        .map_err(|e| state_error(path, e, Error::io("open", path)))
+}
+
+/// A link where a state file should be is named as such; other failures as they are.
+fn state_error(path: &Path, error: io::Error, otherwise: impl FnOnce(io::Error) -> Error) -> Error {
+    if error.raw_os_error() == Some(libc::ELOOP) {
+        return Error::user(
+            tr!(
+                "`{path}` is a link; consultpack's own files are never read or written through a link",
+                path = shown(path).display()
+            ),
+            Some(tr!(
+                "remove the link; if it leads to the real file, move that file into .consultpack/ in its place"
+            )),
+        );
+    }
+    otherwise(error)
+}
+
+fn shown(path: &Path) -> &Path {
+    path.strip_prefix(".").unwrap_or(path)
+}
+
+/// A file of `.consultpack/` read whole (at most `limit` bytes), never through a link; `None`
+/// when it does not exist.
+pub fn read_state(root: &Path, name: &str, limit: u64) -> Result<Option<Vec<u8>>> {
+    let path = state_file(root, name, false)?;
+    let read = crate::case_files::open_regular_not_link(&path)
+        .and_then(|file| crate::case_files::read_file_capped(file, limit));
+    match read {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(state_error(&path, e, Error::io("read", &path))),
+    }
+}
 
 /// An exclusive hold on the case's ledger, for a decision and its record (`send`): a second
 /// `send` of the same case waits for no one and says so. Released when dropped.
@@ -20,19 +97,11 @@ pub struct Lock {
 }
 
 pub fn lock(root: &Path) -> Result<Lock> {
-    let path = root.join(".consultpack/lock");
-    if let Some(dir) = path.parent().filter(|d| !d.exists()) {
-        private_file::create_dir(dir)?;
-    }
-    let mut options = OpenOptions::new();
-    options.write(true).create(true).truncate(false);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let file = options.open(&path).map_err(Error::io("open", &path))?;
-    #[cfg(unix)]
+    let path = state_file(root, "lock", true)?;
+    let file = open_state(
+        &path,
+        OpenOptions::new().write(true).create(true).truncate(false),
+    )?;
     {
         use std::os::unix::io::AsRawFd;
         // SAFETY: flock on a file descriptor this function owns.
@@ -49,11 +118,25 @@ pub fn lock(root: &Path) -> Result<Lock> {
 
 /// Reads the ledger of the case folder `root`; a missing ledger is an empty one.
 pub fn read(root: &Path) -> Result<Ledger> {
-    let path = root.join(LEDGER_FILE);
-    match crate::case_files::read_capped(&path, crate::case_files::RECORD_LIMIT) {
-        Ok(bytes) => Ok(parse(&String::from_utf8_lossy(&bytes))),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Ledger::default()),
-        Err(e) => Err(Error::io("read", path)(e)),
+    Ok(
+        match read_state(root, LEDGER_NAME, crate::case_files::RECORD_LIMIT)? {
+            Some(bytes) => parse(&String::from_utf8_lossy(&bytes)),
+            None => Ledger::default(),
+        },
+    )
+}
+
+/// Refuses, before any work, a ledger that could not be appended to: `.consultpack` or the
+/// ledger a link (see [`state_file`]).
+pub fn check_writable(root: &Path) -> Result<()> {
+    let path = state_file(root, LEDGER_NAME, false)?;
+    match fs::symlink_metadata(&path) {
+        Ok(meta) if meta.file_type().is_symlink() => Err(state_error(
+            &path,
+            io::Error::from_raw_os_error(libc::ELOOP),
+            Error::io("open", &path),
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -61,19 +144,12 @@ pub fn read(root: &Path) -> Result<Ledger> {
 /// Earlier lines are never touched; a torn last line left by a crash is first ended with a line
 /// break so that the new event stands on a line of its own.
 pub fn append(root: &Path, event: &Event) -> Result<()> {
-    let path = root.join(LEDGER_FILE);
-    if let Some(dir) = path.parent().filter(|d| !d.exists()) {
-        private_file::create_dir(dir)?;
-    }
-    let mut options = OpenOptions::new();
-    options.read(true).append(true).create(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let created = !path.exists();
-    let mut file = options.open(&path).map_err(Error::io("open", &path))?;
+    let path = state_file(root, LEDGER_NAME, true)?;
+    let created = fs::symlink_metadata(&path).is_err();
+    let mut file = open_state(
+        &path,
+        OpenOptions::new().read(true).append(true).create(true),
+    )?;
     if created {
         // The new file's name must survive a power cut too.
         if let Some(dir) = path.parent().and_then(|d| fs::File::open(d).ok()) {

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::tr;
 
-pub use file::{LEDGER_FILE, Lock, append, lock, read};
+pub use file::{LEDGER_FILE, Lock, append, check_writable, lock, read, read_state, state_file};
 
 /// One line of the ledger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -184,6 +184,55 @@ fn is_one(n: &usize) -> bool {
     *n == 1
 }
 
+/// The most characters a subject (or a server's reply, a failure's reason, an address, a
+/// Message-ID) keeps in the ledger; a family's note keeps [`NOTE_LIMIT`]. Mail from strangers
+/// can carry a 10 MB subject: kept whole, it would slow every later `status`.
+pub const FIELD_LIMIT: usize = 1_000;
+pub const NOTE_LIMIT: usize = 20_000;
+/// What ends a text that was cut.
+const CUT: &str = "… (cut)";
+
+/// `text`, at most `limit` characters: longer, its first ones and "… (cut)".
+pub fn cut(text: &str, limit: usize) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(limit) {
+        None => text.into(),
+        Some(_) => {
+            let keep = limit.saturating_sub(CUT.chars().count());
+            let end = text.char_indices().nth(keep).map_or(text.len(), |(i, _)| i);
+            format!("{}{CUT}", &text[..end]).into()
+        }
+    }
+}
+
+impl Event {
+    /// The event with every text from outside (mail, servers, the family's notes) within its
+    /// limit. Applied to what is written and to what is read, so that a ledger written before
+    /// the limits, or by hand, is read as quickly.
+    pub fn bounded(mut self) -> Event {
+        let bound = |text: &mut String, limit: usize| {
+            if let std::borrow::Cow::Owned(shorter) = cut(text, limit) {
+                *text = shorter;
+            }
+        };
+        match &mut self.what {
+            What::Built(_) => {}
+            What::Sending(e) => bound(&mut e.subject, FIELD_LIMIT),
+            What::Sent(e) => bound(&mut e.reply, FIELD_LIMIT),
+            What::Failed(e) => bound(&mut e.reason, FIELD_LIMIT),
+            What::Reply(e) => {
+                bound(&mut e.message_id, FIELD_LIMIT);
+                bound(&mut e.from, FIELD_LIMIT);
+                bound(&mut e.subject, FIELD_LIMIT);
+                if let Some(address) = &mut e.failed_address {
+                    bound(address, FIELD_LIMIT);
+                }
+            }
+            What::Mark(e) => bound(&mut e.note, NOTE_LIMIT),
+        }
+        self
+    }
+}
+
 /// A ledger line that could not be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {
@@ -242,7 +291,7 @@ pub fn parse(text: &str) -> Ledger {
         match serde_json::from_str::<Event>(line) {
             Ok(event) => {
                 if seen.insert(line.to_string()) {
-                    ledger.events.push(event);
+                    ledger.events.push(event.bounded());
                 }
             }
             Err(e) => ledger.skipped.push(Skipped {
@@ -260,9 +309,11 @@ pub fn parse(text: &str) -> Ledger {
     ledger
 }
 
-/// The line [`append`] writes for an event: JSON, no line break inside.
+/// The line [`append`] writes for an event: JSON, no line break inside, every text within its
+/// limit ([`Event::bounded`]).
 pub fn line(event: &Event) -> String {
-    let mut line = serde_json::to_string(event).expect("events always serialize");
+    let event = event.clone().bounded();
+    let mut line = serde_json::to_string(&event).expect("events always serialize");
     line.push('\n');
     line
 }
@@ -331,6 +382,41 @@ mod tests {
         assert!(reasons[0].1.contains("does not know"));
         assert_eq!(reasons[1].0, 2);
         assert!(reasons[1].1.contains("not a JSON event"));
+    }
+
+    #[test]
+    fn long_texts_are_cut_when_written_and_when_read() {
+        assert_eq!(cut("short", 10), "short");
+        assert_eq!(cut("回复回复回复回复回复回复", 10), "回复回… (cut)");
+        assert_eq!(cut("回复回复回复回复回复回复", 10).chars().count(), 10);
+        let reply = |subject: String| Event {
+            at: "2026-11-28T10:00:00Z".parse().unwrap(),
+            what: What::Reply(Reply {
+                contact: "a".into(),
+                kind: ReplyKind::Reply,
+                message_id: "m@x".into(),
+                from: "dr@x".into(),
+                subject,
+                date: "2026-11-28T09:00:00Z".parse().unwrap(),
+                matched_by: "sender".into(),
+                failed_address: None,
+                saved: None,
+            }),
+        };
+        let subject_of = |event: &Event| match &event.what {
+            What::Reply(r) => r.subject.clone(),
+            _ => unreachable!(),
+        };
+        let long = "回".repeat(3_000_000);
+        let written = line(&reply(long.clone()));
+        assert!(written.len() < 4_000, "{} bytes", written.len());
+        // An old ledger, written before the limits, is cut as it is read.
+        let old = format!("{}\n", serde_json::to_string(&reply(long)).unwrap());
+        let ledger = parse(&old);
+        let subject = subject_of(&ledger.events[0]);
+        assert_eq!(subject.chars().count(), FIELD_LIMIT);
+        assert!(subject.ends_with("… (cut)"));
+        assert_eq!(parse(&written).events, ledger.events);
     }
 
     #[test]

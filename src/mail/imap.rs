@@ -1,22 +1,25 @@
 //! Reading mail over IMAP (the `imap` crate's protocol, over our own rustls stream so that the
 //! same certificate trust applies as for sending): log in, say who we are where NetEase wants it,
-//! find the Sent folder, file a copy of a sent message there.
+//! find the Sent folder, file a copy of a sent message there. Every connection is bounded in
+//! time and in what the server may send ([`super::imap_guard`]).
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
+use std::ops::{Deref, DerefMut};
 use std::path::Path;
 
 use rustls_pki_types::ServerName;
 
 use super::connect::{self, Delivery, Failure, Protocol, Step, TIMEOUT};
+use super::imap_guard::{Framed, Guard, TimedSocket};
 use crate::config::{Security, Server};
 use crate::text::Lang;
 use crate::{tr, tr_in};
 
 /// The connection, encrypted unless it goes to this computer.
 pub enum Stream {
-    Plain(TcpStream),
-    Tls(Box<rustls::StreamOwned<rustls::ClientConnection, TcpStream>>),
+    Plain(TimedSocket),
+    Tls(Box<rustls::StreamOwned<rustls::ClientConnection, TimedSocket>>),
 }
 
 impl Read for Stream {
@@ -43,7 +46,49 @@ impl Write for Stream {
     }
 }
 
-pub type Session = imap::Session<Stream>;
+/// A logged-in IMAP session (the `imap` crate's, which it derefs to) and the bounds of its
+/// connection.
+pub struct Session {
+    imap: imap::Session<Framed<Stream>>,
+    guard: Guard,
+    host: String,
+    port: u16,
+}
+
+impl Deref for Session {
+    type Target = imap::Session<Framed<Stream>>;
+    fn deref(&self) -> &Self::Target {
+        &self.imap
+    }
+}
+
+impl DerefMut for Session {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.imap
+    }
+}
+
+impl Session {
+    /// Lets the next requests fetch whole messages (up to 64 MB each) rather than headers.
+    pub fn allow_whole_messages(&self, allow: bool) {
+        self.guard.allow_whole_messages(allow);
+    }
+
+    /// Drops what the server said unasked (EXISTS, EXPUNGE, FLAGS…): nothing here uses it,
+    /// and kept it would grow with every answer.
+    pub fn forget_unsolicited(&mut self) {
+        drop(self.imap.take_all_unsolicited());
+    }
+
+    /// Why a request failed, in words: the bound the server broke (it sent nothing for too
+    /// long, too much, or without end), else the error's own words.
+    pub fn explain(&self, error: &imap::Error) -> String {
+        match self.guard.stopped() {
+            Some(stop) => stop.describe(crate::i18n::ui(), &self.host, self.port),
+            None => without_secrets(&error.to_string()),
+        }
+    }
+}
 
 /// Connects, logs in with `password` and (for providers that need it) sends `ID`.
 pub fn login(server: &Server, password: &str, case_root: &Path) -> Result<Session, Failure> {
@@ -56,20 +101,14 @@ pub fn login(server: &Server, password: &str, case_root: &Path) -> Result<Sessio
                 .ok_or(first)
         })
         .map_err(|e| connect::connect_failure(server, Protocol::Imap, &e))?;
-    let _ = tcp.set_read_timeout(Some(TIMEOUT));
-    let _ = tcp.set_write_timeout(Some(TIMEOUT));
+    let guard = Guard::start();
+    let socket = TimedSocket::new(tcp, guard.clone());
     let extra = connect::extra_roots(server, case_root)?;
-    let client = match server.security {
-        Security::Tls => {
-            let mut client = imap::Client::new(tls(server, &extra, tcp)?);
-            client
-                .read_greeting()
-                .map_err(|e| imap_failure(server, Step::Tls, &e))?;
-            client
-        }
+    let (stream, greeted) = match server.security {
+        Security::Tls => (tls(server, &extra, socket, &guard)?, false),
         Security::Starttls => {
-            let tcp = starttls(server, tcp)?;
-            imap::Client::new(tls(server, &extra, tcp)?)
+            let socket = starttls(server, socket, &guard)?;
+            (tls(server, &extra, socket, &guard)?, true)
         }
         Security::None => {
             if !connect::plaintext_allowed(server) {
@@ -80,26 +119,40 @@ pub fn login(server: &Server, password: &str, case_root: &Path) -> Result<Sessio
                     )
                 }));
             }
-            let mut client = imap::Client::new(Stream::Plain(tcp));
-            client
-                .read_greeting()
-                .map_err(|e| imap_failure(server, Step::Connect, &e))?;
-            client
+            (Stream::Plain(socket), false)
         }
     };
-    let mut session = client
-        .login(&server.username, password)
-        .map_err(|(e, _)| {
-            let hint = server
-                .provider
-                .map(|p| p.password_hint())
-                .unwrap_or_else(|| tr!("check `username` and the password your provider gives for mail programs (often an app password or authorisation code)"));
-            let error = without_secrets(&e.to_string());
-            Failure::new(Step::Login, Delivery::Permanent, |lang| {
-                tr_in!(lang, "login was refused ({error})", error)
-            })
-            .hint(hint)
-        })?;
+    let mut client = imap::Client::new(Framed::new(stream, guard.clone()));
+    if !greeted {
+        let step = match server.security {
+            Security::None => Step::Connect,
+            _ => Step::Tls,
+        };
+        client
+            .read_greeting()
+            .map_err(|e| imap_failure(server, step, &e, &guard))?;
+    }
+    let imap = client.login(&server.username, password).map_err(|(e, _)| {
+        if !matches!(e, imap::Error::No(_) | imap::Error::Bad(_)) {
+            // Not an answer to the password: a server that broke off, or a bound it broke.
+            return imap_failure(server, Step::Login, &e, &guard);
+        }
+        let hint = server
+            .provider
+            .map(|p| p.password_hint())
+            .unwrap_or_else(|| tr!("check `username` and the password your provider gives for mail programs (often an app password or authorisation code)"));
+        let error = without_secrets(&e.to_string());
+        Failure::new(Step::Login, Delivery::Permanent, |lang| {
+            tr_in!(lang, "login was refused ({error})", error)
+        })
+        .hint(hint)
+    })?;
+    let mut session = Session {
+        imap,
+        guard,
+        host: server.host.clone(),
+        port: server.port,
+    };
     if server.provider.is_some_and(|p| p.preset().needs_imap_id) {
         // 163/126 refuse SELECT from clients that do not say who they are ("Unsafe Login").
         let _ = session.run_command_and_check_ok(concat!(
@@ -112,19 +165,31 @@ pub fn login(server: &Server, password: &str, case_root: &Path) -> Result<Sessio
 }
 
 /// Reads the greeting and upgrades a plain connection with STARTTLS, before any password.
-fn starttls(server: &Server, mut tcp: TcpStream) -> Result<TcpStream, Failure> {
+fn starttls(
+    server: &Server,
+    mut socket: TimedSocket,
+    guard: &Guard,
+) -> Result<TimedSocket, Failure> {
     let (host, port) = (&server.host, server.port);
     let failed = |what: &dyn Fn(Lang) -> String| {
         Failure::new(Step::Tls, Delivery::Permanent, what)
             .hint(tr!("use security = \"tls\" and port 993"))
     };
-    let mut reader = io::BufReader::new(
-        tcp.try_clone()
-            .map_err(|e| connect::connect_failure(server, Protocol::Imap, &e))?,
-    );
-    let mut line = String::new();
-    io::BufRead::read_line(&mut reader, &mut line).map_err(|error| {
-        failed(&|lang| {
+    let broke = |error: io::Error| match guard.stopped() {
+        Some(stop) => stopped(server, Step::Tls, stop),
+        None => failed(&|lang| {
+            tr_in!(
+                lang,
+                "the IMAP server {host}:{port} broke the connection ({error})",
+                host,
+                port,
+                error
+            )
+        }),
+    };
+    let greeting = socket.read_line().map_err(|error| match guard.stopped() {
+        Some(stop) => stopped(server, Step::Tls, stop),
+        None => failed(&|lang| {
             tr_in!(
                 lang,
                 "the IMAP server {host}:{port} sent no greeting ({error})",
@@ -132,10 +197,11 @@ fn starttls(server: &Server, mut tcp: TcpStream) -> Result<TcpStream, Failure> {
                 port,
                 error
             )
-        })
+        }),
     })?;
-    if !line.starts_with("* OK") {
-        let greeting = line.trim();
+    if !greeting.starts_with(b"* OK") {
+        let greeting = String::from_utf8_lossy(&greeting);
+        let greeting = greeting.trim();
         return Err(failed(&|lang| {
             tr_in!(
                 lang,
@@ -146,22 +212,10 @@ fn starttls(server: &Server, mut tcp: TcpStream) -> Result<TcpStream, Failure> {
             )
         }));
     }
-    let broke = |error: io::Error| {
-        failed(&|lang| {
-            tr_in!(
-                lang,
-                "the IMAP server {host}:{port} broke the connection ({error})",
-                host,
-                port,
-                error
-            )
-        })
-    };
-    tcp.write_all(b"s1 STARTTLS\r\n").map_err(broke)?;
+    socket.write_all(b"s1 STARTTLS\r\n").map_err(broke)?;
     loop {
-        line.clear();
-        let read = io::BufRead::read_line(&mut reader, &mut line).map_err(broke)?;
-        if read == 0 {
+        let line = socket.read_line().map_err(broke)?;
+        if line.is_empty() {
             return Err(failed(&|lang| {
                 tr_in!(
                     lang,
@@ -171,11 +225,12 @@ fn starttls(server: &Server, mut tcp: TcpStream) -> Result<TcpStream, Failure> {
                 )
             }));
         }
-        if let Some(status) = line.strip_prefix("s1 ") {
-            if status.starts_with("OK") {
-                return Ok(tcp);
+        if let Some(status) = line.strip_prefix(b"s1 ") {
+            if status.starts_with(b"OK") {
+                return Ok(socket);
             }
-            let answer = status.trim();
+            let answer = String::from_utf8_lossy(status);
+            let answer = answer.trim();
             return Err(failed(&|lang| {
                 tr_in!(
                     lang,
@@ -192,7 +247,8 @@ fn starttls(server: &Server, mut tcp: TcpStream) -> Result<TcpStream, Failure> {
 fn tls(
     server: &Server,
     extra: &[rustls_pki_types::CertificateDer<'static>],
-    tcp: TcpStream,
+    socket: TimedSocket,
+    guard: &Guard,
 ) -> Result<Stream, Failure> {
     let name = ServerName::try_from(server.host.clone()).map_err(|_| {
         Failure::new(Step::Tls, Delivery::Permanent, |lang| {
@@ -209,18 +265,31 @@ fn tls(
                 tr_in!(lang, "TLS could not be set up ({error})", error)
             })
         })?;
-    let mut stream = rustls::StreamOwned::new(connection, tcp);
+    let mut stream = rustls::StreamOwned::new(connection, socket);
     // Handshake now, so that a certificate problem is reported as one.
     while stream.conn.is_handshaking() {
         stream
             .conn
             .complete_io(&mut stream.sock)
-            .map_err(|e| connect::tls_failed(server, &e))?;
+            .map_err(|e| match guard.stopped() {
+                Some(stop) => stopped(server, Step::Tls, stop),
+                None => connect::tls_failed(server, &e),
+            })?;
     }
     Ok(Stream::Tls(Box::new(stream)))
 }
 
-fn imap_failure(server: &Server, step: Step, error: &imap::Error) -> Failure {
+/// The failure when a bound on the connection stopped it: the server's behaviour, named.
+fn stopped(server: &Server, step: Step, stop: super::imap_guard::Stop) -> Failure {
+    Failure::new(step, Delivery::Temporary, |lang| {
+        stop.describe(lang, &server.host, server.port)
+    })
+}
+
+fn imap_failure(server: &Server, step: Step, error: &imap::Error, guard: &Guard) -> Failure {
+    if let Some(stop) = guard.stopped() {
+        return stopped(server, step, stop);
+    }
     if let Some(failure) = connect::tls_failure(server, error) {
         return failure;
     }
@@ -276,20 +345,21 @@ pub fn append_sent(session: &mut Session, message: &[u8]) -> Result<String, Fail
             tr_in!(lang, "the mailbox has no Sent folder")
         })
     })?;
-    session
+    let filed = session
         .append(&folder, message)
         .flag(imap::types::Flag::Seen)
-        .finish()
-        .map_err(|error| {
-            Failure::new(Step::Transfer, Delivery::Temporary, |lang| {
-                tr_in!(
-                    lang,
-                    "the copy could not be filed in `{folder}` ({error})",
-                    folder,
-                    error
-                )
-            })
-        })?;
+        .finish();
+    filed.map_err(|error| {
+        let error = session.explain(&error);
+        Failure::new(Step::Transfer, Delivery::Temporary, |lang| {
+            tr_in!(
+                lang,
+                "the copy could not be filed in `{folder}` ({error})",
+                folder,
+                error
+            )
+        })
+    })?;
     Ok(folder)
 }
 

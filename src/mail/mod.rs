@@ -5,6 +5,7 @@
 pub mod compose;
 pub mod connect;
 pub mod imap;
+pub mod imap_guard;
 pub mod mime;
 pub mod providers;
 pub mod smtp;

@@ -3,13 +3,18 @@
 //! and then swapped with the old packet in one step (Linux `renameat2(RENAME_EXCHANGE)`; a
 //! rename elsewhere), after which the old one is deleted. A build killed at any moment leaves
 //! the previous packet in place and at most a staging folder, which the next build removes.
+//!
+//! Only a packet is ever replaced: what is at `out/<contact>/` must be a folder consultpack
+//! made (it holds our packet.json), or empty. `--out` can point anywhere, and a folder of the
+//! family's that happens to carry a contact's name is theirs, not ours to delete.
 
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::private_file;
+use crate::packet::{PACKET_FILE, PACKET_FORMAT};
+use crate::{private_file, tr};
 
 const STAGING_PREFIX: &str = ".consultpack-build-";
 
@@ -59,6 +64,7 @@ impl Staging {
 
     /// Puts the staged folder in the place of the target, atomically where the system allows.
     pub fn commit(mut self) -> Result<()> {
+        check_replaceable(&self.target)?;
         sync_dir(&self.dir);
         if self.target.exists() {
             if exchange(&self.dir, &self.target) {
@@ -90,6 +96,53 @@ impl Drop for Staging {
             let _ = fs::remove_dir_all(&self.dir);
         }
     }
+}
+
+/// Refuses to replace `target` unless it is missing, an empty folder, or a packet folder
+/// consultpack made: one whose packet.json is ours, or that holds only a follow-up draft.
+pub fn check_replaceable(target: &Path) -> Result<()> {
+    let meta = match fs::symlink_metadata(target) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::io("read", target)(e)),
+    };
+    if meta.is_dir() && made_by_consultpack(target) {
+        return Ok(());
+    }
+    Err(Error::user(
+        tr!(
+            "will not replace `{path}`: it is not a packet folder consultpack made (it has no packet.json of ours), and building would delete what it holds",
+            path = target.display()
+        ),
+        Some(tr!(
+            "move it elsewhere, or give --out a folder of its own (for example the case's out/)"
+        )),
+    ))
+}
+
+/// Whether a folder (not a link to one) holds nothing of the family's: our packet.json, or
+/// nothing but a follow-up draft (`followup --dry-run` writes one into the packet folder).
+fn made_by_consultpack(dir: &Path) -> bool {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return false;
+    };
+    let names: Vec<std::ffi::OsString> = entries.flatten().map(|e| e.file_name()).collect();
+    if names.iter().all(|n| n == "followup.eml") {
+        return true;
+    }
+    crate::case_files::read_capped(&dir.join(PACKET_FILE), crate::case_files::RECORD_LIMIT)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        .and_then(|json| json.get("format")?.as_str().map(str::to_string))
+        .is_some_and(|format| same_family(&format))
+}
+
+/// `consultpack-packet/1` and later versions of the packet format.
+fn same_family(format: &str) -> bool {
+    let family = PACKET_FORMAT.split('/').next().unwrap_or(PACKET_FORMAT);
+    format
+        .strip_prefix(family)
+        .is_some_and(|rest| rest.starts_with('/'))
 }
 
 /// Removes staging folders (and temporary files) that builds killed earlier left in `out`:
@@ -149,6 +202,7 @@ mod tests {
         let target = out.path().join("zhongshan-liver");
         let first = Staging::new(&target).unwrap();
         first.write("a.txt", b"one").unwrap();
+        first.write(PACKET_FILE, PACKET_JSON).unwrap();
         first.commit().unwrap();
         let second = Staging::new(&target).unwrap();
         second.write("b.txt", b"two").unwrap();
@@ -165,6 +219,44 @@ mod tests {
             .map(|e| e.file_name())
             .collect();
         assert_eq!(names.len(), 1, "no staging folder is left: {names:?}");
+    }
+
+    const PACKET_JSON: &[u8] = br#"{"format": "consultpack-packet/1", "contact": "c"}"#;
+
+    #[test]
+    fn only_missing_empty_or_packet_folders_are_replaced() {
+        let out = tempfile::tempdir().unwrap();
+        let at = |name: &str| out.path().join(name);
+        assert!(check_replaceable(&at("missing")).is_ok());
+        fs::create_dir(at("empty")).unwrap();
+        assert!(check_replaceable(&at("empty")).is_ok());
+        fs::create_dir(at("packet")).unwrap();
+        fs::write(at("packet").join(PACKET_FILE), PACKET_JSON).unwrap();
+        fs::write(at("packet").join("cover-letter.txt"), "x").unwrap();
+        assert!(check_replaceable(&at("packet")).is_ok());
+        fs::create_dir(at("draft")).unwrap();
+        fs::write(at("draft").join("followup.eml"), "x").unwrap();
+        assert!(check_replaceable(&at("draft")).is_ok());
+
+        fs::create_dir(at("family")).unwrap();
+        fs::write(at("family").join("keep.txt"), "x").unwrap();
+        fs::create_dir(at("lookalike")).unwrap();
+        fs::write(
+            at("lookalike").join(PACKET_FILE),
+            br#"{"format": "other/1"}"#,
+        )
+        .unwrap();
+        fs::write(at("a-file"), "x").unwrap();
+        std::os::unix::fs::symlink(at("packet"), at("link")).unwrap();
+        for name in ["family", "lookalike", "a-file", "link"] {
+            let error = check_replaceable(&at(name)).unwrap_err().to_string();
+            assert!(error.contains("will not replace"), "{name}: {error}");
+        }
+        // A staged packet is not swapped in over the family's folder either.
+        let staging = Staging::new(&at("family")).unwrap();
+        staging.write(PACKET_FILE, PACKET_JSON).unwrap();
+        assert!(staging.commit().is_err());
+        assert!(at("family").join("keep.txt").exists());
     }
 
     #[test]

@@ -241,7 +241,7 @@ fn an_unreadable_record_is_an_error() {
     let run = test.args(["check"]).failure(1);
     assert_eq!(
         run.errors()[0],
-        "error: record file `records/labs/2021-06-20_liver-panel.jpg` cannot be read"
+        "error: record file `records/labs/2021-06-20_liver-panel.jpg` is a link to `/nonexistent/photo.jpg`, which does not exist"
     );
 }
 

@@ -578,7 +578,7 @@ fn folders_are_private_without_touching_the_users_own() {
 }
 
 /// A zlib stream of `n` zero bytes, made a chunk at a time.
-fn zeros_compressed(n: usize) -> Vec<u8> {
+pub fn zeros_compressed(n: usize) -> Vec<u8> {
     use std::io::Write;
     let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
     let chunk = vec![0u8; 1 << 20];
@@ -593,7 +593,7 @@ fn zeros_compressed(n: usize) -> Vec<u8> {
 
 /// A PDF of one page whose objects are `objects` (numbered from 1; 1 is the catalog, 2 the
 /// pages, 3 the page), with a cross-reference table.
-fn pdf_with(objects: &[Vec<u8>]) -> Vec<u8> {
+pub fn pdf_with(objects: &[Vec<u8>]) -> Vec<u8> {
     let mut out = b"%PDF-1.5\n".to_vec();
     let mut offsets = Vec::new();
     for (i, body) in objects.iter().enumerate() {

@@ -92,6 +92,11 @@ impl Servers {
     /// Puts a message into `user`'s inbox the way a mail server does (Maildir: write into tmp/,
     /// then rename into new/), as if someone had written to the family.
     pub fn deliver(&self, user: &str, message: &str) {
+        self.deliver_bytes(user, message.as_bytes());
+    }
+
+    /// [`Servers::deliver`] of a message that is not UTF-8 (raw GBK headers, say).
+    pub fn deliver_bytes(&self, user: &str, message: &[u8]) {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let root = self.maildir.join(user.to_lowercase());
         for sub in ["", "tmp", "new", "cur"] {
@@ -111,7 +116,14 @@ impl Servers {
             std::process::id()
         );
         let tmp = root.join("tmp").join(&name);
-        fs::write(&tmp, message.replace("\r\n", "\n").replace('\n', "\r\n")).unwrap();
+        let mut crlf = Vec::with_capacity(message.len());
+        for &byte in message {
+            if byte == b'\n' && crlf.last() != Some(&b'\r') {
+                crlf.push(b'\r');
+            }
+            crlf.push(byte);
+        }
+        fs::write(&tmp, crlf).unwrap();
         fs::rename(&tmp, root.join("new").join(&name)).unwrap();
     }
 

@@ -9,6 +9,8 @@ mod criteria;
 mod fidelity;
 mod fuzz;
 mod hardening;
+mod hostile;
+mod hostile_imap;
 mod init;
 mod interface;
 mod layout;

@@ -527,3 +527,33 @@ fn status_and_mark_speak_chinese_while_the_json_stays_english() {
         .stderr_has("没有可以确认的终端")
         .stderr_has("提示：");
 }
+
+/// Issue 25, point 7: a reply whose subject is raw GBK (no encoded word), as many Chinese mail
+/// programs send it, is recorded in Chinese, not as replacement characters.
+#[test]
+fn a_raw_gbk_subject_is_read_as_chinese() {
+    let mail = servers();
+    let family = unique_user("gbk");
+    let doctor = format!("{}@zs-hospital.example", unique_user("doc"));
+    let test = mail.case(&family, &doctor, Smtp::Starttls).args([
+        "mark",
+        "zhongshan-liver",
+        "sent",
+        "--note",
+        "by hand",
+    ]);
+    test.run().assert_code(0);
+    let (subject, _, _) = encoding_rs::GBK.encode("回复：肝癌会诊资料已收到");
+    let mut message = format!(
+        "From: Dr Li <{doctor}>\nTo: {family}@example.org\nDate: Tue, 01 Dec 2026 09:00:00 +0800\nMessage-ID: <gbk1@zs-hospital.example>\nMIME-Version: 1.0\nContent-Type: text/plain; charset=GBK\nSubject: "
+    )
+    .into_bytes();
+    message.extend_from_slice(&subject);
+    message.extend_from_slice(b"\n\n");
+    message.extend_from_slice(&encoding_rs::GBK.encode("请尽快来院。\n").0);
+    mail.deliver_bytes(&family, &message);
+    let run = test.args(["sync"]).success();
+    run.stdout_has("1 reply(ies)");
+    let replies = ledger_events(&run.dir, "reply");
+    assert_eq!(replies[0]["subject"], "回复：肝癌会诊资料已收到", "{run}");
+}

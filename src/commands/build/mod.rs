@@ -101,8 +101,27 @@ pub(super) fn build(
     let passphrase = args.encrypt.then(|| passphrase(args)).transpose()?;
     let out_root = match args.out.clone() {
         Some(out) => out,
-        None => folder.output_dir("out")?,
+        None => folder.output_dir(crate::folder::OUT_DIR)?,
     };
+    // Before anything is made: the ledger can record it, and no packet may go where the
+    // family's files are.
+    ledger::check_writable(folder.root())?;
+    for contact in &contacts {
+        let target = out_root.join(&contact.id);
+        if let Some(dir) = folder.own_folder_holding(&target) {
+            return Err(Error::user(
+                tr!(
+                    "will not build into `{path}`: it is inside the case's {dir}/ folder",
+                    path = target.display(),
+                    dir
+                ),
+                Some(tr!(
+                    "give --out a folder of its own (for example the case's out/)"
+                )),
+            ));
+        }
+        packet::output::check_replaceable(&target)?;
+    }
     if !out_root.exists() {
         crate::private_file::create_dir(&out_root)?;
     }

@@ -15,7 +15,7 @@ use crate::packet::cover::{AttachmentView, human_size};
 use crate::packet::output::Staging;
 use crate::packet::store::RecordStore;
 use crate::packet::{self, PACKET_FORMAT, Pack, PacketJson, fields};
-use crate::page_images::{self, Limits};
+use crate::page_images::{self, Limits, PageImages};
 use crate::summary::words;
 use crate::text::Lang;
 use crate::toml_reader::Choice;
@@ -29,7 +29,7 @@ const BATCH: usize = 9;
 pub(super) struct PageCache {
     /// Holds the rendered pages until the build ends.
     _scratch: Option<tempfile::TempDir>,
-    images: HashMap<(usize, Limits), Result<Vec<PathBuf>, String>>,
+    images: HashMap<(usize, Limits), Result<PageImages, String>>,
     originals: Vec<PathBuf>,
 }
 
@@ -85,7 +85,6 @@ impl PageCache {
                 &stem,
                 limits,
             )
-            .map(|images| images.files)
         });
         let images = jobs.into_iter().zip(rendered).collect();
         Ok(Self {
@@ -95,35 +94,50 @@ impl PageCache {
         })
     }
 
-    /// The records whose pages could not be made, as warnings (once per record).
+    /// The records whose pages could not be made, and the pages made without a picture that
+    /// could not be drawn, as warnings (once per record or page, whatever the limits).
     pub fn warnings(&self, folder: &CaseFolder) -> Diagnostics {
         let mut warned = std::collections::BTreeSet::new();
         let mut out = Diagnostics::default();
-        let mut failures: Vec<_> = self
-            .images
-            .iter()
-            .filter_map(|(&(index, _), r)| r.as_ref().err().map(|e| (index, e)))
-            .collect();
-        failures.sort();
-        for (index, reason) in failures {
-            if warned.insert(index) {
-                let shown = folder.display(RECORDS_DIR).join(&self.originals[index]);
-                out.push(
-                    Diagnostic::warning(tr!(
-                        "`{path}` was left out of the platform images: {reason}",
-                        path = shown.display(),
-                        reason
-                    ))
-                    .at(Location::file(&shown)),
-                );
+        let mut problems: Vec<(usize, Option<usize>, &String)> = Vec::new();
+        for (&(index, _), result) in &self.images {
+            match result {
+                Err(reason) => problems.push((index, None, reason)),
+                Ok(images) => problems.extend(
+                    images
+                        .blank
+                        .iter()
+                        .map(|(page, reason)| (index, Some(*page), reason)),
+                ),
             }
+        }
+        problems.sort();
+        for (index, page, reason) in problems {
+            if !warned.insert((index, page)) {
+                continue;
+            }
+            let shown = folder.display(RECORDS_DIR).join(&self.originals[index]);
+            let message = match page {
+                None => tr!(
+                    "`{path}` was left out of the platform images: {reason}",
+                    path = shown.display(),
+                    reason
+                ),
+                Some(page) => tr!(
+                    "`{path}`, page {page}: {reason}; its platform image is blank there",
+                    path = shown.display(),
+                    page,
+                    reason
+                ),
+            };
+            out.push(Diagnostic::warning(message).at(Location::file(&shown)));
         }
         out
     }
 
     fn pages(&self, index: usize, limits: Limits) -> &[PathBuf] {
         match self.images.get(&(index, limits)) {
-            Some(Ok(files)) => files,
+            Some(Ok(images)) => &images.files,
             _ => &[],
         }
     }
