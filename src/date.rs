@@ -7,12 +7,36 @@ use serde::Serialize;
 
 use crate::text::{Lang, Text};
 
-/// A date exactly or approximately known. Orders by the day computations use, an exact date
-/// before an approximate one on the same day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// A date exactly or approximately known. Orders by where it can be placed ([`CaseDate::placed`]):
+/// an approximate date never before an exact one it could follow, an exact date before an
+/// approximate one placed on the same day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct CaseDate {
     day: NaiveDate,
     precision: Precision,
+    /// The place of the entry the family says this one came after (`after = "TACE-2"`).
+    follows: Option<NaiveDate>,
+}
+
+impl Ord for CaseDate {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        let key = |d: &Self| {
+            (
+                d.placed(),
+                d.is_approximate(),
+                d.day,
+                d.precision,
+                d.follows,
+            )
+        };
+        key(self).cmp(&key(other))
+    }
+}
+
+impl PartialOrd for CaseDate {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 /// How much of a date is known.
@@ -73,13 +97,65 @@ impl CaseDate {
         Self {
             day,
             precision: Precision::Day,
+            follows: None,
+        }
+    }
+
+    fn within(day: NaiveDate, precision: Precision) -> Self {
+        Self {
+            day,
+            precision,
+            follows: None,
+        }
+    }
+
+    /// Where the date is placed among others, in timelines and lists: the day itself when
+    /// exact; when approximate, just after the entry it is said to follow (within its period),
+    /// else the last day of its period, so that it never comes before an event it could follow.
+    pub fn placed(self) -> NaiveDate {
+        match (self.precision, self.follows) {
+            (Precision::Day, _) => self.day,
+            (_, Some(follows)) => follows.max(self.day).min(self.last_day()),
+            (_, None) => self.last_day(),
+        }
+    }
+
+    /// The same date, said to come after an entry dated `earlier`; `None` when it cannot
+    /// (its whole period lies before that entry's).
+    pub fn following(self, earlier: CaseDate) -> Option<CaseDate> {
+        if self.last_day() < earlier.day() {
+            return None;
+        }
+        Some(Self {
+            follows: Some(earlier.placed()),
+            ..self
+        })
+    }
+
+    /// For a timeline, with what is not known said: "2021, month not known",
+    /// "2021-08, day not known"; a part of a month or a day as written.
+    pub fn with_uncertainty(self, lang: Lang) -> String {
+        let written = self.in_lang(lang);
+        match (self.precision, lang) {
+            (Precision::Year, Lang::Zh) => format!("{written}年（月份不详）"),
+            (Precision::Year, Lang::En) => format!("{written}, month not known"),
+            (Precision::Month, Lang::Zh) => format!("{written}（日期不详）"),
+            (Precision::Month, Lang::En) => format!("{written}, day not known"),
+            _ => written,
         }
     }
 
     /// Reads `2021-07-06`, `2021-7-6`, `2021-07`, `2021`, `2021-07 early|mid|late`,
     /// `2021-07上旬|中旬|下旬` (also `初`, `底`, `末`). `None` when it is not such a date.
     pub fn parse(written: &str) -> Option<Self> {
-        let written = written.trim().to_lowercase();
+        // Chinese forms: 2021年8月25日 (号), 2021年8月, 2021年8月底, 2021年.
+        let written = written
+            .trim()
+            .to_lowercase()
+            .replace(['年', '月'], "-")
+            .trim_end_matches(['日', '号'])
+            .trim_end_matches('-')
+            .to_string();
         let (numbers, part) = match MonthPart::WORDS
             .iter()
             .find_map(|(word, part)| Some((written.strip_suffix(word)?, *part)))
@@ -100,18 +176,18 @@ impl CaseDate {
             .ok()
             .filter(|y| fields[0].len() == 4 && *y >= 1900)?;
         match (fields.as_slice(), part) {
-            ([_], None) => Some(Self {
-                day: NaiveDate::from_ymd_opt(year, 1, 1)?,
-                precision: Precision::Year,
-            }),
-            ([_, month], None) => Some(Self {
-                day: NaiveDate::from_ymd_opt(year, number(month)?, 1)?,
-                precision: Precision::Month,
-            }),
-            ([_, month], Some(part)) => Some(Self {
-                day: NaiveDate::from_ymd_opt(year, number(month)?, part.first_day())?,
-                precision: Precision::MonthPart(part),
-            }),
+            ([_], None) => Some(Self::within(
+                NaiveDate::from_ymd_opt(year, 1, 1)?,
+                Precision::Year,
+            )),
+            ([_, month], None) => Some(Self::within(
+                NaiveDate::from_ymd_opt(year, number(month)?, 1)?,
+                Precision::Month,
+            )),
+            ([_, month], Some(part)) => Some(Self::within(
+                NaiveDate::from_ymd_opt(year, number(month)?, part.first_day())?,
+                Precision::MonthPart(part),
+            )),
             ([_, month, day], None) => Some(Self::exact(NaiveDate::from_ymd_opt(
                 year,
                 number(month)?,
@@ -257,6 +333,17 @@ mod tests {
             ("2021-08下旬", "2021-08 late", "2021-08下旬", "2021-08-21"),
             ("2021-07初", "2021-07 early", "2021-07上旬", "2021-07-01"),
             ("2021-08底", "2021-08 late", "2021-08下旬", "2021-08-21"),
+            ("2021年8月25日", "2021-08-25", "2021-08-25", "2021-08-25"),
+            ("2021年8月25号", "2021-08-25", "2021-08-25", "2021-08-25"),
+            ("2021年8月", "2021-08", "2021-08", "2021-08-01"),
+            ("2021年8月底", "2021-08 late", "2021-08下旬", "2021-08-21"),
+            (
+                "2021年8月上旬",
+                "2021-08 early",
+                "2021-08上旬",
+                "2021-08-01",
+            ),
+            ("2021年", "2021", "2021", "2021-01-01"),
         ] {
             let date = CaseDate::parse(written).unwrap_or_else(|| panic!("{written}"));
             assert_eq!(date.in_lang(Lang::En), en, "{written}");
@@ -307,17 +394,38 @@ mod tests {
             "July 2021",
             "1850",
             "2021-07 soon",
+            "8月底",
+            "2021年13月",
         ] {
             assert_eq!(CaseDate::parse(bad), None, "{bad}");
         }
     }
 
     #[test]
-    fn order_is_by_the_day_used_then_exact_first() {
-        let exact = CaseDate::parse("2021-07-01").unwrap();
-        let month = CaseDate::parse("2021-07").unwrap();
-        let mid = CaseDate::parse("2021-07 mid").unwrap();
-        assert!(exact < month && month < mid);
+    fn an_approximate_date_never_comes_before_what_it_could_follow() {
+        let p = |s: &str| CaseDate::parse(s).unwrap();
+        // A drug of "2021" after the diagnosis of 2021-06 and both TACEs.
+        assert!(p("2021") > p("2021-06-18") && p("2021") > p("2021-08-27"));
+        assert!(p("2021-07-01") < p("2021-07 mid") && p("2021-07 mid") < p("2021-07"));
+        assert!(
+            p("2021-07-31") < p("2021-07"),
+            "exact first on the same day"
+        );
+        assert!(p("2021") < p("2022-01-01"));
+        // Said to follow TACE-2: just after it, before a later exact event.
+        let after = p("2021").following(p("2021-08-27")).unwrap();
+        assert!(after > p("2021-08-27") && after < p("2021-09-20"));
+        assert_eq!(after.in_lang(Lang::En), "2021");
+        assert_eq!(p("2020").following(p("2021-08-27")), None);
+        assert_eq!(
+            p("2021").with_uncertainty(Lang::En),
+            "2021, month not known"
+        );
+        assert_eq!(
+            p("2021-08").with_uncertainty(Lang::Zh),
+            "2021-08（日期不详）"
+        );
+        assert_eq!(p("2021-08 late").with_uncertainty(Lang::En), "2021-08 late");
     }
 
     #[test]

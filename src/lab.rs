@@ -540,6 +540,50 @@ pub fn plausible(analyte: Analyte) -> Option<(Decimal, Decimal, Decimal)> {
     })
 }
 
+/// Where a laboratory's reference range for a test with two common units lies, in the
+/// analyte's canonical unit: `(lowest usual lower limit, highest usual lower limit, lowest
+/// usual upper limit, highest usual upper limit)`. A range outside these read in the unit
+/// written but inside them read in the other unit was printed in the other unit (bilirubin
+/// 3.4–20.5 is µmol/L, never mg/dL). `None` for a test with one common unit.
+pub fn usual_reference_limits(analyte: Analyte) -> Option<[Decimal; 4]> {
+    let d = |n: i64, scale: u32| Decimal::new(n, scale);
+    Some(match analyte {
+        Analyte::Bilirubin => [Decimal::ZERO, d(6, 1), d(6, 1), d(25, 1)],
+        Analyte::DirectBilirubin => [Decimal::ZERO, d(3, 1), d(1, 1), d(8, 1)],
+        Analyte::Albumin => [d(25, 1), d(45, 1), d(40, 1), d(60, 1)],
+        Analyte::TotalProtein => [d(50, 1), d(75, 1), d(65, 1), d(95, 1)],
+        Analyte::Creatinine => [d(2, 1), d(10, 1), d(6, 1), d(18, 1)],
+        Analyte::Hemoglobin => [d(90, 1), d(150, 1), d(120, 1), d(200, 1)],
+        _ => return None,
+    })
+}
+
+/// The other of a two-unit test's units (µmol/L for mg/dL bilirubin); `None` for a test with
+/// one unit or more than two.
+pub fn other_common_unit(analyte: Analyte, unit: Unit) -> Option<Unit> {
+    usual_reference_limits(analyte)?;
+    match analyte.info().units {
+        [a, b] if *a == unit => Some(*b),
+        [a, b] if *b == unit => Some(*a),
+        _ => None,
+    }
+}
+
+/// A printed reference range's limits: `3.4-20.5` (also with – — ~ ～), `<8.1`, `≤8.1`, `>60`,
+/// `≥60` as `(lower, upper)`; `None` when it is not such a range.
+pub fn range_limits(range: &str) -> Option<(Option<Decimal>, Option<Decimal>)> {
+    let range = range.trim().replace(['–', '—', '~', '～'], "-");
+    let number = |s: &str| s.trim().parse::<Decimal>().ok();
+    if let Some(max) = range.strip_prefix('<').or_else(|| range.strip_prefix('≤')) {
+        return Some((None, Some(number(max)?)));
+    }
+    if let Some(min) = range.strip_prefix('>').or_else(|| range.strip_prefix('≥')) {
+        return Some((Some(number(min)?), None));
+    }
+    let (low, high) = range.split_once('-')?;
+    Some((Some(number(low)?), Some(number(high)?)))
+}
+
 /// Converts a value between two units of the same analyte, exactly; `None` when no fixed
 /// conversion exists (AFP IU/mL, HBV DNA copies, PIVKA-II mAU ↔ ng).
 pub fn convert(analyte: Analyte, value: Decimal, from: Unit, to: Unit) -> Option<Decimal> {

@@ -529,6 +529,7 @@ fn medication_line(m: &Medication, lang: Lang) -> (String, bool) {
     if let Some(dose) = &m.dose {
         name = format!("{name} {}", dose.best(lang));
     }
+    let name = m.course.named(&name, lang);
     let (mut line, current) = course_line(&name, m.start, &m.course, m.purpose.as_ref(), lang);
     if let Some(purpose) = m.purpose.as_ref().filter(|p| !says_stopped(p)) {
         line = format!(
@@ -604,11 +605,18 @@ fn status(
     if let Some(a) = case
         .assessments
         .iter()
-        .filter(|a| a.ecog.is_some() && a.date.day() <= today)
+        .filter(|a| (a.ecog.is_some() || a.performance.is_some()) && a.date.day() <= today)
         .max_by_key(|a| a.date)
     {
         out.push(Fact {
-            text: format!("ECOG {}", a.ecog.unwrap_or_default()),
+            text: match (a.ecog, &a.performance) {
+                (Some(ecog), _) => format!("ECOG {ecog}"),
+                (None, words) => format!(
+                    "{}{}",
+                    lang.pick("体能状态：", "performance status: "),
+                    words.as_ref().map(|w| w.best(lang)).unwrap_or_default()
+                ),
+            },
             date: Some(a.date.in_lang(lang)),
             source: None,
         });

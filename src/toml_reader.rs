@@ -122,12 +122,32 @@ impl<'s> Reader<'s> {
         if errors.is_empty() {
             return Some(table);
         }
+        // A full-width `：` makes the parser stumble several times on its line: said once.
+        let mut slipped_lines = Vec::new();
         for (n, error) in errors.into_iter().enumerate() {
             let span = error.span().unwrap_or(0..0);
-            let message = error.message().trim().to_string();
+            let text = self.source.line_text_at(span.start, 500);
+            let line = self.source.locate(span.clone()).line;
+            if let Some((c, ascii)) = full_width_slip(text) {
+                if !slipped_lines.contains(&line) {
+                    slipped_lines.push(line);
+                    self.error(
+                        span,
+                        tr!(
+                            "a full-width `{c}` outside quotes (typed with a Chinese keyboard): TOML needs `{ascii}` there",
+                            c,
+                            ascii = ascii.replace(' ', "space")
+                        ),
+                        Some(tr!(
+                            "switch the keyboard to English for punctuation; inside quotes any character may stay"
+                        )),
+                    );
+                }
+                continue;
+            }
+            let message = toml_message(error.message().trim());
             // Hints only for the problems that will be shown; a broken file can have thousands.
             let hint = (n < crate::diagnostic::MAX_SHOWN).then(|| {
-                let text = self.source.line_text_at(span.start, 500);
                 keyboard_hint(text)
                     .or_else(|| unquoted_partial_date(text))
                     .unwrap_or_else(|| syntax_hint(&message))
@@ -178,9 +198,9 @@ const FULL_WIDTH: &[(char, &str)] = &[
     ('\u{3000}', " "),
 ];
 
-/// A hint for the slips a Chinese keyboard makes on a line that does not parse: full-width
-/// punctuation outside quotes, or a date written with slashes.
-fn keyboard_hint(line: &str) -> Option<String> {
+/// The first full-width character a Chinese keyboard typed outside quotes on a line, and the
+/// ASCII TOML needs in its place.
+fn full_width_slip(line: &str) -> Option<(char, &'static str)> {
     let mut in_string = false;
     for c in line.chars() {
         match c {
@@ -188,23 +208,59 @@ fn keyboard_hint(line: &str) -> Option<String> {
             '#' if !in_string => break,
             _ if !in_string => {
                 if let Some((_, ascii)) = FULL_WIDTH.iter().find(|(f, _)| *f == c) {
-                    return Some(if *ascii == " " {
-                        tr!(
-                            "the line has a full-width `{c}` (typed with a Chinese keyboard); TOML needs a normal (ASCII) space there: switch the keyboard to English for punctuation",
-                            c
-                        )
-                    } else {
-                        tr!(
-                            "the line has a full-width `{c}` (typed with a Chinese keyboard); TOML needs the ASCII `{ascii}` there: switch the keyboard to English for punctuation",
-                            c,
-                            ascii
-                        )
-                    });
+                    return Some((c, ascii));
                 }
             }
             _ => {}
         }
     }
+    None
+}
+
+/// The TOML parser's English for the common cases, in the interface language.
+fn toml_message(message: &str) -> String {
+    let known = [
+        ("invalid key", tr!("invalid key")),
+        ("invalid string", tr!("invalid text in quotes")),
+        ("invalid unquoted key", tr!("invalid key")),
+        (
+            "missing assignment between key-value pairs",
+            tr!("missing `=` between the key and its value"),
+        ),
+        ("expected `=`", tr!("expected `=` after the key")),
+        ("duplicate key", tr!("the key appears twice")),
+        ("invalid inline table", tr!("invalid inline table")),
+        ("invalid array", tr!("invalid list")),
+        ("unclosed", tr!("a quote, bracket or brace is not closed")),
+        ("invalid date", tr!("invalid date")),
+        ("invalid time", tr!("invalid time")),
+        ("invalid number", tr!("invalid number")),
+        (
+            "string values must be quoted",
+            tr!("text values must be in quotes"),
+        ),
+        (
+            "extra assignment between key-value pairs",
+            tr!("one key and value per line"),
+        ),
+    ];
+    known
+        .into_iter()
+        .find(|(english, _)| message.starts_with(english))
+        .map(|(english, said)| {
+            let rest = message[english.len()..].trim();
+            if rest.is_empty() || crate::i18n::ui() == crate::text::Lang::Zh {
+                said
+            } else {
+                format!("{said} {rest}")
+            }
+        })
+        .unwrap_or_else(|| message.to_string())
+}
+
+/// A hint for the slips a Chinese keyboard makes on a line that does not parse: a date written
+/// with slashes (full-width punctuation is said by the error itself).
+fn keyboard_hint(line: &str) -> Option<String> {
     slash_date(line).map(|(written, fixed)| {
         tr!(
             "dates are written with hyphens, year-month-day: {fixed} instead of {written}",
@@ -255,7 +311,7 @@ fn slash_date(line: &str) -> Option<(String, String)> {
 
 fn syntax_hint(message: &str) -> String {
     if message.contains("date") || message.contains("day") || message.contains("month") {
-        tr!("dates are year-month-day, e.g. 2021-07-06; check that the day exists in that month")
+        tr!("dates are <year>-<month>-<day>; check that the day exists in that month")
     } else if message.contains("string") || message.contains("quote") {
         tr!("text values need quotes: name = \"Wang\"")
     } else if message.contains("duplicate") {
@@ -384,7 +440,7 @@ impl<'t, 's> Table<'t, 's> {
         let value = self.get(key)?;
         let parsed = decimal_of(value.get_ref());
         if parsed.is_none() {
-            self.wrong_type(reader, key, value, &tr!("a number"), "12.5");
+            self.wrong_type(reader, key, value, &tr!("a number"), &tr!("<number>"));
         }
         parsed.map(|d| Spanned::new(value.span(), d))
     }
@@ -396,13 +452,25 @@ impl<'t, 's> Table<'t, 's> {
                 match i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()) {
                     Ok(n) => Some(Spanned::new(value.span(), n)),
                     Err(_) => {
-                        self.wrong_type(reader, key, value, &tr!("a whole number"), "1");
+                        self.wrong_type(
+                            reader,
+                            key,
+                            value,
+                            &tr!("a whole number"),
+                            &tr!("<whole number>"),
+                        );
                         None
                     }
                 }
             }
             _ => {
-                self.wrong_type(reader, key, value, &tr!("a whole number"), "1");
+                self.wrong_type(
+                    reader,
+                    key,
+                    value,
+                    &tr!("a whole number"),
+                    &tr!("<whole number>"),
+                );
                 None
             }
         }
@@ -452,7 +520,7 @@ impl<'t, 's> Table<'t, 's> {
                 &tr!(
                     "a date: year-month-day, or only what is known (\"2021-07\", \"2021-07 early\", \"2021-07上旬\", 2021)"
                 ),
-                "2021-07-06",
+                &tr!("<year-month-day>"),
             );
             return None;
         };
@@ -495,7 +563,7 @@ impl<'t, 's> Table<'t, 's> {
     ) -> Option<Spanned<CaseDate>> {
         if !self.has(key) {
             self.asked.push(key.to_string());
-            self.missing(reader, key, "2021-07-06");
+            self.missing(reader, key, &tr!("<year-month-day>"));
             return None;
         }
         self.date(reader, key)
@@ -899,17 +967,13 @@ mod keyboard_tests {
 
     #[test]
     fn full_width_punctuation_and_slash_dates_are_named() {
-        let hint = keyboard_hint("name ＝ \"王\"").unwrap();
-        assert!(
-            hint.contains("full-width `＝`") && hint.contains("ASCII `=`"),
-            "{hint}"
-        );
-        assert!(
-            keyboard_hint("note = \"血压：120\"").is_none(),
+        assert_eq!(full_width_slip("name ＝ \"王\""), Some(('＝', "=")));
+        assert_eq!(
+            full_width_slip("note = \"血压：120\""),
+            None,
             "inside quotes it is text"
         );
-        let hint = keyboard_hint("title = “出院小结”").unwrap();
-        assert!(hint.contains("`“`"), "{hint}");
+        assert_eq!(full_width_slip("title = “出院小结”"), Some(('“', "\"")));
         let hint = keyboard_hint("date = 2021/10/20").unwrap();
         assert!(hint.contains("2021-10-20 instead of 2021/10/20"), "{hint}");
         assert_eq!(

@@ -62,9 +62,52 @@ pub struct Case {
     /// The family's own account of the illness (病情经过), free text, paragraphs separated by
     /// blank lines.
     pub narrative: Option<Text>,
+    /// What a doctor said, as the family recorded it (`[[remark]]`): quoted in the narrative,
+    /// never read as a criterion's result.
+    pub remarks: Vec<Remark>,
     pub questions: Vec<Text>,
     pub records: Vec<Record>,
     pub criteria_settings: CriteriaSettings,
+}
+
+/// A doctor's remark as the family recorded it: "可能超出米兰标准".
+#[derive(Debug, Clone, Serialize)]
+pub struct Remark {
+    pub who: Option<Text>,
+    pub date: Option<CaseDate>,
+    pub text: Text,
+}
+
+impl Remark {
+    /// Quoted, with who said it and when: “可能超出米兰标准” — 张医生，2021-10-20（家属记录的医生原话）.
+    pub fn quoted(&self, lang: crate::text::Lang) -> String {
+        let said: Vec<String> = [
+            self.who.as_ref().map(|w| w.best(lang).to_string()),
+            self.date.map(|d| d.in_lang(lang)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let text = self.text.best(lang);
+        match lang {
+            crate::text::Lang::Zh => format!(
+                "“{text}”{}（家属记录的医生原话，不是评估结果）",
+                if said.is_empty() {
+                    String::new()
+                } else {
+                    format!(" —— {}", said.join("，"))
+                }
+            ),
+            crate::text::Lang::En => format!(
+                "“{text}”{} (a doctor's remark as the family recorded it, not a computed result)",
+                if said.is_empty() {
+                    String::new()
+                } else {
+                    format!(" — {}", said.join(", "))
+                }
+            ),
+        }
+    }
 }
 
 choice_enum!(
@@ -213,7 +256,7 @@ impl Treatment {
             TreatmentKind::Systemic | TreatmentKind::Antiviral | TreatmentKind::Other
         );
         let drugs: Vec<&str> = self.agents.iter().map(|a| a.best(lang)).collect();
-        (course && !drugs.is_empty()).then(|| drugs.join(", "))
+        (course && !drugs.is_empty()).then(|| self.course.named(&drugs.join(", "), lang))
     }
 
     /// What to call it for a reader: its drugs, else its id ("TACE-1"); `None` when only the
@@ -246,13 +289,33 @@ pub struct Course {
     pub stop: Option<CaseDate>,
     pub stop_reason: Option<StopReason>,
     pub adverse_events: Vec<AdverseEvent>,
+    /// `certainty = "probable"`: the drug is the family's recollection ("应该是索拉非尼"), not
+    /// read from a document.
+    pub probable: bool,
 }
 
 impl Course {
     pub fn is_empty(&self) -> bool {
         self.stop.is_none() && self.stop_reason.is_none() && self.adverse_events.is_empty()
     }
+
+    /// A drug's name as certain as it is known: "probably sorafenib (family's recollection)".
+    pub fn named(&self, name: &str, lang: crate::text::Lang) -> String {
+        match (self.probable, lang) {
+            (false, _) => name.to_string(),
+            (true, crate::text::Lang::Zh) => format!("可能是{name}（家属回忆）"),
+            (true, crate::text::Lang::En) => format!("probably {name} (family's recollection)"),
+        }
+    }
 }
+
+choice_enum!(
+    /// How sure the family is of a drug or treatment.
+    Certainty {
+        Certain = ["certain", "sure", "确定"],
+        Probable = ["probable", "probably", "likely", "可能", "应该是"],
+    }
+);
 
 choice_enum!(
     /// An imaging modality.
@@ -328,6 +391,8 @@ pub struct Lesion {
     pub viable_mm: Option<Decimal>,
     pub class: Option<LesionClass>,
     pub note: Option<Text>,
+    /// A diameter was written as approximate ("约3 cm", "~30 mm", "about 3 cm").
+    pub approximate: bool,
 }
 
 choice_enum!(
@@ -465,6 +530,9 @@ choice_enum!(
 pub struct Assessment {
     pub date: CaseDate,
     pub ecog: Option<u8>,
+    /// Performance status as the family or a doctor described it when it is not an ECOG number
+    /// (`ecog = "0-1"`, `performance = "PS良好"`): printed as written, never turned into one.
+    pub performance: Option<Text>,
     pub ascites: Option<Ascites>,
     pub encephalopathy: Option<Encephalopathy>,
     /// Two or more dialysis sessions (or 24 h CVVHD) in the week before this date.

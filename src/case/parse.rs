@@ -356,6 +356,9 @@ struct LesionSize {
     date: CaseDate,
     lesion: String,
     longest_mm: Decimal,
+    class: Option<LesionClass>,
+    /// The study's findings or the lesion's note speak of centimetres.
+    says_cm: bool,
     location: Location,
 }
 
@@ -397,8 +400,14 @@ impl<'r, 's> CaseParser<'r, 's> {
             }
         };
         let aetiology = self.each(root, "aetiology", Self::aetiology);
-        let diagnoses = self.each(root, "diagnosis", Self::diagnosis);
-        let treatments = self.each(root, "treatment", Self::treatment);
+        let (mut diagnoses, diagnoses_after): (Vec<_>, Vec<_>) = self
+            .each(root, "diagnosis", Self::diagnosis)
+            .into_iter()
+            .unzip();
+        let (mut treatments, treatments_after): (Vec<_>, Vec<_>) = self
+            .each(root, "treatment", Self::treatment)
+            .into_iter()
+            .unzip();
         let imaging = self.each(root, "imaging", Self::imaging);
         let pathology = self.each(root, "pathology", Self::pathology);
         let labs: Vec<LabResult> = self
@@ -407,7 +416,23 @@ impl<'r, 's> CaseParser<'r, 's> {
             .flatten()
             .collect();
         let assessments = self.each(root, "assessment", Self::assessment);
-        let medications = self.each(root, "medication", Self::medication);
+        let (mut medications, medications_after): (Vec<_>, Vec<_>) = self
+            .each(root, "medication", Self::medication)
+            .into_iter()
+            .unzip();
+        // `after = "TACE-2"`: an approximate date placed after the entry it follows.
+        for (i, after) in treatments_after.into_iter().enumerate() {
+            let date = treatments[i].date;
+            treatments[i].date = self.follow(date, after, &treatments, &imaging);
+        }
+        for (d, after) in diagnoses.iter_mut().zip(diagnoses_after) {
+            d.date = self.follow(d.date, after, &treatments, &imaging);
+        }
+        for (m, after) in medications.iter_mut().zip(medications_after) {
+            if let Some(start) = m.start {
+                m.start = Some(self.follow(start, after, &treatments, &imaging));
+            }
+        }
         let mut allergies = self.each(root, "allergy", Self::allergy);
         // `[[allergy]] substance = "none known"` says there are none.
         let said_none = |a: &Allergy| {
@@ -445,6 +470,16 @@ impl<'r, 's> CaseParser<'r, 's> {
             }
             None => History::default(),
         };
+        let remarks = self.each(root, "remark", |p, t| {
+            let who = p.text(t, "who");
+            let date = p.optional_date(t, "date");
+            let text = p.required_text(t, "text");
+            Some(Remark {
+                who,
+                date,
+                text: text?,
+            })
+        });
         let questions = self.each(root, "question", Self::question);
         let records = self.each(root, "record", |p, t| {
             let path = t
@@ -495,6 +530,7 @@ impl<'r, 's> CaseParser<'r, 's> {
             comorbidities,
             history,
             narrative,
+            remarks,
             questions,
             records,
             criteria_settings,
@@ -803,7 +839,66 @@ impl<'r, 's> CaseParser<'r, 's> {
         })
     }
 
-    fn diagnosis(&mut self, t: &mut Table<'_, 's>) -> Option<Diagnosis> {
+    /// `after = "<id>"`: the treatment or imaging study an entry came after, where it is written.
+    fn after(&mut self, t: &mut Table<'_, 's>) -> Option<Spanned<String>> {
+        t.string(&mut self.reader, "after")
+    }
+
+    /// `date` placed after the treatment or study `after` names; an unknown id, or a date whose
+    /// whole period lies before that entry, is an error at `after`.
+    fn follow(
+        &mut self,
+        date: CaseDate,
+        after: Option<Spanned<String>>,
+        treatments: &[Treatment],
+        imaging: &[ImagingStudy],
+    ) -> CaseDate {
+        let Some(after) = after else {
+            return date;
+        };
+        let ids = treatments
+            .iter()
+            .filter_map(|t| Some((t.id.as_deref()?, t.date)))
+            .chain(
+                imaging
+                    .iter()
+                    .filter_map(|s| Some((s.id.as_deref()?, s.date))),
+            );
+        let wanted = after.get_ref().trim();
+        let found = ids.clone().find(|(id, _)| id.eq_ignore_ascii_case(wanted));
+        let ui = crate::i18n::ui();
+        match found {
+            Some((id, earlier)) => date.following(earlier).unwrap_or_else(|| {
+                self.reader.error(
+                    after.span(),
+                    tr!(
+                        "dated {date}, which is before `{id}` ({earlier}) that it is said to follow",
+                        date = date.in_lang(ui),
+                        id,
+                        earlier = earlier.in_lang(ui)
+                    ),
+                    Some(tr!("check the date and the id in `after`")),
+                );
+                date
+            }),
+            None => {
+                let hint = match did_you_mean(wanted, ids.map(|(id, _)| id)) {
+                    Some(near) => tr!("did you mean `{near}`?", near),
+                    None => tr!(
+                        "`after` takes the `id` of a [[treatment]] or [[imaging]] entry, e.g. after = \"TACE-2\""
+                    ),
+                };
+                self.reader.error(
+                    after.span(),
+                    tr!("`after` names `{id}`, which no treatment or imaging study has", id = wanted),
+                    Some(hint),
+                );
+                date
+            }
+        }
+    }
+
+    fn diagnosis(&mut self, t: &mut Table<'_, 's>) -> Option<(Diagnosis, Option<Spanned<String>>)> {
         let date = t
             .required_date(&mut self.reader, "date")
             .map(Spanned::into_inner);
@@ -813,16 +908,20 @@ impl<'r, 's> CaseParser<'r, 's> {
         let text = self.text(t, "text");
         let hospital = self.text(t, "hospital");
         let record = self.reference(t, "record", false, RecordKind::Other);
-        Some(Diagnosis {
-            date: date?,
-            condition: condition?,
-            text,
-            hospital,
-            record,
-        })
+        let after = self.after(t);
+        Some((
+            Diagnosis {
+                date: date?,
+                condition: condition?,
+                text,
+                hospital,
+                record,
+            },
+            after,
+        ))
     }
 
-    fn treatment(&mut self, t: &mut Table<'_, 's>) -> Option<Treatment> {
+    fn treatment(&mut self, t: &mut Table<'_, 's>) -> Option<(Treatment, Option<Spanned<String>>)> {
         let id = self.string(t, "id");
         let date = t
             .required_date(&mut self.reader, "date")
@@ -844,17 +943,21 @@ impl<'r, 's> CaseParser<'r, 's> {
             self.warn_stopped_in_words(t, "notes", notes, &course);
         }
         let record = self.reference(t, "record", false, RecordKind::Procedure);
-        Some(Treatment {
-            id,
-            date: date?,
-            kind: kind?,
-            hospital,
-            technique,
-            agents,
-            course,
-            notes,
-            record,
-        })
+        let after = self.after(t);
+        Some((
+            Treatment {
+                id,
+                date: date?,
+                kind: kind?,
+                hospital,
+                technique,
+                agents,
+                course,
+                notes,
+                record,
+            },
+            after,
+        ))
     }
 
     /// `stop`, `stop_reason` and `adverse_events` of a drug or course that began on `start`.
@@ -880,6 +983,7 @@ impl<'r, 's> CaseParser<'r, 's> {
             stop: stop.map(Spanned::into_inner),
             stop_reason: self.choice(t, "stop_reason"),
             adverse_events: self.adverse_events(t),
+            probable: self.choice(t, "certainty") == Some(Certainty::Probable),
         }
     }
 
@@ -970,11 +1074,17 @@ impl<'r, 's> CaseParser<'r, 's> {
             );
             if let Some((lesion, span)) = self.lesion(&mut lt) {
                 if let Some(date) = date.as_ref() {
+                    let says_cm = [findings.as_ref(), lesion.note.as_ref()]
+                        .into_iter()
+                        .flatten()
+                        .any(mentions_centimetres);
                     self.lesion_sizes.push(LesionSize {
                         study: study.clone(),
                         date: *date.get_ref(),
                         lesion: lesion.id.clone(),
                         longest_mm: lesion.longest_mm,
+                        class: lesion.class,
+                        says_cm,
                         location: self.reader.source.locate(span),
                     });
                 }
@@ -1021,7 +1131,7 @@ impl<'r, 's> CaseParser<'r, 's> {
         let viable = self.size(t, "viable", false);
         let class = self.choice(t, "class");
         let note = self.text(t, "note");
-        if let (Some((l, _)), Some((v, span))) = (&longest, &viable)
+        if let (Some((l, _, _)), Some((v, span, _))) = (&longest, &viable)
             && v > l
         {
             self.reader.error(
@@ -1037,28 +1147,30 @@ impl<'r, 's> CaseParser<'r, 's> {
                 )),
             );
         }
-        let (longest_mm, span) = longest?;
+        let (longest_mm, span, longest_approximate) = longest?;
         Some((
             Lesion {
                 id: id?,
                 segment,
                 longest_mm,
-                viable_mm: viable.map(|(v, _)| v),
+                viable_mm: viable.as_ref().map(|(v, _, _)| *v),
                 class,
                 note,
+                approximate: longest_approximate || viable.is_some_and(|(_, _, a)| a),
             },
             span,
         ))
     }
 
     /// A diameter, in millimetres: `<base>_mm = 26`, or `<base> = 26` (millimetres) or
-    /// `<base> = "2.6 cm"` / `"26 mm"` with the unit written, converted exactly.
+    /// `<base> = "2.6 cm"` / `"26 mm"` with the unit written, converted exactly; `"约3 cm"`,
+    /// `"~30 mm"`, `"about 3 cm"` are approximate (the `bool`).
     fn size(
         &mut self,
         t: &mut Table<'_, 's>,
         base: &str,
         required: bool,
-    ) -> Option<(Decimal, Range<usize>)> {
+    ) -> Option<(Decimal, Range<usize>, bool)> {
         let mm_key = format!("{base}_mm");
         let (has_mm, has_plain) = (t.has(&mm_key), t.has(base));
         if has_mm && has_plain {
@@ -1074,7 +1186,7 @@ impl<'r, 's> CaseParser<'r, 's> {
                     mm_key
                 ),
                 Some(tr!(
-                    "keep one: {base} = \"2.6 cm\" or {mm_key} = 26",
+                    "keep one: {base} = \"<n> cm\" or {mm_key} = <n>",
                     base,
                     mm_key
                 )),
@@ -1091,7 +1203,7 @@ impl<'r, 's> CaseParser<'r, 's> {
                         table = t.name
                     ),
                     Some(tr!(
-                        "add the diameter: {mm_key} = 26, or with its unit: {base} = \"2.6 cm\"",
+                        "add the diameter: {mm_key} = <millimetres>, or with its unit: {base} = \"<n> cm\"",
                         mm_key,
                         base
                     )),
@@ -1106,10 +1218,12 @@ impl<'r, 's> CaseParser<'r, 's> {
             base.to_string()
         };
         let span = t.span_of(&key);
-        let mm = if !has_mm && t.get(&key).is_some_and(|v| v.get_ref().as_str().is_some()) {
+        let (mm, approximate) = if !has_mm
+            && t.get(&key).is_some_and(|v| v.get_ref().as_str().is_some())
+        {
             let written = t.string(&mut self.reader, &key)?.into_inner();
             match parse_length(&written) {
-                Some(mm) => mm,
+                Some(length) => length,
                 None => {
                     self.reader.error(
                         span,
@@ -1122,7 +1236,7 @@ impl<'r, 's> CaseParser<'r, 's> {
                 }
             }
         } else {
-            *t.decimal(&mut self.reader, &key)?.get_ref()
+            (*t.decimal(&mut self.reader, &key)?.get_ref(), false)
         };
         if mm < Decimal::ZERO || mm > Decimal::from(300) {
             self.reader.error(
@@ -1134,7 +1248,7 @@ impl<'r, 's> CaseParser<'r, 's> {
             );
             return None;
         }
-        Some((mm, span))
+        Some((mm, span, approximate))
     }
 
     /// Measurements that look like a slip: a fraction of a millimetre below 10 (usually
@@ -1145,29 +1259,54 @@ impl<'r, 's> CaseParser<'r, 's> {
         let mut sizes = self.lesion_sizes.clone();
         sizes.sort_by_key(|a| a.date);
         let five = Decimal::from(5);
+        let tace_dates: Vec<CaseDate> = treatments
+            .iter()
+            .filter(|t| t.kind == TreatmentKind::Tace)
+            .map(|t| t.date)
+            .collect();
         for (i, size) in sizes.iter().enumerate() {
             let same: Vec<&LesionSize> = sizes.iter().filter(|s| s.lesion == size.lesion).collect();
             let before = sizes[..i].iter().rev().find(|s| s.lesion == size.lesion);
             let neighbour = before.or_else(|| same.iter().copied().find(|s| s.date > size.date));
-            if size.longest_mm < Decimal::TEN && size.longest_mm.fract() != Decimal::ZERO {
+            if let Some(reason) = centimetres_reason(size, &same, &tace_dates) {
                 let (lesion, study, mm) = (&size.lesion, &size.study, size.longest_mm.normalize());
-                let message = match neighbour {
-                    Some(n) => tr!(
-                        "`{lesion}` in {study} is {mm} mm: was it {mm} cm? (`{other}` measured {other_mm} mm in {other_study}, {other_date})",
+                let message = match (reason, neighbour) {
+                    (Some(reason), Some(n)) => tr!(
+                        "`{lesion}` in {study} is {mm} mm, yet {reason}: was it {mm} cm? (`{other}` measured {other_mm} mm in {other_study}, {other_date}; a lesion under 10 mm is not counted by the transplant criteria)",
                         lesion,
                         study,
                         mm,
+                        reason,
                         other = n.lesion,
                         other_mm = n.longest_mm.normalize(),
                         other_study = n.study,
                         other_date = n.date
                     ),
-                    None => tr!(
-                        "`{lesion}` in {study} is {mm} mm: was it {mm} cm?",
+                    (Some(reason), None) => tr!(
+                        "`{lesion}` in {study} is {mm} mm, yet {reason}: was it {mm} cm? (a lesion under 10 mm is not counted by the transplant criteria)",
                         lesion,
                         study,
-                        mm
+                        mm,
+                        reason
                     ),
+                    (None, n) => match n {
+                        Some(n) => tr!(
+                            "`{lesion}` in {study} is {mm} mm: was it {mm} cm? (`{other}` measured {other_mm} mm in {other_study}, {other_date})",
+                            lesion,
+                            study,
+                            mm,
+                            other = n.lesion,
+                            other_mm = n.longest_mm.normalize(),
+                            other_study = n.study,
+                            other_date = n.date
+                        ),
+                        None => tr!(
+                            "`{lesion}` in {study} is {mm} mm: was it {mm} cm?",
+                            lesion,
+                            study,
+                            mm
+                        ),
+                    },
                 };
                 self.warn_at(
                     size.location.clone(),
@@ -1550,7 +1689,7 @@ impl<'r, 's> CaseParser<'r, 's> {
                             value.span(),
                             tr!("`{key}` in {table} has no `value`", key, table),
                             Some(tr!(
-                                "write it like: {key} = {{ value = 1.0, unit = \"{example_unit}\" }}",
+                                "write it like: {key} = {{ value = <value>, unit = \"{example_unit}\" }}",
                                 key,
                                 example_unit
                             )),
@@ -1580,7 +1719,7 @@ impl<'r, 's> CaseParser<'r, 's> {
                     word = written.trim()
                 ),
                 Some(tr!(
-                    "words such as positive / 阳性 are for hepatitis serology and HBV DNA; for {name} write the number printed on the report, e.g. {key} = \"1.0 {example_unit}\"",
+                    "words such as positive / 阳性 are for hepatitis serology and HBV DNA; for {name} write the number printed on the report, e.g. {key} = \"<value> {example_unit}\"",
                     name,
                     key,
                     example_unit
@@ -1624,7 +1763,7 @@ impl<'r, 's> CaseParser<'r, 's> {
                 span,
                 message,
                 Some(tr!(
-                    "write it as printed on the report, e.g. {key} = \"1.0 {example_unit}\" or \"5.2E+02 {example_unit}\"",
+                    "write it as printed on the report, e.g. {key} = \"<value> {example_unit}\" or \"<n>E+<power> {example_unit}\"",
                     key,
                     example_unit
                 )),
@@ -1701,10 +1840,85 @@ impl<'r, 's> CaseParser<'r, 's> {
             unit,
             printed: number.printed,
         };
-        if !self.plausible(analyte, &measured, span, table) {
+        if !self.unit_agrees(analyte, &measured, range.as_deref(), span.clone(), table)
+            || !self.plausible(analyte, &measured, span, table)
+        {
             return None;
         }
         Some((Reading::Number(measured), range))
+    }
+
+    /// For a test with two common units (bilirubin µmol/L or mg/dL, …), a value or reference
+    /// range that is plausible only in the other unit is an error naming both readings: bilirubin
+    /// 21.3 mg/dL with range 3.4–20.5 would pass every bound and give ALBI grade 3. `false` for
+    /// an error.
+    fn unit_agrees(
+        &mut self,
+        analyte: Analyte,
+        measured: &Measured,
+        range: Option<&str>,
+        span: Range<usize>,
+        table: &str,
+    ) -> bool {
+        let written = measured.unit;
+        let (Some(other), Some(limits), Some((_, low, high))) = (
+            crate::lab::other_common_unit(analyte, written),
+            crate::lab::usual_reference_limits(analyte),
+            crate::lab::plausible(analyte),
+        ) else {
+            return true;
+        };
+        let canonical = analyte.canonical_unit();
+        let in_canonical =
+            |v: Decimal, unit: Unit| crate::lab::convert(analyte, v, unit, canonical);
+        let value_fits = |unit: Unit| {
+            measured.qualifier != Qualifier::Exact
+                || in_canonical(measured.value, unit).is_some_and(|v| v >= low && v <= high)
+        };
+        let limits_of = range.and_then(crate::lab::range_limits);
+        let range_fits = |unit: Unit| {
+            let (lower, upper) = limits_of?;
+            let within = |v: Option<Decimal>, min: Decimal, max: Decimal| {
+                v.is_none_or(|v| in_canonical(v, unit).is_some_and(|v| v >= min && v <= max))
+            };
+            Some(within(lower, limits[0], limits[1]) && within(upper, limits[2], limits[3]))
+        };
+        let contradicted = value_fits(other)
+            && range_fits(written) != Some(true)
+            && (!value_fits(written) || range_fits(other) == Some(true));
+        if !contradicted {
+            return true;
+        }
+        let (key, value) = (analyte.key(), measured.shown());
+        let (unit, other) = (written.symbol(), other.symbol());
+        let message = match range {
+            Some(range) if range_fits(written) == Some(false) => tr!(
+                "`{key}` in {table}: {value} with range {range} reads as {other}, not {unit}",
+                key,
+                table,
+                value,
+                range = range.trim(),
+                other,
+                unit
+            ),
+            _ => tr!(
+                "`{key}` in {table}: {value} reads as {other}, not {unit}",
+                key,
+                table,
+                value,
+                other,
+                unit
+            ),
+        };
+        self.reader.error(
+            span,
+            message,
+            Some(tr!(
+                "write the unit printed beside the value on the lab sheet: unit = \"{other}\"",
+                other
+            )),
+        );
+        false
     }
 
     /// An impossible value (sodium 0) is an error; an implausible one (creatinine 0.95 µmol/L,
@@ -1778,7 +1992,18 @@ impl<'r, 's> CaseParser<'r, 's> {
         let date = t
             .required_date(&mut self.reader, "date")
             .map(Spanned::into_inner);
-        let ecog = t.integer(&mut self.reader, "ecog").and_then(|v| {
+        // `ecog = "0-1"`: a description, kept as written; a number in quotes is a number.
+        let described = t
+            .get("ecog")
+            .and_then(|v| v.get_ref().as_str().map(|s| s.trim().to_string()));
+        let described_number = described
+            .as_ref()
+            .and_then(|s| s.parse::<u8>().ok())
+            .filter(|n| *n <= 4);
+        let ecog = if described.is_some() {
+            described_number
+        } else {
+            t.integer(&mut self.reader, "ecog").and_then(|v| {
             if (0..=4).contains(v.get_ref()) {
                 u8::try_from(*v.get_ref()).ok()
             } else {
@@ -1788,10 +2013,18 @@ impl<'r, 's> CaseParser<'r, 's> {
                         "ECOG performance status must be 0 to 4, found {ecog}",
                         ecog = v.get_ref()
                     ),
-                    None,
+                    Some(tr!(
+                        "write the number the doctor gave, ecog = <0–4>, or the words as written: ecog = \"<as written>\""
+                    )),
                 );
                 None
             }
+        })
+        };
+        let performance = self.text(t, "performance").or_else(|| {
+            described
+                .filter(|_| described_number.is_none())
+                .map(Text::plain)
         });
         let ascites = self.choice(t, "ascites");
         let encephalopathy = self.choice(t, "encephalopathy");
@@ -1806,7 +2039,7 @@ impl<'r, 's> CaseParser<'r, 's> {
                         table = t.name,
                         kg
                     ),
-                    Some(tr!("write the weight in kilograms, e.g. weight_kg = 66")),
+                    Some(tr!("write the weight in kilograms: weight_kg = <kilograms>")),
                 );
                 return None;
             }
@@ -1830,6 +2063,7 @@ impl<'r, 's> CaseParser<'r, 's> {
         Some(Assessment {
             date: date?,
             ecog,
+            performance,
             ascites,
             encephalopathy,
             dialysis,
@@ -1839,7 +2073,10 @@ impl<'r, 's> CaseParser<'r, 's> {
         })
     }
 
-    fn medication(&mut self, t: &mut Table<'_, 's>) -> Option<Medication> {
+    fn medication(
+        &mut self,
+        t: &mut Table<'_, 's>,
+    ) -> Option<(Medication, Option<Spanned<String>>)> {
         let name = self.required_text(t, "name");
         let dose = self.text(t, "dose");
         let start = self.optional_date(t, "start");
@@ -1848,13 +2085,17 @@ impl<'r, 's> CaseParser<'r, 's> {
         if let Some(purpose) = &purpose {
             self.warn_stopped_in_words(t, "purpose", purpose, &course);
         }
-        Some(Medication {
-            name: name?,
-            dose,
-            start,
-            course,
-            purpose,
-        })
+        let after = self.after(t);
+        Some((
+            Medication {
+                name: name?,
+                dose,
+                start,
+                course,
+                purpose,
+            },
+            after,
+        ))
     }
 
     fn allergy(&mut self, t: &mut Table<'_, 's>) -> Option<Allergy> {
@@ -2045,9 +2286,83 @@ const NONE_KNOWN: &[&str] = &[
     "无过敏史",
 ];
 
-/// A length written with its unit, in millimetres: `2.6 cm`, `26 mm`, `2.6厘米`, `26毫米`, `26`.
-fn parse_length(written: &str) -> Option<Decimal> {
-    let written = written.trim().replace(['，', ','], ".");
+/// Why a diameter under 10 mm looks like centimetres typed as millimetres: `Some(None)` for a
+/// fraction of a millimetre, `Some(Some(reason))` for a lesion that a small one contradicts —
+/// called HCC (LR-5, LR-TR viable, biopsy), treated by a TACE (it was there before one), or
+/// measured only once while its report speaks of centimetres.
+fn centimetres_reason(
+    size: &LesionSize,
+    same: &[&LesionSize],
+    tace_dates: &[CaseDate],
+) -> Option<Option<String>> {
+    if size.longest_mm >= Decimal::TEN {
+        return None;
+    }
+    if let Some(class) = size.class.filter(|c| c.counts_as_hcc()) {
+        return Some(Some(tr!("it is called {class}", class = class.name())));
+    }
+    if tace_dates
+        .iter()
+        .any(|t| same.iter().any(|s| s.date.last_day() < t.day()))
+    {
+        return Some(Some(tr!("a TACE treated it")));
+    }
+    if same.len() == 1 && size.says_cm {
+        return Some(Some(tr!(
+            "it is measured only here and its report or note says cm"
+        )));
+    }
+    (size.longest_mm.fract() != Decimal::ZERO).then_some(None)
+}
+
+/// Whether a text speaks of centimetres (`3 cm`, `3cm`, `3厘米`), in either language.
+fn mentions_centimetres(text: &Text) -> bool {
+    [Lang::Zh, Lang::En]
+        .into_iter()
+        .filter_map(|lang| text.get(lang))
+        .any(|t| {
+            let t = t.to_lowercase();
+            t.contains("厘米")
+                || t.match_indices("cm").any(|(i, _)| {
+                    let before = t[..i].trim_end();
+                    before.ends_with(|c: char| c.is_ascii_digit())
+                        && !t[i + 2..].starts_with(|c: char| c.is_ascii_alphabetic())
+                })
+        })
+}
+
+/// Words that make a length approximate, before it (约3 cm, ~30 mm, about 3 cm) or after it
+/// (3 cm左右).
+const ABOUT_BEFORE: &[&str] = &[
+    "approximately",
+    "approx.",
+    "approx",
+    "about",
+    "around",
+    "circa",
+    "ca.",
+    "大约",
+    "约",
+    "~",
+    "～",
+    "≈",
+];
+const ABOUT_AFTER: &[&str] = &["左右", "上下"];
+
+/// A length written with its unit, in millimetres: `2.6 cm`, `26 mm`, `2.6厘米`, `26毫米`, `26`,
+/// and whether it was written as approximate (`约3 cm`, `~30 mm`, `about 3 cm`, `3 cm左右`).
+fn parse_length(written: &str) -> Option<(Decimal, bool)> {
+    let lower = written.trim().to_lowercase();
+    let before = ABOUT_BEFORE.iter().find_map(|w| lower.strip_prefix(w));
+    let after = ABOUT_AFTER
+        .iter()
+        .find_map(|w| before.unwrap_or(&lower).trim_end().strip_suffix(w));
+    let approximate = before.is_some() || after.is_some();
+    let written = after
+        .or(before)
+        .unwrap_or(&lower)
+        .trim()
+        .replace(['，', ','], ".");
     let number = parse_number(&written)
         .filter(|n| n.qualifier == Qualifier::Exact && n.printed.is_none())?;
     let value = number.value;
@@ -2056,7 +2371,7 @@ fn parse_length(written: &str) -> Option<Decimal> {
         "cm" | "厘米" => Decimal::TEN,
         _ => return None,
     };
-    Some(value * factor)
+    Some((value * factor, approximate))
 }
 
 /// A lesion id reduced to what tells lesions apart: `L1`, `lesion 1`, `病灶1` → `1`.
@@ -2262,9 +2577,17 @@ mod tests {
 
     #[test]
     fn lengths_take_a_unit() {
-        assert_eq!(parse_length("3.4 cm"), Some(Decimal::new(34, 0)));
-        assert_eq!(parse_length("26毫米"), Some(Decimal::new(26, 0)));
-        assert_eq!(parse_length("3，4厘米"), Some(Decimal::new(34, 0)));
+        let exact = |mm: i64| Some((Decimal::new(mm, 0), false));
+        let about = |mm: i64| Some((Decimal::new(mm, 0), true));
+        assert_eq!(parse_length("3.4 cm"), exact(34));
+        assert_eq!(parse_length("26毫米"), exact(26));
+        assert_eq!(parse_length("3，4厘米"), exact(34));
+        assert_eq!(parse_length("约3 cm"), about(30));
+        assert_eq!(parse_length("~30 mm"), about(30));
+        assert_eq!(parse_length("about 3 cm"), about(30));
+        assert_eq!(parse_length("大约3厘米"), about(30));
+        assert_eq!(parse_length("3cm左右"), about(30));
+        assert_eq!(parse_length("about"), None);
         assert_eq!(parse_length("<3 cm"), None);
         assert_eq!(parse_length("3 in"), None);
     }

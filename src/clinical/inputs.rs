@@ -14,6 +14,7 @@ use crate::cross_check::STALE_LAB_DAYS;
 use crate::date::CaseDate;
 use crate::lab::{self, Analyte, Unit};
 use crate::text::{Lang, Text};
+use crate::toml_reader::Choice;
 
 /// Larger values are typing errors for every analyte the criteria use; refusing them also keeps
 /// the decimal arithmetic far from overflow.
@@ -25,6 +26,9 @@ pub(crate) struct Sources<'a> {
     pub case: &'a Case,
     pub after: Option<NaiveDate>,
     pub at: NaiveDate,
+    /// The treatments that bound the range, if any: a value whose date overlaps the period of
+    /// one of them (an approximate date on either side) cannot be placed before or after it.
+    edges: [Option<&'a Treatment>; 2],
 }
 
 impl<'a> Sources<'a> {
@@ -33,21 +37,35 @@ impl<'a> Sources<'a> {
             case,
             after: None,
             at,
+            edges: [None, None],
         }
     }
 
-    /// The same case seen as on `until` (never later than now), only with data after `after`.
-    pub fn between(&self, after: Option<CaseDate>, until: impl Into<NaiveDate>) -> Self {
+    /// The same case seen with only data after the treatment `after` (when set) and on or before
+    /// the treatment `until` (else now, never later); values whose order against either is
+    /// uncertain are set aside and said.
+    pub fn between(&self, after: Option<&'a Treatment>, until: Option<&'a Treatment>) -> Self {
         Self {
             case: self.case,
-            after: after.map(CaseDate::day),
-            at: until.into().min(self.at),
+            after: after.map(|t| t.date.day()),
+            at: until.map_or(self.at, |t| t.date.day().min(self.at)),
+            edges: [after, until],
         }
     }
 
     fn includes(&self, date: CaseDate) -> bool {
-        let date = date.day();
-        date <= self.at && self.after.is_none_or(|after| date > after)
+        let day = date.day();
+        day <= self.at
+            && self.after.is_none_or(|after| day > after)
+            && self.uncertain_edge(date).is_none()
+    }
+
+    /// The bounding treatment whose order against `date` is not known: their periods overlap
+    /// and one of them is approximate.
+    fn uncertain_edge(&self, date: CaseDate) -> Option<&'a Treatment> {
+        self.edges.into_iter().flatten().find(|t| {
+            (t.date.is_approximate() || date.is_approximate()) && t.date.days_apart(date) == 0
+        })
     }
 
     pub fn window_days(&self) -> i64 {
@@ -100,10 +118,24 @@ impl<'a> Sources<'a> {
             .case
             .labs
             .iter()
-            .filter(|r| r.analyte == analyte && self.includes(r.date))
+            .filter(|r| r.analyte == analyte)
+            .filter(|r| self.includes(r.date) || self.uncertain_edge(r.date).is_some())
             .collect();
         results.sort_by_key(|r| r.date);
         for same_day in results.chunk_by(|a, b| a.date == b.date) {
+            if let Some(edge) = self.uncertain_edge(same_day[0].date) {
+                let (zh, key, date) = (analyte.info().zh, analyte.key(), same_day[0].date);
+                let name = edge
+                    .id
+                    .clone()
+                    .unwrap_or_else(|| edge.kind.name().to_string());
+                let (zh_on, en_on) = (edge.date.in_lang(Lang::Zh), edge.date.in_lang(Lang::En));
+                unusable.push(t(
+                    format!("先后顺序不确定：{date} 的{zh}与 {name}（{zh_on}）"),
+                    format!("order uncertain: the {key} of {date} and {name} ({en_on})"),
+                ));
+                continue;
+            }
             let first = same_day[0];
             if let Some(other) = same_day[1..]
                 .iter()

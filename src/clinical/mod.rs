@@ -565,6 +565,7 @@ pub(crate) mod test_util {
                 viable_mm: Some(d(viable)),
                 class: Some(class),
                 note: None,
+                approximate: false,
             }],
         }
     }
@@ -594,6 +595,7 @@ pub(crate) mod test_util {
         Assessment {
             date: day(on),
             ecog: Some(0),
+            performance: None,
             ascites: Some(Ascites::None),
             encephalopathy: Some(Encephalopathy::None),
             dialysis: Some(false),
@@ -640,6 +642,7 @@ pub(crate) mod test_util {
             comorbidities: Vec::new(),
             history: History::default(),
             narrative: None,
+            remarks: Vec::new(),
             questions: Vec::new(),
             records: Vec::new(),
             criteria_settings: CriteriaSettings::default(),
@@ -903,6 +906,7 @@ pub(crate) mod tests {
             viable_mm: Some(d("8")),
             class: Some(LesionClass::Lr5),
             note: None,
+            approximate: false,
         });
         more.labs.push(lab(Analyte::Ast, "40", Unit::UPerL));
         let mut flags = 0;

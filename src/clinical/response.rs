@@ -189,6 +189,8 @@ struct Session<'a> {
     tace: &'a Treatment,
     label: String,
     until: NaiveDate,
+    /// The next session, which ends this one's time.
+    next: Option<&'a Treatment>,
 }
 
 impl Session<'_> {
@@ -255,6 +257,7 @@ pub(crate) fn assess(sources: &Sources<'_>) -> ResponseResults {
             tace,
             label: tace.id.clone().unwrap_or_else(|| format!("TACE-{}", n + 1)),
             until: taces.get(n + 1).map_or(sources.at, |next| next.date.day()),
+            next: taces.get(n + 1).copied(),
         })
         .collect();
     let mut after_tace = art_scores(sources, &sessions, &points);
@@ -704,7 +707,7 @@ fn art_scores(
     points: &[TimePoint<'_>],
 ) -> Vec<Criterion> {
     let first = &sessions[0];
-    let before_first = sources.between(None, first.tace.date);
+    let before_first = sources.between(None, Some(first.tace));
     sessions
         .windows(2)
         .map(|pair| {
@@ -729,7 +732,7 @@ fn art_scores(
                         first.before_it("Child-Pugh"),
                     ),
                     (
-                        &sources.between(Some(previous.tace.date), this.tace.date),
+                        &sources.between(Some(previous.tace), Some(this.tace)),
                         this.before_it("AST"),
                         this.before_it("Child-Pugh"),
                     ),
@@ -781,12 +784,12 @@ fn art_next(
     let mut criterion = art_from(
         [
             (
-                &sources.between(None, first.tace.date),
+                &sources.between(None, Some(first.tace)),
                 first.before_it("AST"),
                 first.before_it("Child-Pugh"),
             ),
             (
-                &sources.between(Some(last.tace.date), sources.at),
+                &sources.between(Some(last.tace), None),
                 latest("AST"),
                 latest("Child-Pugh"),
             ),
@@ -1231,8 +1234,8 @@ fn tumour_markers(sources: &Sources<'_>, sessions: &[Session<'_>]) -> Criterion 
     let mut flags: Vec<Text> = Vec::new();
     for session in sessions {
         let (before_range, after_range) = (
-            sources.between(None, session.tace.date),
-            sources.between(Some(session.tace.date), session.until),
+            sources.between(None, Some(session.tace)),
+            sources.between(Some(session.tace), session.next),
         );
         for flag in [&before_range, &after_range]
             .iter()

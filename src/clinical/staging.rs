@@ -216,6 +216,11 @@ pub(crate) fn assess(
 ) -> Vec<Criterion> {
     let near = burden.date.map_or(sources.at, CaseDate::day);
     let ecog = sources.assessment_near(near, |a| a.ecog);
+    // Performance status in words ("PS良好", "0-1") is quoted, never made a number.
+    let described = ecog
+        .is_none()
+        .then(|| sources.assessment_near(near, |a| a.performance.clone()))
+        .flatten();
     let child_pugh: Option<(&ChildPugh, CaseDate)> = liver
         .child_pugh
         .as_ref()
@@ -249,6 +254,19 @@ pub(crate) fn assess(
             }
             inputs.extend(burden.inputs.iter().cloned());
             criterion.inputs = inputs;
+            if let Some((words, assessment)) = &described {
+                let date = assessment.date;
+                criterion.flags.push(t(
+                    format!(
+                        "体能状态写作“{}”（{date}），不是 ECOG 分数：需要 ECOG 的分期无法确定",
+                        words.best(Lang::Zh)
+                    ),
+                    format!(
+                        "performance status written as \"{}\" ({date}), not an ECOG number: a stage that needs ECOG is indeterminate",
+                        words.best(Lang::En)
+                    ),
+                ));
+            }
             if criterion.kind == Kind::Bclc {
                 if child_pugh.is_some_and(|(score, _)| score.class() == 'B') {
                     let summary = liver.summary();

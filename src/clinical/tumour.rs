@@ -842,6 +842,14 @@ fn count_lesions(study: &ImagingStudy, basis: Basis) -> Burden {
         if let Some(segment) = &lesion.segment {
             input = input.note(Text::plain(segment));
         }
+        if lesion.approximate {
+            input = input.note(t("约数", "approximate"));
+            let (id, mm, date) = (&lesion.id, show(size_mm), study.date);
+            burden.flags.push(t(
+                format!("病灶 {id} 的大小为约数：≈ {mm} mm（{date}）"),
+                format!("approximate size: lesion {id} ≈ {mm} mm ({date})"),
+            ));
+        }
         match lesion.class {
             _ if size_mm == Decimal::ZERO => {
                 input = input.note(t("无存活肿瘤", "no viable tumour"));

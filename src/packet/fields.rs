@@ -112,7 +112,7 @@ pub fn fields(
     lines.extend(
         events
             .iter()
-            .map(|(date, text)| format!("{} {text}", date.in_lang(lang))),
+            .map(|(date, text)| format!("{} {text}", date.with_uncertainty(lang))),
     );
     out.push(lines_field(
         lang.pick("病情描述", "Description of the illness"),

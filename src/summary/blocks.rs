@@ -275,19 +275,10 @@ fn unit_label(unit: Unit) -> &'static str {
 
 /// ↑ or ↓ when a value lies outside a printed range such as `3.4-20.5`, `<8.1` or `>60`.
 fn out_of_range(value: Decimal, range: &str) -> Option<&'static str> {
-    let range = range.trim().replace(['–', '—', '~', '～'], "-");
-    let number = |s: &str| s.trim().parse::<Decimal>().ok();
-    if let Some(max) = range.strip_prefix('<').or_else(|| range.strip_prefix('≤')) {
-        return number(max).filter(|m| value > *m).map(|_| "↑");
-    }
-    if let Some(min) = range.strip_prefix('>').or_else(|| range.strip_prefix('≥')) {
-        return number(min).filter(|m| value < *m).map(|_| "↓");
-    }
-    let (low, high) = range.split_once('-')?;
-    let (low, high) = (number(low)?, number(high)?);
-    if value > high {
+    let (low, high) = crate::lab::range_limits(range)?;
+    if high.is_some_and(|h| value > h) {
         Some("↑")
-    } else if value < low {
+    } else if low.is_some_and(|l| value < l) {
         Some("↓")
     } else {
         None
@@ -326,19 +317,31 @@ pub fn lesions(case: &Case, lang: Lang) -> Vec<Block> {
                 cell(words::modality(study.modality, lang)),
                 cell(lesion.id.clone()),
                 cell(lesion.segment.clone().unwrap_or_default()),
-                cell(lesion.longest_mm.normalize().to_string()),
+                cell(if lesion.approximate {
+                    format!(
+                        "≈ {}{}",
+                        lesion.longest_mm.normalize(),
+                        lang.pick("（约数）", " (approximate)")
+                    )
+                } else {
+                    lesion.longest_mm.normalize().to_string()
+                }),
                 cell(
                     lesion
                         .viable_mm
                         .map(|v| v.normalize().to_string())
                         .unwrap_or_else(|| "—".into()),
                 ),
-                cell(
-                    lesion
-                        .class
-                        .map(|c| c.name().to_string())
-                        .unwrap_or_else(|| "—".into()),
-                ),
+                cell({
+                    // The class, and the family's note beside it.
+                    let class = lesion.class.map_or("—", |c| c.name());
+                    match &lesion.note {
+                        Some(note) => {
+                            format!("{class}{}{}", lang.pick("；", "; "), note.best(lang))
+                        }
+                        None => class.to_string(),
+                    }
+                }),
                 cell(words::finding(study.macrovascular_invasion, lang)),
                 cell(words::finding(study.extrahepatic_spread, lang)),
             ]);
@@ -482,7 +485,7 @@ pub fn timeline_chart(case: &Case, lang: Lang) -> Vec<Block> {
         .diagnoses
         .iter()
         .map(|d| TimelineEvent {
-            date: d.date.day(),
+            date: d.date.placed(),
             written: d.date.in_lang(lang),
             label: short_condition(d.condition, lang),
             kind: EventKind::Diagnosis,
@@ -492,14 +495,14 @@ pub fn timeline_chart(case: &Case, lang: Lang) -> Vec<Block> {
                 .iter()
                 .filter(|t| is_tumour_treatment(t.kind))
                 .map(|t| TimelineEvent {
-                    date: t.date.day(),
+                    date: t.date.placed(),
                     written: t.date.in_lang(lang),
                     label: chart_label(t, lang),
                     kind: EventKind::Treatment,
                 }),
         )
         .chain(case.imaging.iter().map(|s| TimelineEvent {
-            date: s.date.day(),
+            date: s.date.placed(),
             written: s.date.in_lang(lang),
             label: words::modality(s.modality, lang).to_string(),
             kind: EventKind::Imaging,
@@ -539,7 +542,7 @@ pub fn timeline(case: &Case, lang: Lang) -> Vec<Block> {
         rows.push((
             d.date,
             vec![
-                cell(d.date.in_lang(lang)),
+                cell(d.date.with_uncertainty(lang)),
                 vec![Span::plain(words::condition(d.condition, lang))],
                 cell(opt_text(d.text.as_ref(), lang)),
                 source(&d.record),
@@ -550,7 +553,7 @@ pub fn timeline(case: &Case, lang: Lang) -> Vec<Block> {
         rows.push((
             t.date,
             vec![
-                cell(t.date.in_lang(lang)),
+                cell(t.date.with_uncertainty(lang)),
                 vec![Span::plain(t.name(lang).unwrap_or_else(|| {
                     words::treatment(t.kind, lang).to_string()
                 }))],
@@ -563,7 +566,7 @@ pub fn timeline(case: &Case, lang: Lang) -> Vec<Block> {
         rows.push((
             s.date,
             vec![
-                cell(s.date.in_lang(lang)),
+                cell(s.date.with_uncertainty(lang)),
                 vec![Span::plain(words::modality(s.modality, lang))],
                 cell(opt_text(s.findings.as_ref(), lang)),
                 source(&s.report),

@@ -235,13 +235,16 @@ pub fn build(
             .narrative
             .as_ref()
             .map(|n| paragraphs(n.best(lang)))
-            .unwrap_or_default(),
+            .unwrap_or_default()
+            .into_iter()
+            .chain(case.remarks.iter().map(|r| r.quoted(lang)))
+            .collect(),
         questions: case.questions.iter().map(t).collect(),
         medications: case
             .medications
             .iter()
             .map(|m| MedicationView {
-                name: t(&m.name),
+                name: m.course.named(&t(&m.name), lang),
                 dose: opt(&m.dose),
                 start: m.start.map(|d| d.in_lang(lang)),
                 stop: m.course.stop.map(|d| d.in_lang(lang)),
@@ -328,6 +331,12 @@ fn status(case: &Case, lang: Lang) -> Option<StatusView> {
     let mut parts = Vec::new();
     if let Some(ecog) = a.ecog {
         parts.push(format!("ECOG {ecog}"));
+    } else if let Some(words) = &a.performance {
+        parts.push(format!(
+            "{}{}",
+            lang.pick("体能状态：", "performance status: "),
+            words.best(lang)
+        ));
     }
     if let Some(ascites) = a.ascites {
         let word = match ascites {

@@ -263,6 +263,7 @@ mod tests {
         Course {
             stop: stop.map(|s| CaseDate::parse(s).unwrap()),
             stop_reason: reason,
+            probable: false,
             adverse_events: events
                 .iter()
                 .map(|(e, grade)| AdverseEvent {

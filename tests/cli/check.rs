@@ -93,12 +93,12 @@ fn toml_syntax_errors_point_at_the_line() {
 #[test]
 fn type_errors_name_the_expected_type() {
     let run = Test::demo()
-        .edit("case.toml", "ecog = 0", "ecog = \"zero\"")
+        .edit("case.toml", "weight_kg = 67", "weight_kg = \"sixty-seven\"")
         .args(["check"])
         .failure(1);
     assert_eq!(
         run.errors()[0],
-        "error: `ecog` in [[assessment]] #1 must be a whole number, found text \"zero\""
+        "error: `weight_kg` in [[assessment]] #1 must be a number, found text \"sixty-seven\""
     );
 }
 

@@ -167,16 +167,30 @@ fn impossible_and_implausible_values_are_caught() {
         .args(["check"])
         .failure(1);
     run.stderr_has("`birth_date` in [patient] is before 1900");
-    let run = Test::demo()
+    // Plausible only in the other unit: an error (issue 19); in neither, a warning.
+    Test::demo()
         .edit(
             "case.toml",
             "creatinine = { value = 0.95, unit = \"mg/dL\"",
             "creatinine = { value = 0.95, unit = \"µmol/L\"",
         )
         .args(["check"])
+        .failure(1)
+        .stderr_has(
+            "`creatinine` in [[lab]] #4: 0.95 with range 0.7-1.3 reads as mg/dL, not µmol/L",
+        );
+    let run = Test::demo()
+        .edit(
+            "case.toml",
+            "creatinine = { value = 0.95, unit = \"mg/dL\"",
+            "creatinine = { value = 25, unit = \"mg/dL\"",
+        )
+        .args(["check"])
         .success();
-    run.stderr_has("`creatinine` in [[lab]] #4 is 0.95 µmol/L (0.0107 mg/dL), outside what is plausible (0.15–20 mg/dL)")
-        .stderr_has("`creatinine` changed tenfold: 82 µmol/L on 2021-10-14");
+    run.stderr_has(
+        "`creatinine` in [[lab]] #4 is 25 mg/dL, outside what is plausible (0.15–20 mg/dL)",
+    )
+    .stderr_has("`creatinine` changed tenfold: 82 µmol/L on 2021-10-14");
     // A key written with capitals is the same analyte, not a crash.
     Test::demo()
         .edit(

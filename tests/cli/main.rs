@@ -13,6 +13,7 @@ mod hostile;
 mod hostile_imap;
 mod init;
 mod interface;
+mod knowledge;
 mod layout;
 mod mailserver;
 mod outgoing;

@@ -1,0 +1,233 @@
+//! What the family knows, as uncertain as it is (issue 19): entries that came out silently
+//! wrong, and the forms for what is known only roughly. One test per point.
+
+use crate::{Test, tool};
+
+fn summary_text(test: Test, lang: &str) -> String {
+    let run = test
+        .args_vec(vec![
+            "summary".into(),
+            "--lang".into(),
+            lang.into(),
+            "--no-records".into(),
+            "-o".into(),
+            "s.pdf".into(),
+        ])
+        .success();
+    let text = tool(
+        "pdftotext",
+        &[
+            "-enc",
+            "UTF-8",
+            run.dir.join("s.pdf").to_str().unwrap(),
+            "-",
+        ],
+    );
+    // Cells wrap: words joined by single spaces.
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Point 1: whole centimetres typed as millimetres are warned about, at their line.
+#[test]
+fn whole_centimetres_typed_as_millimetres_are_warned_about() {
+    // 3 (meaning 3 cm) for a lesion called LR-TR-viable, which two TACEs treated.
+    let run = Test::demo()
+        .edit(
+            "case.toml",
+            "longest_mm = 34\n  viable_mm = 31",
+            "longest_mm = 3\n  viable_mm = 3",
+        )
+        .args(["check"])
+        .success();
+    run.stderr_has("warning: `L1` in MRI-2021-10 is 3 mm, yet it is called LR-TR-viable: was it 3 cm? (`L1` measured 28 mm in CT-2021-08, 2021-08-10; a lesion under 10 mm is not counted by the transplant criteria)")
+        .stderr_has("--> case.toml:136:")
+        .stderr_has("longest = \"3 cm\"");
+
+    // Without a class, the TACE that treated it is the reason.
+    Test::demo()
+        .edit(
+            "case.toml",
+            "longest_mm = 24\n  viable_mm = 24\n  class = \"LR-5\"",
+            "longest_mm = 2\n  viable_mm = 2",
+        )
+        .args(["check"])
+        .success()
+        .stderr_has("`L1` in MRI-2021-06 is 2 mm, yet a TACE treated it: was it 2 cm?");
+
+    // A lesion measured once, under 10 mm, while its note says cm.
+    let second = |note: &str| {
+        Test::demo()
+            .edit(
+                "case.toml",
+                "longest_mm = 34\n  viable_mm = 31\n  class = \"LR-TR-viable\"",
+                &format!("longest_mm = 34\n  viable_mm = 31\n  class = \"LR-TR-viable\"\n\n  [[imaging.lesion]]\n  id = \"L2\"\n  segment = \"S6\"\n  longest_mm = 8\n  note = \"{note}\""),
+            )
+            .args(["check"])
+            .success()
+    };
+    second("约0.8cm，性质待定").stderr_has("`L2` in MRI-2021-10 is 8 mm, yet it is measured only here and its report or note says cm: was it 8 cm?");
+    let run = second("性质待定");
+    assert!(!run.stderr.contains("`L2` in MRI-2021-10 is 8 mm"), "{run}");
+}
+
+/// Point 2: a unit that contradicts its own value and range is an error naming both readings.
+#[test]
+fn a_unit_that_contradicts_its_value_and_range_is_an_error() {
+    let run = Test::demo()
+        .edit(
+            "case.toml",
+            "bilirubin = { value = 22.1, unit = \"µmol/L\"",
+            "bilirubin = { value = 21.3, unit = \"mg/dL\"",
+        )
+        .edit(
+            "case.toml",
+            "albumin = { value = 34.2, unit = \"g/L\"",
+            "albumin = { value = 34.2, unit = \"g/dL\"",
+        )
+        .edit(
+            "case.toml",
+            "creatinine = { value = 0.95, unit = \"mg/dL\", range = \"0.7-1.3\" }",
+            "creatinine = \"0.95 µmol/L\"",
+        )
+        .args(["check"])
+        .failure(1);
+    assert_eq!(
+        run.errors(),
+        [
+            "error: `bilirubin` in [[lab]] #3: 21.3 with range 3.4-20.5 reads as µmol/L, not mg/dL",
+            "error: `albumin` in [[lab]] #3: 34.2 with range 40-55 reads as g/L, not g/dL",
+            "error: `creatinine` in [[lab]] #4: 0.95 reads as mg/dL, not µmol/L",
+            "error: 3 error(s) in the case folder (listed above); nothing was written",
+        ],
+        "{run}"
+    );
+    run.stderr_has("unit = \"µmol/L\"");
+    // The demo's own mg/dL sheet (bilirubin 1.3, range 0.2-1.2) stays clean.
+    Test::demo().args(["check"]).success();
+}
+
+/// Point 3: a year-only date is never placed before what it could follow, and says what is
+/// not known; `after` places it.
+#[test]
+fn year_only_dates_are_ordered_by_what_is_known() {
+    let drug = |after: &str| {
+        Test::demo().edit(
+            "case.toml",
+            "[[treatment]]\nid = \"TAF\"",
+            &format!("[[treatment]]\ndate = \"2021\"\n{after}kind = \"other\"\nagents = [\"thymalfasin 1.6 mg twice weekly\"]\n\n[[treatment]]\nid = \"TAF\""),
+        )
+    };
+    let order = |text: &str, names: &[&str]| -> Vec<usize> {
+        names
+            .iter()
+            .map(|n| {
+                text.find(n)
+                    .unwrap_or_else(|| panic!("{n} not in:\n{text}"))
+            })
+            .collect()
+    };
+    // The timeline table, from its header on.
+    let table = |text: String| text[text.find("Date Event Details").unwrap()..].to_string();
+    let text = table(summary_text(drug(""), "en"));
+    let at = order(
+        &text,
+        &[
+            "2021-06-18 hepatocellular",
+            "2021-08-27 TACE-2",
+            "2021-10-15 MRI",
+            "2021, month not known thymalfasin",
+        ],
+    );
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{at:?}\n{text}");
+
+    let text = table(summary_text(drug("after = \"tace-2\"\n"), "en"));
+    let tace2 = text.find("2021-08-27 TACE-2").unwrap();
+    let drug_at = text[tace2..].find("2021, month not known").unwrap() + tace2;
+    let sorafenib = text[tace2..].find("2021-09-20 sorafenib").unwrap() + tace2;
+    assert!(drug_at < sorafenib, "{text}");
+
+    // An id no entry has, or a year before the entry it follows, is an error at `after`.
+    drug("after = \"tace-3\"\n")
+        .args(["check"])
+        .failure(1)
+        .stderr_has("`after` names `tace-3`, which no treatment or imaging study has")
+        .stderr_has("did you mean `TACE-2`?");
+    Test::demo()
+        .edit(
+            "case.toml",
+            "[[treatment]]\nid = \"TAF\"",
+            "[[treatment]]\ndate = \"2020\"\nafter = \"TACE-2\"\nkind = \"other\"\n\n[[treatment]]\nid = \"TAF\"",
+        )
+        .args(["check"])
+        .failure(1)
+        .stderr_has("dated 2020, which is before `TACE-2` (2021-08-27) that it is said to follow");
+}
+
+/// Point 4: where a before/after choice depends on two dates whose periods overlap, the order
+/// is said to be uncertain, naming both, instead of choosing.
+#[test]
+fn an_approximate_order_is_said_not_chosen() {
+    let run = Test::demo()
+        .edit(
+            "case.toml",
+            "date = 2021-08-27\nkind = \"TACE\"",
+            "date = \"2021-08下旬\"\nkind = \"TACE\"",
+        )
+        .edit(
+            "case.toml",
+            "date = 2021-08-20\nhospital = { zh = \"演示大学附属医院 检验科\"",
+            "date = 2021-08-25\nhospital = { zh = \"演示大学附属医院 检验科\"",
+        )
+        .edit(
+            "case.toml",
+            "date = 2021-08-20\necog = 0",
+            "date = 2021-08-25\necog = 0",
+        )
+        .args(["criteria", "--json", "--at", "2021-11-11"])
+        .success();
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let item = json["criteria"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "jsh_3_tumour_markers")
+        .unwrap();
+    let flags = item["flags"].to_string();
+    assert!(
+        flags
+            .contains("not used: order uncertain: the afp of 2021-08-25 and TACE-2 (2021-08 late)"),
+        "{item}"
+    );
+    // The AFP of 2021-08-25 is on neither side of TACE-2.
+    for input in item["inputs"].as_array().unwrap() {
+        assert_ne!(input["date"], "2021-08-25", "{item}");
+    }
+}
+
+/// Point 10: a full-width `：` or `，` is one error naming the character; the parser's English
+/// is said in Chinese for the common cases.
+#[test]
+fn a_full_width_colon_or_comma_is_one_error_naming_it() {
+    for (from, to, c) in [
+        ("weight_kg = 67", "weight_kg： 67", "："),
+        (
+            "agents = [\"lipiodol 5 mL\", \"epirubicin 30 mg\"]",
+            "agents = [\"lipiodol 5 mL\"，\"epirubicin 30 mg\"]",
+            "，",
+        ),
+    ] {
+        let run = Test::demo()
+            .edit("case.toml", from, to)
+            .args(["check"])
+            .failure(1);
+        assert_eq!(run.errors().len(), 2, "{run}");
+        run.stderr_has(&format!("a full-width `{c}` outside quotes"));
+    }
+    let run = Test::demo()
+        .edit("case.toml", "sex = \"male\"", "sex = male")
+        .args(["--ui", "zh", "check"])
+        .failure(1);
+    let first = run.errors()[0];
+    assert!(first.starts_with("错误：TOML 格式错误："), "{run}");
+    assert!(!first.contains("string values must be quoted"), "{run}");
+}
