@@ -447,23 +447,15 @@ impl<'t, 's> Table<'t, 's> {
 
     pub fn integer(&mut self, reader: &mut Reader<'_>, key: &str) -> Option<Spanned<i64>> {
         let value = self.get(key)?;
-        match value.get_ref() {
+        let parsed = match value.get_ref() {
             DeValue::Integer(i) => {
-                match i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()) {
-                    Ok(n) => Some(Spanned::new(value.span(), n)),
-                    Err(_) => {
-                        self.wrong_type(
-                            reader,
-                            key,
-                            value,
-                            &tr!("a whole number"),
-                            &tr!("<whole number>"),
-                        );
-                        None
-                    }
-                }
+                i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()).ok()
             }
-            _ => {
+            _ => None,
+        };
+        match parsed {
+            Some(n) => Some(Spanned::new(value.span(), n)),
+            None => {
                 self.wrong_type(
                     reader,
                     key,

@@ -10,7 +10,7 @@ fn criteria_json(test: Test) -> serde_json::Value {
     serde_json::from_str(&run.stdout).unwrap()
 }
 
-fn summary_text(test: Test, lang: &str) -> String {
+pub fn summary_text(test: Test, lang: &str) -> String {
     let run = test.args_vec(vec![
         "summary".into(),
         "--lang".into(),

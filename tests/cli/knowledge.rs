@@ -1,29 +1,11 @@
 //! What the family knows, as uncertain as it is (issue 19): entries that came out silently
 //! wrong, and the forms for what is known only roughly. One test per point.
 
-use crate::{Test, tool};
+use crate::Test;
 
+/// The summary's text, cells' wrapped words joined by single spaces.
 fn summary_text(test: Test, lang: &str) -> String {
-    let run = test
-        .args_vec(vec![
-            "summary".into(),
-            "--lang".into(),
-            lang.into(),
-            "--no-records".into(),
-            "-o".into(),
-            "s.pdf".into(),
-        ])
-        .success();
-    let text = tool(
-        "pdftotext",
-        &[
-            "-enc",
-            "UTF-8",
-            run.dir.join("s.pdf").to_str().unwrap(),
-            "-",
-        ],
-    );
-    // Cells wrap: words joined by single spaces.
+    let text = crate::fidelity::summary_text(test, lang);
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
