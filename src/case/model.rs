@@ -391,8 +391,10 @@ pub struct Lesion {
     pub viable_mm: Option<Decimal>,
     pub class: Option<LesionClass>,
     pub note: Option<Text>,
-    /// A diameter was written as approximate ("约3 cm", "~30 mm", "about 3 cm").
-    pub approximate: bool,
+    /// The longest diameter was written as approximate ("约3 cm", "~30 mm", "about 3 cm").
+    pub longest_approximate: bool,
+    /// The viable diameter was written as approximate.
+    pub viable_approximate: bool,
 }
 
 choice_enum!(

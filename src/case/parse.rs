@@ -1156,7 +1156,8 @@ impl<'r, 's> CaseParser<'r, 's> {
                 viable_mm: viable.as_ref().map(|(v, _, _)| *v),
                 class,
                 note,
-                approximate: longest_approximate || viable.is_some_and(|(_, _, a)| a),
+                longest_approximate,
+                viable_approximate: viable.is_some_and(|(_, _, a)| a),
             },
             span,
         ))

@@ -565,7 +565,8 @@ pub(crate) mod test_util {
                 viable_mm: Some(d(viable)),
                 class: Some(class),
                 note: None,
-                approximate: false,
+                longest_approximate: false,
+                viable_approximate: false,
             }],
         }
     }
@@ -906,7 +907,8 @@ pub(crate) mod tests {
             viable_mm: Some(d("8")),
             class: Some(LesionClass::Lr5),
             note: None,
-            approximate: false,
+            longest_approximate: false,
+            viable_approximate: false,
         });
         more.labs.push(lab(Analyte::Ast, "40", Unit::UPerL));
         let mut flags = 0;

@@ -814,9 +814,9 @@ fn count_lesions(study: &ImagingStudy, basis: Basis) -> Burden {
     burden.extrahepatic_spread = study.extrahepatic_spread;
     let dated = |input: Input| input.dated(study.date, study.report.clone());
     for lesion in &study.lesions {
-        let size_mm = match basis {
-            Basis::WholeLesion => Some(lesion.longest_mm),
-            Basis::Viable => lesion.viable_mm,
+        let (size_mm, approximate) = match basis {
+            Basis::WholeLesion => (Some(lesion.longest_mm), lesion.longest_approximate),
+            Basis::Viable => (lesion.viable_mm, lesion.viable_approximate),
         };
         let name = t(
             format!("病灶 {}", lesion.id),
@@ -842,7 +842,7 @@ fn count_lesions(study: &ImagingStudy, basis: Basis) -> Burden {
         if let Some(segment) = &lesion.segment {
             input = input.note(Text::plain(segment));
         }
-        if lesion.approximate {
+        if approximate {
             input = input.note(t("约数", "approximate"));
             let (id, mm, date) = (&lesion.id, show(size_mm), study.date);
             burden.flags.push(t(

@@ -305,6 +305,16 @@ fn lab_sources(case: &Case, lang: Lang) -> String {
     format!("{}{list}", lang.pick("来源：", "Sources: "))
 }
 
+/// A diameter as written: "34", or "≈ 34 (approximate)".
+fn size_cell(mm: Decimal, approximate: bool, lang: Lang) -> String {
+    let mm = mm.normalize();
+    if approximate {
+        format!("≈ {mm}{}", lang.pick("（约数）", " (approximate)"))
+    } else {
+        mm.to_string()
+    }
+}
+
 /// One row per lesion per imaging study.
 pub fn lesions(case: &Case, lang: Lang) -> Vec<Block> {
     let mut rows = Vec::new();
@@ -317,19 +327,15 @@ pub fn lesions(case: &Case, lang: Lang) -> Vec<Block> {
                 cell(words::modality(study.modality, lang)),
                 cell(lesion.id.clone()),
                 cell(lesion.segment.clone().unwrap_or_default()),
-                cell(if lesion.approximate {
-                    format!(
-                        "≈ {}{}",
-                        lesion.longest_mm.normalize(),
-                        lang.pick("（约数）", " (approximate)")
-                    )
-                } else {
-                    lesion.longest_mm.normalize().to_string()
-                }),
+                cell(size_cell(
+                    lesion.longest_mm,
+                    lesion.longest_approximate,
+                    lang,
+                )),
                 cell(
                     lesion
                         .viable_mm
-                        .map(|v| v.normalize().to_string())
+                        .map(|v| size_cell(v, lesion.viable_approximate, lang))
                         .unwrap_or_else(|| "—".into()),
                 ),
                 cell({

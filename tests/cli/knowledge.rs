@@ -213,3 +213,133 @@ fn a_full_width_colon_or_comma_is_one_error_naming_it() {
     assert!(first.starts_with("错误：TOML 格式错误："), "{run}");
     assert!(!first.contains("string values must be quoted"), "{run}");
 }
+
+fn criteria_json(test: Test) -> serde_json::Value {
+    let run = test
+        .args(["criteria", "--json", "--at", "2021-11-11"])
+        .success();
+    serde_json::from_str(&run.stdout).unwrap()
+}
+
+fn criterion<'a>(json: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    json["criteria"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no {id}"))
+}
+
+/// Point 6: an approximate size is read, printed "≈" and flagged where it is used; a lesion's
+/// note is printed beside it.
+#[test]
+fn approximate_sizes_are_read_printed_and_flagged() {
+    let planted = || {
+        Test::demo().edit(
+            "case.toml",
+            "longest_mm = 34\n  viable_mm = 31\n  class = \"LR-TR-viable\"",
+            "longest = \"约3.4 cm\"\n  viable_mm = 31\n  class = \"LR-TR-viable\"\n  note = \"ill-defined margin\"",
+        )
+    };
+    let json = criteria_json(planted());
+    let milan = criterion(&json, "milan");
+    assert!(
+        milan["flags"]
+            .to_string()
+            .contains("approximate size: lesion L1 ≈ 34 mm (2021-10-15)"),
+        "{milan}"
+    );
+    let text = summary_text(planted(), "en");
+    // (pdftotext drops the hyphen where a cell wraps.)
+    assert!(
+        text.contains("L1 S8 ≈ 34 (approximate) 31 LR-TRviable; illdefined margin"),
+        "{text}"
+    );
+    assert!(
+        !milan["flags"].to_string().contains("≈ 31"),
+        "the viable diameter was exact: {milan}"
+    );
+}
+
+/// Point 7: performance status in words is printed as written, and a stage that needs an ECOG
+/// number stays indeterminate, quoting it.
+#[test]
+fn performance_status_in_words_is_quoted_not_made_a_number() {
+    let planted = || {
+        Test::demo()
+            .edit("case.toml", "ecog = 0", "ecog = \"0-1\"")
+            .edit("case.toml", "ecog = 0", "ecog = \"0-1\"")
+            .edit("case.toml", "ecog = 0", "performance = \"PS良好\"")
+    };
+    let json = criteria_json(planted());
+    let bclc = criterion(&json, "bclc");
+    assert_eq!(bclc["category"], "indeterminate", "{bclc}");
+    assert!(
+        bclc["flags"].to_string().contains(
+            "performance status written as \\\"PS良好\\\" (2021-11-10), not an ECOG number"
+        ),
+        "{bclc}"
+    );
+    let text = summary_text(planted(), "en");
+    // pdftotext spaces the Chinese glyphs apart.
+    let text = text.replace(' ', "");
+    assert!(text.contains("performancestatus:PS良好,noascites"), "{text}");
+    // Out of range: the hint shows the form, never a value.
+    let run = Test::demo()
+        .edit("case.toml", "ecog = 0", "ecog = 7")
+        .args(["check"])
+        .failure(1);
+    run.stderr_has("ecog = <0–4>");
+}
+
+/// Point 8: a drug the family only remembers is "probably" it; a doctor's remark is quoted in
+/// the family's account and changes no criterion.
+#[test]
+fn probable_drugs_and_doctors_remarks_are_said_as_such() {
+    let planted = || {
+        Test::demo()
+            .edit(
+                "case.toml",
+                "stop_reason = \"side-effects\"\n",
+                "stop_reason = \"side-effects\"\ncertainty = \"probable\"\n",
+            )
+            .edit(
+                "case.toml",
+                "[[question]]",
+                "[[remark]]\nwho = \"liver surgeon, Demo University Hospital\"\ndate = \"2021-10\"\ntext = { zh = \"可能超出米兰标准\", en = \"probably beyond the Milan criteria\" }\n\n[[question]]",
+            )
+    };
+    let text = summary_text(planted(), "en");
+    assert!(
+        text.contains("probably sorafenib 400 mg twice daily (family's recollection)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("“probably beyond the Milan criteria” — liver surgeon, Demo University Hospital, 2021-10 (a doctor's remark as the family recorded it, not a computed result)"),
+        "{text}"
+    );
+    let zh = summary_text(planted(), "zh");
+    assert!(zh.contains("可能是索拉非尼"), "{zh}");
+    assert_eq!(
+        criterion(&criteria_json(planted()), "milan")["category"],
+        criterion(&criteria_json(Test::demo()), "milan")["category"]
+    );
+}
+
+/// Point 9: Chinese date forms are read as the dates they say.
+#[test]
+fn chinese_date_forms_are_accepted() {
+    let tace2 = |date: &str| {
+        Test::demo().edit(
+            "case.toml",
+            "date = 2021-08-27\nkind = \"TACE\"",
+            &format!("date = \"{date}\"\nkind = \"TACE\""),
+        )
+    };
+    assert_eq!(
+        criteria_json(tace2("2021年8月27日")),
+        criteria_json(Test::demo())
+    );
+    let json = criteria_json(tace2("2021年8月底"));
+    assert!(json.to_string().contains("TACE-2 (2021-08 late)"), "{json}");
+}
