@@ -148,6 +148,7 @@ pub struct MarkArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum MarkStateArg {
     Replied,
+    Acknowledged,
     Declined,
     Appointment,
     Sent,
@@ -158,6 +159,7 @@ impl MarkStateArg {
     pub fn word(self) -> &'static str {
         match self {
             MarkStateArg::Replied => "replied",
+            MarkStateArg::Acknowledged => "acknowledged",
             MarkStateArg::Declined => "declined",
             MarkStateArg::Appointment => "appointment",
             MarkStateArg::Sent => "sent",
@@ -171,6 +173,7 @@ impl From<MarkStateArg> for crate::ledger::MarkState {
         use crate::ledger::MarkState;
         match arg {
             MarkStateArg::Replied => MarkState::Replied,
+            MarkStateArg::Acknowledged => MarkState::Acknowledged,
             MarkStateArg::Declined => MarkState::Declined,
             MarkStateArg::Appointment => MarkState::Appointment,
             MarkStateArg::Sent => MarkState::Sent,
@@ -193,6 +196,9 @@ pub struct FollowupArgs {
     /// Send even if a follow-up went out less than the contact's follow-up days ago
     #[arg(long, requires = "send")]
     pub force: bool,
+    /// Send the first follow-up now, before the contact's expected reply time has passed
+    #[arg(long, requires = "send")]
+    pub now: bool,
 }
 
 #[derive(Debug, Args)]
@@ -220,9 +226,14 @@ pub struct SendArgs {
     /// Write out/<contact>/message.eml and send nothing
     #[arg(long)]
     pub dry_run: bool,
-    /// Send even if this packet was already sent, or an earlier attempt may have arrived
+    /// Send a packet that differs from one already sent (the case changed): only its parts
+    /// not yet delivered go out
     #[arg(long)]
     pub force: bool,
+    /// Send again parts already delivered, or whose delivery is unknown (the hospital then
+    /// holds another copy of each)
+    #[arg(long)]
+    pub resend: bool,
 }
 
 #[derive(Debug, Args)]

@@ -136,6 +136,19 @@ pub fn parse(source: &SourceFile, today: NaiveDate) -> (Option<Config>, Diagnost
         let name = t.required_string(&mut reader, "name", "\"Wang Xiaoli\"");
         let email = address(&mut reader, &mut t, "email", true);
         let reply_to = address(&mut reader, &mut t, "reply_to", false);
+        if let Some(email) = email.as_deref().filter(|e| outlook_personal(e)) {
+            reader.warning(
+                t.span_of("email"),
+                tr!(
+                    "[sender]: `{address}` is an Outlook.com address, and Outlook.com no longer accepts passwords from mail programs (Microsoft retired basic authentication): consultpack cannot send from it",
+                    address = email
+                ),
+                Some(tr!(
+                    "send from another provider (QQ, 163, or Gmail with an app password); replies can still come to this address with reply_to = \"{address}\"",
+                    address = email
+                )),
+            );
+        }
         t.finish(&mut reader);
         Some(Sender {
             name: name?.into_inner(),
@@ -158,6 +171,37 @@ pub fn parse(source: &SourceFile, today: NaiveDate) -> (Option<Config>, Diagnost
     };
     let errors = reader.diagnostics.has_errors();
     (if errors { None } else { Some(config) }, reader.diagnostics)
+}
+
+/// An Outlook.com personal address (outlook.com, hotmail.com, live.com, msn.com and their
+/// national forms): no password login for mail programs any more.
+fn outlook_personal(address: &str) -> bool {
+    let domain = address
+        .rsplit_once('@')
+        .map_or("", |(_, d)| d)
+        .to_ascii_lowercase();
+    let (service, country) = domain.split_once('.').unwrap_or_default();
+    matches!(service, "outlook" | "hotmail" | "live" | "msn")
+        && matches!(
+            country,
+            "com"
+                | "cn"
+                | "com.cn"
+                | "co.uk"
+                | "fr"
+                | "de"
+                | "it"
+                | "es"
+                | "jp"
+                | "co.jp"
+                | "com.au"
+                | "ca"
+                | "nl"
+                | "be"
+                | "sg"
+                | "com.hk"
+                | "com.tw"
+        )
 }
 
 fn address(
@@ -433,6 +477,41 @@ mod tests {
             warning.message
         );
         assert!(warning.hint.as_ref().unwrap().contains("587"));
+    }
+
+    #[test]
+    fn netease_hosts_get_the_imap_id_and_outlook_senders_a_warning() {
+        let source = SourceFile::new(
+            "consultpack.toml",
+            "[sender]\nname = \"x\"\nemail = \"family@Hotmail.com\"\n\n[imap]\nhost = \"imap.163.com\"\nport = 993\nsecurity = \"tls\"\nusername = \"a@163.com\"\npassword_env = \"Y\"\n",
+        );
+        let (config, diagnostics) = parse(&source, today());
+        let config = config.expect("a warning, not an error");
+        assert!(crate::mail::providers::needs_imap_id(
+            config.imap.as_ref().unwrap()
+        ));
+        let warning = diagnostics.iter().next().unwrap();
+        assert_eq!(warning.location.as_ref().unwrap().line, 3);
+        assert!(
+            warning.message.contains("Outlook.com"),
+            "{}",
+            warning.message
+        );
+        for (address, outlook) in [
+            ("a@outlook.com", true),
+            ("a@live.cn", true),
+            ("a@msn.com", true),
+            ("a@qq.com", false),
+            ("a@outlook.hospital.cn", false),
+        ] {
+            assert_eq!(outlook_personal(address), outlook, "{address}");
+        }
+        let qq = SourceFile::new(
+            "consultpack.toml",
+            "[imap]\nprovider = \"qq\"\nusername = \"a@qq.com\"\npassword_env = \"Y\"\n",
+        );
+        let imap = parse(&qq, today()).0.unwrap().imap.unwrap();
+        assert!(!crate::mail::providers::needs_imap_id(&imap));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Serialize, Serializer};
 
 use crate::contacts::Contact;
-use crate::ledger::{Event, FailedOutcome, Ledger, MarkState, ReplyKind, What};
+use crate::ledger::{Answer, Event, FailedOutcome, Ledger, MarkState, ReplyKind, What};
 use crate::packet::Pack;
 use crate::text::Lang;
 use crate::tr_in;
@@ -35,6 +35,8 @@ pub struct Message {
     pub message_id: String,
     pub contact: String,
     pub packet_sha256: String,
+    /// The packet's identity (what it sends), when the ledger recorded it.
+    pub packet_identity: Option<String>,
     pub part: usize,
     pub of: usize,
     pub to: Vec<String>,
@@ -63,6 +65,7 @@ pub fn messages(ledger: &Ledger) -> Vec<Message> {
                 message_id: s.message_id.clone(),
                 contact: s.contact.clone(),
                 packet_sha256: s.packet_sha256.clone(),
+                packet_identity: s.packet_identity.clone(),
                 part: s.part,
                 of: s.of,
                 to: s.to.clone(),
@@ -130,40 +133,66 @@ pub fn messages(ledger: &Ledger) -> Vec<Message> {
     out
 }
 
+impl Message {
+    /// Which packet the message carried: its identity, or for a message recorded before
+    /// identities were, its packet.json's SHA-256.
+    pub fn packet_key(&self) -> &str {
+        self.packet_identity
+            .as_deref()
+            .unwrap_or(&self.packet_sha256)
+    }
+
+    /// Whether the message carried `packet`: the same bytes sent, whatever settings it was
+    /// built with.
+    pub fn carries(&self, packet: &PacketId) -> bool {
+        self.packet_identity.as_deref() == Some(packet.identity.as_str())
+            || self.packet_sha256 == packet.sha256
+    }
+}
+
+/// A packet as the ledger knows it: its packet.json's SHA-256 and its identity (what it sends).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PacketId {
+    pub sha256: String,
+    pub identity: String,
+}
+
 /// Whether part `part` of a packet may be sent to a contact now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PartDecision {
+    /// Never tried, or certainly not delivered.
     Send,
-    AlreadySent {
-        at: DateTime<Utc>,
-    },
-    /// An earlier attempt may have arrived; only `--force` sends again.
-    Unknown {
-        at: DateTime<Utc>,
-    },
+    /// Delivered `copies` times, first at `at`; only `--resend` sends it again.
+    AlreadySent { at: DateTime<Utc>, copies: usize },
+    /// An earlier attempt may have arrived; only `--resend` sends again.
+    Unknown { at: DateTime<Utc> },
 }
 
 pub fn part_decision(
     messages: &[Message],
     contact: &str,
-    packet_sha256: &str,
+    packet: &PacketId,
     part: usize,
 ) -> PartDecision {
     let earlier = messages.iter().filter(|m| {
-        m.contact == contact
-            && m.packet_sha256 == packet_sha256
-            && m.part == part
-            && m.followup_of.is_none()
+        m.contact == contact && m.carries(packet) && m.part == part && m.followup_of.is_none()
     });
-    let mut decision = PartDecision::Send;
+    let mut sent: Option<(DateTime<Utc>, usize)> = None;
+    let mut unknown = None;
     for m in earlier {
         match m.outcome {
-            Outcome::Sent { at, .. } => return PartDecision::AlreadySent { at },
-            Outcome::Unknown { .. } => decision = PartDecision::Unknown { at: m.at },
+            Outcome::Sent { at, .. } => {
+                sent = Some(sent.map_or((at, 1), |(first, n)| (first.min(at), n + 1)));
+            }
+            Outcome::Unknown { .. } => unknown = Some(m.at),
             Outcome::NotSent { .. } => {}
         }
     }
-    decision
+    match (sent, unknown) {
+        (Some((at, copies)), _) => PartDecision::AlreadySent { at, copies },
+        (None, Some(at)) => PartDecision::Unknown { at },
+        (None, None) => PartDecision::Send,
+    }
 }
 
 /// Where things stand with a contact.
@@ -180,6 +209,8 @@ pub enum State {
     Unknown,
     AutoReply,
     Bounced,
+    /// They wrote that the packet arrived, without an answer yet: reminders go on.
+    Acknowledged,
     Replied,
     Declined,
     Appointment,
@@ -197,6 +228,7 @@ impl State {
             State::Unknown => "unknown",
             State::AutoReply => "auto-reply",
             State::Bounced => "bounced",
+            State::Acknowledged => "acknowledged",
             State::Replied => "replied",
             State::Declined => "declined",
             State::Appointment => "appointment",
@@ -216,6 +248,7 @@ impl State {
             State::Unknown => "不确定是否送达",
             State::AutoReply => "自动回复",
             State::Bounced => "退信",
+            State::Acknowledged => "已确认收到",
             State::Replied => "已回复",
             State::Declined => "不接诊",
             State::Appointment => "已预约",
@@ -308,7 +341,7 @@ impl NextAction {
             ),
             NextAction::FindOut { contact } => tr_in!(
                 lang,
-                "find out whether it arrived (Sent folder, or ask); then `send {contact} --force` or `mark {contact} sent`",
+                "find out whether it arrived (ask the hospital first); then `mark {contact} sent` if it did, `send {contact} --resend` if it did not",
                 contact
             ),
             NextAction::CheckAddress => tr_in!(
@@ -371,7 +404,11 @@ fn contact_status(
     let mut state = State::NotBuilt;
     let mut built = None;
     let mut sent: Option<SentInfo> = None;
+    // Which packet `sent` is (its identity, or packet.json's SHA-256 for older events).
+    let mut sent_packet: Option<String> = None;
     let mut followed_up = None;
+    // The last acknowledgement: the wait for an answer starts again from it.
+    let mut acknowledged: Option<NaiveDate> = None;
     let mut reply = None;
     let mut note = None;
     for event in mine {
@@ -400,10 +437,10 @@ fn contact_status(
                 match &message.outcome {
                     Outcome::Sent { at, .. } => {
                         // A later part of the same packet keeps the date the packet went out.
-                        let same_packet = sent.as_ref().and_then(|s| s.packet_sha256.as_ref())
-                            == Some(&message.packet_sha256);
+                        let same_packet = sent_packet.as_deref() == Some(message.packet_key());
                         if !same_packet || message.part == 1 {
                             sent = Some(info(local_date(*at)));
+                            sent_packet = Some(message.packet_key().to_string());
                         }
                         if !is_answered(state) && state != State::Failed {
                             state = State::Sent;
@@ -413,14 +450,14 @@ fn contact_status(
                         if !is_answered(state) {
                             state = State::Unknown;
                             sent = Some(info(local_date(message.at)));
+                            sent_packet = Some(message.packet_key().to_string());
                             note = reason.clone();
                         }
                     }
                     Outcome::NotSent { reason } => {
                         // A part of the packet that went out was not sent: the packet is
                         // incomplete until it is.
-                        let part_of_sent = sent.as_ref().and_then(|s| s.packet_sha256.as_ref())
-                            == Some(&message.packet_sha256);
+                        let part_of_sent = sent_packet.as_deref() == Some(message.packet_key());
                         if matches!(state, State::NotBuilt | State::Built | State::Failed)
                             || (state == State::Sent && part_of_sent)
                         {
@@ -438,10 +475,14 @@ fn contact_status(
                 }
             }
             What::Reply(r) => {
-                let (new, counts) = match r.kind {
-                    ReplyKind::Reply => (State::Replied, true),
-                    ReplyKind::AutoReply => (State::AutoReply, !is_answered(state)),
-                    ReplyKind::Bounce => (State::Bounced, !is_answered(state)),
+                let (new, counts) = match (r.kind, r.answer) {
+                    (ReplyKind::Reply, Some(Answer::Acknowledged)) => {
+                        acknowledged = Some(local_date(r.date));
+                        (State::Acknowledged, !is_answered(state))
+                    }
+                    (ReplyKind::Reply, _) => (State::Replied, true),
+                    (ReplyKind::AutoReply, _) => (State::AutoReply, !is_answered(state)),
+                    (ReplyKind::Bounce, _) => (State::Bounced, !is_answered(state)),
                 };
                 if counts {
                     state = new;
@@ -468,6 +509,7 @@ fn contact_status(
                                 packet_sha256: None,
                                 message_id: None,
                             });
+                            sent_packet = None;
                         }
                         // Marking sent does not undo an answer already recorded.
                         if !is_answered(state) {
@@ -483,6 +525,16 @@ fn contact_status(
                         });
                         state = State::Replied;
                     }
+                    MarkState::Acknowledged => {
+                        acknowledged = Some(m.date);
+                        reply = Some(ReplyInfo {
+                            date: m.date,
+                            from: "(marked)".into(),
+                            subject: m.note.clone(),
+                            marked: true,
+                        });
+                        state = State::Acknowledged;
+                    }
                     MarkState::Declined => state = State::Declined,
                     MarkState::Appointment => state = State::Appointment,
                     MarkState::NoReply => state = State::NoReply,
@@ -491,18 +543,21 @@ fn contact_status(
             What::Sent(_) | What::Failed(_) => {}
         }
     }
-    let waiting = matches!(state, State::Sent | State::AutoReply | State::Unknown);
+    let waiting = matches!(
+        state,
+        State::Sent | State::AutoReply | State::Unknown | State::Acknowledged
+    );
     // A send recorded after the `--today` date being used counts as today.
     let days_since = |date: NaiveDate| (today - date).num_days().max(0);
     let days_waiting = sent
         .as_ref()
         .filter(|_| waiting)
         .map(|s| days_since(s.date));
-    // A follow-up restarts the clock for the next one.
-    let quiet_days = sent
-        .as_ref()
-        .filter(|_| waiting)
-        .map(|s| days_since(followed_up.map_or(s.date, |f: NaiveDate| f.max(s.date))));
+    // A follow-up, or an acknowledgement, restarts the clock for the next one.
+    let quiet_days = sent.as_ref().filter(|_| waiting).map(|s| {
+        let since = [followed_up, acknowledged].into_iter().flatten().max();
+        days_since(since.map_or(s.date, |f| f.max(s.date)))
+    });
     let pack = Pack::for_channel(contact.channel);
     let next_action = match state {
         State::NotBuilt => NextAction::Build,
@@ -515,7 +570,7 @@ fn contact_status(
             contact: contact.id.clone(),
         },
         State::Bounced => NextAction::CheckAddress,
-        State::Sent | State::AutoReply => match (days_waiting, quiet_days) {
+        State::Sent | State::AutoReply | State::Acknowledged => match (days_waiting, quiet_days) {
             (Some(days), Some(quiet)) if quiet >= i64::from(contact.follow_up_days) => {
                 NextAction::FollowUp { days }
             }
@@ -570,6 +625,7 @@ mod tests {
                 contact: "c".into(),
                 message_id: id.into(),
                 packet_sha256: "p".into(),
+                packet_identity: None,
                 part: 1,
                 of: 1,
                 to: vec!["dr@example.org".into()],
@@ -590,12 +646,16 @@ mod tests {
         let ledger = parse(&text(&[sending("m1", "2026-11-27T10:00:00Z")]));
         let messages = messages(&ledger);
         assert_eq!(messages[0].outcome, Outcome::Unknown { reason: None });
+        let packet = |sha256: &str| PacketId {
+            sha256: sha256.into(),
+            identity: "i".into(),
+        };
         assert!(matches!(
-            part_decision(&messages, "c", "p", 1),
+            part_decision(&messages, "c", &packet("p"), 1),
             PartDecision::Unknown { .. }
         ));
         assert_eq!(
-            part_decision(&messages, "c", "other", 1),
+            part_decision(&messages, "c", &packet("other"), 1),
             PartDecision::Send
         );
     }
@@ -631,9 +691,13 @@ mod tests {
         assert_eq!(forward, reversed);
         assert!(matches!(forward[0].outcome, Outcome::NotSent { .. }));
         assert!(matches!(forward[1].outcome, Outcome::Sent { .. }));
+        let packet = PacketId {
+            sha256: "p".into(),
+            identity: "i".into(),
+        };
         assert!(matches!(
-            part_decision(&forward, "c", "p", 1),
-            PartDecision::AlreadySent { .. }
+            part_decision(&forward, "c", &packet, 1),
+            PartDecision::AlreadySent { copies: 1, .. }
         ));
     }
 

@@ -39,6 +39,12 @@ struct FollowupView {
 
 pub fn run(folder: &CaseFolder, args: &FollowupArgs, today: NaiveDate) -> Result<()> {
     let loaded = load_valid(folder, today)?;
+    // Sending takes the case's lock, as `send` does: the decision and the `sending` record
+    // go together, so two follow-ups started at once never both go out.
+    let _lock = match args.send {
+        Some(_) => Some(ledger::lock(folder.root())?),
+        None => None,
+    };
     let ledger = ledger::read(folder.root())?;
     let active: Vec<&Contact> = loaded
         .contacts
@@ -156,6 +162,21 @@ pub fn run(folder: &CaseFolder, args: &FollowupArgs, today: NaiveDate) -> Result
                 )),
             ));
         }
+    } else {
+        // The first follow-up waits the contact's expected reply time.
+        let days = (today - original.at.date_naive()).num_days();
+        if days < i64::from(contact.follow_up_days) && !args.now && !args.force {
+            return Err(Error::user(
+                tr!(
+                    "the packet went to `{contact}` on {date}, {days} days ago; a first follow-up waits their expected reply time of {expected} days",
+                    contact = contact.id,
+                    date = original.at.format("%Y-%m-%d"),
+                    days = days.max(0),
+                    expected = contact.follow_up_days
+                ),
+                Some(tr!("wait, or send it today with --now")),
+            ));
+        }
     }
 
     let config = loaded.config.as_ref();
@@ -174,6 +195,19 @@ pub fn run(folder: &CaseFolder, args: &FollowupArgs, today: NaiveDate) -> Result
             None,
         )
     })?;
+    if let Some(words) = bounced(folder, &ledger, &contact.id, &to) {
+        return Err(Error::user(
+            tr!(
+                "`{address}` bounced: {words}; a follow-up to it would bounce too",
+                address = to,
+                words
+            ),
+            Some(tr!(
+                "check the address of `{contact}` in contacts.toml (the team's website, a phone call); with the right one, `consultpack send {contact} --resend`",
+                contact = contact.id
+            )),
+        ));
+    }
     let lang = contact.language;
     let case = &loaded.case.as_ref().expect("valid").case;
     let original_subject = original.subject.trim_start_matches("Re: ").to_string();
@@ -270,7 +304,10 @@ pub fn run(folder: &CaseFolder, args: &FollowupArgs, today: NaiveDate) -> Result
         &password,
         &Outgoing {
             contact,
-            packet_sha256: original.packet_sha256.clone(),
+            packet: tracking::PacketId {
+                sha256: original.packet_sha256.clone(),
+                identity: original.packet_key().to_string(),
+            },
             part: 1,
             of: 1,
             followup_of: Some(original.message_id.clone()),
@@ -278,4 +315,52 @@ pub fn run(folder: &CaseFolder, args: &FollowupArgs, today: NaiveDate) -> Result
             dir,
         },
     )
+}
+
+/// The words of the latest bounce of `address` for a contact, when the ledger has one: the
+/// server's diagnostic (`Diagnostic-Code`, `Status`) from the saved report, else its subject.
+fn bounced(
+    folder: &CaseFolder,
+    ledger: &ledger::Ledger,
+    contact: &str,
+    address: &str,
+) -> Option<String> {
+    let bounce = ledger
+        .events
+        .iter()
+        .filter_map(|e| match &e.what {
+            ledger::What::Reply(r)
+                if r.contact == contact
+                    && r.kind == ledger::ReplyKind::Bounce
+                    && r.failed_address
+                        .as_deref()
+                        .is_none_or(|a| a.eq_ignore_ascii_case(address)) =>
+            {
+                Some((e.at, r))
+            }
+            _ => None,
+        })
+        .max_by_key(|(at, _)| *at)
+        .map(|(_, r)| r)?;
+    let diagnostic = bounce.saved.as_ref().and_then(|saved| {
+        let path = folder.root().join(saved).join("message.eml");
+        let raw = crate::case_files::read_capped(&path, crate::case_files::TOML_LIMIT).ok()?;
+        let text = String::from_utf8_lossy(&raw);
+        let line = |name: &str| {
+            text.lines().find_map(|l| {
+                let (key, value) = l.split_once(':')?;
+                key.trim()
+                    .eq_ignore_ascii_case(name)
+                    .then(|| value.rsplit(';').next().unwrap_or(value).trim().to_string())
+            })
+        };
+        line("Diagnostic-Code").or_else(|| line("Status"))
+    });
+    Some(format!(
+        "“{}”",
+        ledger::cut(
+            diagnostic.as_deref().unwrap_or(&bounce.subject),
+            ledger::FIELD_LIMIT
+        )
+    ))
 }

@@ -32,8 +32,18 @@ fn test(folder: &CaseFolder, today: NaiveDate) -> Result<()> {
     let secret = password(smtp_server, "SMTP")?;
     let session = smtp::login(smtp_server, &secret, folder.root())
         .map_err(|f| mail_error("SMTP", smtp_server, &f))?;
+    let size = session.size_limit();
     session.quit();
     eprintln!("{}", passed("SMTP", smtp_server));
+    if let Some(size) = size {
+        eprintln!(
+            "  {}",
+            tr!(
+                "the server takes messages up to {size} (its SIZE)",
+                size = crate::packet::cover::human_size(size)
+            )
+        );
+    }
     if let Some(imap_server) = config.and_then(|c| c.imap.as_ref()) {
         let password = password(imap_server, "IMAP")?;
         let mut session = imap::login(imap_server, &password, folder.root())
@@ -56,14 +66,28 @@ fn test(folder: &CaseFolder, today: NaiveDate) -> Result<()> {
 }
 
 fn passed(what: &str, server: &Server) -> String {
-    tr!(
-        "{what} {host}:{port} ({security}): connected, certificate verified, logged in as {username}",
-        what,
-        host = server.host,
-        port = server.port,
-        security = crate::toml_reader::Choice::name(server.security),
-        username = server.username
-    )
+    let (host, port, username) = (&server.host, server.port, &server.username);
+    let security = crate::toml_reader::Choice::name(server.security);
+    // "certificate verified" only where there was a certificate to verify.
+    if server.security == crate::config::Security::None {
+        tr!(
+            "{what} {host}:{port} ({security}): connected without encryption (allowed only to this computer), logged in as {username}",
+            what,
+            host,
+            port,
+            security,
+            username
+        )
+    } else {
+        tr!(
+            "{what} {host}:{port} ({security}): connected, certificate verified, logged in as {username}",
+            what,
+            host,
+            port,
+            security,
+            username
+        )
+    }
 }
 
 fn mail_error(what: &str, server: &Server, failure: &Failure) -> Error {

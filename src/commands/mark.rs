@@ -46,6 +46,7 @@ pub fn run(folder: &CaseFolder, args: &MarkArgs, today: NaiveDate) -> Result<()>
         ));
     }
     ledger::check_writable(folder.root())?;
+    let _lock = ledger::lock(folder.root())?;
     // Read every file first: a missing one changes nothing.
     let mut files = Vec::new();
     for path in &args.files {

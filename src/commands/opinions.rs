@@ -69,12 +69,18 @@ pub fn run(folder: &CaseFolder, args: &OpinionsArgs, today: NaiveDate) -> Result
                         })
                         .map(|t| replies::strip_quoted(&t))
                         .unwrap_or_default();
+                    let how = match r.answer {
+                        Some(ledger::Answer::Acknowledged) => lang.pick(
+                            "电子邮件（确认收到，尚无意见）",
+                            "e-mail (acknowledged, no opinion yet)",
+                        ),
+                        _ => lang.pick("电子邮件", "e-mail"),
+                    };
                     sections.push(Block::Heading {
                         level: 3,
                         text: p(&format!(
-                            "{} · {} · {}",
+                            "{} · {how} · {}",
                             r.date.format("%Y-%m-%d"),
-                            lang.pick("电子邮件", "e-mail"),
                             r.from
                         )),
                     });
@@ -95,6 +101,10 @@ pub fn run(folder: &CaseFolder, args: &OpinionsArgs, today: NaiveDate) -> Result
                         ledger::MarkState::Replied => {
                             lang.pick("回复（家属记录）", "answer (recorded by the family)")
                         }
+                        ledger::MarkState::Acknowledged => lang.pick(
+                            "确认收到，尚无意见（家属记录）",
+                            "acknowledged, no opinion yet (recorded by the family)",
+                        ),
                         ledger::MarkState::Declined => lang.pick("不接诊", "declined"),
                         ledger::MarkState::Appointment => lang.pick("预约就诊", "appointment"),
                         ledger::MarkState::Sent => lang.pick("已提交", "submitted"),

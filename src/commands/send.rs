@@ -28,7 +28,7 @@ use crate::packet::cover::human_size;
 use crate::packet::store;
 use crate::packet::{MessagePlan, PACKET_FILE, Pack, PacketJson};
 use crate::text::Lang;
-use crate::tracking::{self, PartDecision};
+use crate::tracking::{self, PacketId, PartDecision};
 use crate::{diagnostic, i18n, tr, tr_in};
 
 /// Attempts per message when the server says "later" or the connection drops before the
@@ -146,94 +146,118 @@ fn send_one(
     }
     let built_before = ledger.last_built(&contact.id).is_some();
     let packet = ensure_packet(folder, loaded, contact, &dir, today, built_before)?;
-    let packet_sha256 = packet.sha256.clone();
+    let current = PacketId {
+        sha256: packet.sha256.clone(),
+        identity: packet.json.identity(),
+    };
     let history = tracking::messages(&ledger);
 
-    // Another packet already went out (or may have): a new one only when asked.
+    // Another packet already went out (or may have): a new one only when asked. Whether it
+    // is another is decided by what it sends, not by the settings it was built with.
     let earlier = history
         .iter()
         .filter(|m| m.contact == contact.id && m.followup_of.is_none())
-        .filter(|m| m.packet_sha256 != packet_sha256)
+        .filter(|m| !m.carries(&current))
         .filter(|m| !matches!(m.outcome, tracking::Outcome::NotSent { .. }))
         .max_by_key(|m| m.at);
-    if let (Some(earlier), false) = (earlier, args.force) {
+    if let Some(earlier) = earlier {
         let date = earlier.at.format("%Y-%m-%d");
-        let message = match earlier.outcome {
-            tracking::Outcome::Sent { .. } => tr!(
-                "`{contact}` was sent a packet on {date}; the packet now differs from it (the case changed since)",
-                contact = contact.id,
-                date
-            ),
-            _ => tr!(
-                "`{contact}` may have been sent (its outcome is unknown) a packet on {date}; the packet now differs from it (the case changed since)",
-                contact = contact.id,
-                date
-            ),
-        };
-        return Err(Error::user(
-            message,
-            Some(tr!(
-                "to send the new packet as an update, run `consultpack send {contact} --force`; to remind them of the first, `consultpack followup --send {contact}`",
-                contact = contact.id
-            )),
-        ));
+        match earlier.outcome {
+            // Whatever changed since, the first question is whether that one arrived.
+            tracking::Outcome::Unknown { .. } if !args.resend => {
+                return Err(Error::user(
+                    tr!(
+                        "`{contact}` may have been sent a packet on {date} (it is not known whether it arrived); the packet now differs from it",
+                        contact = contact.id,
+                        date
+                    ),
+                    Some(unknown_advice(&contact.id)),
+                ));
+            }
+            tracking::Outcome::Sent { .. } if !args.force && !args.resend => {
+                return Err(Error::user(
+                    tr!(
+                        "`{contact}` was sent a packet on {date}; the packet now differs from it (its attachments or text changed since)",
+                        contact = contact.id,
+                        date
+                    ),
+                    Some(tr!(
+                        "to send the new packet as an update, run `consultpack send {contact} --force`; to remind them of the first, `consultpack followup --send {contact}`",
+                        contact = contact.id
+                    )),
+                ));
+            }
+            _ => {}
+        }
     }
 
-    // Decide part by part, before anything is sent. --force sends parts whose outcome is
-    // unknown; parts certainly sent are sent again only when every part was.
+    // Decide part by part, before anything is sent: parts not yet delivered go out; parts
+    // delivered, or whose delivery is unknown, only with --resend.
     let limit = packet.json.size_limit_bytes.unwrap_or(u64::MAX);
-    let decisions: Vec<PartDecision> = packet
-        .json
-        .messages
+    // Later parts answer the first, so that they thread: the one delivered earlier, when it
+    // is not sent again now.
+    let delivered_first = history
         .iter()
-        .map(|plan| tracking::part_decision(&history, &contact.id, &packet_sha256, plan.part))
-        .collect();
-    let all_sent = decisions
-        .iter()
-        .all(|d| matches!(d, PartDecision::AlreadySent { .. }));
-    let mut planned = Vec::new();
-    for (plan, decision) in packet.json.messages.iter().zip(decisions) {
-        match decision {
+        .filter(|m| m.contact == contact.id && m.followup_of.is_none() && m.part == 1)
+        .filter(|m| m.carries(&current) && matches!(m.outcome, tracking::Outcome::Sent { .. }))
+        .min_by_key(|m| m.at)
+        .map(|m| m.message_id.clone());
+    let mut planned: Vec<(MessagePlan, Message)> = Vec::new();
+    for plan in &packet.json.messages {
+        let part = part_name(plan.part, plan.of, i18n::ui());
+        match tracking::part_decision(&history, &contact.id, &current, plan.part) {
             PartDecision::Send => {}
-            PartDecision::AlreadySent { .. } if args.force && all_sent => {}
-            PartDecision::AlreadySent { at } => {
-                let (contact, part, at) = (
-                    &contact.id,
-                    part_name(plan.part, plan.of, i18n::ui()),
-                    at_minute(at),
+            PartDecision::AlreadySent { copies, .. } if args.resend => {
+                eprintln!(
+                    "{}",
+                    tr!(
+                        "`{contact}`: sending {part} again (--resend): the hospital will then hold {copies} copies of it.",
+                        contact = contact.id,
+                        part,
+                        copies = copies + 1
+                    )
                 );
-                let line = if all_sent {
+            }
+            PartDecision::AlreadySent { at, copies } => {
+                eprintln!(
+                    "{}",
                     tr!(
-                        "`{contact}`: {part} was already sent on {at} (this exact packet); skipped. --force sends it again.",
-                        contact,
+                        "`{contact}`: {part} was already delivered on {at} (this exact packet); skipped. `--resend` sends it again (the hospital would then hold {copies} copies).",
+                        contact = contact.id,
                         part,
-                        at
+                        at = at_minute(at),
+                        copies = copies + 1
                     )
-                } else {
-                    tr!(
-                        "`{contact}`: {part} was already sent on {at} (this exact packet); skipped.",
-                        contact,
-                        part,
-                        at
-                    )
-                };
-                eprintln!("{line}");
+                );
                 continue;
             }
-            PartDecision::Unknown { .. } if args.force => {}
+            PartDecision::Unknown { .. } if args.resend => {
+                eprintln!(
+                    "{}",
+                    tr!(
+                        "`{contact}`: sending {part} again (--resend): if the first attempt did arrive, the hospital will hold 2 copies of it.",
+                        contact = contact.id,
+                        part
+                    )
+                );
+            }
             PartDecision::Unknown { at } => {
                 return Err(Error::user(
                     tr!(
                         "`{contact}`: {part} may already have been sent: the attempt on {at} never got an answer",
                         contact = contact.id,
-                        part = part_name(plan.part, plan.of, i18n::ui()),
+                        part,
                         at = at_minute(at)
                     ),
-                    Some(crate::mail::connect::unknown_delivery_hint(smtp_server)),
+                    Some(unknown_advice(&contact.id)),
                 ));
             }
         }
-        let message = message(&dir, plan, sender, contact, &to, &planned)?;
+        let first = planned
+            .first()
+            .map(|(_, m)| m.message_id.clone())
+            .or_else(|| delivered_first.clone());
+        let message = message(&dir, plan, sender, contact, &to, first)?;
         let size = message.encoded_len();
         if size > limit {
             return Err(Error::user(
@@ -291,7 +315,7 @@ fn send_one(
     for (plan, message) in planned {
         let outgoing = Outgoing {
             contact,
-            packet_sha256: packet_sha256.clone(),
+            packet: current.clone(),
             part: plan.part,
             of: plan.of,
             followup_of: None,
@@ -307,6 +331,14 @@ fn send_one(
         )?;
     }
     Ok(())
+}
+
+/// What to do about a message whose delivery is unknown, whatever changed since: ask first.
+fn unknown_advice(contact: &str) -> String {
+    tr!(
+        "ask the hospital first whether it arrived: if it did, run `consultpack mark {contact} sent`; if it did not, `consultpack send {contact} --resend`",
+        contact
+    )
 }
 
 /// How a message is named in what the family reads ("the packet", "part 2 of 3").
@@ -326,7 +358,7 @@ fn at_minute(at: chrono::DateTime<chrono::Utc>) -> String {
 /// A message ready to go, with what the ledger records about it.
 pub(super) struct Outgoing<'a> {
     pub contact: &'a Contact,
-    pub packet_sha256: String,
+    pub packet: PacketId,
     pub part: usize,
     pub of: usize,
     /// A follow-up: the Message-ID it follows up.
@@ -372,7 +404,8 @@ pub(super) fn deliver(
             what: What::Sending(Sending {
                 contact: contact.id.clone(),
                 message_id: message.message_id.clone(),
-                packet_sha256: out.packet_sha256.clone(),
+                packet_sha256: out.packet.sha256.clone(),
+                packet_identity: Some(out.packet.identity.clone()),
                 part: out.part,
                 of: out.of,
                 to: message.to.iter().map(|m| m.address.clone()).collect(),
@@ -398,6 +431,11 @@ pub(super) fn deliver(
     let outcome = loop {
         attempt += 1;
         let result = smtp::login(server, password, folder.root()).and_then(|mut session| {
+            // Over the server's own SIZE: refused before DATA, never uploaded to be refused.
+            if let Some(limit) = session.size_limit().filter(|&l| bytes.len() as u64 > l) {
+                session.quit();
+                return Err(over_server_size(server, contact, bytes.len() as u64, limit));
+            }
             let reply = session.send(server, &message.from.address, &recipients, &bytes);
             if reply.is_ok() {
                 session.quit();
@@ -471,6 +509,42 @@ pub(super) fn deliver(
     }
 }
 
+/// A message larger than the server's advertised `SIZE`: its limit named, with what to do —
+/// and, when the contact's own limit is set above the server's, that too.
+fn over_server_size(server: &Server, contact: &Contact, size: u64, limit: u64) -> Failure {
+    let (host, port) = (&server.host, server.port);
+    let failure = Failure::new(
+        crate::mail::connect::Step::Transfer,
+        Delivery::Permanent,
+        |lang| {
+            tr_in!(
+                lang,
+                "the message is {size}, over the {limit} the server {host}:{port} takes (its SIZE); it was not uploaded",
+                size = human_size(size),
+                limit = human_size(limit),
+                host,
+                port
+            )
+        },
+    );
+    let own = crate::packet::size_limit(contact);
+    let hint = if own > limit {
+        tr!(
+            "the limit for `{contact}` in contacts.toml ({own}) is higher than your mail server's ({limit}): set size_limit_mb = {mb} for it, then `consultpack build --contact {contact} --split`",
+            contact = contact.id,
+            own = human_size(own),
+            limit = human_size(limit),
+            mb = limit / 1_000_000
+        )
+    } else {
+        tr!(
+            "`consultpack build --contact {contact} --split` sends it in parts",
+            contact = contact.id
+        )
+    };
+    failure.hint(hint)
+}
+
 fn failure_error(failure: &Failure, attempts: usize) -> Error {
     let problem = &failure.message;
     let message = match (failure.delivery, attempts > 1) {
@@ -522,14 +596,15 @@ fn file_in_sent(folder: &CaseFolder, config: &Config, bytes: &[u8]) {
 }
 
 /// The message for one part: our Message-ID, today's date, the cover letter as body, the
-/// packet's files as attachments. Later parts answer the first, so they thread together.
+/// packet's files as attachments. Later parts answer the first (`first`, its Message-ID), so
+/// they thread together.
 fn message(
     dir: &Path,
     plan: &MessagePlan,
     sender: &Sender,
     contact: &Contact,
     to: &str,
-    earlier: &[(MessagePlan, Message)],
+    first: Option<String>,
 ) -> Result<Message> {
     let body_path = dir.join(&plan.body);
     let body = crate::case_files::read_capped(&body_path, crate::case_files::TEMPLATE_LIMIT)
@@ -539,10 +614,7 @@ fn message(
         subject: plan.subject.clone(),
         body,
         attachments: plan.attachments.clone(),
-        references: earlier
-            .first()
-            .map(|(_, m)| vec![m.message_id.clone()])
-            .unwrap_or_default(),
+        references: first.into_iter().collect(),
     };
     Ok(compose::compose(
         sender,

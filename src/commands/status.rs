@@ -94,7 +94,7 @@ fn table(rows: &[ContactStatus], colour: bool) -> String {
             state = state.fg(match row.state {
                 State::Replied | State::Appointment => Color::Green,
                 State::Unknown | State::Bounced | State::Failed => Color::Red,
-                State::Sent | State::AutoReply => Color::Yellow,
+                State::Sent | State::AutoReply | State::Acknowledged => Color::Yellow,
                 _ => Color::Reset,
             });
         }

@@ -20,7 +20,7 @@ use super::{load_valid, print_stdout};
 use crate::contacts::Contact;
 use crate::error::{Error, Result};
 use crate::folder::{CaseFolder, REPLIES_DIR};
-use crate::ledger::{self, Event, Reply, ReplyKind, What};
+use crate::ledger::{self, Answer, Event, Reply, ReplyKind, What};
 use crate::mail::imap;
 use crate::packet::store;
 use crate::private_file;
@@ -40,7 +40,6 @@ const FIRST_WINDOW: u32 = 500;
 const MAX_WINDOW: u32 = 20_000;
 /// More new messages than this in one mailbox is not a family's inbox.
 const MAX_NEW: usize = 2_000_000;
-const MAILBOXES: &[&str] = &["INBOX"];
 
 /// Where the last sync stopped, per mailbox.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -58,7 +57,7 @@ struct MailboxState {
 #[derive(Debug, Default)]
 struct Found {
     looked_at: usize,
-    replies: Vec<(String, ReplyKind)>,
+    replies: Vec<Recorded>,
     /// Replies recorded whose copy could not be written.
     unsaved: usize,
 }
@@ -75,9 +74,23 @@ pub fn run(folder: &CaseFolder, today: NaiveDate) -> Result<()> {
         )
     })?;
     let password = super::password(server, "IMAP")?;
+    // One sync (or send, followup, mark) at a time: two at once would record every reply twice.
+    let _lock = ledger::lock(folder.root())?;
     let ledger = ledger::read(folder.root())?;
     let contacts: Vec<&Contact> = loaded.contacts.contacts.iter().collect();
-    let ours = Ours::new(&ledger, &contacts, &case.patient.id);
+    let config = loaded.config.as_ref();
+    let sender = config.and_then(|c| c.sender.as_ref());
+    let own = sender
+        .map(|s| s.email.as_str())
+        .into_iter()
+        .chain(sender.and_then(|s| s.reply_to.as_deref()))
+        .chain(
+            config
+                .and_then(|c| c.smtp.as_ref())
+                .map(|s| s.username.as_str()),
+        )
+        .chain([server.username.as_str()]);
+    let ours = Ours::new(&ledger, &contacts, &case.patient.id).with_own(own);
     let mut known: HashSet<String> = ledger
         .events
         .iter()
@@ -103,7 +116,16 @@ pub fn run(folder: &CaseFolder, today: NaiveDate) -> Result<()> {
         hint: f.hint.clone(),
     })?;
     let mut found = Found::default();
-    for mailbox in MAILBOXES {
+    // The inbox, then the Junk folder: a doctor's first e-mail from an unknown address often
+    // lands there.
+    let junk = imap::junk_folder(&mut session);
+    session.forget_unsolicited();
+    let mailboxes: Vec<String> = std::iter::once("INBOX".to_string())
+        .chain(junk.clone())
+        .collect();
+    for mailbox in &mailboxes {
+        let mailbox = mailbox.as_str();
+        let in_junk = junk.as_deref() == Some(mailbox);
         let selected = session.examine(mailbox);
         session.forget_unsolicited();
         let selected = selected.map_err(|error| Error::Mail {
@@ -115,7 +137,7 @@ pub fn run(folder: &CaseFolder, today: NaiveDate) -> Result<()> {
             hint: None,
         })?;
         let validity = selected.uid_validity.unwrap_or(0);
-        let previous = state.mailboxes.get(*mailbox).copied();
+        let previous = state.mailboxes.get(mailbox).copied();
         let start = match previous {
             // UIDs are 32 bits: after the largest there can be no other (until the server
             // renumbers), so nothing is new; never round to 0 and read everything again.
@@ -162,15 +184,14 @@ pub fn run(folder: &CaseFolder, today: NaiveDate) -> Result<()> {
                 for (uid, header) in headers {
                     found.looked_at += 1;
                     bar.inc(1);
-                    if let Some(reply) = look_at(
-                        folder,
-                        &mut session,
-                        &ours,
-                        &mut known,
+                    let seen = Seen {
                         uid,
-                        &header,
-                        &mut found,
-                    )? {
+                        header: &header,
+                        junk: in_junk.then_some(mailbox),
+                    };
+                    if let Some(reply) =
+                        look_at(folder, &mut session, &ours, &mut known, &seen, &mut found)?
+                    {
                         found.replies.push(reply);
                     }
                 }
@@ -209,7 +230,7 @@ pub fn run(folder: &CaseFolder, today: NaiveDate) -> Result<()> {
             )
         );
     }
-    let count = |kind: ReplyKind| found.replies.iter().filter(|(_, k)| *k == kind).count();
+    let count = |kind: ReplyKind| found.replies.iter().filter(|r| r.kind == kind).count();
     let mut summary = tr!(
         "sync: {messages} new message(s) looked at; {replies} reply(ies), {auto_replies} auto-reply(ies), {bounces} bounce(s)",
         messages = found.looked_at,
@@ -217,15 +238,51 @@ pub fn run(folder: &CaseFolder, today: NaiveDate) -> Result<()> {
         auto_replies = count(ReplyKind::AutoReply),
         bounces = count(ReplyKind::Bounce)
     );
-    for (contact, kind) in &found.replies {
-        let kind = match kind {
-            ReplyKind::Reply => tr!("reply"),
-            ReplyKind::AutoReply => tr!("auto-reply"),
-            ReplyKind::Bounce => tr!("bounce"),
+    for Recorded {
+        contact,
+        kind,
+        answer,
+        junk,
+    } in &found.replies
+    {
+        let kind = match (kind, answer) {
+            (ReplyKind::Reply, Some(Answer::Acknowledged)) => {
+                tr!("reply (an acknowledgement: received, no answer yet)")
+            }
+            (ReplyKind::Reply, _) => tr!("reply"),
+            (ReplyKind::AutoReply, _) => tr!("auto-reply"),
+            (ReplyKind::Bounce, _) => tr!("bounce"),
         };
         summary.push_str(&format!("\n  {contact}: {kind}"));
+        if let Some(mailbox) = junk {
+            summary.push_str(&format!(
+                " — {}",
+                tr!(
+                    "found in your `{mailbox}` (spam) folder: tell your mail it is not spam, so that the next one reaches the inbox",
+                    mailbox
+                )
+            ));
+        }
     }
     print_stdout(&format!("{summary}\n"))
+}
+
+/// A message as listed: its UID, its header block, and the Junk folder's name when it was
+/// found there.
+struct Seen<'a> {
+    uid: u32,
+    header: &'a [u8],
+    junk: Option<&'a str>,
+}
+
+/// What a sync recorded about one message, for its summary.
+#[derive(Debug)]
+struct Recorded {
+    contact: String,
+    kind: ReplyKind,
+    answer: Option<Answer>,
+    /// Found in the Junk folder (its name as people read it).
+    junk: Option<String>,
 }
 
 /// Looks at one message: whose answer it is (if anyone's), what kind, and records it.
@@ -234,17 +291,17 @@ fn look_at(
     session: &mut imap::Session,
     ours: &Ours,
     known: &mut HashSet<String>,
-    uid: u32,
-    header: &[u8],
+    seen: &Seen<'_>,
     found: &mut Found,
-) -> Result<Option<(String, ReplyKind)>> {
+) -> Result<Option<Recorded>> {
+    let (uid, header) = (seen.uid, seen.header);
     let headers = Headers::parse(header);
     let key = headers
         .message_id
         .as_deref()
         .map(|id| ledger::cut(id, ledger::FIELD_LIMIT).into_owned())
         .unwrap_or_else(|| format!("sha256:{}", store::sha256(header)));
-    if known.contains(&key) {
+    if known.contains(&key) || ours.is_ours(&headers) {
         return Ok(None);
     }
     let Some(kind) = replies::kind(&headers) else {
@@ -295,8 +352,22 @@ fn look_at(
     let Some(matched) = matched else {
         return Ok(None);
     };
+    let text = text_of(&message);
+    let own_words = replies::strip_quoted(&text);
+    let (kind, note) = match kind {
+        ReplyKind::Reply => replies::settle(&headers, matched.by, &own_words),
+        other => (other, None),
+    };
+    let answer = (kind == ReplyKind::Reply).then(|| replies::answer(&own_words));
     let date = headers.date.unwrap_or_else(chrono::Utc::now);
-    let saved = match save(folder, &matched.contact, date.date_naive(), &full, &message) {
+    let saved = match save(
+        folder,
+        &matched.contact,
+        date.date_naive(),
+        &full,
+        &text,
+        &message,
+    ) {
         Ok(saved) => Some(saved),
         Err(e) => {
             // The reply still counts; only its copy on disk is missing.
@@ -327,11 +398,19 @@ fn look_at(
                 matched_by: matched.by.to_string(),
                 failed_address,
                 saved,
+                answer,
+                note,
+                mailbox: seen.junk.map(imap::mailbox_name),
             }),
         },
     )?;
     known.insert(key);
-    Ok(Some((matched.contact, kind)))
+    Ok(Some(Recorded {
+        contact: matched.contact,
+        kind,
+        answer,
+        junk: seen.junk.map(imap::mailbox_name),
+    }))
 }
 
 /// The UIDs from `start` on that the mailbox holds, oldest first. Only what the server reports
@@ -451,6 +530,23 @@ fn write_state(path: &Path, state: &SyncState) -> Result<()> {
     private_file::write(path, text.as_bytes())
 }
 
+/// A message's text: its plain part, else its HTML with the tags removed (by [`strip_tags`],
+/// which keeps the line breaks that tell the reply from the history it quotes).
+fn text_of(message: &mail_parser::Message<'_>) -> String {
+    let first = message
+        .text_body
+        .first()
+        .and_then(|&i| message.parts.get(i as usize));
+    match first.map(|part| &part.body) {
+        Some(mail_parser::PartType::Text(text)) => text.to_string(),
+        Some(mail_parser::PartType::Html(html)) => strip_tags(html),
+        _ => message
+            .body_html(0)
+            .map(|h| strip_tags(&h))
+            .unwrap_or_default(),
+    }
+}
+
 /// Saves a message under `replies/<contact>/<date>_<n>/`: the message as received, its text,
 /// and its attachments. Returns the folder, relative to the case.
 fn save(
@@ -458,15 +554,11 @@ fn save(
     contact: &str,
     date: NaiveDate,
     raw: &[u8],
+    text: &str,
     message: &mail_parser::Message<'_>,
 ) -> Result<String> {
     let mut dir = ReplyDir::new(folder, contact, date)?;
     dir.write("message.eml", raw)?;
-    let text = message
-        .body_text(0)
-        .map(|t| t.into_owned())
-        .or_else(|| message.body_html(0).map(|h| strip_tags(&h)))
-        .unwrap_or_default();
     dir.write("text.txt", text.as_bytes())?;
     for (i, attachment) in message.attachments().enumerate() {
         if attachment.is_message() {
@@ -566,18 +658,45 @@ impl ReplyDir {
     }
 }
 
-/// The text of an HTML-only message, roughly: tags out, line breaks kept.
+/// The text of an HTML-only message, roughly: tags out, a line break for each line break and
+/// block (`<br>`, `<div>`, `<p>` …), so that quoted history (QQ Mail's `<div>原始邮件</div>`)
+/// starts on a line of its own.
 fn strip_tags(html: &str) -> String {
+    const BLOCKS: &[&str] = &[
+        "br",
+        "div",
+        "p",
+        "tr",
+        "li",
+        "blockquote",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "table",
+        "hr",
+    ];
     let mut out = String::new();
-    let mut in_tag = false;
+    let mut tag: Option<String> = None;
     for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => {
-                in_tag = false;
+        match (&mut tag, c) {
+            (None, '<') => tag = Some(String::new()),
+            (Some(name), '>') => {
+                let name = name
+                    .trim_start_matches('/')
+                    .split(|c: char| c.is_whitespace() || c == '/')
+                    .next()
+                    .unwrap_or_default()
+                    .to_ascii_lowercase();
+                if BLOCKS.contains(&name.as_str()) && !out.ends_with('\n') {
+                    out.push('\n');
+                }
+                tag = None;
             }
-            _ if !in_tag => out.push(c),
-            _ => {}
+            (Some(name), c) => name.push(c),
+            (None, '\r') => {}
+            (None, '\n') => out.push(' '),
+            (None, c) => out.push(c),
         }
     }
     out.replace("&nbsp;", " ")

@@ -108,7 +108,9 @@ pub fn lock(root: &Path) -> Result<Lock> {
         let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
         if rc != 0 {
             return Err(Error::user(
-                tr!("another consultpack command is sending for this case right now"),
+                tr!(
+                    "another consultpack command (send, followup, sync or mark) is working on this case right now"
+                ),
                 Some(tr!("wait for it to finish, then try again")),
             ));
         }

@@ -63,6 +63,11 @@ pub struct Sending {
     pub message_id: String,
     /// The packet the message comes from (SHA-256 of its packet.json).
     pub packet_sha256: String,
+    /// The packet's identity: the SHA-256 of what it sends ([`crate::packet::PacketJson::identity`]);
+    /// a packet rebuilt with other settings but the same bytes keeps it. Absent in events
+    /// written before it was recorded (then `packet_sha256` decides).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packet_identity: Option<String>,
     pub part: usize,
     pub of: usize,
     pub to: Vec<String>,
@@ -113,6 +118,26 @@ pub struct Reply {
     /// Where its text and attachments were saved, relative to the case folder.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub saved: Option<String>,
+    /// A person's reply: whether it answers or only acknowledges (absent in events written
+    /// before this was recorded: then it answers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<Answer>,
+    /// Why it was classified as it was, when that is not plain (a reply whose subject reads
+    /// like an out-of-office).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// The folder it was found in, when not the inbox (the Junk folder).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mailbox: Option<String>,
+}
+
+/// What a person's reply does: only acknowledges ("received, we will look"), or answers (an
+/// opinion, an appointment, a question). Reminders go on after an acknowledgement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Answer {
+    Acknowledged,
+    Answered,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -140,6 +165,8 @@ pub struct Mark {
 #[serde(rename_all = "kebab-case")]
 pub enum MarkState {
     Replied,
+    /// They acknowledged receipt, without an answer yet (corrects a reply taken for an answer).
+    Acknowledged,
     Declined,
     Appointment,
     Sent,
@@ -225,6 +252,9 @@ impl Event {
                 bound(&mut e.subject, FIELD_LIMIT);
                 if let Some(address) = &mut e.failed_address {
                     bound(address, FIELD_LIMIT);
+                }
+                if let Some(note) = &mut e.note {
+                    bound(note, FIELD_LIMIT);
                 }
             }
             What::Mark(e) => bound(&mut e.note, NOTE_LIMIT),
@@ -401,6 +431,9 @@ mod tests {
                 matched_by: "sender".into(),
                 failed_address: None,
                 saved: None,
+                answer: None,
+                note: None,
+                mailbox: None,
             }),
         };
         let subject_of = |event: &Event| match &event.what {

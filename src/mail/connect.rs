@@ -109,11 +109,11 @@ pub fn unknown_delivery_hint(server: &Server) -> String {
         .is_some_and(|p| p.preset().files_sent_itself)
     {
         tr!(
-            "look in your mail's Sent folder (or ask the hospital); if it is not there, send again with --force"
+            "look in your mail's Sent folder (or ask the hospital); if it is not there, send again with --resend"
         )
     } else {
         tr!(
-            "ask the hospital whether it arrived (your mail keeps no copy of what programs send); if it did not, send again with --force"
+            "ask the hospital whether it arrived (your mail keeps no copy of what programs send); if it did not, send again with --resend"
         )
     }
 }
@@ -279,6 +279,11 @@ fn tls_problem(error: &(dyn std::error::Error + 'static), lang: Lang) -> Option<
                     };
                     tr_in!(lang, "the server's certificate was refused: {why}", why)
                 }
+                // Plain text where TLS records were expected: "220 smtp.example ESMTP".
+                rustls::Error::InvalidMessage(_) => tr_in!(
+                    lang,
+                    "the server did not answer in TLS: this port most likely expects plain text first and STARTTLS (wrong security for this port)"
+                ),
                 other => tr_in!(
                     lang,
                     "the secure connection failed ({error})",

@@ -153,7 +153,7 @@ pub fn login(server: &Server, password: &str, case_root: &Path) -> Result<Sessio
         host: server.host.clone(),
         port: server.port,
     };
-    if server.provider.is_some_and(|p| p.preset().needs_imap_id) {
+    if crate::mail::providers::needs_imap_id(server) {
         // 163/126 refuse SELECT from clients that do not say who they are ("Unsafe Login").
         let _ = session.run_command_and_check_ok(concat!(
             "ID (\"name\" \"consultpack\" \"version\" \"",
@@ -307,35 +307,112 @@ fn imap_failure(server: &Server, step: Step, error: &imap::Error, guard: &Guard)
 
 /// The Sent folder: the one marked `\Sent`, else one of the usual names.
 pub fn sent_folder(session: &mut Session) -> Option<String> {
-    let names = session.list(Some(""), Some("*")).ok()?;
-    let names: Vec<(String, bool)> = names
+    special_folder(
+        session,
+        |a| matches!(a, imap_proto::NameAttribute::Sent),
+        &[
+            "Sent",
+            "Sent Messages",
+            "Sent Items",
+            "INBOX.Sent",
+            "已发送",
+            "Sent Mail",
+        ],
+    )
+}
+
+/// The Junk (spam) folder: the one marked `\Junk` (RFC 6154), else the provider's name for
+/// it (QQ and 163: 垃圾邮件; others Junk, Spam, Junk E-mail, Bulk Mail).
+pub fn junk_folder(session: &mut Session) -> Option<String> {
+    special_folder(
+        session,
+        |a| matches!(a, imap_proto::NameAttribute::Junk),
+        &[
+            "Junk",
+            "Spam",
+            "垃圾邮件",
+            "垃圾箱",
+            "Junk E-mail",
+            "Junk Email",
+            "Bulk Mail",
+            "INBOX.Junk",
+            "INBOX.Spam",
+            "[Gmail]/Spam",
+        ],
+    )
+}
+
+/// The folder with the special-use attribute `marked`, else the first of `names` (as people
+/// read them) the server has. The name returned is the server's own (modified UTF-7), for
+/// SELECT.
+fn special_folder(
+    session: &mut Session,
+    marked: impl Fn(&imap_proto::NameAttribute<'_>) -> bool,
+    names: &[&str],
+) -> Option<String> {
+    let listed = session.list(Some(""), Some("*")).ok()?;
+    let listed: Vec<(String, bool)> = listed
         .iter()
-        .map(|n| {
-            let sent = n
-                .attributes()
-                .iter()
-                .any(|a| matches!(a, imap_proto::NameAttribute::Sent));
-            (n.name().to_string(), sent)
-        })
+        .map(|n| (n.name().to_string(), n.attributes().iter().any(&marked)))
         .collect();
-    if let Some((name, _)) = names.iter().find(|(_, sent)| *sent) {
+    if let Some((name, _)) = listed.iter().find(|(_, marked)| *marked) {
         return Some(name.clone());
     }
-    [
-        "Sent",
-        "Sent Messages",
-        "Sent Items",
-        "INBOX.Sent",
-        "已发送",
-        "Sent Mail",
-    ]
-    .iter()
-    .find_map(|wanted| {
-        names
+    names.iter().find_map(|wanted| {
+        listed
             .iter()
-            .find(|(n, _)| n == wanted)
+            .find(|(n, _)| mailbox_name(n).eq_ignore_ascii_case(wanted))
             .map(|(n, _)| n.clone())
     })
+}
+
+/// A mailbox name as people read it: IMAP's modified UTF-7 (RFC 3501 5.1.3: `&…-` holds
+/// UTF-16 in base64 with `,` for `/`; `&-` is `&`) decoded. A name that is not valid stays as
+/// it is.
+pub fn mailbox_name(raw: &str) -> String {
+    fn decode(run: &str) -> Option<String> {
+        let mut bits = 0u32;
+        let mut count = 0;
+        let mut units = Vec::new();
+        for c in run.chars() {
+            let value = match c {
+                'A'..='Z' => c as u32 - 'A' as u32,
+                'a'..='z' => c as u32 - 'a' as u32 + 26,
+                '0'..='9' => c as u32 - '0' as u32 + 52,
+                '+' => 62,
+                ',' => 63,
+                _ => return None,
+            };
+            bits = (bits << 6) | value;
+            count += 6;
+            if count >= 16 {
+                count -= 16;
+                units.push((bits >> count) as u16);
+                bits &= (1 << count) - 1;
+            }
+        }
+        String::from_utf16(&units).ok()
+    }
+    let mut out = String::new();
+    let mut rest = raw;
+    while let Some(start) = rest.find('&') {
+        out.push_str(&rest[..start]);
+        let Some(end) = rest[start..].find('-').map(|e| start + e) else {
+            return raw.to_string();
+        };
+        let run = &rest[start + 1..end];
+        if run.is_empty() {
+            out.push('&');
+        } else {
+            match decode(run) {
+                Some(text) => out.push_str(&text),
+                None => return raw.to_string(),
+            }
+        }
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Files `message` in the Sent folder, marked as read.
@@ -368,5 +445,19 @@ fn without_secrets(text: &str) -> String {
     match text.find("LOGIN") {
         Some(at) => format!("{}LOGIN …", &text[..at]),
         None => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mailbox_names_in_modified_utf7_are_read() {
+        assert_eq!(mailbox_name("&V4NXPpCuTvY-"), "垃圾邮件");
+        assert_eq!(mailbox_name("&XfJT0ZAB-"), "已发送");
+        assert_eq!(mailbox_name("Junk"), "Junk");
+        assert_eq!(mailbox_name("Tom &- Jerry"), "Tom & Jerry");
+        assert_eq!(mailbox_name("broken &***-"), "broken &***-");
     }
 }

@@ -136,6 +136,17 @@ pub fn port_mismatch(port: u16, security: Security) -> Option<Security> {
     }
 }
 
+/// Whether the IMAP server wants the `ID` command before SELECT: NetEase's (163, 126, yeah.net)
+/// refuse clients that do not say who they are ("Unsafe Login"), whether or not `provider` is
+/// set in consultpack.toml.
+pub fn needs_imap_id(server: &crate::config::Server) -> bool {
+    let host = server.host.to_ascii_lowercase();
+    server.provider.is_some_and(|p| p.preset().needs_imap_id)
+        || ["163.com", "126.com", "yeah.net", "188.com"]
+            .iter()
+            .any(|d| host == *d || host.ends_with(&format!(".{d}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,12 +4,13 @@
 
 use std::net::Ipv4Addr;
 use std::path::Path;
+use std::time::Duration;
 
 use lettre::Address;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{Certificate, SmtpConnection, TlsParameters};
-use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
-use lettre::transport::smtp::extension::ClientId;
+use lettre::transport::smtp::commands::{Data, Ehlo, Mail, Rcpt};
+use lettre::transport::smtp::extension::{ClientId, MailParameter};
 
 use super::connect::{self, Delivery, Failure, Protocol, Step, TIMEOUT};
 use crate::config::{Security, Server};
@@ -18,6 +19,9 @@ use crate::{tr, tr_in};
 /// A logged-in SMTP connection.
 pub struct Session {
     connection: SmtpConnection,
+    /// The largest message the server takes, as its EHLO `SIZE` says (none given, or 0: no
+    /// limit said).
+    size_limit: Option<u64>,
 }
 
 /// Connects to the server and logs in with `password`.
@@ -28,9 +32,17 @@ pub fn login(server: &Server, password: &str, case_root: &Path) -> Result<Sessio
     // The greeting names no machine: a host name would tell the world who sends.
     let hello = ClientId::Ipv4(Ipv4Addr::LOCALHOST);
     let wrapper = (server.security == Security::Tls).then_some(&tls);
-    let mut connection =
-        SmtpConnection::connect(&addresses[..], Some(TIMEOUT), &hello, wrapper, None)
-            .map_err(|e| classify(server, &e, Step::Connect))?;
+    // The greeting (on a TLS port, the handshake before it) gets a shorter wait than the
+    // rest: a server that says nothing is almost always one spoken to in the wrong security.
+    let wait = greeting_timeout();
+    let mut connection = SmtpConnection::connect(&addresses[..], Some(wait), &hello, wrapper, None)
+        .map_err(|e| {
+            let step = match server.security {
+                Security::Tls => Step::Tls,
+                _ => Step::Connect,
+            };
+            silent(server, &e, step, wait).unwrap_or_else(|| classify(server, &e, Step::Connect))
+        })?;
     if server.security == Security::Starttls {
         if !connection.can_starttls() {
             return Err(Failure::new(Step::Tls, Delivery::Permanent, |lang| {
@@ -45,9 +57,9 @@ pub fn login(server: &Server, password: &str, case_root: &Path) -> Result<Sessio
                 "use security = \"tls\" with port 465, or the port your provider gives for STARTTLS (587)"
             )));
         }
-        connection
-            .starttls(&tls, &hello)
-            .map_err(|e| classify(server, &e, Step::Tls))?;
+        connection.starttls(&tls, &hello).map_err(|e| {
+            silent(server, &e, Step::Tls, wait).unwrap_or_else(|| classify(server, &e, Step::Tls))
+        })?;
     } else if server.security == Security::None && !connect::plaintext_allowed(server) {
         return Err(Failure::new(Step::Tls, Delivery::Permanent, |lang| {
             tr_in!(
@@ -56,14 +68,41 @@ pub fn login(server: &Server, password: &str, case_root: &Path) -> Result<Sessio
             )
         }));
     }
+    let _ = connection.set_timeout(Some(TIMEOUT));
+    // lettre keeps no `SIZE` from the greeting it read: ask again, before logging in (a
+    // server may forget a login at a later EHLO).
+    let size_limit = connection
+        .command(Ehlo::new(hello.clone()))
+        .ok()
+        .and_then(|reply| advertised_size(reply.message()));
     let credentials = Credentials::new(server.username.clone(), password.to_string());
     connection
         .auth(&[Mechanism::Plain, Mechanism::Login], &credentials)
         .map_err(|e| classify(server, &e, Step::Login))?;
-    Ok(Session { connection })
+    Ok(Session {
+        connection,
+        size_limit,
+    })
+}
+
+/// The `SIZE` an EHLO reply advertises (RFC 1870), when it names a limit.
+fn advertised_size<'a>(lines: impl Iterator<Item = &'a str>) -> Option<u64> {
+    lines
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            let keyword = words.next()?;
+            keyword.eq_ignore_ascii_case("SIZE").then(|| words.next())?
+        })
+        .find_map(|n| n.parse::<u64>().ok())
+        .filter(|&n| n > 0)
 }
 
 impl Session {
+    /// The largest message the server said it takes (its `SIZE`), if it said.
+    pub fn size_limit(&self) -> Option<u64> {
+        self.size_limit
+    }
+
     /// Hands the message over: MAIL FROM, RCPT TO for each recipient, DATA. Returns the server's
     /// reply to the message (its queue id, usually).
     pub fn send(
@@ -85,7 +124,13 @@ impl Session {
                 })
             })
         };
-        let mail = Mail::new(Some(address(from)?), Vec::new());
+        // The size goes with MAIL FROM (RFC 1870), so that a server refuses a message too
+        // large for it before the message is uploaded.
+        let parameters = match self.size_limit {
+            Some(_) => vec![MailParameter::Size(message.len())],
+            None => Vec::new(),
+        };
+        let mail = Mail::new(Some(address(from)?), parameters);
         self.connection
             .command(mail)
             .map_err(|e| classify(server, &e, Step::Transfer))?;
@@ -127,6 +172,75 @@ impl Session {
     pub fn quit(mut self) {
         let _ = self.connection.quit();
     }
+}
+
+/// How long the server may take to greet, and to answer the TLS handshake: 20 s
+/// (`CONSULTPACK_SMTP_GREETING_MS` changes it; the tests make it short).
+fn greeting_timeout() -> Duration {
+    std::env::var("CONSULTPACK_SMTP_GREETING_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map_or(Duration::from_secs(20), Duration::from_millis)
+}
+
+/// A server that accepted the connection and then said nothing in time: at `Step::Connect` no
+/// greeting (this port expects TLS from the first byte), at `Step::Tls` no answer to the TLS
+/// handshake (this port expects plain SMTP and STARTTLS). Named with the likely cause, and not
+/// retried: waiting again would not change the port's security.
+fn silent(
+    server: &Server,
+    error: &lettre::transport::smtp::Error,
+    step: Step,
+    wait: Duration,
+) -> Option<Failure> {
+    let io = io_error(error)?;
+    if !matches!(
+        io.kind(),
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+    ) || error.to_string().starts_with("Connection error")
+    {
+        return None;
+    }
+    let (host, port, seconds) = (&server.host, server.port, wait.as_secs_f32());
+    let failure = match (step, server.security) {
+        (Step::Tls, Security::Tls) => Failure::new(step, Delivery::Permanent, |lang| {
+            tr_in!(
+                lang,
+                "the server {host}:{port} accepted the connection but did not answer the TLS handshake within {seconds} s: this port most likely does not use TLS from the first byte (wrong security for this port); nothing was sent",
+                host,
+                port,
+                seconds
+            )
+        })
+        .hint(tr!(
+            "use security = \"starttls\" for this port (587 or 25), or port 465 with security = \"tls\""
+        )),
+        (Step::Tls, _) => Failure::new(step, Delivery::Permanent, |lang| {
+            tr_in!(
+                lang,
+                "the server {host}:{port} did not finish the STARTTLS handshake within {seconds} s; nothing was sent",
+                host,
+                port,
+                seconds
+            )
+        })
+        .hint(tr!(
+            "check `port` and `security` in consultpack.toml (SMTP: 465 with tls, 587 with starttls)"
+        )),
+        _ => Failure::new(step, Delivery::Permanent, |lang| {
+            tr_in!(
+                lang,
+                "the server {host}:{port} accepted the connection but sent no greeting within {seconds} s: this port most likely expects TLS from the first byte (wrong security for this port); nothing was sent",
+                host,
+                port,
+                seconds
+            )
+        })
+        .hint(tr!(
+            "use security = \"tls\" for this port (465), or port 587 with security = \"starttls\""
+        )),
+    };
+    Some(failure)
 }
 
 fn tls_parameters(
@@ -238,4 +352,27 @@ fn short(error: &lettre::transport::smtp::Error) -> String {
         }
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_servers_size_is_read_from_its_ehlo_reply() {
+        let reply = [
+            "localhost",
+            "PIPELINING",
+            "SIZE 52428800",
+            "AUTH PLAIN LOGIN",
+        ];
+        assert_eq!(advertised_size(reply.into_iter()), Some(52_428_800));
+        assert_eq!(
+            advertised_size(["x", "size 0"].into_iter()),
+            None,
+            "0: no limit"
+        );
+        assert_eq!(advertised_size(["x", "SIZE"].into_iter()), None);
+        assert_eq!(advertised_size(["x", "8BITMIME"].into_iter()), None);
+    }
 }

@@ -160,6 +160,43 @@ pub struct PacketJson {
     pub inputs_sha256: String,
 }
 
+impl PacketJson {
+    /// The packet's identity: the SHA-256 of what would be sent — for an e-mail pack each
+    /// part's subject, body and attachments (names and SHA-256s), for the other packs every
+    /// file. Nothing else in packet.json counts: the build date, the inputs fingerprint (which
+    /// covers consultpack.toml and contacts.toml) or the size limit change no byte that leaves,
+    /// so a packet rebuilt after fixing a port is the same packet, and its parts already
+    /// delivered are not sent again.
+    pub fn identity(&self) -> String {
+        let sha_of = |name: &str| {
+            self.files
+                .iter()
+                .find(|f| f.file == name)
+                .map_or("", |f| f.sha256.as_str())
+        };
+        let mut text = String::from("consultpack-identity/1\n");
+        if self.messages.is_empty() {
+            for f in &self.files {
+                text.push_str(&format!("file {} {}\n", f.file, f.sha256));
+            }
+        }
+        for m in &self.messages {
+            text.push_str(&format!(
+                "part {} of {}\nsubject {}\nbody {} {}\n",
+                m.part,
+                m.of,
+                m.subject,
+                m.body,
+                sha_of(&m.body)
+            ));
+            for a in &m.attachments {
+                text.push_str(&format!("attachment {} {}\n", a.file, a.sha256));
+            }
+        }
+        store::sha256(text.as_bytes())
+    }
+}
+
 /// The `build` options that shape a packet.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BuiltWith {

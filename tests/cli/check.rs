@@ -319,3 +319,18 @@ fn a_broken_template_copy_is_an_error() {
         .failure(1);
     run.stderr_has("error: template `templates/summary.zh.md`, line 3: syntax error");
 }
+
+/// Issue 21, point 11: an Outlook.com sender is warned that Outlook.com takes no passwords.
+#[test]
+fn an_outlook_com_sender_is_warned() {
+    let run = Test::demo()
+        .write(
+            "consultpack.toml",
+            "[sender]\nname = \"x\"\nemail = \"family@outlook.com\"\n",
+        )
+        .args(["check"])
+        .run();
+    run.stderr_has("consultpack.toml:3")
+        .stderr_has("Outlook.com no longer accepts passwords")
+        .stderr_has("reply_to");
+}

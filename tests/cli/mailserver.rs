@@ -97,8 +97,23 @@ impl Servers {
 
     /// [`Servers::deliver`] of a message that is not UTF-8 (raw GBK headers, say).
     pub fn deliver_bytes(&self, user: &str, message: &[u8]) {
+        self.deliver_into(user, "", message);
+    }
+
+    /// Puts a message into one of `user`'s folders (Maildir++: `.Junk` is the folder Junk),
+    /// as a provider's spam filter does.
+    pub fn deliver_to_folder(&self, user: &str, folder: &str, message: &str) {
+        self.deliver_into(user, &format!(".{folder}"), message.as_bytes());
+    }
+
+    fn deliver_into(&self, user: &str, folder: &str, message: &[u8]) {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let root = self.maildir.join(user.to_lowercase());
+        let user_root = self.maildir.join(user.to_lowercase());
+        if !user_root.exists() {
+            fs::create_dir_all(&user_root).unwrap();
+            std::os::unix::fs::chown(&user_root, Some(65534), Some(65534)).unwrap();
+        }
+        let root = user_root.join(folder);
         for sub in ["", "tmp", "new", "cur"] {
             let dir = root.join(sub);
             if !dir.exists() {

@@ -214,14 +214,34 @@ fn a_server_that_dies_mid_data_leaves_the_message_unknown_and_blocks_a_blind_res
     );
     assert_eq!(status(&run.dir, "zhongshan-liver")["state"], "unknown");
 
-    let again = test.failure(1);
+    let again = test.run();
+    again.assert_code(1);
     again
         .stderr_has("may already have been sent")
-        .stderr_has("--force");
+        .stderr_has("ask the hospital first")
+        .stderr_has("--resend");
     assert_eq!(
         events(&ledger(&again), "sending").len(),
         1,
         "nothing was tried"
+    );
+    // Issue 21, point 2: whatever else changed (the settings, so the packet was rebuilt),
+    // --force does not send a part that may have arrived; the advice stays the same.
+    let forced = test
+        .write(
+            "consultpack.toml",
+            &mail.config(&sender, Smtp::Starttls, true),
+        )
+        .args(["send", "zhongshan-liver", "--yes", "--force"])
+        .failure(1);
+    forced
+        .stderr_has("may already have been sent")
+        .stderr_has("ask the hospital first")
+        .stderr_has("--resend");
+    assert_eq!(events(&ledger(&forced), "sending").len(), 1);
+    assert_eq!(
+        status(&forced.dir, "zhongshan-liver")["next_action"],
+        "find out whether it arrived (ask the hospital first); then `mark zhongshan-liver sent` if it did, `send zhongshan-liver --resend` if it did not"
     );
 }
 
@@ -296,14 +316,24 @@ fn the_same_packet_is_not_sent_twice_without_force_and_a_dry_run_sends_nothing()
     test.run().assert_code(0);
     let second = test.run();
     second.assert_code(0);
-    second.stderr_has("already sent").stderr_has("--force");
+    second
+        .stderr_has("already delivered")
+        .stderr_has("--resend");
     assert_eq!(mail.received(&to).len(), 1, "not sent twice");
+    let test = test.args(["send", "zhongshan-liver", "--yes", "--force"]);
+    test.run().stderr_has("nothing to send");
+    assert_eq!(
+        mail.received(&to).len(),
+        1,
+        "--force sends no delivered part"
+    );
 
-    let forced = test
-        .args(["send", "zhongshan-liver", "--yes", "--force"])
+    let resent = test
+        .args(["send", "zhongshan-liver", "--yes", "--resend"])
         .success();
+    resent.stderr_has("the hospital will then hold 2 copies");
     assert_eq!(mail.received(&to).len(), 2);
-    assert_eq!(events(&ledger(&forced), "sent").len(), 2);
+    assert_eq!(events(&ledger(&resent), "sent").len(), 2);
 }
 
 #[test]
@@ -363,7 +393,7 @@ fn a_send_killed_between_sending_and_sent_shows_as_unknown() {
     child.wait().unwrap();
     let row = status(test.path(), "zhongshan-liver");
     assert_eq!(row["state"], "unknown", "{row:#}");
-    assert!(row["next_action"].as_str().unwrap().contains("--force"));
+    assert!(row["next_action"].as_str().unwrap().contains("--resend"));
     let run = test.args(["status"]).success();
     assert!(run.stdout.contains("unknown"), "{run}");
 }
@@ -428,4 +458,283 @@ fn a_password_in_the_config_is_refused_without_echoing_it() {
         .failure(1);
     run.stderr_has("passwords must not be written");
     assert!(!run.stderr.contains("hunter2-secret"));
+}
+
+/// The subjects of what arrived for `recipient`, oldest first.
+fn subjects(mail: &crate::mailserver::Servers, recipient: &str) -> Vec<String> {
+    mail.received(recipient)
+        .iter()
+        .map(|raw| {
+            MessageParser::default()
+                .parse(raw)
+                .unwrap()
+                .subject()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
+/// Issue 21, points 1 and 2: a packet is the bytes it sends. Fixing the mail settings after
+/// part 2 of 2 was refused rebuilds an identical packet, which sends part 2 only; `--force`
+/// never sends a delivered part again; `--resend` does, saying how many copies there will be.
+#[test]
+fn settings_change_no_packet_and_delivered_parts_go_again_only_with_resend() {
+    let mail = servers();
+    let (sender, doctor) = (unique_user("fam"), unique_user("doc"));
+    let to = format!("{doctor}@example.org");
+    let test = mail
+        .case(&sender, "x@example.org", Smtp::Tls)
+        .edit("contacts.toml", "dr.demo@example.org", &to)
+        .edit("contacts.toml", "size_limit_mb = 15", "size_limit_mb = 1")
+        .args(["build", "--contact", "dr-demo-seattle", "--split"]);
+    test.run().assert_code(0);
+    let test = test.args(["send", "dr-demo-seattle", "--yes"]);
+    let first = test.run();
+    first.assert_code(0);
+    let parts = subjects(&mail, &to).len();
+    assert!(parts >= 2, "{first}");
+
+    // What a 421 on the last part leaves: its attempt failed, nothing delivered.
+    let ledger_path = first.dir.join(".consultpack/ledger.jsonl");
+    let sendings = events(&ledger(&first), "sending")
+        .into_iter()
+        .cloned()
+        .collect::<Vec<_>>();
+    let last = sendings.last().unwrap()["message_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let text = fs::read_to_string(&ledger_path).unwrap();
+    let mut lines: Vec<String> = text
+        .lines()
+        .filter(|l| !(l.contains("\"event\":\"sent\"") && l.contains(&last)))
+        .map(str::to_string)
+        .collect();
+    lines.push(format!(
+        r#"{{"at":"{}","event":"failed","contact":"dr-demo-seattle","message_id":"{last}","reason":"421 4.3.2 Service shutting down","outcome":"not-sent"}}"#,
+        chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    ));
+    fs::write(&ledger_path, lines.join("\n") + "\n").unwrap();
+
+    // The family fixes the port (STARTTLS on the other port): every byte sent stays the same.
+    let packet_before = fs::read(first.dir.join("out/dr-demo-seattle/packet.json")).unwrap();
+    let test = test.write(
+        "consultpack.toml",
+        &mail.config(&sender, Smtp::Starttls, true),
+    );
+    let again = test.run();
+    again.assert_code(0);
+    again
+        .stderr_has("part 1 of")
+        .stderr_has("was already delivered")
+        .stderr_has("--resend");
+    assert!(!again.stderr.contains("differs"), "{again}");
+    let packet_after = fs::read(again.dir.join("out/dr-demo-seattle/packet.json")).unwrap();
+    assert_ne!(packet_before, packet_after, "rebuilt: the inputs changed");
+    let arrived = subjects(&mail, &to);
+    assert_eq!(
+        arrived.len(),
+        parts + 1,
+        "only the last part again: {arrived:#?}"
+    );
+    assert_eq!(arrived.last(), arrived.get(parts - 1));
+    let resent_part = mail.received(&to).pop().unwrap();
+    assert_eq!(
+        MessageParser::default()
+            .parse(&resent_part)
+            .unwrap()
+            .in_reply_to()
+            .as_text(),
+        sendings[0]["message_id"].as_str(),
+        "it still threads with part 1"
+    );
+    let identities: Vec<_> = events(&ledger(&again), "sending")
+        .iter()
+        .map(|e| e["packet_identity"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        identities.windows(2).all(|w| w[0] == w[1]),
+        "{identities:?}"
+    );
+
+    // Everything delivered: --force sends nothing more.
+    let forced = test.args(["send", "dr-demo-seattle", "--yes", "--force"]);
+    let run = forced.run();
+    run.assert_code(0);
+    run.stderr_has("nothing to send");
+    assert_eq!(subjects(&mail, &to).len(), parts + 1);
+
+    // --resend sends every part again and says how many copies the hospital will hold.
+    let resent = forced
+        .args(["send", "dr-demo-seattle", "--yes", "--resend"])
+        .success();
+    resent.stderr_has("will then hold 2 copies");
+    assert_eq!(subjects(&mail, &to).len(), 2 * parts + 1);
+}
+
+/// Issue 21, point 9: STARTTLS configured on the TLS port (the server waits for a handshake,
+/// we for a greeting), TLS on the STARTTLS port, and a server that accepts the connection and
+/// never speaks: each ends after the greeting's wait with the likely cause, not after minutes
+/// of retries.
+#[test]
+fn the_wrong_security_for_a_port_is_named_and_not_retried() {
+    let mail = servers();
+    let sender = unique_user("fam");
+    let to = format!("{}@example.org", unique_user("doc"));
+    let starttls_on_tls_port = mail
+        .case(&sender, &to, Smtp::Tls)
+        .edit(
+            "consultpack.toml",
+            "security = \"tls\"",
+            "security = \"starttls\"",
+        )
+        .env("CONSULTPACK_SMTP_GREETING_MS", "1500")
+        .deadline(60)
+        .args(["send", "zhongshan-liver", "--yes"])
+        .failure(3);
+    starttls_on_tls_port
+        .stderr_has("sent no greeting within 1.5 s")
+        .stderr_has("wrong security for this port")
+        .stderr_has("security = \"tls\"");
+    assert!(
+        !starttls_on_tls_port.stderr.contains("trying again"),
+        "{starttls_on_tls_port}"
+    );
+    assert_eq!(
+        events(&ledger(&starttls_on_tls_port), "failed")[0]["outcome"],
+        "not-sent"
+    );
+
+    let tls_on_starttls_port = mail
+        .case(&sender, &to, Smtp::Starttls)
+        .edit(
+            "consultpack.toml",
+            "security = \"starttls\"",
+            "security = \"tls\"",
+        )
+        .deadline(60)
+        .args(["send", "zhongshan-liver", "--yes"])
+        .failure(3);
+    tls_on_starttls_port
+        .stderr_has("did not answer in TLS")
+        .stderr_has("wrong security for this port");
+
+    // A server that takes the connection and says nothing at all.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in silent.incoming() {
+            held.push(stream);
+        }
+    });
+    let run = mail
+        .case(&sender, &to, Smtp::Tls)
+        .edit(
+            "consultpack.toml",
+            &format!("port = {}", mail.smtps_port),
+            &format!("port = {port}"),
+        )
+        .env("CONSULTPACK_SMTP_GREETING_MS", "1500")
+        .deadline(60)
+        .args(["send", "zhongshan-liver", "--yes"])
+        .failure(3);
+    run.stderr_has("did not answer the TLS handshake within 1.5 s")
+        .stderr_has("wrong security for this port")
+        .stderr_has("security = \"starttls\"");
+    assert!(
+        !run.stderr.contains("Resource temporarily unavailable"),
+        "{run}"
+    );
+    assert!(mail.received(&to).is_empty());
+}
+
+/// Issue 21, point 10: the server's `SIZE` is read (`mail test` names it) and a message over
+/// it is refused before MAIL and DATA, naming the server's limit, `--split`, and the contact's
+/// own limit set higher than the server's.
+#[test]
+fn a_message_over_the_servers_size_is_never_uploaded() {
+    use std::io::{BufRead, BufReader, Write};
+    let mail = servers();
+    mail.case(&unique_user("fam"), "x@example.org", Smtp::Tls)
+        .args(["mail", "test"])
+        .success()
+        .stderr_has("takes messages up to 52.4 MB");
+
+    // A small server of our own that takes 1 MB, and tells the test what it was asked.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (said, heard) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let said = said.clone();
+            std::thread::spawn(move || {
+                let mut out = stream.try_clone().unwrap();
+                let mut input = BufReader::new(stream);
+                let _ = out.write_all(b"220 small.example ESMTP\r\n");
+                let mut line = String::new();
+                while input.read_line(&mut line).is_ok_and(|n| n > 0) {
+                    let verb = line
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .to_ascii_uppercase();
+                    let _ = said.send(verb.clone());
+                    let reply: &[u8] = match verb.as_str() {
+                        "EHLO" => {
+                            b"250-small.example\r\n250-SIZE 1000000\r\n250 AUTH PLAIN LOGIN\r\n"
+                        }
+                        "AUTH" => b"235 2.7.0 Authentication successful\r\n",
+                        "MAIL" | "RCPT" | "RSET" | "NOOP" => b"250 2.0.0 OK\r\n",
+                        "QUIT" => b"221 2.0.0 Bye\r\n",
+                        _ => b"554 5.0.0 not here\r\n",
+                    };
+                    let _ = out.write_all(reply);
+                    if verb == "QUIT" {
+                        break;
+                    }
+                    line.clear();
+                }
+            });
+        }
+    });
+    let run = Test::demo()
+        .write(
+            "consultpack.toml",
+            &format!(
+                "[sender]\nname = \"x\"\nemail = \"fam@example.org\"\n[smtp]\nhost = \"127.0.0.1\"\nport = {port}\nsecurity = \"none\"\nusername = \"fam\"\npassword_env = \"TEST_MAIL_PASSWORD\"\n"
+            ),
+        )
+        .env("TEST_MAIL_PASSWORD", PASSWORD)
+        .deadline(60)
+        .args(["send", "zhongshan-liver", "--yes"])
+        .failure(3);
+    run.stderr_has(&format!(
+        "over the 1.0 MB the server 127.0.0.1:{port} takes (its SIZE); it was not uploaded"
+    ))
+    .stderr_has("is higher than your mail server's (1.0 MB): set size_limit_mb = 1")
+    .stderr_has("--split");
+    assert!(!run.stderr.contains("trying again"), "{run}");
+    let verbs: Vec<String> = heard.try_iter().collect();
+    assert!(verbs.contains(&"AUTH".to_string()), "{verbs:?}");
+    assert!(
+        !verbs.iter().any(|v| v == "MAIL" || v == "DATA"),
+        "nothing was handed over: {verbs:?}"
+    );
+    assert_eq!(events(&ledger(&run), "failed")[0]["outcome"], "not-sent");
+
+    // `mail test` says "certificate verified" only when there was TLS.
+    let plain = Test::demo()
+        .write(
+            "consultpack.toml",
+            &format!(
+                "[sender]\nname = \"x\"\nemail = \"fam@example.org\"\n[smtp]\nhost = \"127.0.0.1\"\nport = {port}\nsecurity = \"none\"\nusername = \"fam\"\npassword_env = \"TEST_MAIL_PASSWORD\"\n"
+            ),
+        )
+        .env("TEST_MAIL_PASSWORD", PASSWORD)
+        .args(["mail", "test"])
+        .success();
+    plain.stderr_has("connected without encryption");
+    assert!(!plain.stderr.contains("certificate verified"), "{plain}");
 }

@@ -213,7 +213,11 @@ fn sync_finds_replies_auto_replies_and_bounces_once_each() {
         "replied",
         "a person's answer after the out-of-office"
     );
-    assert_eq!(row(&st, "dr-token")["state"], "replied");
+    assert_eq!(
+        row(&st, "dr-token")["state"],
+        "acknowledged",
+        "received and assigned: no answer yet"
+    );
     assert_eq!(row(&st, "dr-ooo-zh")["state"], "auto-reply");
     assert_eq!(row(&st, "dr-bounce")["state"], "bounced");
     assert!(
@@ -556,4 +560,302 @@ fn a_raw_gbk_subject_is_read_as_chinese() {
     run.stdout_has("1 reply(ies)");
     let replies = ledger_events(&run.dir, "reply");
     assert_eq!(replies[0]["subject"], "回复：肝癌会诊资料已收到", "{run}");
+}
+
+/// A case that sent its packet to zhongshan-liver at `doctor` (a hospital domain), with the
+/// family's mailbox `family`.
+fn sent_case(mail: &Servers, family: &str, doctor: &str) -> Test {
+    let test = mail
+        .case(family, doctor, Smtp::Tls)
+        .args(["send", "zhongshan-liver", "--yes"]);
+    test.run().assert_code(0);
+    test
+}
+
+fn run_in(dir: &Path, today: &str, args: &[&str]) -> Run {
+    let output = std::process::Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .env("CONSULTPACK_TODAY", today)
+        .env("TEST_MAIL_PASSWORD", crate::mailserver::PASSWORD)
+        .env("CONSULTPACK_RETRY_DELAYS_MS", "50,50")
+        .output()
+        .unwrap();
+    Run::from_output(output, dir, args)
+}
+
+/// Issue 21, point 3: `followup`, `sync` and `mark` take the lock `send` takes; two syncs
+/// started together record a reply once.
+#[test]
+fn followup_sync_and_mark_take_the_case_lock() {
+    use std::os::unix::io::AsRawFd;
+    let mail = servers();
+    let family = unique_user("lock");
+    let doctor = format!("{}@zs-hospital.example", unique_user("doc"));
+    let test = sent_case(&mail, &family, &doctor);
+    let dir = test.path();
+    let id = message_id_sent_to(dir, "zhongshan-liver");
+    mail.deliver(&family, &format!(
+        "From: Dr Li <{doctor}>\nTo: {family}@example.org\nSubject: Re: x\nDate: {}\nMessage-ID: <lock1@zs-hospital.example>\nIn-Reply-To: <{id}>\n\n建议来院面诊。\n",
+        now_rfc2822()
+    ));
+    let ledger_before = fs::read_to_string(dir.join(".consultpack/ledger.jsonl")).unwrap();
+    {
+        let lock = fs::OpenOptions::new()
+            .write(true)
+            .open(dir.join(".consultpack/lock"))
+            .unwrap();
+        // SAFETY: flock on a descriptor this test owns.
+        assert_eq!(
+            unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) },
+            0
+        );
+        for args in [
+            &["sync"][..],
+            &["mark", "zhongshan-liver", "replied", "--note", "phone"],
+            &["followup", "--send", "zhongshan-liver", "--yes"],
+        ] {
+            let run = run_in(dir, "2027-03-01", args);
+            run.assert_code(1);
+            run.stderr_has("another consultpack command");
+        }
+        assert_eq!(
+            fs::read_to_string(dir.join(".consultpack/ledger.jsonl")).unwrap(),
+            ledger_before,
+            "nothing was recorded while another command held the case"
+        );
+        assert_eq!(mail.received(&doctor).len(), 1, "no follow-up went out");
+    }
+    // Two syncs at once: one reads, the other waits its turn or is told to; the reply is
+    // recorded once.
+    let spawn = || {
+        std::process::Command::new(BIN)
+            .arg("sync")
+            .current_dir(dir)
+            .env("CONSULTPACK_TODAY", TODAY)
+            .env("TEST_MAIL_PASSWORD", crate::mailserver::PASSWORD)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let (mut a, mut b) = (spawn(), spawn());
+    a.wait().unwrap();
+    b.wait().unwrap();
+    run_in(dir, TODAY, &["sync"]).assert_code(0);
+    assert_eq!(ledger_events(dir, "reply").len(), 1);
+}
+
+/// Issue 21, point 4: a copy of our own packet in the inbox (a `cc` to ourselves, a provider
+/// that files sent mail there) and mail from the family's own address are never replies.
+#[test]
+fn our_own_mail_in_the_inbox_is_never_a_reply() {
+    let mail = servers();
+    let family = unique_user("own");
+    let doctor = format!("{}@example.org", unique_user("doc"));
+    let test = mail
+        .case(&family, &doctor, Smtp::Tls)
+        .edit(
+            "contacts.toml",
+            "channel = \"email\"",
+            &format!("channel = \"email\"\ncc = [\"{family}@example.org\"]"),
+        )
+        .args(["send", "zhongshan-liver", "--yes"]);
+    test.run().assert_code(0);
+    assert_eq!(mail.received(&format!("{family}@example.org")).len(), 1);
+    // The provider's own copy of what was sent, under another Message-ID.
+    mail.deliver(&family, &format!(
+        "From: 李晓明 <{family}@example.org>\nTo: {doctor}\nSubject: 肝癌会诊咨询 [CP-0000]\nDate: {}\nMessage-ID: <copy1@example.org>\n\n尊敬的专家\n",
+        now_rfc2822()
+    ));
+    let run = run_in(test.path(), TODAY, &["sync"]);
+    run.assert_code(0);
+    run.stdout_has("2 new message(s) looked at; 0 reply(ies)");
+    assert!(ledger_events(test.path(), "reply").is_empty(), "{run}");
+    assert_eq!(
+        row(&status(test.path(), TODAY), "zhongshan-liver")["state"],
+        "sent"
+    );
+}
+
+/// Issue 21, points 5 and 6: a threaded human reply whose subject mentions a holiday is a
+/// reply (with a note); a template from the doctor's address with 休假 is an auto-reply; "已收到
+/// 资料，会尽快安排" acknowledges without answering, and reminders go on after it.
+#[test]
+fn holidays_in_subjects_and_acknowledgements_are_read_right() {
+    let mail = servers();
+    let family = unique_user("ack");
+    let doctor = format!("{}@zs-hospital.example", unique_user("doc"));
+    let test = sent_case(&mail, &family, &doctor);
+    let dir = test.path().to_path_buf();
+    let id = message_id_sent_to(&dir, "zhongshan-liver");
+    let date = now_rfc2822();
+    mail.deliver(&family, &format!(
+        "From: Dr Li <{doctor}>\nTo: {family}@example.org\nSubject: =?UTF-8?B?5YWz5LqO5oKo55qE6YKu5Lu277yI5LyR5YGH77yJ?=\nDate: {date}\nMessage-ID: <ooo@zs-hospital.example>\n\n本人正在休假，回来后回复。\n"
+    ));
+    mail.deliver(&family, &format!(
+        "From: Dr Li <{doctor}>\nTo: {family}@example.org\nSubject: =?UTF-8?B?UmU6IOiCneeZjOS8muiviuWSqOivou+8iOaYpeiKguWBh+acn+WQjuWuieaOkumdouiviu+8iQ==?=\nDate: {date}\nMessage-ID: <ack1@zs-hospital.example>\nIn-Reply-To: <{id}>\nContent-Type: text/plain; charset=utf-8\n\n已收到资料，会尽快安排\n\n在 2026年12月1日，李晓明 写道：\n> 尊敬的专家\n"
+    ));
+    let run = run_in(&dir, TODAY, &["sync"]);
+    run.assert_code(0);
+    run.stdout_has("1 reply(ies), 1 auto-reply(ies)")
+        .stdout_has("acknowledgement");
+    let replies = ledger_events(&dir, "reply");
+    let ack = replies.iter().find(|r| r["kind"] == "reply").unwrap();
+    assert_eq!(ack["answer"], "acknowledged");
+    assert!(ack["note"].as_str().unwrap().contains("假期"), "{ack:#}");
+    assert!(replies.iter().any(|r| r["kind"] == "auto-reply"));
+    let st = status(&dir, TODAY);
+    assert_eq!(row(&st, "zhongshan-liver")["state"], "acknowledged");
+    // Reminders go on: the expected reply time after the acknowledgement, a follow-up is due
+    // and is sent (not refused as "already answered").
+    let later = "2027-03-01";
+    let due = run_in(&dir, later, &["followup"]);
+    due.stdout_has("zhongshan-liver");
+    run_in(
+        &dir,
+        later,
+        &["followup", "--send", "zhongshan-liver", "--yes"],
+    )
+    .assert_code(0);
+    assert_eq!(mail.received(&doctor).len(), 2, "the packet and a reminder");
+    // The family corrects the reading either way.
+    run_in(
+        &dir,
+        later,
+        &[
+            "mark",
+            "zhongshan-liver",
+            "replied",
+            "--note",
+            "an answer after all",
+        ],
+    )
+    .assert_code(0);
+    assert_eq!(
+        row(&status(&dir, later), "zhongshan-liver")["state"],
+        "replied"
+    );
+    run_in(
+        &dir,
+        later,
+        &[
+            "mark",
+            "zhongshan-liver",
+            "acknowledged",
+            "--note",
+            "only received",
+        ],
+    )
+    .assert_code(0);
+    assert_eq!(
+        row(&status(&dir, later), "zhongshan-liver")["state"],
+        "acknowledged"
+    );
+}
+
+/// Issue 21, point 7: QQ Mail's HTML reply — `原始邮件` between runs of dashes with `&nbsp;`,
+/// then a 发件人/发送时间/收件人 block — shows only the doctor's words in `opinions`.
+#[test]
+fn qq_quoted_history_never_reaches_the_opinions() {
+    let mail = servers();
+    let family = unique_user("qq");
+    let doctor = format!("{}@zs-hospital.example", unique_user("doc"));
+    let test = sent_case(&mail, &family, &doctor);
+    let dir = test.path().to_path_buf();
+    let id = message_id_sent_to(&dir, "zhongshan-liver");
+    mail.deliver(&family, &format!(
+        "From: Dr Li <{doctor}>\nTo: {family}@example.org\nSubject: =?UTF-8?B?5Zue5aSN77ya6IKd55mM5Lya6K+K5ZKo6K+i?=\nDate: {}\nMessage-ID: <qq1@zs-hospital.example>\nIn-Reply-To: <{id}>\nMIME-Version: 1.0\nContent-Type: text/html; charset=utf-8\n\n<div>建议先做增强MRI，再决定是否手术。</div><div><br></div><div>------------------&nbsp;原始邮件&nbsp;------------------</div><div><b>发件人:</b>&nbsp;\"李晓明\"&lt;{family}@example.org&gt;;</div><div><b>发送时间:</b>&nbsp;2026年11月30日(星期一) 上午10:00</div><div><b>收件人:</b>&nbsp;\"专家\"&lt;{doctor}&gt;;</div><div><b>主题:</b>&nbsp;肝癌会诊咨询</div><div><br></div>尊敬的专家：我父亲的病历如下，恳请指导。\n",
+        now_rfc2822()
+    ));
+    run_in(&dir, TODAY, &["sync"]).assert_code(0);
+    run_in(&dir, TODAY, &["opinions", "--lang", "en", "-o", "o.pdf"]).assert_code(0);
+    let text = tool(
+        "pdftotext",
+        &["-enc", "UTF-8", dir.join("o.pdf").to_str().unwrap(), "-"],
+    );
+    let flat: String = text.split_whitespace().collect();
+    assert!(flat.contains("建议先做增强MRI，再决定是否手术。"), "{text}");
+    assert!(
+        !flat.contains("恳请指导") && !flat.contains("原始邮件") && !flat.contains("发件人"),
+        "the family's own letter is not the doctor's words:\n{text}"
+    );
+}
+
+/// Issue 21, point 8: a reply the provider filed as spam is found in the Junk folder, and
+/// `sync` says where it was.
+#[test]
+fn a_reply_in_the_junk_folder_is_found_and_said_so() {
+    let mail = servers();
+    let family = unique_user("junk");
+    let doctor = format!("{}@zs-hospital.example", unique_user("doc"));
+    let test = sent_case(&mail, &family, &doctor);
+    let dir = test.path().to_path_buf();
+    let id = message_id_sent_to(&dir, "zhongshan-liver");
+    mail.deliver_to_folder(&family, "Junk", &format!(
+        "From: Dr Li <{doctor}>\nTo: {family}@example.org\nSubject: Re: x\nDate: {}\nMessage-ID: <junk1@zs-hospital.example>\nIn-Reply-To: <{id}>\n\n建议来院面诊。\n",
+        now_rfc2822()
+    ));
+    let run = run_in(&dir, TODAY, &["sync"]);
+    run.assert_code(0);
+    run.stdout_has("1 reply(ies)")
+        .stdout_has("found in your `Junk` (spam) folder");
+    let replies = ledger_events(&dir, "reply");
+    assert_eq!(replies[0]["mailbox"], "Junk");
+    assert_eq!(
+        row(&status(&dir, TODAY), "zhongshan-liver")["state"],
+        "replied"
+    );
+    // Again: nothing new, in either folder.
+    run_in(&dir, TODAY, &["sync"]).stdout_has("0 new message(s)");
+    assert_eq!(ledger_events(&dir, "reply").len(), 1);
+}
+
+/// Issue 21, point 12: the first follow-up waits the contact's expected reply time unless
+/// `--now`; a follow-up to an address that bounced is refused with the bounce's words.
+#[test]
+fn a_first_follow_up_waits_and_a_bounced_address_gets_none() {
+    let mail = servers();
+    let family = unique_user("wait");
+    let doctor = format!("{}@zs-hospital.example", unique_user("doc"));
+    let test = sent_case(&mail, &family, &doctor);
+    let dir = test.path().to_path_buf();
+    let soon = run_in(
+        &dir,
+        TODAY,
+        &["followup", "--send", "zhongshan-liver", "--yes"],
+    );
+    soon.assert_code(1);
+    soon.stderr_has("a first follow-up waits their expected reply time of 10 days")
+        .stderr_has("--now");
+    assert_eq!(mail.received(&doctor).len(), 1);
+    run_in(
+        &dir,
+        TODAY,
+        &["followup", "--send", "zhongshan-liver", "--yes", "--now"],
+    )
+    .assert_code(0);
+    assert_eq!(mail.received(&doctor).len(), 2);
+
+    let id = message_id_sent_to(&dir, "zhongshan-liver");
+    mail.deliver(&family, &format!(
+        "From: Mail Delivery System <MAILER-DAEMON@mx.zs-hospital.example>\nTo: {family}@example.org\nSubject: Undelivered Mail Returned to Sender\nDate: {}\nMessage-ID: <dsn-wait@mx.example>\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"d1\"\n\n--d1\nContent-Type: text/plain\n\nYour message could not be delivered.\n--d1\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.zs-hospital.example\n\nFinal-Recipient: rfc822; {doctor}\nAction: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 <{doctor}>: mailbox unavailable\n--d1\nContent-Type: text/rfc822-headers\n\nMessage-ID: <{id}>\n--d1--\n",
+        now_rfc2822()
+    ));
+    run_in(&dir, TODAY, &["sync"]).stdout_has("1 bounce(s)");
+    let refused = run_in(
+        &dir,
+        "2027-03-01",
+        &["followup", "--send", "zhongshan-liver", "--yes", "--force"],
+    );
+    refused.assert_code(1);
+    refused
+        .stderr_has("bounced")
+        .stderr_has("550 5.1.1")
+        .stderr_has("mailbox unavailable");
+    assert_eq!(
+        mail.received(&doctor).len(),
+        2,
+        "no follow-up to a dead address"
+    );
 }
