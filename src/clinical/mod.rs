@@ -552,12 +552,14 @@ pub(crate) mod test_util {
             id: None,
             date: day(on),
             modality: Modality::Mri,
+            region: None,
             hospital: None,
             report: None,
             dicom: None,
             findings: None,
             macrovascular_invasion: Finding::No,
             extrahepatic_spread: Finding::No,
+            splenomegaly: Finding::Unknown,
             lesions: vec![Lesion {
                 id: "L1".into(),
                 segment: Some("S8".into()),
@@ -620,6 +622,7 @@ pub(crate) mod test_util {
                     .expect("valid date")
                     .into(),
                 id_number: None,
+                blood_group: None,
                 dicom_ids: Vec::new(),
                 phone: None,
                 address: None,
@@ -641,6 +644,7 @@ pub(crate) mod test_util {
             history: History::default(),
             narrative: None,
             questions: Vec::new(),
+            practical: Practical::default(),
             records: Vec::new(),
             criteria_settings: CriteriaSettings::default(),
         }
