@@ -143,6 +143,52 @@ pub struct MarkArgs {
     /// more than once; copied into replies/<contact>/
     #[arg(long = "file", value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    /// What the doctor recommended, for the table that opens `opinions` (also for a reply
+    /// `sync` found: mark it `replied` with this)
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub recommends: Option<RecommendsArg>,
+    /// A test or record the doctor asked for (e.g. "ICG-R15", "chest CT"); may be given more
+    /// than once
+    #[arg(long = "asks-for", value_name = "TEST")]
+    pub asks_for: Vec<String>,
+}
+
+/// A doctor's recommendation, in English or Chinese words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RecommendsArg {
+    #[value(name = "re-tace", alias = "再次TACE")]
+    ReTace,
+    #[value(alias = "消融")]
+    Ablation,
+    #[value(alias = "手术切除", alias = "切除")]
+    Resection,
+    #[value(
+        name = "transplant-evaluation",
+        alias = "transplant",
+        alias = "肝移植评估"
+    )]
+    TransplantEvaluation,
+    #[value(name = "systemic-therapy", alias = "systemic", alias = "系统治疗")]
+    SystemicTherapy,
+    #[value(name = "more-tests-first", alias = "more-tests", alias = "先做检查")]
+    MoreTestsFirst,
+    #[value(alias = "其他")]
+    Other,
+}
+
+impl From<RecommendsArg> for crate::ledger::Recommendation {
+    fn from(arg: RecommendsArg) -> Self {
+        use crate::ledger::Recommendation;
+        match arg {
+            RecommendsArg::ReTace => Recommendation::ReTace,
+            RecommendsArg::Ablation => Recommendation::Ablation,
+            RecommendsArg::Resection => Recommendation::Resection,
+            RecommendsArg::TransplantEvaluation => Recommendation::TransplantEvaluation,
+            RecommendsArg::SystemicTherapy => Recommendation::SystemicTherapy,
+            RecommendsArg::MoreTestsFirst => Recommendation::MoreTestsFirst,
+            RecommendsArg::Other => Recommendation::Other,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -12,7 +12,8 @@ pub struct Document {
     /// The PDF title (metadata) and the first outline entry.
     pub title: String,
     pub lang: Lang,
-    /// Text at the top of every page after the first, e.g. "WANG-JM · 病历摘要".
+    /// Text at the top of every page: the patient's identifiers, e.g. "WANG-JM · 王建明 · 出生
+    /// 1956-03-14 · 病历摘要".
     pub running_header: String,
     /// The date printed in the footer next to "page N of M".
     pub date: NaiveDate,

@@ -24,6 +24,7 @@ pub mod document;
 pub mod error;
 pub mod folder;
 pub mod fonts;
+pub mod gaps;
 pub mod i18n;
 pub mod inputs;
 pub mod lab;

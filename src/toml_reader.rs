@@ -609,6 +609,38 @@ impl<'t, 's> Table<'t, 's> {
         None
     }
 
+    /// A list of words from a closed set; an unknown one is an error with a did-you-mean.
+    pub fn choices<T: Choice + PartialEq>(&mut self, reader: &mut Reader<'_>, key: &str) -> Vec<T> {
+        let names = T::canonical_names();
+        let mut out = Vec::new();
+        for word in self.strings(reader, key) {
+            if let Some(item) = T::parse_choice(word.get_ref()) {
+                out.push(item);
+                continue;
+            }
+            let accepted = list(&names);
+            let hint = match did_you_mean(word.get_ref(), names.iter().copied()) {
+                Some(near) => tr!(
+                    "did you mean `{near}`? accepted: {accepted}",
+                    near,
+                    accepted
+                ),
+                None => tr!("accepted: {accepted}", accepted),
+            };
+            reader.error(
+                word.span(),
+                tr!(
+                    "`{key}` in {table} has an unknown value `{word}`",
+                    key,
+                    table = self.name,
+                    word = word.get_ref()
+                ),
+                Some(hint),
+            );
+        }
+        out
+    }
+
     pub fn required_choice<T: Choice + PartialEq>(
         &mut self,
         reader: &mut Reader<'_>,

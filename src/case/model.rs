@@ -66,6 +66,8 @@ pub struct Case {
     /// never read as a criterion's result.
     pub remarks: Vec<Remark>,
     pub questions: Vec<Text>,
+    /// What a transplant team asks before it can take a patient from abroad (`[practical]`).
+    pub practical: Practical,
     pub records: Vec<Record>,
     pub criteria_settings: CriteriaSettings,
 }
@@ -110,6 +112,38 @@ impl Remark {
     }
 }
 
+/// The practical questions a transplant team asks first, as the family answers them; each
+/// left out is listed as not available for readers who ask for it ([`crate::gaps`]).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Practical {
+    /// Whether a relative could be a living liver donor, in the family's words.
+    pub living_donor: Option<Text>,
+    /// The language the patient speaks and whether an interpreter is needed.
+    pub interpreter: Option<Text>,
+    /// How care would be paid for (international self-pay, insurance).
+    pub payment: Option<Text>,
+    /// Where the patient lives, and whether and when they can travel.
+    pub travel: Option<Text>,
+}
+
+impl Case {
+    /// The newest date of the case's data on or before `today` (labs, imaging, treatments,
+    /// assessments, diagnoses, pathology): the date a reader's picture of the case holds for.
+    pub fn data_date(&self, today: NaiveDate) -> Option<NaiveDate> {
+        self.labs
+            .iter()
+            .map(|l| l.date)
+            .chain(self.imaging.iter().map(|s| s.date))
+            .chain(self.treatments.iter().map(|t| t.date))
+            .chain(self.assessments.iter().map(|a| a.date))
+            .chain(self.diagnoses.iter().map(|d| d.date))
+            .chain(self.pathology.iter().map(|p| p.date))
+            .map(CaseDate::day)
+            .filter(|d| *d <= today)
+            .max()
+    }
+}
+
 choice_enum!(
     /// Sex as recorded; MELD 3.0 needs it.
     Sex { Male = ["male", "m", "男"], Female = ["female", "f", "女"] }
@@ -135,6 +169,8 @@ pub struct Patient {
     pub sex: Sex,
     pub birth_date: CaseDate,
     pub id_number: Option<String>,
+    /// ABO blood group and Rh as a lab printed it ("A+", "O Rh阳性").
+    pub blood_group: Option<String>,
     /// The patient's IDs at hospitals (DICOM PatientID), to tell their images from another's.
     pub dicom_ids: Vec<String>,
     pub phone: Option<String>,
@@ -332,6 +368,27 @@ choice_enum!(
 );
 
 choice_enum!(
+    /// The part of the body a study covers.
+    Region {
+        Abdomen = ["abdomen", "liver", "upper-abdomen"],
+        Chest = ["chest", "thorax"],
+        ChestAbdomen = ["chest-abdomen", "chest-abdomen-pelvis"],
+        WholeBody = ["whole-body"],
+        Other = ["other"],
+    }
+);
+
+impl Region {
+    /// Whether a study of this region shows the lungs (a chest CT for staging).
+    pub fn covers_chest(self) -> bool {
+        matches!(
+            self,
+            Region::Chest | Region::ChestAbdomen | Region::WholeBody
+        )
+    }
+}
+
+choice_enum!(
     /// A finding that may be present, absent or not yet known. Unknown is never read as "no".
     Finding { Yes = ["yes", "true"], No = ["no", "false"], Unknown = ["unknown"] }
 );
@@ -369,6 +426,8 @@ pub struct ImagingStudy {
     pub id: Option<String>,
     pub date: CaseDate,
     pub modality: Modality,
+    /// The part of the body it covers, where written.
+    pub region: Option<Region>,
     pub hospital: Option<Text>,
     /// The written report, under records/.
     pub report: Option<PathBuf>,
@@ -377,6 +436,8 @@ pub struct ImagingStudy {
     pub findings: Option<Text>,
     pub macrovascular_invasion: Finding,
     pub extrahepatic_spread: Finding,
+    /// An enlarged spleen (a sign of portal hypertension), as the report says.
+    pub splenomegaly: Finding,
     pub lesions: Vec<Lesion>,
 }
 
@@ -586,6 +647,7 @@ choice_enum!(
         Lab = ["lab"],
         Pathology = ["pathology"],
         Procedure = ["procedure"],
+        Endoscopy = ["endoscopy"],
         Discharge = ["discharge"],
         Letter = ["letter"],
         Other = ["other"],

@@ -481,6 +481,20 @@ impl<'r, 's> CaseParser<'r, 's> {
             })
         });
         let questions = self.each(root, "question", Self::question);
+        let practical = match root.table(&mut self.reader, "practical") {
+            Some(mut t) => {
+                t.name = "[practical]".into();
+                let p = Practical {
+                    living_donor: self.text(&mut t, "living_donor"),
+                    interpreter: self.text(&mut t, "interpreter"),
+                    payment: self.text(&mut t, "payment"),
+                    travel: self.text(&mut t, "travel"),
+                };
+                t.finish(&mut self.reader);
+                p
+            }
+            None => Practical::default(),
+        };
         let records = self.each(root, "record", |p, t| {
             let path = t
                 .required_string(&mut p.reader, "file", "\"labs/2021-08-20_liver-panel.jpg\"")
@@ -532,6 +546,7 @@ impl<'r, 's> CaseParser<'r, 's> {
             narrative,
             remarks,
             questions,
+            practical,
             records,
             criteria_settings,
         })
@@ -748,6 +763,7 @@ impl<'r, 's> CaseParser<'r, 's> {
             d.into_inner()
         });
         let id_number = self.string(t, "id_number");
+        let blood_group = self.string(t, "blood_group");
         let dicom_ids = t
             .strings(&mut self.reader, "dicom_ids")
             .into_iter()
@@ -783,6 +799,7 @@ impl<'r, 's> CaseParser<'r, 's> {
             sex: sex?,
             birth_date: birth_date?,
             id_number,
+            blood_group,
             dicom_ids,
             phone,
             address,
@@ -793,33 +810,7 @@ impl<'r, 's> CaseParser<'r, 's> {
     }
 
     fn personal_fields(&mut self, t: &mut Table<'_, 's>, key: &str) -> Vec<PersonalField> {
-        let words = t.strings(&mut self.reader, key);
-        let mut out = Vec::new();
-        for word in words {
-            match PersonalField::parse_choice(word.get_ref()) {
-                Some(f) => out.push(f),
-                None => {
-                    let names = PersonalField::canonical_names();
-                    let accepted = list(&names);
-                    let hint = match did_you_mean(word.get_ref(), names.iter().copied()) {
-                        Some(near) => {
-                            tr!(
-                                "did you mean `{near}`? accepted: {accepted}",
-                                near,
-                                accepted
-                            )
-                        }
-                        None => tr!("accepted: {accepted}", accepted),
-                    };
-                    self.reader.error(
-                        word.span(),
-                        tr!("`{word}` is not a personal field", word = word.get_ref()),
-                        Some(hint),
-                    );
-                }
-            }
-        }
-        out
+        t.choices(&mut self.reader, key)
     }
 
     fn optional_date(&mut self, t: &mut Table<'_, 's>, key: &str) -> Option<CaseDate> {
@@ -1053,12 +1044,14 @@ impl<'r, 's> CaseParser<'r, 's> {
         let modality = t
             .required_choice(&mut self.reader, "modality")
             .map(Spanned::into_inner);
+        let region = self.choice(t, "region");
         let hospital = self.text(t, "hospital");
         let report = self.reference(t, "report", false, RecordKind::Imaging);
         let dicom = self.reference(t, "dicom", true, RecordKind::Dicom);
         let findings = self.text(t, "findings");
         let macrovascular_invasion = self.finding(t, "macrovascular_invasion");
         let extrahepatic_spread = self.finding(t, "extrahepatic_spread");
+        let splenomegaly = self.finding(t, "splenomegaly");
         let lesion_tables = t.tables(&mut self.reader, "lesion");
         let mut lesions: Vec<Lesion> = Vec::new();
         let study = match (&id, date.as_ref()) {
@@ -1111,12 +1104,14 @@ impl<'r, 's> CaseParser<'r, 's> {
             id,
             date: date?.into_inner(),
             modality: modality?,
+            region,
             hospital,
             report,
             dicom,
             findings,
             macrovascular_invasion,
             extrahepatic_spread,
+            splenomegaly,
             lesions,
         })
     }

@@ -552,12 +552,14 @@ pub(crate) mod test_util {
             id: None,
             date: day(on),
             modality: Modality::Mri,
+            region: None,
             hospital: None,
             report: None,
             dicom: None,
             findings: None,
             macrovascular_invasion: Finding::No,
             extrahepatic_spread: Finding::No,
+            splenomegaly: Finding::Unknown,
             lesions: vec![Lesion {
                 id: "L1".into(),
                 segment: Some("S8".into()),
@@ -623,6 +625,7 @@ pub(crate) mod test_util {
                     .expect("valid date")
                     .into(),
                 id_number: None,
+                blood_group: None,
                 dicom_ids: Vec::new(),
                 phone: None,
                 address: None,
@@ -645,6 +648,7 @@ pub(crate) mod test_util {
             narrative: None,
             remarks: Vec::new(),
             questions: Vec::new(),
+            practical: Practical::default(),
             records: Vec::new(),
             criteria_settings: CriteriaSettings::default(),
         }

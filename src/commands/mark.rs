@@ -90,6 +90,8 @@ pub fn run(folder: &CaseFolder, args: &MarkArgs, today: NaiveDate) -> Result<()>
                 note: args.note.clone(),
                 date,
                 files: saved,
+                recommends: args.recommends.map(Into::into),
+                asks_for: args.asks_for.clone(),
             }),
         },
     )?;

@@ -48,6 +48,7 @@ pub fn run(folder: &CaseFolder, args: &OpinionsArgs, today: NaiveDate) -> Result
             "The doctors' own words (quoted history and signatures removed) and the family's notes, for the family to read together; consultpack recommends no treatment.",
         ))),
     ];
+    blocks.extend(side_by_side(&ledger, &contacts, &rows, lang));
     let mut answered = 0;
     for contact in &contacts {
         let mut sections: Vec<Block> = Vec::new();
@@ -116,6 +117,19 @@ pub fn run(folder: &CaseFolder, args: &OpinionsArgs, today: NaiveDate) -> Result
                     });
                     if !m.note.is_empty() {
                         sections.push(Block::Paragraph(p(&m.note)));
+                    }
+                    if let Some(r) = m.recommends {
+                        sections.push(Block::Paragraph(vec![
+                            Span::plain(lang.pick("建议：", "Recommends: ")),
+                            Span::bold(r.label(lang)),
+                        ]));
+                    }
+                    if !m.asks_for.is_empty() {
+                        sections.push(Block::Paragraph(p(&format!(
+                            "{}{}",
+                            lang.pick("要求补充：", "Asks for: "),
+                            m.asks_for.join(lang.pick("；", "; "))
+                        ))));
                     }
                     if !m.files.is_empty() {
                         let names: Vec<String> = m
@@ -217,6 +231,136 @@ pub fn run(folder: &CaseFolder, args: &OpinionsArgs, today: NaiveDate) -> Result
     })?;
     print_diagnostics(&mut rendered.warnings);
     print_stdout(&format!("{}\n", output.display()))
+}
+
+/// The table the opinions open with: for each contact that was sent something, who answered
+/// and when, what they recommended and asked for (as the family marked it), and what they saw
+/// — which packet, built when, holding data up to which date.
+fn side_by_side(
+    ledger: &ledger::Ledger,
+    contacts: &[&Contact],
+    rows: &[tracking::ContactStatus],
+    lang: Lang,
+) -> Vec<Block> {
+    let p = |s: &str| vec![Span::plain(s)];
+    let dash = "—";
+    let table_rows: Vec<Vec<Vec<Span>>> = contacts
+        .iter()
+        .zip(rows)
+        .filter_map(|(contact, row)| {
+            let sent = row.sent.as_ref()?;
+            let events: Vec<&What> = ledger
+                .events
+                .iter()
+                .map(|e| &e.what)
+                .filter(|w| w.contact() == contact.id)
+                .collect();
+            let replies = events.iter().filter_map(|w| match w {
+                What::Reply(r) if r.kind == ReplyKind::Reply => {
+                    Some((r.date.date_naive(), Some(r.from.as_str())))
+                }
+                _ => None,
+            });
+            let marks: Vec<&ledger::Mark> = events
+                .iter()
+                .filter_map(|w| match w {
+                    What::Mark(m) if m.state != ledger::MarkState::Sent => Some(m),
+                    _ => None,
+                })
+                .collect();
+            let answer = replies
+                .chain(marks.iter().map(|m| (m.date, None)))
+                .max_by_key(|(date, _)| *date);
+            let recommends = marks
+                .iter()
+                .filter_map(|m| Some((m.date, m.recommends?)))
+                .max_by_key(|(date, _)| *date)
+                .map(|(_, r)| r.label(lang));
+            let mut asks: Vec<&str> = Vec::new();
+            for asked in marks.iter().flat_map(|m| &m.asks_for) {
+                if !asks.contains(&asked.as_str()) {
+                    asks.push(asked);
+                }
+            }
+            let doctor = contact
+                .doctor
+                .as_ref()
+                .map(|d| d.best(lang).to_string())
+                .or_else(|| answer.and_then(|(_, from)| from.map(str::to_string)))
+                .unwrap_or_else(|| dash.to_string());
+            let recommendation = match (answer, recommends) {
+                (None, _) => lang.pick("尚未回复", "no answer yet"),
+                (Some(_), None) => lang.pick("未记录建议", "no recommendation recorded"),
+                (Some(_), Some(r)) => r,
+            };
+            let built = events
+                .iter()
+                .filter_map(|w| match w {
+                    What::Built(b) => Some(b),
+                    _ => None,
+                })
+                .rfind(|b| {
+                    sent.packet_sha256
+                        .as_ref()
+                        .is_none_or(|sha| *sha == b.packet_sha256)
+                        && b.date <= sent.date
+                });
+            let saw = built.map_or_else(
+                || match lang {
+                    Lang::Zh => format!("{} 发出（家属记录）", sent.date),
+                    Lang::En => format!("sent {} (marked by the family)", sent.date),
+                },
+                |b| {
+                    let sha = &b.packet_sha256[..b.packet_sha256.len().min(8)];
+                    let data = b.data_date.map_or_else(
+                        || {
+                            lang.pick("数据日期未记录", "data date not recorded")
+                                .to_string()
+                        },
+                        |d| match lang {
+                            Lang::Zh => format!("数据截至 {d}"),
+                            Lang::En => format!("data to {d}"),
+                        },
+                    );
+                    match lang {
+                        Lang::Zh => format!("{} 资料包 {sha}，{} 生成，{data}", b.pack, b.date),
+                        Lang::En => format!("{} packet {sha}, built {}, {data}", b.pack, b.date),
+                    }
+                },
+            );
+            Some(vec![
+                p(contact.institution.best(lang)),
+                p(&doctor),
+                p(&answer.map_or(dash.to_string(), |(d, _)| d.to_string())),
+                vec![Span::bold(recommendation)],
+                p(&if asks.is_empty() {
+                    dash.to_string()
+                } else {
+                    asks.join(lang.pick("；", "; "))
+                }),
+                p(&saw),
+            ])
+        })
+        .collect();
+    if table_rows.is_empty() {
+        return Vec::new();
+    }
+    vec![Block::Table(Table {
+        header: [
+            lang.pick("医院", "Hospital"),
+            lang.pick("医生", "Doctor"),
+            lang.pick("日期", "Date"),
+            lang.pick("建议", "Recommendation"),
+            lang.pick("要求补充的检查", "Tests asked for"),
+            lang.pick("所看资料", "What they saw"),
+        ]
+        .iter()
+        .map(|h| p(h))
+        .collect(),
+        rows: table_rows,
+        widths: Some(vec![2.2, 1.5, 1.2, 1.6, 1.8, 2.6]),
+        compact: false,
+    })]
 }
 
 fn attachments(dir: &Path) -> Vec<String> {

@@ -80,7 +80,15 @@ pub fn run(folder: &CaseFolder, args: &SummaryArgs, today: NaiveDate) -> Result<
     )?;
     folder.check_output(&output, args.force)?;
     let written = private_file::with_parents(&output, || {
-        write_packet(folder, &output, &rendered.bytes, &appended, &fonts, lang)
+        let identifiers = summary::context::identifiers(case, contact, lang);
+        write_packet(
+            folder,
+            &output,
+            &rendered.bytes,
+            &appended,
+            &fonts,
+            (&identifiers, lang),
+        )
     })?;
     rendered.warnings.extend(written);
     print_diagnostics(&mut rendered.warnings);
@@ -95,7 +103,7 @@ fn write_packet(
     summary: &[u8],
     appended: &[&Record],
     fonts: &Fonts,
-    lang: Lang,
+    (identifiers, lang): (&str, Lang),
 ) -> Result<Diagnostics> {
     if appended.is_empty() {
         private_file::write(output, summary)?;
@@ -107,12 +115,15 @@ fn write_packet(
         .iter()
         .enumerate()
         .map(|(index, r)| {
-            let mut record = appended_record(folder, r, lang);
+            let mut record = appended_record(folder, r, identifiers, lang);
             let number = match lang {
                 Lang::Zh => format!("资料 {}/{count}", index + 1),
                 Lang::En => format!("Record {}/{count}", index + 1),
             };
-            record.header_line = format!("{number} · {}", record.header_line);
+            record.header_line = match record.header_line.split_once('\n') {
+                Some((ids, line)) => format!("{ids}\n{number} · {line}"),
+                None => format!("{number} · {}", record.header_line),
+            };
             record
         })
         .collect();
@@ -158,12 +169,19 @@ fn appendable(case: &Case) -> Vec<&Record> {
     records
 }
 
-pub(super) fn appended_record(folder: &CaseFolder, record: &Record, lang: Lang) -> AppendedRecord {
+/// A record as it is appended: its banner names the patient (`identifiers`, as this reader may
+/// see them) on its first line, the record's date, what it is and its file on the second.
+pub(super) fn appended_record(
+    folder: &CaseFolder,
+    record: &Record,
+    identifiers: &str,
+    lang: Lang,
+) -> AppendedRecord {
     let title = record.title.best(lang);
     AppendedRecord {
         path: folder.path(RECORDS_DIR).join(&record.path),
         header_line: format!(
-            "{} · {} · {}",
+            "{identifiers}\n{} · {} · {}",
             record.date,
             words::record_label(record.kind, title, lang, " · "),
             record.path.display()

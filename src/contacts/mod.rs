@@ -83,6 +83,12 @@ pub struct Contact {
     /// The units the team reads labs in; by default SI for Chinese, US conventional for
     /// English (`lab_units = "si" | "us"`).
     pub lab_units: crate::lab::UnitSystem,
+    /// How the team works a case up, for what it asks for first (`convention =
+    /// "cn-liver-surgery" | "us-transplant"`); by default from the country, else the language.
+    pub convention: crate::gaps::Convention,
+    /// What the team asks for first, replacing its convention's list (`asks_first = ["icg-r15",
+    /// "endoscopy"]`): each the case does not hold is listed as not available.
+    pub asks_first: Option<Vec<crate::gaps::Item>>,
     /// Inactive contacts are listed but skipped by `build` without `--contact`.
     pub active: bool,
     pub source: ContactSource,

@@ -51,6 +51,8 @@ struct ContactPatch {
     notes: Option<Text>,
     needs_translation: Option<bool>,
     lab_units: Option<crate::lab::UnitSystem>,
+    convention: Option<crate::gaps::Convention>,
+    asks_first: Option<Vec<crate::gaps::Item>>,
     active: Option<bool>,
 }
 
@@ -280,6 +282,8 @@ fn read_contact(reader: &mut Reader<'_>, t: &mut Table<'_, '_>) -> Option<Contac
         notes: t.text(reader, "notes").map(Spanned::into_inner),
         needs_translation: t.bool(reader, "needs_translation"),
         lab_units: t.choice(reader, "lab_units").map(Spanned::into_inner),
+        convention: t.choice(reader, "convention").map(Spanned::into_inner),
+        asks_first: t.has("asks_first").then(|| t.choices(reader, "asks_first")),
         active: t.bool(reader, "active"),
     })
 }
@@ -311,6 +315,8 @@ fn overlay(base: &mut ContactPatch, patch: ContactPatch) {
         notes,
         needs_translation,
         lab_units,
+        convention,
+        asks_first,
         active
     );
     base.at = patch.at.or(base.at.take());
@@ -357,6 +363,12 @@ fn finish(
             tr!("write the institution as {{ zh = \"...\", en = \"...\" }}"),
         );
     }
+    let convention = patch
+        .convention
+        .unwrap_or(crate::gaps::Convention::of_reader(
+            language,
+            patch.country.as_deref(),
+        ));
     Some(Contact {
         id: patch.id,
         institution,
@@ -382,6 +394,8 @@ fn finish(
         lab_units: patch
             .lab_units
             .unwrap_or(crate::lab::UnitSystem::for_language(language)),
+        convention,
+        asks_first: patch.asks_first,
         active: patch.active.unwrap_or(true),
         source,
     })

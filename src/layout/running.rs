@@ -1,4 +1,4 @@
-//! What sits in the margins: the running header on every page after the first, the footer with
+//! What sits in the margins: the running header on every page (the patient's identifiers), the footer with
 //! the date and "page N of M", and the header line stamped above each appended record.
 
 use crate::diagnostic::Diagnostics;
@@ -26,18 +26,16 @@ pub fn decorate(pages: &mut [Page], document: &Document, typesetter: &mut Typese
             Stroke::solid(RULE, RULE_WIDTH),
         ))
     };
+    let header = typesetter.truncate(&document.running_header, MARGINALIA, BODY_WIDTH);
     for (index, page) in pages.iter_mut().enumerate() {
-        if index > 0 {
-            let header = typesetter.truncate(&document.running_header, MARGINALIA, BODY_WIDTH);
-            page.items.extend(typesetter.label(
-                &header,
-                MARGINALIA,
-                MARGIN_X,
-                HEADER_BASELINE,
-                Align::Left,
-            ));
-            page.items.push(rule(HEADER_RULE));
-        }
+        page.items.extend(typesetter.label(
+            &header,
+            MARGINALIA,
+            MARGIN_X,
+            HEADER_BASELINE,
+            Align::Left,
+        ));
+        page.items.push(rule(HEADER_RULE));
         page.items.push(rule(FOOTER_RULE));
         page.items.extend(typesetter.label(
             &date,
@@ -68,11 +66,12 @@ fn page_count(lang: Lang, page: usize, total: usize, records_follow: bool) -> St
     }
 }
 
-/// The height of the strip a record's header line is drawn in, above the record's first page.
-pub const RECORD_HEADER_HEIGHT: f32 = 22.0;
+/// The height of the strip a record's banner is drawn in, above the record's first page: two
+/// lines, the patient's identifiers and the record's own line.
+pub const RECORD_HEADER_HEIGHT: f32 = 32.0;
 const RECORD_HEADER_STYLE: TextStyle = TextStyle {
     size: 9.0,
-    leading: RECORD_HEADER_HEIGHT,
+    leading: 13.0,
     color: ACCENT,
 };
 /// The header line is cut short to fit a narrow (A5) page.
@@ -119,14 +118,37 @@ pub fn record_headers<'a>(
     let strips = lines
         .into_iter()
         .map(|line| {
-            let line = fit_header_line(&mut typesetter, line);
-            let mut items = typesetter.label(
-                &line,
-                RECORD_HEADER_STYLE,
+            // "identifiers\nrecord line": the identifiers on the first line, cut short at the
+            // end if they must be; a banner without them is one line, centred in the strip.
+            let (first, record) = match line.split_once('\n') {
+                Some((ids, record)) => (Some(ids), record),
+                None => (None, line),
+            };
+            let style = RECORD_HEADER_STYLE;
+            let top = (RECORD_HEADER_HEIGHT - style.leading * 2.0) / 2.0;
+            let mut items = Vec::new();
+            let record_top = match first {
+                Some(ids) => {
+                    let ids = typesetter.truncate(ids, style, RECORD_HEADER_MAX_WIDTH);
+                    items.extend(typesetter.label(
+                        &ids,
+                        style,
+                        MARGIN_X,
+                        top + style.baseline(),
+                        Align::Left,
+                    ));
+                    top + style.leading
+                }
+                None => (RECORD_HEADER_HEIGHT - style.leading) / 2.0,
+            };
+            let record = fit_header_line(&mut typesetter, record);
+            items.extend(typesetter.label(
+                &record,
+                style,
                 MARGIN_X,
-                RECORD_HEADER_STYLE.baseline(),
+                record_top + style.baseline(),
                 Align::Left,
-            );
+            ));
             // A short accent bar marks the strip as added, not part of the record.
             items.push(Item::Path(Path::rect(
                 MARGIN_X - 8.0,

@@ -195,6 +195,7 @@ mod tests {
                 bytes: 1,
                 encoded_bytes: None,
                 parts: 1,
+                data_date: None,
             }),
         }
     }

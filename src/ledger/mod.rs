@@ -159,6 +159,43 @@ pub struct Mark {
     /// Files copied into replies/, relative to the case folder.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<String>,
+    /// What the doctor recommended (`mark --recommends`), for the opinions table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recommends: Option<Recommendation>,
+    /// The tests or records the doctor asked for (`mark --asks-for`), each as the family wrote it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub asks_for: Vec<String>,
+}
+
+/// A doctor's recommendation as the family records it: the options a liver team weighs.
+/// consultpack records it; it never recommends anything itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Recommendation {
+    ReTace,
+    Ablation,
+    Resection,
+    TransplantEvaluation,
+    SystemicTherapy,
+    MoreTestsFirst,
+    Other,
+}
+
+impl Recommendation {
+    /// The recommendation in the reader's words.
+    pub fn label(self, lang: crate::text::Lang) -> &'static str {
+        match self {
+            Recommendation::ReTace => lang.pick("再次TACE", "repeat TACE"),
+            Recommendation::Ablation => lang.pick("消融", "ablation"),
+            Recommendation::Resection => lang.pick("手术切除", "resection"),
+            Recommendation::TransplantEvaluation => {
+                lang.pick("肝移植评估", "transplant evaluation")
+            }
+            Recommendation::SystemicTherapy => lang.pick("系统治疗", "systemic therapy"),
+            Recommendation::MoreTestsFirst => lang.pick("先做进一步检查", "more tests first"),
+            Recommendation::Other => lang.pick("其他", "other"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -201,6 +238,10 @@ pub struct Built {
     /// Number of messages (parts) an e-mail packet is split into.
     #[serde(default = "one", skip_serializing_if = "is_one")]
     pub parts: usize,
+    /// The newest date of the case's data the packet holds (labs, imaging, treatments,
+    /// assessments): what a doctor who answers it saw.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_date: Option<NaiveDate>,
 }
 
 fn one() -> usize {
@@ -257,7 +298,12 @@ impl Event {
                     bound(note, FIELD_LIMIT);
                 }
             }
-            What::Mark(e) => bound(&mut e.note, NOTE_LIMIT),
+            What::Mark(e) => {
+                bound(&mut e.note, NOTE_LIMIT);
+                for asked in &mut e.asks_for {
+                    bound(asked, FIELD_LIMIT);
+                }
+            }
         }
         self
     }
@@ -364,6 +410,7 @@ mod tests {
                 bytes: 1000,
                 encoded_bytes: Some(1400),
                 parts: 1,
+                data_date: None,
             }),
         }
     }

@@ -33,7 +33,8 @@ use super::writer;
 pub struct AppendedRecord {
     /// A PDF, JPEG or PNG file; anything else is skipped with a warning.
     pub path: PathBuf,
-    /// Shown above the record's first page, e.g. "2021-08-20 · lab · 肝功能 Liver panel".
+    /// Shown above the record's first page, e.g. "2021-08-20 · lab · 肝功能 Liver panel"; an
+    /// optional first line before a `\n` names the patient ("DEMO-LGQ · 李国强 · 出生 1958-05-12").
     pub header_line: String,
     pub bookmark_title: String,
 }

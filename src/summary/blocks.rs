@@ -38,8 +38,9 @@ fn opt_text(text: Option<&Text>, lang: Lang) -> String {
 /// reader is used to (`system`). A value printed in another unit is converted exactly and
 /// rounded to the precision it was printed with, and marked †; one that cannot be converted
 /// (AFP in IU/mL, HBV DNA in copies) is shown as printed with its unit. ↑ ↓ compare each value
-/// with its own lab's range.
-pub fn labs(case: &Case, lang: Lang, system: UnitSystem) -> Vec<Block> {
+/// with its own lab's range. The note on converted values points to the sheets only when they
+/// are `appended`.
+pub fn labs(case: &Case, lang: Lang, system: UnitSystem, appended: bool) -> Vec<Block> {
     let mut dates: Vec<CaseDate> = case.labs.iter().map(|l| l.date).collect();
     dates.sort();
     dates.dedup();
@@ -205,11 +206,15 @@ pub fn labs(case: &Case, lang: Lang, system: UnitSystem) -> Vec<Block> {
     }
     if !converted_from.is_empty() {
         let units = converted_from.into_iter().collect::<Vec<_>>().join(", ");
-        blocks.push(Block::Note(cell(match lang {
-            Lang::Zh => format!("† 由化验单原单位（{units}）换算；原值见所附化验单。"),
-            Lang::En => format!(
+        blocks.push(Block::Note(cell(match (lang, appended) {
+            (Lang::Zh, true) => format!("† 由化验单原单位（{units}）换算；原值见所附化验单。"),
+            (Lang::Zh, false) => format!("† 由化验单原单位（{units}）换算。"),
+            (Lang::En, true) => format!(
                 "† converted from the unit printed on the lab sheet ({units}); the sheets are appended as printed."
             ),
+            (Lang::En, false) => {
+                format!("† converted from the unit printed on the lab sheet ({units}).")
+            }
         })));
     }
     blocks.push(Block::Note(cell(lab_sources(case, lang))));
@@ -218,7 +223,7 @@ pub fn labs(case: &Case, lang: Lang, system: UnitSystem) -> Vec<Block> {
 
 /// A value converted to `unit`, with its `<`/`>`, rounded to the unit's usual decimals and to
 /// no more significant digits than it was printed with. `None` without a fixed conversion.
-fn convert_shown(analyte: Analyte, measured: &Measured, unit: Unit) -> Option<String> {
+pub(super) fn convert_shown(analyte: Analyte, measured: &Measured, unit: Unit) -> Option<String> {
     let value = convert(analyte, measured.value, measured.unit, unit)?;
     let shown = round_like(value, measured.value, analyte, unit);
     let sign = match measured.qualifier {

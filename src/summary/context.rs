@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::words;
 use crate::case::Case;
-use crate::case::model::{Ascites, Encephalopathy, PersonalField};
+use crate::case::model::{Encephalopathy, PersonalField};
 use crate::clinical::Criterion;
 use crate::contacts::Contact;
 use crate::statement::{self, Statement};
@@ -31,6 +31,9 @@ pub struct SummaryContext {
     /// The family's account (`[narrative]`), one string per paragraph; empty when not written.
     pub narrative: Vec<String>,
     pub questions: Vec<String>,
+    /// What this reader asks for first and the case does not hold ([`crate::gaps`]), one line
+    /// each in the reader's terms; the decision page and the cover letter list them.
+    pub not_available: Vec<String>,
     pub medications: Vec<MedicationView>,
     pub allergies: Vec<AllergyView>,
     /// The family wrote that there are none (otherwise an empty list means not recorded).
@@ -44,6 +47,9 @@ pub struct SummaryContext {
 #[derive(Debug, Serialize)]
 pub struct PatientView {
     pub id: String,
+    /// The case id with the name and birth date this recipient may see, as every page's
+    /// header and every record's banner print them ([`identifiers`]).
+    pub identifiers: String,
     pub name: Option<String>,
     pub sex: &'static str,
     pub age: String,
@@ -152,6 +158,7 @@ pub fn build(
     let show = |field: PersonalField| shared.contains(&field);
     let patient_view = PatientView {
         id: patient.id.clone(),
+        identifiers: identifiers(case, contact, lang),
         name: show(PersonalField::Name).then(|| t(&patient.name)),
         sex: words::sex(patient.sex, lang),
         age: patient.age_text(today),
@@ -240,6 +247,12 @@ pub fn build(
             .chain(case.remarks.iter().map(|r| r.quoted(lang)))
             .collect(),
         questions: case.questions.iter().map(t).collect(),
+        not_available: crate::gaps::not_available(
+            case,
+            &crate::gaps::asked_first(contact, lang),
+            lang,
+            today,
+        ),
         medications: case
             .medications
             .iter()
@@ -276,6 +289,26 @@ pub fn build(
         },
         records_appended,
     }
+}
+
+/// Two identifiers for every page and every record's banner (US practice asks for two): the
+/// case id, then the name and the birth date where this recipient may see them, so that a
+/// redaction holds on every page too. "DEMO-LGQ · Li Guoqiang · born 1958-05-12".
+pub fn identifiers(case: &Case, contact: Option<&Contact>, lang: Lang) -> String {
+    let patient = &case.patient;
+    let shared = patient.shared_with(contact.map(|c| c.id.as_str()));
+    let mut parts = vec![patient.id.clone()];
+    if shared.contains(&PersonalField::Name) {
+        parts.push(patient.name.best(lang).to_string());
+    }
+    if shared.contains(&PersonalField::BirthDate) {
+        parts.push(format!(
+            "{} {}",
+            lang.pick("出生", "born"),
+            patient.birth_date.in_lang(lang)
+        ));
+    }
+    parts.join(" · ")
 }
 
 /// The greeting of a letter to `contact`: a doctor by name and title (医生 when no title is
@@ -339,12 +372,7 @@ fn status(case: &Case, lang: Lang) -> Option<StatusView> {
         ));
     }
     if let Some(ascites) = a.ascites {
-        let word = match ascites {
-            Ascites::None => lang.pick("无腹水", "no ascites"),
-            Ascites::Mild => lang.pick("少量腹水", "mild ascites"),
-            Ascites::ModerateSevere => lang.pick("中到大量腹水", "moderate–severe ascites"),
-        };
-        parts.push(word.to_string());
+        parts.push(words::ascites(ascites, lang).to_string());
     }
     if let Some(he) = a.encephalopathy {
         let word = match he {

@@ -794,6 +794,20 @@ fn shared_flags<'c>(rows: &[Row<'c>], lang: Lang) -> Vec<&'c str> {
         .map(|(f, ..)| f)
         .collect()
 }
+/// A stage that hangs on a question says so wherever it is shown; "" for other results.
+pub(super) fn caveat(c: &Criterion, lang: Lang) -> &'static str {
+    if c.flags
+        .contains(&crate::clinical::staging::performance_question())
+    {
+        lang.pick(
+            "（前提：体能状态下降与肿瘤相关，待医生判断）",
+            " (if the reduced performance status is cancer-related: a question for the doctor)",
+        )
+    } else {
+        ""
+    }
+}
+
 /// One line of the results a transplant or oncology team looks at first.
 pub fn headline(criteria: &[Criterion], lang: Lang) -> Option<String> {
     const KEY: &[Kind] = &[
@@ -814,21 +828,17 @@ pub fn headline(criteria: &[Criterion], lang: Lang) -> Option<String> {
                 .as_ref()
                 .map(|b| format!(" ({})", b.best(lang)))
                 .unwrap_or_default();
-            // A stage that hangs on a question says so wherever it is shown.
-            let caveat = if c.flags.contains(&crate::clinical::staging::performance_question()) {
-                lang.pick(
-                    "（前提：体能状态下降与肿瘤相关，待医生判断）",
-                    " (if the reduced performance status is cancer-related: a question for the doctor)",
-                )
-            } else {
-                ""
-            };
+            let caveat = caveat(c, lang);
             let why = c
                 .decided_by
                 .as_ref()
                 .map(|w| format!(" — {}", w.best(lang)))
                 .unwrap_or_default();
-            format!("{} {}{why}{basis}{caveat}", c.kind.label(lang), c.outcome.label(lang))
+            format!(
+                "{} {}{why}{basis}{caveat}",
+                c.kind.label(lang),
+                c.outcome.label(lang)
+            )
         })
         .collect();
     (!parts.is_empty()).then(|| parts.join(" · "))

@@ -4,6 +4,7 @@
 pub mod blocks;
 pub mod context;
 mod criteria_sheet;
+pub mod decision;
 pub mod markdown;
 pub mod words;
 
@@ -44,6 +45,7 @@ pub fn template_name(lang: Lang) -> String {
 /// Builds the summary document.
 /// The generated blocks a template may place with `:::name`.
 const BLOCKS: &[&str] = &[
+    "decision",
     "labs",
     "lesions",
     "lesion-chart",
@@ -102,10 +104,12 @@ pub fn build(input: SummaryInput<'_>) -> Result<Document, TemplateError> {
     let markdown = templates::render(template, &context)?;
     let blocks = markdown::to_blocks(&markdown, |name| {
         Some(match name {
+            "decision" => decision::page(case, criteria, &context.not_available, lang, today),
             "labs" => blocks::labs(
                 case,
                 lang,
                 contact.map_or(UnitSystem::for_language(lang), |c| c.lab_units),
+                !appended.is_empty(),
             ),
             "lesions" => blocks::lesions(case, lang),
             "lesion-chart" => blocks::lesion_chart(case, lang),
@@ -130,7 +134,7 @@ pub fn build(input: SummaryInput<'_>) -> Result<Document, TemplateError> {
         lang,
         running_header: format!(
             "{} · {} · {today}",
-            case.patient.id,
+            context.patient.identifiers,
             lang.pick("病历摘要", "Case summary")
         ),
         date: today,
@@ -212,8 +216,8 @@ mod tests {
                 Lang::Zh,
                 [
                     "一、病情摘要",
-                    "二、想请医生回答的问题",
-                    "四、化验结果",
+                    "想请医生回答的问题",
+                    "三、化验结果",
                     "主要评估一览",
                     "附录：评估标准全表",
                 ],
@@ -222,8 +226,8 @@ mod tests {
                 Lang::En,
                 [
                     "1 Summary",
-                    "2 Questions for the reviewing physician",
-                    "4 Laboratory results",
+                    "Questions for the reviewing physician",
+                    "3 Laboratory results",
                     "Key criteria",
                     "Appendix: computed criteria in full",
                 ],

@@ -2,8 +2,8 @@
 //! Terms follow shared/reference/clinical-calculators.md §8.2.
 
 use crate::case::model::{
-    AdverseEvent, Cause, Condition, Course, Finding, Habit, Modality, Qualitative, Reading,
-    RecordKind, Sex, StopReason, Treatment, TreatmentKind,
+    AdverseEvent, Ascites, Cause, Condition, Course, Finding, Habit, Modality, Qualitative,
+    Reading, RecordKind, Sex, StopReason, Treatment, TreatmentKind,
 };
 use crate::text::Lang;
 
@@ -188,6 +188,14 @@ pub fn modality(modality: Modality, lang: Lang) -> &'static str {
     }
 }
 
+pub fn ascites(ascites: Ascites, lang: Lang) -> &'static str {
+    match ascites {
+        Ascites::None => lang.pick("无腹水", "no ascites"),
+        Ascites::Mild => lang.pick("少量腹水", "mild ascites"),
+        Ascites::ModerateSevere => lang.pick("中到大量腹水", "moderate–severe ascites"),
+    }
+}
+
 pub fn finding(finding: Finding, lang: Lang) -> &'static str {
     match finding {
         Finding::Yes => lang.pick("有", "yes"),
@@ -212,6 +220,7 @@ pub fn record_kind(kind: RecordKind, lang: Lang) -> &'static str {
         RecordKind::Lab => lang.pick("化验单", "lab report"),
         RecordKind::Pathology => lang.pick("病理报告", "pathology report"),
         RecordKind::Procedure => lang.pick("手术/操作记录", "procedure note"),
+        RecordKind::Endoscopy => lang.pick("胃镜报告", "endoscopy report"),
         RecordKind::Discharge => lang.pick("出院小结", "discharge summary"),
         RecordKind::Letter => lang.pick("信函", "letter"),
         RecordKind::Other => lang.pick("其他", "other"),

@@ -6,6 +6,7 @@ mod build;
 mod check;
 mod contacts;
 mod criteria;
+mod decision;
 mod fidelity;
 mod fuzz;
 mod hardening;

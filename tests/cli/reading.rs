@@ -97,7 +97,7 @@ fn the_pdf_speaks_to_the_doctor_not_to_the_program() {
     let flat = |s: String| s.split_whitespace().collect::<Vec<_>>().join(" ");
     let en = flat(summary_layout(ecog_1(), &["--lang", "en"]));
     assert!(
-        en.contains("C (whole-lesion diameter) (if the reduced performance status is cancer-related: a question for the doctor)"),
+        en.contains("BCLC 2022 (provisional) C (2021-11-10) (if the reduced performance status is cancer-related: a question for the doctor)"),
         "{en}"
     );
     let zh: String = summary_layout(ecog_1(), &["--lang", "zh"])
@@ -400,9 +400,9 @@ fn every_section_and_record_has_a_bookmark_without_repeated_words() {
     for section in [
         "1 Summary",
         "Key criteria",
-        "2 Questions for the reviewing physician",
-        "4 Laboratory results",
-        "7 Imaging and records index",
+        "Questions for the reviewing physician",
+        "3 Laboratory results",
+        "6 Imaging and records index",
         "Appendix: computed criteria in full",
         "2021-06-18 MRI report",
         "2021-07-05 TACE-1 note",
@@ -430,12 +430,13 @@ fn every_section_and_record_has_a_bookmark_without_repeated_words() {
     }
 }
 
-/// Point 7: the Chinese demo summary (no records) stays under 150 KB.
+/// Point 7: the Chinese demo summary (no records) stays under 152 KB: 149.3 KB before the
+/// decision page (issue 22), 151.2 KB with it.
 #[test]
-fn the_chinese_summary_stays_under_150_kb() {
+fn the_chinese_summary_stays_under_152_kb() {
     let (_run, pdf) = summary_pdf(Test::demo(), "zh");
     let size = std::fs::metadata(&pdf).unwrap().len();
-    assert!(size < 150_000, "{size} bytes");
+    assert!(size < 152_000, "{size} bytes");
 }
 
 /// Point 4: "page N of M" matches what a PDF reader counts. Without records M is every page;

@@ -317,6 +317,7 @@ pub(super) fn build(
                             bytes: outcome.bytes,
                             encoded_bytes: outcome.encoded.map(|(e, _)| e),
                             parts: outcome.parts,
+                            data_date: case.data_date(today),
                         }),
                     },
                 )?;
@@ -557,7 +558,7 @@ impl Shared<'_> {
         ))
     }
 
-    fn record_header(&self, record_index: usize, lang: Lang) -> pdf::AppendedRecord {
+    fn record_header(&self, record_index: usize, contact: &Contact) -> pdf::AppendedRecord {
         let original = &self.store.records[record_index].original;
         let record = self
             .case
@@ -565,7 +566,8 @@ impl Shared<'_> {
             .iter()
             .find(|r| &r.path == original)
             .expect("store records come from the case");
-        appended_record(self.folder, record, lang)
+        let identifiers = summary::context::identifiers(self.case, Some(contact), contact.language);
+        appended_record(self.folder, record, &identifiers, contact.language)
     }
 }
 

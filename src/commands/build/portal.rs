@@ -44,7 +44,7 @@ pub(super) fn build(
         if is_pdf {
             private_file::copy(&source, &target)?;
         } else {
-            let header = shared.record_header(index, lang);
+            let header = shared.record_header(index, contact);
             let empty = pdf::empty(record.title.best(lang), lang, shared.created)?;
             let skipped = private_file::write_with(&target, |out| {
                 pdf::append_records(&empty, std::slice::from_ref(&header), fonts, out)
@@ -65,7 +65,7 @@ pub(super) fn build(
     );
     if !shared.store.records.is_empty() {
         let headers: Vec<pdf::AppendedRecord> = (0..shared.store.records.len())
-            .map(|i| shared.record_header(i, lang))
+            .map(|i| shared.record_header(i, contact))
             .collect();
         let title = format!(
             "{} {}",
