@@ -61,22 +61,49 @@ const QUALITIES: [u8; 4] = [85, 75, 65, 55];
 /// The images made from one file, in page order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageImages {
-    pub files: Vec<PathBuf>,
+    /// Each page made (from 1), and its image.
+    pub files: Vec<(usize, PathBuf)>,
     /// Pages whose embedded scan went through unchanged.
     pub passed_through: usize,
     /// Pages (from 1) drawn without a picture they hold, which could not be drawn, and why.
     pub blank: Vec<(usize, String)>,
 }
 
-/// Makes `<out>/<stem>-NNN.jpg` for every page of `source` (a PDF, JPEG or PNG) in a child
-/// process. On failure nothing with that stem is left in `out`.
-pub fn render(source: &Path, out: &Path, stem: &str, limits: Limits) -> Result<PageImages, String> {
+/// Which pages of a file to make (from 1): `first` to `last`, or to the end without `last`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pages {
+    pub first: usize,
+    pub last: Option<usize>,
+}
+
+impl Pages {
+    pub const ALL: Pages = Pages {
+        first: 1,
+        last: None,
+    };
+
+    fn holds(self, page: usize) -> bool {
+        page >= self.first && self.last.is_none_or(|last| page <= last)
+    }
+}
+
+/// Makes `<out>/<stem>-NNN.jpg` for the `pages` of `source` (a PDF, JPEG or PNG; NNN is the
+/// page number) in a child process. On failure nothing with that stem is left in `out`.
+pub fn render(
+    source: &Path,
+    out: &Path,
+    stem: &str,
+    limits: Limits,
+    pages: Pages,
+) -> Result<PageImages, String> {
     let args = [
         source.as_os_str().to_owned(),
         out.as_os_str().to_owned(),
         stem.into(),
         limits.max_px.to_string().into(),
         limits.max_bytes.to_string().into(),
+        pages.first.to_string().into(),
+        pages.last.unwrap_or(0).to_string().into(),
     ];
     let child = crate::child::Limits {
         memory: MEMORY_LIMIT,
@@ -95,8 +122,9 @@ pub fn render(source: &Path, out: &Path, stem: &str, limits: Limits) -> Result<P
     outcome
 }
 
-/// The child's report: `page scan|drawn NAME` per page, `blank N REASON` for a page drawn
-/// without a picture, or `error REASON`.
+/// The child's report: `page scan|drawn N NAME` per page, `blank N REASON` for a page drawn
+/// without a picture, or `error REASON`. No page at all is no error here: a file's pages may be
+/// made by several children, and one may be asked for pages past the end.
 fn page_lines(done: crate::child::Finished, out: &Path) -> Result<PageImages, String> {
     let text = String::from_utf8_lossy(&done.stdout);
     if !done.success {
@@ -115,9 +143,13 @@ fn page_lines(done: crate::child::Finished, out: &Path) -> Result<PageImages, St
     };
     for line in text.lines() {
         if let Some(rest) = line.strip_prefix("page ") {
-            let (how, name) = rest.split_once(' ').unwrap_or((rest, ""));
-            images.passed_through += usize::from(how == "scan");
-            images.files.push(out.join(name));
+            let mut words = rest.splitn(3, ' ');
+            let (how, page, name) = (words.next(), words.next(), words.next());
+            let (Some(page), Some(name)) = (page.and_then(|p| p.parse().ok()), name) else {
+                continue;
+            };
+            images.passed_through += usize::from(how == Some("scan"));
+            images.files.push((page, out.join(name)));
         } else if let Some((page, reason)) = line
             .strip_prefix("blank ")
             .and_then(|rest| rest.split_once(' '))
@@ -126,11 +158,7 @@ fn page_lines(done: crate::child::Finished, out: &Path) -> Result<PageImages, St
             images.blank.push((page, reason));
         }
     }
-    if images.files.is_empty() {
-        Err(tr!("it has no pages"))
-    } else {
-        Ok(images)
-    }
+    Ok(images)
 }
 
 fn remove_stem(out: &Path, stem: &str) {
@@ -147,13 +175,20 @@ fn remove_stem(out: &Path, stem: &str) {
     }
 }
 
-/// The child: `__render-pages SOURCE OUT STEM MAX_PX MAX_BYTES`. Prints `page scan|drawn NAME`
-/// per page, or `error REASON` and exits 1.
+/// The child: `__render-pages SOURCE OUT STEM MAX_PX MAX_BYTES FIRST LAST` (LAST 0: to the
+/// end). Prints `page scan|drawn N NAME` per page, or `error REASON` and exits 1.
 pub fn worker(args: &[String]) -> ExitCode {
     crate::child::limit_self();
-    let result = (|| -> Result<(Vec<(bool, String)>, Blank), String> {
-        let [source, out, stem, max_px, max_bytes] = args else {
-            return Err("usage: __render-pages SOURCE OUT STEM MAX_PX MAX_BYTES".into());
+    let result = (|| -> Result<(Written, Blank), String> {
+        let [source, out, stem, max_px, max_bytes, first, last] = args else {
+            return Err("usage: __render-pages SOURCE OUT STEM MAX_PX MAX_BYTES FIRST LAST".into());
+        };
+        let pages = Pages {
+            first: first.parse().map_err(|_| "bad FIRST")?,
+            last: match last.parse().map_err(|_| "bad LAST")? {
+                0 => None,
+                last => Some(last),
+            },
         };
         // Pages are written as OUT/STEM-NNN.jpg and nowhere else.
         if stem.contains(std::path::is_separator) || !Path::new(out).is_dir() {
@@ -166,39 +201,40 @@ pub fn worker(args: &[String]) -> ExitCode {
         let bytes =
             crate::case_files::read_capped(Path::new(source), crate::case_files::RECORD_LIMIT)
                 .map_err(|e| tr!("it could not be read ({e})", e))?;
-        let (pages, blank) = if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-            (
-                vec![(false, photo(&bytes, ImageFormat::Jpeg, limits)?)],
-                Vec::new(),
-            )
+        let photo_page = |format| -> Result<PdfPages, String> {
+            let made = match pages.holds(1) {
+                true => vec![(1, false, photo(&bytes, format, limits)?)],
+                false => Vec::new(),
+            };
+            Ok((made, Vec::new()))
+        };
+        let (made, blank) = if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            photo_page(ImageFormat::Jpeg)?
         } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-            (
-                vec![(false, photo(&bytes, ImageFormat::Png, limits)?)],
-                Vec::new(),
-            )
+            photo_page(ImageFormat::Png)?
         } else if bytes[..bytes.len().min(1024)]
             .windows(5)
             .any(|w| w == b"%PDF-")
         {
-            pdf_pages(bytes, limits)?
+            pdf_pages(bytes, limits, pages)?
         } else {
             return Err(tr!("it is not a PDF, JPEG or PNG file"));
         };
         let mut written = Vec::new();
-        for (n, (scan, jpeg)) in pages.into_iter().enumerate() {
-            let name = format!("{stem}-{:03}.jpg", n + 1);
+        for (page, scan, jpeg) in made {
+            let name = format!("{stem}-{page:03}.jpg");
             write_private(&Path::new(out).join(&name), &jpeg)?;
-            written.push((scan, name));
+            written.push((page, scan, name));
         }
         Ok((written, blank))
     })();
     let mut stdout = std::io::stdout().lock();
     match result {
         Ok((pages, blank)) => {
-            for (scan, name) in pages {
+            for (page, scan, name) in pages {
                 let _ = writeln!(
                     stdout,
-                    "page {} {name}",
+                    "page {} {page} {name}",
                     if scan { "scan" } else { "drawn" }
                 );
             }
@@ -224,14 +260,18 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
 /// Pages (from 1) drawn without a picture that could not be drawn, with why.
 type Blank = Vec<(usize, String)>;
 
-/// Every page of a PDF as a JPEG (scans passed through, the rest drawn), and [`Blank`].
-type PdfPages = (Vec<(bool, Vec<u8>)>, Blank);
+/// Pages (from 1) written, each a scan passed through or drawn, by file name.
+type Written = Vec<(usize, bool, String)>;
 
-fn pdf_pages(bytes: Vec<u8>, limits: Limits) -> Result<PdfPages, String> {
+/// Pages (from 1) as JPEGs, each said to be a scan passed through or drawn, and [`Blank`].
+type PdfPages = (Vec<(usize, bool, Vec<u8>)>, Blank);
+
+/// The `wanted` pages of a PDF as JPEGs (scans passed through, the rest drawn).
+fn pdf_pages(bytes: Vec<u8>, limits: Limits, wanted: Pages) -> Result<PdfPages, String> {
     let mut doc = lopdf::Document::load_mem(&bytes).ok();
     let scans = doc
         .as_ref()
-        .map(|doc| scanned_pages(doc, limits))
+        .map(|doc| scanned_pages(doc, limits, wanted))
         .unwrap_or_default();
     let mut blank = doc.as_mut().map(blank_implausible).unwrap_or_default();
     let mut bytes = bytes;
@@ -264,10 +304,14 @@ fn pdf_pages(bytes: Vec<u8>, limits: Limits) -> Result<PdfPages, String> {
     let settings = interpreter_settings(failed.clone());
     let cache = hayro::RenderCache::new();
     let mut out = Vec::new();
+    blank.retain(|(page, _)| wanted.holds(*page));
     for (n, (page, scan)) in pages.iter().zip(scans).enumerate() {
+        if !wanted.holds(n + 1) {
+            continue;
+        }
         failed.store(false, std::sync::atomic::Ordering::Relaxed);
         if let Some(jpeg) = scan {
-            out.push((true, jpeg));
+            out.push((n + 1, true, jpeg));
             continue;
         }
         let (width, height) = page.render_dimensions();
@@ -306,7 +350,11 @@ fn pdf_pages(bytes: Vec<u8>, limits: Limits) -> Result<PdfPages, String> {
         }
         let image = image::RgbImage::from_raw(w, h, rgb)
             .ok_or_else(|| tr!("the page could not be drawn"))?;
-        out.push((false, encode(DynamicImage::ImageRgb8(image), limits)?));
+        out.push((
+            n + 1,
+            false,
+            encode(DynamicImage::ImageRgb8(image), limits)?,
+        ));
     }
     Ok((out, blank))
 }
@@ -455,9 +503,15 @@ fn interpreter_settings(
 
 /// For each page (in order): the JPEG of a scan, when the page is exactly one DCT image drawn
 /// upright and the JPEG is within the limits; `None` otherwise.
-fn scanned_pages(doc: &lopdf::Document, limits: Limits) -> Vec<Option<Vec<u8>>> {
+fn scanned_pages(doc: &lopdf::Document, limits: Limits, wanted: Pages) -> Vec<Option<Vec<u8>>> {
     doc.page_iter()
-        .map(|page| scanned_page(doc, page, limits))
+        .enumerate()
+        .map(|(n, page)| {
+            wanted
+                .holds(n + 1)
+                .then(|| scanned_page(doc, page, limits))
+                .flatten()
+        })
         .collect()
 }
 

@@ -3,14 +3,15 @@
 //! dated from the case, so the same inputs give the same bytes; with a passphrase every entry is
 //! AES-256 encrypted instead (then never byte-identical: each entry gets a random salt).
 
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, Seek, SeekFrom, Write};
 use std::path::Path;
 
 use chrono::{Datelike, NaiveDate};
 use flate2::Compression;
 use flate2::write::DeflateEncoder;
+use sha2::{Digest, Sha256};
 use zip::write::{FileOptions, SimpleFileOptions};
-use zip::{AesMode, CompressionMethod, DateTime, ZipWriter};
+use zip::{AesMode, CompressionMethod, DateTime, PreparedZipFile, ZipWriter};
 
 use super::store::{RecordStore, zip_error};
 use crate::error::{Error, Result};
@@ -39,7 +40,8 @@ pub fn entry_time(date: Option<NaiveDate>) -> DateTime {
         .unwrap_or(fallback)
 }
 
-/// Writes the bundle to `target` (a new file in a private staging folder) and returns its size.
+/// Writes the bundle to `target` (a new file in a private staging folder) and returns its size
+/// and SHA-256, hashed as it is written (the zip is not read back for it).
 pub fn write(
     target: &Path,
     store: &RecordStore,
@@ -47,7 +49,7 @@ pub fn write(
     generated: &[Generated],
     date: NaiveDate,
     passphrase: Option<&str>,
-) -> Result<u64> {
+) -> Result<(u64, String)> {
     enum Item<'a> {
         Record(&'a StoredEntry),
         Made(&'a Generated),
@@ -60,7 +62,7 @@ pub fn write(
     items.sort_by(|a, b| a.0.cmp(b.0));
 
     let file = crate::private_file::create_new(target)?;
-    let mut zip = ZipWriter::new(BufWriter::new(file));
+    let mut zip = ZipWriter::new(Hashing::new(BufWriter::new(file)));
     for (name, item) in items {
         match item {
             Item::Record(entry) => match passphrase {
@@ -87,22 +89,94 @@ pub fn write(
                     CompressionMethod::Stored
                 };
                 let options = options(method, entry_time(Some(date)), made.bytes.len() as u64);
-                let options = match passphrase {
-                    Some(p) => options.with_aes_encryption(AesMode::Aes256, p),
-                    None => options,
-                };
-                zip.start_file(name, options).map_err(zip_error(target))?;
-                zip.write_all(&made.bytes)
-                    .map_err(Error::io("write", target))?;
+                match passphrase {
+                    Some(p) => {
+                        let options = options.with_aes_encryption(AesMode::Aes256, p);
+                        zip.start_file(name, options).map_err(zip_error(target))?;
+                        zip.write_all(&made.bytes)
+                            .map_err(Error::io("write", target))?;
+                    }
+                    // Compressed in memory and added whole: the writer need not go back to
+                    // fill in the entry's header, so the zip is hashed as it is written.
+                    None => {
+                        let prepared = PreparedZipFile::from_data(name, options, &made.bytes)
+                            .map_err(zip_error(target))?;
+                        zip.add_prepared_file(prepared).map_err(zip_error(target))?;
+                    }
+                }
             }
         }
     }
     let out = zip.finish().map_err(zip_error(target))?;
+    let (out, hashed) = out.finish();
     let file = out
         .into_inner()
         .map_err(|e| Error::io("write", target)(e.into_error()))?;
     file.sync_all().map_err(Error::io("write", target))?;
-    Ok(file.metadata().map_err(Error::io("read", target))?.len())
+    match hashed {
+        Some(done) => Ok(done),
+        // The writer went back into what it had written (an encrypted entry's header): read it.
+        None => super::store::sha256_file(target),
+    }
+}
+
+/// A writer that hashes what goes through it, as long as it is written front to back: a seek
+/// anywhere but to where it stands spoils the hash (then [`Hashing::finish`] gives none).
+struct Hashing<W> {
+    inner: W,
+    hasher: Option<Sha256>,
+    position: u64,
+}
+
+impl<W: Write + Seek> Hashing<W> {
+    fn new(inner: W) -> Self {
+        Self {
+            inner,
+            hasher: Some(Sha256::new()),
+            position: 0,
+        }
+    }
+
+    /// The writer, and the length and SHA-256 of everything written when it went front to back.
+    fn finish(self) -> (W, Option<(u64, String)>) {
+        let hashed = self
+            .hasher
+            .map(|h| (self.position, super::store::hex(&h.finalize())));
+        (self.inner, hashed)
+    }
+}
+
+impl<W: Write + Seek> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        if let Some(hasher) = &mut self.hasher {
+            hasher.update(&buf[..n]);
+        }
+        self.position += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl<W: Write + Seek> Seek for Hashing<W> {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let stays = match to {
+            SeekFrom::Current(0) => true,
+            SeekFrom::Start(at) => at == self.position,
+            // Only while nothing was gone back over is the position the end.
+            SeekFrom::End(0) => self.hasher.is_some(),
+            _ => false,
+        };
+        if stays {
+            return Ok(self.position);
+        }
+        self.hasher = None;
+        self.position = self.inner.seek(to)?;
+        Ok(self.position)
+    }
 }
 
 fn options<'k>(method: CompressionMethod, time: DateTime, len: u64) -> FileOptions<'k, 'k, ()> {
@@ -153,6 +227,41 @@ mod tests {
             "zip starts in 1980"
         );
         assert_eq!(entry_time(None).year(), 1980);
+    }
+
+    /// A bundle is hashed as it is written: raw copies and entries added whole never make the
+    /// writer go back, so the hash is there and is that of the bytes; an entry written the
+    /// usual way (its header filled in afterwards) spoils it, and the zip is read back instead.
+    #[test]
+    fn a_zip_written_front_to_back_is_hashed_as_it_goes() {
+        let options = options(CompressionMethod::Deflated, entry_time(None), 0);
+        let mut source = ZipWriter::new(io::Cursor::new(Vec::new()));
+        source.start_file("a.txt", options).unwrap();
+        source.write_all(&b"record ".repeat(1000)).unwrap();
+        let source = source.finish().unwrap().into_inner();
+        let mut source = zip::ZipArchive::new(io::Cursor::new(source)).unwrap();
+
+        let mut zip = ZipWriter::new(Hashing::new(io::Cursor::new(Vec::new())));
+        zip.raw_copy_file_rename(source.by_index_raw(0).unwrap(), "records/a.txt")
+            .unwrap();
+        let made = PreparedZipFile::from_data("summary.pdf", options, b"%PDF-1.7 ...").unwrap();
+        zip.add_prepared_file(made).unwrap();
+        let (cursor, hashed) = zip.finish().unwrap().finish();
+        let bytes = cursor.into_inner();
+        assert_eq!(
+            hashed,
+            Some((bytes.len() as u64, super::super::store::sha256(&bytes)))
+        );
+        let mut back = zip::ZipArchive::new(io::Cursor::new(bytes)).unwrap();
+        let mut text = String::new();
+        io::Read::read_to_string(&mut back.by_name("records/a.txt").unwrap(), &mut text).unwrap();
+        assert_eq!(text, "record ".repeat(1000));
+
+        let mut zip = ZipWriter::new(Hashing::new(io::Cursor::new(Vec::new())));
+        zip.start_file("late-header.txt", options).unwrap();
+        zip.write_all(b"its sizes are written after it").unwrap();
+        let (_, hashed) = zip.finish().unwrap().finish();
+        assert_eq!(hashed, None, "the writer went back");
     }
 
     #[test]

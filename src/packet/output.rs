@@ -8,9 +8,11 @@
 //! made (it holds our packet.json), or empty. `--out` can point anywhere, and a folder of the
 //! family's that happens to carry a contact's name is theirs, not ours to delete.
 
+use std::collections::HashMap;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use crate::error::{Error, Result};
 use crate::packet::{PACKET_FILE, PACKET_FORMAT};
@@ -23,6 +25,9 @@ pub struct Staging {
     dir: PathBuf,
     target: PathBuf,
     committed: bool,
+    /// The size and SHA-256 of files written here whose bytes were hashed as they went, by
+    /// their path under the folder: listing the packet does not read them again.
+    known: Mutex<HashMap<PathBuf, (u64, String)>>,
 }
 
 impl Staging {
@@ -42,6 +47,7 @@ impl Staging {
             dir,
             target: target.to_path_buf(),
             committed: false,
+            known: Mutex::default(),
         })
     }
 
@@ -59,7 +65,29 @@ impl Staging {
         file.write_all(bytes)
             .and_then(|()| file.sync_all())
             .map_err(Error::io("write", &path))?;
+        self.known(
+            relative,
+            bytes.len() as u64,
+            &crate::packet::store::sha256(bytes),
+        );
         Ok(path)
+    }
+
+    /// Says that the file at `relative` was written with this size and SHA-256.
+    pub fn known(&self, relative: &str, bytes: u64, sha256: &str) {
+        self.known
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(PathBuf::from(relative), (bytes, sha256.to_string()));
+    }
+
+    /// The size and SHA-256 of the file at `relative`: as written, else read from the disk.
+    pub fn sha256(&self, relative: &Path) -> Result<(u64, String)> {
+        let known = self.known.lock().unwrap_or_else(|e| e.into_inner());
+        match known.get(relative) {
+            Some((bytes, sha256)) => Ok((*bytes, sha256.clone())),
+            None => crate::packet::store::sha256_file(&self.dir.join(relative)),
+        }
     }
 
     /// Puts the staged folder in the place of the target, atomically where the system allows.

@@ -42,13 +42,26 @@ pub fn render_summary(
     fonts: &Fonts,
     created: NaiveDateTime,
 ) -> Result<Rendered> {
+    render_with_pages(document, fonts, created).map(|(rendered, _)| rendered)
+}
+
+/// [`render_summary`], with what each page shows: pages that show the same look the same in
+/// any PDF written with the same fonts, whatever the other pages.
+pub fn render_with_pages(
+    document: &Document,
+    fonts: &Fonts,
+    created: NaiveDateTime,
+) -> Result<(Rendered, Vec<layout::Page>)> {
     let laid_out = layout::lay_out(document, fonts);
     let bytes = write(&laid_out, fonts, &document.title, document.lang, created)?;
-    Ok(Rendered {
-        bytes,
-        pages: laid_out.pages.len(),
-        warnings: laid_out.warnings,
-    })
+    Ok((
+        Rendered {
+            bytes,
+            pages: laid_out.pages.len(),
+            warnings: laid_out.warnings,
+        },
+        laid_out.pages,
+    ))
 }
 
 /// Writes laid-out pages with the document's title, language, outline and creation date.

@@ -353,6 +353,43 @@ fn platform_images_are_one_upright_jpeg_per_page_within_limits() {
     assert_eq!(checklist.matches("- [ ] images/").count(), images.len());
 }
 
+/// Every page is made into an image once per build: the five platform contacts share the
+/// records' pages, and the pages of their summaries that show the same (each summary names its
+/// hospital on its first page; the rest are alike); a record that is a byte-for-byte copy of
+/// another (the planted Chinese-named one) is not drawn again. The build says how many images it
+/// made: as many as there are different images in all the platform packets together (a page
+/// drawn twice would be counted twice, its images being the same bytes).
+#[test]
+fn each_distinct_page_is_made_into_an_image_once_and_shared_by_the_contacts() {
+    let built = built();
+    let mut all = 0;
+    let mut distinct = std::collections::BTreeSet::new();
+    let mut firsts = std::collections::BTreeSet::new();
+    for (id, _) in ACTIVE.iter().filter(|(_, pack)| *pack == "platform") {
+        let dir = out(built).join(id).join("platform/images");
+        let images = files_under(&dir);
+        assert!(!images.is_empty(), "{id}");
+        for (n, image) in images.iter().enumerate() {
+            let bytes = fs::read(dir.join(image)).unwrap();
+            if n == 0 {
+                firsts.insert(bytes.clone());
+            }
+            distinct.insert(bytes);
+            all += 1;
+        }
+    }
+    assert_eq!(
+        firsts.len(),
+        5,
+        "each summary's first page names its hospital"
+    );
+    assert!(distinct.len() * 3 < all, "{} of {all}", distinct.len());
+    built.stderr_has(&format!(
+        "({} page image(s) made, each once)",
+        distinct.len()
+    ));
+}
+
 fn walk(dir: &Path) -> Vec<PathBuf> {
     files_under(dir)
         .into_iter()

@@ -35,8 +35,7 @@ pub(super) fn build(
     target: &Path,
 ) -> Result<(Outcome, Diagnostics)> {
     let lang = contact.language;
-    let fonts = &shared.fonts;
-    let summary = shared.summary(contact, fonts)?;
+    let summary = shared.summary(contact)?;
     let summary_name = shared.summary_name(contact);
     let limit = packet::size_limit(contact);
     let records = &shared.store.records;
@@ -235,7 +234,7 @@ pub(super) fn build(
         });
 
         let zip_path = staging.path().join(&zip_name);
-        bundle::write(
+        let (zip_len, zip_sha) = bundle::write(
             &zip_path,
             &shared.store,
             &entries,
@@ -243,7 +242,7 @@ pub(super) fn build(
             shared.today,
             shared.passphrase.as_deref(),
         )?;
-        let (zip_len, zip_sha) = store::sha256_file(&zip_path)?;
+        staging.known(&zip_name, zip_len, &zip_sha);
 
         let mut attachments = Vec::new();
         if number == 1 && !sealed {
@@ -340,7 +339,7 @@ pub(super) fn build(
             parts: of,
             packet_sha256,
         },
-        summary.warnings,
+        summary.warnings.clone(),
     ))
 }
 

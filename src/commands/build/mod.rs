@@ -1,9 +1,11 @@
 //! `consultpack build`: every active contact's packet (or those named), in the form its channel
 //! takes. The records are read and compressed once ([`RecordStore`]), the DICOM folders indexed
-//! once, platform page images rendered once; then each contact's packet is made in a staging
-//! folder and swapped into `out/<contact>/` whole, contacts two at a time.
+//! once, each distinct summary laid out once (contacts whose summaries say the same share it),
+//! each distinct page made into an image once ([`pages`]); then each contact's packet is made in
+//! a staging folder and swapped into `out/<contact>/` whole, a few contacts at a time.
 
 mod email;
+mod pages;
 mod platform;
 mod portal;
 
@@ -69,7 +71,52 @@ struct Shared<'a> {
     languages: Vec<Option<Lang>>,
     /// Parsed once and shared: each face is 16 MB in memory.
     fonts: Fonts,
-    pages: platform::PageCache,
+    summaries: Summaries,
+    pages: pages::PageCache,
+}
+
+/// Each contact's summary PDF (without records), made once per distinct document.
+#[derive(Default)]
+struct Summaries {
+    /// Each distinct document's PDF and what each of its pages shows, or why it could not be
+    /// made.
+    made: Vec<std::result::Result<(pdf::Rendered, Vec<crate::layout::Page>), Explained>>,
+    /// By contact id: which of `made`, or why its document could not be made.
+    of: std::collections::HashMap<String, std::result::Result<usize, Explained>>,
+}
+
+impl Summaries {
+    /// Lays out and writes the summaries of `contacts`, each distinct document once, `workers`
+    /// at a time.
+    fn make(shared: &Shared, contacts: &[&Contact], workers: usize) -> Self {
+        let mut documents: Vec<(Vec<u8>, crate::document::Document)> = Vec::new();
+        let mut of = std::collections::HashMap::new();
+        for contact in contacts {
+            let index = shared.summary_document(contact).map(|document| {
+                let key = serde_json::to_vec(&document).expect("a document serializes");
+                match documents.iter().position(|(k, _)| *k == key) {
+                    Some(index) => index,
+                    None => {
+                        documents.push((key, document));
+                        documents.len() - 1
+                    }
+                }
+            });
+            of.insert(contact.id.clone(), index.map_err(|e| explained(&e)));
+        }
+        let made = crate::parallel::map(&documents, workers, |(_, document)| {
+            pdf::render_with_pages(document, &shared.fonts, shared.created)
+                .map_err(|e| explained(&e))
+        });
+        Self { made, of }
+    }
+}
+
+/// An error's message and hint, to give again to each contact it concerns.
+type Explained = (String, Option<String>);
+
+fn explained(e: &Error) -> Explained {
+    (e.to_string(), e.hint().map(str::to_string))
 }
 
 pub fn run(folder: &CaseFolder, args: &BuildArgs, today: NaiveDate) -> Result<()> {
@@ -86,6 +133,7 @@ pub(super) fn build(
     today: NaiveDate,
     show_table: bool,
 ) -> Result<()> {
+    let started = std::time::Instant::now();
     let case = &loaded
         .case
         .as_ref()
@@ -234,19 +282,10 @@ pub(super) fn build(
         );
     }
 
-    let platform_limits: Vec<crate::page_images::Limits> = contacts
-        .iter()
-        .filter(|c| Pack::for_channel(c.channel) == Pack::Platform)
-        .map(|c| platform::limits(c))
-        .collect();
-    let pages =
-        platform::PageCache::render(&store, &records_root, &platform_limits, &out_root, workers)?;
-    warnings.extend(pages.warnings(folder));
-
     let languages = record_languages(&records_root, &records);
     warnings.extend(chinese_records_found(&contacts, &records, &languages));
 
-    let shared = Shared {
+    let mut shared = Shared {
         languages,
         folder,
         case,
@@ -262,8 +301,12 @@ pub(super) fn build(
         inputs_sha256,
         built_with,
         fonts: load_fonts(&args.font)?,
-        pages,
+        summaries: Summaries::default(),
+        pages: pages::PageCache::default(),
     };
+    shared.summaries = Summaries::make(&shared, &contacts, workers);
+    shared.pages = make_page_images(&shared, &contacts, &out_root, workers)?;
+    warnings.extend(shared.pages.warnings(folder));
 
     let bar = progress_bar(contacts.len() as u64, tr!("building packets"));
     // The prefix is the word after the count, in the interface language.
@@ -351,6 +394,15 @@ pub(super) fn build(
         outcomes.sort_by_key(|o| every.iter().position(|c| c.id == o.contact));
         print_stdout(&table(&outcomes, &out_root))?;
     }
+    eprintln!(
+        "{}",
+        tr!(
+            "built {built} packet(s) in {seconds} s ({pages} page image(s) made, each once)",
+            built = contacts.len() - failures.len(),
+            seconds = format!("{:.1}", started.elapsed().as_secs_f64()),
+            pages = shared.pages.made
+        )
+    );
     match failures.len() {
         0 => Ok(()),
         n => Err(Error::user(
@@ -430,12 +482,87 @@ fn build_contact(
     }
 }
 
+/// The page images the platform contacts need — every record's and their summaries' pages at
+/// each contact's limits — each distinct page made once (a summary page that shows what a page
+/// of another contact's summary shows is that page), with a progress bar on a terminal.
+fn make_page_images(
+    shared: &Shared,
+    contacts: &[&Contact],
+    temp_parent: &Path,
+    workers: usize,
+) -> Result<pages::PageCache> {
+    let mut wanted = Vec::new();
+    // Summary pages made so far: what each shows, in which summary, which page, at what limits.
+    let mut shown: Vec<(
+        &crate::layout::Page,
+        String,
+        usize,
+        crate::page_images::Limits,
+    )> = Vec::new();
+    let mut summaries = std::collections::HashSet::new();
+    for contact in contacts
+        .iter()
+        .filter(|c| Pack::for_channel(c.channel) == Pack::Platform)
+    {
+        let limits = platform::limits(contact);
+        if let Some(Ok(index)) = shared.summaries.of.get(&contact.id)
+            && let Ok((summary, laid_out)) = &shared.summaries.made[*index]
+            && summaries.insert((*index, limits))
+        {
+            let sha256 = store::sha256(&summary.bytes);
+            let mut same_as = std::collections::HashMap::new();
+            for (n, page) in laid_out.iter().enumerate() {
+                match shown.iter().find(|(p, _, _, l)| *p == page && *l == limits) {
+                    Some((_, theirs, their_page, _)) => {
+                        same_as.insert(n + 1, (theirs.clone(), *their_page));
+                    }
+                    None => shown.push((page, sha256.clone(), n + 1, limits)),
+                }
+            }
+            wanted.push(pages::Wanted {
+                sha256,
+                file: pages::File::Made(&summary.bytes),
+                pages: Some(summary.pages),
+                limits,
+                same_as,
+            });
+        }
+        for record in &shared.store.records {
+            wanted.push(pages::Wanted {
+                sha256: record.source_sha256.clone(),
+                file: pages::File::Record {
+                    path: shared.records_root.join(&record.original),
+                    original: record.original.clone(),
+                },
+                pages: record.pages.map(|p| p as usize),
+                limits,
+                same_as: std::collections::HashMap::new(),
+            });
+        }
+    }
+    let bar = ProgressBar::new(
+        wanted
+            .iter()
+            .map(|w| (w.pages.unwrap_or(1) - w.same_as.len()) as u64)
+            .sum(),
+    );
+    bar.set_style(
+        ProgressStyle::with_template("{msg} {bar:30} {pos}/{len} {prefix}")
+            .expect("valid template"),
+    );
+    bar.set_message(tr!("making page images"));
+    bar.set_prefix(tr!("pages"));
+    let cache = pages::PageCache::render(wanted, temp_parent, workers, &|n| bar.inc(n));
+    bar.finish_and_clear();
+    cache
+}
+
 impl Shared<'_> {
-    /// The summary PDF for a contact (without records), with its warnings.
-    fn summary(&self, contact: &Contact, fonts: &Fonts) -> Result<pdf::Rendered> {
+    /// The summary document for a contact (without records).
+    fn summary_document(&self, contact: &Contact) -> Result<crate::document::Document> {
         let lang = contact.language;
         let template = self.folder.template(&summary::template_name(lang))?;
-        let document = summary::build(SummaryInput {
+        summary::build(SummaryInput {
             case: self.case,
             contact: Some(contact),
             lang,
@@ -445,8 +572,21 @@ impl Shared<'_> {
             criteria: &self.criteria,
             dicom: &self.dicom.studies,
         })
-        .map_err(template_error)?;
-        pdf::render_summary(&document, fonts, self.created)
+        .map_err(template_error)
+    }
+
+    /// The summary PDF for a contact (without records), with its warnings, made once for
+    /// every contact whose summary says the same ([`Summaries`]).
+    fn summary(&self, contact: &Contact) -> Result<&pdf::Rendered> {
+        let made = self
+            .summaries
+            .of
+            .get(&contact.id)
+            .expect("every contact built has its summary made first")
+            .as_ref()
+            .and_then(|&index| self.summaries.made[index].as_ref());
+        made.map(|(rendered, _)| rendered)
+            .map_err(|(message, hint)| Error::user(message.clone(), hint.clone()))
     }
 
     fn summary_name(&self, contact: &Contact) -> String {
@@ -595,8 +735,7 @@ fn finish_packet(
     let mut entries = Vec::new();
     let mut bytes = 0;
     for relative in files {
-        let path = staging.path().join(&relative);
-        let (len, sha256) = store::sha256_file(&path)?;
+        let (len, sha256) = staging.sha256(&relative)?;
         bytes += len;
         entries.push(FileEntry {
             file: relative.to_string_lossy().replace('\\', "/"),

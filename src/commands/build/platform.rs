@@ -2,20 +2,18 @@
 //! JPEG per page — the summary's first, then every record's in timeline order — the cover letter
 //! as text and as a PDF page, and a checklist of what to upload where.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::{Outcome, Shared, finish_packet};
 use crate::case::model::RecordKind;
 use crate::contacts::Contact;
-use crate::diagnostic::{Diagnostic, Diagnostics, Location};
+use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::error::{Error, Result};
-use crate::folder::{CaseFolder, RECORDS_DIR};
 use crate::packet::cover::{AttachmentView, human_size};
 use crate::packet::output::Staging;
-use crate::packet::store::RecordStore;
+use crate::packet::store;
 use crate::packet::{self, PACKET_FORMAT, Pack, PacketJson, fields};
-use crate::page_images::{self, Limits, PageImages};
+use crate::page_images::Limits;
 use crate::summary::words;
 use crate::text::Lang;
 use crate::toml_reader::Choice;
@@ -23,15 +21,6 @@ use crate::tr;
 
 /// Images per upload batch: WeChat and the mini-program pickers take nine at a time.
 const BATCH: usize = 9;
-
-/// The page images of every record, rendered once per set of limits and shared by every
-/// platform contact with those limits.
-pub(super) struct PageCache {
-    /// Holds the rendered pages until the build ends.
-    _scratch: Option<tempfile::TempDir>,
-    images: HashMap<(usize, Limits), Result<PageImages, String>>,
-    originals: Vec<PathBuf>,
-}
 
 /// The image limits of a contact: its own, else 2000 px and 1.5 MB.
 pub(super) fn limits(contact: &Contact) -> Limits {
@@ -44,105 +33,6 @@ pub(super) fn limits(contact: &Contact) -> Limits {
     }
 }
 
-impl PageCache {
-    /// Renders every record for each distinct set of `limits` (none when no contact needs
-    /// images), `workers` child processes at a time.
-    pub fn render(
-        store: &RecordStore,
-        records_root: &Path,
-        limits: &[Limits],
-        temp_parent: &Path,
-        workers: usize,
-    ) -> Result<Self> {
-        let originals: Vec<PathBuf> = store.records.iter().map(|r| r.original.clone()).collect();
-        let mut distinct: Vec<Limits> = limits.to_vec();
-        distinct.dedup();
-        distinct.sort_by_key(|l| (l.max_px, l.max_bytes));
-        distinct.dedup();
-        if distinct.is_empty() || originals.is_empty() {
-            return Ok(Self {
-                _scratch: None,
-                images: HashMap::new(),
-                originals,
-            });
-        }
-        let dir = tempfile::Builder::new()
-            .prefix(&format!(
-                ".consultpack-records-{}-pages-",
-                std::process::id()
-            ))
-            .tempdir_in(temp_parent)
-            .map_err(Error::io("create a temporary folder in", temp_parent))?;
-        let jobs: Vec<(usize, Limits)> = distinct
-            .iter()
-            .flat_map(|&l| (0..originals.len()).map(move |i| (i, l)))
-            .collect();
-        let rendered = crate::parallel::map(&jobs, workers, |&(index, limits)| {
-            let stem = format!("r{index:04}-{}-{}", limits.max_px, limits.max_bytes);
-            page_images::render(
-                &records_root.join(&originals[index]),
-                dir.path(),
-                &stem,
-                limits,
-            )
-        });
-        let images = jobs.into_iter().zip(rendered).collect();
-        Ok(Self {
-            _scratch: Some(dir),
-            images,
-            originals,
-        })
-    }
-
-    /// The records whose pages could not be made, and the pages made without a picture that
-    /// could not be drawn, as warnings (once per record or page, whatever the limits).
-    pub fn warnings(&self, folder: &CaseFolder) -> Diagnostics {
-        let mut warned = std::collections::BTreeSet::new();
-        let mut out = Diagnostics::default();
-        let mut problems: Vec<(usize, Option<usize>, &String)> = Vec::new();
-        for (&(index, _), result) in &self.images {
-            match result {
-                Err(reason) => problems.push((index, None, reason)),
-                Ok(images) => problems.extend(
-                    images
-                        .blank
-                        .iter()
-                        .map(|(page, reason)| (index, Some(*page), reason)),
-                ),
-            }
-        }
-        problems.sort();
-        for (index, page, reason) in problems {
-            if !warned.insert((index, page)) {
-                continue;
-            }
-            let shown = folder.display(RECORDS_DIR).join(&self.originals[index]);
-            let message = match page {
-                None => tr!(
-                    "`{path}` was left out of the platform images: {reason}",
-                    path = shown.display(),
-                    reason
-                ),
-                Some(page) => tr!(
-                    "`{path}`, page {page}: {reason}; its platform image is blank there",
-                    path = shown.display(),
-                    page,
-                    reason
-                ),
-            };
-            out.push(Diagnostic::warning(message).at(Location::file(&shown)));
-        }
-        out
-    }
-
-    fn pages(&self, index: usize, limits: Limits) -> &[PathBuf] {
-        match self.images.get(&(index, limits)) {
-            Some(Ok(images)) => &images.files,
-            _ => &[],
-        }
-    }
-}
-
 pub(super) fn build(
     shared: &Shared,
     contact: &Contact,
@@ -151,31 +41,37 @@ pub(super) fn build(
     let lang = contact.language;
     let limits = limits(contact);
     let fonts = &shared.fonts;
-    let summary = shared.summary(contact, fonts)?;
+    let summary = shared.summary(contact)?;
     let mut warnings = summary.warnings.clone();
     let staging = Staging::new(target)?;
     let base = "platform";
     let summary_name = shared.summary_name(contact);
-    let summary_path = staging.write(&format!("{base}/{summary_name}"), &summary.bytes)?;
+    staging.write(&format!("{base}/{summary_name}"), &summary.bytes)?;
 
-    // Images: the summary's pages first (the doctor reads it first), then each record's.
+    // Images: the summary's pages first (the doctor reads it first), then each record's; made
+    // once for the build (see `pages`), copied here.
     let images_dir = staging.path().join(base).join("images");
     crate::private_file::create_dir(&images_dir)?;
-    let summary_pages = page_images::render(&summary_path, &images_dir, ".summary", limits)
+    let summary_pages = shared
+        .pages
+        .pages(&store::sha256(&summary.bytes), limits)
         .map_err(|e| {
             Error::user(
                 tr!("the summary could not be made into images: {e}", e),
                 None,
             )
         })?;
-    let mut sources: Vec<(String, Option<RecordKind>, PathBuf)> = summary_pages
+    let mut sources: Vec<(String, Option<RecordKind>, &PathBuf)> = summary_pages
         .files
         .iter()
-        .map(|p| (shared.today.to_string(), None, p.clone()))
+        .map(|(_, p)| (shared.today.to_string(), None, p))
         .collect();
-    for (index, record) in shared.store.records.iter().enumerate() {
-        for page in shared.pages.pages(index, limits) {
-            sources.push((record.date.to_string(), Some(record.kind), page.clone()));
+    for record in &shared.store.records {
+        // A record whose pages could not be made was warned about once, for every contact.
+        if let Ok(pages) = shared.pages.pages(&record.source_sha256, limits) {
+            for (_, page) in &pages.files {
+                sources.push((record.date.to_string(), Some(record.kind), page));
+            }
         }
     }
     let width = sources.len().to_string().len().max(2);
@@ -187,15 +83,7 @@ pub(super) fn build(
             n + 1,
             kind.map_or("summary", |k| k.name())
         );
-        let target = images_dir.join(&name);
-        if source.starts_with(&images_dir) {
-            std::fs::rename(source, &target).map_err(Error::io("move", source))?;
-        } else {
-            crate::private_file::copy(source, &target)?;
-        }
-        images_bytes += std::fs::metadata(&target)
-            .map_err(Error::io("read", &target))?
-            .len();
+        images_bytes += crate::private_file::copy(source, &images_dir.join(&name))?;
         image_names.push((name, *kind, date.clone()));
     }
 

@@ -21,7 +21,7 @@ pub(super) fn build(
 ) -> Result<(Outcome, Diagnostics)> {
     let lang = contact.language;
     let fonts = &shared.fonts;
-    let summary = shared.summary(contact, fonts)?;
+    let summary = shared.summary(contact)?;
     let mut warnings = summary.warnings.clone();
     let staging = Staging::new(target)?;
     let base = "portal";
