@@ -3,7 +3,8 @@
 //! print. A hostile file or template then costs a failed child, never the machine.
 //!
 //! A child never outlives its parent: on Linux the kernel kills it when the parent dies
-//! (`PR_SET_PDEATHSIG`), elsewhere it watches for its parent to go and exits. A build killed
+//! (`PR_SET_PDEATHSIG`), on Windows the parent holds the only handle of the child's Job Object
+//! (kill-on-close), elsewhere it watches for its parent to go and exits. A build killed
 //! with `kill -9` thus leaves no renderer writing into a folder nobody will read.
 
 use std::ffi::OsStr;
@@ -18,7 +19,7 @@ use crate::tr;
 /// What a child may use.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
-    /// Address space in bytes (RLIMIT_AS).
+    /// Memory in bytes (Unix RLIMIT_AS, Windows the Job Object's process memory).
     pub memory: u64,
     pub cpu_seconds: u64,
     pub wall: Duration,
@@ -132,59 +133,24 @@ fn die_with_parent(command: &mut Command) {
     }
 }
 
-/// Elsewhere the child watches its parent itself (see [`watch_parent`]).
+/// Elsewhere the child sees to it itself (see [`crate::platform::confine`]).
 #[cfg(not(target_os = "linux"))]
 fn die_with_parent(_: &mut Command) {}
 
-/// In the child: exits at once if the parent that started it is gone — it died between the
-/// fork and `PR_SET_PDEATHSIG`, or, where that does not exist, at any time (checked five
-/// times a second).
-fn watch_parent() {
-    let Some(parent) = std::env::var(PARENT_VARIABLE)
-        .ok()
-        .and_then(|v| v.parse::<libc::pid_t>().ok())
-    else {
-        return;
-    };
-    // SAFETY: getppid has no preconditions.
-    let orphaned = move || unsafe { libc::getppid() } != parent;
-    if orphaned() {
-        std::process::exit(1);
-    }
-    if cfg!(not(target_os = "linux")) {
-        std::thread::spawn(move || {
-            loop {
-                std::thread::sleep(Duration::from_millis(200));
-                if orphaned() {
-                    std::process::exit(1);
-                }
-            }
-        });
-    }
-}
-
 /// In the child: dies with its parent, lowers its own limits to what the parent asked for, and
-/// speaks the parent's interface language.
+/// speaks the parent's interface language. How each system confines it: see
+/// [`crate::platform::confine`] (Unix `setrlimit`, Windows a Job Object).
 pub fn limit_self() {
-    watch_parent();
+    let read = |key: &str| std::env::var(key).ok().and_then(|v| v.parse::<u64>().ok());
+    let parent = read(PARENT_VARIABLE).and_then(|p| u32::try_from(p).ok());
+    crate::platform::confine(
+        parent,
+        read("CONSULTPACK_CHILD_MEMORY"),
+        read("CONSULTPACK_CHILD_CPU"),
+    );
     crate::i18n::set(crate::i18n::choose(
         std::env::var(UI_VARIABLE).ok().as_deref(),
         None,
         |_| None,
     ));
-    let read = |key: &str| std::env::var(key).ok().and_then(|v| v.parse::<u64>().ok());
-    for (resource, limit) in [
-        (libc::RLIMIT_AS, read("CONSULTPACK_CHILD_MEMORY")),
-        (libc::RLIMIT_CPU, read("CONSULTPACK_CHILD_CPU")),
-    ] {
-        let Some(limit) = limit else { continue };
-        let limit = libc::rlimit {
-            rlim_cur: limit as libc::rlim_t,
-            rlim_max: limit as libc::rlim_t,
-        };
-        // SAFETY: setrlimit reads a valid rlimit struct; it only lowers this process's limits.
-        unsafe {
-            libc::setrlimit(resource, &limit);
-        }
-    }
 }

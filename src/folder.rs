@@ -422,6 +422,24 @@ impl CaseFolder {
                 );
             }
         }
+        // Windows: a folder is private to its user under the user's profile (C:\Users\<name>),
+        // whose permissions Windows sets so; elsewhere (D:\, a shared folder) others may read.
+        #[cfg(windows)]
+        if let Some(profile) = std::env::var_os("USERPROFILE").map(|p| resolved(Path::new(&p)))
+            && !resolved(&self.root).starts_with(&profile)
+        {
+            let shown = self.root.display().to_string();
+            diagnostics.push(
+                Diagnostic::warning(tr!(
+                    "`{shown}` is outside your user folder (`{profile}`), where Windows may let other users of this computer open it; it holds patient data",
+                    shown,
+                    profile = profile.display()
+                ))
+                .hint(tr!(
+                    "move the case folder into your user folder (Documents, say), which only you can open"
+                )),
+            );
+        }
         diagnostics
     }
 
@@ -461,8 +479,8 @@ impl CaseFolder {
                 diagnostics,
             });
         }
-        // Folders listed so far, by device and inode: links between folders cannot make the
-        // walk go round, however they are arranged.
+        // Folders listed so far, by identity (device and inode; on Windows the resolved path):
+        // links between folders cannot make the walk go round, however they are arranged.
         let mut listed = std::collections::HashSet::new();
         // Folders reached through a link are listed after the real ones, so that a file has
         // its real path whenever it has one.
@@ -472,14 +490,10 @@ impl CaseFolder {
                 continue;
             }
             let dir = root.join(&relative);
-            #[cfg(unix)]
+            if let Some(identity) = folder_identity(&dir)
+                && !listed.insert(identity)
             {
-                use std::os::unix::fs::MetadataExt;
-                if let Ok(meta) = fs::metadata(&dir)
-                    && !listed.insert((meta.dev(), meta.ino()))
-                {
-                    continue;
-                }
+                continue;
             }
             let entries = fs::read_dir(&dir).map_err(Error::io("list", &dir))?;
             for entry in entries {
@@ -564,4 +578,19 @@ impl CaseFolder {
             diagnostics,
         })
     }
+}
+
+/// What tells two folders apart however they are reached: device and inode.
+#[cfg(unix)]
+fn folder_identity(dir: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = fs::metadata(dir).ok()?;
+    Some((meta.dev(), meta.ino()))
+}
+
+/// What tells two folders apart however they are reached: the path with every link and
+/// junction resolved.
+#[cfg(windows)]
+fn folder_identity(dir: &Path) -> Option<PathBuf> {
+    fs::canonicalize(dir).ok()
 }

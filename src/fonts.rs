@@ -164,6 +164,7 @@ fn parse_builtin(bytes: &'static [u8]) -> ParsedFont {
 /// bytes in the file they were loaded from: the file, offset and inode /proc/self/maps gives for
 /// their address. Anything that does not fit (no /proc, a file shorter than the bytes, another
 /// inode) gives `None`, and the bytes are copied instead.
+#[cfg(target_os = "linux")]
 fn shared_bytes(bytes: &'static [u8]) -> Option<Arc<FontBytes>> {
     use std::os::unix::fs::MetadataExt;
     let address = bytes.as_ptr() as usize;
@@ -207,6 +208,12 @@ fn shared_bytes(bytes: &'static [u8]) -> Option<Arc<FontBytes>> {
         && map[..64] == bytes[..64]
         && map[map.len() - 64..] == bytes[bytes.len() - 64..];
     same.then(|| Arc::new(FontBytes::Mmapped(map)))
+}
+
+/// Without /proc/self/maps (Windows, macOS) the faces are copied: 16 MB each, parsed once.
+#[cfg(not(target_os = "linux"))]
+fn shared_bytes(_: &'static [u8]) -> Option<Arc<FontBytes>> {
+    None
 }
 
 #[cfg(test)]

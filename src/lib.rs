@@ -36,6 +36,7 @@ pub mod page_images;
 pub mod parallel;
 pub mod password_command;
 pub mod pdf;
+pub mod platform;
 pub mod private_file;
 pub mod replies;
 pub mod scrub;
@@ -73,6 +74,8 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
             .collect();
         return pdf::vet_worker(&rest);
     }
+    // Chinese messages and tables print as they are in cmd and PowerShell (Windows).
+    let _console = platform::Console::utf8();
     i18n::set(interface_language(&args));
     let cli = match parse_command_line(args) {
         Ok(Some(cli)) => cli,
@@ -144,7 +147,7 @@ fn parse_command_line(args: Vec<std::ffi::OsString>) -> Result<Option<cli::Cli>,
 
 /// The interface language, decided before the command line is parsed so that `--help` and
 /// clap's errors are in it too: `--ui`, else `ui` in the case's consultpack.toml, else the
-/// locale.
+/// locale (on Windows, without `LANG`, the user's display locale).
 fn interface_language(args: &[std::ffi::OsString]) -> text::Lang {
     let flag = |name: &str| {
         let long = format!("--{name}");
@@ -169,6 +172,8 @@ fn interface_language(args: &[std::ffi::OsString]) -> text::Lang {
             table.get("ui")?.as_str().map(str::to_string)
         });
     i18n::choose(flag("ui").as_deref(), config_ui.as_deref(), |key| {
-        std::env::var(key).ok()
+        std::env::var(key)
+            .ok()
+            .or_else(|| (key == "LANG").then(platform::system_locale).flatten())
     })
 }

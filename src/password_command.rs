@@ -53,6 +53,7 @@ pub fn first_line(argv: &[String]) -> Result<String, String> {
                 why = e.kind()
             )
         })?;
+    let tree = crate::platform::ProcessTree::of(&child);
     let mut stdout = child.stdout.take().expect("stdout is piped");
     let (send, receive) = mpsc::channel();
     // A thread reads, so that the wait for it can end: a command that keeps its output open
@@ -67,28 +68,28 @@ pub fn first_line(argv: &[String]) -> Result<String, String> {
     let line = match output {
         Ok(Output::Line(line)) => line,
         Ok(Output::LineTooLong) => {
-            stop(&mut child);
+            stop(&mut child, &tree);
             return Err(tr!(
                 "the password command (`password_command`) printed more than {limit} bytes without a line break and was stopped; it must print the password on its first line",
                 limit = LINE_LIMIT
             ));
         }
         Ok(Output::TooMuch) => {
-            stop(&mut child);
+            stop(&mut child, &tree);
             return Err(tr!(
                 "the password command (`password_command`) printed more than {limit} bytes and was stopped; it must print the password on its first line",
                 limit = OUTPUT_LIMIT
             ));
         }
         Ok(Output::Failed(e)) => {
-            stop(&mut child);
+            stop(&mut child, &tree);
             return Err(tr!(
                 "the password command (`password_command`) could not be read ({why})",
                 why = e.kind()
             ));
         }
         Err(_) => {
-            stop(&mut child);
+            stop(&mut child, &tree);
             return Err(tr!(
                 "the password command (`password_command`) gave no password within {seconds} s and was stopped",
                 seconds
@@ -103,7 +104,7 @@ pub fn first_line(argv: &[String]) -> Result<String, String> {
                 std::thread::sleep(Duration::from_millis(10));
             }
             _ => {
-                stop(&mut child);
+                stop(&mut child, &tree);
                 return Err(tr!(
                     "the password command (`password_command`) gave no password within {seconds} s and was stopped",
                     seconds
@@ -149,35 +150,11 @@ fn read_first_line(out: &mut impl Read) -> Output {
     }
 }
 
-/// Stops the command and what it started (`sh -c "…"` runs its own children, which would
-/// otherwise keep printing, or keep the terminal's output open, after we have gone).
-fn stop(child: &mut Child) {
-    let mut pids = Vec::new();
-    descendants(child.id(), &mut pids);
-    for pid in pids {
-        // SAFETY: kill has no memory effects; a pid that has gone meanwhile is harmless.
-        unsafe {
-            libc::kill(pid as libc::pid_t, libc::SIGKILL);
-        }
-    }
+/// Stops the command and what it started (see [`crate::platform::ProcessTree`]).
+fn stop(child: &mut Child, tree: &crate::platform::ProcessTree) {
+    tree.kill_descendants();
     let _ = child.kill();
     let _ = child.wait();
-}
-
-/// The processes started by `pid`, and theirs, as Linux lists them (elsewhere: none).
-fn descendants(pid: u32, out: &mut Vec<u32>) {
-    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-        return;
-    };
-    for task in tasks.flatten() {
-        let children = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
-        for child in children.split_whitespace().filter_map(|c| c.parse().ok()) {
-            if !out.contains(&child) && out.len() < 1000 {
-                out.push(child);
-                descendants(child, out);
-            }
-        }
-    }
 }
 
 fn deadline() -> Duration {
@@ -187,7 +164,8 @@ fn deadline() -> Duration {
         .map_or(DEADLINE, Duration::from_millis)
 }
 
-#[cfg(test)]
+/// The commands are run with `sh`.
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
 

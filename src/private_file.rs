@@ -43,7 +43,7 @@ pub fn write_with<T>(path: &Path, fill: impl FnOnce(&mut dyn Write) -> Result<T>
     drop(out);
     let value = filled?;
     temp.file().sync_all().map_err(Error::io("write", path))?;
-    temp.persist(dir, path)?;
+    temp.persist(path)?;
     Ok(value)
 }
 
@@ -93,7 +93,7 @@ impl Temporary {
     }
 
     /// Gives the complete file its name, replacing `path` in one step.
-    fn persist(self, dir: &Path, path: &Path) -> Result<()> {
+    fn persist(self, path: &Path) -> Result<()> {
         let replace = |e: io::Error| Error::Io {
             action: "replace",
             path: path.to_path_buf(),
@@ -106,6 +106,7 @@ impl Temporary {
                 use std::os::unix::ffi::OsStrExt;
                 // An unnamed file gets a name by linking it from /proc, then is renamed over
                 // the target (linkat cannot replace a file).
+                let dir = path.parent().unwrap_or(Path::new("."));
                 let named = dir.join(format!(
                     "{TEMP_PREFIX}{}-{:016x}",
                     std::process::id(),
@@ -138,6 +139,7 @@ impl Temporary {
     }
 }
 
+#[cfg(target_os = "linux")]
 fn random_u64() -> u64 {
     let mut bytes = [0u8; 8];
     let _ = getrandom::fill(&mut bytes);
@@ -145,7 +147,7 @@ fn random_u64() -> u64 {
 }
 
 /// Removes what runs killed earlier left in `dir`: entries named `<prefix><pid>-…` whose
-/// process is no longer running (without /proc: untouched for a day).
+/// process is no longer running ([`crate::platform::process_alive`]).
 pub fn remove_stale(dir: &Path, prefixes: &[&str]) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
@@ -156,16 +158,7 @@ pub fn remove_stale(dir: &Path, prefixes: &[&str]) {
             continue;
         };
         let pid: Option<u32> = rest.split('-').next().and_then(|p| p.parse().ok());
-        let stale = if Path::new("/proc/self").exists() {
-            !pid.is_some_and(|pid| Path::new(&format!("/proc/{pid}")).exists())
-        } else {
-            entry
-                .metadata()
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|t| t.elapsed().ok())
-                .is_some_and(|age| age > std::time::Duration::from_secs(86_400))
-        };
+        let stale = !pid.is_some_and(crate::platform::process_alive);
         if stale {
             let path = entry.path();
             let _ = if path.is_dir() {
@@ -258,12 +251,15 @@ pub fn create_dir(path: &Path) -> Result<()> {
         dir = d.parent().filter(|p| !p.as_os_str().is_empty());
     }
     for d in missing.into_iter().rev() {
-        let mut builder = fs::DirBuilder::new();
         #[cfg(unix)]
-        {
+        let builder = {
             use std::os::unix::fs::DirBuilderExt;
+            let mut builder = fs::DirBuilder::new();
             builder.mode(0o700);
-        }
+            builder
+        };
+        #[cfg(windows)]
+        let builder = fs::DirBuilder::new();
         match builder.create(d) {
             Ok(()) => restrict_dir(d)?,
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
@@ -274,23 +270,30 @@ pub fn create_dir(path: &Path) -> Result<()> {
 }
 
 /// Makes a folder this program created enterable by the owner only.
+#[cfg(unix)]
 pub fn restrict_dir(path: &Path) -> Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(path, fs::Permissions::from_mode(0o700))
-            .map_err(Error::io("set permissions of", path))?;
-    }
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(0o700))
+        .map_err(Error::io("set permissions of", path))
+}
+
+#[cfg(unix)]
+fn restrict(path: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(0o600))
+        .map_err(Error::io("set permissions of", path))
+}
+
+/// On Windows a new file or folder takes the permissions of the folder it is in: under the
+/// user's profile only the user (and administrators) can open it, and `check` warns about a
+/// case folder outside it (`CaseFolder::check_permissions`). Nothing is changed here.
+#[cfg(windows)]
+pub fn restrict_dir(_: &Path) -> Result<()> {
     Ok(())
 }
 
-fn restrict(path: &Path) -> Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(path, fs::Permissions::from_mode(0o600))
-            .map_err(Error::io("set permissions of", path))?;
-    }
+#[cfg(windows)]
+fn restrict(_: &Path) -> Result<()> {
     Ok(())
 }
 

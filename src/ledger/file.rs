@@ -1,5 +1,6 @@
 //! The ledger on disk: appended with `O_APPEND` (one `write` per event, so two processes never
-//! interleave within a line), fsynced before the caller goes on, readable by the owner only.
+//! interleave within a line; Windows' `FILE_APPEND_DATA` likewise), fsynced before the caller
+//! goes on, readable by the owner only (on Windows: private under the user's profile).
 //! It and the other files of `.consultpack/` are opened without following links (`O_NOFOLLOW`),
 //! in a `.consultpack` that is itself no link: a case folder from elsewhere cannot make an
 //! append land outside it.
@@ -46,20 +47,36 @@ pub fn state_file(root: &Path, name: &str, create: bool) -> Result<PathBuf> {
     Ok(dir.join(name))
 }
 
-/// Opens a file of `.consultpack/` (see [`state_file`]) without following a link.
+/// Opens a file of `.consultpack/` (see [`state_file`]) without following a link: on Unix
+/// `O_NOFOLLOW`, on Windows the link itself is opened (`FILE_FLAG_OPEN_REPARSE_POINT`) and
+/// refused before anything is written.
 fn open_state(path: &Path, options: &mut OpenOptions) -> Result<fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    options
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC);
-    options
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC);
+    }
+    #[cfg(windows)]
+    {
+        use std::os::windows::fs::OpenOptionsExt;
+        options.custom_flags(windows_sys::Win32::Storage::FileSystem::FILE_FLAG_OPEN_REPARSE_POINT);
+    }
+    let file = options
         .open(path)
-        .map_err(|e| state_error(path, e, Error::io("open", path)))
+        .map_err(|e| state_error(path, e, Error::io("open", path)))?;
+    #[cfg(windows)]
+    if file.metadata().is_ok_and(|m| m.file_type().is_symlink()) {
+        let e = crate::case_files::link_refused();
+        return Err(state_error(path, e, Error::io("open", path)));
+    }
+    Ok(file)
 }
 
 /// A link where a state file should be is named as such; other failures as they are.
 fn state_error(path: &Path, error: io::Error, otherwise: impl FnOnce(io::Error) -> Error) -> Error {
-    if error.raw_os_error() == Some(libc::ELOOP) {
+    if crate::case_files::is_link_refusal(&error) {
         return Error::user(
             tr!(
                 "`{path}` is a link; consultpack's own files are never read or written through a link",
@@ -102,18 +119,14 @@ pub fn lock(root: &Path) -> Result<Lock> {
         &path,
         OpenOptions::new().write(true).create(true).truncate(false),
     )?;
-    {
-        use std::os::unix::io::AsRawFd;
-        // SAFETY: flock on a file descriptor this function owns.
-        let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-        if rc != 0 {
-            return Err(Error::user(
-                tr!(
-                    "another consultpack command (send, followup, sync or mark) is working on this case right now"
-                ),
-                Some(tr!("wait for it to finish, then try again")),
-            ));
-        }
+    // flock on Unix, LockFileEx on Windows.
+    if file.try_lock().is_err() {
+        return Err(Error::user(
+            tr!(
+                "another consultpack command (send, followup, sync or mark) is working on this case right now"
+            ),
+            Some(tr!("wait for it to finish, then try again")),
+        ));
     }
     Ok(Lock { _file: file })
 }
@@ -135,7 +148,7 @@ pub fn check_writable(root: &Path) -> Result<()> {
     match fs::symlink_metadata(&path) {
         Ok(meta) if meta.file_type().is_symlink() => Err(state_error(
             &path,
-            io::Error::from_raw_os_error(libc::ELOOP),
+            crate::case_files::link_refused(),
             Error::io("open", &path),
         )),
         _ => Ok(()),
@@ -198,6 +211,22 @@ mod tests {
                 data_date: None,
             }),
         }
+    }
+
+    /// flock on Unix, LockFileEx on Windows (this test also runs under Wine in CI).
+    #[test]
+    fn a_second_send_of_the_same_case_is_refused_while_the_first_holds_the_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = lock(dir.path()).unwrap();
+        let Err(error) = lock(dir.path()) else {
+            panic!("a second lock was granted")
+        };
+        assert!(
+            error.to_string().contains("sending for this case"),
+            "{error}"
+        );
+        drop(first);
+        assert!(lock(dir.path()).is_ok(), "released when dropped");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Packet folders appear whole or not at all. A contact's packet is built in a hidden staging
 //! folder next to its final place (`out/.consultpack-build-<pid>-<contact>`), every file synced,
-//! and then swapped with the old packet in one step (Linux `renameat2(RENAME_EXCHANGE)`; a
-//! rename elsewhere), after which the old one is deleted. A build killed at any moment leaves
+//! and then swapped with the old packet in one step (Linux `renameat2(RENAME_EXCHANGE)`, macOS
+//! `renamex_np(RENAME_SWAP)`; on Windows two renames), after which the old one is deleted. A build killed at any moment leaves
 //! the previous packet in place and at most a staging folder, which the next build removes.
 //!
 //! Only a packet is ever replaced: what is at `out/<contact>/` must be a folder consultpack
@@ -186,7 +186,9 @@ pub fn remove_stale(out: &Path) {
     );
 }
 
-#[cfg(target_os = "linux")]
+/// Swaps two folders in one step: Linux `renameat2(RENAME_EXCHANGE)`, macOS
+/// `renamex_np(RENAME_SWAP)`. `false` when the system or file system cannot.
+#[cfg(any(target_os = "linux", target_os = "macos"))]
 fn exchange(a: &Path, b: &Path) -> bool {
     use std::ffi::CString;
     use std::os::unix::ffi::OsStrExt;
@@ -197,6 +199,7 @@ fn exchange(a: &Path, b: &Path) -> bool {
         return false;
     };
     // SAFETY: both paths are valid NUL-terminated strings that outlive the call.
+    #[cfg(target_os = "linux")]
     let rc = unsafe {
         libc::renameat2(
             libc::AT_FDCWD,
@@ -206,10 +209,15 @@ fn exchange(a: &Path, b: &Path) -> bool {
             libc::RENAME_EXCHANGE,
         )
     };
+    // SAFETY: as above.
+    #[cfg(target_os = "macos")]
+    let rc = unsafe { libc::renamex_np(a.as_ptr(), b.as_ptr(), libc::RENAME_SWAP) };
     rc == 0
 }
 
-#[cfg(not(target_os = "linux"))]
+/// Windows (and other systems) cannot swap folders: the old packet is renamed aside, the new
+/// one into its place (two `MoveFileEx` calls), and the old one deleted.
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
 fn exchange(_: &Path, _: &Path) -> bool {
     false
 }
@@ -275,7 +283,10 @@ mod tests {
         )
         .unwrap();
         fs::write(at("a-file"), "x").unwrap();
+        #[cfg(unix)]
         std::os::unix::fs::symlink(at("packet"), at("link")).unwrap();
+        #[cfg(windows)]
+        std::os::windows::fs::symlink_dir(at("packet"), at("link")).unwrap();
         for name in ["family", "lookalike", "a-file", "link"] {
             let error = check_replaceable(&at(name)).unwrap_err().to_string();
             assert!(error.contains("will not replace"), "{name}: {error}");

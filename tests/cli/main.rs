@@ -1,6 +1,11 @@
 //! Command-line tests: each runs the real binary in a fresh temporary folder.
 //!
 //! One test binary (see Cargo.toml `autotests = false`), one file per command.
+//!
+//! They drive the binary with Unix tools (timeout, sh, mkfifo, symlinks, wait4) and the mail
+//! servers of scripts/mailtest; on Windows the program is checked by scripts/windows-smoke.sh
+//! under Wine instead (docs/platforms.md).
+#![cfg(unix)]
 
 mod build;
 mod check;
