@@ -222,7 +222,7 @@ mod tests {
             panic!("a second lock was granted")
         };
         assert!(
-            error.to_string().contains("sending for this case"),
+            error.to_string().contains("is working on this case"),
             "{error}"
         );
         drop(first);
