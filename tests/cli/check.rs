@@ -31,7 +31,7 @@ pub fn three_mistakes() -> Test {
 }
 
 /// Where [`three_mistakes`] are.
-pub const THREE_MISTAKES_AT: [&str; 3] = ["case.toml:13:1", "case.toml:164:10", "case.toml:168:24"];
+pub const THREE_MISTAKES_AT: [&str; 3] = ["case.toml:13:1", "case.toml:165:10", "case.toml:169:24"];
 
 #[test]
 fn three_mistakes_give_exactly_three_errors_at_their_lines() {
@@ -125,7 +125,7 @@ fn impossible_dates_are_errors() {
         .edit("case.toml", "date = 2021-10-15", "date = 2021-02-30")
         .args(["check"])
         .failure(1);
-    assert_eq!(run.error_locations()[0], "case.toml:124:8");
+    assert_eq!(run.error_locations()[0], "case.toml:125:8");
     run.stderr_has("check that the day exists in that month");
 }
 

@@ -22,7 +22,7 @@ fn whole_centimetres_typed_as_millimetres_are_warned_about() {
         .args(["check"])
         .success();
     run.stderr_has("warning: `L1` in MRI-2021-10 is 3 mm, yet it is called LR-TR-viable: was it 3 cm? (`L1` measured 28 mm in CT-2021-08, 2021-08-10; a lesion under 10 mm is not counted by the transplant criteria)")
-        .stderr_has("--> case.toml:136:")
+        .stderr_has("--> case.toml:137:")
         .stderr_has("longest = \"3 cm\"");
 
     // Without a class, the TACE that treated it is the reason.
@@ -283,7 +283,10 @@ fn performance_status_in_words_is_quoted_not_made_a_number() {
     let text = summary_text(planted(), "en");
     // pdftotext spaces the Chinese glyphs apart.
     let text = text.replace(' ', "");
-    assert!(text.contains("performancestatus:PS良好,noascites"), "{text}");
+    assert!(
+        text.contains("performancestatus:PS良好,noascites"),
+        "{text}"
+    );
     // Out of range: the hint shows the form, never a value.
     let run = Test::demo()
         .edit("case.toml", "ecog = 0", "ecog = 7")
