@@ -102,6 +102,10 @@ pub fn login(server: &Server, password: &str, case_root: &Path) -> Result<Sessio
         })
         .map_err(|e| connect::connect_failure(server, Protocol::Imap, &e))?;
     let guard = Guard::start();
+    // The greeting (on a TLS port, the handshake before it) gets at most 20 s: a server that
+    // says nothing is almost always one spoken to in the wrong security.
+    let idle = guard.set_idle(GREETING);
+    guard.set_idle(idle.min(GREETING));
     let socket = TimedSocket::new(tcp, guard.clone());
     let extra = connect::extra_roots(server, case_root)?;
     let (stream, greeted) = match server.security {
@@ -132,6 +136,7 @@ pub fn login(server: &Server, password: &str, case_root: &Path) -> Result<Sessio
             .read_greeting()
             .map_err(|e| imap_failure(server, step, &e, &guard))?;
     }
+    guard.set_idle(idle);
     let imap = client.login(&server.username, password).map_err(|(e, _)| {
         if !matches!(e, imap::Error::No(_) | imap::Error::Bad(_)) {
             // Not an answer to the password: a server that broke off, or a bound it broke.
@@ -164,6 +169,35 @@ pub fn login(server: &Server, password: &str, case_root: &Path) -> Result<Sessio
     Ok(session)
 }
 
+/// How long the server may take to greet, or to answer the TLS handshake.
+const GREETING: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// A server silent at the greeting or the TLS handshake: what it did, and the likely cause.
+fn silent(server: &Server, stop: super::imap_guard::Stop) -> Failure {
+    let tls_port = server.security == Security::Tls;
+    Failure::new(Step::Tls, Delivery::Permanent, |lang| {
+        let did = stop.describe(lang, &server.host, server.port);
+        if tls_port {
+            tr_in!(
+                lang,
+                "{did} in answer to the TLS handshake: this port most likely does not use TLS from the first byte (wrong security for this port)",
+                did
+            )
+        } else {
+            tr_in!(
+                lang,
+                "{did} instead of a greeting: this port most likely expects TLS from the first byte (wrong security for this port)",
+                did
+            )
+        }
+    })
+    .hint(if tls_port {
+        tr!("use security = \"starttls\" for this port (143), or port 993 with security = \"tls\"")
+    } else {
+        tr!("use security = \"tls\" and port 993")
+    })
+}
+
 /// Reads the greeting and upgrades a plain connection with STARTTLS, before any password.
 fn starttls(
     server: &Server,
@@ -188,6 +222,7 @@ fn starttls(
         }),
     };
     let greeting = socket.read_line().map_err(|error| match guard.stopped() {
+        Some(stop @ super::imap_guard::Stop::Idle(_)) => silent(server, stop),
         Some(stop) => stopped(server, Step::Tls, stop),
         None => failed(&|lang| {
             tr_in!(
@@ -272,6 +307,7 @@ fn tls(
             .conn
             .complete_io(&mut stream.sock)
             .map_err(|e| match guard.stopped() {
+                Some(stop @ super::imap_guard::Stop::Idle(_)) => silent(server, stop),
                 Some(stop) => stopped(server, Step::Tls, stop),
                 None => connect::tls_failed(server, &e),
             })?;

@@ -149,6 +149,12 @@ impl Guard {
         })))
     }
 
+    /// Changes how long the server may send nothing (a shorter wait for the greeting);
+    /// returns what it was.
+    pub fn set_idle(&self, idle: Duration) -> Duration {
+        std::mem::replace(&mut self.0.borrow_mut().idle, idle)
+    }
+
     /// Lets literals up to [`MESSAGE_LIMIT`] through, for requests that fetch whole messages.
     pub fn allow_whole_messages(&self, allow: bool) {
         self.0.borrow_mut().literal_limit = if allow { MESSAGE_LIMIT } else { HEADER_LIMIT };

@@ -349,6 +349,50 @@ pub(crate) mod tests {
             .contacts
     }
 
+    #[test]
+    fn a_packets_identity_is_what_it_sends_not_how_it_was_built() {
+        let file = |name: &str, sha: &str| FileEntry {
+            file: name.into(),
+            bytes: 1,
+            sha256: sha.into(),
+        };
+        let packet = PacketJson {
+            format: PACKET_FORMAT.into(),
+            contact: "c".into(),
+            pack: Pack::Email,
+            language: "zh".into(),
+            patient: "p".into(),
+            date: today(),
+            token: "CP-0000".into(),
+            size_limit_bytes: Some(15_000_000),
+            messages: vec![MessagePlan {
+                part: 1,
+                of: 1,
+                subject: "s".into(),
+                body: "cover-letter.txt".into(),
+                attachments: vec![file("a.zip", "A")],
+                encoded_bytes: 10,
+            }],
+            files: vec![file("cover-letter.txt", "L"), file("a.zip", "A")],
+            built_with: BuiltWith::default(),
+            inputs_sha256: "settings-1".into(),
+        };
+        let mut rebuilt = packet.clone();
+        rebuilt.inputs_sha256 = "settings-2".into();
+        rebuilt.size_limit_bytes = Some(20_000_000);
+        rebuilt.date = today().succ_opt().unwrap();
+        assert_eq!(packet.identity(), rebuilt.identity());
+        let mut letter = packet.clone();
+        letter.files[0].sha256 = "L2".into();
+        assert_ne!(packet.identity(), letter.identity(), "the body changed");
+        let mut subject = packet.clone();
+        subject.messages[0].subject = "s2".into();
+        assert_ne!(packet.identity(), subject.identity());
+        let mut attachment = packet.clone();
+        attachment.messages[0].attachments[0].sha256 = "A2".into();
+        assert_ne!(packet.identity(), attachment.identity());
+    }
+
     fn record(name: &str, zipped: u64) -> RecordFile {
         RecordFile {
             original: name.into(),

@@ -648,6 +648,23 @@ fn the_wrong_security_for_a_port_is_named_and_not_retried() {
         "{run}"
     );
     assert!(mail.received(&to).is_empty());
+
+    // The same for IMAP: STARTTLS configured on the TLS port.
+    let config = mail.config(&sender, Smtp::Tls, true).replace(
+        &format!("port = {}\nsecurity = \"tls\"", mail.imaps_port),
+        &format!("port = {}\nsecurity = \"starttls\"", mail.imaps_port),
+    );
+    assert!(config.contains("security = \"starttls\""));
+    let imap = mail
+        .case(&sender, &to, Smtp::Tls)
+        .write("consultpack.toml", &config)
+        .env("CONSULTPACK_IMAP_IDLE_MS", "1500")
+        .deadline(60)
+        .args(["mail", "test"])
+        .failure(3);
+    imap.stderr_has("sent nothing for 1.5 s instead of a greeting")
+        .stderr_has("wrong security for this port")
+        .stderr_has("security = \"tls\" and port 993");
 }
 
 /// Issue 21, point 10: the server's `SIZE` is read (`mail test` names it) and a message over
