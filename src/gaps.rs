@@ -247,6 +247,78 @@ fn meld_labs_missing(case: &Case, lang: Lang, today: NaiveDate) -> Option<String
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::case::model::LesionClass;
+    use crate::clinical::test_util::{bare_case, lab, study, treatment};
+    use crate::lab::Unit;
+
+    fn on(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    /// A surgeon wants the DICOM of the last study before and the first after each TACE; a
+    /// study in between that is both is asked for once, and one with its folder is not.
+    #[test]
+    fn dicom_is_asked_for_around_each_tace() {
+        let mut with_dicom = study("2021-10-15", "34", "31", LesionClass::LrTrViable);
+        with_dicom.dicom = Some("imaging/mri".into());
+        let case = Case {
+            treatments: vec![
+                treatment(TreatmentKind::Tace, Some("TACE-1"), "2021-07-05", &[]),
+                treatment(TreatmentKind::Tace, Some("TACE-2"), "2021-08-27", &[]),
+            ],
+            imaging: vec![
+                study("2021-03-01", "20", "20", LesionClass::Lr4),
+                study("2021-06-18", "24", "24", LesionClass::Lr5),
+                study("2021-08-10", "28", "26", LesionClass::LrTrViable),
+                with_dicom,
+            ],
+            ..bare_case()
+        };
+        let today = on("2021-11-15");
+        assert_eq!(
+            not_available(&case, &[Item::DicomEveryPhase], Lang::En, today),
+            [
+                "DICOM of every phase of every study before and after each TACE (missing: MRI 2021-06-18, MRI 2021-08-10)"
+            ]
+        );
+        assert_eq!(
+            not_available(&case, &[Item::DicomEveryPhase], Lang::Zh, today),
+            ["每次TACE前后的全部期相DICOM（缺：MRI 2021-06-18、MRI 2021-08-10）"]
+        );
+    }
+
+    /// MELD labs count when all four are at most 30 days old.
+    #[test]
+    fn meld_labs_must_be_recent() {
+        let set = |date: &str| {
+            vec![
+                lab(Analyte::Bilirubin, "1.3", Unit::MgPerDl, date),
+                lab(Analyte::Inr, "1.2", Unit::Ratio, date),
+                lab(Analyte::Creatinine, "0.9", Unit::MgPerDl, date),
+                lab(Analyte::Sodium, "136", Unit::MmolPerL, date),
+            ]
+        };
+        let case = Case {
+            labs: set("2021-10-14"),
+            ..bare_case()
+        };
+        let items = [Item::MeldLabs30Days];
+        assert!(not_available(&case, &items, Lang::En, on("2021-11-13")).is_empty());
+        assert_eq!(
+            not_available(&case, &items, Lang::En, on("2021-11-14")),
+            ["MELD labs within 30 days (newest 2021-10-14)"]
+        );
+        let mut no_sodium = set("2021-11-10");
+        no_sodium.pop();
+        let case = Case {
+            labs: no_sodium,
+            ..bare_case()
+        };
+        assert_eq!(
+            not_available(&case, &items, Lang::En, on("2021-11-14")),
+            ["MELD labs within 30 days"]
+        );
+    }
 
     #[test]
     fn readers_get_their_convention() {

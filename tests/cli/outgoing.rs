@@ -228,7 +228,13 @@ fn collect(out: &Path) -> Vec<Outgoing> {
                 push(name, message.body_text(0).unwrap().into_owned());
             } else if name.ends_with("cover-letter.pdf") {
                 let text = tool("pdftotext", &["-enc", "UTF-8", path.to_str().unwrap(), "-"]);
-                let subject = text.lines().next().unwrap_or_default().to_string();
+                // The running header (the patient's identifiers) comes first, then the title.
+                let subject = text
+                    .lines()
+                    .filter(|l| !l.trim().is_empty())
+                    .nth(1)
+                    .unwrap_or_default()
+                    .to_string();
                 push(format!("{name} subject"), subject);
                 push(name, text);
             } else if name.ends_with("fields.md") || name.ends_with("intake.md") {

@@ -135,7 +135,11 @@ pub(super) fn build(
     let cover = shared.cover(contact, letter)?;
     staging.write(&format!("{base}/cover-letter.txt"), cover.text().as_bytes())?;
     let cover_pdf = pdf::render_summary(
-        &cover.document(lang, shared.today, &shared.case.patient.id),
+        &cover.document(
+            lang,
+            shared.today,
+            &crate::summary::context::identifiers(shared.case, Some(contact), lang),
+        ),
         fonts,
         shared.created,
     )?;
