@@ -110,6 +110,13 @@ impl Summaries {
         });
         Self { made, of }
     }
+
+    /// Lets go of what each page shows, once the page images are planned.
+    fn forget_pages(&mut self) {
+        for (_, pages) in self.made.iter_mut().flatten() {
+            *pages = Vec::new();
+        }
+    }
 }
 
 /// An error's message and hint, to give again to each contact it concerns.
@@ -306,6 +313,7 @@ pub(super) fn build(
     };
     shared.summaries = Summaries::make(&shared, &contacts, workers);
     shared.pages = make_page_images(&shared, &contacts, &out_root, workers)?;
+    shared.summaries.forget_pages();
     warnings.extend(shared.pages.warnings(folder));
 
     let bar = progress_bar(contacts.len() as u64, tr!("building packets"));
