@@ -401,14 +401,19 @@ pub(super) fn build(
         outcomes.sort_by_key(|o| every.iter().position(|c| c.id == o.contact));
         print_stdout(&table(&outcomes, &out_root))?;
     }
+    let built = contacts.len() - failures.len();
+    let seconds = format!("{:.1}", started.elapsed().as_secs_f64());
     eprintln!(
         "{}",
-        tr!(
-            "built {built} packet(s) in {seconds} s ({pages} page image(s) made, each once)",
-            built = contacts.len() - failures.len(),
-            seconds = format!("{:.1}", started.elapsed().as_secs_f64()),
-            pages = shared.pages.made
-        )
+        match shared.pages.made {
+            0 => tr!("built {built} packet(s) in {seconds} s", built, seconds),
+            pages => tr!(
+                "built {built} packet(s) in {seconds} s ({pages} page image(s) made, each once)",
+                built,
+                seconds,
+                pages
+            ),
+        }
     );
     match failures.len() {
         0 => Ok(()),
