@@ -146,7 +146,8 @@ struct Input<'a> {
     scrubbed: Option<Vec<u8>>,
     /// What scrubbing changed, in the manifest's words.
     changed: Option<String>,
-    /// SHA-256 of the file as read, when what goes out differs from it.
+    /// SHA-256 of the file as read, when what goes out differs from it (else it is the
+    /// SHA-256 of what is stored).
     source_sha256: Option<String>,
 }
 
@@ -170,7 +171,8 @@ impl<'a> Input<'a> {
         Ok(crate::scrub::scrub(&bytes, kind).map(|scrubbed| Input {
             path,
             changed: scrubbed.change.describe(),
-            source_sha256: Some(sha256(&bytes)),
+            // Unchanged, the image's hash is the one taken as it is stored.
+            source_sha256: (scrubbed.change != crate::scrub::Change::None).then(|| sha256(&bytes)),
             scrubbed: Some(scrubbed.bytes),
         }))
     }
@@ -219,7 +221,9 @@ fn compress_one(
     let source = input.path;
     let time = super::bundle::entry_time(Some(date));
     let large = input.len()? >= u64::from(u32::MAX);
-    let write = |method: CompressionMethod| -> Result<(u64, String, u64)> {
+    // Hashed once: the second writing (stored) of a file read from the disk is hashed again to
+    // be sure it did not change in between; bytes held in memory cannot.
+    let write = |method: CompressionMethod, hash: bool| -> Result<(u64, Option<String>, u64)> {
         // Written twice when deflate does not pay: the second time replaces the first.
         let _ = std::fs::remove_file(target);
         let out = crate::private_file::create_new(target)?;
@@ -241,7 +245,9 @@ fn compress_one(
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(Error::io("read", source)(e)),
             };
-            hasher.update(&buffer[..n]);
+            if hash {
+                hasher.update(&buffer[..n]);
+            }
             zip.write_all(&buffer[..n])
                 .map_err(Error::io("write", target))?;
             total += n as u64;
@@ -254,15 +260,17 @@ fn compress_one(
             .by_index_raw(0)
             .map_err(zip_error(target))?
             .compressed_size();
-        Ok((total, hex(&hasher.finalize()), compressed))
+        Ok((total, hash.then(|| hex(&hasher.finalize())), compressed))
     };
-    let (bytes, sha256, deflated) = write(CompressionMethod::Deflated)?;
+    let (bytes, sha256, deflated) = write(CompressionMethod::Deflated, true)?;
+    let sha256 = sha256.expect("hashed");
     if (deflated as f64) < bytes as f64 * KEEP_DEFLATE_BELOW {
         return Ok((bytes, sha256, deflated));
     }
     // Read again for the stored entry: what is stored must be what was hashed.
-    let (again, second, stored) = write(CompressionMethod::Stored)?;
-    if again != bytes || second != sha256 {
+    let from_disk = input.scrubbed.is_none();
+    let (again, second, stored) = write(CompressionMethod::Stored, from_disk)?;
+    if again != bytes || second.is_some_and(|second| second != sha256) {
         return Err(Error::user(
             tr!(
                 "`{path}` changed while the packet was being built",

@@ -99,7 +99,7 @@ pub fn append_records(
             .map_err(Error::io("read", &record.path))?;
         let first_id = last_id + 1;
         let appended = match Kind::of(&bytes) {
-            Some(Kind::Pdf) => vet_in_child(&record.path)
+            Some(Kind::Pdf) => vet_once(&record.path, &bytes)
                 .and_then(|()| merge_pdf(bytes, first_id, pages_root, strip)),
             Some(Kind::Jpeg) => {
                 raster::jpeg(bytes).map(|image| image_page(image, first_id, pages_root, strip))
@@ -353,6 +353,24 @@ const VET_LIMITS: crate::child::Limits = crate::child::Limits {
 
 fn load_options() -> lopdf::LoadOptions {
     lopdf::LoadOptions::with_max_decompressed_size(MAX_STREAM)
+}
+
+/// What [`vet_in_child`] found of each record this process read, by the SHA-256 of its bytes:
+/// a record appended for several contacts (each portal pack merges every record) is loaded in a
+/// child once.
+static VETTED: std::sync::Mutex<std::collections::BTreeMap<String, Result<(), String>>> =
+    std::sync::Mutex::new(std::collections::BTreeMap::new());
+
+/// [`vet_in_child`], once per distinct content (`bytes`, as read from `path`).
+fn vet_once(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
+    let key = crate::packet::store::sha256(bytes);
+    let vetted = || VETTED.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(done) = vetted().get(&key) {
+        return done.clone();
+    }
+    let done = vet_in_child(path);
+    vetted().insert(key, done.clone());
+    done
 }
 
 /// Loads the record in a child process limited in memory and time; only a record that loads

@@ -110,6 +110,13 @@ impl Summaries {
         });
         Self { made, of }
     }
+
+    /// Lets go of what each page shows, once the page images are planned.
+    fn forget_pages(&mut self) {
+        for (_, pages) in self.made.iter_mut().flatten() {
+            *pages = Vec::new();
+        }
+    }
 }
 
 /// An error's message and hint, to give again to each contact it concerns.
@@ -306,6 +313,7 @@ pub(super) fn build(
     };
     shared.summaries = Summaries::make(&shared, &contacts, workers);
     shared.pages = make_page_images(&shared, &contacts, &out_root, workers)?;
+    shared.summaries.forget_pages();
     warnings.extend(shared.pages.warnings(folder));
 
     let bar = progress_bar(contacts.len() as u64, tr!("building packets"));
@@ -394,14 +402,19 @@ pub(super) fn build(
         outcomes.sort_by_key(|o| every.iter().position(|c| c.id == o.contact));
         print_stdout(&table(&outcomes, &out_root))?;
     }
+    let built = contacts.len() - failures.len();
+    let seconds = format!("{:.1}", started.elapsed().as_secs_f64());
     eprintln!(
         "{}",
-        tr!(
-            "built {built} packet(s) in {seconds} s ({pages} page image(s) made, each once)",
-            built = contacts.len() - failures.len(),
-            seconds = format!("{:.1}", started.elapsed().as_secs_f64()),
-            pages = shared.pages.made
-        )
+        match shared.pages.made {
+            0 => tr!("built {built} packet(s) in {seconds} s", built, seconds),
+            pages => tr!(
+                "built {built} packet(s) in {seconds} s ({pages} page image(s) made, each once)",
+                built,
+                seconds,
+                pages
+            ),
+        }
     );
     match failures.len() {
         0 => Ok(()),
