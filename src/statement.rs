@@ -609,14 +609,7 @@ fn status(
         .max_by_key(|a| a.date)
     {
         out.push(Fact {
-            text: match (a.ecog, &a.performance) {
-                (Some(ecog), _) => format!("ECOG {ecog}"),
-                (None, words) => format!(
-                    "{}{}",
-                    lang.pick("体能状态：", "performance status: "),
-                    words.as_ref().map(|w| w.best(lang)).unwrap_or_default()
-                ),
-            },
+            text: a.performance_status(lang).unwrap_or_default(),
             date: Some(a.date.in_lang(lang)),
             source: None,
         });

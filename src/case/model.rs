@@ -605,6 +605,22 @@ pub struct Assessment {
     pub note: Option<Text>,
 }
 
+impl Assessment {
+    /// The performance status as recorded, for every text that says it: "ECOG 1", or the
+    /// words as written ("performance status: PS良好") — never a number made from words.
+    pub fn performance_status(&self, lang: crate::text::Lang) -> Option<String> {
+        match (self.ecog, &self.performance) {
+            (Some(ecog), _) => Some(format!("ECOG {ecog}")),
+            (None, Some(words)) => Some(format!(
+                "{}{}",
+                lang.pick("体能状态：", "performance status: "),
+                words.best(lang)
+            )),
+            (None, None) => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Medication {
     pub name: Text,

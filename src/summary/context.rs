@@ -362,15 +362,7 @@ fn paragraphs(text: &str) -> Vec<String> {
 fn status(case: &Case, lang: Lang) -> Option<StatusView> {
     let a = case.assessments.iter().max_by_key(|a| a.date)?;
     let mut parts = Vec::new();
-    if let Some(ecog) = a.ecog {
-        parts.push(format!("ECOG {ecog}"));
-    } else if let Some(words) = &a.performance {
-        parts.push(format!(
-            "{}{}",
-            lang.pick("体能状态：", "performance status: "),
-            words.best(lang)
-        ));
-    }
+    parts.extend(a.performance_status(lang));
     if let Some(ascites) = a.ascites {
         parts.push(words::ascites(ascites, lang).to_string());
     }

@@ -411,17 +411,25 @@ fn hepatitis_b(case: &Case, lang: Lang, today: NaiveDate) -> Option<String> {
     ))
 }
 
+/// The newest performance status: the ECOG number, or the words as written when it was
+/// described rather than scored (never "not recorded" when the family wrote it down).
 fn ecog(case: &Case, lang: Lang, today: NaiveDate) -> String {
     case.assessments
         .iter()
         .filter(|a| a.date.day() <= today)
-        .filter_map(|a| Some((a.date, a.ecog?)))
+        .filter_map(|a| {
+            let said = match a.ecog {
+                Some(ecog) => ecog.to_string(),
+                None => a.performance_status(lang)?,
+            };
+            Some((a.date, said))
+        })
         .max_by_key(|(date, _)| *date)
         .map_or_else(
             || lang.pick("未记录", "not recorded").to_string(),
-            |(date, ecog)| match lang {
-                Lang::Zh => format!("{ecog}（{}）", date.in_lang(lang)),
-                Lang::En => format!("{ecog} ({})", date.in_lang(lang)),
+            |(date, said)| match lang {
+                Lang::Zh => format!("{said}（{}）", date.in_lang(lang)),
+                Lang::En => format!("{said} ({})", date.in_lang(lang)),
             },
         )
 }

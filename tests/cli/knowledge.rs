@@ -283,10 +283,12 @@ fn performance_status_in_words_is_quoted_not_made_a_number() {
     let text = summary_text(planted(), "en");
     // pdftotext spaces the Chinese glyphs apart.
     let text = text.replace(' ', "");
+    // Page one's performance row says the words as written, not "not recorded".
     assert!(
-        text.contains("performancestatus:PS良好,noascites"),
+        text.contains("ECOGperformancestatus:PS良好(2021-11-10)"),
         "{text}"
     );
+    assert!(!text.contains("ECOGnotrecorded"), "{text}");
     // Out of range: the hint shows the form, never a value.
     let run = Test::demo()
         .edit("case.toml", "ecog = 0", "ecog = 7")
