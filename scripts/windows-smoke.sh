@@ -31,14 +31,19 @@ command -v x86_64-w64-mingw32-gcc >/dev/null || need+=(gcc-mingw-w64-x86-64)
 command -v pdfinfo >/dev/null || need+=(poppler-utils)
 command -v qpdf >/dev/null || need+=(qpdf)
 command -v unzip >/dev/null || need+=(unzip)
+sudo_cmd=""
+[ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
 if [ ${#need[@]} -gt 0 ]; then
   step "installing ${need[*]}"
-  sudo_cmd=""
-  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 rustup target list --installed | grep -qx "$TARGET" || rustup target add "$TARGET"
+# Wine converts the command line with the Unix locale: Chinese arguments need a UTF-8 Chinese one.
+if ! locale -a 2>/dev/null | grep -qix 'zh_CN.utf8'; then
+  command -v localedef >/dev/null || { $sudo_cmd apt-get install -y -qq locales >/dev/null; }
+  ${sudo_cmd:-} localedef -i zh_CN -f UTF-8 zh_CN.UTF-8
+fi
 
 # ------------------------------------------------------------------ 2. lints
 step "clippy for $TARGET"
@@ -57,7 +62,7 @@ for line in sys.stdin:
 [ -n "$UNIT_TESTS" ] || fail "cargo did not name the unit-test executable"
 
 WORK=$(mktemp -d /tmp/consultpack-windows-smoke.XXXXXX)
-trap 'bash scripts/mailtest/stop.sh >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
+trap 'bash "$ROOT/scripts/mailtest/stop.sh" >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
 mkdir -p "$WORK/bin"
 cp "target/$TARGET/debug/consultpack.exe" "$UNIT_TESTS" "$WORK/bin/"
 x86_64-w64-mingw32-gcc -shared -O2 -o "$WORK/bin/bcryptprimitives.dll" scripts/wine/bcryptprimitives.c -ladvapi32
@@ -78,7 +83,8 @@ wine "$WORK/bin/$(basename "$UNIT_TESTS")" windows platform:: case_files:: priva
 grep -E '^test result:' "$WORK/unit.txt" >&2
 
 # ------------------------------------------------------------------ 4b. the program under Wine
-bash scripts/mailtest/start.sh </dev/null
+export MAILTEST_DIR=${MAILTEST_DIR:-/tmp/consultpack-mailtest}
+bash scripts/mailtest/start.sh </dev/null >&2
 # shellcheck disable=SC1091
 source "$MAILTEST_DIR/env.sh"
 
@@ -147,7 +153,7 @@ step "check: a case of real data outside the user's folder is warned about"
 cp -r "$CASE" 病例-真实
 sed -i '/^synthetic = true/d' 病例-真实/case.toml
 wine "$EXE" check --case 病例-真实 >real.win.out 2>real.win.err || { cat real.win.err >&2; fail "check of 病例-真实"; }
-grep -q '不在您的用户文件夹' real.win.err || { cat real.win.err >&2; fail "no warning about a case outside the user's folder"; }
+grep -q '不在您的用户文件夹' real.win.err || { cat real.win.out real.win.err >&2; fail "no warning about a case outside the user's folder"; }
 
 step "criteria --json"
 both criteria 0 criteria --case "$CASE" --json
@@ -156,14 +162,15 @@ cmp criteria.win.out criteria.linux.out || fail "criteria --json differs between
 
 for lang in zh en; do
   step "summary --lang $lang"
-  wine "$EXE" summary --case "$CASE" --lang "$lang" --output "summary-$lang.win.pdf" 2>"summary-$lang.win.err" ||
+  wine "$EXE" summary --case "$CASE" --lang "$lang" --output "summary-$lang.win.pdf" >/dev/null 2>"summary-$lang.win.err" ||
     { cat "summary-$lang.win.err" >&2; fail "summary --lang $lang under Wine"; }
-  "$LINUX_BIN" summary --case "$CASE" --lang "$lang" --output "summary-$lang.linux.pdf" 2>/dev/null
+  "$LINUX_BIN" summary --case "$CASE" --lang "$lang" --output "summary-$lang.linux.pdf" >/dev/null 2>&1
   for side in win linux; do
     pdfinfo "summary-$lang.$side.pdf" >/dev/null || fail "summary-$lang.$side.pdf: pdfinfo"
     qpdf --check "summary-$lang.$side.pdf" >/dev/null || fail "summary-$lang.$side.pdf: qpdf --check"
   done
-  pdftotext "summary-$lang.win.pdf" - | grep -q "$([ $lang = zh ] && echo 肝细胞癌 || echo Hepatocellular)" ||
+  pdftotext "summary-$lang.win.pdf" "summary-$lang.win.txt"
+  grep -q "$([ $lang = zh ] && echo 肝细胞癌 || echo hepatocellular)" "summary-$lang.win.txt" ||
     fail "summary-$lang: its text is not there"
   cmp "summary-$lang.win.pdf" "summary-$lang.linux.pdf" || fail "summary-$lang: the PDFs differ between the builds"
 done
@@ -197,6 +204,8 @@ step "build: $files files; $differ differ from the Linux build's"
 diff hashes.win hashes.linux >&2 || fail "the Windows packets differ from the Linux build's (above)"
 
 step "send: the e-mail packet to the SMTP server on 127.0.0.1:$MAILTEST_SMTP_PORT"
+wine "$EXE" build --case "$CASE" --contact zhongshan-liver >/dev/null 2>build.default.err ||
+  { cat build.default.err >&2; fail "build into the case's out/ under Wine"; }
 wine "$EXE" send --case "$CASE" zhongshan-liver --yes >send.win.out 2>send.win.err ||
   { cat send.win.out send.win.err >&2; fail "send under Wine"; }
 MAILDIR=$MAILTEST_MAILDIR_ROOT/$RECIPIENT/new

@@ -502,7 +502,7 @@ impl CaseFolder {
                 if name.to_string_lossy().starts_with('.') {
                     continue;
                 }
-                let rel = relative.join(&name);
+                let rel = case::records::join(&relative, &name);
                 let is_link = entry.file_type().is_ok_and(|t| t.is_symlink());
                 if is_link && !links_outside && !resolved(&entry.path()).starts_with(&case_root) {
                     let target = resolved(&entry.path());

@@ -101,12 +101,25 @@ pub fn normalize(written: &str) -> Option<PathBuf> {
     let mut out = PathBuf::new();
     for component in Path::new(written).components() {
         match component {
-            Component::Normal(part) => out.push(part),
+            Component::Normal(part) => out = join(&out, part),
             Component::CurDir => {}
             _ => return None,
         }
     }
     (!out.as_os_str().is_empty()).then_some(out)
+}
+
+/// `dir/name` with a forward slash on every system: a record is named the way case.toml names
+/// it (`labs/x.pdf`), and so it appears in summaries, manifests and messages whichever system
+/// built them (Windows opens `records\labs/x.pdf` as well).
+pub fn join(dir: &Path, name: &std::ffi::OsStr) -> PathBuf {
+    if dir.as_os_str().is_empty() {
+        return PathBuf::from(name);
+    }
+    let mut path = dir.as_os_str().to_owned();
+    path.push("/");
+    path.push(name);
+    PathBuf::from(path)
 }
 
 #[cfg(test)]
@@ -119,6 +132,21 @@ mod tests {
         index.files.insert("imaging/disc1/IM0001".into());
         index.dirs.insert("imaging/disc1".into());
         index
+    }
+
+    /// The same on every system, Windows included: records are shown as case.toml names them.
+    #[test]
+    fn record_paths_are_joined_with_forward_slashes() {
+        assert_eq!(
+            normalize(r"records\labs\2021-08-20_liver.jpg")
+                .unwrap()
+                .to_str(),
+            Some("labs/2021-08-20_liver.jpg")
+        );
+        assert_eq!(
+            join(Path::new("imaging/disc1"), "IM0001".as_ref()).to_str(),
+            Some("imaging/disc1/IM0001")
+        );
     }
 
     #[test]

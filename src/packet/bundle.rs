@@ -180,11 +180,18 @@ impl<W: Write + Seek> Seek for Hashing<W> {
 }
 
 fn options<'k>(method: CompressionMethod, time: DateTime, len: u64) -> FileOptions<'k, 'k, ()> {
-    SimpleFileOptions::default()
+    private_entry()
         .compression_method(method)
         .last_modified_time(time)
-        .unix_permissions(0o600)
         .large_file(len >= u64::from(u32::MAX))
+}
+
+/// What every zip entry consultpack writes starts from: owner-only (0600) when unpacked, and
+/// marked as made on Unix whichever system builds it, so that Windows builds the same bytes.
+pub fn private_entry() -> SimpleFileOptions {
+    SimpleFileOptions::default()
+        .unix_permissions(0o600)
+        .system(zip::System::Unix)
 }
 
 /// Whether deflate saves more than 5 % of `bytes` (measured, not guessed from the name).

@@ -13,7 +13,6 @@ use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
-use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipArchive, ZipWriter};
 
 use super::RecordFile;
@@ -228,10 +227,9 @@ fn compress_one(
         let _ = std::fs::remove_file(target);
         let out = crate::private_file::create_new(target)?;
         let mut zip = ZipWriter::new(BufWriter::new(out));
-        let options = SimpleFileOptions::default()
+        let options = crate::packet::bundle::private_entry()
             .compression_method(method)
             .last_modified_time(time)
-            .unix_permissions(0o600)
             .large_file(large);
         zip.start_file(name, options).map_err(zip_error(target))?;
         let mut input = BufReader::with_capacity(256 * 1024, input.reader()?);

@@ -943,10 +943,9 @@ fn write_imaging_zip(path: &Path, records_root: &Path, files: &[PathBuf]) -> Res
             let len = std::fs::metadata(&source)
                 .map_err(Error::io("read", &source))?
                 .len();
-            let options = zip::write::SimpleFileOptions::default()
+            let options = packet::bundle::private_entry()
                 .compression_method(zip::CompressionMethod::Stored)
                 .last_modified_time(packet::bundle::entry_time(None))
-                .unix_permissions(0o600)
                 .large_file(len >= u64::from(u32::MAX));
             let name = file.to_string_lossy().replace('\\', "/");
             zip.start_file(name, options)
