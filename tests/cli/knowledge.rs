@@ -459,3 +459,36 @@ fn readme_own_case_sends_to_a_contact_it_gave_an_address() {
     show.stdout_has("channel:      email")
         .stdout_has("e-mail:       liver-consult@example.org");
 }
+
+/// Point 12: `status` fits an 80-column terminal: the columns that do not fit are left out and
+/// no contact's id is broken.
+#[test]
+fn status_fits_an_80_column_terminal() {
+    for ui in ["en", "zh"] {
+        let test = Test::demo().env("COLUMNS", "80").args([
+            "mark",
+            "ehbh-liver",
+            "replied",
+            "--note",
+            "Dr. Wang on haodf: CT review first, then decide about transplant listing",
+            "--date",
+            "2026-11-20",
+        ]);
+        test.run().assert_code(0);
+        let run = test.args(["status", "--ui", ui]).success();
+        for line in run.stdout.lines() {
+            let width = unicode_width::UnicodeWidthStr::width(line);
+            assert!(width <= 80, "{width} columns: {line}\n{run}");
+        }
+        for id in [
+            "virginia-mason-liver",
+            "fred-hutch-liver",
+            "zhongshan-liver",
+            "ehbh-liver",
+        ] {
+            assert!(run.stdout.contains(&format!(" {id} ")), "{id}\n{run}");
+        }
+        // What is left out is elsewhere: the next step says to read the reply.
+        assert!(run.stdout.contains("`opinions`"), "{run}");
+    }
+}
