@@ -385,7 +385,8 @@ pub struct SummaryArgs {
     /// Leave out the appended records (the summary alone)
     #[arg(long)]
     pub no_records: bool,
-    /// Where to write the PDF [default: out/<patient-id>_<date>_summary_<lang>.pdf in the case]
+    /// Where to write the PDF [default: out/<patient-id>_<date>_summary-and-records_<lang>[_<contact>].pdf
+    /// in the case; …_summary_… with --no-records]
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Replace the -o file even if it is not a PDF

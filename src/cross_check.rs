@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use crate::case::LoadedCase;
 use crate::clinical::Outcome;
 use crate::contacts::ContactList;
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Diagnostic, Diagnostics, Kind};
 use crate::lab::Analyte;
 use crate::text::Lang;
 use crate::tr;
@@ -56,6 +56,7 @@ fn check_criteria_inputs(loaded: &LoadedCase, today: NaiveDate, diagnostics: &mu
                 name,
                 text
             ))
+            .kind(Kind::NotComputable)
             .hint(tr!(
                 "add the missing values to case.toml if the records have them; otherwise the summary shows \"indeterminate\""
             )),
@@ -271,6 +272,7 @@ fn check_lab_age(loaded: &LoadedCase, today: NaiveDate, diagnostics: &mut Diagno
         days = (today - newest.day()).num_days(),
         today
     ))
+    .kind(Kind::StaleLabs)
     .hint(tr!(
         "transplant and oncology teams want labs from the last 4–6 weeks; add a recent [[lab]] set if you have one"
     ));

@@ -9,6 +9,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use crate::tr;
 use unicode_width::UnicodeWidthStr;
 
 /// How bad a problem is: errors stop a command, warnings are shown and allowed.
@@ -278,6 +279,37 @@ pub struct Diagnostic {
     pub location: Option<Location>,
     /// What to do about it.
     pub hint: Option<String>,
+    /// What sort of warning it is, so that warnings print grouped and counted.
+    pub kind: Kind,
+}
+
+/// The sorts of warning a case has many of; the rest are [`Kind::Other`]. In the order their
+/// groups print.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    /// A file in records/ that case.toml does not name: left out of every packet.
+    Unreferenced,
+    /// A lesion size that may be centimetres typed as millimetres.
+    LesionSize,
+    /// A criterion that cannot be computed for want of a value.
+    NotComputable,
+    /// Labs older than the teams want.
+    StaleLabs,
+    #[default]
+    Other,
+}
+
+impl Kind {
+    /// `count` warnings of this kind, as the summary line counts them.
+    fn counted(self, count: usize) -> String {
+        match self {
+            Kind::Unreferenced => tr!("{count} unreferenced file(s) in records/", count),
+            Kind::LesionSize => tr!("{count} lesion size(s) to confirm", count),
+            Kind::NotComputable => tr!("{count} criterion/criteria not computable", count),
+            Kind::StaleLabs => tr!("{count} stale lab set(s)", count),
+            Kind::Other => tr!("{count} other", count),
+        }
+    }
 }
 
 impl Diagnostic {
@@ -287,6 +319,7 @@ impl Diagnostic {
             message: message.into(),
             location: None,
             hint: None,
+            kind: Kind::Other,
         }
     }
 
@@ -296,6 +329,7 @@ impl Diagnostic {
             message: message.into(),
             location: None,
             hint: None,
+            kind: Kind::Other,
         }
     }
 
@@ -308,6 +342,12 @@ impl Diagnostic {
     #[must_use]
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
+        self
+    }
+
+    #[must_use]
+    pub fn kind(mut self, kind: Kind) -> Self {
+        self.kind = kind;
         self
     }
 
@@ -381,18 +421,47 @@ impl Diagnostics {
         self.items.iter()
     }
 
-    /// Orders problems by file, then line, so the output reads top to bottom; errors of equal
-    /// position come before warnings.
+    /// Orders problems errors first, then warnings grouped by kind; each by file, then line, so
+    /// that they read top to bottom.
     pub fn sort(&mut self) {
         self.items.sort_by(|a, b| {
             let key = |d: &Diagnostic| {
-                d.location
+                let place = d
+                    .location
                     .as_ref()
                     .map(|l| (l.file.clone(), l.line, l.column))
-                    .unwrap_or_default()
+                    .unwrap_or_default();
+                (d.severity, d.kind, place)
             };
-            key(a).cmp(&key(b)).then(a.severity.cmp(&b.severity))
+            key(a).cmp(&key(b))
         });
+    }
+
+    /// "3 warning(s): 2 unreferenced file(s) in records/, 1 other"; the kinds are left out when
+    /// every warning is of none.
+    pub fn warning_summary(&self) -> String {
+        let mut kinds: Vec<(Kind, usize)> = Vec::new();
+        for d in self
+            .items
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+        {
+            match kinds.iter_mut().find(|(k, _)| *k == d.kind) {
+                Some((_, n)) => *n += 1,
+                None => kinds.push((d.kind, 1)),
+            }
+        }
+        kinds.sort();
+        let count = self.warning_count();
+        if kinds.iter().all(|(k, _)| *k == Kind::Other) {
+            return tr!("{count} warning(s)", count);
+        }
+        let kinds: Vec<String> = kinds.iter().map(|&(k, n)| k.counted(n)).collect();
+        tr!(
+            "{count} warning(s): {kinds}",
+            count,
+            kinds = kinds.join(&tr!(", "))
+        )
     }
 
     /// Writes every problem, at most [`MAX_SHOWN`] of them, then how many more there are.

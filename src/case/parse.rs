@@ -13,7 +13,7 @@ use toml::de::DeValue;
 
 use super::model::*;
 use super::records::{RecordIndex, ReferenceProblem, Refusal};
-use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile};
+use crate::diagnostic::{Diagnostic, Diagnostics, Kind, Location, SourceFile};
 use crate::lab::{ANALYTES, Analyte, Unit};
 use crate::text::{Lang, Text};
 use crate::toml_reader::{Choice, Reader, Table, describe, did_you_mean, list, text_of};
@@ -218,6 +218,7 @@ fn unreferenced_warnings(files: &[&PathBuf], case_toml: &std::path::Path) -> Dia
                 shown = UNREFERENCED_NAMED,
                 files = first.join(", ")
             ))
+            .kind(Kind::Unreferenced)
             .at(Location::file(case_toml))
             .hint(tr!(
                 "add [[record]] entries (or sidecars `<file>.toml`) for the files the doctors should see; unreferenced files are left out of packets"
@@ -228,12 +229,13 @@ fn unreferenced_warnings(files: &[&PathBuf], case_toml: &std::path::Path) -> Dia
     for file in files {
         diagnostics.push(
             Diagnostic::warning(tr!(
-                "`records/{file}` is not referenced by case.toml",
+                "`records/{file}` is in no [[record]] of case.toml, so no packet holds it",
                 file = file.display()
             ))
+            .kind(Kind::Unreferenced)
             .at(Location::file(case_toml))
             .hint(tr!(
-                "add a [[record]] entry with file = \"{file}\", or a sidecar `records/{file}.toml`; unreferenced files are left out of packets",
+                "add a [[record]] entry with file = \"{file}\", or a sidecar `records/{file}.toml`",
                 file = file.display()
             )),
         );
@@ -1304,13 +1306,14 @@ impl<'r, 's> CaseParser<'r, 's> {
                         ),
                     },
                 };
-                self.warn_at(
-                    size.location.clone(),
-                    message,
-                    tr!(
-                        "plain numbers are millimetres; write the unit if it was centimetres: longest = \"{mm} cm\"",
-                        mm
-                    ),
+                self.reader.diagnostics.push(
+                    Diagnostic::warning(message)
+                        .kind(Kind::LesionSize)
+                        .at(size.location.clone())
+                        .hint(tr!(
+                            "plain numbers are millimetres; write the unit if it was centimetres: longest = \"{mm} cm\"",
+                            mm
+                        )),
                 );
             }
             if let Some(prev) = before {

@@ -24,7 +24,6 @@ pub fn run(folder: &CaseFolder, today: NaiveDate) -> Result<()> {
     check_packets(folder, &mut loaded);
     print_diagnostics(&mut loaded.diagnostics);
     let errors = loaded.diagnostics.error_count();
-    let warnings = loaded.diagnostics.warning_count();
     let shown = folder.display(crate::folder::CASE_FILE);
     if errors > 0 {
         return Err(Error::Invalid { count: errors });
@@ -35,12 +34,12 @@ pub fn run(folder: &CaseFolder, today: NaiveDate) -> Result<()> {
     eprintln!(
         "{}",
         tr!(
-            "check: `{case}` is ready ({records} records, {labs} lab values, {contacts} contacts); {warnings} warning(s)",
+            "check: `{case}` is ready ({records} records, {labs} lab values, {contacts} contacts); {warnings}",
             case = shown.display(),
             records,
             labs,
             contacts = loaded.contacts.contacts.len(),
-            warnings
+            warnings = loaded.diagnostics.warning_summary()
         )
     );
     Ok(())

@@ -756,26 +756,22 @@ fn ensure_packet(
             );
             rebuild(json.built_with)?;
         }
-        None if built_before => {
-            return Err(Error::user(
-                tr!(
-                    "`{path}` is missing or cannot be read",
-                    path = json_path.display()
-                ),
-                Some(tr!(
-                    "build the packet again with the options you chose before: `consultpack build --contact {contact} …`",
-                    contact = contact.id
-                )),
-            ));
-        }
         None => {
-            eprintln!(
-                "{}",
+            // Never built here: built with `build`'s defaults, which `send` shows before
+            // anything goes. A packet built elsewhere (`--out`) or removed is said to be.
+            let line = if built_before {
                 tr!(
-                    "`{contact}`: building the packet first.",
+                    "`{contact}`: no packet in {dir} (the last one was built elsewhere, or removed) — building it with the default options; for others (--split, --records, --encrypt), run `consultpack build --contact {contact}` with them before sending.",
+                    contact = contact.id,
+                    dir = dir.display()
+                )
+            } else {
+                tr!(
+                    "`{contact}`: no packet yet — building it.",
                     contact = contact.id
                 )
-            );
+            };
+            eprintln!("{line}");
             rebuild(Default::default())?;
         }
     }

@@ -5,7 +5,7 @@ use crate::diagnostic::printable;
 use std::io::IsTerminal;
 
 use chrono::NaiveDate;
-use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
+use comfy_table::{Cell, Color, ColumnConstraint, ContentArrangement, Table, Width, presets};
 
 use super::{print_diagnostics, print_stdout};
 use crate::contacts::Contact;
@@ -51,6 +51,15 @@ pub fn run(folder: &CaseFolder, json: bool, today: NaiveDate) -> Result<()> {
 /// Characters of a reply's subject or note the table shows.
 const REPLY_SHOWN: usize = 160;
 
+/// Below this width only the contact, state, date sent and next step are shown, so that they
+/// fit an 80-column terminal: `contacts list` names the institution and channel, the next step
+/// says the days waited and to read a reply, `--json` has everything.
+const WIDE: u16 = 120;
+/// The columns kept below [`WIDE`].
+const NARROW: [usize; 4] = [0, 3, 4, 7];
+/// The least room the next step is given: `` `mark virginia-mason-liver `` unbroken.
+const NEXT_WIDTH: u16 = 28;
+
 fn table(rows: &[ContactStatus], colour: bool) -> String {
     let mut table = Table::new();
     table.load_preset(presets::NOTHING);
@@ -58,22 +67,40 @@ fn table(rows: &[ContactStatus], colour: bool) -> String {
     if !colour {
         table.force_no_tty();
     }
-    table.set_header([
-        tr!("contact"),
-        tr!("institution"),
-        tr!("channel"),
-        tr!("state"),
-        tr!("sent"),
-        tr!("days"),
-        tr!("reply"),
-        tr!("next"),
-    ]);
+    // A terminal's width, else `COLUMNS` when the shell exports it; without either (a file, a
+    // pipe), lines are not wrapped.
+    if let Some(columns) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<u16>().ok())
+        .filter(|_| table.width().is_none())
+    {
+        table.set_width(columns);
+    }
+    let wide = table.width().is_none_or(|w| w >= WIDE);
+    let narrow = |cells: Vec<Cell>| -> Vec<Cell> {
+        if wide {
+            return cells;
+        }
+        let mut cells: Vec<Option<Cell>> = cells.into_iter().map(Some).collect();
+        NARROW.iter().filter_map(|&i| cells[i].take()).collect()
+    };
+    table.set_header(narrow(vec![
+        Cell::new(tr!("contact")),
+        Cell::new(tr!("institution")),
+        Cell::new(tr!("channel")),
+        Cell::new(tr!("state")),
+        Cell::new(tr!("sent")),
+        Cell::new(tr!("days")),
+        Cell::new(tr!("reply")),
+        Cell::new(tr!("next")),
+    ]));
     let lang = i18n::ui();
     for row in rows {
         let sent = row
             .sent
             .as_ref()
             .map_or("—".to_string(), |s| match &s.packet_sha256 {
+                _ if !wide => s.date.to_string(),
                 Some(hash) => format!("{} {}", s.date, hash.chars().take(8).collect::<String>()),
                 None => tr!("{date} (marked)", date = s.date),
             });
@@ -100,7 +127,7 @@ fn table(rows: &[ContactStatus], colour: bool) -> String {
         }
         // Contacts and replies come from files and strangers' mail: printed inert.
         let cell = |text: &str| Cell::new(printable(text));
-        table.add_row(vec![
+        table.add_row(narrow(vec![
             cell(&row.contact),
             cell(&row.institution),
             cell(&format!("{} · {}", row.channel, row.language)),
@@ -109,7 +136,17 @@ fn table(rows: &[ContactStatus], colour: bool) -> String {
             cell(&row.days_waiting.map_or("—".to_string(), |d| d.to_string())),
             cell(&reply),
             cell(&row.next_action.text(lang)),
-        ]);
+        ]));
+    }
+    // A contact's id is what the family types next, and a state or date is a word: never
+    // broken; the next step has room for the command it names.
+    for column in if wide { vec![0] } else { vec![0, 1, 2] } {
+        if let Some(column) = table.column_mut(column) {
+            column.set_constraint(ColumnConstraint::ContentWidth);
+        }
+    }
+    if let Some(column) = table.column_mut(if wide { 7 } else { 3 }) {
+        column.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(NEXT_WIDTH)));
     }
     format!("{table}\n")
 }

@@ -179,13 +179,60 @@ fn a_contact_language_needs_text_in_that_language() {
     );
 }
 
+/// Issue 19, point 11: errors come first; warnings follow grouped by kind and are counted by
+/// kind; a photo no [[record]] names is one line that says it will not be sent.
 #[test]
-fn unreferenced_records_are_warnings() {
-    let run = Test::demo()
-        .write("records/other/stray-photo.jpg", "not really a photo")
+fn errors_come_first_and_warnings_are_grouped_and_counted() {
+    let stray = |test: Test| {
+        test.write("records/other/微信图片_20211101.jpg", "not really a photo")
+            .write("records/other/微信图片_20211102.jpg", "not really a photo")
+            .edit(
+                "case.toml",
+                "longest_mm = 34\n  viable_mm = 31",
+                "longest_mm = 3\n  viable_mm = 3",
+            )
+    };
+    let run = stray(Test::demo()).args(["check"]).success();
+    let firsts: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("warning: ") || l.starts_with("check: "))
+        .collect();
+    assert_eq!(
+        firsts,
+        [
+            "warning: `records/other/微信图片_20211101.jpg` is in no [[record]] of case.toml, so no packet holds it",
+            "warning: `records/other/微信图片_20211102.jpg` is in no [[record]] of case.toml, so no packet holds it",
+            "warning: `L1` in MRI-2021-10 is 3 mm, yet it is called LR-TR-viable: was it 3 cm? (`L1` measured 28 mm in CT-2021-08, 2021-08-10; a lesion under 10 mm is not counted by the transplant criteria)",
+            "warning: labs are more than 30 days old: newest bilirubin (2021-11-10), albumin (2021-11-10), inr (2021-11-10), creatinine (2021-11-10), sodium (2021-11-10), afp (2021-11-10) (1843 days before 2026-11-27)",
+            "check: `case.toml` is ready (11 records, 44 lab values, 10 contacts); 4 warning(s): 2 unreferenced file(s) in records/, 1 lesion size(s) to confirm, 1 stale lab set(s)",
+        ],
+        "{run}"
+    );
+    stray(Test::demo())
+        .args(["check", "--ui", "zh"])
+        .success()
+        .stderr_has(
+            "4 条警告：records/ 中 2 个文件未列入 case.toml，1 个病灶大小待确认，1 组化验结果过旧",
+        );
+
+    // With an error (a misspelt field far down the file), the error is printed first.
+    let run = stray(Test::demo())
+        .edit("case.toml", "birth_date", "birth_dat")
         .args(["check"])
-        .success();
-    run.stderr_has("warning: `records/other/stray-photo.jpg` is not referenced by case.toml");
+        .failure(1);
+    let first = run
+        .stderr
+        .lines()
+        .position(|l| l.starts_with("warning: "))
+        .unwrap();
+    assert!(
+        run.stderr
+            .lines()
+            .take(first)
+            .any(|l| l == "error: unknown field `birth_dat` in [patient]"),
+        "{run}"
+    );
 }
 
 #[test]

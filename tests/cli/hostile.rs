@@ -45,7 +45,7 @@ fn build_out_never_deletes_the_familys_folders() {
     );
     assert_eq!(snapshot(&run.dir), before, "nothing changed");
     assert!(
-        !run.stderr.contains("is not referenced"),
+        !run.stderr.contains("in no [[record]]"),
         "the record is in use\n{run}"
     );
 
@@ -461,7 +461,7 @@ fn refused_records_are_named_for_what_they_are() {
         ],
         "{run}"
     );
-    for wrong in ["permissions", "unknown field", "not referenced"] {
+    for wrong in ["permissions", "unknown field", "in no [[record]]"] {
         assert!(!run.stderr.contains(wrong), "`{wrong}`\n{run}");
     }
     // Not referenced, it is one warning that it is left out; the referenced ones are not

@@ -348,3 +348,149 @@ fn chinese_date_forms_are_accepted() {
     let json = criteria_json(tace2("2021年8月底"));
     assert!(json.to_string().contains("TACE-2 (2021-08 late)"), "{json}");
 }
+
+/// Point 12: `send` on a case whose packet was never built here builds it, saying so, instead
+/// of asking for "the options you chose before".
+#[test]
+fn send_builds_a_packet_never_built_here_and_says_so() {
+    // Never built at all.
+    let test = Test::demo().args(["send", "zhongshan-liver", "--dry-run"]);
+    let run = test.run();
+    run.assert_code(0);
+    run.stderr_has("`zhongshan-liver`: no packet yet — building it.");
+
+    // Built, but elsewhere (`--out`): the ledger knows of it, out/ does not hold it.
+    let test = Test::demo().args([
+        "build",
+        "--contact",
+        "zhongshan-liver",
+        "--out",
+        "elsewhere",
+    ]);
+    test.run().assert_code(0);
+    let run = test
+        .args(["send", "zhongshan-liver", "--dry-run"])
+        .success();
+    run.stderr_has("`zhongshan-liver`: no packet in out/zhongshan-liver (the last one was built elsewhere, or removed) — building it with the default options; for others (--split, --records, --encrypt), run `consultpack build --contact zhongshan-liver` with them before sending.");
+    assert!(!run.stderr.contains("options you chose before"), "{run}");
+    assert!(
+        run.dir.join("out/zhongshan-liver/packet.json").is_file(),
+        "{run}"
+    );
+}
+
+/// Point 12: `summary --help` names the file `summary` really writes.
+#[test]
+fn summary_help_names_the_file_it_writes() {
+    let help = Test::new()
+        .env("LANG", "C")
+        .args(["summary", "--help"])
+        .success();
+    help.stdout_has("[default: out/<patient-id>_<date>_summary-and-records_<lang>[_<contact>].pdf in the case; …_summary_… with --no-records]");
+    let run = Test::demo().args(["summary"]).success();
+    let written: Vec<String> = std::fs::read_dir(run.dir.join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        written,
+        ["DEMO-LGQ_2026-11-27_summary-and-records_zh.pdf"],
+        "{run}"
+    );
+}
+
+/// Point 12: the criteria documentation (`consultpack docs criteria`) cites only what its
+/// reader has: the publications, never a file outside the repository.
+#[test]
+fn criteria_documentation_cites_nothing_outside_the_repository() {
+    let run = Test::new().args(["docs", "criteria"]).success();
+    run.stdout_has("exactly as the publications in the table of criteria below define them");
+    for outside in ["shared/", "reference/", "../", "/work/"] {
+        assert!(!run.stdout.contains(outside), "`{outside}` in\n{run}");
+    }
+}
+
+/// Point 12: the README's "your own case" e-mails a contact that, in a new case, has the
+/// address the README has the family add; and it says the shipped ones have none.
+#[test]
+fn readme_own_case_sends_to_a_contact_it_gave_an_address() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let own = &readme[readme.find("## Your own case").unwrap()..];
+    let own = &own[..own[3..].find("\n## ").map_or(own.len(), |end| end + 3)];
+    assert!(
+        own.contains("The shipped contacts have no e-mail address"),
+        "{own}"
+    );
+    let toml = own
+        .split("```toml\n")
+        .nth(1)
+        .unwrap()
+        .split("```")
+        .next()
+        .unwrap();
+    let sent_to = own
+        .lines()
+        .find_map(|l| l.strip_prefix("consultpack send "))
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap();
+    assert!(toml.contains(&format!("id = \"{sent_to}\"")), "{toml}");
+
+    let test = Test::new().args(["init", "dad-hcc"]);
+    test.run().assert_code(0);
+    // The shipped contacts, as a new case has them: no address at all.
+    let list = test
+        .args(["contacts", "list", "--case", "dad-hcc"])
+        .success();
+    assert!(!list.stdout.contains('@'), "{list}");
+    let contacts = list.dir.join("dad-hcc/contacts.toml");
+    let mut text = std::fs::read_to_string(&contacts).unwrap();
+    text.push_str(&toml.replace('…', "liver-consult@example.org"));
+    std::fs::write(&contacts, text).unwrap();
+    let show = Test::new()
+        .args_vec(vec![
+            "contacts".into(),
+            "show".into(),
+            sent_to.into(),
+            "--case".into(),
+            list.dir.join("dad-hcc").display().to_string(),
+        ])
+        .success();
+    show.stdout_has("channel:      email")
+        .stdout_has("e-mail:       liver-consult@example.org");
+}
+
+/// Point 12: `status` fits an 80-column terminal: the columns that do not fit are left out and
+/// no contact's id is broken.
+#[test]
+fn status_fits_an_80_column_terminal() {
+    for ui in ["en", "zh"] {
+        let test = Test::demo().env("COLUMNS", "80").args([
+            "mark",
+            "ehbh-liver",
+            "replied",
+            "--note",
+            "Dr. Wang on haodf: CT review first, then decide about transplant listing",
+            "--date",
+            "2026-11-20",
+        ]);
+        test.run().assert_code(0);
+        let run = test.args(["status", "--ui", ui]).success();
+        for line in run.stdout.lines() {
+            let width = unicode_width::UnicodeWidthStr::width(line);
+            assert!(width <= 80, "{width} columns: {line}\n{run}");
+        }
+        for id in [
+            "virginia-mason-liver",
+            "fred-hutch-liver",
+            "zhongshan-liver",
+            "ehbh-liver",
+        ] {
+            assert!(run.stdout.contains(&format!(" {id} ")), "{id}\n{run}");
+        }
+        // What is left out is elsewhere: the next step says to read the reply.
+        assert!(run.stdout.contains("`opinions`"), "{run}");
+    }
+}
