@@ -772,10 +772,12 @@ fn meld_family_from(sources: &Sources<'_>) -> Vec<Criterion> {
     };
     let patient = &sources.case.patient;
     let age = patient.age_on(set.date().day());
-    let (born, on) = (patient.birth_date, set.date());
+    let on = set.date();
+    // The birth date itself is never written here: these texts go to contacts the case may
+    // not share it with (`[patient.share_with]`), and they do not know the contact.
     let age_input = Input::new(t("年龄", "age"), age, Some("years"))
         .dated(on, None)
-        .note(t(format!("出生日期 {born}"), format!("born {born}")));
+        .note(t("按出生日期计算", "from the birth date"));
     let mut meld_3 = match age {
         18.. => meld_3(&input, Meld3Path::Adult(patient.sex)).flag(t(
             format!("假设：登记肝移植时年满 18 岁（{on} 时 {age} 岁）"),
@@ -799,9 +801,12 @@ fn meld_family_from(sources: &Sources<'_>) -> Vec<Criterion> {
             .note(t("取自患者信息", "from the patient details")),
     );
     meld_3.inputs.push(age_input);
-    meld_3
-        .flags
-        .extend(born.approximation_flag(&t("出生日期", "birth date")));
+    if patient.birth_date.is_approximate() {
+        meld_3.flags.push(t(
+            "日期为约数：出生日期不确切，年龄按可能的最大值计算",
+            "approximate date: birth date not exact, age counted as the oldest possible",
+        ));
+    }
     [meld(&input).1, meld_na(&input), meld_3]
         .map(|mut criterion| {
             criterion.inputs.push(dialysis_input.clone());

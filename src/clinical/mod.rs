@@ -952,6 +952,31 @@ pub(crate) mod tests {
         );
     }
 
+    /// Criteria texts go to every contact, whatever the case shares with it, so no input, flag
+    /// or missing item may carry the birth date or the name (the summary redacts those itself).
+    #[test]
+    fn no_criterion_text_carries_the_birth_date_or_the_name() {
+        let mut approximate = fixture_case();
+        approximate.patient.birth_date = CaseDate::parse("1956").expect("a year");
+        let mut checked = 0;
+        for mut case in [fixture_case(), approximate]
+            .into_iter()
+            .chain(gappy_cases())
+        {
+            case.patient.name = Text::both("甄测试", "Zhen Ceshi");
+            for at in GAPPY_DATES {
+                for c in evaluate(&case, date(at)) {
+                    let all = format!("{c:?}");
+                    checked += 1;
+                    for private in ["1956", "甄测试", "Zhen Ceshi"] {
+                        assert!(!all.contains(private), "`{private}` in {all}");
+                    }
+                }
+            }
+        }
+        assert!(checked > 100, "only {checked} criteria checked");
+    }
+
     #[test]
     fn every_missing_item_reads_in_chinese() {
         let mut items = 0;

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use std::os::unix::fs::PermissionsExt;
 
-use crate::{TODAY, Test};
+use crate::{TODAY, Test, tool};
 
 /// Every file and folder under `root`, with its permission bits.
 fn modes(root: &Path) -> Vec<(String, bool, u32)> {
@@ -823,5 +823,81 @@ fn a_photo_whose_metadata_cannot_be_removed_is_left_out_with_a_warning() {
         let mut inner = Vec::new();
         std::io::Read::read_to_end(&mut entry, &mut inner).unwrap();
         assert_clean(entry.name().unwrap().as_ref(), &inner);
+    }
+}
+
+/// The summary's text and every CSV, JSON and text file of its zip that the tool writes (the
+/// records inside are the patient's own documents, sent as they are).
+fn outgoing_texts(contact_dir: &Path) -> Vec<(String, String)> {
+    let mut texts = Vec::new();
+    for entry in fs::read_dir(contact_dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.display().to_string();
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("pdf") => texts.push((name.clone(), tool("pdftotext", &[&name, "-"]))),
+            Some("txt") => texts.push((name.clone(), fs::read_to_string(&path).unwrap())),
+            Some("zip") => {
+                for inside in tool("unzip", &["-Z1", &name]).lines() {
+                    if inside.starts_with("records/") || inside.ends_with(".pdf") {
+                        continue;
+                    }
+                    let text = tool("unzip", &["-p", &name, inside]);
+                    texts.push((format!("{name}/{inside}"), text));
+                }
+            }
+            _ => {}
+        }
+    }
+    texts
+}
+
+#[test]
+fn a_contact_the_birth_date_is_hidden_from_reads_the_age_but_never_the_birth_date() {
+    // dr-demo-seattle (English) gets the default `share`; zhongshan-liver (Chinese) its own.
+    // The age checked for is the one MELD 3.0 was computed with, in the criteria appendix.
+    let run = Test::demo()
+        .edit(
+            "case.toml",
+            r#"share = ["name", "birth_date"]"#,
+            r#"share = ["name"]"#,
+        )
+        .edit(
+            "case.toml",
+            r#"zhongshan-liver = ["name", "birth_date", "id_number", "phone"]"#,
+            r#"zhongshan-liver = ["name", "id_number", "phone"]"#,
+        )
+        .args([
+            "build",
+            "--contact",
+            "dr-demo-seattle",
+            "--contact",
+            "zhongshan-liver",
+        ])
+        .success();
+    for (contact, age) in [
+        ("dr-demo-seattle", "age 63 years"),
+        ("zhongshan-liver", "年龄 63 岁"),
+    ] {
+        let texts = outgoing_texts(&run.dir.join("out").join(contact));
+        let names: Vec<&str> = texts.iter().map(|(n, _)| n.as_str()).collect();
+        assert!(
+            names
+                .iter()
+                .any(|n| n.ends_with("summary_en.pdf") || n.ends_with("summary_zh.pdf"))
+                && names.iter().any(|n| n.ends_with("labs.csv"))
+                && names.iter().any(|n| n.ends_with("timeline.csv")),
+            "{contact}: {names:?}"
+        );
+        for (name, text) in &texts {
+            assert!(
+                !text.contains("1958"),
+                "{contact}: the hidden birth date is in {name}:\n{text}"
+            );
+        }
+        let summary = &texts.iter().find(|(n, _)| n.ends_with(".pdf")).unwrap().1;
+        assert!(
+            summary.replace('\n', " ").contains(age),
+            "{contact}: no `{age}` in the summary:\n{summary}"
+        );
     }
 }
