@@ -142,7 +142,11 @@ sed -i -e 's/^birth_date = 1958-05-12/birth_dat = 1958-05-12/' \
   -e 's#source = "labs/2021-08-20_liver-panel.jpg"#source = "labs/2021-08-20_liver-panl.jpg"#' \
   -e 's#creatinine = { value = 80, unit = "µmol/L"#creatinine = { value = 80, unit = "µmol/dL"#' 病例-三处错误/case.toml
 both check 1 check --case 病例-三处错误
-for at in case.toml:13:1 case.toml:164:10 case.toml:168:24; do
+# Where the three mistakes are, from the planted file itself (the demo grows; the columns are
+# those of the planted values on their lines).
+line_of() { grep -n -F -- "$1" 病例-三处错误/case.toml | head -1 | cut -d: -f1; }
+for at in "case.toml:$(line_of 'birth_dat = '):1" "case.toml:$(line_of 'liver-panl.jpg'):10" \
+  "case.toml:$(line_of 'unit = "µmol/dL"'):24"; do
   grep -q "$at" check.win.err || fail "check: no error at $at"
 done
 [ "$(grep -c '^错误' check.win.err)" = 4 ] || { cat check.win.err >&2; fail "check: not three errors and their count, in Chinese"; }
