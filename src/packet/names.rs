@@ -91,6 +91,14 @@ fn without_date(slug: &str, date: crate::date::CaseDate) -> Option<String> {
     (!out.is_empty() && !out.chars().all(|c| c.is_ascii_digit() || c == '-')).then_some(out)
 }
 
+/// A record's name in a portal pack, where every record is a PDF of its own: the packet name
+/// with `.pdf` for a photo (`2021-06-20_lab_liver-panel.jpg` → `….pdf`), so that the summary's
+/// index names the file the pack holds.
+pub fn portal_name(name: &str) -> String {
+    let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+    format!("{stem}.pdf")
+}
+
 /// The names every record of a case takes in packets, given in date order over the whole
 /// case (DICOM folders aside) so that a record has the same name in every packet, filtered or
 /// not, and in the summary's records index and the tables that cite it.

@@ -787,8 +787,14 @@ pub fn dicom_index(studies: &[crate::dicom::Study], lang: Lang) -> Vec<Block> {
     })]
 }
 
-/// Every record of the case, and whether it is appended to this PDF.
-pub fn records(case: &Case, lang: Lang, appended: &[std::path::PathBuf]) -> Vec<Block> {
+/// Every record of the case by the name it has in the contact's pack (`pack`; a portal pack
+/// holds every record as a PDF), and whether it is appended to this PDF.
+pub fn records(
+    case: &Case,
+    lang: Lang,
+    appended: &[std::path::PathBuf],
+    pack: Option<crate::packet::Pack>,
+) -> Vec<Block> {
     if case.records.is_empty() {
         return vec![Block::Paragraph(cell(lang.pick("无资料。", "No records.")))];
     }
@@ -797,10 +803,13 @@ pub fn records(case: &Case, lang: Lang, appended: &[std::path::PathBuf]) -> Vec<
         .records
         .iter()
         .map(|r| {
-            let file = names
-                .get(&r.path)
-                .cloned()
-                .unwrap_or_else(|| r.path.display().to_string());
+            let file = match (names.get(&r.path), pack) {
+                (Some(name), Some(crate::packet::Pack::Portal)) => {
+                    crate::packet::names::portal_name(name)
+                }
+                (Some(name), _) => name.clone(),
+                (None, _) => r.path.display().to_string(),
+            };
             let attached = if appended.contains(&r.path) {
                 lang.pick("附后", "appended")
             } else {

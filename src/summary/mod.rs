@@ -117,7 +117,12 @@ pub fn build(input: SummaryInput<'_>) -> Result<Document, TemplateError> {
             "timeline" => blocks::timeline(case, lang),
             "treatments" => blocks::treatments(case, lang),
             "imaging" => blocks::imaging(case, contact, dicom, lang),
-            "records" => blocks::records(case, lang, appended),
+            "records" => blocks::records(
+                case,
+                lang,
+                appended,
+                contact.map(|c| crate::packet::Pack::for_channel(c.channel)),
+            ),
             "key-criteria" => criteria_sheet::key_table(criteria, lang),
             "criteria" => criteria_sheet::sheet(criteria, lang),
             _ => return None,

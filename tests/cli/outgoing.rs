@@ -904,4 +904,29 @@ fn record_names_keep_their_meaning_everywhere() {
         )),
         "{text}"
     );
+    // A portal pack holds every record as a PDF: its summary's index names those files.
+    let portal = built.run.dir.join("out/fred-hutch-liver/portal");
+    let held: Vec<String> = files(&portal.join("records"))
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        held.iter().any(|n| n == "2021-06-20_lab_liver-panel.pdf"),
+        "{held:?}"
+    );
+    let summary = files(&portal)
+        .into_iter()
+        .find(|p| p.to_string_lossy().ends_with("_summary_en.pdf"))
+        .unwrap();
+    let text = unhyphenated(&tool(
+        "pdftotext",
+        &["-enc", "UTF-8", summary.to_str().unwrap(), "-"],
+    ));
+    for name in &held {
+        assert!(text.contains(&unhyphenated(name)), "{name} not in:\n{text}");
+    }
+    assert!(
+        !text.contains(&unhyphenated("2021-06-20_lab_liver-panel.jpg")),
+        "the portal summary names a file its pack does not hold:\n{text}"
+    );
 }

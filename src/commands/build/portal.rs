@@ -33,11 +33,7 @@ pub(super) fn build(
     private_file::create_dir(&records_dir)?;
     let mut record_names = Vec::new();
     for (index, record) in shared.store.records.iter().enumerate() {
-        let stem = record
-            .name
-            .rsplit_once('.')
-            .map_or(record.name.as_str(), |(s, _)| s);
-        let name = format!("{stem}.pdf");
+        let name = packet::names::portal_name(&record.name);
         let target = records_dir.join(&name);
         let source = shared.records_root.join(&record.original);
         let is_pdf = record.name.ends_with(".pdf");
@@ -85,9 +81,10 @@ pub(super) fn build(
         staging.write(&format!("{base}/imaging-index.pdf"), &index_pdf)?;
     }
     let untranslated = shared.untranslated(lang, |i| {
-        let name = &shared.store.records[i].name;
-        let stem = name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s);
-        format!("records/{stem}.pdf")
+        format!(
+            "records/{}",
+            packet::names::portal_name(&shared.store.records[i].name)
+        )
     });
     staging.write(
         &format!("{base}/intake.md"),
