@@ -73,6 +73,12 @@ export WINEPREFIX=$WORK/wineprefix WINEDEBUG=-all
 export LANG=zh_CN.UTF-8 LC_ALL=
 wine() { /usr/lib/wine/wine64 "$@" 2> >(grep -v -e 'explorer process failed' -e 'systray' >&2); }
 step "starting Wine (a new prefix in $WORK)"
+# One wineserver for the whole run, kept alive between the commands (-p): by default it exits a
+# moment after each program ends, and a program started in that moment lost its server
+# ("wine client error: recvmsg: connection reset by peer" in `send`, once in a clean-clone run).
+mkdir -p "$WINEPREFIX"
+/usr/lib/wine/wineserver64 -p
+trap '/usr/lib/wine/wineserver64 -k >/dev/null 2>&1 || true; bash "$ROOT/scripts/mailtest/stop.sh" >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
 /usr/lib/wine/wine64 wineboot --init >/dev/null 2>&1 || true
 
 # ------------------------------------------------------------------ 4a. unit tests under Wine
