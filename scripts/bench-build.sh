@@ -11,26 +11,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 megabytes=${1:-100}
 shift || true
-bins=()
-for bin in "$@"; do bins+=("$(realpath "$bin")"); done
-if [ ${#bins[@]} -eq 0 ]; then
-  cargo build --release --quiet
-  bins=("$PWD/target/release/consultpack")
-fi
-runs=${RUNS:-3}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+source scripts/bench-common.sh "$@"
 python3 scripts/make-bench-records.py "$work/case" "$megabytes"
 export CONSULTPACK_TODAY=2026-11-27
 cat "$work/case/records"/bench/* >/dev/null   # the same warm page cache for all
-
-measure() { # FILE COMMAND... : appends "wall cpu peak_kb" to FILE
-  local file=$1; shift
-  /usr/bin/time -f "%e %U %S %M" -o "$work/time.txt" "$@" >/dev/null 2>"$work/err.txt" || {
-    cat "$work/err.txt"; exit 1; }
-  read -r wall user sys kb <"$work/time.txt"
-  awk -v w="$wall" -v u="$user" -v s="$sys" -v k="$kb" 'BEGIN {print w, u + s, k}' >>"$file"
-}
 
 for run in $(seq "$runs"); do
   rm -f "$work/records.zip"
