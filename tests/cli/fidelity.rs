@@ -3,7 +3,7 @@
 
 use crate::{Test, tool};
 
-fn criteria_json(test: Test) -> serde_json::Value {
+pub fn criteria_json(test: Test) -> serde_json::Value {
     let run = test
         .args(["criteria", "--json", "--at", "2021-11-11"])
         .success();

@@ -933,7 +933,7 @@ fn started_through_the_loader_the_fonts_still_load() {
     );
 }
 
-fn criterion<'a>(json: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+pub fn criterion<'a>(json: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
     json["criteria"]
         .as_array()
         .unwrap()

@@ -2,6 +2,8 @@
 //! wrong, and the forms for what is known only roughly. One test per point.
 
 use crate::Test;
+use crate::fidelity::criteria_json;
+use crate::hardening::criterion;
 
 /// The summary's text, cells' wrapped words joined by single spaces.
 fn summary_text(test: Test, lang: &str) -> String {
@@ -212,22 +214,6 @@ fn a_full_width_colon_or_comma_is_one_error_naming_it() {
     let first = run.errors()[0];
     assert!(first.starts_with("错误：TOML 格式错误："), "{run}");
     assert!(!first.contains("string values must be quoted"), "{run}");
-}
-
-fn criteria_json(test: Test) -> serde_json::Value {
-    let run = test
-        .args(["criteria", "--json", "--at", "2021-11-11"])
-        .success();
-    serde_json::from_str(&run.stdout).unwrap()
-}
-
-fn criterion<'a>(json: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
-    json["criteria"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("no {id}"))
 }
 
 /// Point 6: an approximate size is read, printed "≈" and flagged where it is used; a lesion's
