@@ -71,5 +71,16 @@ with zipfile.ZipFile(name + ".zip", "w", zipfile.ZIP_DEFLATED) as z:
   fi
   rm -rf "$stage"
 done
-(cd "$DIST" && sha256sum consultpack-*.zip consultpack-*.tar.xz 2>/dev/null >SHA256SUMS || true)
+# Every archive in dist/ (those made here and any copied in from a Mac), or a clear failure: an
+# empty SHA256SUMS would tell the family nothing could be checked.
+(
+  cd "$DIST"
+  shopt -s nullglob
+  archives=(consultpack-*.zip consultpack-*.tar.xz)
+  if [ ${#archives[@]} -eq 0 ]; then
+    echo "release.sh: no archive in $DIST to list in SHA256SUMS" >&2
+    exit 1
+  fi
+  sha256sum "${archives[@]}" >SHA256SUMS
+)
 ls -l "$DIST"

@@ -254,14 +254,32 @@ fn dicom_warnings(folder: &CaseFolder, index: &crate::dicom::CaseIndex) -> Diagn
 }
 
 /// The password of a mail server (`what`: "SMTP", "IMAP"), from its environment variable or
-/// command, with one wording for what to do when it is not there.
+/// command; when it is not there, the hint names that server's own variable (or command) in the
+/// form this system's terminal takes.
 fn password(server: &crate::config::Server, what: &str) -> Result<String> {
     server.password.fetch().map_err(|e| {
-        Error::user(
-            tr!("the {what} password: {e}", what, e),
-            Some(tr!("set it in this terminal (e.g. `export CONSULTPACK_SMTP_PASSWORD=…`) or give a password_command; never in consultpack.toml")),
-        )
+        let hint = match &server.password {
+            crate::config::Secret::Env(name) => tr!(
+                "set it in this terminal ({example}) and run the command again; never in consultpack.toml",
+                example = set_variable_example(name)
+            ),
+            crate::config::Secret::Command(argv) => tr!(
+                "run `{program}` in this terminal to see why it gives no password, or use password_env instead",
+                program = argv.join(" ")
+            ),
+        };
+        Error::user(tr!("the {what} password: {e}", what, e), Some(hint))
     })
+}
+
+/// How to set an environment variable in the terminal the family uses: PowerShell on Windows, a
+/// POSIX shell elsewhere.
+fn set_variable_example(name: &str) -> String {
+    if cfg!(windows) {
+        format!("`$env:{name} = \"…\"`")
+    } else {
+        format!("`export {name}=…`")
+    }
 }
 
 /// Writes data to stdout; a closed pipe (`| head`) ends the output quietly.

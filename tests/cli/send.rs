@@ -755,3 +755,25 @@ fn a_message_over_the_servers_size_is_never_uploaded() {
     plain.stderr_has("connected without encryption");
     assert!(!plain.stderr.contains("certificate verified"), "{plain}");
 }
+
+#[test]
+fn a_missing_password_names_that_servers_own_variable() {
+    let mail = servers();
+    let sender = unique_user("fam");
+    let config = mail.config(&sender, Smtp::Tls, true);
+    let imap_at = config.rfind("TEST_MAIL_PASSWORD").unwrap();
+    let config = format!(
+        "{}TEST_IMAP_PASSWORD{}",
+        &config[..imap_at],
+        &config[imap_at + "TEST_MAIL_PASSWORD".len()..]
+    );
+    let run = mail
+        .case(&sender, "doc@example.org", Smtp::Tls)
+        .write("consultpack.toml", &config)
+        .args(["sync"])
+        .failure(1);
+    run.stderr_has("the IMAP password")
+        .stderr_has("`TEST_IMAP_PASSWORD` is not set")
+        .stderr_has("`export TEST_IMAP_PASSWORD=…`");
+    assert!(!run.stderr.contains("SMTP_PASSWORD"), "{run}");
+}
