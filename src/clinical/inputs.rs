@@ -531,6 +531,11 @@ impl<'a> LabValue<'a> {
         )
     }
 
+    /// In the units readers of `lang` use by default, with the printed value where converted.
+    pub fn in_units_of(&self, lang: Lang) -> crate::units::InUnit {
+        crate::units::for_language(self.analyte(), self.measured, lang)
+    }
+
     /// As it was printed: `<3.4 µmol/L`.
     pub fn printed(&self) -> String {
         format!("{} {}", self.measured.shown(), self.measured.unit.symbol())

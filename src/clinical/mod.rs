@@ -956,7 +956,7 @@ pub(crate) mod tests {
             child_pugh
                 .flags
                 .iter()
-                .any(|f| f.best(Lang::Zh).starts_with("边缘值：白蛋白 3.5 g/dL"))
+                .any(|f| f.best(Lang::Zh).starts_with("边缘值：白蛋白 35 g/L"))
         );
         assert!(
             child_pugh

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::date::CaseDate;
 use rust_decimal::Decimal;
 
-use super::{units, words};
+use super::words;
 use crate::case::Case;
 use crate::case::model::{LabResult, Measured, Treatment, TreatmentKind};
 use crate::contacts::Contact;
@@ -17,6 +17,7 @@ use crate::document::{
 use crate::lab::{ANALYTES, Analyte, Unit, UnitSystem, convert};
 use crate::text::{Lang, Text};
 use crate::toml_reader::Choice;
+use crate::units;
 
 /// Dates per labs table: more would make the columns too narrow on A4.
 const DATES_PER_TABLE: usize = 5;
@@ -164,7 +165,7 @@ pub fn labs(case: &Case, lang: Lang, system: UnitSystem, appended: bool) -> Vec<
         blocks.push(Block::Note(cell(format!(
             "{}{}",
             lang.pick(
-                "* 各化验单的参考范围不同，↑↓ 按各自化验单所印的范围标注。",
+                "* 各化验单的参考范围不同，↑↓ 按各自化验单的范围标注。",
                 "* The sheets print different reference ranges; ↑ ↓ compare each value with its own sheet's range, as printed. "
             ),
             sheet_ranges(&ranges_differ, &by_analyte, lang)
@@ -173,10 +174,10 @@ pub fn labs(case: &Case, lang: Lang, system: UnitSystem, appended: bool) -> Vec<
     if !converted_from.is_empty() {
         let units = converted_from.into_iter().collect::<Vec<_>>().join(", ");
         blocks.push(Block::Note(cell(match (lang, appended) {
-            (Lang::Zh, true) => format!(
-                "括号内为化验单所印原值（{units}），其前为换算值；化验单原件附后。"
-            ),
-            (Lang::Zh, false) => format!("括号内为化验单所印原值（{units}），其前为换算值。"),
+            (Lang::Zh, true) => {
+                format!("换算值后注明化验单原值及原单位（{units}）；化验单原件附后。")
+            }
+            (Lang::Zh, false) => format!("换算值后注明化验单原值及原单位（{units}）。"),
             (Lang::En, true) => format!(
                 "A value in brackets is as printed on the lab sheet ({units}); the number before it is converted. The sheets are appended as printed."
             ),
@@ -223,7 +224,7 @@ fn sheet_ranges(
                 continue;
             };
             let shown = r.reference_range.as_deref().map_or_else(
-                || lang.pick("未印参考范围", "no range printed").to_string(),
+                || lang.pick("无参考范围", "no range printed").to_string(),
                 |range| units::with_symbol(range.trim(), m.unit),
             );
             match ranges.iter_mut().find(|(s, _)| *s == shown) {

@@ -98,8 +98,13 @@ pub fn in_reader_units(criteria: &[Criterion], system: UnitSystem) -> Vec<Criter
             continue;
         };
         let analyte = printed.analyte;
-        let shown = super::units::in_unit(analyte, &printed.measured, analyte.display_unit(system));
+        let shown = crate::units::in_unit(analyte, &printed.measured, analyte.display_unit(system));
         let in_lang = |lang| shown.with_unit(lang);
+        let unchanged = !shown.converted() && input.unit == Some(shown.unit.symbol());
+        if printed.used_as_printed && unchanged {
+            // Already the reader's: as it is (INR keeps its "ratio" where English prints it).
+            continue;
+        }
         if printed.used_as_printed {
             input.value = Text::both(in_lang(Lang::Zh), in_lang(Lang::En));
             input.unit = None;

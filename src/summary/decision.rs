@@ -8,7 +8,7 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::{units, words};
+use super::words;
 use crate::case::Case;
 use crate::case::model::{Cause, Condition, Finding, ImagingStudy, RecordKind};
 use crate::clinical::{self, Criterion, Kind};
@@ -16,6 +16,7 @@ use crate::date::CaseDate;
 use crate::document::{Block, Inline, Span, Table};
 use crate::lab::{Analyte, Unit, UnitSystem};
 use crate::text::Lang;
+use crate::units;
 
 /// Time points in the trend table: enough for a trend, few enough for the first page.
 const TIME_POINTS: usize = 4;

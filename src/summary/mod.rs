@@ -6,7 +6,6 @@ pub mod context;
 mod criteria_sheet;
 pub mod decision;
 pub mod markdown;
-pub mod units;
 pub mod words;
 
 use std::path::PathBuf;

@@ -39,7 +39,7 @@ fn labs_are_shown_in_the_readers_units() {
     assert!(row(&zh, "ALB").contains("34（3.4 g/dL） ↓"), "{zh}");
     assert!(row(&zh, "Cr").contains("84（0.95 mg/dL）"), "{zh}");
     assert!(
-        zh.contains("括号内为化验单所印原值（g/dL, mg/dL），其前为换算值。"),
+        zh.contains("换算值后注明化验单原值及原单位（g/dL, mg/dL）。"),
         "{zh}"
     );
     assert!(!zh.contains('†'), "{zh}");
@@ -91,7 +91,7 @@ fn the_range_column_never_contradicts_an_arrow() {
         ),
         (
             "zh",
-            "* 各化验单的参考范围不同，↑↓ 按各自化验单所印的范围标注。2021-06-20、2021-08-20、2021-10-14 的化验单：TBIL 3.4-20.5 µmol/L，ALB 40-55 g/L，INR 0.8-1.2，",
+            "* 各化验单的参考范围不同，↑↓ 按各自化验单的范围标注。2021-06-20、2021-08-20、2021-10-14 的化验单：TBIL 3.4-20.5 µmol/L，ALB 40-55 g/L，INR 0.8-1.2，",
         ),
     ] {
         let text = summary_layout(Test::demo(), &["--lang", lang]);
@@ -102,7 +102,7 @@ fn the_range_column_never_contradicts_an_arrow() {
         assert!(squeeze(&text).contains(&squeeze(note)), "{lang}:\n{text}");
         let last = lang_pick(
             lang,
-            "的化验单：TBIL 0.2-1.2 mg/dL，ALB 3.5-5.2 g/dL，INR 未印参考范围",
+            "的化验单：TBIL 0.2-1.2 mg/dL，ALB 3.5-5.2 g/dL，INR 无参考范围",
             "Sheet of 2021-11-10: TBIL 0.2-1.2 mg/dL, ALB 3.5-5.2 g/dL, INR no range printed",
         );
         assert!(squeeze(&text).contains(&squeeze(last)), "{lang}:\n{text}");
@@ -497,18 +497,24 @@ fn the_criteria_come_in_two_layers_within_three_pages() {
             for criterion in json["criteria"].as_array().unwrap() {
                 for input in criterion["inputs"].as_array().unwrap() {
                     let field = |k: &str| input[k].as_str().unwrap_or("").to_string();
-                    let shown = squeeze(&format!(
-                        "{} {} {}",
-                        field("name"),
-                        field("value"),
-                        field("unit")
-                    ));
+                    let note = field("note");
+                    // A value a formula takes in SI units (ALBI) is shown to this US reader in
+                    // the unit its sheet printed (issue 22 point 5), without the note.
+                    let printed_us = note
+                        .strip_prefix("as printed: ")
+                        .filter(|_| ["µmol/L", "g/L"].contains(&field("unit").as_str()));
+                    let shown = squeeze(&match printed_us {
+                        Some(printed) => format!("{} {printed}", field("name")),
+                        None => format!("{} {} {}", field("name"), field("value"), field("unit")),
+                    });
                     assert!(
                         all.contains(&shown),
                         "input `{shown}` of {}",
                         criterion["id"]
                     );
-                    assert!(all.contains(&squeeze(&field("note"))), "note of `{shown}`");
+                    if printed_us.is_none() {
+                        assert!(all.contains(&squeeze(&note)), "note of `{shown}`");
+                    }
                 }
                 for flag in criterion["flags"].as_array().unwrap() {
                     let flag = squeeze(flag.as_str().unwrap());
@@ -686,7 +692,7 @@ fn the_key_page_reads_the_criteria_over_time() {
                 "afp 141 ng/mL",
                 "high risk (> 2) · 3 / high risk (> 2) · 3; AFP 85 ng/mL on 2021-10-14, nearest the MRI: both low risk (≤ 2) · 1",
                 "before TACE-2: ≥ 2.5 · 2.5; if another TACE is considered: ≥ 2.5 · 6.5",
-                "ART score borderline for ART: albumin 35 g/L (2021-08-20) is exactly at a Child-Pugh cut-off: at 1 point instead of 2, Child-Pugh before TACE-2 would be 5, not 6, and the ART score 1 (0–1.5), not 2.5 (≥ 2.5)",
+                "ART score borderline for ART: albumin 3.5 g/dL (35 g/L as printed, 2021-08-20) is exactly at a Child-Pugh cut-off: at 1 point instead of 2, Child-Pugh before TACE-2 would be 5, not 6, and the ART score 1 (0–1.5), not 2.5 (≥ 2.5)",
                 "MRI 2021-10-15, after TACE-2 and sorafenib: PD · 31",
                 "MRI 2021-10-15",
                 "rising AFP 62.4 → 85 → 141 ng/mL, on 2021-08-20, 2021-10-14 and 2021-11-10",

@@ -1,4 +1,5 @@
-//! Lab values in the reader's units: one unit convention per document. A value printed in
+//! Lab values in the reader's units: one unit convention per document (the summary's tables,
+//! page one, the criteria inputs and the flags that quote a value). A value printed in
 //! another unit is converted exactly (`lab::convert`, the factors of clinical-calculators.md
 //! §0.1), rounded half-up to its analyte's usual precision (`lab::display_decimals`), and
 //! followed by the value as the sheet printed it: "22.2 µmol/L（1.3 mg/dL）". A value with no
@@ -7,7 +8,7 @@
 use rust_decimal::RoundingStrategy;
 
 use crate::case::model::{Measured, Qualifier};
-use crate::lab::{Analyte, Unit, convert, display_decimals};
+use crate::lab::{Analyte, Unit, UnitSystem, convert, display_decimals};
 use crate::text::Lang;
 
 /// A printed value as a reader of `unit` reads it.
@@ -55,6 +56,16 @@ pub fn in_unit(analyte: Analyte, measured: &Measured, unit: Unit) -> InUnit {
         unit,
         printed: Some(with_symbol(&measured.shown(), measured.unit)),
     }
+}
+
+/// `measured` in the units readers of `lang` use by default (SI in Chinese, US conventional in
+/// English): for text made once for both languages, such as a criterion's flags.
+pub fn for_language(analyte: Analyte, measured: &Measured, lang: Lang) -> InUnit {
+    in_unit(
+        analyte,
+        measured,
+        analyte.display_unit(UnitSystem::for_language(lang)),
+    )
 }
 
 impl InUnit {
