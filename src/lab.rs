@@ -498,13 +498,15 @@ impl Analyte {
     }
 }
 
-/// How many decimals a value in `unit` is conventionally printed with: converted values are
-/// rounded to this, and never to more decimals than the value had as printed.
+/// How many decimals a value converted to `unit` is shown with (rounded half-up; the value as
+/// printed is shown beside it): bilirubin 1 in mg/dL and µmol/L (1.3 mg/dL is 22.2 µmol/L),
+/// creatinine 2 in mg/dL and 0 in µmol/L (0.95 mg/dL is 84 µmol/L), albumin, total protein
+/// and haemoglobin 1 in g/dL and 0 in g/L, ammonia 1 — as laboratories print them.
 pub fn display_decimals(analyte: Analyte, unit: Unit) -> u32 {
     match (analyte, unit) {
         (Analyte::Creatinine, U::MgPerDl) => 2,
         (Analyte::Creatinine, U::MicromolPerL) => 0,
-        (_, U::GPerL | U::E9PerL | U::E3PerMicroL) => 0,
+        (Analyte::Albumin | Analyte::TotalProtein | Analyte::Hemoglobin, U::GPerL) => 0,
         _ => 1,
     }
 }

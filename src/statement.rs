@@ -550,12 +550,12 @@ fn latest_lab(case: &Case, analyte: Analyte, today: NaiveDate) -> Option<&LabRes
         .max_by_key(|l| l.date)
 }
 
-/// A reading with its unit as printed: "141 ng/mL", "<20 IU/mL", "阳性".
+/// A reading with its unit, in the units readers of `lang` use (the printed value in brackets
+/// where converted): "141 ng/mL", "<20 IU/mL", "81 ×10³/µL", "阳性".
 fn reading_with_unit(lab: &LabResult, lang: Lang) -> String {
-    let shown = words::reading(&lab.reading, lang);
     match lab.measured() {
-        Some(m) if m.unit != Unit::Ratio => format!("{shown} {}", m.unit.symbol()),
-        _ => shown,
+        Some(m) => crate::units::for_language(lab.analyte, m, lang).with_unit(lang),
+        None => words::reading(&lab.reading, lang),
     }
 }
 

@@ -517,7 +517,7 @@ pub enum Reading {
     Word(Qualitative),
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Measured {
     pub value: Decimal,
     pub qualifier: Qualifier,

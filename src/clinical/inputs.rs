@@ -531,6 +531,11 @@ impl<'a> LabValue<'a> {
         )
     }
 
+    /// In the units readers of `lang` use by default, with the printed value where converted.
+    pub fn in_units_of(&self, lang: Lang) -> crate::units::InUnit {
+        crate::units::for_language(self.analyte(), self.measured, lang)
+    }
+
     /// As it was printed: `<3.4 µmol/L`.
     pub fn printed(&self) -> String {
         format!("{} {}", self.measured.shown(), self.measured.unit.symbol())
@@ -563,16 +568,38 @@ impl<'a> LabValue<'a> {
             let as_printed = self.printed();
             let unit = input.unit.unwrap_or("");
             let shown = format!("{} {unit}", input.value.best(Lang::En));
-            let mut notes = Vec::new();
-            if shown.trim() != as_printed {
-                notes.push(t(
+            let mut derivation = Vec::new();
+            derivation.extend(self.conversion.clone());
+            derivation.extend(input.note.take());
+            let derivation = join(derivation);
+            // The value used is the one printed when it is that reading in the input's unit.
+            let used_as_printed = self.conversion.is_none()
+                && Unit::parse_choice(unit)
+                    .or((unit.is_empty()).then_some(Unit::Ratio))
+                    .and_then(|unit| {
+                        lab::convert(
+                            self.analyte(),
+                            self.measured.value,
+                            self.measured.unit,
+                            unit,
+                        )
+                    })
+                    .is_some_and(|value| super::show(value) == input.value.best(Lang::En));
+            input.note = if shown.trim() == as_printed {
+                derivation.clone()
+            } else {
+                let printed = t(
                     format!("报告原值：{as_printed}"),
                     format!("{AS_PRINTED}{as_printed}"),
-                ));
-            }
-            notes.extend(self.conversion.clone());
-            notes.extend(input.note.take());
-            input.note = join(notes);
+                );
+                join([printed].into_iter().chain(derivation.clone()))
+            };
+            input.printed = Some(super::PrintedLab {
+                analyte: self.analyte(),
+                measured: self.measured.clone(),
+                used_as_printed,
+                derivation,
+            });
         }
     }
 

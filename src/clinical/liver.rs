@@ -179,17 +179,19 @@ pub fn child_pugh(input: &ChildPughInput) -> (ChildPugh, Criterion) {
         [
             borderline(
                 analyte_name(Analyte::Bilirubin),
-                bilirubin,
-                "mg/dL",
+                (Analyte::Bilirubin, bilirubin, Unit::MgPerDl),
                 bilirubin_points,
             ),
             borderline(
                 analyte_name(Analyte::Albumin),
-                albumin,
-                "g/dL",
+                (Analyte::Albumin, albumin, Unit::GPerDl),
                 albumin_points,
             ),
-            borderline(Text::plain("INR"), input.inr, "", inr_points),
+            borderline(
+                Text::plain("INR"),
+                (Analyte::Inr, input.inr, Unit::Ratio),
+                inr_points,
+            ),
         ]
         .into_iter()
         .flatten(),
@@ -200,25 +202,33 @@ pub fn child_pugh(input: &ChildPughInput) -> (ChildPugh, Criterion) {
     (score, criterion)
 }
 
-/// Flags a value whose points would change within ±2 % (measurement imprecision, §0.3).
-fn borderline(name: Text, value: Decimal, unit: &str, points: fn(Decimal) -> u8) -> Option<Text> {
+/// Flags a value whose points would change within ±2 % (measurement imprecision, §0.3),
+/// quoting the value in each language's usual units (converted exactly; the cut-off is the
+/// same in any unit).
+fn borderline(
+    name: Text,
+    (analyte, value, unit): (Analyte, Decimal, Unit),
+    points: fn(Decimal) -> u8,
+) -> Option<Text> {
     let range = [dec(98, 2), Decimal::ONE, dec(102, 2)].map(|f| points(value * f));
     let (low, high) = (range.iter().min()?, range.iter().max()?);
-    let unit = if unit.is_empty() {
-        String::new()
-    } else {
-        format!(" {unit}")
+    let quoted = |lang: Lang| {
+        let to = analyte.display_unit(crate::lab::UnitSystem::for_language(lang));
+        let (value, unit) = crate::lab::convert(analyte, value, unit, to)
+            .map_or((value, unit), |converted| (converted, to));
+        crate::units::with_symbol(&show(value), unit)
     };
-    let value = show(value);
     (low != high).then(|| {
         t(
             format!(
-                "边缘值：{} {value}{unit} 在分界值 ±2 % 范围内，评分可能为 {low}–{high} 分",
-                name.best(Lang::Zh)
+                "边缘值：{} {} 在分界值 ±2 % 范围内，评分可能为 {low}–{high} 分",
+                name.best(Lang::Zh),
+                quoted(Lang::Zh)
             ),
             format!(
-                "borderline: {} {value}{unit} is within ±2 % of a cut-off; its points could be {low}–{high}",
-                name.best(Lang::En)
+                "borderline: {} {} is within ±2 % of a cut-off; its points could be {low}–{high}",
+                name.best(Lang::En),
+                quoted(Lang::En)
             ),
         )
     })
@@ -630,7 +640,8 @@ pub(crate) struct LiverResults {
 }
 
 /// Child-Pugh as computed from the case: the score, the date of its labs, and its lab values
-/// that sit exactly at a cut-off, each as printed ("albumin 35 g/L (2021-08-20)").
+/// that sit exactly at a cut-off, each in the language's usual units ("albumin 35 g/L
+/// (2021-08-20)", "albumin 3.5 g/dL (35 g/L as printed, 2021-08-20)").
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct FoundChildPugh {
     pub score: ChildPugh,
@@ -714,12 +725,22 @@ pub(crate) fn child_pugh_from(sources: &Sources<'_>) -> (Option<FoundChildPugh>,
         .into_iter()
         .filter_map(|at| {
             let value = set.values.iter().find(|v| v.analyte() == at.analyte)?;
-            let (name, printed, date) = (analyte_name(at.analyte), value.printed(), value.date());
+            let (name, date) = (analyte_name(at.analyte), value.date());
+            let quoted = |lang: Lang| {
+                let shown = value.in_units_of(lang);
+                let number = crate::units::with_symbol(&shown.number, shown.unit);
+                match (lang, shown.printed) {
+                    (Lang::Zh, None) => format!("{number}（{date}）"),
+                    (Lang::Zh, Some(p)) => format!("{number}（报告原值 {p}，{date}）"),
+                    (Lang::En, None) => format!("{number} ({date})"),
+                    (Lang::En, Some(p)) => format!("{number} ({p} as printed, {date})"),
+                }
+            };
             Some((
                 at,
                 t(
-                    format!("{} {printed}（{date}）", name.best(Lang::Zh)),
-                    format!("{} {printed} ({date})", name.best(Lang::En)),
+                    format!("{} {}", name.best(Lang::Zh), quoted(Lang::Zh)),
+                    format!("{} {}", name.best(Lang::En), quoted(Lang::En)),
                 ),
             ))
         })

@@ -220,6 +220,21 @@ pub struct Input {
     pub source: Option<PathBuf>,
     /// How the value was derived: as printed, converted, clamped, points scored.
     pub note: Option<Text>,
+    /// A lab value's reading as its sheet printed it, so that a summary can show the value in
+    /// its reader's units.
+    pub printed: Option<PrintedLab>,
+}
+
+/// What a lab input was read from, beside the value a formula used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrintedLab {
+    pub analyte: crate::lab::Analyte,
+    pub measured: crate::case::model::Measured,
+    /// Whether the value used is the printed one (in the formula's unit, perhaps), rather than
+    /// one raised to a floor, capped, set for dialysis or converted by an assay's factor.
+    pub used_as_printed: bool,
+    /// The note without what was printed: a conversion factor, points, how it was clamped.
+    pub derivation: Option<Text>,
 }
 
 impl Input {
@@ -237,6 +252,7 @@ impl Input {
             date: None,
             source: None,
             note: None,
+            printed: None,
         }
     }
 
@@ -261,9 +277,11 @@ impl Input {
     /// Whether the value used differs from the one the lab printed (converted, raised to a
     /// floor, set for dialysis): its note then says what was printed.
     pub fn differs_from_print(&self) -> bool {
-        self.note
-            .as_ref()
-            .is_some_and(|note| note.best(Lang::En).starts_with(AS_PRINTED))
+        self.printed.as_ref().is_some_and(|p| !p.used_as_printed)
+            || self
+                .note
+                .as_ref()
+                .is_some_and(|note| note.best(Lang::En).starts_with(AS_PRINTED))
     }
 
     /// `bilirubin 1.2 mg/dL (2021-08-20) — as printed: 20.52 µmol/L`.
@@ -938,7 +956,7 @@ pub(crate) mod tests {
             child_pugh
                 .flags
                 .iter()
-                .any(|f| f.best(Lang::Zh).starts_with("边缘值：白蛋白 3.5 g/dL"))
+                .any(|f| f.best(Lang::Zh).starts_with("边缘值：白蛋白 35 g/L"))
         );
         assert!(
             child_pugh

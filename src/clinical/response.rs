@@ -911,7 +911,8 @@ fn art_from(
 }
 
 /// A Child-Pugh value exactly at a cut-off whose other points would move the ART score into
-/// the other band (§6.4): "albumin 35 g/L (2021-08-20) is exactly at a Child-Pugh cut-off …".
+/// the other band (§6.4): "albumin 3.5 g/dL (35 g/L as printed, 2021-08-20) is exactly at a
+/// Child-Pugh cut-off …".
 fn cut_off_flags(
     input: &ArtInput,
     child_pugh: [&FoundChildPugh; 2],
@@ -1635,7 +1636,7 @@ mod tests {
         assert_eq!(
             english(&art.pinned),
             [
-                "borderline for ART: albumin 35 g/L (2021-08-20) is exactly at a Child-Pugh cut-off: at 1 point instead of 2, Child-Pugh before TACE-2 would be 5, not 6, and the ART score 1 (0–1.5), not 2.5 (≥ 2.5)"
+                "borderline for ART: albumin 3.5 g/dL (35 g/L as printed, 2021-08-20) is exactly at a Child-Pugh cut-off: at 1 point instead of 2, Child-Pugh before TACE-2 would be 5, not 6, and the ART score 1 (0–1.5), not 2.5 (≥ 2.5)"
             ]
         );
         assert!(art.flags.contains(&art.pinned[0]));

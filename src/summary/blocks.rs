@@ -4,12 +4,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::date::CaseDate;
-use rust_decimal::prelude::ToPrimitive;
-use rust_decimal::{Decimal, MathematicalOps, RoundingStrategy};
+use rust_decimal::Decimal;
 
 use super::words;
 use crate::case::Case;
-use crate::case::model::{LabResult, Measured, Qualifier, Treatment, TreatmentKind};
+use crate::case::model::{LabResult, Measured, Treatment, TreatmentKind};
 use crate::contacts::Contact;
 use crate::document::{
     Axis, Block, Chart, EventKind, Inline, LineChart, Marker, Series, Span, Table, Timeline,
@@ -18,6 +17,7 @@ use crate::document::{
 use crate::lab::{ANALYTES, Analyte, Unit, UnitSystem, convert};
 use crate::text::{Lang, Text};
 use crate::toml_reader::Choice;
+use crate::units;
 
 /// Dates per labs table: more would make the columns too narrow on A4.
 const DATES_PER_TABLE: usize = 5;
@@ -35,11 +35,13 @@ fn opt_text(text: Option<&Text>, lang: Lang) -> String {
 }
 
 /// Labs over time: one row per analyte, one column per date, each analyte in the unit its
-/// reader is used to (`system`). A value printed in another unit is converted exactly and
-/// rounded to the precision it was printed with, and marked †; one that cannot be converted
-/// (AFP in IU/mL, HBV DNA in copies) is shown as printed with its unit. ↑ ↓ compare each value
-/// with its own lab's range. The note on converted values points to the sheets only when they
-/// are `appended`.
+/// reader is used to (`system`): a value printed in another unit is converted
+/// (`units::in_unit`) and followed by the value as printed, in brackets; one that cannot be
+/// converted (AFP in IU/mL, HBV DNA in copies) is shown as printed with its unit. ↑ ↓ compare
+/// each value as printed with its own sheet's range, and the range column never contradicts
+/// them: it shows a row's range only when every value in the row comes from a sheet with that
+/// range; otherwise it holds `*`, and a note lists each sheet's range with its dates.
+/// The note on converted values points to the sheets only when they are `appended`.
 pub fn labs(case: &Case, lang: Lang, system: UnitSystem, appended: bool) -> Vec<Block> {
     let mut dates: Vec<CaseDate> = case.labs.iter().map(|l| l.date).collect();
     dates.sort();
@@ -59,36 +61,8 @@ pub fn labs(case: &Case, lang: Lang, system: UnitSystem, appended: bool) -> Vec<
             .or_default()
             .push(lab);
     }
-    // Per analyte: the unit its row is in (none for words only) and the range shown.
-    let facts: BTreeMap<Analyte, (Option<Unit>, String)> = by_analyte
-        .iter()
-        .map(|(&analyte, dated)| {
-            let measured: Vec<(&LabResult, &Measured)> = dated
-                .values()
-                .flatten()
-                .filter_map(|r| Some((*r, r.measured()?)))
-                .collect();
-            let row_unit = (!measured.is_empty()).then(|| analyte.display_unit(system));
-            // The newest range printed in the row's unit; else the newest one, converted.
-            let ranges = || {
-                measured
-                    .iter()
-                    .rev()
-                    .filter_map(|(r, m)| Some((r.reference_range.as_deref()?, m.unit)))
-            };
-            let range = ranges()
-                .find(|(_, unit)| Some(*unit) == row_unit)
-                .or_else(|| ranges().next())
-                .map(|(range, unit)| match row_unit {
-                    Some(row) if row != unit => range_in(analyte, range, unit, row)
-                        .unwrap_or_else(|| format!("{range} {}", unit_label(unit))),
-                    _ => range.to_string(),
-                })
-                .unwrap_or_default();
-            (analyte, (row_unit, range))
-        })
-        .collect();
     let mut converted_from = BTreeSet::new();
+    let mut ranges_differ = BTreeSet::new();
     let mut blocks = Vec::new();
     for chunk in dates.chunks(DATES_PER_TABLE) {
         let mut head = vec![
@@ -102,20 +76,52 @@ pub fn labs(case: &Case, lang: Lang, system: UnitSystem, appended: bool) -> Vec<
             let Some(dated) = by_analyte.get(&info.analyte) else {
                 continue;
             };
-            if !chunk.iter().any(|d| dated.contains_key(d)) {
+            let results: Vec<&LabResult> = chunk
+                .iter()
+                .filter_map(|d| dated.get(d))
+                .flatten()
+                .copied()
+                .collect();
+            if results.is_empty() {
                 continue;
             }
-            let (row_unit, range) = facts[&info.analyte].clone();
+            let measured: Vec<(&LabResult, &Measured)> = results
+                .iter()
+                .filter_map(|r| Some((*r, r.measured()?)))
+                .collect();
+            // Words only (serology): no unit, no range.
+            let row_unit = info.analyte.display_unit(system);
+            let range = match measured.split_first() {
+                None => String::new(),
+                Some(((first, m), rest))
+                    if rest
+                        .iter()
+                        .all(|(r, n)| same_range(first, m.unit, r, n.unit)) =>
+                {
+                    first
+                        .reference_range
+                        .as_deref()
+                        .map(|range| {
+                            units::range_in_column(info.analyte, range, m.unit, row_unit, lang)
+                        })
+                        .unwrap_or_default()
+                }
+                Some(_) => {
+                    ranges_differ.insert(info.analyte);
+                    "*".to_string()
+                }
+            };
             let name = lang.pick(info.zh, info.en);
             let mut label = vec![Span::bold(info.abbr)];
             if name != info.abbr {
                 label.push(Span::plain(format!(" {name}")));
             }
-            let mut row = vec![
-                label,
-                cell(row_unit.map(unit_label).unwrap_or_default()),
-                cell(range),
-            ];
+            let unit = if measured.is_empty() {
+                ""
+            } else {
+                unit_label(row_unit)
+            };
+            let mut row = vec![label, cell(unit), cell(range)];
             for date in chunk {
                 let text = dated
                     .get(date)
@@ -125,24 +131,11 @@ pub fn labs(case: &Case, lang: Lang, system: UnitSystem, appended: bool) -> Vec<
                         let Some(measured) = r.measured() else {
                             return words::reading(&r.reading, lang);
                         };
-                        let mut s = match row_unit {
-                            Some(row) if row != measured.unit => {
-                                match convert_shown(info.analyte, measured, row) {
-                                    // The same number under another name (mmol/L, mEq/L).
-                                    Some(shown) if shown == measured.shown() => shown,
-                                    Some(shown) => {
-                                        converted_from.insert(unit_label(measured.unit));
-                                        format!("{shown}†")
-                                    }
-                                    None => format!(
-                                        "{} {}",
-                                        measured.shown(),
-                                        unit_label(measured.unit)
-                                    ),
-                                }
-                            }
-                            _ => measured.shown(),
-                        };
+                        let shown = units::in_unit(info.analyte, measured, row_unit);
+                        if shown.converted() {
+                            converted_from.insert(unit_label(measured.unit));
+                        }
+                        let mut s = shown.in_column(row_unit, lang);
                         if let Some(flag) = r
                             .reference_range
                             .as_deref()
@@ -168,106 +161,102 @@ pub fn labs(case: &Case, lang: Lang, system: UnitSystem, appended: bool) -> Vec<
             compact: false,
         }));
     }
-    // Where laboratories' ranges differ, each is named with its dates: ↑ ↓ use each value's own.
-    let mut differing = Vec::new();
-    for (analyte, dated) in &by_analyte {
-        let mut ranges: Vec<(String, Vec<CaseDate>)> = Vec::new();
-        for r in dated.values().flatten() {
-            let (Some(range), Some(m)) = (r.reference_range.as_deref(), r.measured()) else {
-                continue;
-            };
-            let shown = format!("{range} {}", unit_label(m.unit)).trim().to_string();
-            match ranges.iter_mut().find(|(s, _)| *s == shown) {
-                Some((_, dates)) => dates.push(r.date),
-                None => ranges.push((shown, vec![r.date])),
-            }
-        }
-        if ranges.len() > 1 {
-            let listed = ranges
-                .iter()
-                .map(|(range, dates)| {
-                    let dates: Vec<String> = dates.iter().map(|d| d.in_lang(lang)).collect();
-                    format!("{range} ({})", dates.join(", "))
-                })
-                .collect::<Vec<_>>()
-                .join(lang.pick("；", "; "));
-            differing.push(format!("{} {listed}", analyte.info().abbr));
-        }
-    }
-    if !differing.is_empty() {
+    if !ranges_differ.is_empty() {
         blocks.push(Block::Note(cell(format!(
             "{}{}",
             lang.pick(
-                "各化验室参考范围不同，↑↓ 按各自化验单的范围标注：",
-                "Reference ranges differ between laboratories; ↑ ↓ compare each value with its own sheet's range: "
+                "* 各化验单的参考范围不同，↑↓ 按各自化验单的范围标注。",
+                "* The sheets print different reference ranges; ↑ ↓ compare each value with its own sheet's range, as printed. "
             ),
-            differing.join(lang.pick("。", ". "))
+            sheet_ranges(&ranges_differ, &by_analyte, lang)
         ))));
     }
     if !converted_from.is_empty() {
         let units = converted_from.into_iter().collect::<Vec<_>>().join(", ");
         blocks.push(Block::Note(cell(match (lang, appended) {
-            (Lang::Zh, true) => format!("† 由化验单原单位（{units}）换算；原值见所附化验单。"),
-            (Lang::Zh, false) => format!("† 由化验单原单位（{units}）换算。"),
-            (Lang::En, true) => format!(
-                "† converted from the unit printed on the lab sheet ({units}); the sheets are appended as printed."
-            ),
-            (Lang::En, false) => {
-                format!("† converted from the unit printed on the lab sheet ({units}).")
+            (Lang::Zh, true) => {
+                format!("换算值后注明化验单原值及原单位（{units}）；化验单原件附后。")
             }
+            (Lang::Zh, false) => format!("换算值后注明化验单原值及原单位（{units}）。"),
+            (Lang::En, true) => format!(
+                "A value in brackets is as printed on the lab sheet ({units}); the number before it is converted. The sheets are appended as printed."
+            ),
+            (Lang::En, false) => format!(
+                "A value in brackets is as printed on the lab sheet ({units}); the number before it is converted."
+            ),
         })));
     }
     blocks.push(Block::Note(cell(lab_sources(case, lang))));
     blocks
 }
 
-/// A value converted to `unit`, with its `<`/`>`, rounded to the unit's usual decimals and to
-/// no more significant digits than it was printed with. `None` without a fixed conversion.
-pub(super) fn convert_shown(analyte: Analyte, measured: &Measured, unit: Unit) -> Option<String> {
-    let value = convert(analyte, measured.value, measured.unit, unit)?;
-    let shown = round_like(value, measured.value, analyte, unit);
-    let sign = match measured.qualifier {
-        Qualifier::Exact => "",
-        Qualifier::Below => "<",
-        Qualifier::Above => ">",
+/// Whether two values were printed with the same reference range: both without one, or the
+/// same limits in the same unit (`3.4-20.5` and `3.4–20.5` are one range).
+fn same_range(a: &LabResult, a_unit: Unit, b: &LabResult, b_unit: Unit) -> bool {
+    let limits = |r: &LabResult| {
+        r.reference_range
+            .as_deref()
+            .map(|range| (crate::lab::range_limits(range), range.trim().to_string()))
     };
-    Some(format!("{sign}{shown}"))
+    a_unit == b_unit
+        && match (limits(a), limits(b)) {
+            (None, None) => true,
+            (Some((Some(x), _)), Some((Some(y), _))) => x == y,
+            (Some((_, x)), Some((_, y))) => x == y,
+            _ => false,
+        }
 }
 
-/// `value` rounded half-up to the decimals usual for `unit`, fewer if `printed` had fewer
-/// significant digits (1.3 mg/dL is 22 µmol/L, not 22.2).
-fn round_like(value: Decimal, printed: Decimal, analyte: Analyte, unit: Unit) -> Decimal {
-    let usual = crate::lab::display_decimals(analyte, unit);
-    let digits = printed
-        .normalize()
-        .mantissa()
-        .unsigned_abs()
-        .to_string()
-        .len() as i64;
-    let magnitude = if value.is_zero() {
-        0
-    } else {
-        value.abs().log10().floor().to_i64().unwrap_or(0)
-    };
-    let by_digits = (digits - 1 - magnitude).max(0) as u32;
-    value.round_dp_with_strategy(usual.min(by_digits), RoundingStrategy::MidpointAwayFromZero)
-}
-
-/// A printed range (`3.4-20.5`, `<8.1`, `>60`) in another unit, or `None` if it is not one of
-/// those forms.
-fn range_in(analyte: Analyte, range: &str, from: Unit, to: Unit) -> Option<String> {
-    let range = range.trim().replace(['–', '—', '~', '～'], "-");
-    let number = |s: &str| -> Option<Decimal> {
-        let n: Decimal = s.trim().parse().ok()?;
-        Some(round_like(convert(analyte, n, from, to)?, n, analyte, to))
-    };
-    for prefix in ['<', '≤', '>', '≥'] {
-        if let Some(rest) = range.strip_prefix(prefix) {
-            return Some(format!("{prefix}{}", number(rest)?));
+/// The ranges of `analytes` as each sheet printed them, by the dates that share them: "Sheets of
+/// 2021-06-20, 2021-08-20: TBIL 3.4-20.5 µmol/L, INR 0.8-1.2; Sheet of 2021-11-10: TBIL
+/// 0.2-1.2 mg/dL, INR no range printed".
+fn sheet_ranges(
+    analytes: &BTreeSet<Analyte>,
+    by_analyte: &BTreeMap<Analyte, BTreeMap<CaseDate, Vec<&LabResult>>>,
+    lang: Lang,
+) -> String {
+    // (dates, the ranges printed on those dates' sheets), in the order of their first date.
+    let mut by_dates: Vec<(Vec<CaseDate>, Vec<String>)> = Vec::new();
+    for analyte in analytes {
+        let mut ranges: Vec<(String, Vec<CaseDate>)> = Vec::new();
+        for r in by_analyte[analyte].values().flatten() {
+            let Some(m) = r.measured() else {
+                continue;
+            };
+            let shown = r.reference_range.as_deref().map_or_else(
+                || lang.pick("无参考范围", "no range printed").to_string(),
+                |range| units::with_symbol(range.trim(), m.unit),
+            );
+            match ranges.iter_mut().find(|(s, _)| *s == shown) {
+                Some((_, dates)) => dates.push(r.date),
+                None => ranges.push((shown, vec![r.date])),
+            }
+        }
+        for (range, dates) in ranges {
+            let entry = format!("{} {range}", analyte.info().abbr);
+            match by_dates.iter_mut().find(|(d, _)| *d == dates) {
+                Some((_, entries)) => entries.push(entry),
+                None => by_dates.push((dates, vec![entry])),
+            }
         }
     }
-    let (low, high) = range.split_once('-')?;
-    Some(format!("{}-{}", number(low)?, number(high)?))
+    by_dates.sort_by_key(|(dates, _)| dates.first().copied());
+    by_dates
+        .iter()
+        .map(|(dates, entries)| {
+            let dates: Vec<String> = dates.iter().map(|d| d.in_lang(lang)).collect();
+            match lang {
+                Lang::Zh => format!("{} 的化验单：{}", dates.join("、"), entries.join("，")),
+                Lang::En => format!(
+                    "{} of {}: {}",
+                    if dates.len() > 1 { "Sheets" } else { "Sheet" },
+                    dates.join(", "),
+                    entries.join(", ")
+                ),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(lang.pick("；", "; "))
 }
 
 fn unit_label(unit: Unit) -> &'static str {
@@ -842,48 +831,6 @@ pub fn records(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn converted_values_keep_the_precision_they_were_printed_with() {
-        let d = |s: &str| s.parse::<Decimal>().unwrap();
-        let show = |value: &str, from: Unit, to: Unit, analyte: Analyte| {
-            let measured = Measured {
-                value: d(value),
-                qualifier: Qualifier::Exact,
-                unit: from,
-                printed: None,
-            };
-            convert_shown(analyte, &measured, to).unwrap()
-        };
-        use Analyte::*;
-        assert_eq!(
-            show("20.52", Unit::MicromolPerL, Unit::MgPerDl, Bilirubin),
-            "1.2"
-        );
-        assert_eq!(
-            show("1.3", Unit::MgPerDl, Unit::MicromolPerL, Bilirubin),
-            "22"
-        );
-        assert_eq!(show("35", Unit::GPerL, Unit::GPerDl, Albumin), "3.5");
-        assert_eq!(show("3.4", Unit::GPerDl, Unit::GPerL, Albumin), "34");
-        assert_eq!(
-            show("76", Unit::MicromolPerL, Unit::MgPerDl, Creatinine),
-            "0.86"
-        );
-        assert_eq!(
-            show("0.95", Unit::MgPerDl, Unit::MicromolPerL, Creatinine),
-            "84"
-        );
-        assert_eq!(
-            range_in(Bilirubin, "3.4-20.5", Unit::MicromolPerL, Unit::MgPerDl).unwrap(),
-            "0.2-1.2"
-        );
-        assert_eq!(
-            range_in(Albumin, "<52", Unit::GPerL, Unit::GPerDl).unwrap(),
-            "<5.2"
-        );
-        assert!(range_in(Albumin, "see sheet", Unit::GPerL, Unit::GPerDl).is_none());
-    }
 
     #[test]
     fn ranges_flag_values_outside() {

@@ -7,9 +7,10 @@
 //! indeterminate.
 
 use crate::clinical::tumour::Basis;
-use crate::clinical::{Criterion, Input, Kind, Outcome};
+use crate::clinical::{Criterion, Input, Kind, Outcome, join};
 use crate::date::CaseDate;
 use crate::document::{Block, Inline, Span, Table};
+use crate::lab::UnitSystem;
 use crate::text::{Lang, Text};
 
 /// A flag on this many criteria or more (the age of the labs, say) is printed once, below the
@@ -83,6 +84,48 @@ impl Family {
             Family::Jsh => lang.pick("JSH TACE 抵抗条目 1–5", "JSH TACE refractoriness items 1–5"),
         }
     }
+}
+
+/// The criteria with their lab inputs as a reader of `system` reads them: a value used as the
+/// sheet printed it is shown in the reader's unit, with the printed value in brackets where it
+/// was converted ("总胆红素 22.2 µmol/L（1.3 mg/dL）"); a value the formula changed (raised to a
+/// floor, capped, converted by an assay's factor) stays in the formula's unit, and its note
+/// gives the measured value in the reader's unit. Results are not recomputed.
+pub fn in_reader_units(criteria: &[Criterion], system: UnitSystem) -> Vec<Criterion> {
+    let mut criteria = criteria.to_vec();
+    for input in criteria.iter_mut().flat_map(|c| c.inputs.iter_mut()) {
+        let Some(printed) = &input.printed else {
+            continue;
+        };
+        let analyte = printed.analyte;
+        let shown = crate::units::in_unit(analyte, &printed.measured, analyte.display_unit(system));
+        let in_lang = |lang| shown.with_unit(lang);
+        let unchanged = !shown.converted() && input.unit == Some(shown.unit.symbol());
+        if printed.used_as_printed && unchanged {
+            // Already the reader's: as it is (INR keeps its "ratio" where English prints it).
+            continue;
+        }
+        if printed.used_as_printed {
+            input.value = Text::both(in_lang(Lang::Zh), in_lang(Lang::En));
+            input.unit = None;
+            input.note.clone_from(&printed.derivation);
+        } else if let Some(as_printed) = &shown.printed {
+            let measured = Text::both(
+                format!(
+                    "实测值 {} {}（报告原值 {as_printed}）",
+                    shown.number,
+                    shown.unit.symbol()
+                ),
+                format!(
+                    "measured {} {} (as printed: {as_printed})",
+                    shown.number,
+                    shown.unit.symbol()
+                ),
+            );
+            input.note = join([measured].into_iter().chain(printed.derivation.clone()));
+        }
+    }
+    criteria
 }
 
 /// The key table: every criterion in one row, for the page after the summary.

@@ -14,8 +14,9 @@ use crate::case::model::{Cause, Condition, Finding, ImagingStudy, RecordKind};
 use crate::clinical::{self, Criterion, Kind};
 use crate::date::CaseDate;
 use crate::document::{Block, Inline, Span, Table};
-use crate::lab::{Analyte, Unit};
+use crate::lab::{Analyte, Unit, UnitSystem};
 use crate::text::Lang;
+use crate::units;
 
 /// Time points in the trend table: enough for a trend, few enough for the first page.
 const TIME_POINTS: usize = 4;
@@ -26,15 +27,17 @@ fn cell(text: impl Into<String>) -> Inline {
     vec![Span::plain(text)]
 }
 
-/// The decision page's blocks: the trend table, then the facts table.
+/// The decision page's blocks: the trend table, then the facts table; lab values in the
+/// reader's units (`system`).
 pub fn page(
     case: &Case,
     criteria: &[Criterion],
     not_available: &[String],
     lang: Lang,
+    system: UnitSystem,
     today: NaiveDate,
 ) -> Vec<Block> {
-    let mut blocks = trend(case, lang, today);
+    let mut blocks = trend(case, lang, system, today);
     let mut rows: Vec<Vec<Inline>> = Vec::new();
     let mut row = |label: &str, value: String| {
         rows.push(vec![cell(label), cell(value)]);
@@ -45,7 +48,7 @@ pub fn page(
     );
     row(
         lang.pick("门脉高压", "Portal hypertension"),
-        portal_hypertension(case, lang, today),
+        portal_hypertension(case, lang, system, today),
     );
     if let Some(hbv) = hepatitis_b(case, lang, today) {
         row(lang.pick("乙肝", "Hepatitis B"), hbv);
@@ -143,9 +146,9 @@ fn mm(value: Decimal) -> String {
     value.normalize().to_string()
 }
 
-/// One analyte's value on a lab date in `unit`, † where it was converted (as in the labs
-/// table), else as printed with its unit.
-fn lab_value(case: &Case, analyte: Analyte, date: CaseDate, unit: Unit) -> String {
+/// One analyte's value on a lab date for a column in `unit`, as the labs table shows it: the
+/// value as printed in brackets where it was converted, its unit where it is in another.
+fn lab_value(case: &Case, analyte: Analyte, date: CaseDate, unit: Unit, lang: Lang) -> String {
     let Some(lab) = case
         .labs
         .iter()
@@ -154,13 +157,9 @@ fn lab_value(case: &Case, analyte: Analyte, date: CaseDate, unit: Unit) -> Strin
         return "—".to_string();
     };
     let Some(m) = lab.measured() else {
-        return words::reading(&lab.reading, Lang::En);
+        return words::reading(&lab.reading, lang);
     };
-    match super::blocks::convert_shown(analyte, m, unit) {
-        Some(shown) if shown == m.shown() || m.unit == unit => shown,
-        Some(shown) => format!("{shown}†"),
-        None => format!("{} {}", m.shown(), m.unit.symbol()),
-    }
+    units::in_unit(analyte, m, unit).in_column(unit, lang)
 }
 
 /// The MELD a reader's team uses: MELD 3.0 in the US convention, MELD in the Chinese.
@@ -185,12 +184,16 @@ fn short_result(criteria: &[Criterion], kind: Kind, lang: Lang) -> String {
 
 /// Date, study, whole / viable largest diameter, lesion count, AFP, Child-Pugh, MELD and
 /// platelets at the last time points.
-fn trend(case: &Case, lang: Lang, today: NaiveDate) -> Vec<Block> {
+fn trend(case: &Case, lang: Lang, system: UnitSystem, today: NaiveDate) -> Vec<Block> {
     let points = points(case, today);
     if points.is_empty() {
         return Vec::new();
     }
     let meld = meld_kind(lang);
+    let (afp_unit, platelet_unit) = (
+        Analyte::Afp.display_unit(system),
+        Analyte::Platelets.display_unit(system),
+    );
     let rows = points
         .iter()
         .map(|p| {
@@ -218,10 +221,10 @@ fn trend(case: &Case, lang: Lang, today: NaiveDate) -> Vec<Block> {
                     let criteria = clinical::evaluate(case, date.day());
                     (
                         date.in_lang(lang),
-                        lab_value(case, Analyte::Afp, date, Unit::NgPerMl),
+                        lab_value(case, Analyte::Afp, date, afp_unit, lang),
                         short_result(&criteria, Kind::ChildPugh, lang),
                         short_result(&criteria, meld, lang),
-                        lab_value(case, Analyte::Platelets, date, Unit::E9PerL),
+                        lab_value(case, Analyte::Platelets, date, platelet_unit, lang),
                     )
                 }
                 None => {
@@ -242,17 +245,22 @@ fn trend(case: &Case, lang: Lang, today: NaiveDate) -> Vec<Block> {
         })
         .collect();
     let header = [
-        lang.pick("影像", "Imaging"),
-        lang.pick("化验", "Labs"),
-        lang.pick("最大径/活性 mm", "Largest whole / viable mm"),
-        lang.pick("病灶数", "Lesions"),
-        "AFP ng/mL",
-        "Child-Pugh",
-        lang.pick("MELD", "MELD 3.0"),
-        lang.pick("血小板 ×10^9/L", "Platelets ×10^9/L"),
+        lang.pick("影像", "Imaging").to_string(),
+        lang.pick("化验", "Labs").to_string(),
+        lang.pick("最大径/活性 mm", "Largest whole / viable mm")
+            .to_string(),
+        lang.pick("病灶数", "Lesions").to_string(),
+        format!("AFP {}", afp_unit.symbol()),
+        "Child-Pugh".to_string(),
+        lang.pick("MELD", "MELD 3.0").to_string(),
+        format!(
+            "{} {}",
+            lang.pick("血小板", "Platelets"),
+            platelet_unit.symbol()
+        ),
     ];
     vec![Block::Table(Table {
-        header: header.iter().map(|h| cell(*h)).collect(),
+        header: header.iter().map(|h| cell(h.as_str())).collect(),
         rows,
         widths: Some(vec![1.9, 1.4, 1.5, 0.9, 1.1, 1.1, 1.0, 1.3]),
         compact: false,
@@ -280,7 +288,7 @@ fn latest_imaging(case: &Case, lang: Lang, today: NaiveDate) -> String {
 
 /// Platelets, varices, splenomegaly and ascites as recorded, each dated; "not recorded" for
 /// what the case does not say.
-fn portal_hypertension(case: &Case, lang: Lang, today: NaiveDate) -> String {
+fn portal_hypertension(case: &Case, lang: Lang, system: UnitSystem, today: NaiveDate) -> String {
     let not_recorded = lang.pick("未记录", "not recorded");
     let dated = |text: String, date: CaseDate| match lang {
         Lang::Zh => format!("{text}（{}）", date.in_lang(lang)),
@@ -296,7 +304,12 @@ fn portal_hypertension(case: &Case, lang: Lang, today: NaiveDate) -> String {
             || not_recorded.to_string(),
             |l| {
                 let value = match l.measured() {
-                    Some(m) => format!("{} {}", m.shown(), m.unit.symbol()),
+                    Some(m) => units::in_unit(
+                        Analyte::Platelets,
+                        m,
+                        Analyte::Platelets.display_unit(system),
+                    )
+                    .with_unit(lang),
                     None => words::reading(&l.reading, lang),
                 };
                 dated(value, l.date)

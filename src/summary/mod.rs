@@ -102,15 +102,15 @@ pub fn build(input: SummaryInput<'_>) -> Result<Document, TemplateError> {
     let mut context = context::build(case, contact, criteria, lang, today, !appended.is_empty());
     context.headline = criteria_sheet::headline(criteria, lang);
     let markdown = templates::render(template, &context)?;
+    // One unit convention per document: the reader's (a contact may ask for the other).
+    let system = contact.map_or(UnitSystem::for_language(lang), |c| c.lab_units);
+    let shown_criteria = criteria_sheet::in_reader_units(criteria, system);
     let blocks = markdown::to_blocks(&markdown, |name| {
         Some(match name {
-            "decision" => decision::page(case, criteria, &context.not_available, lang, today),
-            "labs" => blocks::labs(
-                case,
-                lang,
-                contact.map_or(UnitSystem::for_language(lang), |c| c.lab_units),
-                !appended.is_empty(),
-            ),
+            "decision" => {
+                decision::page(case, criteria, &context.not_available, lang, system, today)
+            }
+            "labs" => blocks::labs(case, lang, system, !appended.is_empty()),
             "lesions" => blocks::lesions(case, lang),
             "lesion-chart" => blocks::lesion_chart(case, lang),
             "timeline-chart" => blocks::timeline_chart(case, lang),
@@ -123,8 +123,8 @@ pub fn build(input: SummaryInput<'_>) -> Result<Document, TemplateError> {
                 appended,
                 contact.map(|c| crate::packet::Pack::for_channel(c.channel)),
             ),
-            "key-criteria" => criteria_sheet::key_table(criteria, lang),
-            "criteria" => criteria_sheet::sheet(criteria, lang),
+            "key-criteria" => criteria_sheet::key_table(&shown_criteria, lang),
+            "criteria" => criteria_sheet::sheet(&shown_criteria, lang),
             _ => return None,
         })
     })
@@ -245,8 +245,9 @@ mod tests {
             }
             assert!(doc.blocks.iter().any(|b| matches!(b, Block::Chart(_))));
             assert!(text.contains("DEMO-LGQ"));
-            // 20.52 µmol/L as printed for Chinese readers, converted to mg/dL for English ones.
-            let bilirubin = lang.pick("20.52", "1.2†");
+            // 20.52 µmol/L as printed for Chinese readers, converted to mg/dL for English ones
+            // with the printed value beside it.
+            let bilirubin = lang.pick("20.52", "1.2 (20.52 µmol/L)");
             assert!(text.contains(bilirubin), "every lab value is shown");
         }
     }

@@ -379,7 +379,7 @@ fn art_is_computed_if_another_tace_is_considered() {
     }
     let before_2 = criterion(&report, "art", Some("before TACE-2"));
     assert_eq!(before_2["value"], "2.5");
-    assert!(flags(before_2).contains(&"borderline for ART: albumin 35 g/L (2021-08-20) is exactly at a Child-Pugh cut-off: at 1 point instead of 2, Child-Pugh before TACE-2 would be 5, not 6, and the ART score 1 (0–1.5), not 2.5 (≥ 2.5)"));
+    assert!(flags(before_2).contains(&"borderline for ART: albumin 3.5 g/dL (35 g/L as printed, 2021-08-20) is exactly at a Child-Pugh cut-off: at 1 point instead of 2, Child-Pugh before TACE-2 would be 5, not 6, and the ART score 1 (0–1.5), not 2.5 (≥ 2.5)"));
 
     let tace_3 = format!(
         "[[treatment]]\nid = \"TACE-3\"\ndate = 2021-11-12\nkind = \"TACE\"\n\n{ANTIVIRAL}"

@@ -85,7 +85,7 @@ fn page_one_decides_in_both_languages() {
         &flat,
         &[
             "MRI 2021-10-15, 31 days before this summary",
-            "platelets: 81 ×10^9/L (2021-11-10); varices: not recorded; splenomegaly: not recorded; ascites: no ascites (2021-11-10)",
+            "platelets: 81 ×10³/µL (2021-11-10); varices: not recorded; splenomegaly: not recorded; ascites: no ascites (2021-11-10)",
             "HBV DNA <20 IU/mL (2021-11-10); antiviral: tenofovir alafenamide",
             "ECOG 0 (2021-11-10)",
             "Milan within (MRI 2021-10-15)",
@@ -130,6 +130,35 @@ fn page_one_decides_in_both_languages() {
         ],
         "page 1 (zh)",
     );
+}
+
+/// Issue 22 point 5: page one's lab values are in the reader's units whatever unit the sheet
+/// printed: ×10⁹/L for a Chinese reader, ×10³/µL for a US one (the same number).
+#[test]
+fn page_one_speaks_the_readers_units() {
+    let us_sheet = || {
+        Test::demo().edit(
+            "case.toml",
+            "platelets = { value = 81, unit = \"×10^9/L\", range = \"150-400\" }",
+            "platelets = { value = 81, unit = \"K/uL\", range = \"150-400\" }",
+        )
+    };
+    let (_run, pdf) = summary(us_sheet(), &["--lang", "zh", "--today", "2021-11-15"]);
+    let zh: String = page(&pdf, 1).split_whitespace().collect();
+    has_all(
+        &zh,
+        &["×10^9/L", "门脉高压血小板：81×10^9/L（2021-11-10）"],
+        "page 1 (zh)",
+    );
+    assert!(!zh.contains("µL"), "{zh}");
+    let (_run, pdf) = summary(Test::demo(), &["--lang", "en", "--today", "2021-11-15"]);
+    let en = page(&pdf, 1).replace('\n', " ");
+    has_all(
+        &en,
+        &["×10³/µL", "platelets: 81 ×10³/µL (2021-11-10)"],
+        "page 1 (en)",
+    );
+    assert!(!en.contains("×10^9/L"), "{en}");
 }
 
 /// An endoscopy report in records/ (a sidecar saying so).

@@ -26,33 +26,40 @@ fn row<'a>(text: &'a str, label: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no row {label} in\n{text}"))
 }
 
-/// Point 1: every lab value in the reader's unit, converted values marked and rounded as
-/// printed; a contact may ask for the other system.
+/// Point 1 (and issue 22 point 5): every lab value in the reader's unit, a converted value
+/// followed by the value as printed in brackets; a contact may ask for the other system.
 #[test]
 fn labs_are_shown_in_the_readers_units() {
     let zh = summary_layout(Test::demo(), &["--lang", "zh"]);
     let bilirubin = row(&zh, "TBIL");
-    // The demo prints µmol/L on three sheets and 1.3 mg/dL on the last (22 µmol/L).
-    for cell in ["µmol/L", "3.4-20.5", "17.8", "20.52", "22.1", "22†"] {
+    // The demo prints µmol/L on three sheets and 1.3 mg/dL on the last: 1.3 × 17.1 = 22.23.
+    for cell in ["µmol/L", "17.8", "20.52 ↑", "22.1 ↑", "22.2（1.3 mg/dL）"] {
         assert!(bilirubin.contains(cell), "{cell}: {bilirubin}");
     }
-    assert!(zh.contains("† 由化验单原单位（g/dL, mg/dL）换算"), "{zh}");
+    assert!(row(&zh, "ALB").contains("34（3.4 g/dL） ↓"), "{zh}");
+    assert!(row(&zh, "Cr").contains("84（0.95 mg/dL）"), "{zh}");
+    assert!(
+        zh.contains("换算值后注明化验单原值及原单位（g/dL, mg/dL）。"),
+        "{zh}"
+    );
+    assert!(!zh.contains('†'), "{zh}");
 
     let en = summary_layout(Test::demo(), &["--lang", "en"]);
     let bilirubin = row(&en, "TBIL");
-    for cell in ["mg/dL", "0.2-1.2", "1.0†", "1.2†", "1.3†", "1.3 "] {
+    for cell in ["mg/dL", "1.0 ", "1.2 ", "1.3 ", "1.3 ↑"] {
         assert!(bilirubin.contains(cell), "{cell}: {bilirubin}");
     }
-    assert!(!bilirubin.contains("µmol"), "{bilirubin}");
-    let albumin = row(&en, "ALB");
-    assert!(
-        albumin.contains("g/dL") && albumin.contains("3.9†"),
-        "{albumin}"
-    );
-    // The same number under another unit name is not marked as converted.
-    assert!(row(&en, "PLT").contains("96 "), "{en}");
-    assert!(en.contains("† converted from the unit printed on the lab sheet (g/L, µmol/L)"));
-    assert!(!en.contains("INR INR"));
+    for printed in ["(17.8 µmol/L)", "(20.52 µmol/L)", "(22.1 µmol/L)"] {
+        assert!(en.contains(printed), "{printed}: {en}");
+    }
+    assert!(row(&en, "ALB").contains("3.9 (38.6 g/L)"), "{en}");
+    // The same number under another unit name is not a conversion.
+    assert!(row(&en, "PLT").contains("×10³/µL"), "{en}");
+    assert!(row(&en, "PLT").contains("96 ↓"), "{en}");
+    assert!(en.contains(
+        "A value in brackets is as printed on the lab sheet (g/L, µmol/L); the number before it is converted."
+    ));
+    assert!(!en.contains('†') && !en.contains("INR INR"), "{en}");
 
     // An English-reading team that works in SI units.
     let contacts = std::fs::read_to_string(concat!(
@@ -67,7 +74,132 @@ fn labs_are_shown_in_the_readers_units() {
         ),
         &["--contact", "uwmc-liver"],
     );
-    assert!(row(&si, "TBIL").contains("µmol/L"), "{si}");
+    assert!(row(&si, "TBIL").contains("22.2 (1.3 mg/dL)"), "{si}");
+}
+
+/// Issue 22 point 5: the range column and the arrows come from the same sheet. Where the
+/// values of a row come from sheets with different ranges the column holds `*` and the note
+/// lists each sheet's range; where they agree the range is shown, and agrees with the arrows.
+#[test]
+fn the_range_column_never_contradicts_an_arrow() {
+    // The demo: three sheets of one hospital, the last of another with other ranges (and
+    // no INR range at all).
+    for (lang, note) in [
+        (
+            "en",
+            "* The sheets print different reference ranges; ↑ ↓ compare each value with its own sheet's range, as printed. Sheets of 2021-06-20, 2021-08-20, 2021-10-14: TBIL 3.4-20.5 µmol/L, ALB 40-55 g/L, INR 0.8-1.2,",
+        ),
+        (
+            "zh",
+            "* 各化验单的参考范围不同，↑↓ 按各自化验单的范围标注。2021-06-20、2021-08-20、2021-10-14 的化验单：TBIL 3.4-20.5 µmol/L，ALB 40-55 g/L，INR 0.8-1.2，",
+        ),
+    ] {
+        let text = summary_layout(Test::demo(), &["--lang", lang]);
+        for label in ["TBIL", "INR", "ALT", "PLT"] {
+            let cells: Vec<&str> = row(&text, label).split("  ").map(str::trim).collect();
+            assert!(cells.contains(&"*"), "{lang} {label}: {cells:?}");
+        }
+        assert!(squeeze(&text).contains(&squeeze(note)), "{lang}:\n{text}");
+        let last = lang_pick(
+            lang,
+            "的化验单：TBIL 0.2-1.2 mg/dL，ALB 3.5-5.2 g/dL，INR 无参考范围",
+            "Sheet of 2021-11-10: TBIL 0.2-1.2 mg/dL, ALB 3.5-5.2 g/dL, INR no range printed",
+        );
+        assert!(squeeze(&text).contains(&squeeze(last)), "{lang}:\n{text}");
+    }
+
+    // Planted: the last sheet prints bilirubin in µmol/L with the same range (written with an
+    // en dash) and an INR range: both rows show their one range, and 1.21 is above it.
+    let agreeing = || {
+        Test::demo()
+            .edit(
+                "case.toml",
+                "bilirubin = { value = 1.3, unit = \"mg/dL\", range = \"0.2-1.2\" }",
+                "bilirubin = { value = 20.6, unit = \"µmol/L\", range = \"3.4–20.5\" }",
+            )
+            .edit(
+                "case.toml",
+                "inr = 1.21",
+                "inr = { value = 1.21, range = \"0.8-1.2\" }",
+            )
+    };
+    let zh = summary_layout(agreeing(), &["--lang", "zh"]);
+    let bilirubin = row(&zh, "TBIL");
+    assert!(
+        bilirubin.contains(" 3.4-20.5 ") && bilirubin.contains("20.6 ↑"),
+        "{bilirubin}"
+    );
+    let inr = row(&zh, "INR");
+    assert!(inr.contains(" 0.8-1.2 ") && inr.contains("1.21 ↑"), "{inr}");
+    assert!(!squeeze(&zh).contains("TBIL3.4-20.5µmol/L"), "{zh}");
+    let en = summary_layout(agreeing(), &["--lang", "en"]);
+    // The one range converted like the values, the printed range beside it.
+    let bilirubin = row(&en, "TBIL");
+    assert!(bilirubin.contains("0.2-1.2"), "{bilirubin}");
+    assert!(en.contains("(3.4-20.5"), "{en}");
+    assert!(row(&en, "INR").contains("1.21 ↑"), "{en}");
+
+    // Planted: two sheets in one unit with different ranges; each value's arrow is its own
+    // sheet's (20.6 is inside 5-21, 20.52 above 3.4-20.5), and the column holds none.
+    let differing = Test::demo().edit(
+        "case.toml",
+        "bilirubin = { value = 1.3, unit = \"mg/dL\", range = \"0.2-1.2\" }",
+        "bilirubin = { value = 20.6, unit = \"µmol/L\", range = \"5-21\" }",
+    );
+    let zh = summary_layout(differing, &["--lang", "zh"]);
+    let bilirubin = row(&zh, "TBIL");
+    let cells: Vec<&str> = bilirubin
+        .split("  ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    assert_eq!(
+        cells[1..],
+        ["µmol/L", "*", "17.8", "20.52 ↑", "22.1 ↑", "20.6"],
+        "{bilirubin}"
+    );
+    assert!(
+        squeeze(&zh).contains(&squeeze("2021-11-10 的化验单：TBIL 5-21 µmol/L")),
+        "{zh}"
+    );
+}
+
+/// Issue 22 point 5: the key page's inputs are in the reader's units, the value as printed in
+/// brackets where it was converted; a value the formula changed stays in the formula's unit,
+/// with the measured value in the reader's.
+#[test]
+fn the_key_page_speaks_the_readers_units() {
+    let (_run, pdf) = summary_pdf(Test::demo(), "zh");
+    let (key, _) = section_pages(&bookmarks(&pdf), "主要评估一览");
+    let zh = squeeze(&page_text(&pdf, key));
+    for wanted in [
+        "总胆红素 22.2 µmol/L（1.3 mg/dL）；白蛋白 34 g/L（3.4 g/dL）",
+        "肌酐 1 mg/dL — 实测值 84 µmol/L（报告原值 0.95 mg/dL）",
+    ] {
+        assert!(zh.contains(&squeeze(wanted)), "`{wanted}` in\n{zh}");
+    }
+    assert!(!zh.contains("总胆红素1.3mg/dL"), "{zh}");
+    // A US reader of a Chinese sheet.
+    let si_sheet = Test::demo()
+        .edit(
+            "case.toml",
+            "bilirubin = { value = 1.3, unit = \"mg/dL\", range = \"0.2-1.2\" }",
+            "bilirubin = { value = 22.2, unit = \"µmol/L\", range = \"3.4-20.5\" }",
+        )
+        .edit(
+            "case.toml",
+            "albumin = { value = 3.4, unit = \"g/dL\", range = \"3.5-5.2\" }",
+            "albumin = { value = 34, unit = \"g/L\", range = \"40-55\" }",
+        );
+    let (_run, pdf) = summary_pdf(si_sheet, "en");
+    let (key, _) = section_pages(&bookmarks(&pdf), "Key criteria");
+    let en = squeeze(&page_text(&pdf, key));
+    let wanted = "2021-11-10: bilirubin 1.3 mg/dL (22.2 µmol/L); albumin 3.4 g/dL (34 g/L)";
+    assert!(en.contains(&squeeze(wanted)), "`{wanted}` in\n{en}");
+}
+
+fn lang_pick<'a>(lang: &str, zh: &'a str, en: &'a str) -> &'a str {
+    if lang == "zh" { zh } else { en }
 }
 
 /// Point 3: the reader's language throughout, no internal names or code citations, and the
@@ -365,18 +497,24 @@ fn the_criteria_come_in_two_layers_within_three_pages() {
             for criterion in json["criteria"].as_array().unwrap() {
                 for input in criterion["inputs"].as_array().unwrap() {
                     let field = |k: &str| input[k].as_str().unwrap_or("").to_string();
-                    let shown = squeeze(&format!(
-                        "{} {} {}",
-                        field("name"),
-                        field("value"),
-                        field("unit")
-                    ));
+                    let note = field("note");
+                    // A value a formula takes in SI units (ALBI) is shown to this US reader in
+                    // the unit its sheet printed (issue 22 point 5), without the note.
+                    let printed_us = note
+                        .strip_prefix("as printed: ")
+                        .filter(|_| ["µmol/L", "g/L"].contains(&field("unit").as_str()));
+                    let shown = squeeze(&match printed_us {
+                        Some(printed) => format!("{} {printed}", field("name")),
+                        None => format!("{} {} {}", field("name"), field("value"), field("unit")),
+                    });
                     assert!(
                         all.contains(&shown),
                         "input `{shown}` of {}",
                         criterion["id"]
                     );
-                    assert!(all.contains(&squeeze(&field("note"))), "note of `{shown}`");
+                    if printed_us.is_none() {
+                        assert!(all.contains(&squeeze(&note)), "note of `{shown}`");
+                    }
                 }
                 for flag in criterion["flags"].as_array().unwrap() {
                     let flag = squeeze(flag.as_str().unwrap());
@@ -518,8 +656,8 @@ fn the_key_page_keeps_questions_changed_values_and_dates() {
             "zh",
             "主要评估一览",
             "请医生判断：体能状态下降是否与肿瘤相关？",
-            "报告原值：0.95 mg/dL；0.95 低于下限，按 1 计",
-            "2021-11-10：总胆红素",
+            "实测值 84 µmol/L（报告原值 0.95 mg/dL）；0.95 低于下限，按 1 计",
+            "2021-11-10：总胆红素 22.2 µmol/L（1.3 mg/dL）；白蛋白 34 g/L（3.4 g/dL）",
         ),
     ] {
         let test = Test::demo().edit(
@@ -554,7 +692,7 @@ fn the_key_page_reads_the_criteria_over_time() {
                 "afp 141 ng/mL",
                 "high risk (> 2) · 3 / high risk (> 2) · 3; AFP 85 ng/mL on 2021-10-14, nearest the MRI: both low risk (≤ 2) · 1",
                 "before TACE-2: ≥ 2.5 · 2.5; if another TACE is considered: ≥ 2.5 · 6.5",
-                "ART score borderline for ART: albumin 35 g/L (2021-08-20) is exactly at a Child-Pugh cut-off: at 1 point instead of 2, Child-Pugh before TACE-2 would be 5, not 6, and the ART score 1 (0–1.5), not 2.5 (≥ 2.5)",
+                "ART score borderline for ART: albumin 3.5 g/dL (35 g/L as printed, 2021-08-20) is exactly at a Child-Pugh cut-off: at 1 point instead of 2, Child-Pugh before TACE-2 would be 5, not 6, and the ART score 1 (0–1.5), not 2.5 (≥ 2.5)",
                 "MRI 2021-10-15, after TACE-2 and sorafenib: PD · 31",
                 "MRI 2021-10-15",
                 "rising AFP 62.4 → 85 → 141 ng/mL, on 2021-08-20, 2021-10-14 and 2021-11-10",
