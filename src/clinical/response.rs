@@ -194,22 +194,34 @@ struct Session<'a> {
 }
 
 impl Session<'_> {
-    /// The newest study on or before the session.
-    fn before<'s>(&self, studies: &[&'s ImagingStudy]) -> Option<&'s ImagingStudy> {
-        studies
+    /// The newest study on or before the session; Err when a study could be on either side
+    /// of it ([`order_uncertain`]): which is the last before it is then not known.
+    fn before<'s>(&self, studies: &[&'s ImagingStudy]) -> Result<Option<&'s ImagingStudy>, Text> {
+        self.in_known_order(studies)?;
+        Ok(studies
             .iter()
             .rev()
             .find(|s| s.date <= self.tace.date)
-            .copied()
+            .copied())
     }
 
-    /// The newest study after the session and before the next one.
-    fn after<'s>(&self, studies: &[&'s ImagingStudy]) -> Option<&'s ImagingStudy> {
-        studies
+    /// The newest study after the session and before the next one; Err as for `before`.
+    fn after<'s>(&self, studies: &[&'s ImagingStudy]) -> Result<Option<&'s ImagingStudy>, Text> {
+        self.in_known_order(studies)?;
+        Ok(studies
             .iter()
             .rev()
             .find(|s| s.date > self.tace.date && s.date.day() <= self.until)
-            .copied()
+            .copied())
+    }
+
+    /// Err naming the first study whose order against the session is not known.
+    fn in_known_order(&self, studies: &[&ImagingStudy]) -> Result<(), Text> {
+        let name = Text::plain(self.label.clone());
+        studies
+            .iter()
+            .find_map(|s| order_uncertain(s, &name, self.tace.date))
+            .map_or(Ok(()), Err)
     }
 
     fn named(&self) -> String {
@@ -241,9 +253,18 @@ pub(crate) fn assess(sources: &Sources<'_>) -> ResponseResults {
         .copied()
         .filter(|s| !s.lesions.is_empty())
         .collect();
-    let lines = lines::lines(&sources.tumour_treatments());
-    let (mut criteria, points) = mrecist(&lines, &measured, &all_studies);
+    let treatments = sources.tumour_treatments();
     let taces = sources.taces();
+    let undated: Vec<&Treatment> = treatments
+        .iter()
+        .copied()
+        .filter(|t| t.date.is_unknown())
+        .collect();
+    if !undated.is_empty() {
+        return undated_course(&undated, !taces.is_empty());
+    }
+    let lines = lines::lines(&treatments);
+    let (mut criteria, points) = mrecist(&lines, &measured, &all_studies);
     if taces.is_empty() {
         return ResponseResults {
             criteria,
@@ -331,6 +352,62 @@ pub(crate) fn assess(sources: &Sources<'_>) -> ResponseResults {
         criteria,
         context: Some(context),
     }
+}
+
+/// The response criteria when a treatment of the tumour has a date not known: which studies and
+/// labs came before or after it cannot be told, so mRECIST (and with TACE, ART and the JSH
+/// items) is indeterminate, naming each such treatment.
+fn undated_course(undated: &[&Treatment], tace: bool) -> ResponseResults {
+    let missing: Vec<Text> = undated
+        .iter()
+        .map(|t| {
+            let [zh, en] = [Lang::Zh, Lang::En].map(|lang| {
+                t.name(lang)
+                    .unwrap_or_else(|| crate::summary::words::treatment(t.kind, lang).to_string())
+            });
+            Text::both(
+                format!("{zh} 的日期（写为日期不详）：无法判断哪些影像和化验在其之前、哪些在其之后"),
+                format!(
+                    "the date of {en} (written as not known): which imaging and labs came before or after it cannot be told"
+                ),
+            )
+        })
+        .collect();
+    let kinds: &[Kind] = if tace {
+        &[
+            Kind::Mrecist,
+            Kind::Art,
+            Kind::JshInsufficientResponse,
+            Kind::JshIntrahepaticProgression,
+            Kind::JshTumourMarkers,
+            Kind::JshVascularInvasion,
+            Kind::JshExtrahepaticSpread,
+        ]
+    } else {
+        &[Kind::Mrecist]
+    };
+    ResponseResults {
+        criteria: kinds
+            .iter()
+            .map(|&kind| Criterion::new(kind, Outcome::missing(missing.clone())))
+            .collect(),
+        context: None,
+    }
+}
+
+/// "order uncertain: MRI 2021-08-20 and TACE-2 (2021-08 late)" when the study and the
+/// treatment `name` of `date` could each be the earlier (their periods overlap, one is known
+/// only in part): a baseline or a before/after choice between them is not made.
+fn order_uncertain(study: &ImagingStudy, name: &Text, date: CaseDate) -> Option<Text> {
+    study.date.order_uncertain(date).then(|| {
+        let (modality, on) = (study.modality, study.date);
+        let (zh, en) = (name.best(Lang::Zh), name.best(Lang::En));
+        let (zh_date, en_date) = (date.in_lang(Lang::Zh), date.in_lang(Lang::En));
+        t(
+            format!("先后顺序不确定：{modality} {on} 与 {zh}（{zh_date}）"),
+            format!("order uncertain: {modality} {on} and {en} ({en_date})"),
+        )
+    })
 }
 
 /// Diameters in whole millimetres, as mRECIST measures.
@@ -423,6 +500,15 @@ struct Reference<'a> {
 impl<'a> Reference<'a> {
     /// Err names what is missing: a study before the line, or targets in it.
     fn of(line: &Line<'_>, start: &Text, studies: &[&'a ImagingStudy]) -> Result<Self, Vec<Text>> {
+        // A study that could be on either side of the line's start could be its baseline or
+        // its first follow-up: not chosen.
+        let first = &line.entries[0].name;
+        if let Some(uncertain) = studies
+            .iter()
+            .find_map(|s| order_uncertain(s, first, line.start()))
+        {
+            return Err(vec![uncertain]);
+        }
         let Some(baseline) = studies
             .iter()
             .rev()
@@ -1075,11 +1161,18 @@ fn needs_two_sessions(sessions: &[Session<'_>]) -> Option<Outcome> {
 fn insufficient_response(sessions: &[Session<'_>], measured: &[&ImagingStudy]) -> Criterion {
     let mut data = PerSession::default();
     for session in sessions {
-        let (Some(before), Some(after)) = (session.before(measured), session.after(measured))
-        else {
-            data.missing.push(imaging_around(session));
-            data.held.push(None);
-            continue;
+        let (before, after) = match (session.before(measured), session.after(measured)) {
+            (Ok(Some(before)), Ok(Some(after))) => (before, after),
+            (Err(uncertain), _) | (_, Err(uncertain)) => {
+                data.missing.push(uncertain);
+                data.held.push(None);
+                continue;
+            }
+            _ => {
+                data.missing.push(imaging_around(session));
+                data.held.push(None);
+                continue;
+            }
         };
         let treated: Vec<&Lesion> = after
             .lesions
@@ -1180,11 +1273,18 @@ fn intrahepatic_count(study: &ImagingStudy) -> Result<usize, Vec<Text>> {
 fn intrahepatic_progression(sessions: &[Session<'_>], measured: &[&ImagingStudy]) -> Criterion {
     let mut data = PerSession::default();
     for session in sessions {
-        let (Some(before), Some(after)) = (session.before(measured), session.after(measured))
-        else {
-            data.missing.push(imaging_around(session));
-            data.held.push(None);
-            continue;
+        let (before, after) = match (session.before(measured), session.after(measured)) {
+            (Ok(Some(before)), Ok(Some(after))) => (before, after),
+            (Err(uncertain), _) | (_, Err(uncertain)) => {
+                data.missing.push(uncertain);
+                data.held.push(None);
+                continue;
+            }
+            _ => {
+                data.missing.push(imaging_around(session));
+                data.held.push(None);
+                continue;
+            }
         };
         let label = &session.label;
         let mut count = |study: &ImagingStudy, [zh, en]: [&str; 2]| match intrahepatic_count(study)
@@ -1309,7 +1409,10 @@ fn appearance(
         Input::worded(what.clone(), finding_value(finding(study)), None)
             .dated(study.date, study.report.clone())
     };
-    let before = first.before(studies);
+    let before = match first.before(studies) {
+        Ok(before) => before,
+        Err(uncertain) => return jsh_item(kind, Outcome::missing([uncertain]), Vec::new()),
+    };
     let after: Vec<&ImagingStudy> = studies
         .iter()
         .copied()
