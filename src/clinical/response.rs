@@ -191,6 +191,8 @@ struct Session<'a> {
     until: NaiveDate,
     /// The next session, which ends this one's time.
     next: Option<&'a Treatment>,
+    /// The next session's label.
+    next_label: Option<String>,
 }
 
 impl Session<'_> {
@@ -205,9 +207,13 @@ impl Session<'_> {
             .copied())
     }
 
-    /// The newest study after the session and before the next one; Err as for `before`.
+    /// The newest study after the session and before the next one; Err as for `before`, and
+    /// when a study could be on either side of the next session.
     fn after<'s>(&self, studies: &[&'s ImagingStudy]) -> Result<Option<&'s ImagingStudy>, Text> {
         self.in_known_order(studies)?;
+        if let (Some(next), Some(label)) = (self.next, &self.next_label) {
+            known_order(studies, &Text::plain(label.clone()), next.date)?;
+        }
         Ok(studies
             .iter()
             .rev()
@@ -217,11 +223,7 @@ impl Session<'_> {
 
     /// Err naming the first study whose order against the session is not known.
     fn in_known_order(&self, studies: &[&ImagingStudy]) -> Result<(), Text> {
-        let name = Text::plain(self.label.clone());
-        studies
-            .iter()
-            .find_map(|s| order_uncertain(s, &name, self.tace.date))
-            .map_or(Ok(()), Err)
+        known_order(studies, &Text::plain(self.label.clone()), self.tace.date)
     }
 
     fn named(&self) -> String {
@@ -274,11 +276,18 @@ pub(crate) fn assess(sources: &Sources<'_>) -> ResponseResults {
     let sessions: Vec<Session<'_>> = taces
         .iter()
         .enumerate()
-        .map(|(n, tace)| Session {
-            tace,
-            label: tace.id.clone().unwrap_or_else(|| format!("TACE-{}", n + 1)),
-            until: taces.get(n + 1).map_or(sources.at, |next| next.date.day()),
-            next: taces.get(n + 1).copied(),
+        .map(|(n, tace)| {
+            let label = |n: usize, tace: &Treatment| {
+                tace.id.clone().unwrap_or_else(|| format!("TACE-{}", n + 1))
+            };
+            let next = taces.get(n + 1).copied();
+            Session {
+                tace,
+                label: label(n, tace),
+                until: next.map_or(sources.at, |next| next.date.day()),
+                next,
+                next_label: next.map(|next| label(n + 1, next)),
+            }
         })
         .collect();
     let mut after_tace = art_scores(sources, &sessions, &points);
@@ -408,6 +417,15 @@ fn order_uncertain(study: &ImagingStudy, name: &Text, date: CaseDate) -> Option<
             format!("order uncertain: {modality} {on} and {en} ({en_date})"),
         )
     })
+}
+
+/// Err naming the first of `studies` whose order against the treatment `name` of `date` is
+/// not known.
+fn known_order(studies: &[&ImagingStudy], name: &Text, date: CaseDate) -> Result<(), Text> {
+    studies
+        .iter()
+        .find_map(|s| order_uncertain(s, name, date))
+        .map_or(Ok(()), Err)
 }
 
 /// Diameters in whole millimetres, as mRECIST measures.
@@ -667,6 +685,14 @@ fn mrecist<'a>(
                     .filter_map(|e| e.treatment.date.approximation_flag(&e.name)),
             );
         }
+        // The verdict stands against the line's baseline, but which treatments it follows is
+        // not known where a treatment could be on either side of the study.
+        criterion.flags.extend(
+            lines
+                .iter()
+                .flat_map(|l| &l.entries)
+                .filter_map(|e| order_uncertain(study, &e.name, e.treatment.date)),
+        );
         points.push(TimePoint { study, response });
         criteria.push(criterion);
     }
@@ -794,21 +820,30 @@ fn art_scores(
 ) -> Vec<Criterion> {
     let first = &sessions[0];
     let before_first = sources.between(None, Some(first.tace));
+    let assessed: Vec<&ImagingStudy> = points.iter().map(|p| p.study).collect();
     sessions
         .windows(2)
         .map(|pair| {
             let (previous, this) = (&pair[0], &pair[1]);
-            let after_previous = points
-                .iter()
-                .rfind(|p| p.study.date > previous.tace.date && p.study.date <= this.tace.date)
-                .ok_or_else(|| {
-                    let (previous, this) = (previous.named(), this.named());
-                    t(
-                        format!("{previous} 之后至 {this} 及之前有病灶测量的影像检查"),
-                        format!(
-                            "imaging with measured lesions after {previous} and on or before {this}"
-                        ),
-                    )
+            // A study that could be on either side of either session is not chosen.
+            let after_previous = previous
+                .in_known_order(&assessed)
+                .and(this.in_known_order(&assessed))
+                .and_then(|()| {
+                    points
+                        .iter()
+                        .rfind(|p| {
+                            p.study.date > previous.tace.date && p.study.date <= this.tace.date
+                        })
+                        .ok_or_else(|| {
+                            let (previous, this) = (previous.named(), this.named());
+                            t(
+                                format!("{previous} 之后至 {this} 及之前有病灶测量的影像检查"),
+                                format!(
+                                    "imaging with measured lesions after {previous} and on or before {this}"
+                                ),
+                            )
+                        })
                 });
             let mut criterion = art_from(
                 [
@@ -850,23 +885,31 @@ fn art_next(
 ) -> Criterion {
     let (first, last) = (&sessions[0], &sessions[sessions.len() - 1]);
     let latest = |what: &str| t(format!("最近一次 {what}"), format!("latest {what}"));
-    let response = match measured.last() {
-        Some(&study) if study.date > last.tace.date => points
-            .iter()
-            .find(|p| std::ptr::eq(p.study, study))
-            .ok_or_else(|| {
-                let date = study.date;
-                t(
-                    format!("{date} 的 mRECIST 疗效评价"),
-                    format!("mRECIST response on {date}"),
-                )
-            }),
-        _ => Err(imaging_after(
-            &Text::plain(last.named()),
-            last.tace.date,
-            all_studies,
-        )),
-    };
+    // The latest study, when it could be on either side of the most recent session, is not
+    // taken as following it.
+    let latest_study = measured
+        .last()
+        .map(std::slice::from_ref)
+        .unwrap_or_default();
+    let response = last
+        .in_known_order(latest_study)
+        .and_then(|()| match measured.last() {
+            Some(&study) if study.date > last.tace.date => points
+                .iter()
+                .find(|p| std::ptr::eq(p.study, study))
+                .ok_or_else(|| {
+                    let date = study.date;
+                    t(
+                        format!("{date} 的 mRECIST 疗效评价"),
+                        format!("mRECIST response on {date}"),
+                    )
+                }),
+            _ => Err(imaging_after(
+                &Text::plain(last.named()),
+                last.tace.date,
+                all_studies,
+            )),
+        });
     let mut criterion = art_from(
         [
             (
@@ -1060,6 +1103,25 @@ struct PerSession {
 }
 
 impl PerSession {
+    /// The studies just before and after `session`; when one is missing, or a study could be
+    /// on either side of it, that is noted (once) and the session holds nothing.
+    fn studies_around<'s>(
+        &mut self,
+        session: &Session<'_>,
+        measured: &[&'s ImagingStudy],
+    ) -> Option<(&'s ImagingStudy, &'s ImagingStudy)> {
+        let missing = match (session.before(measured), session.after(measured)) {
+            (Ok(Some(before)), Ok(Some(after))) => return Some((before, after)),
+            (Err(uncertain), _) | (_, Err(uncertain)) => uncertain,
+            _ => imaging_around(session),
+        };
+        if !self.missing.contains(&missing) {
+            self.missing.push(missing);
+        }
+        self.held.push(None);
+        None
+    }
+
     /// The sessions after which the item held, and whether two of them were consecutive.
     fn held_after(&self, sessions: &[Session<'_>]) -> (Vec<String>, bool) {
         let labels = sessions
@@ -1161,18 +1223,8 @@ fn needs_two_sessions(sessions: &[Session<'_>]) -> Option<Outcome> {
 fn insufficient_response(sessions: &[Session<'_>], measured: &[&ImagingStudy]) -> Criterion {
     let mut data = PerSession::default();
     for session in sessions {
-        let (before, after) = match (session.before(measured), session.after(measured)) {
-            (Ok(Some(before)), Ok(Some(after))) => (before, after),
-            (Err(uncertain), _) | (_, Err(uncertain)) => {
-                data.missing.push(uncertain);
-                data.held.push(None);
-                continue;
-            }
-            _ => {
-                data.missing.push(imaging_around(session));
-                data.held.push(None);
-                continue;
-            }
+        let Some((before, after)) = data.studies_around(session, measured) else {
+            continue;
         };
         let treated: Vec<&Lesion> = after
             .lesions
@@ -1273,18 +1325,8 @@ fn intrahepatic_count(study: &ImagingStudy) -> Result<usize, Vec<Text>> {
 fn intrahepatic_progression(sessions: &[Session<'_>], measured: &[&ImagingStudy]) -> Criterion {
     let mut data = PerSession::default();
     for session in sessions {
-        let (before, after) = match (session.before(measured), session.after(measured)) {
-            (Ok(Some(before)), Ok(Some(after))) => (before, after),
-            (Err(uncertain), _) | (_, Err(uncertain)) => {
-                data.missing.push(uncertain);
-                data.held.push(None);
-                continue;
-            }
-            _ => {
-                data.missing.push(imaging_around(session));
-                data.held.push(None);
-                continue;
-            }
+        let Some((before, after)) = data.studies_around(session, measured) else {
+            continue;
         };
         let label = &session.label;
         let mut count = |study: &ImagingStudy, [zh, en]: [&str; 2]| match intrahepatic_count(study)

@@ -283,6 +283,32 @@ fn a_baseline_in_uncertain_order_against_a_tace_is_not_chosen() {
     assert_eq!(jsh["missing"], serde_json::json!([uncertain]), "{jsh}");
     let jsh = criterion(&json, "jsh_1_insufficient_response");
     assert!(jsh["missing"].to_string().contains(uncertain), "{jsh}");
+
+    // TACE-2 "2021-08" could be before or after the CT of 2021-08-10: the CT's verdict stands
+    // against the course's baseline but says so; the studies around either session and the
+    // response before TACE-2 are not chosen.
+    let json = criteria_json(Test::demo().edit(
+        "case.toml",
+        "date = 2021-08-27\nkind = \"TACE\"",
+        "date = \"2021-08\"\nkind = \"TACE\"",
+    ));
+    let uncertain = "order uncertain: CT 2021-08-10 and TACE-2 (2021-08)";
+    let mrecist = criterion(&json, "mrecist");
+    assert_eq!(mrecist["basis"], "CT 2021-08-10, after TACE-1", "{mrecist}");
+    assert!(
+        mrecist["flags"].to_string().contains(uncertain),
+        "{mrecist}"
+    );
+    for id in [
+        "jsh_1_insufficient_response",
+        "jsh_2_intrahepatic_progression",
+    ] {
+        let jsh = criterion(&json, id);
+        assert_eq!(jsh["missing"], serde_json::json!([uncertain]), "{jsh}");
+    }
+    let art = criterion(&json, "art");
+    assert_eq!(art["basis"], "before TACE-2", "{art}");
+    assert!(art["missing"].to_string().contains(uncertain), "{art}");
 }
 
 /// Point 5: a treatment, medication or diagnosis the family cannot date is written
