@@ -247,13 +247,7 @@ fn primary(case: &Case, lang: Lang, today: NaiveDate) -> Option<Primary> {
             s.report.as_ref(),
         )
     } else {
-        (
-            match lang {
-                Lang::Zh => format!("{date} 诊断"),
-                Lang::En => format!("diagnosed {date}"),
-            },
-            None,
-        )
+        (diagnosed(d.date, lang), None)
     };
     Some(Primary {
         fact: Fact {
@@ -263,6 +257,20 @@ fn primary(case: &Case, lang: Lang, today: NaiveDate) -> Option<Primary> {
         },
         label,
     })
+}
+
+/// "diagnosed 2021-06-18" / "2021-06-18 诊断", or "date of diagnosis not known" / "诊断日期不详".
+fn diagnosed(date: CaseDate, lang: Lang) -> String {
+    if date.is_unknown() {
+        return lang
+            .pick("诊断日期不详", "date of diagnosis not known")
+            .to_string();
+    }
+    let date = date.with_uncertainty(lang);
+    match lang {
+        Lang::Zh => format!("{date} 诊断"),
+        Lang::En => format!("diagnosed {date}"),
+    }
 }
 
 /// A cause as a word in front of "cirrhosis": "HBV", "乙肝"; `None` for "other".
@@ -311,8 +319,11 @@ fn liver_disease(case: &Case, lang: Lang, today: NaiveDate) -> Option<(Fact, Str
         .and_then(|d| d.text.as_ref())
         .map_or(short.clone(), |t| t.best(lang).to_string());
     let mut text = match (cirrhosis, lang) {
-        (Some(d), Lang::Zh) => format!("{label}，{} 诊断", d.date.with_uncertainty(lang)),
-        (Some(d), Lang::En) => format!("{label}, diagnosed {}", d.date.with_uncertainty(lang)),
+        (Some(d), _) => format!(
+            "{label}{}{}",
+            lang.pick("，", ", "),
+            diagnosed(d.date, lang)
+        ),
         (None, _) => label,
     };
     if !known.is_empty() {
@@ -1209,6 +1220,36 @@ mod tests {
         ] {
             assert!(!says_stopped(&Text::plain(current)), "{current}");
         }
+    }
+
+    #[test]
+    fn a_date_not_known_is_said_never_made_a_day() {
+        let mut case = demo_case();
+        case.diagnoses[0].date = CaseDate::unknown();
+        case.medications[1].start = Some(CaseDate::unknown());
+        let en = statement(&case, Lang::En);
+        assert!(
+            en.diagnoses
+                .iter()
+                .any(|d| d.text == "Hepatitis B cirrhosis (compensated), date of diagnosis not known; HBV known since 1996"),
+            "{:?}",
+            en.diagnoses
+        );
+        assert!(
+            en.current_medications.iter().any(|m| m
+                .text
+                .starts_with("Propranolol 10 mg twice daily, start date not known")),
+            "{:?}",
+            en.current_medications
+        );
+        let zh = statement(&case, Lang::Zh);
+        assert!(
+            zh.diagnoses
+                .iter()
+                .any(|d| d.text.contains("，诊断日期不详")),
+            "{:?}",
+            zh.diagnoses
+        );
     }
 
     #[test]
