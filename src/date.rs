@@ -1,21 +1,26 @@
 //! Dates as a family knows them: a day, or only a year, a month, or part of a month
-//! ("2021-07 early", "2021-07上旬"). They print as written; computations that need a day use
-//! the first day of the period written (see [`CaseDate::day`]) and say so.
+//! ("2021-07 early", "2021-07上旬"), or not at all (`"unknown"`, 不详). They print as written;
+//! computations that need a day use the first day of the period written (see [`CaseDate::day`])
+//! and say so; a date not known is never computed with ([`CaseDate::is_unknown`]).
 
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
 use crate::text::{Lang, Text};
 
-/// A date exactly or approximately known. Orders by where it can be placed ([`CaseDate::placed`]):
-/// an approximate date never before an exact one it could follow, an exact date before an
-/// approximate one placed on the same day.
+/// A date exactly, approximately or not known. Orders by where it can be placed
+/// ([`CaseDate::placed`]): an approximate date never before an exact one it could follow, an
+/// exact date before an approximate one placed on the same day, a date placed by the entry it
+/// came before just before that entry, a date not known and not placed at the end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct CaseDate {
+    /// The first day of the period written; for a date not known, [`NaiveDate::MIN`].
     day: NaiveDate,
     precision: Precision,
     /// The place of the entry the family says this one came after (`after = "TACE-2"`).
     follows: Option<NaiveDate>,
+    /// The place of the entry the family says this one came before (`before = "TACE-1"`).
+    precedes: Option<NaiveDate>,
 }
 
 impl Ord for CaseDate {
@@ -23,10 +28,11 @@ impl Ord for CaseDate {
         let key = |d: &Self| {
             (
                 d.placed(),
-                d.is_approximate(),
+                d.slot(),
                 d.day,
                 d.precision,
                 d.follows,
+                d.precedes,
             )
         };
         key(self).cmp(&key(other))
@@ -47,6 +53,8 @@ pub enum Precision {
     MonthPart(MonthPart),
     Month,
     Year,
+    /// Not known at all (`"unknown"`, 不详): only its order, where `after`/`before` say it.
+    Unknown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -92,13 +100,18 @@ impl MonthPart {
 }
 
 impl CaseDate {
+    /// The words that say a date is not known (`date = "unknown"`), English and Chinese.
+    pub const UNKNOWN_WORDS: &'static [&'static str] =
+        &["unknown", "not known", "不详", "不清楚", "未知"];
+
     /// An exact date.
     pub fn exact(day: NaiveDate) -> Self {
-        Self {
-            day,
-            precision: Precision::Day,
-            follows: None,
-        }
+        Self::within(day, Precision::Day)
+    }
+
+    /// A date not known: placed only by `after`/`before`, else after every dated event.
+    pub fn unknown() -> Self {
+        Self::within(NaiveDate::MIN, Precision::Unknown)
     }
 
     fn within(day: NaiveDate, precision: Precision) -> Self {
@@ -106,17 +119,34 @@ impl CaseDate {
             day,
             precision,
             follows: None,
+            precedes: None,
         }
     }
 
+    /// Whether `written` says the date is not known ("unknown", "不详").
+    pub fn says_unknown(written: &str) -> bool {
+        Self::UNKNOWN_WORDS.contains(&written.trim().to_lowercase().as_str())
+    }
+
     /// Where the date is placed among others, in timelines and lists: the day itself when
-    /// exact; when approximate, just after the entry it is said to follow (within its period),
-    /// else the last day of its period, so that it never comes before an event it could follow.
+    /// exact; else just after the entry it is said to follow, or just before the entry it is
+    /// said to precede (within its period); else the last day of its period, so that it never
+    /// comes before an event it could follow (a date not known: after everything).
     pub fn placed(self) -> NaiveDate {
-        match (self.precision, self.follows) {
+        match (self.precision, self.follows.or(self.precedes)) {
             (Precision::Day, _) => self.day,
-            (_, Some(follows)) => follows.max(self.day).min(self.last_day()),
+            (_, Some(anchor)) => anchor.max(self.day()).min(self.last_day()),
             (_, None) => self.last_day(),
+        }
+    }
+
+    /// Among dates placed on one day: one placed before an entry first, then exact dates,
+    /// then approximate ones.
+    fn slot(self) -> u8 {
+        match (self.precision, self.follows, self.precedes) {
+            (Precision::Day, _, _) => 1,
+            (_, None, Some(precedes)) if precedes <= self.last_day() => 0,
+            _ => 2,
         }
     }
 
@@ -132,8 +162,20 @@ impl CaseDate {
         })
     }
 
+    /// The same date, said to come before an entry dated `later`; `None` when it cannot
+    /// (its whole period lies after that entry's).
+    pub fn preceding(self, later: CaseDate) -> Option<CaseDate> {
+        if self.day() > later.last_day() {
+            return None;
+        }
+        Some(Self {
+            precedes: Some(later.placed()),
+            ..self
+        })
+    }
+
     /// For a timeline, with what is not known said: "2021, month not known",
-    /// "2021-08, day not known"; a part of a month or a day as written.
+    /// "2021-08, day not known", "date not known"; a part of a month or a day as written.
     pub fn with_uncertainty(self, lang: Lang) -> String {
         let written = self.in_lang(lang);
         match (self.precision, lang) {
@@ -200,11 +242,17 @@ impl CaseDate {
     /// The day computations use: the date itself, or the first day of the period written
     /// (2021 → 2021-01-01, 2021-07 → 2021-07-01, early/mid/late → the 1st, 11th, 21st). The
     /// earliest day makes a value as old as it can be, so a staleness check errs toward stale.
+    /// A date not known counts from the entry it follows, else from [`NaiveDate::MIN`]: no
+    /// computation may use it ([`CaseDate::is_unknown`]).
     pub fn day(self) -> NaiveDate {
-        self.day
+        match self.precision {
+            Precision::Unknown => self.follows.unwrap_or(self.day),
+            _ => self.day,
+        }
     }
 
-    /// The last day the period written allows (the date itself when exact).
+    /// The last day the period written allows (the date itself when exact); for a date not
+    /// known, the entry it precedes, else [`NaiveDate::MAX`].
     pub fn last_day(self) -> NaiveDate {
         let (y, m) = (self.day.year(), self.day.month());
         let end_of_month = || {
@@ -219,6 +267,17 @@ impl CaseDate {
             Precision::MonthPart(MonthPart::Mid) => self.day + chrono::Days::new(9),
             Precision::MonthPart(MonthPart::Late) | Precision::Month => end_of_month(),
             Precision::Year => NaiveDate::from_ymd_opt(y, 12, 31).unwrap_or(self.day),
+            Precision::Unknown => self.precedes.unwrap_or(NaiveDate::MAX),
+        }
+    }
+
+    /// Whether a computation counts it before `day`: by the first day of its period; a date not
+    /// known only when it is said to precede an entry before `day`.
+    pub fn counts_before(self, day: NaiveDate) -> bool {
+        if self.is_unknown() {
+            self.last_day() < day
+        } else {
+            self.day() < day
         }
     }
 
@@ -234,8 +293,20 @@ impl CaseDate {
         }
     }
 
+    /// Whether either of two dates could be the earlier: their periods overlap and one of
+    /// them is known only in part (or not at all).
+    pub fn order_uncertain(self, other: CaseDate) -> bool {
+        (self.is_approximate() || other.is_approximate()) && self.days_apart(other) == 0
+    }
+
+    /// Known only in part, or not at all.
     pub fn is_approximate(self) -> bool {
         self.precision != Precision::Day
+    }
+
+    /// Not known at all: printed "date not known", never used in a computation.
+    pub fn is_unknown(self) -> bool {
+        self.precision == Precision::Unknown
     }
 
     pub fn precision(self) -> Precision {
@@ -250,6 +321,7 @@ impl CaseDate {
             Precision::MonthPart(part) => format!("{y:04}-{m:02}{}", part.word(lang)),
             Precision::Month => format!("{y:04}-{m:02}"),
             Precision::Year => format!("{y:04}"),
+            Precision::Unknown => lang.pick("日期不详", "date not known").to_string(),
         }
     }
 
@@ -260,6 +332,12 @@ impl CaseDate {
 
     /// The flag a computation that used this date carries: what was written and the day used.
     pub fn approximation_flag(self, what: &Text) -> Option<Text> {
+        if self.is_unknown() {
+            return Some(Text::new(
+                Some(format!("日期不详：{}", what.best(Lang::Zh))),
+                Some(format!("date not known: {}", what.best(Lang::En))),
+            ));
+        }
         self.is_approximate().then(|| {
             Text::new(
                 Some(format!(
@@ -426,6 +504,50 @@ mod tests {
             "2021-08（日期不详）"
         );
         assert_eq!(p("2021-08 late").with_uncertainty(Lang::En), "2021-08 late");
+    }
+
+    #[test]
+    fn a_date_before_an_entry_is_placed_just_before_it() {
+        let p = |s: &str| CaseDate::parse(s).unwrap();
+        let tace1 = p("2021-07-05");
+        let before = p("2021").preceding(tace1).unwrap();
+        assert!(before < tace1 && before > p("2021-06-18"), "{before:?}");
+        assert_eq!(before.with_uncertainty(Lang::En), "2021, month not known");
+        // A period wholly after the entry cannot precede it; one wholly before is unmoved.
+        assert_eq!(p("2022").preceding(tace1), None);
+        assert_eq!(
+            p("2020").preceding(tace1).unwrap().placed(),
+            p("2020").placed()
+        );
+    }
+
+    #[test]
+    fn a_date_not_known_goes_last_unless_placed_and_is_never_a_day() {
+        let p = |s: &str| CaseDate::parse(s).unwrap();
+        let unknown = CaseDate::unknown();
+        assert!(unknown > p("2026-12-31") && unknown > p("2021"));
+        assert_eq!(unknown.in_lang(Lang::En), "date not known");
+        assert_eq!(unknown.with_uncertainty(Lang::Zh), "日期不详");
+        assert!(unknown.is_unknown() && unknown.is_approximate());
+        for word in ["unknown", "Not known", "不详", " 不清楚 "] {
+            assert!(CaseDate::says_unknown(word), "{word}");
+        }
+        assert!(!CaseDate::says_unknown("2021"));
+        assert_eq!(CaseDate::parse("unknown"), None);
+
+        let (tace1, tace2, mri) = (p("2021-07-05"), p("2021-08-27"), p("2021-10-15"));
+        let after = unknown.following(tace1).unwrap();
+        assert!(after > tace1 && after < tace2, "{after:?}");
+        let before = unknown.preceding(tace2).unwrap();
+        assert!(before > tace1 && before < tace2, "{before:?}");
+        let between = after.preceding(tace2).unwrap();
+        assert!(between > tace1 && between < tace2);
+        assert_eq!(after.following(tace2).unwrap().preceding(tace1), None);
+        // Its order against anything in its period is not known; a computation never counts it
+        // before a day unless it precedes an entry before that day.
+        assert!(after.order_uncertain(mri) && between.order_uncertain(p("2021-08-01")));
+        assert!(!between.order_uncertain(mri));
+        assert!(!after.counts_before(mri.day()) && between.counts_before(mri.day()));
     }
 
     #[test]

@@ -174,7 +174,8 @@ fn dicom_missing(case: &Case, lang: Lang, today: NaiveDate) -> Option<String> {
     let taces: Vec<NaiveDate> = case
         .treatments
         .iter()
-        .filter(|t| t.kind == TreatmentKind::Tace && t.date.day() <= today)
+        // A TACE of a date not known has no before and after to ask for.
+        .filter(|t| t.kind == TreatmentKind::Tace && !t.date.is_unknown() && t.date.day() <= today)
         .map(|t| t.date.day())
         .collect();
     let mut wanted: Vec<&ImagingStudy> = if taces.is_empty() {

@@ -207,12 +207,14 @@ fn primary(case: &Case, lang: Lang, today: NaiveDate) -> Option<Primary> {
         .max_by(|(ra, a), (rb, b)| ra.cmp(rb).then(b.date.cmp(&a.date)))?
         .1;
     let label = words::condition(d.condition, lang).to_string();
-    let date = d.date.in_lang(lang);
-    let pathology = case.pathology.iter().find(|p| p.date.day() == d.date.day());
+    let date = d.date.with_uncertainty(lang);
+    // Established by the pathology or imaging of its day; a date not known has no day.
+    let same_day = |day: CaseDate| !d.date.is_unknown() && day.day() == d.date.day();
+    let pathology = case.pathology.iter().find(|p| same_day(p.date));
     let study = case
         .imaging
         .iter()
-        .find(|s| s.date.day() == d.date.day() && !s.lesions.is_empty());
+        .find(|s| same_day(s.date) && !s.lesions.is_empty());
     let (how, from) = if let Some(p) = pathology {
         (
             match lang {
@@ -245,13 +247,7 @@ fn primary(case: &Case, lang: Lang, today: NaiveDate) -> Option<Primary> {
             s.report.as_ref(),
         )
     } else {
-        (
-            match lang {
-                Lang::Zh => format!("{date} 诊断"),
-                Lang::En => format!("diagnosed {date}"),
-            },
-            None,
-        )
+        (diagnosed(d.date, lang), None)
     };
     Some(Primary {
         fact: Fact {
@@ -261,6 +257,20 @@ fn primary(case: &Case, lang: Lang, today: NaiveDate) -> Option<Primary> {
         },
         label,
     })
+}
+
+/// "diagnosed 2021-06-18" / "2021-06-18 诊断", or "date of diagnosis not known" / "诊断日期不详".
+fn diagnosed(date: CaseDate, lang: Lang) -> String {
+    if date.is_unknown() {
+        return lang
+            .pick("诊断日期不详", "date of diagnosis not known")
+            .to_string();
+    }
+    let date = date.with_uncertainty(lang);
+    match lang {
+        Lang::Zh => format!("{date} 诊断"),
+        Lang::En => format!("diagnosed {date}"),
+    }
 }
 
 /// A cause as a word in front of "cirrhosis": "HBV", "乙肝"; `None` for "other".
@@ -309,8 +319,11 @@ fn liver_disease(case: &Case, lang: Lang, today: NaiveDate) -> Option<(Fact, Str
         .and_then(|d| d.text.as_ref())
         .map_or(short.clone(), |t| t.best(lang).to_string());
     let mut text = match (cirrhosis, lang) {
-        (Some(d), Lang::Zh) => format!("{label}，{} 诊断", d.date.in_lang(lang)),
-        (Some(d), Lang::En) => format!("{label}, diagnosed {}", d.date.in_lang(lang)),
+        (Some(d), _) => format!(
+            "{label}{}{}",
+            lang.pick("，", ", "),
+            diagnosed(d.date, lang)
+        ),
         (None, _) => label,
     };
     if !known.is_empty() {
@@ -320,7 +333,7 @@ fn liver_disease(case: &Case, lang: Lang, today: NaiveDate) -> Option<(Fact, Str
     Some((
         Fact {
             text,
-            date: cirrhosis.map(|d| d.date.in_lang(lang)),
+            date: cirrhosis.map(|d| d.date.with_uncertainty(lang)),
             source: source(cirrhosis.and_then(|d| d.record.as_ref())),
         },
         short,
@@ -347,7 +360,7 @@ fn complications(case: &Case, lang: Lang, today: NaiveDate) -> Vec<Fact> {
                 || words::condition(d.condition, lang).to_string(),
                 |t| t.best(lang).to_string(),
             );
-            let date = d.date.in_lang(lang);
+            let date = d.date.with_uncertainty(lang);
             Fact {
                 text: format!("{label}{}{date}", lang.pick("，", ", ")),
                 date: Some(date),
@@ -427,7 +440,17 @@ fn course_line(
     words_: Option<&Text>,
     lang: Lang,
 ) -> (String, bool) {
-    let start = start.map(|d| d.in_lang(lang));
+    // A start not known is said after the name; there is no "from" to say.
+    let name = match start {
+        Some(start) if start.is_unknown() => {
+            format!(
+                "{name}{}",
+                lang.pick("，开始日期不详", ", start date not known")
+            )
+        }
+        _ => name.to_string(),
+    };
+    let start = start.filter(|d| !d.is_unknown()).map(|d| d.in_lang(lang));
     let stopped_in_words =
         course.stop.is_none() && course.stop_reason.is_none() && words_.is_some_and(says_stopped);
     let from = |lang: Lang| match (&start, lang) {
@@ -479,7 +502,7 @@ fn course_line(
 
 fn treatment_line(t: &Treatment, lang: Lang) -> TreatmentLine {
     let kind = words::treatment(t.kind, lang);
-    let date = t.date.in_lang(lang);
+    let date = t.date.with_uncertainty(lang);
     let (name, text, current) = if is_course(t) {
         let name = course_name(t, lang);
         let (line, current) = course_line(&name, Some(t.date), &t.course, t.notes.as_ref(), lang);
@@ -721,7 +744,7 @@ fn tumour_clause(
     let before: Vec<&Treatment> = procedures
         .iter()
         .copied()
-        .filter(|t| !is_course(t) && t.date.day() < study.date.day())
+        .filter(|t| !is_course(t) && t.date.counts_before(study.date.day()))
         .collect();
     if let Some(after) = procedures_phrase(&before, lang) {
         clause.push_str(&match lang {
@@ -1088,7 +1111,7 @@ fn hospitals(case: &Case, lang: Lang, today: NaiveDate) -> Vec<Fact> {
             let what = format!(
                 "{} {}",
                 words::condition(d.condition, lang),
-                d.date.in_lang(lang)
+                d.date.with_uncertainty(lang)
             );
             events.push((d.date, h.best(lang).to_string(), what));
         }
@@ -1100,7 +1123,7 @@ fn hospitals(case: &Case, lang: Lang, today: NaiveDate) -> Vec<Fact> {
             let what = if is_course(t) {
                 line.fact.text
             } else {
-                format!("{} {}", line.name, t.date.in_lang(lang))
+                format!("{} {}", line.name, t.date.with_uncertainty(lang))
             };
             events.push((t.date, h.best(lang).to_string(), what));
         }
@@ -1110,7 +1133,7 @@ fn hospitals(case: &Case, lang: Lang, today: NaiveDate) -> Vec<Fact> {
             let what = format!(
                 "{} {}",
                 words::modality(s.modality, lang),
-                s.date.in_lang(lang)
+                s.date.with_uncertainty(lang)
             );
             events.push((s.date, h.best(lang).to_string(), what));
         }
@@ -1197,6 +1220,36 @@ mod tests {
         ] {
             assert!(!says_stopped(&Text::plain(current)), "{current}");
         }
+    }
+
+    #[test]
+    fn a_date_not_known_is_said_never_made_a_day() {
+        let mut case = demo_case();
+        case.diagnoses[0].date = CaseDate::unknown();
+        case.medications[1].start = Some(CaseDate::unknown());
+        let en = statement(&case, Lang::En);
+        assert!(
+            en.diagnoses
+                .iter()
+                .any(|d| d.text == "Hepatitis B cirrhosis (compensated), date of diagnosis not known; HBV known since 1996"),
+            "{:?}",
+            en.diagnoses
+        );
+        assert!(
+            en.current_medications.iter().any(|m| m
+                .text
+                .starts_with("Propranolol 10 mg twice daily, start date not known")),
+            "{:?}",
+            en.current_medications
+        );
+        let zh = statement(&case, Lang::Zh);
+        assert!(
+            zh.diagnoses
+                .iter()
+                .any(|d| d.text.contains("，诊断日期不详")),
+            "{:?}",
+            zh.diagnoses
+        );
     }
 
     #[test]

@@ -470,9 +470,50 @@ impl<'t, 's> Table<'t, 's> {
 
     /// A date as the family knows it ([`CaseDate`]): a TOML date (`2021-07-06`), a year
     /// (`2021`), or in quotes any form `CaseDate::parse` reads (`"2021-07 early"`). A date whose
-    /// first possible day is after today is an error.
+    /// first possible day is after today is an error, and so is `"unknown"`: the entries that
+    /// may be undated read theirs with [`Table::date_or_unknown`].
     pub fn date(&mut self, reader: &mut Reader<'_>, key: &str) -> Option<Spanned<CaseDate>> {
+        self.date_known_or_not(reader, key, false)
+    }
+
+    /// A date as [`Table::date`] reads it, or `"unknown"` (不详) for an entry the family cannot
+    /// date: a treatment, a medication, a diagnosis.
+    pub fn date_or_unknown(
+        &mut self,
+        reader: &mut Reader<'_>,
+        key: &str,
+    ) -> Option<Spanned<CaseDate>> {
+        self.date_known_or_not(reader, key, true)
+    }
+
+    fn date_known_or_not(
+        &mut self,
+        reader: &mut Reader<'_>,
+        key: &str,
+        unknown_allowed: bool,
+    ) -> Option<Spanned<CaseDate>> {
         let value = self.get(key)?;
+        if let DeValue::String(written) = value.get_ref()
+            && CaseDate::says_unknown(written)
+        {
+            if unknown_allowed {
+                return Some(Spanned::new(value.span(), CaseDate::unknown()));
+            }
+            reader.error(
+                value.span(),
+                tr!(
+                    "`{key}` in {table} cannot be \"{written}\": the criteria need this date",
+                    key,
+                    table = self.name,
+                    written = written.trim()
+                ),
+                Some(tr!(
+                    "write the date the document shows, even only in part ({key} = \"2021-08\" or \"2021\"); only a treatment, a medication or a diagnosis can be dated \"unknown\""
+                    , key
+                )),
+            );
+            return None;
+        }
         let date = match value.get_ref() {
             DeValue::Datetime(dt) => match (dt.date, dt.time) {
                 (Some(d), None) => {
@@ -553,12 +594,30 @@ impl<'t, 's> Table<'t, 's> {
         reader: &mut Reader<'_>,
         key: &str,
     ) -> Option<Spanned<CaseDate>> {
+        self.required_date_known_or_not(reader, key, false)
+    }
+
+    /// A date that must be written, though it may be `"unknown"` ([`Table::date_or_unknown`]).
+    pub fn required_date_or_unknown(
+        &mut self,
+        reader: &mut Reader<'_>,
+        key: &str,
+    ) -> Option<Spanned<CaseDate>> {
+        self.required_date_known_or_not(reader, key, true)
+    }
+
+    fn required_date_known_or_not(
+        &mut self,
+        reader: &mut Reader<'_>,
+        key: &str,
+        unknown_allowed: bool,
+    ) -> Option<Spanned<CaseDate>> {
         if !self.has(key) {
             self.asked.push(key.to_string());
             self.missing(reader, key, &tr!("<year-month-day>"));
             return None;
         }
-        self.date(reader, key)
+        self.date_known_or_not(reader, key, unknown_allowed)
     }
 
     /// One of a closed set of words; an unknown word lists the choices with a did-you-mean.

@@ -340,6 +340,13 @@ struct CaseParser<'r, 's> {
     refused: BTreeSet<PathBuf>,
 }
 
+/// `after = "<id>"` and `before = "<id>"` as written on a dated entry, placed once every
+/// treatment and study is read.
+struct Anchors {
+    after: Option<Spanned<String>>,
+    before: Option<Spanned<String>>,
+}
+
 /// A lab value and where it is written.
 #[derive(Debug, Clone)]
 struct LabSite {
@@ -402,11 +409,11 @@ impl<'r, 's> CaseParser<'r, 's> {
             }
         };
         let aetiology = self.each(root, "aetiology", Self::aetiology);
-        let (mut diagnoses, diagnoses_after): (Vec<_>, Vec<_>) = self
+        let (mut diagnoses, diagnoses_anchors): (Vec<_>, Vec<_>) = self
             .each(root, "diagnosis", Self::diagnosis)
             .into_iter()
             .unzip();
-        let (mut treatments, treatments_after): (Vec<_>, Vec<_>) = self
+        let (mut treatments, treatments_anchors): (Vec<_>, Vec<_>) = self
             .each(root, "treatment", Self::treatment)
             .into_iter()
             .unzip();
@@ -418,21 +425,22 @@ impl<'r, 's> CaseParser<'r, 's> {
             .flatten()
             .collect();
         let assessments = self.each(root, "assessment", Self::assessment);
-        let (mut medications, medications_after): (Vec<_>, Vec<_>) = self
+        let (mut medications, medications_anchors): (Vec<_>, Vec<_>) = self
             .each(root, "medication", Self::medication)
             .into_iter()
             .unzip();
-        // `after = "TACE-2"`: an approximate date placed after the entry it follows.
-        for (i, after) in treatments_after.into_iter().enumerate() {
+        // `after = "TACE-2"`, `before = "TACE-1"`: a date known in part or not at all placed
+        // by the entry it came after or before.
+        for (i, anchors) in treatments_anchors.into_iter().enumerate() {
             let date = treatments[i].date;
-            treatments[i].date = self.follow(date, after, &treatments, &imaging);
+            treatments[i].date = self.place(date, anchors, &treatments, &imaging);
         }
-        for (d, after) in diagnoses.iter_mut().zip(diagnoses_after) {
-            d.date = self.follow(d.date, after, &treatments, &imaging);
+        for (d, anchors) in diagnoses.iter_mut().zip(diagnoses_anchors) {
+            d.date = self.place(d.date, anchors, &treatments, &imaging);
         }
-        for (m, after) in medications.iter_mut().zip(medications_after) {
+        for (m, anchors) in medications.iter_mut().zip(medications_anchors) {
             if let Some(start) = m.start {
-                m.start = Some(self.follow(start, after, &treatments, &imaging));
+                m.start = Some(self.place(start, anchors, &treatments, &imaging));
             }
         }
         let mut allergies = self.each(root, "allergy", Self::allergy);
@@ -832,23 +840,76 @@ impl<'r, 's> CaseParser<'r, 's> {
         })
     }
 
-    /// `after = "<id>"`: the treatment or imaging study an entry came after, where it is written.
-    fn after(&mut self, t: &mut Table<'_, 's>) -> Option<Spanned<String>> {
-        t.string(&mut self.reader, "after")
+    /// `after = "<id>"` and `before = "<id>"`: the treatment or imaging study an entry came
+    /// after or before, where they are written.
+    fn anchors(&mut self, t: &mut Table<'_, 's>) -> Anchors {
+        Anchors {
+            after: t.string(&mut self.reader, "after"),
+            before: t.string(&mut self.reader, "before"),
+        }
     }
 
-    /// `date` placed after the treatment or study `after` names; an unknown id, or a date whose
-    /// whole period lies before that entry, is an error at `after`.
-    fn follow(
+    /// `date` placed after the entry `after` names and before the one `before` names; an
+    /// unknown id, or a date whose whole period lies on the wrong side of that entry, is an
+    /// error at `after` or `before`.
+    fn place(
         &mut self,
         date: CaseDate,
-        after: Option<Spanned<String>>,
+        anchors: Anchors,
         treatments: &[Treatment],
         imaging: &[ImagingStudy],
     ) -> CaseDate {
-        let Some(after) = after else {
-            return date;
-        };
+        let mut placed = date;
+        for (key, anchor) in [("after", anchors.after), ("before", anchors.before)] {
+            let Some(anchor) = anchor else {
+                continue;
+            };
+            let Some((id, other)) = self.anchor(key, &anchor, treatments, imaging) else {
+                continue;
+            };
+            let ui = crate::i18n::ui();
+            let (written, other_written) = (placed.in_lang(ui), other.in_lang(ui));
+            let moved = if key == "after" {
+                placed.following(other)
+            } else {
+                placed.preceding(other)
+            };
+            match moved {
+                Some(moved) => placed = moved,
+                None if key == "after" => self.reader.error(
+                    anchor.span(),
+                    tr!(
+                        "dated {date}, which is before `{id}` ({earlier}) that it is said to follow",
+                        date = written,
+                        id,
+                        earlier = other_written
+                    ),
+                    Some(tr!("check the date and the id in `after`")),
+                ),
+                None => self.reader.error(
+                    anchor.span(),
+                    tr!(
+                        "dated {date}, which is after `{id}` ({later}) that it is said to precede",
+                        date = written,
+                        id,
+                        later = other_written
+                    ),
+                    Some(tr!("check the date and the id in `before`")),
+                ),
+            }
+        }
+        placed
+    }
+
+    /// The id and date of the treatment or imaging study `anchor` names (`after` or `before`,
+    /// as `key` says); an id nobody has is an error with a did-you-mean.
+    fn anchor<'e>(
+        &mut self,
+        key: &str,
+        anchor: &Spanned<String>,
+        treatments: &'e [Treatment],
+        imaging: &'e [ImagingStudy],
+    ) -> Option<(&'e str, CaseDate)> {
         let ids = treatments
             .iter()
             .filter_map(|t| Some((t.id.as_deref()?, t.date)))
@@ -857,43 +918,32 @@ impl<'r, 's> CaseParser<'r, 's> {
                     .iter()
                     .filter_map(|s| Some((s.id.as_deref()?, s.date))),
             );
-        let wanted = after.get_ref().trim();
+        let wanted = anchor.get_ref().trim();
         let found = ids.clone().find(|(id, _)| id.eq_ignore_ascii_case(wanted));
-        let ui = crate::i18n::ui();
-        match found {
-            Some((id, earlier)) => date.following(earlier).unwrap_or_else(|| {
-                self.reader.error(
-                    after.span(),
-                    tr!(
-                        "dated {date}, which is before `{id}` ({earlier}) that it is said to follow",
-                        date = date.in_lang(ui),
-                        id,
-                        earlier = earlier.in_lang(ui)
-                    ),
-                    Some(tr!("check the date and the id in `after`")),
-                );
-                date
-            }),
-            None => {
-                let hint = match did_you_mean(wanted, ids.map(|(id, _)| id)) {
-                    Some(near) => tr!("did you mean `{near}`?", near),
-                    None => tr!(
-                        "`after` takes the `id` of a [[treatment]] or [[imaging]] entry, e.g. after = \"TACE-2\""
-                    ),
-                };
-                self.reader.error(
-                    after.span(),
-                    tr!("`after` names `{id}`, which no treatment or imaging study has", id = wanted),
-                    Some(hint),
-                );
-                date
-            }
+        if found.is_none() {
+            let hint = match did_you_mean(wanted, ids.map(|(id, _)| id)) {
+                Some(near) => tr!("did you mean `{near}`?", near),
+                None => tr!(
+                    "`{key}` takes the `id` of a [[treatment]] or [[imaging]] entry, e.g. {key} = \"TACE-2\"",
+                    key
+                ),
+            };
+            self.reader.error(
+                anchor.span(),
+                tr!(
+                    "`{key}` names `{id}`, which no treatment or imaging study has",
+                    key,
+                    id = wanted
+                ),
+                Some(hint),
+            );
         }
+        found
     }
 
-    fn diagnosis(&mut self, t: &mut Table<'_, 's>) -> Option<(Diagnosis, Option<Spanned<String>>)> {
+    fn diagnosis(&mut self, t: &mut Table<'_, 's>) -> Option<(Diagnosis, Anchors)> {
         let date = t
-            .required_date(&mut self.reader, "date")
+            .required_date_or_unknown(&mut self.reader, "date")
             .map(Spanned::into_inner);
         let condition = t
             .required_choice(&mut self.reader, "condition")
@@ -901,7 +951,7 @@ impl<'r, 's> CaseParser<'r, 's> {
         let text = self.text(t, "text");
         let hospital = self.text(t, "hospital");
         let record = self.reference(t, "record", false, RecordKind::Other);
-        let after = self.after(t);
+        let anchors = self.anchors(t);
         Some((
             Diagnosis {
                 date: date?,
@@ -910,14 +960,14 @@ impl<'r, 's> CaseParser<'r, 's> {
                 hospital,
                 record,
             },
-            after,
+            anchors,
         ))
     }
 
-    fn treatment(&mut self, t: &mut Table<'_, 's>) -> Option<(Treatment, Option<Spanned<String>>)> {
+    fn treatment(&mut self, t: &mut Table<'_, 's>) -> Option<(Treatment, Anchors)> {
         let id = self.string(t, "id");
         let date = t
-            .required_date(&mut self.reader, "date")
+            .required_date_or_unknown(&mut self.reader, "date")
             .map(Spanned::into_inner);
         let kind = t
             .required_choice(&mut self.reader, "kind")
@@ -936,7 +986,7 @@ impl<'r, 's> CaseParser<'r, 's> {
             self.warn_stopped_in_words(t, "notes", notes, &course);
         }
         let record = self.reference(t, "record", false, RecordKind::Procedure);
-        let after = self.after(t);
+        let anchors = self.anchors(t);
         Some((
             Treatment {
                 id,
@@ -949,7 +999,7 @@ impl<'r, 's> CaseParser<'r, 's> {
                 notes,
                 record,
             },
-            after,
+            anchors,
         ))
     }
 
@@ -2072,19 +2122,18 @@ impl<'r, 's> CaseParser<'r, 's> {
         })
     }
 
-    fn medication(
-        &mut self,
-        t: &mut Table<'_, 's>,
-    ) -> Option<(Medication, Option<Spanned<String>>)> {
+    fn medication(&mut self, t: &mut Table<'_, 's>) -> Option<(Medication, Anchors)> {
         let name = self.required_text(t, "name");
         let dose = self.text(t, "dose");
-        let start = self.optional_date(t, "start");
+        let start = t
+            .date_or_unknown(&mut self.reader, "start")
+            .map(Spanned::into_inner);
         let course = self.course(t, start);
         let purpose = self.text(t, "purpose");
         if let Some(purpose) = &purpose {
             self.warn_stopped_in_words(t, "purpose", purpose, &course);
         }
-        let after = self.after(t);
+        let anchors = self.anchors(t);
         Some((
             Medication {
                 name: name?,
@@ -2093,7 +2142,7 @@ impl<'r, 's> CaseParser<'r, 's> {
                 course,
                 purpose,
             },
-            after,
+            anchors,
         ))
     }
 

@@ -63,9 +63,10 @@ impl<'a> Sources<'a> {
     /// The bounding treatment whose order against `date` is not known: their periods overlap
     /// and one of them is approximate.
     fn uncertain_edge(&self, date: CaseDate) -> Option<&'a Treatment> {
-        self.edges.into_iter().flatten().find(|t| {
-            (t.date.is_approximate() || date.is_approximate()) && t.date.days_apart(date) == 0
-        })
+        self.edges
+            .into_iter()
+            .flatten()
+            .find(|t| t.date.order_uncertain(date))
     }
 
     pub fn window_days(&self) -> i64 {

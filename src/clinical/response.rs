@@ -191,25 +191,39 @@ struct Session<'a> {
     until: NaiveDate,
     /// The next session, which ends this one's time.
     next: Option<&'a Treatment>,
+    /// The next session's label.
+    next_label: Option<String>,
 }
 
 impl Session<'_> {
-    /// The newest study on or before the session.
-    fn before<'s>(&self, studies: &[&'s ImagingStudy]) -> Option<&'s ImagingStudy> {
-        studies
+    /// The newest study on or before the session; Err when a study could be on either side
+    /// of it ([`order_uncertain`]): which is the last before it is then not known.
+    fn before<'s>(&self, studies: &[&'s ImagingStudy]) -> Result<Option<&'s ImagingStudy>, Text> {
+        self.in_known_order(studies)?;
+        Ok(studies
             .iter()
             .rev()
             .find(|s| s.date <= self.tace.date)
-            .copied()
+            .copied())
     }
 
-    /// The newest study after the session and before the next one.
-    fn after<'s>(&self, studies: &[&'s ImagingStudy]) -> Option<&'s ImagingStudy> {
-        studies
+    /// The newest study after the session and before the next one; Err as for `before`, and
+    /// when a study could be on either side of the next session.
+    fn after<'s>(&self, studies: &[&'s ImagingStudy]) -> Result<Option<&'s ImagingStudy>, Text> {
+        self.in_known_order(studies)?;
+        if let (Some(next), Some(label)) = (self.next, &self.next_label) {
+            known_order(studies, &Text::plain(label.clone()), next.date)?;
+        }
+        Ok(studies
             .iter()
             .rev()
             .find(|s| s.date > self.tace.date && s.date.day() <= self.until)
-            .copied()
+            .copied())
+    }
+
+    /// Err naming the first study whose order against the session is not known.
+    fn in_known_order(&self, studies: &[&ImagingStudy]) -> Result<(), Text> {
+        known_order(studies, &Text::plain(self.label.clone()), self.tace.date)
     }
 
     fn named(&self) -> String {
@@ -241,9 +255,18 @@ pub(crate) fn assess(sources: &Sources<'_>) -> ResponseResults {
         .copied()
         .filter(|s| !s.lesions.is_empty())
         .collect();
-    let lines = lines::lines(&sources.tumour_treatments());
-    let (mut criteria, points) = mrecist(&lines, &measured, &all_studies);
+    let treatments = sources.tumour_treatments();
     let taces = sources.taces();
+    let undated: Vec<&Treatment> = treatments
+        .iter()
+        .copied()
+        .filter(|t| t.date.is_unknown())
+        .collect();
+    if !undated.is_empty() {
+        return undated_course(&undated, !taces.is_empty());
+    }
+    let lines = lines::lines(&treatments);
+    let (mut criteria, points) = mrecist(&lines, &measured, &all_studies);
     if taces.is_empty() {
         return ResponseResults {
             criteria,
@@ -253,11 +276,18 @@ pub(crate) fn assess(sources: &Sources<'_>) -> ResponseResults {
     let sessions: Vec<Session<'_>> = taces
         .iter()
         .enumerate()
-        .map(|(n, tace)| Session {
-            tace,
-            label: tace.id.clone().unwrap_or_else(|| format!("TACE-{}", n + 1)),
-            until: taces.get(n + 1).map_or(sources.at, |next| next.date.day()),
-            next: taces.get(n + 1).copied(),
+        .map(|(n, tace)| {
+            let label = |n: usize, tace: &Treatment| {
+                tace.id.clone().unwrap_or_else(|| format!("TACE-{}", n + 1))
+            };
+            let next = taces.get(n + 1).copied();
+            Session {
+                tace,
+                label: label(n, tace),
+                until: next.map_or(sources.at, |next| next.date.day()),
+                next,
+                next_label: next.map(|next| label(n + 1, next)),
+            }
         })
         .collect();
     let mut after_tace = art_scores(sources, &sessions, &points);
@@ -331,6 +361,71 @@ pub(crate) fn assess(sources: &Sources<'_>) -> ResponseResults {
         criteria,
         context: Some(context),
     }
+}
+
+/// The response criteria when a treatment of the tumour has a date not known: which studies and
+/// labs came before or after it cannot be told, so mRECIST (and with TACE, ART and the JSH
+/// items) is indeterminate, naming each such treatment.
+fn undated_course(undated: &[&Treatment], tace: bool) -> ResponseResults {
+    let missing: Vec<Text> = undated
+        .iter()
+        .map(|t| {
+            let [zh, en] = [Lang::Zh, Lang::En].map(|lang| {
+                t.name(lang)
+                    .unwrap_or_else(|| crate::summary::words::treatment(t.kind, lang).to_string())
+            });
+            Text::both(
+                format!("{zh} 的日期（写为日期不详）：无法判断哪些影像和化验在其之前、哪些在其之后"),
+                format!(
+                    "the date of {en} (written as not known): which imaging and labs came before or after it cannot be told"
+                ),
+            )
+        })
+        .collect();
+    let kinds: &[Kind] = if tace {
+        &[
+            Kind::Mrecist,
+            Kind::Art,
+            Kind::JshInsufficientResponse,
+            Kind::JshIntrahepaticProgression,
+            Kind::JshTumourMarkers,
+            Kind::JshVascularInvasion,
+            Kind::JshExtrahepaticSpread,
+        ]
+    } else {
+        &[Kind::Mrecist]
+    };
+    ResponseResults {
+        criteria: kinds
+            .iter()
+            .map(|&kind| Criterion::new(kind, Outcome::missing(missing.clone())))
+            .collect(),
+        context: None,
+    }
+}
+
+/// "order uncertain: MRI 2021-08-20 and TACE-2 (2021-08 late)" when the study and the
+/// treatment `name` of `date` could each be the earlier (their periods overlap, one is known
+/// only in part): a baseline or a before/after choice between them is not made.
+fn order_uncertain(study: &ImagingStudy, name: &Text, date: CaseDate) -> Option<Text> {
+    study.date.order_uncertain(date).then(|| {
+        let (modality, on) = (study.modality, study.date);
+        let (zh, en) = (name.best(Lang::Zh), name.best(Lang::En));
+        let (zh_date, en_date) = (date.in_lang(Lang::Zh), date.in_lang(Lang::En));
+        t(
+            format!("先后顺序不确定：{modality} {on} 与 {zh}（{zh_date}）"),
+            format!("order uncertain: {modality} {on} and {en} ({en_date})"),
+        )
+    })
+}
+
+/// Err naming the first of `studies` whose order against the treatment `name` of `date` is
+/// not known.
+fn known_order(studies: &[&ImagingStudy], name: &Text, date: CaseDate) -> Result<(), Text> {
+    studies
+        .iter()
+        .find_map(|s| order_uncertain(s, name, date))
+        .map_or(Ok(()), Err)
 }
 
 /// Diameters in whole millimetres, as mRECIST measures.
@@ -423,6 +518,15 @@ struct Reference<'a> {
 impl<'a> Reference<'a> {
     /// Err names what is missing: a study before the line, or targets in it.
     fn of(line: &Line<'_>, start: &Text, studies: &[&'a ImagingStudy]) -> Result<Self, Vec<Text>> {
+        // A study that could be on either side of the line's start could be its baseline or
+        // its first follow-up: not chosen.
+        let first = &line.entries[0].name;
+        if let Some(uncertain) = studies
+            .iter()
+            .find_map(|s| order_uncertain(s, first, line.start()))
+        {
+            return Err(vec![uncertain]);
+        }
         let Some(baseline) = studies
             .iter()
             .rev()
@@ -581,6 +685,14 @@ fn mrecist<'a>(
                     .filter_map(|e| e.treatment.date.approximation_flag(&e.name)),
             );
         }
+        // The verdict stands against the line's baseline, but which treatments it follows is
+        // not known where a treatment could be on either side of the study.
+        criterion.flags.extend(
+            lines
+                .iter()
+                .flat_map(|l| &l.entries)
+                .filter_map(|e| order_uncertain(study, &e.name, e.treatment.date)),
+        );
         points.push(TimePoint { study, response });
         criteria.push(criterion);
     }
@@ -708,21 +820,30 @@ fn art_scores(
 ) -> Vec<Criterion> {
     let first = &sessions[0];
     let before_first = sources.between(None, Some(first.tace));
+    let assessed: Vec<&ImagingStudy> = points.iter().map(|p| p.study).collect();
     sessions
         .windows(2)
         .map(|pair| {
             let (previous, this) = (&pair[0], &pair[1]);
-            let after_previous = points
-                .iter()
-                .rfind(|p| p.study.date > previous.tace.date && p.study.date <= this.tace.date)
-                .ok_or_else(|| {
-                    let (previous, this) = (previous.named(), this.named());
-                    t(
-                        format!("{previous} 之后至 {this} 及之前有病灶测量的影像检查"),
-                        format!(
-                            "imaging with measured lesions after {previous} and on or before {this}"
-                        ),
-                    )
+            // A study that could be on either side of either session is not chosen.
+            let after_previous = previous
+                .in_known_order(&assessed)
+                .and(this.in_known_order(&assessed))
+                .and_then(|()| {
+                    points
+                        .iter()
+                        .rfind(|p| {
+                            p.study.date > previous.tace.date && p.study.date <= this.tace.date
+                        })
+                        .ok_or_else(|| {
+                            let (previous, this) = (previous.named(), this.named());
+                            t(
+                                format!("{previous} 之后至 {this} 及之前有病灶测量的影像检查"),
+                                format!(
+                                    "imaging with measured lesions after {previous} and on or before {this}"
+                                ),
+                            )
+                        })
                 });
             let mut criterion = art_from(
                 [
@@ -764,23 +885,31 @@ fn art_next(
 ) -> Criterion {
     let (first, last) = (&sessions[0], &sessions[sessions.len() - 1]);
     let latest = |what: &str| t(format!("最近一次 {what}"), format!("latest {what}"));
-    let response = match measured.last() {
-        Some(&study) if study.date > last.tace.date => points
-            .iter()
-            .find(|p| std::ptr::eq(p.study, study))
-            .ok_or_else(|| {
-                let date = study.date;
-                t(
-                    format!("{date} 的 mRECIST 疗效评价"),
-                    format!("mRECIST response on {date}"),
-                )
-            }),
-        _ => Err(imaging_after(
-            &Text::plain(last.named()),
-            last.tace.date,
-            all_studies,
-        )),
-    };
+    // The latest study, when it could be on either side of the most recent session, is not
+    // taken as following it.
+    let latest_study = measured
+        .last()
+        .map(std::slice::from_ref)
+        .unwrap_or_default();
+    let response = last
+        .in_known_order(latest_study)
+        .and_then(|()| match measured.last() {
+            Some(&study) if study.date > last.tace.date => points
+                .iter()
+                .find(|p| std::ptr::eq(p.study, study))
+                .ok_or_else(|| {
+                    let date = study.date;
+                    t(
+                        format!("{date} 的 mRECIST 疗效评价"),
+                        format!("mRECIST response on {date}"),
+                    )
+                }),
+            _ => Err(imaging_after(
+                &Text::plain(last.named()),
+                last.tace.date,
+                all_studies,
+            )),
+        });
     let mut criterion = art_from(
         [
             (
@@ -975,6 +1104,25 @@ struct PerSession {
 }
 
 impl PerSession {
+    /// The studies just before and after `session`; when one is missing, or a study could be
+    /// on either side of it, that is noted (once) and the session holds nothing.
+    fn studies_around<'s>(
+        &mut self,
+        session: &Session<'_>,
+        measured: &[&'s ImagingStudy],
+    ) -> Option<(&'s ImagingStudy, &'s ImagingStudy)> {
+        let missing = match (session.before(measured), session.after(measured)) {
+            (Ok(Some(before)), Ok(Some(after))) => return Some((before, after)),
+            (Err(uncertain), _) | (_, Err(uncertain)) => uncertain,
+            _ => imaging_around(session),
+        };
+        if !self.missing.contains(&missing) {
+            self.missing.push(missing);
+        }
+        self.held.push(None);
+        None
+    }
+
     /// The sessions after which the item held, and whether two of them were consecutive.
     fn held_after(&self, sessions: &[Session<'_>]) -> (Vec<String>, bool) {
         let labels = sessions
@@ -1076,10 +1224,7 @@ fn needs_two_sessions(sessions: &[Session<'_>]) -> Option<Outcome> {
 fn insufficient_response(sessions: &[Session<'_>], measured: &[&ImagingStudy]) -> Criterion {
     let mut data = PerSession::default();
     for session in sessions {
-        let (Some(before), Some(after)) = (session.before(measured), session.after(measured))
-        else {
-            data.missing.push(imaging_around(session));
-            data.held.push(None);
+        let Some((before, after)) = data.studies_around(session, measured) else {
             continue;
         };
         let treated: Vec<&Lesion> = after
@@ -1181,10 +1326,7 @@ fn intrahepatic_count(study: &ImagingStudy) -> Result<usize, Vec<Text>> {
 fn intrahepatic_progression(sessions: &[Session<'_>], measured: &[&ImagingStudy]) -> Criterion {
     let mut data = PerSession::default();
     for session in sessions {
-        let (Some(before), Some(after)) = (session.before(measured), session.after(measured))
-        else {
-            data.missing.push(imaging_around(session));
-            data.held.push(None);
+        let Some((before, after)) = data.studies_around(session, measured) else {
             continue;
         };
         let label = &session.label;
@@ -1310,7 +1452,10 @@ fn appearance(
         Input::worded(what.clone(), finding_value(finding(study)), None)
             .dated(study.date, study.report.clone())
     };
-    let before = first.before(studies);
+    let before = match first.before(studies) {
+        Ok(before) => before,
+        Err(uncertain) => return jsh_item(kind, Outcome::missing([uncertain]), Vec::new()),
+    };
     let after: Vec<&ImagingStudy> = studies
         .iter()
         .copied()

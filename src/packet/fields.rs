@@ -137,7 +137,12 @@ pub fn fields(
     ));
 
     // 患病多久: one of the platform's four choices, from the first diagnosis of the liver disease.
-    let since = case.diagnoses.iter().map(|d| d.date).min();
+    let since = case
+        .diagnoses
+        .iter()
+        .map(|d| d.date)
+        .filter(|d| !d.is_unknown())
+        .min();
     let duration = match since.map(|d| (today - d.day()).num_days()) {
         Some(..=7) => lang.pick("一周内", "within a week"),
         Some(8..=31) => lang.pick("一月内", "within a month"),

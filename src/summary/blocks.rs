@@ -471,7 +471,7 @@ fn chart_label(t: &Treatment, lang: Lang) -> String {
 fn treatment_markers(case: &Case, lang: Lang) -> Vec<Marker> {
     case.treatments
         .iter()
-        .filter(|t| is_tumour_treatment(t.kind))
+        .filter(|t| is_tumour_treatment(t.kind) && !t.date.is_unknown())
         .map(|t| Marker {
             date: t.date.day(),
             label: chart_label(t, lang),
@@ -508,10 +508,24 @@ pub fn timeline_chart(case: &Case, lang: Lang) -> Vec<Block> {
             kind: EventKind::Imaging,
         }))
         .collect();
+    events.sort_by_key(|e| e.date);
+    // A date not known and placed by no entry goes at the end, beside the last dated event.
+    let unplaced = chrono::NaiveDate::MAX;
+    let last = events
+        .iter()
+        .map(|e| e.date)
+        .filter(|d| *d != unplaced)
+        .max();
+    events.retain_mut(|e| match last {
+        Some(last) if e.date == unplaced => {
+            e.date = last;
+            true
+        }
+        _ => e.date != unplaced,
+    });
     if events.is_empty() {
         return Vec::new();
     }
-    events.sort_by_key(|e| e.date);
     vec![Block::Chart(Chart::Timeline(Timeline {
         title: lang.pick("病程时间线", "Course of the disease").into(),
         events,

@@ -188,6 +188,214 @@ fn an_approximate_order_is_said_not_chosen() {
     }
 }
 
+/// The timeline.csv in the e-mail zip built for dr-demo-seattle.
+fn timeline_csv(run: &crate::Run) -> String {
+    let zip = std::fs::read_dir(run.dir.join("out/dr-demo-seattle"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "zip"))
+        .unwrap();
+    crate::tool("unzip", &["-p", zip.to_str().unwrap(), "timeline.csv"])
+}
+
+/// Point 3: `before` places an approximate date just before the entry it names, and the
+/// timeline.csv and intake.md say what is not known, as the summary does.
+#[test]
+fn before_places_an_approximate_date_and_every_list_says_what_is_not_known() {
+    let test = || {
+        Test::demo().edit(
+            "case.toml",
+            "[[treatment]]\nid = \"TAF\"",
+            "[[treatment]]\ndate = \"2021\"\nbefore = \"TACE-1\"\nkind = \"radiotherapy\"\n\n[[treatment]]\nid = \"TAF\"",
+        )
+    };
+    let text = summary_text(test(), "en");
+    let table = &text[text.find("Date Event Details").unwrap()..];
+    let at = |what: &str| {
+        table
+            .find(what)
+            .unwrap_or_else(|| panic!("{what} not in:\n{table}"))
+    };
+    let radiotherapy = at("2021, month not known radiotherapy");
+    assert!(
+        at("2021-06-18 hepatocellular") < radiotherapy && radiotherapy < at("2021-07-05 TACE-1"),
+        "{table}"
+    );
+
+    let run = test()
+        .args([
+            "build",
+            "--contact",
+            "dr-demo-seattle",
+            "--contact",
+            "uwmc-liver",
+        ])
+        .success();
+    let csv = timeline_csv(&run);
+    let rows: Vec<&str> = csv.lines().collect();
+    let row = rows
+        .iter()
+        .position(|r| r.starts_with("\"2021, month not known\",treatment,radiotherapy"))
+        .unwrap_or_else(|| panic!("{csv}"));
+    assert!(rows[row - 1].starts_with("2021-06-20,record,"), "{csv}");
+    assert!(
+        rows[row + 1].starts_with("2021-07-05,treatment,TACE (TACE-1)"),
+        "{csv}"
+    );
+    let intake = std::fs::read_to_string(run.dir.join("out/uwmc-liver/portal/intake.md")).unwrap();
+    assert!(
+        intake.contains("\nradiotherapy 2021, month not known\nTACE 2021-07-05\n"),
+        "{intake}"
+    );
+
+    // A period wholly after the entry it is said to precede is an error at `before`.
+    Test::demo()
+        .edit(
+            "case.toml",
+            "[[treatment]]\nid = \"TAF\"",
+            "[[treatment]]\ndate = \"2022\"\nbefore = \"TACE-1\"\nkind = \"other\"\n\n[[treatment]]\nid = \"TAF\"",
+        )
+        .args(["check"])
+        .failure(1)
+        .stderr_has("dated 2022, which is after `TACE-1` (2021-07-05) that it is said to precede")
+        .stderr_has("check the date and the id in `before`");
+}
+
+/// Point 4, imaging: an mRECIST baseline, or the study before or after a TACE, is not chosen
+/// when a study's date and an approximately dated TACE could be in either order.
+#[test]
+fn a_baseline_in_uncertain_order_against_a_tace_is_not_chosen() {
+    // TACE-1 "2021-06" could be before or after the MRI of 2021-06-18.
+    let json = criteria_json(Test::demo().edit(
+        "case.toml",
+        "date = 2021-07-05\nkind = \"TACE\"",
+        "date = \"2021-06\"\nkind = \"TACE\"",
+    ));
+    let uncertain = "order uncertain: MRI 2021-06-18 and TACE-1 (2021-06)";
+    let mrecist = criterion(&json, "mrecist");
+    assert_eq!(mrecist["category"], "indeterminate", "{mrecist}");
+    assert_eq!(
+        mrecist["missing"],
+        serde_json::json!([uncertain]),
+        "{mrecist}"
+    );
+    let jsh = criterion(&json, "jsh_4_vascular_invasion");
+    assert_eq!(jsh["missing"], serde_json::json!([uncertain]), "{jsh}");
+    let jsh = criterion(&json, "jsh_1_insufficient_response");
+    assert!(jsh["missing"].to_string().contains(uncertain), "{jsh}");
+
+    // TACE-2 "2021-08" could be before or after the CT of 2021-08-10: the CT's verdict stands
+    // against the course's baseline but says so; the studies around either session and the
+    // response before TACE-2 are not chosen.
+    let json = criteria_json(Test::demo().edit(
+        "case.toml",
+        "date = 2021-08-27\nkind = \"TACE\"",
+        "date = \"2021-08\"\nkind = \"TACE\"",
+    ));
+    let uncertain = "order uncertain: CT 2021-08-10 and TACE-2 (2021-08)";
+    let mrecist = criterion(&json, "mrecist");
+    assert_eq!(mrecist["basis"], "CT 2021-08-10, after TACE-1", "{mrecist}");
+    assert!(
+        mrecist["flags"].to_string().contains(uncertain),
+        "{mrecist}"
+    );
+    for id in [
+        "jsh_1_insufficient_response",
+        "jsh_2_intrahepatic_progression",
+    ] {
+        let jsh = criterion(&json, id);
+        assert_eq!(jsh["missing"], serde_json::json!([uncertain]), "{jsh}");
+    }
+    let art = criterion(&json, "art");
+    assert_eq!(art["basis"], "before TACE-2", "{art}");
+    assert!(art["missing"].to_string().contains(uncertain), "{art}");
+}
+
+/// Point 5: a treatment, medication or diagnosis the family cannot date is written
+/// `date = "unknown"` (不详), printed "date not known" in every list, placed by `after` or at
+/// the end, and a criterion that needs its date is indeterminate, naming it; a lab cannot be
+/// undated.
+#[test]
+fn dates_not_known_are_said_and_decide_no_criterion() {
+    let test = |anchor: &str| {
+        Test::demo()
+            .edit(
+                "case.toml",
+                "[[treatment]]\nid = \"TAF\"",
+                &format!("[[treatment]]\nid = \"RFA-1\"\ndate = \"unknown\"\n{anchor}kind = \"ablation\"\n\n[[treatment]]\nid = \"TAF\""),
+            )
+            .edit("case.toml", "start = \"2019-11\"", "start = \"不详\"")
+            .edit(
+                "case.toml",
+                "[[treatment]]\nid = \"TACE-1\"",
+                "[[diagnosis]]\ndate = \"不清楚\"\ncondition = \"varices\"\n\n[[treatment]]\nid = \"TACE-1\"",
+            )
+    };
+    let json = criteria_json(test(""));
+    let why = "the date of RFA-1 (written as not known): which imaging and labs came before or after it cannot be told";
+    for id in ["mrecist", "art", "jsh_3_tumour_markers"] {
+        let c = criterion(&json, id);
+        assert_eq!(c["missing"], serde_json::json!([why]), "{c}");
+    }
+
+    // At the end of the timeline, after the last dated event; placed by `after`.
+    let text = summary_text(test(""), "en");
+    let table = &text[text.find("Date Event Details").unwrap()..];
+    let last = table.find("2021-10-15 MRI").unwrap();
+    assert!(table[last..].contains("date not known RFA-1"), "{table}");
+    let text = summary_text(test("after = \"TACE-1\"\n"), "en");
+    let table = &text[text.find("Date Event Details").unwrap()..];
+    let rfa = table.find("date not known RFA-1").unwrap();
+    assert!(
+        table.find("2021-07-05 TACE-1").unwrap() < rfa
+            && rfa < table.find("2021-08-10 CT").unwrap(),
+        "{table}"
+    );
+
+    let run = test("")
+        .args([
+            "build",
+            "--contact",
+            "dr-demo-seattle",
+            "--contact",
+            "uwmc-liver",
+            "--contact",
+            "ehbh-liver",
+        ])
+        .success();
+    let csv = timeline_csv(&run);
+    let rows: Vec<&str> = csv.lines().collect();
+    assert!(
+        rows[rows.len() - 2].starts_with("date not known,diagnosis,")
+            && rows[rows.len() - 1].starts_with("date not known,treatment,ablation (RFA-1),"),
+        "{csv}"
+    );
+    let intake = std::fs::read_to_string(run.dir.join("out/uwmc-liver/portal/intake.md")).unwrap();
+    for said in [
+        "\nablation date not known\n",
+        "\nPropranolol 10 mg twice daily, start date not known (prevention of variceal bleeding)\n",
+        "\nvarices, date not known\n",
+    ] {
+        assert!(intake.contains(said), "{said} not in {intake}");
+    }
+    let fields =
+        std::fs::read_to_string(run.dir.join("out/ehbh-liver/platform/fields.md")).unwrap();
+    assert!(fields.contains("\n日期不详 消融"), "{fields}");
+
+    // A lab's date is needed by the criteria: "unknown" there is an error saying what to do.
+    let run = Test::demo()
+        .edit(
+            "case.toml",
+            "[[lab]]\ndate = 2021-06-20",
+            "[[lab]]\ndate = \"unknown\"",
+        )
+        .args(["check"])
+        .failure(1);
+    run.stderr_has("`date` in [[lab]] #1 cannot be \"unknown\": the criteria need this date")
+        .stderr_has("--> case.toml:142:")
+        .stderr_has("only a treatment, a medication or a diagnosis can be dated \"unknown\"");
+}
+
 /// Point 10: a full-width `：` or `，` is one error naming the character; the parser's English
 /// is said in Chinese for the common cases.
 #[test]
