@@ -73,6 +73,10 @@ struct Shared<'a> {
     fonts: Fonts,
     summaries: Summaries,
     pages: pages::PageCache,
+    /// Held while a portal PDF that wraps photos is written: each photo is decoded whole in
+    /// this process (a 12-megapixel photo is 36 MB of pixels), so two at once would push the
+    /// build past 100 MB.
+    photo_pdfs: std::sync::Mutex<()>,
 }
 
 /// Each contact's summary PDF (without records), made once per distinct document.
@@ -310,6 +314,7 @@ pub(super) fn build(
         fonts: load_fonts(&args.font)?,
         summaries: Summaries::default(),
         pages: pages::PageCache::default(),
+        photo_pdfs: std::sync::Mutex::new(()),
     };
     shared.summaries = Summaries::make(&shared, &contacts, workers);
     shared.pages = make_page_images(&shared, &contacts, &out_root, workers)?;

@@ -42,6 +42,7 @@ pub(super) fn build(
         } else {
             let header = shared.record_header(index, contact);
             let empty = pdf::empty(record.title.best(lang), lang, shared.created)?;
+            let _one_at_a_time = shared.photo_pdfs.lock().unwrap_or_else(|e| e.into_inner());
             let skipped = private_file::write_with(&target, |out| {
                 pdf::append_records(&empty, std::slice::from_ref(&header), fonts, out)
             })?;
@@ -70,6 +71,7 @@ pub(super) fn build(
         );
         let empty = pdf::empty(&title, lang, shared.created)?;
         let target = staging.path().join(base).join(&complete_name);
+        let _one_at_a_time = shared.photo_pdfs.lock().unwrap_or_else(|e| e.into_inner());
         let skipped = private_file::write_with(&target, |out| {
             pdf::append_records(&empty, &headers, fonts, out)
         })?;
