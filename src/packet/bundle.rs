@@ -62,7 +62,10 @@ pub fn write(
     items.sort_by(|a, b| a.0.cmp(b.0));
 
     let file = crate::private_file::create_new(target)?;
-    let mut zip = ZipWriter::new(Hashing::new(BufWriter::new(file)));
+    let mut zip = ZipWriter::new(Hashing::new(BufWriter::with_capacity(
+        super::store::COPY_BUFFER,
+        file,
+    )));
     for (name, item) in items {
         match item {
             Item::Record(entry) => match passphrase {

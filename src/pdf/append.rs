@@ -29,7 +29,7 @@ use super::raster::{self, PdfImage};
 use super::writer;
 
 /// A record to put after the summary.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct AppendedRecord {
     /// A PDF, JPEG or PNG file; anything else is skipped with a warning.
     pub path: PathBuf,

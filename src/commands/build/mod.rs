@@ -1,8 +1,10 @@
 //! `consultpack build`: every active contact's packet (or those named), in the form its channel
 //! takes. The records are read and compressed once ([`RecordStore`]), the DICOM folders indexed
-//! once, each distinct summary laid out once (contacts whose summaries say the same share it),
-//! each distinct page made into an image once ([`pages`]); then each contact's packet is made in
-//! a staging folder and swapped into `out/<contact>/` whole, a few contacts at a time.
+//! once, the portal packs' record PDFs written once per distinct set of inputs and one at a
+//! time ([`portal::RecordPdfs`]: photos are decoded whole), each distinct summary laid out once
+//! (contacts whose summaries say the same share it), each distinct page made into an image once
+//! ([`pages`]); then each contact's packet is made in a staging folder and swapped into
+//! `out/<contact>/` whole, a few contacts at a time.
 
 mod email;
 mod pages;
@@ -73,6 +75,7 @@ struct Shared<'a> {
     fonts: Fonts,
     summaries: Summaries,
     pages: pages::PageCache,
+    record_pdfs: portal::RecordPdfs,
 }
 
 /// Each contact's summary PDF (without records), made once per distinct document.
@@ -310,7 +313,9 @@ pub(super) fn build(
         fonts: load_fonts(&args.font)?,
         summaries: Summaries::default(),
         pages: pages::PageCache::default(),
+        record_pdfs: portal::RecordPdfs::new(&out_root)?,
     };
+    portal::make_record_pdfs(&shared, &contacts);
     shared.summaries = Summaries::make(&shared, &contacts, workers);
     shared.pages = make_page_images(&shared, &contacts, &out_root, workers)?;
     shared.summaries.forget_pages();

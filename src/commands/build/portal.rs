@@ -2,17 +2,21 @@
 //! visit): the summary, the cover letter as a PDF, every record as a PDF of its own (photos
 //! wrapped as pages), all records merged into one PDF, and the intake answers.
 
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
 
-use super::{Outcome, Shared, finish_packet};
+use super::{Explained, Outcome, Shared, explained, finish_packet};
 use crate::contacts::Contact;
 use crate::diagnostic::Diagnostics;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::fonts::Fonts;
 use crate::packet::cover::{AttachmentView, human_size};
 use crate::packet::output::Staging;
 use crate::packet::{self, PACKET_FORMAT, Pack, PacketJson, intake};
 use crate::pdf;
 use crate::private_file;
+use crate::text::Lang;
 
 pub(super) fn build(
     shared: &Shared,
@@ -35,46 +39,28 @@ pub(super) fn build(
     for (index, record) in shared.store.records.iter().enumerate() {
         let name = packet::names::portal_name(&record.name);
         let target = records_dir.join(&name);
-        let source = shared.records_root.join(&record.original);
-        let is_pdf = record.name.ends_with(".pdf");
-        if is_pdf {
-            private_file::copy(&source, &target)?;
+        if record.name.ends_with(".pdf") {
+            private_file::copy(&shared.records_root.join(&record.original), &target)?;
         } else {
-            let header = shared.record_header(index, contact);
-            let empty = pdf::empty(record.title.best(lang), lang, shared.created)?;
-            let skipped = private_file::write_with(&target, |out| {
-                pdf::append_records(&empty, std::slice::from_ref(&header), fonts, out)
-            })?;
+            let (made, skipped) = photo_pdf(shared, contact, index)?;
             if !skipped.is_empty() {
                 warnings.extend(skipped);
-                let _ = std::fs::remove_file(&target);
                 continue;
             }
+            private_file::copy(&made, &target)?;
         }
         record_names.push(format!("records/{name}"));
     }
 
-    // All records in one PDF, each with its header line and bookmark, streamed to the file.
+    // All records in one PDF, each with its header line and bookmark.
     let complete_name = format!(
         "{}_{}_complete-records.pdf",
         shared.case.patient.id, shared.today
     );
     if !shared.store.records.is_empty() {
-        let headers: Vec<pdf::AppendedRecord> = (0..shared.store.records.len())
-            .map(|i| shared.record_header(i, contact))
-            .collect();
-        let title = format!(
-            "{} {}",
-            shared.case.patient.id,
-            lang.pick("全部病历资料", "complete records")
-        );
-        let empty = pdf::empty(&title, lang, shared.created)?;
-        let target = staging.path().join(base).join(&complete_name);
-        let skipped = private_file::write_with(&target, |out| {
-            pdf::append_records(&empty, &headers, fonts, out)
-        })?;
-        // The same records were already checked one by one above.
-        drop(skipped);
+        // The same records were already checked one by one above: what it skipped is said.
+        let (made, _) = merged_pdf(shared, contact)?;
+        private_file::copy(&made, &staging.path().join(base).join(&complete_name))?;
     }
 
     if let Some(index_pdf) = shared.imaging_index_pdf(contact, fonts)? {
@@ -170,4 +156,184 @@ pub(super) fn build(
         },
         warnings,
     ))
+}
+
+/// The portal packs' PDFs made from records — a photo wrapped on a page of its own, all records
+/// merged into one — each written once per build, for every contact it is the same for, and
+/// copied into their packs. A PDF is known by all it is made from: its title, its language and
+/// its records with their header lines, which name the patient as far as the contact's
+/// redaction allows; so contacts of one language whose redactions agree share it.
+pub(super) struct RecordPdfs {
+    scratch: tempfile::TempDir,
+    /// Each PDF asked for, with its file in `scratch`, written by the first to ask.
+    made: Mutex<HashMap<Inputs, (PathBuf, Slot)>>,
+    /// Held while one is written: photos are decoded whole in this process (a 12-megapixel
+    /// photo is 36 MB of pixels), so two at once would push the build past 100 MB.
+    writing: Mutex<()>,
+}
+
+/// All a record PDF is made from, besides the build's fonts and date.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct Inputs {
+    title: String,
+    lang: Lang,
+    records: Vec<pdf::AppendedRecord>,
+}
+
+/// A PDF written and the records it had to leave out, or why it could not be written.
+type Made = std::result::Result<(PathBuf, Diagnostics), Explained>;
+/// Where a PDF is once written; those asking while it is being written wait for it.
+type Slot = Arc<OnceLock<Made>>;
+
+impl RecordPdfs {
+    pub(super) fn new(temp_parent: &Path) -> Result<Self> {
+        let scratch = tempfile::Builder::new()
+            .prefix(&format!(
+                ".consultpack-records-{}-portal-",
+                std::process::id()
+            ))
+            .tempdir_in(temp_parent)
+            .map_err(Error::io("create a temporary folder in", temp_parent))?;
+        Ok(Self {
+            scratch,
+            made: Mutex::default(),
+            writing: Mutex::default(),
+        })
+    }
+
+    /// The PDF of `inputs` (written now if no contact asked for it before), and what it left
+    /// out.
+    fn get(
+        &self,
+        inputs: Inputs,
+        fonts: &Fonts,
+        created: chrono::NaiveDateTime,
+    ) -> Result<(PathBuf, Diagnostics)> {
+        let (path, cell) = {
+            let mut made = self.made.lock().unwrap_or_else(|e| e.into_inner());
+            let next = self.scratch.path().join(format!("{:04}.pdf", made.len()));
+            made.entry(inputs.clone())
+                .or_insert_with(|| (next, Arc::default()))
+                .clone()
+        };
+        cell.get_or_init(|| {
+            let _one_at_a_time = self.writing.lock().unwrap_or_else(|e| e.into_inner());
+            let empty =
+                pdf::empty(&inputs.title, inputs.lang, created).map_err(|e| explained(&e))?;
+            private_file::write_with(&path, |out| {
+                pdf::append_records(&empty, &inputs.records, fonts, out)
+            })
+            .map(|skipped| (path.clone(), skipped))
+            .map_err(|e| explained(&e))
+        })
+        .clone()
+        .map_err(|(message, hint)| Error::user(message, hint))
+    }
+}
+
+/// Writes the record PDFs the portal contacts will need, one at a time, before the build lays
+/// out its summaries: a photo decoded whole then adds to nothing else held (each summary
+/// brings in pages of the fonts). Failures are kept and given to the contacts they concern.
+pub(super) fn make_record_pdfs(shared: &Shared, contacts: &[&Contact]) {
+    for contact in contacts
+        .iter()
+        .filter(|c| Pack::for_channel(c.channel) == Pack::Portal)
+    {
+        for (index, record) in shared.store.records.iter().enumerate() {
+            if !record.name.ends_with(".pdf") {
+                let _ = photo_pdf(shared, contact, index);
+            }
+        }
+        if !shared.store.records.is_empty() {
+            let _ = merged_pdf(shared, contact);
+        }
+    }
+}
+
+/// Record `index` (a photo) wrapped on a page of its own for `contact`, and whether it had to be
+/// left out.
+fn photo_pdf(shared: &Shared, contact: &Contact, index: usize) -> Result<(PathBuf, Diagnostics)> {
+    let lang = contact.language;
+    let inputs = Inputs {
+        title: shared.store.records[index].title.best(lang).to_string(),
+        lang,
+        records: vec![shared.record_header(index, contact)],
+    };
+    shared
+        .record_pdfs
+        .get(inputs, &shared.fonts, shared.created)
+}
+
+/// Every record in one PDF for `contact`, each with its header line and bookmark.
+fn merged_pdf(shared: &Shared, contact: &Contact) -> Result<(PathBuf, Diagnostics)> {
+    let lang = contact.language;
+    let inputs = Inputs {
+        title: format!(
+            "{} {}",
+            shared.case.patient.id,
+            lang.pick("全部病历资料", "complete records")
+        ),
+        lang,
+        records: (0..shared.store.records.len())
+            .map(|i| shared.record_header(i, contact))
+            .collect(),
+    };
+    shared
+        .record_pdfs
+        .get(inputs, &shared.fonts, shared.created)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn photo(dir: &Path) -> PathBuf {
+        let path = dir.join("photo.jpg");
+        let pixels =
+            image::RgbImage::from_fn(40, 30, |x, y| image::Rgb([x as u8 * 6, y as u8 * 8, 90]));
+        pixels.save(&path).unwrap();
+        path
+    }
+
+    #[test]
+    fn a_record_pdf_is_written_once_for_the_contacts_it_is_the_same_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let pdfs = RecordPdfs::new(dir.path()).unwrap();
+        let fonts = Fonts::builtin();
+        let created = chrono::NaiveDate::from_ymd_opt(2026, 11, 27)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap();
+        let inputs = |identifiers: &str| Inputs {
+            title: "Liver panel".into(),
+            lang: Lang::En,
+            records: vec![pdf::AppendedRecord {
+                path: photo(dir.path()),
+                header_line: format!("{identifiers}\n2021-06-20 · lab · Liver panel"),
+                bookmark_title: "2021-06-20 lab Liver panel".into(),
+            }],
+        };
+        let (first, skipped) = pdfs
+            .get(inputs("DEMO-LGQ · Li Guoqiang"), &fonts, created)
+            .unwrap();
+        assert!(skipped.is_empty());
+        let written = std::fs::read(&first).unwrap();
+        // Another contact asking for the same gets the same file, not written again.
+        std::fs::remove_file(&first).unwrap();
+        let (again, _) = pdfs
+            .get(inputs("DEMO-LGQ · Li Guoqiang"), &fonts, created)
+            .unwrap();
+        assert_eq!(again, first);
+        assert!(!again.exists(), "written again");
+        // A contact that may see more of the patient's identifiers gets its own.
+        let (other, _) = pdfs
+            .get(
+                inputs("DEMO-LGQ · Li Guoqiang · ID DEMO-000000"),
+                &fonts,
+                created,
+            )
+            .unwrap();
+        assert_ne!(other, first);
+        assert_ne!(std::fs::read(&other).unwrap(), written);
+    }
 }
