@@ -133,9 +133,10 @@ impl CaseDate {
     }
 
     /// For a timeline, with what is not known said: "2021, month not known",
-    /// "2021-08, day not known"; a part of a month or a day as written.
+    /// "Aug 2021, day not known" (2021-08（日期不详）); a part of a month or a day as the
+    /// reader reads it ([`crate::us_date`]).
     pub fn with_uncertainty(self, lang: Lang) -> String {
-        let written = self.in_lang(lang);
+        let written = crate::us_date::ReaderDate::for_reader(self, lang);
         match (self.precision, lang) {
             (Precision::Year, Lang::Zh) => format!("{written}年（月份不详）"),
             (Precision::Year, Lang::En) => format!("{written}, month not known"),
@@ -271,8 +272,8 @@ impl CaseDate {
                 Some(format!(
                     "approximate date: {} dated {}, counted as {}",
                     what.best(Lang::En),
-                    self.in_lang(Lang::En),
-                    self.day
+                    crate::us_date::us_date(self),
+                    crate::us_date::us_date(Self::exact(self.day))
                 )),
             )
         })
@@ -425,7 +426,14 @@ mod tests {
             p("2021-08").with_uncertainty(Lang::Zh),
             "2021-08（日期不详）"
         );
-        assert_eq!(p("2021-08 late").with_uncertainty(Lang::En), "2021-08 late");
+        assert_eq!(
+            p("2021-08 late").with_uncertainty(Lang::En),
+            "late Aug 2021"
+        );
+        assert_eq!(
+            p("2021-08").with_uncertainty(Lang::En),
+            "Aug 2021, day not known"
+        );
     }
 
     #[test]
@@ -434,7 +442,7 @@ mod tests {
         let flag = date.approximation_flag(&Text::plain("TACE")).unwrap();
         assert_eq!(
             flag.best(Lang::En),
-            "approximate date: TACE dated 2021-07 early, counted as 2021-07-01"
+            "approximate date: TACE dated early Jul 2021, counted as Jul 1, 2021"
         );
         assert!(
             CaseDate::parse("2021-07-06")

@@ -46,6 +46,7 @@ pub mod templates;
 pub mod text;
 pub mod toml_reader;
 pub mod tracking;
+pub mod us_date;
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -86,6 +86,7 @@ pub fn run(folder: &CaseFolder, args: &SummaryArgs, today: NaiveDate) -> Result<
             &output,
             &rendered.bytes,
             &appended,
+            document.paper,
             &fonts,
             (&identifiers, lang),
         )
@@ -102,6 +103,7 @@ fn write_packet(
     output: &Path,
     summary: &[u8],
     appended: &[&Record],
+    paper: crate::document::Paper,
     fonts: &Fonts,
     (identifiers, lang): (&str, Lang),
 ) -> Result<Diagnostics> {
@@ -129,7 +131,7 @@ fn write_packet(
         .collect();
     // Straight to the file: the records are never all in memory at once.
     private_file::write_with(output, |out| {
-        pdf::append_records(summary, &records, fonts, out)
+        pdf::append_records(summary, &records, paper, fonts, out)
     })
 }
 

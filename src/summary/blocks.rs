@@ -18,6 +18,7 @@ use crate::document::{
 use crate::lab::{ANALYTES, Analyte, Unit, UnitSystem, convert};
 use crate::text::{Lang, Text};
 use crate::toml_reader::Choice;
+use crate::us_date::ReaderDate;
 
 /// Dates per labs table: more would make the columns too narrow on A4.
 const DATES_PER_TABLE: usize = 5;
@@ -96,7 +97,7 @@ pub fn labs(case: &Case, lang: Lang, system: UnitSystem, appended: bool) -> Vec<
             lang.pick("单位", "Unit").to_string(),
             lang.pick("参考范围", "Range").to_string(),
         ];
-        head.extend(chunk.iter().map(|d| d.in_lang(lang)));
+        head.extend(chunk.iter().map(|d| d.for_reader(lang)));
         let mut rows = Vec::new();
         for info in ANALYTES {
             let Some(dated) = by_analyte.get(&info.analyte) else {
@@ -186,7 +187,7 @@ pub fn labs(case: &Case, lang: Lang, system: UnitSystem, appended: bool) -> Vec<
             let listed = ranges
                 .iter()
                 .map(|(range, dates)| {
-                    let dates: Vec<String> = dates.iter().map(|d| d.in_lang(lang)).collect();
+                    let dates: Vec<String> = dates.iter().map(|d| d.for_reader(lang)).collect();
                     format!("{range} ({})", dates.join(", "))
                 })
                 .collect::<Vec<_>>()
@@ -304,7 +305,7 @@ fn lab_sources(case: &Case, lang: Lang) -> String {
     }
     let list = by_date
         .iter()
-        .map(|(d, s)| format!("{}: {}", d.in_lang(lang), s.join(", ")))
+        .map(|(d, s)| format!("{}: {}", d.for_reader(lang), s.join(", ")))
         .collect::<Vec<_>>()
         .join("; ");
     format!("{}{list}", lang.pick("来源：", "Sources: "))
@@ -328,7 +329,7 @@ pub fn lesions(case: &Case, lang: Lang) -> Vec<Block> {
     for study in &studies {
         for lesion in &study.lesions {
             rows.push(vec![
-                cell(study.date.in_lang(lang)),
+                cell(study.date.for_reader(lang)),
                 cell(words::modality(study.modality, lang)),
                 cell(lesion.id.clone()),
                 cell(lesion.segment.clone().unwrap_or_default()),
@@ -497,7 +498,7 @@ pub fn timeline_chart(case: &Case, lang: Lang) -> Vec<Block> {
         .iter()
         .map(|d| TimelineEvent {
             date: d.date.placed(),
-            written: d.date.in_lang(lang),
+            written: d.date.for_reader(lang),
             label: short_condition(d.condition, lang),
             kind: EventKind::Diagnosis,
         })
@@ -507,14 +508,14 @@ pub fn timeline_chart(case: &Case, lang: Lang) -> Vec<Block> {
                 .filter(|t| is_tumour_treatment(t.kind))
                 .map(|t| TimelineEvent {
                     date: t.date.placed(),
-                    written: t.date.in_lang(lang),
+                    written: t.date.for_reader(lang),
                     label: chart_label(t, lang),
                     kind: EventKind::Treatment,
                 }),
         )
         .chain(case.imaging.iter().map(|s| TimelineEvent {
             date: s.date.placed(),
-            written: s.date.in_lang(lang),
+            written: s.date.for_reader(lang),
             label: words::modality(s.modality, lang).to_string(),
             kind: EventKind::Imaging,
         }))
@@ -614,7 +615,7 @@ pub fn treatments(case: &Case, lang: Lang) -> Vec<Block> {
         .iter()
         .map(|t| {
             vec![
-                cell(t.date.in_lang(lang)),
+                cell(t.date.for_reader(lang)),
                 match &t.id {
                     Some(id) => vec![
                         Span::bold(id.clone()),
@@ -688,7 +689,7 @@ pub fn imaging(
                 (None, _) => lang.pick("未提供", "not supplied").to_string(),
             };
             vec![
-                cell(s.date.in_lang(lang)),
+                cell(s.date.for_reader(lang)),
                 cell(words::modality(s.modality, lang)),
                 cell(opt_text(s.hospital.as_ref(), lang)),
                 cell(
@@ -749,11 +750,16 @@ pub fn dicom_index(studies: &[crate::dicom::Study], lang: Lang) -> Vec<Block> {
         .flat_map(|study| {
             study.series.iter().map(move |series| {
                 vec![
+                    // A valid header date is ISO; anything else is shown as written.
                     cell(
                         series
                             .date
-                            .clone()
-                            .or(study.date.clone())
+                            .as_ref()
+                            .or(study.date.as_ref())
+                            .map(|date| match date.parse::<chrono::NaiveDate>() {
+                                Ok(day) => day.for_reader(lang),
+                                Err(_) => date.clone(),
+                            })
                             .unwrap_or_default(),
                     ),
                     cell(series.modality.clone().unwrap_or_default()),
@@ -816,7 +822,7 @@ pub fn records(
                 "—"
             };
             vec![
-                cell(r.date.in_lang(lang)),
+                cell(r.date.for_reader(lang)),
                 cell(words::record_kind(r.kind, lang)),
                 cell(r.title.best(lang)),
                 cell(file),

@@ -43,7 +43,13 @@ pub(super) fn build(
             let header = shared.record_header(index, contact);
             let empty = pdf::empty(record.title.best(lang), lang, shared.created)?;
             let skipped = private_file::write_with(&target, |out| {
-                pdf::append_records(&empty, std::slice::from_ref(&header), fonts, out)
+                pdf::append_records(
+                    &empty,
+                    std::slice::from_ref(&header),
+                    contact.paper,
+                    fonts,
+                    out,
+                )
             })?;
             if !skipped.is_empty() {
                 warnings.extend(skipped);
@@ -71,7 +77,7 @@ pub(super) fn build(
         let empty = pdf::empty(&title, lang, shared.created)?;
         let target = staging.path().join(base).join(&complete_name);
         let skipped = private_file::write_with(&target, |out| {
-            pdf::append_records(&empty, &headers, fonts, out)
+            pdf::append_records(&empty, &headers, contact.paper, fonts, out)
         })?;
         // The same records were already checked one by one above.
         drop(skipped);
@@ -134,6 +140,7 @@ pub(super) fn build(
     let cover_pdf = pdf::render_summary(
         &cover.document(
             lang,
+            contact.paper,
             shared.today,
             &crate::summary::context::identifiers(shared.case, Some(contact), lang),
         ),
