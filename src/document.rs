@@ -1,5 +1,6 @@
 //! The document model: what a summary says, as blocks of styled text, tables and charts, with
-//! no notion of pages, fonts or PDF. Templates produce it; the layout engine turns it into pages.
+//! no notion of fonts or PDF — only the paper its reader prints on. Templates produce it; the
+//! layout engine turns it into pages.
 
 use chrono::NaiveDate;
 use serde::Serialize;

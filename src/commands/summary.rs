@@ -20,6 +20,7 @@ use crate::private_file;
 use crate::summary::{self, SummaryInput, words};
 use crate::text::Lang;
 use crate::tr;
+use crate::us_date::ReaderDate;
 
 pub fn run(folder: &CaseFolder, args: &SummaryArgs, today: NaiveDate) -> Result<()> {
     let loaded = load_valid(folder, today)?;
@@ -184,13 +185,13 @@ pub(super) fn appended_record(
         path: folder.path(RECORDS_DIR).join(&record.path),
         header_line: format!(
             "{identifiers}\n{} · {} · {}",
-            record.date,
+            record.date.for_reader(lang),
             words::record_label(record.kind, title, lang, " · "),
             record.path.display()
         ),
         bookmark_title: format!(
             "{} {}",
-            record.date,
+            record.date.for_reader(lang),
             words::record_label(record.kind, title, lang, " ")
         ),
     }

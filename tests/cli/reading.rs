@@ -404,9 +404,9 @@ fn every_section_and_record_has_a_bookmark_without_repeated_words() {
         "3 Laboratory results",
         "6 Imaging and records index",
         "Appendix: computed criteria in full",
-        "2021-06-18 MRI report",
-        "2021-07-05 TACE-1 note",
-        "2021-09-01 Discharge summary (English translation)",
+        "Jun 18, 2021 MRI report",
+        "Jul 5, 2021 TACE-1 note",
+        "Sep 1, 2021 Discharge summary (English translation)",
     ] {
         assert!(titles.contains(&section), "`{section}` in {titles:?}");
     }
