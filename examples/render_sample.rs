@@ -9,8 +9,8 @@ use std::time::Instant;
 
 use chrono::NaiveDate;
 use consultpack::document::{
-    Axis, Block, Chart, Document, EventKind, LineChart, Marker, Series, Span, Table, Timeline,
-    TimelineEvent,
+    Axis, Block, Chart, Document, EventKind, LineChart, Marker, Paper, Series, Span, Table,
+    Timeline, TimelineEvent,
 };
 use consultpack::fonts::Fonts;
 use consultpack::pdf;
@@ -328,6 +328,7 @@ pub fn sample_document() -> Document {
     Document {
         title: "专科会诊病例摘要：肝细胞癌 Case summary: HCC".into(),
         lang: Lang::Zh,
+        paper: Paper::A4,
         running_header: "SYN-HCC-2021-0042 · 专科会诊病例摘要 Case summary".into(),
         records_follow: false,
         date: date(2021, 11, 8),

@@ -175,9 +175,19 @@ impl CaseDate {
     }
 
     /// For a timeline, with what is not known said: "2021, month not known",
-    /// "2021-08, day not known", "date not known"; a part of a month or a day as written.
+    /// "Aug 2021, day not known" (2021-08（日期不详）), "date not known"; a part of a month or a
+    /// day as the reader reads it ([`crate::us_date`]).
     pub fn with_uncertainty(self, lang: Lang) -> String {
-        let written = self.in_lang(lang);
+        self.uncertainty_after(crate::us_date::ReaderDate::for_reader(self, lang), lang)
+    }
+
+    /// [`CaseDate::with_uncertainty`] with the date as written, ISO where it is a day
+    /// ("2021-10-15", "2021-08, day not known"): for spreadsheets a program sorts and reads.
+    pub fn written_with_uncertainty(self, lang: Lang) -> String {
+        self.uncertainty_after(self.in_lang(lang), lang)
+    }
+
+    fn uncertainty_after(self, written: String, lang: Lang) -> String {
         match (self.precision, lang) {
             (Precision::Year, Lang::Zh) => format!("{written}年（月份不详）"),
             (Precision::Year, Lang::En) => format!("{written}, month not known"),
@@ -349,8 +359,8 @@ impl CaseDate {
                 Some(format!(
                     "approximate date: {} dated {}, counted as {}",
                     what.best(Lang::En),
-                    self.in_lang(Lang::En),
-                    self.day
+                    crate::us_date::us_date(self),
+                    crate::us_date::us_date(Self::exact(self.day))
                 )),
             )
         })
@@ -503,7 +513,22 @@ mod tests {
             p("2021-08").with_uncertainty(Lang::Zh),
             "2021-08（日期不详）"
         );
-        assert_eq!(p("2021-08 late").with_uncertainty(Lang::En), "2021-08 late");
+        assert_eq!(
+            p("2021-08 late").with_uncertainty(Lang::En),
+            "late Aug 2021"
+        );
+        assert_eq!(
+            p("2021-08").with_uncertainty(Lang::En),
+            "Aug 2021, day not known"
+        );
+        assert_eq!(
+            p("2021-08").written_with_uncertainty(Lang::En),
+            "2021-08, day not known"
+        );
+        assert_eq!(
+            p("2021-10-15").written_with_uncertainty(Lang::En),
+            "2021-10-15"
+        );
     }
 
     #[test]
@@ -556,7 +581,7 @@ mod tests {
         let flag = date.approximation_flag(&Text::plain("TACE")).unwrap();
         assert_eq!(
             flag.best(Lang::En),
-            "approximate date: TACE dated 2021-07 early, counted as 2021-07-01"
+            "approximate date: TACE dated early Jul 2021, counted as Jul 1, 2021"
         );
         assert!(
             CaseDate::parse("2021-07-06")

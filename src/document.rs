@@ -1,10 +1,44 @@
 //! The document model: what a summary says, as blocks of styled text, tables and charts, with
-//! no notion of pages, fonts or PDF. Templates produce it; the layout engine turns it into pages.
+//! no notion of fonts or PDF — only the paper its reader prints on. Templates produce it; the
+//! layout engine turns it into pages.
 
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use crate::case::model::choice_enum;
 use crate::text::Lang;
+use crate::toml_reader::Choice;
+
+choice_enum!(
+    /// The paper a reader prints on: US Letter in the US and Canada, A4 elsewhere.
+    Paper {
+        A4 = ["a4"],
+        Letter = ["letter"],
+    }
+);
+
+impl Paper {
+    /// The paper of a reader in `country` (ISO 3166), else by the language they read: an
+    /// English reader without a country is taken to be the US team the shipped list holds.
+    pub fn of_reader(lang: Lang, country: Option<&str>) -> Paper {
+        match country.map(str::to_ascii_uppercase).as_deref() {
+            Some("US" | "CA") => Paper::Letter,
+            Some(_) => Paper::A4,
+            None => match lang {
+                Lang::Zh => Paper::A4,
+                Lang::En => Paper::Letter,
+            },
+        }
+    }
+
+    /// Width and height in points.
+    pub fn size(self) -> (f32, f32) {
+        match self {
+            Paper::A4 => (595.28, 841.89),
+            Paper::Letter => (612.0, 792.0),
+        }
+    }
+}
 
 /// A whole document before layout.
 #[derive(Debug, Clone, Serialize)]
@@ -12,6 +46,8 @@ pub struct Document {
     /// The PDF title (metadata) and the first outline entry.
     pub title: String,
     pub lang: Lang,
+    /// The paper its pages are laid out on.
+    pub paper: Paper,
     /// Text at the top of every page: the patient's identifiers, e.g. "WANG-JM · 王建明 · 出生
     /// 1956-03-14 · 病历摘要".
     pub running_header: String,

@@ -15,6 +15,7 @@ use crate::contacts::Contact;
 use crate::lab::Analyte;
 use crate::text::Lang;
 use crate::toml_reader::Choice;
+use crate::us_date::ReaderDate;
 
 choice_enum!(
     /// How a reader's team works up a liver-cancer case, for what it asks for first.
@@ -195,7 +196,7 @@ fn dicom_missing(case: &Case, lang: Lang, today: NaiveDate) -> Option<String> {
     let without: Vec<String> = wanted
         .iter()
         .filter(|s| s.dicom.is_none())
-        .map(|s| format!("{} {}", s.modality, s.date.in_lang(lang)))
+        .map(|s| format!("{} {}", s.modality, s.date.for_reader(lang)))
         .collect();
     if studies.is_empty() {
         return Some(label(Item::DicomEveryPhase, lang).to_string());
@@ -238,8 +239,8 @@ fn meld_labs_missing(case: &Case, lang: Lang, today: NaiveDate) -> Option<String
     match oldest {
         Some(date) if (today - date.day()).num_days() <= MELD_LABS_DAYS => None,
         Some(date) => Some(match lang {
-            Lang::Zh => format!("{label}（最近一次 {}）", date.in_lang(lang)),
-            Lang::En => format!("{label} (newest {})", date.in_lang(lang)),
+            Lang::Zh => format!("{label}（最近一次 {}）", date.for_reader(lang)),
+            Lang::En => format!("{label} (newest {})", date.for_reader(lang)),
         }),
         None => Some(label.to_string()),
     }
@@ -279,7 +280,7 @@ mod tests {
         assert_eq!(
             not_available(&case, &[Item::DicomEveryPhase], Lang::En, today),
             [
-                "DICOM of every phase of every study before and after each TACE (missing: MRI 2021-06-18, MRI 2021-08-10)"
+                "DICOM of every phase of every study before and after each TACE (missing: MRI Jun 18, 2021, MRI Aug 10, 2021)"
             ]
         );
         assert_eq!(
@@ -307,7 +308,7 @@ mod tests {
         assert!(not_available(&case, &items, Lang::En, on("2021-11-13")).is_empty());
         assert_eq!(
             not_available(&case, &items, Lang::En, on("2021-11-14")),
-            ["MELD labs within 30 days (newest 2021-10-14)"]
+            ["MELD labs within 30 days (newest Oct 14, 2021)"]
         );
         let mut no_sodium = set("2021-11-10");
         no_sodium.pop();

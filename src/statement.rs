@@ -31,6 +31,7 @@ use crate::lab::{Analyte, Unit};
 use crate::summary::words;
 use crate::text::{Lang, Text};
 use crate::toml_reader::Choice;
+use crate::us_date::ReaderDate;
 
 /// One fact as a reader sees it: the words, the date they hold for, and the record they come
 /// from (relative to records/) when one is known.
@@ -311,8 +312,8 @@ fn liver_disease(case: &Case, lang: Lang, today: NaiveDate) -> Option<(Fact, Str
         .iter()
         .filter_map(|a| Some((cause_word(a.cause, lang)?, a.since?)))
         .map(|(cause, since)| match lang {
-            Lang::Zh => format!("{cause}自 {} 起已知", since.in_lang(lang)),
-            Lang::En => format!("{cause} known since {}", since.in_lang(lang)),
+            Lang::Zh => format!("{cause}自 {} 起已知", since.for_reader(lang)),
+            Lang::En => format!("{cause} known since {}", since.for_reader(lang)),
         })
         .collect();
     let label = cirrhosis
@@ -450,7 +451,9 @@ fn course_line(
         }
         _ => name.to_string(),
     };
-    let start = start.filter(|d| !d.is_unknown()).map(|d| d.in_lang(lang));
+    let start = start
+        .filter(|d| !d.is_unknown())
+        .map(|d| d.for_reader(lang));
     let stopped_in_words =
         course.stop.is_none() && course.stop_reason.is_none() && words_.is_some_and(says_stopped);
     let from = |lang: Lang| match (&start, lang) {
@@ -459,7 +462,7 @@ fn course_line(
         (None, _) => String::new(),
     };
     if let Some(stop) = course.stop {
-        let stop = stop.in_lang(lang);
+        let stop = stop.for_reader(lang);
         let span = match (&start, lang) {
             (Some(s), Lang::Zh) => format!("，{s} 至 {stop}"),
             (Some(s), Lang::En) => format!(", {s} → {stop}"),
@@ -535,7 +538,7 @@ fn medications(case: &Case, lang: Lang) -> (Vec<Fact>, Vec<Fact>) {
         let (text, is_current) = medication_line(m, lang);
         let fact = Fact {
             text,
-            date: m.start.map(|d| d.in_lang(lang)),
+            date: m.start.map(|d| d.for_reader(lang)),
             source: None,
         };
         if is_current {
@@ -594,7 +597,7 @@ fn computed(criteria: &[Criterion], kind: Kind, lang: Lang) -> Option<(String, O
         Outcome::Category(text) => text.best(lang).to_string(),
         _ => return None,
     };
-    Some((label, criterion_date(c).map(|d| d.in_lang(lang))))
+    Some((label, criterion_date(c).map(|d| d.for_reader(lang))))
 }
 
 /// The current status, each fact dated: AFP, platelets, Child-Pugh, ECOG, HBV DNA, antiviral.
@@ -609,7 +612,7 @@ fn status(
     let lab_fact = |analyte: Analyte, name: &str| {
         latest_lab(case, analyte, today).map(|l| Fact {
             text: format!("{name} {}", reading_with_unit(l, lang)),
-            date: Some(l.date.in_lang(lang)),
+            date: Some(l.date.for_reader(lang)),
             source: source(l.source.as_ref()),
         })
     };
@@ -633,7 +636,7 @@ fn status(
     {
         out.push(Fact {
             text: a.performance_status(lang).unwrap_or_default(),
-            date: Some(a.date.in_lang(lang)),
+            date: Some(a.date.for_reader(lang)),
             source: None,
         });
     }
@@ -753,7 +756,7 @@ fn tumour_clause(
         });
     }
     let modality = words::modality(study.modality, lang);
-    let date = study.date.in_lang(lang);
+    let date = study.date.for_reader(lang);
     let (_, verdicts) = verdicts_at_latest_study(case, criteria, today)?;
     let codes: Vec<&str> = verdicts.iter().map(|c| c.outcome.label(lang)).collect();
     let one = codes
@@ -816,7 +819,7 @@ fn procedures_phrase(procedures: &[&Treatment], lang: Lang) -> Option<String> {
     let mut groups: Vec<(String, Vec<String>)> = Vec::new();
     for t in procedures.iter().filter(|t| !is_course(t)) {
         let name = treatment_line(t, lang).name;
-        let date = t.date.in_lang(lang);
+        let date = t.date.for_reader(lang);
         match groups.iter_mut().find(|(n, _)| *n == name) {
             Some((_, dates)) => dates.push(date),
             None => groups.push((name, vec![date])),
@@ -834,8 +837,8 @@ fn procedures_phrase(procedures: &[&Treatment], lang: Lang) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join(lang.pick("、", " and ")))
 }
 
-/// AFP over time, in the unit of the newest value: "AFP rising 35.2 → 141 ng/mL (2021-06-20
-/// to 2021-11-10)"; "rising" or "falling" only when every step goes that way.
+/// AFP over time, in the unit of the newest value: "AFP rising 35.2 → 141 ng/mL (Jun 20, 2021
+/// to Nov 10, 2021)"; "rising" or "falling" only when every step goes that way.
 fn afp_clause(case: &Case, lang: Lang, today: NaiveDate) -> Option<String> {
     let latest = latest_lab(case, Analyte::Afp, today)?;
     let unit = latest.measured().map(|m| m.unit);
@@ -886,7 +889,10 @@ fn afp_clause(case: &Case, lang: Lang, today: NaiveDate) -> Option<String> {
             words::reading(&latest.reading, lang),
         ]
     };
-    let (first, last) = (series[0].date.in_lang(lang), latest.date.in_lang(lang));
+    let (first, last) = (
+        series[0].date.for_reader(lang),
+        latest.date.for_reader(lang),
+    );
     let trend = trend.map(|t| format!(" {t}")).unwrap_or_default();
     Some(match lang {
         Lang::Zh => format!(
@@ -905,7 +911,7 @@ fn dated_reading(lab: &LabResult, lang: Lang) -> String {
         "{}{}{}{}",
         reading_with_unit(lab, lang),
         lang.pick("（", " ("),
-        lab.date.in_lang(lang),
+        lab.date.for_reader(lang),
         lang.pick("）", ")")
     )
 }
@@ -1006,16 +1012,16 @@ fn disease_line(
     parts.extend(procedures_phrase(treatments, lang));
     for t in treatments.iter().filter(|t| is_course(t)) {
         let name = drug_names(t, lang);
-        let start = t.date.in_lang(lang);
+        let start = t.date.for_reader(lang);
         parts.push(match (t.course.stop, t.course.stop_reason, lang) {
             (Some(stop), _, Lang::Zh) => format!(
                 "{name} {start} 至 {}（{}）",
-                stop.in_lang(lang),
+                stop.for_reader(lang),
                 short_reason(t.course.stop_reason, lang)
             ),
             (Some(stop), _, Lang::En) => format!(
                 "{name} {start} → {}, {}",
-                stop.in_lang(lang),
+                stop.for_reader(lang),
                 short_reason(t.course.stop_reason, lang)
             ),
             (None, Some(reason), Lang::Zh) => {
@@ -1081,7 +1087,7 @@ fn latest_response(
     codes.dedup();
     let (modality, date) = (
         words::modality(study.modality, lang),
-        study.date.in_lang(lang),
+        study.date.for_reader(lang),
     );
     Some(match (lang, codes.as_slice()) {
         (_, []) => return None,
@@ -1164,7 +1170,7 @@ fn hospitals(case: &Case, lang: Lang, today: NaiveDate) -> Vec<Fact> {
         .filter(|a| a.date.day() <= today)
         .filter_map(|a| {
             let who = a.assessed_by.as_ref()?.best(lang);
-            let date = a.date.in_lang(lang);
+            let date = a.date.for_reader(lang);
             Some(Fact {
                 text: match lang {
                     Lang::Zh => format!("医生：{who}（{date} 评估）"),
@@ -1258,7 +1264,7 @@ mod tests {
         case.diagnoses.push(Diagnosis {
             date: date("2021-11-01"),
             condition: Condition::Varices,
-            text: Some(Text::both("食管静脉曲张", "oesophageal varices")),
+            text: Some(Text::both("食管静脉曲张", "esophageal varices")),
             hospital: None,
             record: None,
         });
@@ -1271,9 +1277,9 @@ mod tests {
         assert_eq!(
             diagnoses,
             [
-                "hepatocellular carcinoma (HCC), diagnosed on MRI 2021-06-18, LR-5",
-                "Hepatitis B cirrhosis (compensated), diagnosed 2017-03-22; HBV known since 1996",
-                "oesophageal varices, 2021-11-01",
+                "hepatocellular carcinoma (HCC), diagnosed on MRI Jun 18, 2021, LR-5",
+                "Hepatitis B cirrhosis (compensated), diagnosed Mar 22, 2017; HBV known since 1996",
+                "esophageal varices, Nov 1, 2021",
             ]
         );
         let zh = statement(&case, Lang::Zh);
@@ -1292,15 +1298,15 @@ mod tests {
         assert_eq!(
             lines,
             [
-                "TACE 2021-07-05",
-                "TACE 2021-08-27",
-                "sorafenib 400 mg twice daily, 2021-09-20 → 2021-10-25, stopped for side effects: repeated vomiting, gastric ulcer (grade 3)",
+                "TACE Jul 5, 2021",
+                "TACE Aug 27, 2021",
+                "sorafenib 400 mg twice daily, Sep 20, 2021 → Oct 25, 2021, stopped for side effects: repeated vomiting, gastric ulcer (grade 3)",
             ]
         );
         assert!(!en.treatments[2].current);
         assert_eq!(
             en.antivirals[0].fact.text,
-            "tenofovir alafenamide 25 mg once daily since 2017-04-01"
+            "tenofovir alafenamide 25 mg once daily since Apr 1, 2017"
         );
         assert!(en.antivirals[0].current);
     }
@@ -1324,7 +1330,7 @@ mod tests {
             .collect();
         assert_eq!(
             current,
-            ["Tenofovir alafenamide (TAF) 25 mg once daily since 2017-04 (hepatitis B antiviral)"]
+            ["Tenofovir alafenamide (TAF) 25 mg once daily since Apr 2017 (hepatitis B antiviral)"]
         );
         let stopped: Vec<&str> = en
             .stopped_medications
@@ -1334,8 +1340,8 @@ mod tests {
         assert_eq!(
             stopped,
             [
-                "Propranolol 10 mg twice daily from 2019-11, stopped for another reason, stop date not recorded (prevention of variceal bleeding)",
-                "Entecavir 0.5 mg from 2012-03; the case says “stopped in 2017”, stop date not recorded",
+                "Propranolol 10 mg twice daily from Nov 2019, stopped for another reason, stop date not recorded (prevention of variceal bleeding)",
+                "Entecavir 0.5 mg from Mar 2012; the case says “stopped in 2017”, stop date not recorded",
             ]
         );
     }
@@ -1362,11 +1368,11 @@ mod tests {
         let case = demo_case();
         let en = statement(&case, Lang::En).case_line;
         assert!(
-            en.starts_with("68-year-old man, HBV cirrhosis (Child-Pugh A6, MELD 3.0 score 10, 2021-11-10); HCC 34 mm (viable 31 mm) in S8 after TACE ×2 (2021-07-05, 2021-08-27)"),
+            en.starts_with("68-year-old man, HBV cirrhosis (Child-Pugh A6, MELD 3.0 score 10, Nov 10, 2021); HCC 34 mm (viable 31 mm) in S8 after TACE ×2 (Jul 5, 2021, Aug 27, 2021)"),
             "{en}"
         );
         assert!(
-            en.ends_with("AFP rising 35.2 → 62.4 → 85.0 → 141 ng/mL (2021-06-20 to 2021-11-10); sorafenib stopped 2021-10-25 for side effects: repeated vomiting, gastric ulcer (grade 3)."),
+            en.ends_with("AFP rising 35.2 → 62.4 → 85.0 → 141 ng/mL (Jun 20, 2021 to Nov 10, 2021); sorafenib stopped Oct 25, 2021 for side effects: repeated vomiting, gastric ulcer (grade 3)."),
             "{en}"
         );
         let zh = statement(&case, Lang::Zh).case_line;

@@ -14,6 +14,7 @@ use serde::Serialize;
 use crate::lab::{Analyte, Unit};
 use crate::text::{Lang, Text};
 use crate::toml_reader::Choice;
+use crate::us_date::ReaderDate;
 
 /// Declares a closed set of words as an enum with its accepted spellings.
 macro_rules! choice_enum {
@@ -85,7 +86,7 @@ impl Remark {
     pub fn quoted(&self, lang: crate::text::Lang) -> String {
         let said: Vec<String> = [
             self.who.as_ref().map(|w| w.best(lang).to_string()),
-            self.date.map(|d| d.in_lang(lang)),
+            self.date.map(|d| d.for_reader(lang)),
         ]
         .into_iter()
         .flatten()

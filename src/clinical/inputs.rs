@@ -15,6 +15,7 @@ use crate::date::CaseDate;
 use crate::lab::{self, Analyte, Unit};
 use crate::text::{Lang, Text};
 use crate::toml_reader::Choice;
+use crate::us_date::ReaderDate;
 
 /// Larger values are typing errors for every analyte the criteria use; refusing them also keeps
 /// the decimal arithmetic far from overflow.
@@ -130,10 +131,11 @@ impl<'a> Sources<'a> {
                     .id
                     .clone()
                     .unwrap_or_else(|| edge.kind.name().to_string());
-                let (zh_on, en_on) = (edge.date.in_lang(Lang::Zh), edge.date.in_lang(Lang::En));
+                let (zh_on, en_on) = (edge.date.in_lang(Lang::Zh), edge.date.for_reader(Lang::En));
+                let en_date = date.for_reader(Lang::En);
                 unusable.push(t(
                     format!("先后顺序不确定：{date} 的{zh}与 {name}（{zh_on}）"),
-                    format!("order uncertain: the {key} of {date} and {name} ({en_on})"),
+                    format!("order uncertain: the {key} of {en_date} and {name} ({en_on})"),
                 ));
                 continue;
             }
@@ -150,7 +152,10 @@ impl<'a> Sources<'a> {
                 );
                 unusable.push(t(
                     format!("{date} 的{zh}有两个不同数值（{a} 与 {b}）"),
-                    format!("the {key} of {date} has two different values ({a} and {b})"),
+                    format!(
+                        "the {key} of {} has two different values ({a} and {b})",
+                        date.for_reader(Lang::En)
+                    ),
                 ));
                 continue;
             }
@@ -169,11 +174,15 @@ impl<'a> Sources<'a> {
         match self.after {
             Some(after) => t(
                 format!("{after} 之后至 {at} 的{zh}"),
-                format!("{en} after {after} and on or before {at}"),
+                format!(
+                    "{en} after {} and on or before {}",
+                    after.for_reader(Lang::En),
+                    at.for_reader(Lang::En)
+                ),
             ),
             None => t(
                 format!("{at} 及之前的{zh}"),
-                format!("{en} on or before {at}"),
+                format!("{en} on or before {}", at.for_reader(Lang::En)),
             ),
         }
     }
@@ -350,11 +359,14 @@ pub(crate) fn distance(a: impl Into<CaseDate>, b: impl Into<CaseDate>) -> i64 {
     a.into().days_apart(b.into())
 }
 
-/// "bilirubin 2021-10-01, albumin 2021-08-20", or with the Chinese names and "、".
+/// "bilirubin Oct 1, 2021, albumin Aug 20, 2021", or with the Chinese names and "、".
 fn dated_analytes(dates: &[(Analyte, CaseDate)], lang: Lang) -> String {
     dates
         .iter()
-        .map(|(analyte, date)| format!("{} {date}", analyte_name(*analyte).best(lang)))
+        .map(|(analyte, date)| {
+            let name = analyte_name(*analyte);
+            format!("{} {}", name.best(lang), date.for_reader(lang))
+        })
         .collect::<Vec<_>>()
         .join(lang.pick("、", ", "))
 }
@@ -366,7 +378,7 @@ pub(crate) fn stale_flag(date: impl Into<NaiveDate>, at: NaiveDate) -> Option<Te
     (age > STALE_LAB_DAYS).then(|| {
         t(
             format!("数据时效：截至 {at} 已 {age} 天（数据日期 {date}），对移植或肿瘤评估而言已过时（> {STALE_LAB_DAYS} 天）"),
-            format!("data age {age} days on {at} (from {date}): stale for a transplant or oncology review (> {STALE_LAB_DAYS} days)"),
+            format!("data age {age} days on {} (from {}): stale for a transplant or oncology review (> {STALE_LAB_DAYS} days)", at.for_reader(Lang::En), date.for_reader(Lang::En)),
         )
     })
 }
@@ -377,7 +389,7 @@ pub(crate) fn attach_assessment(
     inputs: &mut [Input],
     name: &Text,
     assessment: &Assessment,
-    near: impl Into<NaiveDate> + std::fmt::Display + Copy,
+    near: impl Into<NaiveDate> + ReaderDate + std::fmt::Display + Copy,
     window: i64,
     flags: &mut Vec<Text>,
 ) {
@@ -390,8 +402,10 @@ pub(crate) fn attach_assessment(
                 name.best(Lang::Zh)
             ),
             format!(
-                "{} assessed on {on}, {days} days from {near}",
-                name.best(Lang::En)
+                "{} assessed on {}, {days} days from {}",
+                name.best(Lang::En),
+                on.for_reader(Lang::En),
+                near.for_reader(Lang::En)
             ),
         ));
     }
@@ -460,14 +474,20 @@ impl<'a> LabValue<'a> {
         let Some(measured) = result.measured() else {
             return Err(t(
                 format!("{date} 的{zh}是定性结果，不是数值"),
-                format!("the {key} of {date} is a result word, not a number"),
+                format!(
+                    "the {key} of {} is a result word, not a number",
+                    date.for_reader(Lang::En)
+                ),
             ));
         };
         if measured.value > PLAUSIBLE_MAX {
             let value = measured.value;
             return Err(t(
                 format!("{date} 的{zh}（{value}）不是合理的数值"),
-                format!("the {key} of {date} ({value}) is not a plausible value"),
+                format!(
+                    "the {key} of {} ({value}) is not a plausible value",
+                    date.for_reader(Lang::En)
+                ),
             ));
         }
         let (value, conversion) = match (analyte, measured.unit) {
@@ -647,7 +667,7 @@ mod tests {
             .expect("complete");
         assert_eq!(set.values[0].result.date, date("2021-08-01").into());
         let flags = english(&set.flags);
-        assert!(flags.iter().any(|f| f.contains("bilirubin 2021-10-01")));
+        assert!(flags.iter().any(|f| f.contains("bilirubin Oct 1, 2021")));
         assert!(flags.iter().any(|f| f.starts_with("data age")));
         assert!(
             set.flags
@@ -683,7 +703,7 @@ mod tests {
             missing,
             [t(
                 "2021-07-31 及之前的总胆红素",
-                "bilirubin on or before 2021-07-31"
+                "bilirubin on or before Jul 31, 2021"
             )]
         );
     }

@@ -11,6 +11,7 @@
 use crate::case::model::{ImagingStudy, Treatment, TreatmentKind};
 use crate::date::CaseDate;
 use crate::text::{Lang, Text};
+use crate::us_date::ReaderDate;
 
 /// What kind of line, for how a study after it is assessed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,13 +63,16 @@ impl<'a> Line<'a> {
         match self.kind {
             LineKind::TaceCourse if first_tace_course => Text::both(
                 format!("首次 TACE（{date}）"),
-                format!("the first TACE ({date})"),
+                format!("the first TACE ({})", date.for_reader(Lang::En)),
             ),
             LineKind::Regimen => Text::both(
                 format!("{}（{date}）", zh_joined(&[zh, "开始"])),
-                format!("the start of {en} ({date})"),
+                format!("the start of {en} ({})", date.for_reader(Lang::En)),
             ),
-            _ => Text::both(format!("{zh}（{date}）"), format!("{en} ({date})")),
+            _ => Text::both(
+                format!("{zh}（{date}）"),
+                format!("{en} ({})", date.for_reader(Lang::En)),
+            ),
         }
     }
 }

@@ -13,6 +13,7 @@ use crate::date::CaseDate;
 use crate::lab::{Analyte, Unit};
 use crate::summary::words;
 use crate::text::{Lang, Text};
+use crate::us_date::ReaderDate;
 
 const BILIRUBIN_UMOL_PER_MG_DL: Decimal = dec(171, 1);
 
@@ -727,6 +728,7 @@ pub(crate) fn child_pugh_from(sources: &Sources<'_>) -> (Option<FoundChildPugh>,
             let value = set.values.iter().find(|v| v.analyte() == at.analyte)?;
             let (name, date) = (analyte_name(at.analyte), value.date());
             let quoted = |lang: Lang| {
+                let date = date.for_reader(lang);
                 let shown = value.in_units_of(lang);
                 let number = crate::units::with_symbol(&shown.number, shown.unit);
                 match (lang, shown.printed) {
@@ -802,11 +804,17 @@ fn meld_family_from(sources: &Sources<'_>) -> Vec<Criterion> {
     let mut meld_3 = match age {
         18.. => meld_3(&input, Meld3Path::Adult(patient.sex)).flag(t(
             format!("假设：登记肝移植时年满 18 岁（{on} 时 {age} 岁）"),
-            format!("assumption: registered for transplant at age 18 or older (age {age} on {on})"),
+            format!(
+                "assumption: registered for transplant at age 18 or older (age {age} on {})",
+                on.for_reader(Lang::En)
+            ),
         )),
         12..=17 => meld_3(&input, Meld3Path::Youth).flag(t(
             format!("假设：登记肝移植时未满 18 岁（{on} 时 {age} 岁）"),
-            format!("assumption: registered for transplant before age 18 (age {age} on {on})"),
+            format!(
+                "assumption: registered for transplant before age 18 (age {age} on {})",
+                on.for_reader(Lang::En)
+            ),
         )),
         _ => Criterion::new(
             Kind::Meld3,
@@ -873,7 +881,7 @@ fn dialysis_from(
             let date = creatinine.date();
             flags.push(t(
                 format!("假设：未透析（肌酐（{date}）前后 {window} 天内无透析记录）"),
-                format!("assumption: dialysis = no (no dialysis status recorded within {window} days of the creatinine of {date})"),
+                format!("assumption: dialysis = no (no dialysis status recorded within {window} days of the creatinine of {})", date.for_reader(Lang::En)),
             ));
             (
                 false,
@@ -1030,7 +1038,7 @@ mod tests {
         assert!(
             missing.contains(&t(
                 "2021-11-01 及之前的腹水分级（[[assessment]] 中的 ascites）",
-                "ascites grade (an [[assessment]] with ascites) on or before 2021-11-01"
+                "ascites grade (an [[assessment]] with ascites) on or before Nov 1, 2021"
             )),
             "{missing:?}"
         );

@@ -117,7 +117,7 @@ impl Kind {
             Kind::JshTumourMarkers => (
                 "jsh_3_tumour_markers",
                 "JSH TACE 抵抗条目 3：肿瘤标志物",
-                "JSH TACE refractoriness item 3: tumour markers",
+                "JSH TACE refractoriness item 3: tumor markers",
             ),
             Kind::JshVascularInvasion => (
                 "jsh_4_vascular_invasion",
@@ -288,7 +288,10 @@ impl Input {
     pub fn describe(&self, lang: Lang) -> String {
         let mut out = self.short(lang);
         if let Some(date) = self.date {
-            out.push_str(&format!(" ({date})"));
+            out.push_str(&format!(
+                " ({})",
+                crate::us_date::ReaderDate::for_reader(date, lang)
+            ));
         }
         if let Some(note) = &self.note {
             out.push_str(" — ");
@@ -766,16 +769,16 @@ pub(crate) mod tests {
         assert_eq!(en(Kind::Bclc, viable), "A");
         assert_eq!(en(Kind::Cnlc, viable), "Ia");
         assert_eq!(
-            en(Kind::Mrecist, Some("MRI 2021-08-15, after TACE-1")),
+            en(Kind::Mrecist, Some("MRI Aug 15, 2021, after TACE-1")),
             "SD"
         );
         assert_eq!(
-            en(Kind::Mrecist, Some("MRI 2021-10-15, after TACE-2")),
+            en(Kind::Mrecist, Some("MRI Oct 15, 2021, after TACE-2")),
             "PD"
         );
         assert_eq!(
             en(Kind::JshInsufficientResponse, None),
-            "possible — % viable not reported (viable tumour after TACE-1, TACE-2)"
+            "possible — % viable not reported (viable tumor after TACE-1, TACE-2)"
         );
         assert_eq!(
             en(Kind::JshIntrahepaticProgression, None),
@@ -814,13 +817,13 @@ pub(crate) mod tests {
             find(&criteria, Kind::Metroticket, viable)
                 .outcome
                 .missing_items(Lang::En),
-            ["afp on or before 2021-08-01"]
+            ["afp on or before Aug 1, 2021"]
         );
         assert_eq!(
             find(&criteria, Kind::Mrecist, None).outcome,
             Outcome::missing([t(
                 "首次 TACE（2021-07-06）后有病灶测量的影像检查",
-                "imaging with measured lesions after the first TACE (2021-07-06)"
+                "imaging with measured lesions after the first TACE (Jul 6, 2021)"
             )])
         );
         // No ART before a repeat TACE yet; only the one if another TACE is considered (§6.4),
@@ -835,7 +838,7 @@ pub(crate) mod tests {
             art[0]
                 .outcome
                 .missing_items(Lang::En)
-                .contains(&"imaging with measured lesions after TACE-1 (2021-07-06)"),
+                .contains(&"imaging with measured lesions after TACE-1 (Jul 6, 2021)"),
             "{:?}",
             art[0].outcome
         );

@@ -16,6 +16,7 @@ use crate::case::model::{Finding, ImagingStudy, Lesion, Treatment};
 use crate::date::CaseDate;
 use crate::lab::Analyte;
 use crate::text::{Lang, Text};
+use crate::us_date::ReaderDate;
 
 /// "Before" and "after" a session, in Chinese and English.
 const BEFORE: [&str; 2] = ["前", "before"];
@@ -226,8 +227,9 @@ impl Session<'_> {
         known_order(studies, &Text::plain(self.label.clone()), self.tace.date)
     }
 
-    fn named(&self) -> String {
-        format!("{} ({})", self.label, self.tace.date)
+    /// "TACE-2 (2021-08-27)", "TACE-2 (Aug 27, 2021)".
+    fn named(&self, lang: Lang) -> String {
+        format!("{} ({})", self.label, self.tace.date.for_reader(lang))
     }
 
     /// "TACE-2 前 AST", "AST before TACE-2": a value from before the session.
@@ -327,7 +329,7 @@ pub(crate) fn assess(sources: &Sources<'_>) -> ResponseResults {
                 let date = p.study.date;
                 match lang {
                     Lang::Zh => format!("{date} {word}"),
-                    Lang::En => format!("{word} on {date}"),
+                    Lang::En => format!("{word} on {}", date.for_reader(Lang::En)),
                 }
             })
             .collect();
@@ -341,7 +343,7 @@ pub(crate) fn assess(sources: &Sources<'_>) -> ResponseResults {
     let named = |lang: Lang| {
         sessions
             .iter()
-            .map(Session::named)
+            .map(|session| session.named(lang))
             .collect::<Vec<_>>()
             .join(lang.pick("、", ", "))
     };
@@ -352,7 +354,8 @@ pub(crate) fn assess(sources: &Sources<'_>) -> ResponseResults {
             trend(Lang::Zh)
         ),
         format!(
-            "{n} TACE session(s) up to {at}: {}; mRECIST: {}",
+            "{n} TACE session(s) up to {}: {}; mRECIST: {}",
+            at.for_reader(Lang::En),
             named(Lang::En),
             trend(Lang::En)
         ),
@@ -404,17 +407,18 @@ fn undated_course(undated: &[&Treatment], tace: bool) -> ResponseResults {
     }
 }
 
-/// "order uncertain: MRI 2021-08-20 and TACE-2 (2021-08 late)" when the study and the
+/// "order uncertain: MRI Aug 20, 2021 and TACE-2 (late Aug 2021)" when the study and the
 /// treatment `name` of `date` could each be the earlier (their periods overlap, one is known
 /// only in part): a baseline or a before/after choice between them is not made.
 fn order_uncertain(study: &ImagingStudy, name: &Text, date: CaseDate) -> Option<Text> {
     study.date.order_uncertain(date).then(|| {
         let (modality, on) = (study.modality, study.date);
         let (zh, en) = (name.best(Lang::Zh), name.best(Lang::En));
-        let (zh_date, en_date) = (date.in_lang(Lang::Zh), date.in_lang(Lang::En));
+        let (zh_date, en_date) = (date.for_reader(Lang::Zh), date.for_reader(Lang::En));
+        let (zh_on, en_on) = (on.for_reader(Lang::Zh), on.for_reader(Lang::En));
         t(
-            format!("先后顺序不确定：{modality} {on} 与 {zh}（{zh_date}）"),
-            format!("order uncertain: {modality} {on} and {en} ({en_date})"),
+            format!("先后顺序不确定：{modality} {zh_on} 与 {zh}（{zh_date}）"),
+            format!("order uncertain: {modality} {en_on} and {en} ({en_date})"),
         )
     })
 }
@@ -443,7 +447,11 @@ fn choose_targets(baseline: &ImagingStudy) -> Result<Vec<(&Lesion, Decimal)>, Ve
         .map(|l| {
             t(
                 format!("基线（{date}）病灶 {} 的分类", l.id),
-                format!("class of lesion {} at baseline ({date})", l.id),
+                format!(
+                    "class of lesion {} at baseline ({})",
+                    l.id,
+                    date.for_reader(Lang::En)
+                ),
             )
         })
         .collect();
@@ -470,7 +478,7 @@ fn choose_targets(baseline: &ImagingStudy) -> Result<Vec<(&Lesion, Decimal)>, Ve
     Ok(candidates)
 }
 
-/// "MRI 2021-10-15, after TACE-2 and sorafenib 400 mg twice daily".
+/// "MRI Oct 15, 2021, after TACE-2 and sorafenib 400 mg twice daily".
 fn follow_up_basis(study: &ImagingStudy, named: &[Text]) -> Text {
     let (modality, date) = (study.modality, study.date);
     Text::both(
@@ -478,7 +486,11 @@ fn follow_up_basis(study: &ImagingStudy, named: &[Text]) -> Text {
             "{modality} {date}，{}",
             zh_joined(&[&and_list(named, Lang::Zh), "后"])
         ),
-        format!("{modality} {date}, after {}", and_list(named, Lang::En)),
+        format!(
+            "{modality} {}, after {}",
+            date.for_reader(Lang::En),
+            and_list(named, Lang::En)
+        ),
     )
 }
 
@@ -493,7 +505,8 @@ fn imaging_after(what: &Text, date: CaseDate, all_studies: &[&ImagingStudy]) -> 
             t(
                 format!("{zh}后有病灶测量的影像检查（其后最近的 {modality}（{on}）未列出病灶）"),
                 format!(
-                    "imaging with measured lesions after {en} (the latest study after it, {modality} {on}, lists none)"
+                    "imaging with measured lesions after {en} (the latest study after it, {modality} {}, lists none)",
+                    on.for_reader(Lang::En)
                 ),
             )
         }
@@ -591,7 +604,10 @@ impl<'a> Reference<'a> {
                     let (id, date) = (&target.id, study.date);
                     missing.push(t(
                         format!("{date} 靶病灶 {id} 的活性部分直径"),
-                        format!("viable diameter of target {id} on {date}"),
+                        format!(
+                            "viable diameter of target {id} on {}",
+                            date.for_reader(Lang::En)
+                        ),
                     ));
                 }
             }
@@ -742,7 +758,8 @@ fn overall_response(
                 unclassified.push(t(
                     format!("{date} 病灶 {id} 的分类（基线时无此病灶：如为 HCC 即为新发病灶）"),
                     format!(
-                        "class of lesion {id} on {date} (absent at baseline: a new lesion if HCC)"
+                        "class of lesion {id} on {} (absent at baseline: a new lesion if HCC)",
+                        date.for_reader(Lang::En)
                     ),
                 ));
             }
@@ -771,7 +788,7 @@ fn overall_response(
     if !non_targets.is_empty() {
         flags.push(t(
             "非靶病灶是否明确进展由放射科医生判断，此处未评估",
-            "unequivocal progression of non-target lesions is a radiologist's judgement and is not assessed here",
+            "unequivocal progression of non-target lesions is a radiologist's judgment and is not assessed here",
         ));
     }
     if target != Response::Cr {
@@ -792,7 +809,10 @@ fn overall_response(
                 let (id, date) = (&lesion.id, study.date);
                 unknown.push(t(
                     format!("{date} 非靶病灶 {id} 的活性部分直径"),
-                    format!("viable diameter of non-target {id} on {date}"),
+                    format!(
+                        "viable diameter of non-target {id} on {}",
+                        date.for_reader(Lang::En)
+                    ),
                 ));
             }
         }
@@ -836,9 +856,11 @@ fn art_scores(
                             p.study.date > previous.tace.date && p.study.date <= this.tace.date
                         })
                         .ok_or_else(|| {
-                            let (previous, this) = (previous.named(), this.named());
+                            let named = |lang| (previous.named(lang), this.named(lang));
+                            let ((previous_zh, this_zh), (previous, this)) =
+                                (named(Lang::Zh), named(Lang::En));
                             t(
-                                format!("{previous} 之后至 {this} 及之前有病灶测量的影像检查"),
+                                format!("{previous_zh} 之后至 {this_zh} 及之前有病灶测量的影像检查"),
                                 format!(
                                     "imaging with measured lesions after {previous} and on or before {this}"
                                 ),
@@ -901,11 +923,11 @@ fn art_next(
                     let date = study.date;
                     t(
                         format!("{date} 的 mRECIST 疗效评价"),
-                        format!("mRECIST response on {date}"),
+                        format!("mRECIST response on {}", date.for_reader(Lang::En)),
                     )
                 }),
             _ => Err(imaging_after(
-                &Text::plain(last.named()),
+                &Text::both(last.named(Lang::Zh), last.named(Lang::En)),
                 last.tace.date,
                 all_studies,
             )),
@@ -1002,7 +1024,10 @@ fn art_from(
             let date = study.date;
             missing.push(t(
                 format!("{date} 的 mRECIST 疗效评价（见 mRECIST）"),
-                format!("mRECIST response on {date} (see mRECIST)"),
+                format!(
+                    "mRECIST response on {} (see mRECIST)",
+                    date.for_reader(Lang::En)
+                ),
             ));
             None
         }
@@ -1040,7 +1065,7 @@ fn art_from(
 }
 
 /// A Child-Pugh value exactly at a cut-off whose other points would move the ART score into
-/// the other band (§6.4): "albumin 3.5 g/dL (35 g/L as printed, 2021-08-20) is exactly at a
+/// the other band (§6.4): "albumin 3.5 g/dL (35 g/L as printed, Aug 20, 2021) is exactly at a
 /// Child-Pugh cut-off …".
 fn cut_off_flags(
     input: &ArtInput,
@@ -1168,7 +1193,7 @@ impl PerSession {
 fn jsh_item(kind: Kind, outcome: Outcome, inputs: Vec<Input>) -> Criterion {
     let mut criterion = Criterion::new(kind, outcome).flag(t(
         "JSH 各条目仅列出相关数据（条目措辞部分核实）；TACE 是否失败由医生判断",
-        "the JSH items are listed with their data (wording partially verified); whether TACE has failed is the physician's judgement",
+        "the JSH items are listed with their data (wording partially verified); whether TACE has failed is the physician's judgment",
     ));
     criterion.inputs = inputs;
     criterion
@@ -1203,9 +1228,9 @@ fn jsh(
 
 /// Imaging before and after a session, as JSH items 1 and 2 miss it.
 fn imaging_around(session: &Session<'_>) -> Text {
-    let named = session.named();
+    let (named_zh, named) = (session.named(Lang::Zh), session.named(Lang::En));
     t(
-        format!("{named} 前后的影像检查"),
+        format!("{named_zh} 前后的影像检查"),
         format!("imaging before and after {named}"),
     )
 }
@@ -1257,17 +1282,24 @@ fn insufficient_response(sessions: &[Session<'_>], measured: &[&ImagingStudy]) -
                     let (id, date) = (&lesion.id, after.date);
                     data.missing.push(t(
                         format!("{date} 病灶 {id} 的活性部分直径"),
-                        format!("viable diameter of {id} on {date}"),
+                        format!("viable diameter of {id} on {}", date.for_reader(Lang::En)),
                     ));
                     viable = None;
                 }
             }
         }
         if treated.is_empty() {
-            let (date, named) = (before.date, session.named());
+            let (date, named_zh, named) = (
+                before.date,
+                session.named(Lang::Zh),
+                session.named(Lang::En),
+            );
             data.missing.push(t(
-                format!("{named} 后对 {date} 所见病灶的复测"),
-                format!("the lesions of {date} re-measured after {named}"),
+                format!("{named_zh} 后对 {date} 所见病灶的复测"),
+                format!(
+                    "the lesions of {} re-measured after {named}",
+                    date.for_reader(Lang::En)
+                ),
             ));
             viable = None;
         }
@@ -1278,17 +1310,17 @@ fn insufficient_response(sessions: &[Session<'_>], measured: &[&ImagingStudy]) -
         |list| {
             Text::both(
                 format!("可能 —— 未报告存活肿瘤百分比（{list} 后仍有存活肿瘤）"),
-                format!("possible — % viable not reported (viable tumour after {list})"),
+                format!("possible — % viable not reported (viable tumor after {list})"),
             )
         },
         Text::both(
             "各次治疗后均无存活肿瘤",
-            "no viable tumour after any session",
+            "no viable tumor after any session",
         ),
         |list| {
             Text::both(
                 format!("仅 {list} 后有存活肿瘤（非连续两次）"),
-                format!("viable tumour after {list} only (not two consecutive sessions)"),
+                format!("viable tumor after {list} only (not two consecutive sessions)"),
             )
         },
     );
@@ -1308,7 +1340,7 @@ fn intrahepatic_count(study: &ImagingStudy) -> Result<usize, Vec<Text>> {
         .map(|l| {
             t(
                 format!("{date} 病灶 {} 的分类", l.id),
-                format!("class of lesion {} on {date}", l.id),
+                format!("class of lesion {} on {}", l.id, date.for_reader(Lang::En)),
             )
         })
         .collect();
@@ -1402,9 +1434,9 @@ fn tumour_markers(sources: &Sources<'_>, sessions: &[Session<'_>]) -> Criterion 
                 Some(afp.value)
             }
             Ok(None) | Err(_) => {
-                let named = session.named();
+                let (named_zh, named) = (session.named(Lang::Zh), session.named(Lang::En));
                 data.missing.push(t(
-                    format!("{named} {zh}的 AFP"),
+                    format!("{named_zh} {zh}的 AFP"),
                     format!("AFP {en} {named}"),
                 ));
                 None
@@ -1469,14 +1501,14 @@ fn appearance(
     let outcome = if let Some(study) = after.iter().find(|s| finding(s) == Finding::Yes) {
         Outcome::Category(Text::both(
             format!("{} 报告有", study.date),
-            format!("reported on {}", study.date),
+            format!("reported on {}", study.date.for_reader(Lang::En)),
         ))
     } else {
         match after.last() {
             None => {
-                let named = first.named();
+                let (named_zh, named) = (first.named(Lang::Zh), first.named(Lang::En));
                 Outcome::missing([t(
-                    format!("{named} 后的影像检查"),
+                    format!("{named_zh} 后的影像检查"),
                     format!("imaging after {named}"),
                 )])
             }
@@ -1484,12 +1516,12 @@ fn appearance(
                 let (status, date) = (status(&what), study.date);
                 Outcome::missing([t(
                     format!("{date} 的{}", status.best(Lang::Zh)),
-                    format!("{} on {date}", status.best(Lang::En)),
+                    format!("{} on {}", status.best(Lang::En), date.for_reader(Lang::En)),
                 )])
             }
             Some(study) => Outcome::Category(Text::both(
                 format!("截至 {} 未见报告", study.date),
-                format!("none reported up to {}", study.date),
+                format!("none reported up to {}", study.date.for_reader(Lang::En)),
             )),
         }
     };
@@ -1580,8 +1612,8 @@ mod tests {
         assert_eq!(
             rows,
             [
-                ("MRI 2021-08-10, after TACE-1", "SD"),
-                ("MRI 2021-10-15, after TACE-2 and sorafenib", "PD"),
+                ("MRI Aug 10, 2021, after TACE-1", "SD"),
+                ("MRI Oct 15, 2021, after TACE-2 and sorafenib", "PD"),
             ]
         );
         let october = mrecist[1];
@@ -1592,11 +1624,11 @@ mod tests {
             .map(|i| i.describe(Lang::En))
             .collect();
         assert!(
-            inputs.contains(&"target L1 at baseline 24 mm (2021-06-18)".to_string()),
+            inputs.contains(&"target L1 at baseline 24 mm (Jun 18, 2021)".to_string()),
             "{inputs:?}"
         );
         assert!(
-            inputs.contains(&"nadir sum 24 mm (2021-06-18)".to_string()),
+            inputs.contains(&"nadir sum 24 mm (Jun 18, 2021)".to_string()),
             "{inputs:?}"
         );
         let flags = english(&october.flags);
@@ -1640,8 +1672,8 @@ mod tests {
         assert_eq!(
             rows[2..],
             [
-                ("MRI 2021-12-20, after lenvatinib", "SD"),
-                ("MRI 2022-02-20, after lenvatinib", "PD"),
+                ("MRI Dec 20, 2021, after lenvatinib", "SD"),
+                ("MRI Feb 20, 2022, after lenvatinib", "PD"),
             ]
         );
     }
@@ -1670,7 +1702,7 @@ mod tests {
         let last = mrecist.last().unwrap();
         assert_eq!(
             (basis(last), last.outcome.label(Lang::En)),
-            ("CT 2024-06-10, after atezolizumab, bevacizumab", "PR")
+            ("CT Jun 10, 2024, after atezolizumab, bevacizumab", "PR")
         );
         assert_eq!(mrecist.len(), 3, "one verdict per study");
     }
@@ -1695,7 +1727,7 @@ mod tests {
         assert_eq!(
             mrecist[2].outcome.missing_items(Lang::En),
             [
-                "imaging with measured lesions after the start of lenvatinib (2021-11-01) (the latest study after it, US 2021-11-12, lists none)"
+                "imaging with measured lesions after the start of lenvatinib (Nov 1, 2021) (the latest study after it, US Nov 12, 2021, lists none)"
             ]
         );
     }
@@ -1721,11 +1753,11 @@ mod tests {
         );
         let inputs: Vec<String> = demo.inputs.iter().map(|i| i.describe(Lang::En)).collect();
         for wanted in [
-            "AST before TACE-1 38 U/L (2021-06-20)",
-            "latest AST 55 U/L (2021-11-10)",
-            "Child-Pugh before TACE-1 A5 (2021-06-20)",
-            "latest Child-Pugh A6 (2021-11-10)",
-            "mRECIST of the latest imaging PD (2021-10-15)",
+            "AST before TACE-1 38 U/L (Jun 20, 2021)",
+            "latest AST 55 U/L (Nov 10, 2021)",
+            "Child-Pugh before TACE-1 A5 (Jun 20, 2021)",
+            "latest Child-Pugh A6 (Nov 10, 2021)",
+            "mRECIST of the latest imaging PD (Oct 15, 2021)",
         ] {
             assert!(
                 inputs.contains(&wanted.to_string()),
@@ -1747,13 +1779,13 @@ mod tests {
         assert_eq!(
             waiting.outcome.missing_items(Lang::En),
             [
-                "ast after 2021-11-12 and on or before 2021-11-15",
-                "for Child-Pugh: bilirubin after 2021-11-12 and on or before 2021-11-15",
-                "for Child-Pugh: albumin after 2021-11-12 and on or before 2021-11-15",
-                "for Child-Pugh: inr after 2021-11-12 and on or before 2021-11-15",
-                "for Child-Pugh: ascites grade (an [[assessment]] with ascites) after 2021-11-12 and on or before 2021-11-15",
-                "for Child-Pugh: encephalopathy grade (an [[assessment]] with encephalopathy) after 2021-11-12 and on or before 2021-11-15",
-                "imaging with measured lesions after TACE-3 (2021-11-12) (the latest study after it, CT 2021-11-14, lists none)",
+                "ast after Nov 12, 2021 and on or before Nov 15, 2021",
+                "for Child-Pugh: bilirubin after Nov 12, 2021 and on or before Nov 15, 2021",
+                "for Child-Pugh: albumin after Nov 12, 2021 and on or before Nov 15, 2021",
+                "for Child-Pugh: inr after Nov 12, 2021 and on or before Nov 15, 2021",
+                "for Child-Pugh: ascites grade (an [[assessment]] with ascites) after Nov 12, 2021 and on or before Nov 15, 2021",
+                "for Child-Pugh: encephalopathy grade (an [[assessment]] with encephalopathy) after Nov 12, 2021 and on or before Nov 15, 2021",
+                "imaging with measured lesions after TACE-3 (Nov 12, 2021) (the latest study after it, CT Nov 14, 2021, lists none)",
             ]
         );
         // ART before TACE-3 is the demo's "next TACE" score.
@@ -1781,7 +1813,7 @@ mod tests {
         assert_eq!(
             english(&art.pinned),
             [
-                "borderline for ART: albumin 3.5 g/dL (35 g/L as printed, 2021-08-20) is exactly at a Child-Pugh cut-off: at 1 point instead of 2, Child-Pugh before TACE-2 would be 5, not 6, and the ART score 1 (0–1.5), not 2.5 (≥ 2.5)"
+                "borderline for ART: albumin 3.5 g/dL (35 g/L as printed, Aug 20, 2021) is exactly at a Child-Pugh cut-off: at 1 point instead of 2, Child-Pugh before TACE-2 would be 5, not 6, and the ART score 1 (0–1.5), not 2.5 (≥ 2.5)"
             ]
         );
         assert!(art.flags.contains(&art.pinned[0]));

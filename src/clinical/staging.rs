@@ -71,7 +71,7 @@ fn missing_basics(input: &StagingInput<'_>) -> Vec<Text> {
 fn no_viable_tumour() -> Outcome {
     Outcome::Category(Text::both(
         "不适用（无活性肿瘤）",
-        "not applicable (no viable tumour)",
+        "not applicable (no viable tumor)",
     ))
 }
 
@@ -111,7 +111,7 @@ pub fn bclc(input: &StagingInput<'_>) -> Criterion {
                 milan.label(Lang::Zh)
             ),
             format!(
-                "BCLC 2022 exception: end-stage liver function with tumour burden within transplant criteria is routed to transplant assessment (Milan here: {})",
+                "BCLC 2022 exception: end-stage liver function with tumor burden within transplant criteria is routed to transplant assessment (Milan here: {})",
                 milan.label(Lang::En)
             ),
         ));

@@ -15,6 +15,7 @@ use crate::case::model::{Finding, Grade, ImagingStudy};
 use crate::date::CaseDate;
 use crate::lab::Analyte;
 use crate::text::{Lang, Text};
+use crate::us_date::ReaderDate;
 
 /// The tumour criteria, in output order.
 pub const KINDS: [Kind; 9] = [
@@ -67,7 +68,7 @@ pub struct Burden {
     /// AFP in ng/mL (the latest on or before the evaluation date, §6.4), or what is missing.
     pub afp_ng_ml: Result<Decimal, Text>,
     /// The AFP nearest the imaging (within 30 days) where it is not the latest, and how a
-    /// reader is told of it ("AFP 85 ng/mL on 2021-10-14, nearest the MRI").
+    /// reader is told of it ("AFP 85 ng/mL on Oct 14, 2021, nearest the MRI").
     pub afp_nearest: Option<(Decimal, Text)>,
     /// "rising AFP: …" when each of the last three values is higher than the one before.
     pub afp_rising: Option<Text>,
@@ -265,7 +266,7 @@ fn verdict(kind: Kind, size: Rule, burden: &Burden, mut flags: Vec<Text>) -> Cri
         Rule::Unknown(missing) => Outcome::Indeterminate { missing },
     };
     if outcome == Outcome::Within && burden.count() == 0 {
-        flags.push(t("无计入的存活肿瘤", "no viable tumour counted"));
+        flags.push(t("无计入的存活肿瘤", "no viable tumor counted"));
     }
     let mut criterion = Criterion::new(kind, outcome);
     criterion.flags = flags;
@@ -555,7 +556,7 @@ fn no_viable_tumour(kind: Kind) -> Criterion {
         kind,
         Outcome::Category(Text::both(
             "不适用（无活性肿瘤）",
-            "not applicable (no viable tumour)",
+            "not applicable (no viable tumor)",
         )),
     )
 }
@@ -675,20 +676,25 @@ fn with_nearest_afp(
         Some(value) => format!("{} · {value}", c.outcome.label(lang)),
         None => c.outcome.label(lang).to_string(),
     };
-    let (latest, on) = (
-        show(*latest),
-        latest_input.date.map(|d| d.to_string()).unwrap_or_default(),
-    );
+    let latest = show(*latest);
+    let on = |lang| {
+        latest_input
+            .date
+            .map(|d| d.for_reader(lang))
+            .unwrap_or_default()
+    };
     criterion.flags.push(t(
         format!(
-            "结果取决于所用 AFP：按最近一次 AFP {latest} ng/mL（{on}）为{}；按{}为{}",
+            "结果取决于所用 AFP：按最近一次 AFP {latest} ng/mL（{}）为{}；按{}为{}",
+            on(Lang::Zh),
             result(criterion, Lang::Zh),
             because.best(Lang::Zh),
             result(&other, Lang::Zh)
         ),
         format!(
-            "depends on the AFP: {} with AFP {latest} ng/mL on {on}, the latest; {} with {}",
+            "depends on the AFP: {} with AFP {latest} ng/mL on {}, the latest; {} with {}",
             result(criterion, Lang::En),
+            on(Lang::En),
             result(&other, Lang::En),
             because.best(Lang::En)
         ),
@@ -708,7 +714,12 @@ pub(crate) fn rising_afp(values: &[(CaseDate, Decimal)]) -> Option<Text> {
         let (a1, a2, a3) = (show(*a1), show(*a2), show(*a3));
         t(
             format!("AFP 升高：{a1} → {a2} → {a3} ng/mL，最近三次均较前升高（{d1}、{d2}、{d3}）"),
-            format!("rising AFP: {a1} → {a2} → {a3} ng/mL, on {d1}, {d2} and {d3}"),
+            format!(
+                "rising AFP: {a1} → {a2} → {a3} ng/mL, on {}, {} and {}",
+                d1.for_reader(Lang::En),
+                d2.for_reader(Lang::En),
+                d3.for_reader(Lang::En)
+            ),
         )
     })
 }
@@ -731,7 +742,11 @@ pub(crate) fn burdens(sources: &Sources<'_>) -> Result<Vec<Burden>, Text> {
         let (modality, date, used) = (newer.modality, newer.date, study.date);
         shared.push(t(
             format!("较新的 {modality}（{date}）未列出病灶；采用 {used} 的检查"),
-            format!("the newer {modality} of {date} lists no lesions; the study of {used} is used"),
+            format!(
+                "the newer {modality} of {} lists no lesions; the study of {} is used",
+                date.for_reader(Lang::En),
+                used.for_reader(Lang::En)
+            ),
         ));
     }
     shared.extend(stale_flag(study.date, sources.at));
@@ -753,7 +768,10 @@ pub(crate) fn burdens(sources: &Sources<'_>) -> Result<Vec<Burden>, Text> {
                 near.value,
                 t(
                     format!("与 {modality} 时间最近的 AFP {value} ng/mL（{date}）"),
-                    format!("AFP {value} ng/mL on {date}, nearest the {modality}"),
+                    format!(
+                        "AFP {value} ng/mL on {}, nearest the {modality}",
+                        date.for_reader(Lang::En)
+                    ),
                 ),
             )
         });
@@ -833,7 +851,10 @@ fn count_lesions(study: &ImagingStudy, basis: Basis) -> Burden {
                 let (id, date) = (&lesion.id, study.date);
                 burden.unknown.push(t(
                     format!("病灶 {id} 的活性部分直径（{date}）"),
-                    format!("viable diameter of lesion {id} ({date})"),
+                    format!(
+                        "viable diameter of lesion {id} ({})",
+                        date.for_reader(Lang::En)
+                    ),
                 ));
             }
             continue;
@@ -847,12 +868,15 @@ fn count_lesions(study: &ImagingStudy, basis: Basis) -> Burden {
             let (id, mm, date) = (&lesion.id, show(size_mm), study.date);
             burden.flags.push(t(
                 format!("病灶 {id} 的大小为约数：≈ {mm} mm（{date}）"),
-                format!("approximate size: lesion {id} ≈ {mm} mm ({date})"),
+                format!(
+                    "approximate size: lesion {id} ≈ {mm} mm ({})",
+                    date.for_reader(Lang::En)
+                ),
             ));
         }
         match lesion.class {
             _ if size_mm == Decimal::ZERO => {
-                input = input.note(t("无存活肿瘤", "no viable tumour"));
+                input = input.note(t("无存活肿瘤", "no viable tumor"));
             }
             _ if size_mm < MIN_COUNTED_MM => {
                 input = input.note(t("未计入：< 10 mm", "not counted: under 10 mm"));
@@ -866,7 +890,7 @@ fn count_lesions(study: &ImagingStudy, basis: Basis) -> Burden {
                 let (id, date) = (&lesion.id, study.date);
                 burden.unknown.push(t(
                     format!("病灶 {id} 的分类（{date}）"),
-                    format!("class of lesion {id} ({date})"),
+                    format!("class of lesion {id} ({})", date.for_reader(Lang::En)),
                 ));
             }
             Some(class) if !class.counts_as_hcc() => {
@@ -969,7 +993,7 @@ mod tests {
         const L: &str = "low risk (≤ 2)";
         const H: &str = "high risk (> 2)";
         const T2: &str = "already within T2";
-        const NA: &str = "not applicable (no viable tumour)";
+        const NA: &str = "not applicable (no viable tumor)";
         const AFP_NA: &str = "not applicable (macrovascular invasion)";
         // id, lesions (cm), AFP, MVI, Milan, UCSF, up-to-7, N+D, Metroticket, AFP model
         // (points, class), Hangzhou, Fudan, UNOS-DS
@@ -1261,7 +1285,7 @@ mod tests {
                 .any(|f| f.starts_with("OPTN AFP rule applies"))
         );
         let t18 = milan(&burden(&[], "20"));
-        assert!(english(&t18.flags).contains(&"no viable tumour counted"));
+        assert!(english(&t18.flags).contains(&"no viable tumor counted"));
         let near_200 = metroticket(&burden(&["2.0"], "195"));
         assert!(
             english(&near_200.flags)
@@ -1348,14 +1372,14 @@ mod tests {
             d("85"),
             t(
                 "与 MRI 时间最近的 AFP 85 ng/mL（2021-10-14）",
-                "AFP 85 ng/mL on 2021-10-14, nearest the MRI",
+                "AFP 85 ng/mL on Oct 14, 2021, nearest the MRI",
             ),
         ));
         let model = afp_model_of(&b);
         let flag = model.flags.last().expect("the flag");
         assert_eq!(
             flag.best(Lang::En),
-            "depends on the AFP: high risk (> 2) · 3 with AFP 141 ng/mL on 2021-11-10, the latest; low risk (≤ 2) · 1 with AFP 85 ng/mL on 2021-10-14, nearest the MRI"
+            "depends on the AFP: high risk (> 2) · 3 with AFP 141 ng/mL on Nov 10, 2021, the latest; low risk (≤ 2) · 1 with AFP 85 ng/mL on Oct 14, 2021, nearest the MRI"
         );
         assert_eq!(
             flag.best(Lang::Zh),
@@ -1365,7 +1389,7 @@ mod tests {
         assert_eq!(alternative.value, Some(d("1")));
         assert_eq!(
             alternative.because.best(Lang::En),
-            "AFP 85 ng/mL on 2021-10-14, nearest the MRI"
+            "AFP 85 ng/mL on Oct 14, 2021, nearest the MRI"
         );
     }
 
@@ -1406,7 +1430,7 @@ mod tests {
         let flag = rising_afp(&dated).expect("rising");
         assert_eq!(
             flag.best(Lang::En),
-            "rising AFP: 62.4 → 85 → 141 ng/mL, on 2021-08-20, 2021-10-14 and 2021-11-10"
+            "rising AFP: 62.4 → 85 → 141 ng/mL, on Aug 20, 2021, Oct 14, 2021 and Nov 10, 2021"
         );
         assert_eq!(
             flag.best(Lang::Zh),

@@ -206,6 +206,8 @@ pub fn run(folder: &CaseFolder, args: &OpinionsArgs, today: NaiveDate) -> Result
     let document = Document {
         title: title.clone(),
         lang,
+        // The family's own copy: the paper where their language is read.
+        paper: crate::document::Paper::of_reader(lang, None),
         running_header: title,
         records_follow: false,
         date: today,

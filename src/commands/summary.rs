@@ -20,6 +20,7 @@ use crate::private_file;
 use crate::summary::{self, SummaryInput, words};
 use crate::text::Lang;
 use crate::tr;
+use crate::us_date::ReaderDate;
 
 pub fn run(folder: &CaseFolder, args: &SummaryArgs, today: NaiveDate) -> Result<()> {
     let loaded = load_valid(folder, today)?;
@@ -86,6 +87,7 @@ pub fn run(folder: &CaseFolder, args: &SummaryArgs, today: NaiveDate) -> Result<
             &output,
             &rendered.bytes,
             &appended,
+            document.paper,
             &fonts,
             (&identifiers, lang),
         )
@@ -102,6 +104,7 @@ fn write_packet(
     output: &Path,
     summary: &[u8],
     appended: &[&Record],
+    paper: crate::document::Paper,
     fonts: &Fonts,
     (identifiers, lang): (&str, Lang),
 ) -> Result<Diagnostics> {
@@ -129,7 +132,7 @@ fn write_packet(
         .collect();
     // Straight to the file: the records are never all in memory at once.
     private_file::write_with(output, |out| {
-        pdf::append_records(summary, &records, fonts, out)
+        pdf::append_records(summary, &records, paper, fonts, out)
     })
 }
 
@@ -182,13 +185,13 @@ pub(super) fn appended_record(
         path: folder.path(RECORDS_DIR).join(&record.path),
         header_line: format!(
             "{identifiers}\n{} · {} · {}",
-            record.date,
+            record.date.for_reader(lang),
             words::record_label(record.kind, title, lang, " · "),
             record.path.display()
         ),
         bookmark_title: format!(
             "{} {}",
-            record.date,
+            record.date.for_reader(lang),
             words::record_label(record.kind, title, lang, " ")
         ),
     }

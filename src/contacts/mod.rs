@@ -86,6 +86,9 @@ pub struct Contact {
     /// How the team works a case up, for what it asks for first (`convention =
     /// "cn-liver-surgery" | "us-transplant"`); by default from the country, else the language.
     pub convention: crate::gaps::Convention,
+    /// The paper their summary and letters are laid out on (`paper = "letter" | "a4"`); by
+    /// default US Letter for a contact in the US or Canada, A4 elsewhere, else by language.
+    pub paper: crate::document::Paper,
     /// What the team asks for first, replacing its convention's list (`asks_first = ["icg-r15",
     /// "endoscopy"]`): each the case does not hold is listed as not available.
     pub asks_first: Option<Vec<crate::gaps::Item>>,

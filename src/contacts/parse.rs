@@ -52,6 +52,7 @@ struct ContactPatch {
     needs_translation: Option<bool>,
     lab_units: Option<crate::lab::UnitSystem>,
     convention: Option<crate::gaps::Convention>,
+    paper: Option<crate::document::Paper>,
     asks_first: Option<Vec<crate::gaps::Item>>,
     active: Option<bool>,
 }
@@ -283,6 +284,7 @@ fn read_contact(reader: &mut Reader<'_>, t: &mut Table<'_, '_>) -> Option<Contac
         needs_translation: t.bool(reader, "needs_translation"),
         lab_units: t.choice(reader, "lab_units").map(Spanned::into_inner),
         convention: t.choice(reader, "convention").map(Spanned::into_inner),
+        paper: t.choice(reader, "paper").map(Spanned::into_inner),
         asks_first: t.has("asks_first").then(|| t.choices(reader, "asks_first")),
         active: t.bool(reader, "active"),
     })
@@ -316,6 +318,7 @@ fn overlay(base: &mut ContactPatch, patch: ContactPatch) {
         needs_translation,
         lab_units,
         convention,
+        paper,
         asks_first,
         active
     );
@@ -369,6 +372,10 @@ fn finish(
             language,
             patch.country.as_deref(),
         ));
+    let paper = patch.paper.unwrap_or(crate::document::Paper::of_reader(
+        language,
+        patch.country.as_deref(),
+    ));
     Some(Contact {
         id: patch.id,
         institution,
@@ -395,6 +402,7 @@ fn finish(
             .lab_units
             .unwrap_or(crate::lab::UnitSystem::for_language(language)),
         convention,
+        paper,
         asks_first: patch.asks_first,
         active: patch.active.unwrap_or(true),
         source,

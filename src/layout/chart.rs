@@ -12,7 +12,7 @@ use super::scale::{Linear, Ticks, date_ticks, day_number, stagger};
 use super::style::{CHART_LABEL, CHART_TEXT, CHART_TITLE, GRID, MUTED};
 use super::text::{Align, Typesetter};
 
-const PLOT_HEIGHT: f32 = 150.0;
+const PLOT_HEIGHT: f32 = 140.0;
 const ROW: f32 = 11.0;
 const LEGEND_ROW: f32 = 13.0;
 const LEGEND_SAMPLE: f32 = 20.0;

@@ -2,11 +2,8 @@
 //! in points, with the origin at the top-left corner and y growing downwards (the way layout
 //! thinks); only the writer knows that PDF counts from the bottom.
 
+use crate::document::Paper;
 use crate::fonts::Face;
-
-/// A4 in points.
-pub const A4_WIDTH: f32 = 595.28;
-pub const A4_HEIGHT: f32 = 841.89;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Page {
@@ -16,10 +13,12 @@ pub struct Page {
 }
 
 impl Page {
-    pub fn a4() -> Self {
+    /// A blank sheet of `paper`.
+    pub fn blank(paper: Paper) -> Self {
+        let (width, height) = paper.size();
         Self {
-            width: A4_WIDTH,
-            height: A4_HEIGHT,
+            width,
+            height,
             items: Vec::new(),
         }
     }

@@ -1,7 +1,8 @@
 //! Pagination: fragments go down the page until one does not fit, then a new page starts.
 
 use super::display::{Item, Page};
-use super::style::{BODY_BOTTOM, BODY_TOP, MARGIN_X};
+use super::style::{BODY_TOP, MARGIN_X, body_bottom};
+use crate::document::Paper;
 
 /// Something placed whole: a line of text, a table row, a chart. Its items are positioned
 /// relative to its own top-left corner.
@@ -44,26 +45,30 @@ impl Fragment {
 
 /// The pages so far and where the next fragment goes.
 pub struct Flow {
+    paper: Paper,
     finished: Vec<Page>,
     current: Page,
     /// Distance from the top of the current page to the next fragment.
     y: f32,
 }
 
-/// The height of an empty page's body.
-pub const PAGE_BODY_HEIGHT: f32 = BODY_BOTTOM - BODY_TOP;
-
 impl Flow {
-    pub fn new() -> Self {
+    pub fn new(paper: Paper) -> Self {
         Self {
+            paper,
             finished: Vec::new(),
-            current: Page::a4(),
+            current: Page::blank(paper),
             y: BODY_TOP,
         }
     }
 
+    /// The height of an empty page's body.
+    pub fn body_height(&self) -> f32 {
+        body_bottom(self.paper) - BODY_TOP
+    }
+
     pub fn remaining(&self) -> f32 {
-        BODY_BOTTOM - self.y
+        body_bottom(self.paper) - self.y
     }
 
     /// Nothing has been placed on this page yet.
@@ -81,7 +86,7 @@ impl Flow {
     }
 
     pub fn new_page(&mut self) {
-        let full = std::mem::replace(&mut self.current, Page::a4());
+        let full = std::mem::replace(&mut self.current, Page::blank(self.paper));
         self.finished.push(full);
         self.y = BODY_TOP;
     }
@@ -106,11 +111,11 @@ impl Flow {
         if fragment.height > self.remaining() {
             self.break_page();
         }
-        let y = self.y;
+        let (x, y) = (MARGIN_X, self.y);
         self.current
             .items
             .extend(fragment.items.into_iter().map(|mut item| {
-                item.translate(MARGIN_X, y);
+                item.translate(x, y);
                 item
             }));
         self.y += fragment.height;

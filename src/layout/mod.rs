@@ -1,4 +1,4 @@
-//! The layout engine: a [`Document`] becomes A4 pages of positioned text runs and paths (a
+//! The layout engine: a [`Document`] becomes pages of its paper (A4 or US Letter) of positioned text runs and paths (a
 //! display list of [`Page`]s), plus the outline. Pure: fonts come in as parsed faces, pages
 //! go out as values, nothing touches the disk.
 //!
@@ -27,8 +27,8 @@ use crate::text::Lang;
 pub use display::{Color, Item, Page, Path, Point, Segment, Stroke, TextPiece, TextRun};
 pub use running::{RECORD_HEADER_HEIGHT, RecordHeaders, record_headers};
 
-use flow::{Flow, Fragment, PAGE_BODY_HEIGHT};
-use style::{BODY_WIDTH, TextStyle};
+use flow::{Flow, Fragment};
+use style::TextStyle;
 use text::{Align, Typesetter};
 
 /// A document laid out on pages.
@@ -55,13 +55,14 @@ pub struct OutlineEntry {
 
 pub fn lay_out(document: &Document, fonts: &Fonts) -> LaidOut {
     let mut typesetter = Typesetter::new(fonts);
+    let width = style::body_width(document.paper);
     let prepared: Vec<Prepared> = document
         .blocks
         .iter()
-        .flat_map(|block| prepare(block, &mut typesetter, document.lang))
+        .flat_map(|block| prepare(block, &mut typesetter, document.lang, width))
         .collect();
 
-    let mut flow = Flow::new();
+    let mut flow = Flow::new(document.paper);
     let mut outline = vec![OutlineEntry {
         title: document.title.clone(),
         depth: 0,
@@ -79,8 +80,8 @@ pub fn lay_out(document: &Document, fonts: &Fonts) -> LaidOut {
                 heading: Some(heading),
                 ..
             } => {
-                let needed = keep_height(&prepared, index) - block.gap();
-                if needed > flow.remaining() && needed <= PAGE_BODY_HEIGHT {
+                let needed = keep_height(&prepared, index, flow.body_height()) - block.gap();
+                if needed > flow.remaining() && needed <= flow.body_height() {
                     flow.break_page();
                 }
                 // Every section gets a bookmark: the templates' sections are level 2.
@@ -169,11 +170,11 @@ impl Prepared {
     }
 
     /// The height of the smallest start a page may end after: two lines, a table's header
-    /// and first row, a whole chart.
-    fn start_height(&self) -> f32 {
+    /// and first row, a whole chart (on pages whose body is `body_height` tall).
+    fn start_height(&self, body_height: f32) -> f32 {
         match self {
             Prepared::Lines { lines, .. } => lines.iter().take(2).map(|l| l.height).sum(),
-            Prepared::Table { table, .. } => table.start_height(),
+            Prepared::Table { table, .. } => table.start_height(body_height),
             Prepared::Whole { fragment, .. } => fragment.height,
             Prepared::PageBreak => 0.0,
         }
@@ -184,7 +185,7 @@ impl Prepared {
 /// it (and a run of headings with the start of what follows them all). A lead-in of a line
 /// or two after a heading ("Longest diameters, in millimetres.") is not enough to follow
 /// it: the start of what the lead-in introduces comes along too.
-fn keep_height(prepared: &[Prepared], index: usize) -> f32 {
+fn keep_height(prepared: &[Prepared], index: usize, body_height: f32) -> f32 {
     let block = &prepared[index];
     match block {
         Prepared::Lines {
@@ -194,20 +195,22 @@ fn keep_height(prepared: &[Prepared], index: usize) -> f32 {
         } => {
             let own = block.gap() + lines.iter().map(|l| l.height).sum::<f32>();
             let next = match prepared.get(index + 1) {
-                Some(next) if next.is_heading() => keep_height(prepared, index + 1),
+                Some(next) if next.is_heading() => keep_height(prepared, index + 1, body_height),
                 Some(next) if next.is_lead_in() => {
                     let introduced = match prepared.get(index + 2) {
-                        Some(after) if !after.is_heading() => after.gap() + after.start_height(),
+                        Some(after) if !after.is_heading() => {
+                            after.gap() + after.start_height(body_height)
+                        }
                         _ => 0.0,
                     };
-                    next.start_height() + introduced
+                    next.start_height(body_height) + introduced
                 }
-                Some(next) => next.start_height(),
+                Some(next) => next.start_height(body_height),
                 None => 0.0,
             };
             own + next
         }
-        _ => block.gap() + block.start_height(),
+        _ => block.gap() + block.start_height(body_height),
     }
 }
 
@@ -248,11 +251,12 @@ fn place_lines(flow: &mut Flow, lines: &[Fragment]) {
     }
 }
 
-fn prepare(block: &Block, typesetter: &mut Typesetter, lang: Lang) -> Vec<Prepared> {
+/// `block` measured for a text column `width` wide.
+fn prepare(block: &Block, typesetter: &mut Typesetter, lang: Lang, width: f32) -> Vec<Prepared> {
     match block {
         Block::Heading { level, text } => {
             let style = style::heading(*level);
-            let mut lines = text_lines(typesetter, text, style, BODY_WIDTH, Align::Left);
+            let mut lines = text_lines(typesetter, text, style, width, Align::Left);
             if let Some(last) = lines.last_mut() {
                 last.height += style::HEADING_GAP_BELOW;
             }
@@ -267,12 +271,12 @@ fn prepare(block: &Block, typesetter: &mut Typesetter, lang: Lang) -> Vec<Prepar
         }
         Block::Paragraph(text) => vec![Prepared::Lines {
             gap: style::PARAGRAPH_GAP,
-            lines: text_lines(typesetter, text, style::BODY, BODY_WIDTH, Align::Justify),
+            lines: text_lines(typesetter, text, style::BODY, width, Align::Justify),
             heading: None,
         }],
         Block::Note(text) => vec![Prepared::Lines {
             gap: style::PARAGRAPH_GAP,
-            lines: text_lines(typesetter, text, style::NOTE, BODY_WIDTH, Align::Left),
+            lines: text_lines(typesetter, text, style::NOTE, width, Align::Left),
             heading: None,
         }],
         Block::List { ordered, items } => items
@@ -290,12 +294,12 @@ fn prepare(block: &Block, typesetter: &mut Typesetter, lang: Lang) -> Vec<Prepar
                     } else {
                         style::LIST_ITEM_GAP
                     },
-                    lines: list_item(typesetter, &marker, item),
+                    lines: list_item(typesetter, &marker, item, width),
                     heading: None,
                 }
             })
             .collect(),
-        Block::Table(table) => table::prepare(table, typesetter)
+        Block::Table(table) => table::prepare(table, typesetter, width)
             .map(|table| Prepared::Table {
                 gap: style::BLOCK_GAP,
                 table,
@@ -304,8 +308,8 @@ fn prepare(block: &Block, typesetter: &mut Typesetter, lang: Lang) -> Vec<Prepar
             .collect(),
         Block::Chart(chart) => {
             let fragment = match chart {
-                Chart::Line(line) => chart::draw(line, typesetter, BODY_WIDTH),
-                Chart::Timeline(events) => timeline::draw(events, typesetter, BODY_WIDTH, lang),
+                Chart::Line(line) => chart::draw(line, typesetter, width),
+                Chart::Timeline(events) => timeline::draw(events, typesetter, width, lang),
             };
             vec![Prepared::Whole {
                 gap: style::BLOCK_GAP,
@@ -336,12 +340,17 @@ fn text_lines(
 }
 
 /// A list item: its text in the indented column, the marker right-aligned in the indent.
-fn list_item(typesetter: &mut Typesetter, marker: &str, text: &Inline) -> Vec<Fragment> {
+fn list_item(
+    typesetter: &mut Typesetter,
+    marker: &str,
+    text: &Inline,
+    width: f32,
+) -> Vec<Fragment> {
     let mut lines = text_lines(
         typesetter,
         text,
         style::BODY,
-        BODY_WIDTH - style::LIST_INDENT,
+        width - style::LIST_INDENT,
         Align::Justify,
     );
     for line in &mut lines {

@@ -5,51 +5,56 @@ use crate::diagnostic::Diagnostics;
 use crate::document::Document;
 use crate::fonts::Fonts;
 use crate::text::Lang;
+use crate::us_date::ReaderDate;
 
-use super::display::{A4_HEIGHT, A4_WIDTH, Item, Page, Path, Point, Stroke};
-use super::style::{ACCENT, BODY_WIDTH, MARGIN_X, MARGINALIA, RULE, RULE_WIDTH, TextStyle};
+use super::display::{Item, Page, Path, Point, Stroke};
+use super::style::{ACCENT, MARGIN_X, MARGINALIA, RULE, RULE_WIDTH, TextStyle, body_width};
 use super::text::{Align, Typesetter};
 
 const HEADER_BASELINE: f32 = 38.0;
 const HEADER_RULE: f32 = 44.0;
-const FOOTER_RULE: f32 = A4_HEIGHT - 44.0;
-const FOOTER_BASELINE: f32 = A4_HEIGHT - 32.0;
+/// The footer's rule and baseline, above the page's bottom edge.
+const FOOTER_RULE_RISE: f32 = 44.0;
+const FOOTER_BASELINE_RISE: f32 = 32.0;
 
 /// Adds the running header and footer; runs after pagination, when the page count is known.
 pub fn decorate(pages: &mut [Page], document: &Document, typesetter: &mut Typesetter) {
     let total = pages.len();
-    let date = document.date.format("%Y-%m-%d").to_string();
+    let date = document.date.for_reader(document.lang);
+    let (margin_x, width) = (MARGIN_X, body_width(document.paper));
+    let height = document.paper.size().1;
+    let (footer_rule, footer_baseline) = (height - FOOTER_RULE_RISE, height - FOOTER_BASELINE_RISE);
     let rule = |y: f32| {
         Item::Path(Path::line(
-            Point::new(MARGIN_X, y),
-            Point::new(MARGIN_X + BODY_WIDTH, y),
+            Point::new(margin_x, y),
+            Point::new(margin_x + width, y),
             Stroke::solid(RULE, RULE_WIDTH),
         ))
     };
-    let header = typesetter.truncate(&document.running_header, MARGINALIA, BODY_WIDTH);
+    let header = typesetter.truncate(&document.running_header, MARGINALIA, width);
     for (index, page) in pages.iter_mut().enumerate() {
         page.items.extend(typesetter.label(
             &header,
             MARGINALIA,
-            MARGIN_X,
+            margin_x,
             HEADER_BASELINE,
             Align::Left,
         ));
         page.items.push(rule(HEADER_RULE));
-        page.items.push(rule(FOOTER_RULE));
+        page.items.push(rule(footer_rule));
         page.items.extend(typesetter.label(
             &date,
             MARGINALIA,
-            MARGIN_X,
-            FOOTER_BASELINE,
+            margin_x,
+            footer_baseline,
             Align::Left,
         ));
         let count = page_count(document.lang, index + 1, total, document.records_follow);
         page.items.extend(typesetter.label(
             &count,
             MARGINALIA,
-            MARGIN_X + BODY_WIDTH,
-            FOOTER_BASELINE,
+            margin_x + width,
+            footer_baseline,
             Align::Right,
         ));
     }
@@ -74,8 +79,10 @@ const RECORD_HEADER_STYLE: TextStyle = TextStyle {
     leading: 13.0,
     color: ACCENT,
 };
+/// The strip's left margin, on whatever paper the record is.
+const RECORD_HEADER_MARGIN_X: f32 = MARGIN_X;
 /// The header line is cut short to fit a narrow (A5) page.
-const RECORD_HEADER_MAX_WIDTH: f32 = 420.0 - 2.0 * MARGIN_X;
+const RECORD_HEADER_MAX_WIDTH: f32 = 420.0 - 2.0 * RECORD_HEADER_MARGIN_X;
 
 /// Record header lines, each drawn on a strip-sized page of its own for the PDF writer to stamp
 /// onto the record.
@@ -133,7 +140,7 @@ pub fn record_headers<'a>(
                     items.extend(typesetter.label(
                         &ids,
                         style,
-                        MARGIN_X,
+                        RECORD_HEADER_MARGIN_X,
                         top + style.baseline(),
                         Align::Left,
                     ));
@@ -145,13 +152,13 @@ pub fn record_headers<'a>(
             items.extend(typesetter.label(
                 &record,
                 style,
-                MARGIN_X,
+                RECORD_HEADER_MARGIN_X,
                 record_top + style.baseline(),
                 Align::Left,
             ));
             // A short accent bar marks the strip as added, not part of the record.
             items.push(Item::Path(Path::rect(
-                MARGIN_X - 8.0,
+                RECORD_HEADER_MARGIN_X - 8.0,
                 6.0,
                 2.5,
                 RECORD_HEADER_HEIGHT - 12.0,
@@ -159,7 +166,8 @@ pub fn record_headers<'a>(
                 None,
             )));
             Page {
-                width: A4_WIDTH,
+                // As wide as an A4 page; the stamp is as wide as the record's page.
+                width: crate::document::Paper::A4.size().0,
                 height: RECORD_HEADER_HEIGHT,
                 items,
             }

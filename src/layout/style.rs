@@ -4,13 +4,25 @@
 //! headings are set in the regular face in a dark blue, so the bold face is only loaded when
 //! the text itself asks for bold.
 
-use super::display::{A4_HEIGHT, A4_WIDTH, Color};
+use super::display::Color;
+use crate::document::Paper;
 
+/// The side margins, on every paper.
 pub const MARGIN_X: f32 = 54.0;
-/// Where the body starts and ends on a page; the running header and footer sit outside.
-pub const BODY_TOP: f32 = 64.0;
-pub const BODY_BOTTOM: f32 = A4_HEIGHT - 60.0;
-pub const BODY_WIDTH: f32 = A4_WIDTH - 2.0 * MARGIN_X;
+/// Where the body starts on a page; the running header sits above it.
+pub const BODY_TOP: f32 = 58.0;
+/// The footer's room below the body.
+const BOTTOM_MARGIN: f32 = 52.0;
+
+/// The width of the text column on `paper` (Letter's is 17 pt wider than A4's).
+pub fn body_width(paper: Paper) -> f32 {
+    paper.size().0 - 2.0 * MARGIN_X
+}
+
+/// Where the body ends on `paper`; the footer sits below it.
+pub fn body_bottom(paper: Paper) -> f32 {
+    paper.size().1 - BOTTOM_MARGIN
+}
 
 pub const INK: Color = Color::hex(0x1b1f24);
 pub const ACCENT: Color = Color::hex(0x1f4e79);
@@ -49,9 +61,9 @@ impl TextStyle {
     }
 }
 
-pub const BODY: TextStyle = TextStyle::new(10.5, 16.5, INK);
-pub const TABLE: TextStyle = TextStyle::new(9.5, 13.5, INK);
-pub const TABLE_COMPACT: TextStyle = TextStyle::new(8.0, 10.0, INK);
+pub const BODY: TextStyle = TextStyle::new(10.5, 14.5, INK);
+pub const TABLE: TextStyle = TextStyle::new(9.0, 11.0, INK);
+pub const TABLE_COMPACT: TextStyle = TextStyle::new(8.0, 9.6, INK);
 pub const NOTE: TextStyle = TextStyle::new(8.5, 12.5, MUTED);
 pub const MARGINALIA: TextStyle = TextStyle::new(8.0, 11.0, MUTED);
 pub const CHART_TITLE: TextStyle = TextStyle::new(9.5, 14.0, INK);
@@ -71,20 +83,20 @@ pub fn heading(level: u8) -> TextStyle {
 pub fn heading_gap_above(level: u8) -> f32 {
     match level {
         0 | 1 => 16.0,
-        2 => 11.0,
-        _ => 8.0,
+        2 => 10.0,
+        _ => 7.0,
     }
 }
 
 pub const HEADING_GAP_BELOW: f32 = 3.0;
-pub const PARAGRAPH_GAP: f32 = 6.0;
+pub const PARAGRAPH_GAP: f32 = 5.0;
 pub const LIST_ITEM_GAP: f32 = 2.0;
-pub const BLOCK_GAP: f32 = 10.0;
+pub const BLOCK_GAP: f32 = 8.0;
 /// Hanging indent of list items: the marker sits in it.
 pub const LIST_INDENT: f32 = 18.0;
 /// Two of these make the gutter between neighbouring cells' text: over an em, so that text
 /// extraction (copying, screen readers, pdftotext) reads cells side by side as columns.
 pub const CELL_PADDING_X: f32 = 5.0;
-pub const CELL_PADDING_Y: f32 = 2.5;
-pub const CELL_PADDING_Y_COMPACT: f32 = 1.0;
+pub const CELL_PADDING_Y: f32 = 1.5;
+pub const CELL_PADDING_Y_COMPACT: f32 = 0.8;
 pub const RULE_WIDTH: f32 = 0.5;

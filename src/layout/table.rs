@@ -6,10 +6,10 @@
 use crate::document::{Inline, Table};
 
 use super::display::{Item, Path, Point, Stroke};
-use super::flow::{Flow, Fragment, PAGE_BODY_HEIGHT};
+use super::flow::{Flow, Fragment};
 use super::style::{
-    ACCENT, BODY_WIDTH, CELL_PADDING_X, CELL_PADDING_Y, CELL_PADDING_Y_COMPACT, GRID, HEADER_FILL,
-    RULE_WIDTH, TABLE, TABLE_COMPACT, TextStyle,
+    ACCENT, CELL_PADDING_X, CELL_PADDING_Y, CELL_PADDING_Y_COMPACT, GRID, HEADER_FILL, RULE_WIDTH,
+    TABLE, TABLE_COMPACT, TextStyle,
 };
 use super::text::{Align, Line, Shaped, Typesetter};
 
@@ -28,7 +28,7 @@ struct Row {
 }
 
 /// `None` for a table with no cells at all.
-pub fn prepare(table: &Table, typesetter: &mut Typesetter) -> Option<Prepared> {
+pub fn prepare(table: &Table, typesetter: &mut Typesetter, width: f32) -> Option<Prepared> {
     let count = table
         .rows
         .iter()
@@ -60,7 +60,7 @@ pub fn prepare(table: &Table, typesetter: &mut Typesetter) -> Option<Prepared> {
             need.include(cell);
         }
     }
-    let widths = column_widths(&needs, table.widths.as_deref(), BODY_WIDTH);
+    let widths = column_widths(&needs, table.widths.as_deref(), width);
     let mut columns = Vec::with_capacity(count);
     let mut x = 0.0;
     for width in widths {
@@ -269,11 +269,12 @@ impl Prepared {
 
     /// The header with (up to two lines of) the first row: a table never starts with its
     /// header alone at the bottom of a page. A short table is kept whole: its last row or
-    /// two alone over the page reads worse than a gap at the foot of this one.
-    pub fn start_height(&self) -> f32 {
+    /// two alone over the page reads worse than a gap at the foot of this one (a page's body
+    /// is `body_height` tall).
+    pub fn start_height(&self, body_height: f32) -> f32 {
         let rows = self.rows.iter().map(|row| row.height_of(row.line_count()));
         let whole = self.header_height() + rows.sum::<f32>();
-        if whole <= PAGE_BODY_HEIGHT / 4.0 {
+        if whole <= body_height / 4.0 {
             return whole;
         }
         let first = self
@@ -285,13 +286,13 @@ impl Prepared {
 
     pub fn place(&self, flow: &mut Flow) {
         // A header taller than half a page is not worth repeating (and might never leave room).
-        let repeat_header = self.header_height() <= PAGE_BODY_HEIGHT / 2.0;
+        let repeat_header = self.header_height() <= flow.body_height() / 2.0;
         let place_header = |flow: &mut Flow| {
             if let Some(header) = &self.header {
                 flow.place(header.fragment(&self.columns, 0, header.line_count()));
             }
         };
-        if self.start_height() > flow.remaining() {
+        if self.start_height(flow.body_height()) > flow.remaining() {
             flow.break_page();
         }
         place_header(flow);
@@ -301,7 +302,7 @@ impl Prepared {
                 place_header(flow);
             }
         };
-        let room_on_fresh_page = PAGE_BODY_HEIGHT
+        let room_on_fresh_page = flow.body_height()
             - if repeat_header {
                 self.header_height()
             } else {
@@ -341,6 +342,8 @@ impl Prepared {
 
 #[cfg(test)]
 mod tests {
+    /// The text column on A4.
+    const BODY_WIDTH: f32 = 595.28 - 2.0 * 54.0;
     use std::sync::LazyLock;
 
     use super::*;
@@ -379,7 +382,7 @@ mod tests {
             widths: Some(vec![0.3, 6.0]),
             compact: false,
         };
-        let prepared = prepare(&table, &mut Typesetter::new(&FONTS)).expect("cells");
+        let prepared = prepare(&table, &mut Typesetter::new(&FONTS), BODY_WIDTH).expect("cells");
         let rows = prepared.header.iter().chain(&prepared.rows);
         for row in rows {
             assert_eq!(row.cells[0].1.len(), 1, "a date broke");
@@ -397,7 +400,7 @@ mod tests {
             widths: None,
             compact: false,
         };
-        let prepared = prepare(&table, &mut Typesetter::new(&FONTS)).expect("cells");
+        let prepared = prepare(&table, &mut Typesetter::new(&FONTS), BODY_WIDTH).expect("cells");
         let widths = widths(&prepared);
         assert!(
             widths.iter().all(|w| *w > 2.0 * CELL_PADDING_X),

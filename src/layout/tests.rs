@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 use chrono::NaiveDate;
 
 use super::*;
-use crate::document::{Span, Table};
+use crate::document::{Paper, Span, Table};
 
 static FONTS: LazyLock<Fonts> = LazyLock::new(Fonts::builtin);
 
@@ -13,9 +13,14 @@ static FONTS: LazyLock<Fonts> = LazyLock::new(Fonts::builtin);
 const CLOSING: &str = "，。、；：？！）》」』】〕…％,.;:?!)]%";
 
 fn document(blocks: Vec<Block>) -> Document {
+    document_on(Paper::A4, blocks)
+}
+
+fn document_on(paper: Paper, blocks: Vec<Block>) -> Document {
     Document {
         title: "病例摘要 Case summary".into(),
         lang: Lang::Zh,
+        paper,
         running_header: "SYN-HCC-2021-0042 · 病例摘要".into(),
         records_follow: false,
         date: NaiveDate::from_ymd_opt(2021, 11, 8).unwrap(),
@@ -78,24 +83,53 @@ fn no_chinese_line_starts_with_closing_punctuation() {
 }
 
 #[test]
-fn text_stays_inside_the_margins() {
-    let laid_out = lay_out(&document(vec![paragraph(&clinical_paragraph(40))]), &FONTS);
-    assert!(laid_out.pages.len() >= 2);
-    for page in &laid_out.pages {
-        for run in page.text_runs() {
-            assert!(run.origin.x >= style::MARGIN_X - 0.01, "{run:?}");
-            let style = TextStyle {
-                size: run.size,
-                ..style::BODY
-            };
-            let width = Typesetter::new(&FONTS).width(&run.text(), style);
-            let spaces = run.spacing();
-            assert!(
-                run.origin.x + width + spaces <= style::MARGIN_X + BODY_WIDTH + 0.5,
-                "{run:?}"
-            );
+fn text_stays_inside_the_margins_on_either_paper() {
+    for paper in [Paper::A4, Paper::Letter] {
+        let blocks = vec![paragraph(&clinical_paragraph(40))];
+        let laid_out = lay_out(&document_on(paper, blocks), &FONTS);
+        assert!(laid_out.pages.len() >= 2);
+        let (width, height) = paper.size();
+        let (margin, measure) = (style::MARGIN_X, style::body_width(paper));
+        for page in &laid_out.pages {
+            assert_eq!((page.width, page.height), (width, height));
+            for run in page.text_runs() {
+                assert!(run.origin.x >= margin - 0.01, "{run:?}");
+                assert!(run.origin.y <= height - 30.0, "{paper}: {run:?}");
+                let style = TextStyle {
+                    size: run.size,
+                    ..style::BODY
+                };
+                let width = Typesetter::new(&FONTS).width(&run.text(), style);
+                let spaces = run.spacing();
+                assert!(
+                    run.origin.x + width + spaces <= margin + measure + 0.5,
+                    "{run:?}"
+                );
+            }
         }
     }
+}
+
+#[test]
+fn letter_pages_are_shorter_and_wider_than_a4_pages() {
+    let pages = |paper| {
+        let blocks = vec![paragraph(&clinical_paragraph(60))];
+        lay_out(&document_on(paper, blocks), &FONTS).pages
+    };
+    let (a4, letter) = (pages(Paper::A4), pages(Paper::Letter));
+    // The body's lines on a full first page: fewer on Letter, each holding more.
+    let body = |pages: &[Page], paper| {
+        lines(&pages[0])
+            .into_iter()
+            .filter(|(y, _)| *y > style::BODY_TOP && *y < style::body_bottom(paper))
+            .map(|(_, text)| text.chars().count())
+            .collect::<Vec<_>>()
+    };
+    let (on_a4, on_letter) = (body(&a4, Paper::A4), body(&letter, Paper::Letter));
+    assert!(on_letter.len() < on_a4.len(), "{on_letter:?} {on_a4:?}");
+    let mean = |counts: &[usize]| counts.iter().sum::<usize>() as f32 / counts.len() as f32;
+    assert!(mean(&on_letter) > mean(&on_a4), "{on_letter:?} {on_a4:?}");
+    assert!(letter.len() >= a4.len());
 }
 
 #[test]
@@ -106,14 +140,19 @@ fn headings_are_never_last_on_a_page() {
         blocks.push(heading(1, &format!("第{section}节 Section {section}")));
         blocks.push(paragraph(&"甲胎蛋白持续升高。".repeat(9 + section * 7)));
     }
-    let laid_out = lay_out(&document(blocks), &FONTS);
-    for page in &laid_out.pages {
-        let body: Vec<_> = lines(page)
-            .into_iter()
-            .filter(|(y, _)| *y > style::BODY_TOP && *y < style::BODY_BOTTOM)
-            .collect();
-        let (_, last) = body.last().expect("a page with body text");
-        assert!(!last.starts_with('第'), "page ends with heading {last}");
+    for paper in [Paper::A4, Paper::Letter] {
+        let laid_out = lay_out(&document_on(paper, blocks.clone()), &FONTS);
+        for page in &laid_out.pages {
+            let body: Vec<_> = lines(page)
+                .into_iter()
+                .filter(|(y, _)| *y > style::BODY_TOP && *y < style::body_bottom(paper))
+                .collect();
+            let (_, last) = body.last().expect("a page with body text");
+            assert!(
+                !last.starts_with('第'),
+                "{paper}: page ends with heading {last}"
+            );
+        }
     }
 }
 
@@ -153,7 +192,7 @@ fn long_tables_repeat_their_header_row_on_every_page() {
             vec![Span::plain("事件")],
             vec![Span::plain("详情 Details")],
         ],
-        rows: (0..80)
+        rows: (0..120)
             .map(|i| {
                 vec![
                     vec![Span::plain(format!("2021-07-{:02}", i % 28 + 1))],

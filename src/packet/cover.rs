@@ -86,7 +86,13 @@ impl CoverLetter {
     }
 
     /// The letter as a document for a PDF page: the subject as its title heading.
-    pub fn document(&self, lang: Lang, date: chrono::NaiveDate, running_header: &str) -> Document {
+    pub fn document(
+        &self,
+        lang: Lang,
+        paper: document::Paper,
+        date: chrono::NaiveDate,
+        running_header: &str,
+    ) -> Document {
         let mut blocks = vec![Block::Heading {
             level: 1,
             text: vec![document::Span::plain(self.subject.clone())],
@@ -95,6 +101,7 @@ impl CoverLetter {
         Document {
             title: self.subject.clone(),
             lang,
+            paper,
             running_header: running_header.to_string(),
             records_follow: false,
             date,

@@ -17,6 +17,7 @@ use crate::date::CaseDate;
 use crate::statement::{Fact, Statement};
 use crate::summary::words;
 use crate::text::{Lang, Text};
+use crate::us_date::ReaderDate;
 
 /// The description's limit when neither the contact nor a preset gives one: the comparable
 /// platform's `maxlength="1000"`.
@@ -362,7 +363,7 @@ fn lines_field(
     }
     let text = kept.join("\n");
     let cut = (dropped > 0).then(|| {
-        let until = events[dropped - 1].0.in_lang(lang);
+        let until = events[dropped - 1].0.for_reader(lang);
         match lang {
             Lang::Zh => format!("删去了最早的 {dropped} 条记录（至 {until}），详见病历摘要图片"),
             Lang::En => format!("left out the {dropped} oldest events (up to {until}); they are in the summary images"),

@@ -12,6 +12,7 @@ use crate::date::CaseDate;
 use crate::statement::{Fact, Statement};
 use crate::summary::words;
 use crate::text::{Lang, Text};
+use crate::us_date::ReaderDate;
 
 /// What an intake form is told besides the case: the records enclosed, and those among them
 /// in Chinese that go untranslated to an English reader.
@@ -194,8 +195,9 @@ pub fn markdown(
             t(&contact.institution)
         ),
         Lang::En => format!(
-            "# Answers for the second-opinion request form\n\nPatient {} · {today}. Copy each answer into the form of {}.\n",
+            "# Answers for the second-opinion request form\n\nPatient {} · {}. Copy each answer into the form of {}.\n",
             patient.id,
+            today.for_reader(lang),
             t(&contact.institution)
         ),
     };
@@ -213,7 +215,7 @@ fn birth_date(date: CaseDate, lang: Lang) -> String {
             let day = date.day();
             format!("{} ({})", day.format("%B %-d, %Y"), day.format("%m/%d/%Y"))
         }
-        _ => date.in_lang(lang),
+        _ => date.for_reader(lang),
     }
 }
 
@@ -248,7 +250,7 @@ mod tests {
             text.contains("## ID / passport number\n\n(not shared"),
             "{text}"
         );
-        assert!(text.contains("TACE 2021-07-05"));
+        assert!(text.contains("TACE Jul 5, 2021"));
         assert!(text.contains("Propranolol 10 mg twice daily"));
         assert!(text.contains("penicillin: rash"));
         assert!(text.contains("1. The lesion kept growing"));

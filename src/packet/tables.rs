@@ -120,7 +120,7 @@ pub fn timeline_csv(case: &Case, lang: Lang) -> String {
     let mut csv = csv_line(&["date", "type", "what", "details", "hospital", "record"]);
     for (date, _, [kind, what, details, hospital, record]) in rows {
         csv.push_str(&csv_line(&[
-            &date.with_uncertainty(lang),
+            &date.written_with_uncertainty(lang),
             &kind,
             &what,
             &details,

@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use lopdf::{Dictionary, Document, Object, ObjectId, Stream, dictionary};
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Location};
+use crate::document::Paper;
 use crate::error::{Error, Result};
 use crate::fonts::Fonts;
 use crate::layout::{self, RECORD_HEADER_HEIGHT};
@@ -39,18 +40,16 @@ pub struct AppendedRecord {
     pub bookmark_title: String,
 }
 
-/// Pages for images: A4, turned to landscape for wide images.
-const PAGE_LONG: f32 = 841.89;
-const PAGE_SHORT: f32 = 595.28;
 const IMAGE_MARGIN: f32 = 36.0;
 
 /// Writes `summary` (PDF bytes) followed by every record, in order, to `out`, and returns the
-/// warnings. A record that is not a PDF, JPEG or PNG, or is damaged or password-protected, is
+/// warnings. A PDF record keeps its own pages; a photo or scan is put on a page of `paper`. A record that is not a PDF, JPEG or PNG, or is damaged or password-protected, is
 /// left out with a warning; failing to read a record file at all is an error, and so is
 /// failing to write, either of which leaves `out` with part of a PDF.
 pub fn append_records(
     summary: &[u8],
     records: &[AppendedRecord],
+    paper: Paper,
     fonts: &Fonts,
     out: &mut dyn Write,
 ) -> Result<Diagnostics> {
@@ -101,12 +100,10 @@ pub fn append_records(
         let appended = match Kind::of(&bytes) {
             Some(Kind::Pdf) => vet_once(&record.path, &bytes)
                 .and_then(|()| merge_pdf(bytes, first_id, pages_root, strip)),
-            Some(Kind::Jpeg) => {
-                raster::jpeg(bytes).map(|image| image_page(image, first_id, pages_root, strip))
-            }
-            Some(Kind::Png) => {
-                raster::png(&bytes).map(|image| image_page(image, first_id, pages_root, strip))
-            }
+            Some(Kind::Jpeg) => raster::jpeg(bytes)
+                .map(|image| image_page(image, paper, first_id, pages_root, strip)),
+            Some(Kind::Png) => raster::png(&bytes)
+                .map(|image| image_page(image, paper, first_id, pages_root, strip)),
             None => Err(tr!("it is not a PDF, JPEG or PNG file")),
         };
         match appended {
@@ -542,14 +539,22 @@ fn rectangle(pdf: &Document, object: Option<&Object>) -> Option<[f32; 4]> {
     Some([a.min(c), b.min(d), a.max(c), b.max(d)])
 }
 
-/// An image on a page of its own, fitted inside the margins below the header line; a small
-/// image is shown at its natural size (96 pixels to the inch) rather than blown up.
-fn image_page(image: PdfImage, first_id: u32, pages_root: ObjectId, strip: &Strip) -> Appended {
+/// An image on a page of `paper` of its own (turned to landscape for a wide image), fitted
+/// inside the margins below the header line; a small image is shown at its natural size (96
+/// pixels to the inch) rather than blown up.
+fn image_page(
+    image: PdfImage,
+    paper: Paper,
+    first_id: u32,
+    pages_root: ObjectId,
+    strip: &Strip,
+) -> Appended {
     let (pixels_wide, pixels_high) = image.displayed_size();
+    let (short, long) = paper.size();
     let (width, height) = if pixels_wide > pixels_high {
-        (PAGE_LONG, PAGE_SHORT)
+        (long, short)
     } else {
-        (PAGE_SHORT, PAGE_LONG)
+        (short, long)
     };
     let box_width = (width - 2.0 * IMAGE_MARGIN).min(pixels_wide * 0.75);
     let box_height = (height - IMAGE_MARGIN - RECORD_HEADER_HEIGHT - 8.0).min(pixels_high * 0.75);

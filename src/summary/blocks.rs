@@ -18,6 +18,7 @@ use crate::lab::{ANALYTES, Analyte, Unit, UnitSystem, convert};
 use crate::text::{Lang, Text};
 use crate::toml_reader::Choice;
 use crate::units;
+use crate::us_date::ReaderDate;
 
 /// Dates per labs table: more would make the columns too narrow on A4.
 const DATES_PER_TABLE: usize = 5;
@@ -70,7 +71,7 @@ pub fn labs(case: &Case, lang: Lang, system: UnitSystem, appended: bool) -> Vec<
             lang.pick("单位", "Unit").to_string(),
             lang.pick("参考范围", "Range").to_string(),
         ];
-        head.extend(chunk.iter().map(|d| d.in_lang(lang)));
+        head.extend(chunk.iter().map(|d| d.for_reader(lang)));
         let mut rows = Vec::new();
         for info in ANALYTES {
             let Some(dated) = by_analyte.get(&info.analyte) else {
@@ -244,13 +245,14 @@ fn sheet_ranges(
     by_dates
         .iter()
         .map(|(dates, entries)| {
-            let dates: Vec<String> = dates.iter().map(|d| d.in_lang(lang)).collect();
+            let dates: Vec<String> = dates.iter().map(|d| d.for_reader(lang)).collect();
             match lang {
                 Lang::Zh => format!("{} 的化验单：{}", dates.join("、"), entries.join("，")),
+                // "; " between dates: a US date holds a comma ("Oct 15, 2021").
                 Lang::En => format!(
                     "{} of {}: {}",
                     if dates.len() > 1 { "Sheets" } else { "Sheet" },
-                    dates.join(", "),
+                    dates.join("; "),
                     entries.join(", ")
                 ),
             }
@@ -293,7 +295,7 @@ fn lab_sources(case: &Case, lang: Lang) -> String {
     }
     let list = by_date
         .iter()
-        .map(|(d, s)| format!("{}: {}", d.in_lang(lang), s.join(", ")))
+        .map(|(d, s)| format!("{}: {}", d.for_reader(lang), s.join(", ")))
         .collect::<Vec<_>>()
         .join("; ");
     format!("{}{list}", lang.pick("来源：", "Sources: "))
@@ -317,7 +319,7 @@ pub fn lesions(case: &Case, lang: Lang) -> Vec<Block> {
     for study in &studies {
         for lesion in &study.lesions {
             rows.push(vec![
-                cell(study.date.in_lang(lang)),
+                cell(study.date.for_reader(lang)),
                 cell(words::modality(study.modality, lang)),
                 cell(lesion.id.clone()),
                 cell(lesion.segment.clone().unwrap_or_default()),
@@ -486,7 +488,7 @@ pub fn timeline_chart(case: &Case, lang: Lang) -> Vec<Block> {
         .iter()
         .map(|d| TimelineEvent {
             date: d.date.placed(),
-            written: d.date.in_lang(lang),
+            written: d.date.for_reader(lang),
             label: short_condition(d.condition, lang),
             kind: EventKind::Diagnosis,
         })
@@ -496,14 +498,14 @@ pub fn timeline_chart(case: &Case, lang: Lang) -> Vec<Block> {
                 .filter(|t| is_tumour_treatment(t.kind))
                 .map(|t| TimelineEvent {
                     date: t.date.placed(),
-                    written: t.date.in_lang(lang),
+                    written: t.date.for_reader(lang),
                     label: chart_label(t, lang),
                     kind: EventKind::Treatment,
                 }),
         )
         .chain(case.imaging.iter().map(|s| TimelineEvent {
             date: s.date.placed(),
-            written: s.date.in_lang(lang),
+            written: s.date.for_reader(lang),
             label: words::modality(s.modality, lang).to_string(),
             kind: EventKind::Imaging,
         }))
@@ -617,7 +619,7 @@ pub fn treatments(case: &Case, lang: Lang) -> Vec<Block> {
         .iter()
         .map(|t| {
             vec![
-                cell(t.date.in_lang(lang)),
+                cell(t.date.for_reader(lang)),
                 match &t.id {
                     Some(id) => vec![
                         Span::bold(id.clone()),
@@ -691,7 +693,7 @@ pub fn imaging(
                 (None, _) => lang.pick("未提供", "not supplied").to_string(),
             };
             vec![
-                cell(s.date.in_lang(lang)),
+                cell(s.date.for_reader(lang)),
                 cell(words::modality(s.modality, lang)),
                 cell(opt_text(s.hospital.as_ref(), lang)),
                 cell(
@@ -752,11 +754,16 @@ pub fn dicom_index(studies: &[crate::dicom::Study], lang: Lang) -> Vec<Block> {
         .flat_map(|study| {
             study.series.iter().map(move |series| {
                 vec![
+                    // A valid header date is ISO; anything else is shown as written.
                     cell(
                         series
                             .date
-                            .clone()
-                            .or(study.date.clone())
+                            .as_ref()
+                            .or(study.date.as_ref())
+                            .map(|date| match date.parse::<chrono::NaiveDate>() {
+                                Ok(day) => day.for_reader(lang),
+                                Err(_) => date.clone(),
+                            })
                             .unwrap_or_default(),
                     ),
                     cell(series.modality.clone().unwrap_or_default()),
@@ -819,7 +826,7 @@ pub fn records(
                 "—"
             };
             vec![
-                cell(r.date.in_lang(lang)),
+                cell(r.date.for_reader(lang)),
                 cell(words::record_kind(r.kind, lang)),
                 cell(r.title.best(lang)),
                 cell(file),

@@ -11,6 +11,7 @@ use crate::clinical::Criterion;
 use crate::contacts::Contact;
 use crate::statement::{self, Statement};
 use crate::text::{Lang, Text};
+use crate::us_date::ReaderDate;
 
 #[derive(Debug, Serialize)]
 pub struct SummaryContext {
@@ -162,7 +163,7 @@ pub fn build(
         name: show(PersonalField::Name).then(|| t(&patient.name)),
         sex: words::sex(patient.sex, lang),
         age: patient.age_text(today),
-        birth_date: show(PersonalField::BirthDate).then(|| patient.birth_date.in_lang(lang)),
+        birth_date: show(PersonalField::BirthDate).then(|| patient.birth_date.for_reader(lang)),
         id_number: patient
             .id_number
             .clone()
@@ -188,13 +189,13 @@ pub fn build(
         .filter(|s| s.date.day() <= today)
         .max_by_key(|s| s.date)
         .map(|s| ImagingView {
-            date: s.date.in_lang(lang),
+            date: s.date.for_reader(lang),
             modality: words::modality(s.modality, lang),
             findings: opt(&s.findings).unwrap_or_default(),
         });
     SummaryContext {
         lang,
-        today: today.to_string(),
+        today: today.for_reader(lang),
         patient: patient_view,
         recipient,
         aetiology: case
@@ -202,7 +203,7 @@ pub fn build(
             .iter()
             .map(|a| AetiologyView {
                 cause: words::cause(a.cause, lang),
-                since: a.since.map(|s| s.in_lang(lang)),
+                since: a.since.map(|s| s.for_reader(lang)),
                 note: opt(&a.note),
             })
             .collect(),
@@ -210,7 +211,7 @@ pub fn build(
             .diagnoses
             .iter()
             .map(|d| DiagnosisView {
-                date: d.date.in_lang(lang),
+                date: d.date.for_reader(lang),
                 condition: words::condition(d.condition, lang),
                 text: opt(&d.text),
             })
@@ -219,7 +220,7 @@ pub fn build(
             .treatments
             .iter()
             .map(|tr| TreatmentView {
-                date: tr.date.in_lang(lang),
+                date: tr.date.for_reader(lang),
                 kind: words::treatment(tr.kind, lang),
                 drugs: tr.drugs(lang),
                 course_end: words::course_end(&tr.course, lang),
@@ -259,8 +260,8 @@ pub fn build(
             .map(|m| MedicationView {
                 name: m.course.named(&t(&m.name), lang),
                 dose: opt(&m.dose),
-                start: m.start.map(|d| d.in_lang(lang)),
-                stop: m.course.stop.map(|d| d.in_lang(lang)),
+                start: m.start.map(|d| d.for_reader(lang)),
+                stop: m.course.stop.map(|d| d.for_reader(lang)),
                 course_end: words::course_end(&m.course, lang),
                 purpose: opt(&m.purpose),
             })
@@ -305,7 +306,7 @@ pub fn identifiers(case: &Case, contact: Option<&Contact>, lang: Lang) -> String
         parts.push(format!(
             "{} {}",
             lang.pick("出生", "born"),
-            patient.birth_date.in_lang(lang)
+            patient.birth_date.for_reader(lang)
         ));
     }
     parts.join(" · ")
@@ -378,7 +379,7 @@ fn status(case: &Case, lang: Lang) -> Option<StatusView> {
         parts.push(format!("{} {kg} kg", lang.pick("体重", "weight")));
     }
     (!parts.is_empty()).then(|| StatusView {
-        date: a.date.in_lang(lang),
+        date: a.date.for_reader(lang),
         text: parts.join(lang.pick("，", ", ")),
     })
 }

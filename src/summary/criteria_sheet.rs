@@ -12,6 +12,7 @@ use crate::date::CaseDate;
 use crate::document::{Block, Inline, Span, Table};
 use crate::lab::UnitSystem;
 use crate::text::{Lang, Text};
+use crate::us_date::ReaderDate;
 
 /// A flag on this many criteria or more (the age of the labs, say) is printed once, below the
 /// table, instead of on every row.
@@ -173,7 +174,8 @@ pub fn key_table(criteria: &[Criterion], lang: Lang) -> Vec<Block> {
                         match input.date {
                             Some(_) if after_same => on_key_page(input, lang, false),
                             Some(date) if date_of(i + 1) == Some(date) => format!(
-                                "{date}{}{}",
+                                "{}{}{}",
+                                date.for_reader(lang),
                                 lang.pick("：", ": "),
                                 on_key_page(input, lang, false)
                             ),
@@ -371,7 +373,7 @@ pub fn sheet(criteria: &[Criterion], lang: Lang) -> Vec<Block> {
     blocks.push(Block::Table(Table {
         header,
         rows,
-        widths: Some(vec![3.0, 4.6, 4.4]),
+        widths: Some(vec![2.9, 4.1, 5.0]),
         compact: true,
     }));
     blocks.extend(shared_flags_note(&flags_elsewhere, lang));
@@ -689,7 +691,7 @@ impl<'a> Shared<'a> {
             .groups
             .iter()
             .map(|group| {
-                let when = group.date.map(|d| d.to_string()).unwrap_or_default();
+                let when = group.date.map(|d| d.for_reader(lang)).unwrap_or_default();
                 let basis = group
                     .basis
                     .map(|b| format!("{}{}", b.best(lang), lang.pick("：", ": ")))
@@ -784,7 +786,7 @@ fn headword(flag: &str, lang: Lang) -> String {
 fn on_key_page(input: &Input, lang: Lang, with_date: bool) -> String {
     let mut out = input.short(lang);
     if let Some(date) = input.date.filter(|_| with_date) {
-        out.push_str(&format!(" ({date})"));
+        out.push_str(&format!(" ({})", date.for_reader(lang)));
     }
     if let Some(note) = input.note.as_ref().filter(|_| input.differs_from_print()) {
         out.push_str(&format!(" — {}", note.best(lang)));

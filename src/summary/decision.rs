@@ -17,6 +17,7 @@ use crate::document::{Block, Inline, Span, Table};
 use crate::lab::{Analyte, Unit, UnitSystem};
 use crate::text::Lang;
 use crate::units;
+use crate::us_date::ReaderDate;
 
 /// Time points in the trend table: enough for a trend, few enough for the first page.
 const TIME_POINTS: usize = 4;
@@ -208,7 +209,7 @@ fn trend(case: &Case, lang: Lang, system: UnitSystem, today: NaiveDate) -> Vec<B
                         format!(
                             "{} {}",
                             words::modality(s.modality, lang),
-                            s.date.in_lang(lang)
+                            s.date.for_reader(lang)
                         ),
                         sizes,
                         s.lesions.len().to_string(),
@@ -220,7 +221,7 @@ fn trend(case: &Case, lang: Lang, system: UnitSystem, today: NaiveDate) -> Vec<B
                 Some(date) => {
                     let criteria = clinical::evaluate(case, date.day());
                     (
-                        date.in_lang(lang),
+                        date.for_reader(lang),
                         lab_value(case, Analyte::Afp, date, afp_unit, lang),
                         short_result(&criteria, Kind::ChildPugh, lang),
                         short_result(&criteria, meld, lang),
@@ -279,7 +280,7 @@ fn latest_imaging(case: &Case, lang: Lang, today: NaiveDate) -> String {
     };
     let days = (today - s.date.day()).num_days();
     let modality = words::modality(s.modality, lang);
-    let date = s.date.in_lang(lang);
+    let date = s.date.for_reader(lang);
     match lang {
         Lang::Zh => format!("{modality} {date}（{days} 天前）"),
         Lang::En => format!("{modality} {date}, {days} days before this summary"),
@@ -291,8 +292,8 @@ fn latest_imaging(case: &Case, lang: Lang, today: NaiveDate) -> String {
 fn portal_hypertension(case: &Case, lang: Lang, system: UnitSystem, today: NaiveDate) -> String {
     let not_recorded = lang.pick("未记录", "not recorded");
     let dated = |text: String, date: CaseDate| match lang {
-        Lang::Zh => format!("{text}（{}）", date.in_lang(lang)),
-        Lang::En => format!("{text} ({})", date.in_lang(lang)),
+        Lang::Zh => format!("{text}（{}）", date.for_reader(lang)),
+        Lang::En => format!("{text} ({})", date.for_reader(lang)),
     };
     let sep = lang.pick("：", ": ");
     let platelets = case
@@ -350,7 +351,7 @@ fn portal_hypertension(case: &Case, lang: Lang, system: UnitSystem, today: Naive
             |s| {
                 let word = words::finding(s.splenomegaly, lang);
                 let modality = words::modality(s.modality, lang);
-                let date = s.date.in_lang(lang);
+                let date = s.date.for_reader(lang);
                 match lang {
                     Lang::Zh => format!("{word}（{modality} {date}）"),
                     Lang::En => format!("{word} ({modality} {date})"),
@@ -399,8 +400,8 @@ fn hepatitis_b(case: &Case, lang: Lang, today: NaiveDate) -> Option<String> {
                 .map(|m| format!(" {}", m.unit.symbol()))
                 .unwrap_or_default();
             match lang {
-                Lang::Zh => format!("HBV DNA {shown}{unit}（{}）", l.date.in_lang(lang)),
-                Lang::En => format!("HBV DNA {shown}{unit} ({})", l.date.in_lang(lang)),
+                Lang::Zh => format!("HBV DNA {shown}{unit}（{}）", l.date.for_reader(lang)),
+                Lang::En => format!("HBV DNA {shown}{unit} ({})", l.date.for_reader(lang)),
             }
         },
     );
@@ -441,8 +442,8 @@ fn ecog(case: &Case, lang: Lang, today: NaiveDate) -> String {
         .map_or_else(
             || lang.pick("未记录", "not recorded").to_string(),
             |(date, said)| match lang {
-                Lang::Zh => format!("{said}（{}）", date.in_lang(lang)),
-                Lang::En => format!("{said} ({})", date.in_lang(lang)),
+                Lang::Zh => format!("{said}（{}）", date.for_reader(lang)),
+                Lang::En => format!("{said} ({})", date.for_reader(lang)),
             },
         )
 }
@@ -505,14 +506,14 @@ fn key_criteria(case: &Case, criteria: &[Criterion], lang: Lang, today: NaiveDat
                 (true, Some(s)) => format!(
                     "{} {}",
                     words::modality(s.modality, lang),
-                    s.date.in_lang(lang)
+                    s.date.for_reader(lang)
                 ),
                 _ => first
                     .inputs
                     .iter()
                     .filter_map(|i| i.date)
                     .max()
-                    .map(|d| d.in_lang(lang))
+                    .map(|d| d.for_reader(lang))
                     .unwrap_or_default(),
             };
             let caveat = super::criteria_sheet::caveat(first, lang);

@@ -15,11 +15,12 @@ use chrono::NaiveDate;
 use crate::case::Case;
 use crate::clinical::Criterion;
 use crate::contacts::Contact;
-use crate::document::Document;
+use crate::document::{Document, Paper};
 use crate::lab::UnitSystem;
 use crate::templates::{self, Template, TemplateError};
 use crate::text::Lang;
 use crate::tr;
+use crate::us_date::ReaderDate;
 
 /// Everything a summary is made from.
 pub struct SummaryInput<'a> {
@@ -129,6 +130,7 @@ pub fn build(input: SummaryInput<'_>) -> Result<Document, TemplateError> {
         })
     })
     .map_err(|unknown| unknown_block(template, &unknown))?;
+    // The PDF's title is metadata (ISO date); the running header is read.
     let title = format!(
         "{} {} {today}",
         case.patient.id,
@@ -137,10 +139,12 @@ pub fn build(input: SummaryInput<'_>) -> Result<Document, TemplateError> {
     Ok(Document {
         title,
         lang,
+        paper: contact.map_or(Paper::of_reader(lang, None), |c| c.paper),
         running_header: format!(
-            "{} · {} · {today}",
+            "{} · {} · {}",
             context.patient.identifiers,
-            lang.pick("病历摘要", "Case summary")
+            lang.pick("病历摘要", "Case summary"),
+            today.for_reader(lang)
         ),
         date: today,
         records_follow: !appended.is_empty(),

@@ -6,6 +6,7 @@ use crate::case::model::{
     Reading, RecordKind, Sex, StopReason, Treatment, TreatmentKind,
 };
 use crate::text::Lang;
+use crate::us_date::ReaderDate;
 
 pub fn qualitative(result: Qualitative, lang: Lang) -> &'static str {
     match result {
@@ -63,7 +64,7 @@ pub fn adverse_events(events: &[AdverseEvent], lang: Lang) -> String {
         .join(lang.pick("、", ", "))
 }
 
-/// How a drug or course ended, in one phrase: "stopped 2021-10-25 for side effects: vomiting,
+/// How a drug or course ended, in one phrase: "stopped Oct 25, 2021 for side effects: vomiting,
 /// gastric ulcer (grade 3)". `None` when nothing about its end was written.
 pub fn course_end(course: &Course, lang: Lang) -> Option<String> {
     if course.is_empty() {
@@ -71,7 +72,7 @@ pub fn course_end(course: &Course, lang: Lang) -> Option<String> {
     }
     let events =
         (!course.adverse_events.is_empty()).then(|| adverse_events(&course.adverse_events, lang));
-    let stop = course.stop.map(|d| d.in_lang(lang));
+    let stop = course.stop.map(|d| d.for_reader(lang));
     let line = match (lang, course.stop_reason, stop) {
         (Lang::En, Some(StopReason::Completed), stop) => match stop {
             Some(stop) => format!("completed {stop}"),
@@ -290,12 +291,12 @@ mod tests {
         for (course, en, zh) in [
             (
                 course(Some("2021-10-25"), Some(SideEffects), &vomiting),
-                "stopped 2021-10-25 for side effects: vomiting, gastric ulcer (grade 3)",
+                "stopped Oct 25, 2021 for side effects: vomiting, gastric ulcer (grade 3)",
                 "2021-10-25 因不良反应停药：vomiting、gastric ulcer（3级）",
             ),
             (
                 course(Some("2021-10 late"), Some(Progression), &[]),
-                "stopped 2021-10 late for progression",
+                "stopped late Oct 2021 for progression",
                 "2021-10下旬 因疾病进展停药",
             ),
             (
@@ -305,12 +306,12 @@ mod tests {
             ),
             (
                 course(Some("2021-10-25"), None, &[]),
-                "stopped 2021-10-25 (reason not recorded)",
+                "stopped Oct 25, 2021 (reason not recorded)",
                 "2021-10-25 停药（原因未记录）",
             ),
             (
                 course(Some("2021-10-25"), Some(Completed), &[]),
-                "completed 2021-10-25",
+                "completed Oct 25, 2021",
                 "2021-10-25 疗程结束",
             ),
             (

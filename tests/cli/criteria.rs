@@ -137,7 +137,7 @@ fn the_section_10_example_as_json() {
     assert_eq!(category("bclc", viable), "A");
     assert_eq!(category("cnlc", viable), "Ia");
     assert_eq!(
-        category("mrecist", Some("MRI 2021-10-15, after TACE-2")),
+        category("mrecist", Some("MRI Oct 15, 2021, after TACE-2")),
         "PD"
     );
     assert_eq!(
@@ -154,7 +154,7 @@ fn the_table_shows_results_inputs_dates_and_flags() {
         .stdout_has("for the reviewing physician's convenience")
         .stdout_has("Child-Pugh")
         .stdout_has("A6")
-        .stdout_has("(2021-08-20)")
+        .stdout_has("(Aug 20, 2021)")
         .stdout_has("borderline: albumin")
         .stdout_has("viable diameter");
 }
@@ -190,7 +190,7 @@ fn the_demo_case_prints_its_criteria_with_dates_and_flags() {
     for expected in [
         "Child-Pugh",
         "A6",
-        "bilirubin 1.3 mg/dL (2021-11-10)",
+        "bilirubin 1.3 mg/dL (Nov 10, 2021)",
         "MELD 3.0",
         "Milan",
         "BCLC",
@@ -280,7 +280,8 @@ const ANTIVIRAL: &str = "[[treatment]]\nid = \"TAF\"";
 #[test]
 fn transplant_criteria_take_the_latest_afp_and_carry_the_nearest_as_an_alternative() {
     let report = demo_json(&[]);
-    let rising = "rising AFP: 62.4 → 85 → 141 ng/mL, on 2021-08-20, 2021-10-14 and 2021-11-10";
+    let rising =
+        "rising AFP: 62.4 → 85 → 141 ng/mL, on Aug 20, 2021, Oct 14, 2021 and Nov 10, 2021";
     for basis in ["whole-lesion diameter", "viable diameter"] {
         let model = criterion(&report, "afp_model", Some(basis));
         assert_eq!(model["category"], "high risk (> 2)", "{basis}");
@@ -300,10 +301,10 @@ fn transplant_criteria_take_the_latest_afp_and_carry_the_nearest_as_an_alternati
             serde_json::json!({
                 "category": "low risk (≤ 2)",
                 "value": "1",
-                "because": "AFP 85 ng/mL on 2021-10-14, nearest the MRI"
+                "because": "AFP 85 ng/mL on Oct 14, 2021, nearest the MRI"
             })
         );
-        assert!(flags(model).contains(&"depends on the AFP: high risk (> 2) · 3 with AFP 141 ng/mL on 2021-11-10, the latest; low risk (≤ 2) · 1 with AFP 85 ng/mL on 2021-10-14, nearest the MRI"));
+        assert!(flags(model).contains(&"depends on the AFP: high risk (> 2) · 3 with AFP 141 ng/mL on Nov 10, 2021, the latest; low risk (≤ 2) · 1 with AFP 85 ng/mL on Oct 14, 2021, nearest the MRI"));
         for id in [
             "metroticket",
             "afp_model",
@@ -327,7 +328,7 @@ fn transplant_criteria_take_the_latest_afp_and_carry_the_nearest_as_an_alternati
     Test::demo()
         .args(["criteria"])
         .success()
-        .stdout_has("AFP 85 ng/mL on 2021-10-14, nearest")
+        .stdout_has("AFP 85 ng/mL on Oct 14, 2021,")
         .stdout_has("the MRI: low risk (≤ 2) · 1");
     // Planted: a later AFP of 90. It is the latest, low risk like the nearest (no
     // alternative), and 85 → 141 → 90 is not rising.
@@ -379,7 +380,7 @@ fn art_is_computed_if_another_tace_is_considered() {
     }
     let before_2 = criterion(&report, "art", Some("before TACE-2"));
     assert_eq!(before_2["value"], "2.5");
-    assert!(flags(before_2).contains(&"borderline for ART: albumin 3.5 g/dL (35 g/L as printed, 2021-08-20) is exactly at a Child-Pugh cut-off: at 1 point instead of 2, Child-Pugh before TACE-2 would be 5, not 6, and the ART score 1 (0–1.5), not 2.5 (≥ 2.5)"));
+    assert!(flags(before_2).contains(&"borderline for ART: albumin 3.5 g/dL (35 g/L as printed, Aug 20, 2021) is exactly at a Child-Pugh cut-off: at 1 point instead of 2, Child-Pugh before TACE-2 would be 5, not 6, and the ART score 1 (0–1.5), not 2.5 (≥ 2.5)"));
 
     let tace_3 = format!(
         "[[treatment]]\nid = \"TACE-3\"\ndate = 2021-11-12\nkind = \"TACE\"\n\n{ANTIVIRAL}"
@@ -389,7 +390,7 @@ fn art_is_computed_if_another_tace_is_considered() {
     assert_eq!(next["category"], "indeterminate");
     let missing = next["missing"].to_string();
     assert!(
-        missing.contains("imaging with measured lesions after TACE-3 (2021-11-12)"),
+        missing.contains("imaging with measured lesions after TACE-3 (Nov 12, 2021)"),
         "{missing}"
     );
     assert_eq!(
@@ -400,7 +401,7 @@ fn art_is_computed_if_another_tace_is_considered() {
         .edit("case.toml", ANTIVIRAL, &tace_3)
         .args(["check"])
         .success()
-        .stderr_has("imaging with measured lesions after TACE-3 (2021-11-12)");
+        .stderr_has("imaging with measured lesions after TACE-3 (Nov 12, 2021)");
 }
 
 /// Issue 23 point 3: the MRI of 2021-10-15 is one verdict, in the TACE course (baseline 24 mm
@@ -412,14 +413,14 @@ fn each_scan_has_one_mrecist_verdict() {
     assert_eq!(
         verdicts,
         [
-            ("CT 2021-08-10, after TACE-1", "SD"),
-            ("MRI 2021-10-15, after TACE-2 and sorafenib", "PD")
+            ("CT Aug 10, 2021, after TACE-1", "SD"),
+            ("MRI Oct 15, 2021, after TACE-2 and sorafenib", "PD")
         ]
     );
     let october = criterion(
         &report,
         "mrecist",
-        Some("MRI 2021-10-15, after TACE-2 and sorafenib"),
+        Some("MRI Oct 15, 2021, after TACE-2 and sorafenib"),
     );
     let inputs = october["inputs"].to_string();
     assert!(
@@ -466,11 +467,11 @@ fn cycles_of_one_regimen_are_one_line_and_a_ct_after_them_counts() {
     let verdicts = verdicts(&report);
     assert_eq!(
         verdicts.last(),
-        Some(&("CT 2024-06-10, after atezolizumab, bevacizumab", "PR")),
+        Some(&("CT Jun 10, 2024, after atezolizumab, bevacizumab", "PR")),
         "31 mm before the first cycle, 20 after: {verdicts:?}"
     );
     assert_eq!(verdicts.len(), 3, "one verdict per scan: {verdicts:?}");
     planted("").args(["check"]).success().stderr_has(
-        "mRECIST cannot be computed: missing imaging with measured lesions after the start of atezolizumab, bevacizumab (2024-03-18) (the latest study after it, CT 2024-06-10, lists none)",
+        "mRECIST cannot be computed: missing imaging with measured lesions after the start of atezolizumab, bevacizumab (Mar 18, 2024) (the latest study after it, CT Jun 10, 2024, lists none)",
     );
 }

@@ -338,6 +338,31 @@ fn entries<'a>(case: &'a toml::Table, key: &str) -> Vec<&'a toml::Table> {
         .unwrap_or_default()
 }
 
+/// A date of case.toml as a reader of `lang` reads it: as written in Chinese, the US way in
+/// English ("Oct 15, 2021", "Aug 2021", "late Aug 2021").
+fn as_read(date: &str, lang: &str) -> String {
+    if lang == "zh" {
+        return date.to_string();
+    }
+    let (numbers, part) = match date.split_once(' ') {
+        Some((numbers, part)) => (numbers, Some(part)),
+        None => (date, None),
+    };
+    let fields: Vec<u32> = numbers.split('-').map(|f| f.parse().unwrap()).collect();
+    let month = |m: u32| {
+        chrono::NaiveDate::from_ymd_opt(2000, m, 1)
+            .unwrap()
+            .format("%b")
+            .to_string()
+    };
+    match (fields.as_slice(), part) {
+        ([y, m, d], _) => format!("{} {d}, {y}", month(*m)),
+        ([y, m], Some(part)) => format!("{part} {} {y}", month(*m)),
+        ([y, m], None) => format!("{} {y}", month(*m)),
+        _ => numbers.to_string(),
+    }
+}
+
 fn date_of(table: &toml::Table, key: &str) -> Option<String> {
     table.get(key).map(|v| match v {
         toml::Value::String(s) => s.clone(),
@@ -494,6 +519,7 @@ fn assert_outgoing_facts(built: &Built) {
     for t in built.describing() {
         let context = || format!("{} {}:\n{}", t.contact, t.what, t.text);
         // The primary diagnosis with its date; complications under the label entered.
+        let hcc_date = as_read(&hcc_date, &t.lang);
         assert!(has(&t.text, &hcc_date), "HCC date in {}", context());
         for c in &complications {
             assert!(has(&t.text, &text_in(&c["text"], &t.lang)), "{}", context());
@@ -506,10 +532,16 @@ fn assert_outgoing_facts(built: &Built) {
             // the courses.
             assert!(has(&t.text, name), "{name} in {}", context());
             if let (Some(start), false) = (&drug.start, is_fields) {
-                assert!(has(&t.text, start), "{name} from {start} in {}", context());
+                let start = as_read(start, &t.lang);
+                assert!(has(&t.text, &start), "{name} from {start} in {}", context());
             }
             if let Some(stop) = &drug.stop {
-                assert!(has(&t.text, stop), "{name} stopped {stop} in {}", context());
+                let stop = as_read(stop, &t.lang);
+                assert!(
+                    has(&t.text, &stop),
+                    "{name} stopped {stop} in {}",
+                    context()
+                );
             }
             if drug.stopped {
                 for segment in current_segments(&t.text) {
@@ -533,7 +565,7 @@ fn assert_outgoing_facts(built: &Built) {
         }
         // Every treatment's date.
         for tr in entries(case, "treatment") {
-            let date = date_of(tr, "date").unwrap();
+            let date = as_read(&date_of(tr, "date").unwrap(), &t.lang);
             assert!(has(&t.text, &date), "treatment {date} in {}", context());
         }
     }
@@ -564,9 +596,9 @@ fn a_complication_never_leads_and_keeps_its_entered_label() {
     assert!(disease.contains("肝细胞癌（HCC），2021-06-18"), "{disease}");
     assert!(!disease.contains("静脉曲张"), "{disease}");
     let letter = &built.of("dr-demo-seattle", "message.eml").text;
-    let cancer = letter.find("hepatocellular carcinoma (HCC), diagnosed on MRI 2021-06-18, LR-5");
-    let liver = letter.find("Hepatitis B cirrhosis (compensated), diagnosed 2017-03-22");
-    let varices = letter.find("endoscopy: oesophageal varices, 2021-11-01");
+    let cancer = letter.find("hepatocellular carcinoma (HCC), diagnosed on MRI Jun 18, 2021, LR-5");
+    let liver = letter.find("Hepatitis B cirrhosis (compensated), diagnosed Mar 22, 2017");
+    let varices = letter.find("endoscopy: oesophageal varices, Nov 1, 2021");
     assert!(
         cancer < liver && liver < varices && cancer.is_some(),
         "the cancer leads, the liver disease next, complications after:\n{letter}"
@@ -579,9 +611,9 @@ fn treatments_are_named_by_their_drugs_with_dates_and_stops() {
     let built = demo();
     let letter = &built.of("dr-demo-seattle", "message.eml").text;
     for line in [
-        "- TACE 2021-07-05",
-        "- TACE 2021-08-27",
-        "- sorafenib 400 mg twice daily, 2021-09-20 → 2021-10-25, stopped for side effects: repeated vomiting, gastric ulcer (grade 3)",
+        "- TACE Jul 5, 2021",
+        "- TACE Aug 27, 2021",
+        "- sorafenib 400 mg twice daily, Sep 20, 2021 → Oct 25, 2021, stopped for side effects: repeated vomiting, gastric ulcer (grade 3)",
     ] {
         assert!(letter.contains(line), "{line} in\n{letter}");
     }
@@ -603,7 +635,7 @@ fn stopped_drugs_are_not_current() {
     assert!(!current.contains("Entecavir"), "{current}");
     assert!(!current.contains("Tenofovir"), "{current}");
     let stopped = section(intake, "Stopped medications");
-    assert!(stopped.contains("Entecavir 0.5 mg once daily from 2012-03; the case says “hepatitis B antiviral, stopped in 2017”, stop date not recorded"), "{stopped}");
+    assert!(stopped.contains("Entecavir 0.5 mg once daily from Mar 2012; the case says “hepatitis B antiviral, stopped in 2017”, stop date not recorded"), "{stopped}");
     let fields = &built.of("ehbh-liver", "platform/fields.md").text;
     let medications = section(fields, "用药情况");
     let now = medications.split("已停用").next().unwrap();
@@ -754,15 +786,16 @@ fn one_case_statement_everywhere() {
 ",
     );
     assert!(
-        line_en.starts_with("68-year-old man, HBV cirrhosis (Child-Pugh A6, MELD 3.0 score 10, 2021-11-10); HCC 34 mm (viable 31 mm) in S8 after TACE ×2 (2021-07-05, 2021-08-27)"),
+        line_en.starts_with("68-year-old man, HBV cirrhosis (Child-Pugh A6, MELD 3.0 score 10, Nov 10, 2021); HCC 34 mm (viable 31 mm) in S8 after TACE ×2 (Jul 5, 2021, Aug 27, 2021)"),
         "{line_en}"
     );
     assert!(
-        line_en.contains("AFP rising 35.2 → 62.4 → 85.0 → 141 ng/mL (2021-06-20 to 2021-11-10)"),
+        line_en
+            .contains("AFP rising 35.2 → 62.4 → 85.0 → 141 ng/mL (Jun 20, 2021 to Nov 10, 2021)"),
         "{line_en}"
     );
     assert!(
-        line_en.contains("sorafenib stopped 2021-10-25 for side effects"),
+        line_en.contains("sorafenib stopped Oct 25, 2021 for side effects"),
         "{line_en}"
     );
     let zh_letter = &built.of("zhongshan-liver", "message.eml").text;
@@ -827,13 +860,13 @@ fn letters_greet_and_date_as_their_readers_do() {
     );
     assert!(
         intake.contains(
-            "Interventional Radiology, Demo University Hospital: TACE 2021-07-05; TACE 2021-08-27"
+            "Interventional Radiology, Demo University Hospital: TACE Jul 5, 2021; TACE Aug 27, 2021"
         ),
         "{intake}"
     );
     assert!(
         intake.contains(
-            "Physician: hepatologist, Demo City People's Hospital, assessment 2021-11-10"
+            "Physician: hepatologist, Demo City People's Hospital, assessment Nov 10, 2021"
         ),
         "{intake}"
     );

@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use consultpack::diagnostic::Diagnostics;
-use consultpack::document::{Block, Document, Span, Table};
+use consultpack::document::{Block, Document, Paper, Span, Table};
 use consultpack::fonts::Fonts;
 use consultpack::pdf::{self, AppendedRecord};
 use consultpack::text::Lang;
@@ -31,6 +31,7 @@ fn document(lang: Lang, blocks: Vec<Block>) -> Document {
     Document {
         title: "病例摘要 Case summary".into(),
         lang,
+        paper: Paper::A4,
         running_header: "SYN-HCC-2021-0042 · 病例摘要".into(),
         records_follow: false,
         date: NaiveDate::from_ymd_opt(2021, 11, 8).unwrap(),
@@ -195,7 +196,7 @@ fn a_table_longer_than_a_page_repeats_its_header_row() {
             vec![Span::plain("事件 Event")],
             vec![Span::plain("详情 Details")],
         ],
-        rows: (1..=100)
+        rows: (1..=140)
             .map(|i| {
                 vec![
                     vec![Span::plain(format!(
@@ -466,7 +467,7 @@ fn record(
 /// command does, and returns the warnings.
 fn append(summary: &[u8], records: &[AppendedRecord], path: &Path) -> Diagnostics {
     let mut out = BufWriter::new(fs::File::create(path).unwrap());
-    let warnings = pdf::append_records(summary, records, &FONTS, &mut out).unwrap();
+    let warnings = pdf::append_records(summary, records, Paper::A4, &FONTS, &mut out).unwrap();
     out.flush().unwrap();
     warnings
 }

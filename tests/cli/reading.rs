@@ -229,7 +229,7 @@ fn the_pdf_speaks_to_the_doctor_not_to_the_program() {
     let flat = |s: String| s.split_whitespace().collect::<Vec<_>>().join(" ");
     let en = flat(summary_layout(ecog_1(), &["--lang", "en"]));
     assert!(
-        en.contains("BCLC 2022 (provisional) C (2021-11-10) (if the reduced performance status is cancer-related: a question for the doctor)"),
+        en.contains("BCLC 2022 (provisional) C (Nov 10, 2021) (if the reduced performance status is cancer-related: a question for the doctor)"),
         "{en}"
     );
     let zh: String = summary_layout(ecog_1(), &["--lang", "zh"])
@@ -304,13 +304,13 @@ fn mrecist_after_a_drug_course_is_one_verdict_naming_every_treatment() {
             c["id"] == "mrecist"
                 && c["basis"]
                     .as_str()
-                    .is_some_and(|b| b.contains("2021-10-15"))
+                    .is_some_and(|b| b.contains("Oct 15, 2021"))
         })
         .collect();
     assert_eq!(october.len(), 1, "one verdict for the MRI: {october:#?}");
     assert_eq!(
         october[0]["basis"],
-        "MRI 2021-10-15, after TACE-2 and sorafenib"
+        "MRI Oct 15, 2021, after TACE-2 and sorafenib"
     );
     assert_eq!(october[0]["category"], "PD");
     assert!(
@@ -542,9 +542,9 @@ fn every_section_and_record_has_a_bookmark_without_repeated_words() {
         "3 Laboratory results",
         "6 Imaging and records index",
         "Appendix: computed criteria in full",
-        "2021-06-18 MRI report",
-        "2021-07-05 TACE-1 note",
-        "2021-09-01 Discharge summary (English translation)",
+        "Jun 18, 2021 MRI report",
+        "Jul 5, 2021 TACE-1 note",
+        "Sep 1, 2021 Discharge summary (English translation)",
     ] {
         assert!(titles.contains(&section), "`{section}` in {titles:?}");
     }
@@ -650,7 +650,7 @@ fn the_key_page_keeps_questions_changed_values_and_dates() {
             "Key criteria",
             "question for the doctor: is the reduced performance status cancer-related?",
             "creatinine 1 mg/dL — as printed: 0.95 mg/dL; 0.95 raised to the floor 1",
-            "2021-11-10: bilirubin 1.3 mg/dL",
+            "Nov 10, 2021: bilirubin 1.3 mg/dL",
         ),
         (
             "zh",
@@ -690,12 +690,12 @@ fn the_key_page_reads_the_criteria_over_time() {
             "Key criteria",
             [
                 "afp 141 ng/mL",
-                "high risk (> 2) · 3 / high risk (> 2) · 3; AFP 85 ng/mL on 2021-10-14, nearest the MRI: both low risk (≤ 2) · 1",
+                "high risk (> 2) · 3 / high risk (> 2) · 3; AFP 85 ng/mL on Oct 14, 2021, nearest the MRI: both low risk (≤ 2) · 1",
                 "before TACE-2: ≥ 2.5 · 2.5; if another TACE is considered: ≥ 2.5 · 6.5",
-                "ART score borderline for ART: albumin 3.5 g/dL (35 g/L as printed, 2021-08-20) is exactly at a Child-Pugh cut-off: at 1 point instead of 2, Child-Pugh before TACE-2 would be 5, not 6, and the ART score 1 (0–1.5), not 2.5 (≥ 2.5)",
-                "MRI 2021-10-15, after TACE-2 and sorafenib: PD · 31",
-                "MRI 2021-10-15",
-                "rising AFP 62.4 → 85 → 141 ng/mL, on 2021-08-20, 2021-10-14 and 2021-11-10",
+                "ART score borderline for ART: albumin 3.5 g/dL (35 g/L as printed, Aug 20, 2021) is exactly at a Child-Pugh cut-off: at 1 point instead of 2, Child-Pugh before TACE-2 would be 5, not 6, and the ART score 1 (0–1.5), not 2.5 (≥ 2.5)",
+                "MRI Oct 15, 2021, after TACE-2 and sorafenib: PD · 31",
+                "MRI Oct 15, 2021",
+                "rising AFP 62.4 → 85 → 141 ng/mL, on Aug 20, 2021, Oct 14, 2021 and Nov 10, 2021",
             ],
             "rising AFP (below)",
         ),

@@ -58,7 +58,7 @@ fn the_chinese_and_english_summaries_show_every_heading_lab_value_and_criterion(
                 "Questions for the reviewing physician",
                 "2 Course and timeline",
                 "3 Laboratory results",
-                "4 Tumour measurements",
+                "4 Tumor measurements",
                 "Key criteria",
                 "5 Medications",
                 "6 Imaging and records index",
@@ -228,12 +228,12 @@ fn records_are_appended_with_a_bookmark_each() {
         "a merged PDF keeps its text"
     );
     assert!(
-        text.contains("2021-09-01 · Discharge sum"),
+        text.contains("Sep 1, 2021 · Discharge sum"),
         "each record has a header line"
     );
     // A long header line loses the middle of the file name, never its end.
     assert!(
-        text.lines().any(|l| l.contains("Record 7/10 · 2021-09-01")
+        text.lines().any(|l| l.contains("Record 7/10 · Sep 1, 2021")
             && l.contains("other/2021-0…")
             && l.ends_with("ummary.pdf")),
         "{text}"
@@ -384,4 +384,137 @@ fn a_record_left_out_is_reported_in_chinese() {
         .args(["--ui", "zh", "summary", "--lang", "en", "-o", "s.pdf"])
         .success()
         .stderr_has("2021-08-10_ct-report.pdf` 没有放进资料包：无法作为 PDF 读取");
+}
+
+/// The page size pdfinfo reports for `pdf`, e.g. "612 x 792 pts (letter)".
+fn page_size(pdf: &Path) -> String {
+    let info = tool("pdfinfo", &[pdf.to_str().unwrap()]);
+    info.lines()
+        .find_map(|line| line.strip_prefix("Page size:"))
+        .expect("pdfinfo reports a page size")
+        .trim()
+        .to_string()
+}
+
+/// The demo summary for `contact`, with `contacts.toml` edited by `edit` (from, to) if given:
+/// the run (which holds the folder) and the PDF.
+fn summary_for(contact: &str, edit: Option<(&str, &str)>) -> (crate::Run, std::path::PathBuf) {
+    let mut test = Test::demo();
+    if let Some((from, to)) = edit {
+        test = test.edit("contacts.toml", from, to);
+    }
+    let run = test
+        .args([
+            "summary",
+            "--contact",
+            contact,
+            "--no-records",
+            "-o",
+            "s.pdf",
+        ])
+        .success();
+    let pdf = run.dir.join("s.pdf");
+    (run, pdf)
+}
+
+/// Issue 22 point 6: US Letter for a contact in the US, A4 elsewhere, `paper` either way.
+#[test]
+fn a_us_contact_gets_letter_paper_others_a4_and_the_contact_setting_overrides() {
+    let letter = "612 x 792 pts";
+    let a4 = "595.28 x 841.89 pts";
+    let us = "dr.demo@example.org\"";
+    let cn = "liver-consult@example.org\"";
+    for (contact, edit, size) in [
+        ("dr-demo-seattle", None, letter),
+        ("zhongshan-liver", None, a4),
+        (
+            "dr-demo-seattle",
+            Some((us, "dr.demo@example.org\"\npaper = \"a4\"")),
+            a4,
+        ),
+        (
+            "zhongshan-liver",
+            Some((cn, "liver-consult@example.org\"\npaper = \"letter\"")),
+            letter,
+        ),
+    ] {
+        let (_run, pdf) = summary_for(contact, edit);
+        let got = page_size(&pdf);
+        assert!(got.starts_with(size), "{contact} {edit:?}: {got}");
+    }
+}
+
+/// Issue 22 point 6: a US reader reads "tumor" and "Oct 15, 2021"; dates of the case are not
+/// left in ISO form in the prose and tables they read.
+#[test]
+fn a_us_readers_summary_says_tumor_and_dates_the_us_way() {
+    let (_run, pdf) = summary_for("dr-demo-seattle", None);
+    let text = tool("pdftotext", &["-enc", "UTF-8", pdf.to_str().unwrap(), "-"]);
+    assert!(text.contains("tumor"), "no `tumor`");
+    assert!(
+        !text.to_lowercase().contains("tumour"),
+        "`tumour` in a US summary"
+    );
+    assert!(text.contains("Oct 15, 2021"), "no `Oct 15, 2021`");
+    // File names keep their ISO dates (imaging/2021-10-15_mri-report.pdf).
+    let iso: Vec<&str> = text
+        .split_whitespace()
+        .filter(|word| !word.contains('/') && !word.contains('_'))
+        .filter(|word| {
+            word.as_bytes().windows(10).any(|w| {
+                w.iter().enumerate().all(|(i, b)| match i {
+                    4 | 7 => *b == b'-',
+                    _ => b.is_ascii_digit(),
+                })
+            })
+        })
+        .collect();
+    assert!(iso.is_empty(), "ISO dates left: {iso:?}");
+}
+
+/// Issue 22 point 6: the English summary fits on eight pages, on Letter (a US contact) and A4,
+/// and no page carries a lone sentence.
+#[test]
+fn the_english_summary_fits_eight_pages_none_holding_one_sentence() {
+    let us = "dr.demo@example.org\"";
+    for edit in [None, Some((us, "dr.demo@example.org\"\npaper = \"a4\""))] {
+        let (_run, pdf) = summary_for("dr-demo-seattle", edit);
+        let info = tool("pdfinfo", &[pdf.to_str().unwrap()]);
+        let pages: usize = info
+            .lines()
+            .find_map(|line| line.strip_prefix("Pages:"))
+            .and_then(|n| n.trim().parse().ok())
+            .expect("pdfinfo reports pages");
+        assert!(pages <= 8, "{edit:?}: {pages} pages");
+        for page in 1..=pages {
+            let n = page.to_string();
+            let text = tool(
+                "pdftotext",
+                &[
+                    "-f",
+                    &n,
+                    "-l",
+                    &n,
+                    "-enc",
+                    "UTF-8",
+                    pdf.to_str().unwrap(),
+                    "-",
+                ],
+            );
+            // Leaving out the running header and the footer's "page N of M" (its date is three
+            // words): what the page itself says.
+            let body: Vec<&str> = text
+                .lines()
+                .map(str::trim)
+                .filter(|line| {
+                    !line.starts_with("DEMO-LGQ") && !line.contains(&format!("page {n} of"))
+                })
+                .collect();
+            let words: usize = body.iter().map(|l| l.split_whitespace().count()).sum();
+            assert!(
+                words >= 40,
+                "{edit:?} page {page}: only {words} words: {body:?}"
+            );
+        }
+    }
 }

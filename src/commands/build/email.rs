@@ -23,6 +23,7 @@ use crate::packet::{
 use crate::summary::words;
 use crate::text::Lang;
 use crate::tr;
+use crate::us_date::ReaderDate;
 
 /// What a message carries besides its records, at most: headers, and a cover letter of this
 /// many bytes (they are a few KB; the exact size is checked once the letter is written).
@@ -403,7 +404,7 @@ fn part_contents(
                 "{} — {} {}",
                 e.name,
                 words::record_label(r.kind, r.title.best(lang), lang, lang.pick("：", ": ")),
-                r.date.in_lang(lang)
+                r.date.for_reader(lang)
             )
         })
         .collect()

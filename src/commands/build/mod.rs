@@ -706,6 +706,7 @@ impl Shared<'_> {
                 lang.pick("DICOM 影像索引", "DICOM index")
             ),
             lang,
+            paper: contact.paper,
             running_header: self.case.patient.id.clone(),
             records_follow: false,
             date: self.today,

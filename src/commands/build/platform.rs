@@ -148,6 +148,7 @@ pub(super) fn build(
     let cover_pdf = crate::pdf::render_summary(
         &cover.document(
             lang,
+            contact.paper,
             shared.today,
             &crate::summary::context::identifiers(shared.case, Some(contact), lang),
         ),

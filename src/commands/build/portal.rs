@@ -120,6 +120,7 @@ pub(super) fn build(
     let cover_pdf = pdf::render_summary(
         &cover.document(
             lang,
+            contact.paper,
             shared.today,
             &crate::summary::context::identifiers(shared.case, Some(contact), lang),
         ),
@@ -160,8 +161,8 @@ pub(super) fn build(
 
 /// The portal packs' PDFs made from records — a photo wrapped on a page of its own, all records
 /// merged into one — each written once per build, for every contact it is the same for, and
-/// copied into their packs. A PDF is known by all it is made from: its title, its language and
-/// its records with their header lines, which name the patient as far as the contact's
+/// copied into their packs. A PDF is known by all it is made from: its title, its language, its
+/// paper and its records with their header lines, which name the patient as far as the contact's
 /// redaction allows; so contacts of one language whose redactions agree share it.
 pub(super) struct RecordPdfs {
     scratch: tempfile::TempDir,
@@ -177,6 +178,7 @@ pub(super) struct RecordPdfs {
 struct Inputs {
     title: String,
     lang: Lang,
+    paper: crate::document::Paper,
     records: Vec<pdf::AppendedRecord>,
 }
 
@@ -221,7 +223,7 @@ impl RecordPdfs {
             let empty =
                 pdf::empty(&inputs.title, inputs.lang, created).map_err(|e| explained(&e))?;
             private_file::write_with(&path, |out| {
-                pdf::append_records(&empty, &inputs.records, fonts, out)
+                pdf::append_records(&empty, &inputs.records, inputs.paper, fonts, out)
             })
             .map(|skipped| (path.clone(), skipped))
             .map_err(|e| explained(&e))
@@ -257,6 +259,7 @@ fn photo_pdf(shared: &Shared, contact: &Contact, index: usize) -> Result<(PathBu
     let inputs = Inputs {
         title: shared.store.records[index].title.best(lang).to_string(),
         lang,
+        paper: contact.paper,
         records: vec![shared.record_header(index, contact)],
     };
     shared
@@ -274,6 +277,7 @@ fn merged_pdf(shared: &Shared, contact: &Contact) -> Result<(PathBuf, Diagnostic
             lang.pick("全部病历资料", "complete records")
         ),
         lang,
+        paper: contact.paper,
         records: (0..shared.store.records.len())
             .map(|i| shared.record_header(i, contact))
             .collect(),
@@ -307,6 +311,7 @@ mod tests {
         let inputs = |identifiers: &str| Inputs {
             title: "Liver panel".into(),
             lang: Lang::En,
+            paper: crate::document::Paper::Letter,
             records: vec![pdf::AppendedRecord {
                 path: photo(dir.path()),
                 header_line: format!("{identifiers}\n2021-06-20 · lab · Liver panel"),
