@@ -67,6 +67,10 @@ fn tailor(text: &str, at: usize) -> Tailored {
     let previous = before.chars().next_back();
     let next = after.chars().next();
     match (previous, next) {
+        // "Oct 15, 2021": a US date is one piece, like 2021-10-15.
+        (Some(','), Some(_)) if ends_with_month_and_day(before) && starts_with_year(after) => {
+            Tailored::Unit
+        }
         // "RECIST 1.1", "ECOG 0", "Child-Pugh A 5" keep the word with its number.
         (Some(p), Some(n)) if p.is_ascii_alphabetic() && n.is_ascii_digit() => {
             Tailored::Discouraged
@@ -76,6 +80,28 @@ fn tailor(text: &str, at: usize) -> Tailored {
         (Some(p), Some(_)) if p.is_ascii_digit() && starts_with_unit(after) => Tailored::Unit,
         _ => Tailored::Kept,
     }
+}
+
+/// Whether `text` ends with a month's abbreviation and a day and comma: "Oct 15,".
+fn ends_with_month_and_day(text: &str) -> bool {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let Some(text) = text.strip_suffix(',') else {
+        return false;
+    };
+    let day_at = text.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    let (month, day) = text.split_at(day_at);
+    (1..=2).contains(&day.len())
+        && month
+            .strip_suffix(' ')
+            .is_some_and(|m| MONTHS.iter().any(|name| m.ends_with(name)))
+}
+
+/// Whether `text` starts with a four-digit year that ends where a word would.
+fn starts_with_year(text: &str) -> bool {
+    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    digits == 4 && !text[4..].starts_with(|c: char| c.is_alphanumeric())
 }
 
 /// Units written in Chinese after a number: days, years of age, weeks, months, times.
@@ -131,9 +157,18 @@ mod tests {
 
     #[test]
     fn numbers_dates_and_comparisons_stay_whole() {
-        for whole in ["<5.0", "2021-07-06", "10^9/L", "1.73", "mL/min"] {
+        for whole in [
+            "<5.0",
+            "2021-07-06",
+            "10^9/L",
+            "1.73",
+            "mL/min",
+            "Oct 15, 2021",
+        ] {
             assert_eq!(pieces(whole), [whole]);
         }
+        // A comma between numbers that are not a date still breaks.
+        assert_eq!(pieces("15, 2021 mm"), ["15, ", "2021 mm"]);
     }
 
     #[test]

@@ -27,6 +27,15 @@ fn cell(text: impl Into<String>) -> Inline {
     vec![Span::plain(text)]
 }
 
+/// The share of a table's width its date column takes: a US reader's "Aug 10, 2021" is a fifth
+/// wider than 2021-08-10 and would otherwise break onto two lines, doubling every row.
+fn date_width(lang: Lang) -> f32 {
+    match lang {
+        Lang::Zh => 1.2,
+        Lang::En => 1.45,
+    }
+}
+
 fn header(cells: &[&str]) -> Vec<Inline> {
     cells.iter().map(|c| vec![Span::plain(*c)]).collect()
 }
@@ -602,7 +611,7 @@ pub fn timeline(case: &Case, lang: Lang) -> Vec<Block> {
     vec![Block::Table(Table {
         header: head,
         rows: rows.into_iter().map(|r| r.1).collect(),
-        widths: Some(vec![1.2, 1.6, 5.0, 2.6]),
+        widths: Some(vec![date_width(lang), 1.6, 5.0, 2.6]),
         compact: false,
     })]
 }
@@ -659,7 +668,7 @@ pub fn treatments(case: &Case, lang: Lang) -> Vec<Block> {
     vec![Block::Table(Table {
         header: head,
         rows,
-        widths: Some(vec![1.2, 1.5, 2.0, 2.4, 2.0, 2.0]),
+        widths: Some(vec![date_width(lang), 1.5, 2.0, 2.4, 2.0, 2.0]),
         compact: false,
     })]
 }
@@ -721,7 +730,7 @@ pub fn imaging(
     let mut blocks = vec![Block::Table(Table {
         header: head,
         rows,
-        widths: Some(vec![1.2, 1.0, 2.4, 3.0, 3.0]),
+        widths: Some(vec![date_width(lang), 1.0, 2.4, 3.0, 3.0]),
         compact: false,
     })];
     if !dicom.is_empty() {
@@ -792,7 +801,7 @@ pub fn dicom_index(studies: &[crate::dicom::Study], lang: Lang) -> Vec<Block> {
             lang.pick("文件夹", "Folder"),
         ]),
         rows,
-        widths: Some(vec![1.2, 0.9, 3.6, 1.2, 0.9, 2.6]),
+        widths: Some(vec![date_width(lang), 0.9, 3.6, 1.2, 0.9, 2.6]),
         compact: false,
     })]
 }
@@ -844,7 +853,7 @@ pub fn records(
     vec![Block::Table(Table {
         header: head,
         rows,
-        widths: Some(vec![1.2, 1.4, 3.0, 3.6, 1.2]),
+        widths: Some(vec![date_width(lang), 1.8, 2.5, 3.6, 1.2]),
         compact: false,
     })]
 }

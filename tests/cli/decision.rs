@@ -155,7 +155,7 @@ fn page_one_speaks_the_readers_units() {
     let en = page(&pdf, 1).replace('\n', " ");
     has_all(
         &en,
-        &["×10³/µL", "platelets: 81 ×10³/µL (2021-11-10)"],
+        &["×10³/µL", "platelets: 81 ×10³/µL (Nov 10, 2021)"],
         "page 1 (en)",
     );
     assert!(!en.contains("×10^9/L"), "{en}");

@@ -219,7 +219,7 @@ fn before_places_an_approximate_date_and_every_list_says_what_is_not_known() {
     };
     let radiotherapy = at("2021, month not known radiotherapy");
     assert!(
-        at("2021-06-18 hepatocellular") < radiotherapy && radiotherapy < at("2021-07-05 TACE-1"),
+        at("Jun 18, 2021 hepatocellular") < radiotherapy && radiotherapy < at("Jul 5, 2021 TACE-1"),
         "{table}"
     );
 
@@ -245,7 +245,7 @@ fn before_places_an_approximate_date_and_every_list_says_what_is_not_known() {
     );
     let intake = std::fs::read_to_string(run.dir.join("out/uwmc-liver/portal/intake.md")).unwrap();
     assert!(
-        intake.contains("\nradiotherapy 2021, month not known\nTACE 2021-07-05\n"),
+        intake.contains("\nradiotherapy 2021, month not known\nTACE Jul 5, 2021\n"),
         "{intake}"
     );
 
@@ -272,7 +272,7 @@ fn a_baseline_in_uncertain_order_against_a_tace_is_not_chosen() {
         "date = 2021-07-05\nkind = \"TACE\"",
         "date = \"2021-06\"\nkind = \"TACE\"",
     ));
-    let uncertain = "order uncertain: MRI 2021-06-18 and TACE-1 (2021-06)";
+    let uncertain = "order uncertain: MRI Jun 18, 2021 and TACE-1 (Jun 2021)";
     let mrecist = criterion(&json, "mrecist");
     assert_eq!(mrecist["category"], "indeterminate", "{mrecist}");
     assert_eq!(
@@ -293,9 +293,12 @@ fn a_baseline_in_uncertain_order_against_a_tace_is_not_chosen() {
         "date = 2021-08-27\nkind = \"TACE\"",
         "date = \"2021-08\"\nkind = \"TACE\"",
     ));
-    let uncertain = "order uncertain: CT 2021-08-10 and TACE-2 (2021-08)";
+    let uncertain = "order uncertain: CT Aug 10, 2021 and TACE-2 (Aug 2021)";
     let mrecist = criterion(&json, "mrecist");
-    assert_eq!(mrecist["basis"], "CT 2021-08-10, after TACE-1", "{mrecist}");
+    assert_eq!(
+        mrecist["basis"], "CT Aug 10, 2021, after TACE-1",
+        "{mrecist}"
+    );
     assert!(
         mrecist["flags"].to_string().contains(uncertain),
         "{mrecist}"
@@ -342,14 +345,14 @@ fn dates_not_known_are_said_and_decide_no_criterion() {
     // At the end of the timeline, after the last dated event; placed by `after`.
     let text = summary_text(test(""), "en");
     let table = &text[text.find("Date Event Details").unwrap()..];
-    let last = table.find("2021-10-15 MRI").unwrap();
+    let last = table.find("Oct 15, 2021 MRI").unwrap();
     assert!(table[last..].contains("date not known RFA-1"), "{table}");
     let text = summary_text(test("after = \"TACE-1\"\n"), "en");
     let table = &text[text.find("Date Event Details").unwrap()..];
     let rfa = table.find("date not known RFA-1").unwrap();
     assert!(
-        table.find("2021-07-05 TACE-1").unwrap() < rfa
-            && rfa < table.find("2021-08-10 CT").unwrap(),
+        table.find("Jul 5, 2021 TACE-1").unwrap() < rfa
+            && rfa < table.find("Aug 10, 2021 CT").unwrap(),
         "{table}"
     );
 

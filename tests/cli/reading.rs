@@ -87,7 +87,7 @@ fn the_range_column_never_contradicts_an_arrow() {
     for (lang, note) in [
         (
             "en",
-            "* The sheets print different reference ranges; ↑ ↓ compare each value with its own sheet's range, as printed. Sheets of 2021-06-20, 2021-08-20, 2021-10-14: TBIL 3.4-20.5 µmol/L, ALB 40-55 g/L, INR 0.8-1.2,",
+            "* The sheets print different reference ranges; ↑ ↓ compare each value with its own sheet's range, as printed. Sheets of Jun 20, 2021; Aug 20, 2021; Oct 14, 2021: TBIL 3.4-20.5 µmol/L, ALB 40-55 g/L, INR 0.8-1.2,",
         ),
         (
             "zh",
@@ -103,7 +103,7 @@ fn the_range_column_never_contradicts_an_arrow() {
         let last = lang_pick(
             lang,
             "的化验单：TBIL 0.2-1.2 mg/dL，ALB 3.5-5.2 g/dL，INR 无参考范围",
-            "Sheet of 2021-11-10: TBIL 0.2-1.2 mg/dL, ALB 3.5-5.2 g/dL, INR no range printed",
+            "Sheet of Nov 10, 2021: TBIL 0.2-1.2 mg/dL, ALB 3.5-5.2 g/dL, INR no range printed",
         );
         assert!(squeeze(&text).contains(&squeeze(last)), "{lang}:\n{text}");
     }
@@ -194,7 +194,7 @@ fn the_key_page_speaks_the_readers_units() {
     let (_run, pdf) = summary_pdf(si_sheet, "en");
     let (key, _) = section_pages(&bookmarks(&pdf), "Key criteria");
     let en = squeeze(&page_text(&pdf, key));
-    let wanted = "2021-11-10: bilirubin 1.3 mg/dL (22.2 µmol/L); albumin 3.4 g/dL (34 g/L)";
+    let wanted = "Nov 10, 2021: bilirubin 1.3 mg/dL (22.2 µmol/L); albumin 3.4 g/dL (34 g/L)";
     assert!(en.contains(&squeeze(wanted)), "`{wanted}` in\n{en}");
 }
 
