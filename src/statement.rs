@@ -51,6 +51,9 @@ pub struct Primary {
     /// MRI 2021-06-18, LR-5".
     #[serde(flatten)]
     pub fact: Fact,
+    /// When it was diagnosed, as entered (perhaps "not known").
+    #[serde(skip)]
+    pub date: CaseDate,
 }
 
 /// A treatment as one line: a procedure with its date, or a drug course with its drugs, dates,
@@ -257,6 +260,7 @@ fn primary(case: &Case, lang: Lang, today: NaiveDate) -> Option<Primary> {
             source: source(d.record.as_ref().or(from)),
         },
         label,
+        date: d.date,
     })
 }
 
@@ -1003,11 +1007,12 @@ fn disease_line(
 ) -> String {
     let mut parts = Vec::new();
     if let Some(p) = primary {
-        let date = p.fact.date.clone().unwrap_or_default();
-        parts.push(match lang {
-            Lang::Zh => format!("{}，{date} 诊断", p.label),
-            Lang::En => format!("{}, diagnosed {date}", p.label),
-        });
+        parts.push(format!(
+            "{}{}{}",
+            p.label,
+            lang.pick("，", ", "),
+            diagnosed(p.date, lang)
+        ));
     }
     parts.extend(procedures_phrase(treatments, lang));
     for t in treatments.iter().filter(|t| is_course(t)) {
@@ -1255,6 +1260,27 @@ mod tests {
                 .any(|d| d.text.contains("，诊断日期不详")),
             "{:?}",
             zh.diagnoses
+        );
+
+        // The cancer itself: the form's one-line disease says so, never "diagnosed date not known".
+        let hcc = case
+            .diagnoses
+            .iter_mut()
+            .find(|d| d.condition == Condition::Hcc)
+            .unwrap();
+        hcc.date = CaseDate::unknown();
+        let en = statement(&case, Lang::En);
+        assert!(
+            en.disease_line
+                .starts_with("hepatocellular carcinoma (HCC), date of diagnosis not known"),
+            "{}",
+            en.disease_line
+        );
+        let zh = statement(&case, Lang::Zh);
+        assert!(
+            zh.disease_line.contains("，诊断日期不详"),
+            "{}",
+            zh.disease_line
         );
     }
 
