@@ -82,6 +82,12 @@ pub fn run(folder: &CaseFolder, args: &SummaryArgs, today: NaiveDate) -> Result<
     folder.check_output(&output, args.force)?;
     let written = private_file::with_parents(&output, || {
         let identifiers = summary::context::identifiers(case, contact, lang);
+        let names = crate::packet::names::RecordNames::of(
+            case,
+            contact.map(|c| crate::packet::Pack::for_channel(c.channel)),
+        );
+        let appended: Vec<(&Record, String)> =
+            appended.iter().map(|&r| (r, names.name(&r.path))).collect();
         write_packet(
             folder,
             &output,
@@ -103,7 +109,7 @@ fn write_packet(
     folder: &CaseFolder,
     output: &Path,
     summary: &[u8],
-    appended: &[&Record],
+    appended: &[(&Record, String)],
     paper: crate::document::Paper,
     fonts: &Fonts,
     (identifiers, lang): (&str, Lang),
@@ -117,8 +123,8 @@ fn write_packet(
     let records: Vec<AppendedRecord> = appended
         .iter()
         .enumerate()
-        .map(|(index, r)| {
-            let mut record = appended_record(folder, r, identifiers, lang);
+        .map(|(index, (r, name))| {
+            let mut record = appended_record(folder, r, name, identifiers, lang);
             let number = match lang {
                 Lang::Zh => format!("资料 {}/{count}", index + 1),
                 Lang::En => format!("Record {}/{count}", index + 1),
@@ -173,10 +179,12 @@ fn appendable(case: &Case) -> Vec<&Record> {
 }
 
 /// A record as it is appended: its banner names the patient (`identifiers`, as this reader may
-/// see them) on its first line, the record's date, what it is and its file on the second.
+/// see them) on its first line, the record's date, what it is and its file on the second — by
+/// the `name` the reader's packet gives it, so that the banner and the packet agree.
 pub(super) fn appended_record(
     folder: &CaseFolder,
     record: &Record,
+    name: &str,
     identifiers: &str,
     lang: Lang,
 ) -> AppendedRecord {
@@ -187,7 +195,7 @@ pub(super) fn appended_record(
             "{identifiers}\n{} · {} · {}",
             record.date.for_reader(lang),
             words::record_label(record.kind, title, lang, " · "),
-            record.path.display()
+            name
         ),
         bookmark_title: format!(
             "{} {}",

@@ -149,6 +149,31 @@ pub fn unique(base: &str, ext: Option<&str>, taken: &mut BTreeSet<String>) -> St
     name
 }
 
+/// The records as the contact's packet names them, so that a file the summary cites is found in
+/// the zip or the pack under that name (a portal pack holds every record as a PDF); a record the
+/// packet does not rename (a DICOM folder) keeps the case's path.
+pub struct RecordNames {
+    names: BTreeMap<PathBuf, String>,
+    pack: Option<crate::packet::Pack>,
+}
+
+impl RecordNames {
+    pub fn of(case: &crate::case::model::Case, pack: Option<crate::packet::Pack>) -> Self {
+        Self {
+            names: packet_names(&case.records),
+            pack,
+        }
+    }
+
+    pub fn name(&self, path: &Path) -> String {
+        match (self.names.get(path), self.pack) {
+            (Some(name), Some(crate::packet::Pack::Portal)) => portal_name(name),
+            (Some(name), _) => name.clone(),
+            (None, _) => path.display().to_string(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,6 +15,7 @@ use crate::document::{
     TimelineEvent,
 };
 use crate::lab::{ANALYTES, Analyte, Unit, UnitSystem, convert};
+use crate::packet::names::RecordNames;
 use crate::text::{Lang, Text};
 use crate::toml_reader::Choice;
 use crate::units;
@@ -52,7 +53,13 @@ fn opt_text(text: Option<&Text>, lang: Lang) -> String {
 /// them: it shows a row's range only when every value in the row comes from a sheet with that
 /// range; otherwise it holds `*`, and a note lists each sheet's range with its dates.
 /// The note on converted values points to the sheets only when they are `appended`.
-pub fn labs(case: &Case, lang: Lang, system: UnitSystem, appended: bool) -> Vec<Block> {
+pub fn labs(
+    case: &Case,
+    lang: Lang,
+    system: UnitSystem,
+    appended: bool,
+    names: &RecordNames,
+) -> Vec<Block> {
     let mut dates: Vec<CaseDate> = case.labs.iter().map(|l| l.date).collect();
     dates.sort();
     dates.dedup();
@@ -196,7 +203,7 @@ pub fn labs(case: &Case, lang: Lang, system: UnitSystem, appended: bool) -> Vec<
             ),
         })));
     }
-    blocks.push(Block::Note(cell(lab_sources(case, lang))));
+    blocks.push(Block::Note(cell(lab_sources(case, lang, names))));
     blocks
 }
 
@@ -290,13 +297,13 @@ fn out_of_range(value: Decimal, range: &str) -> Option<&'static str> {
     }
 }
 
-fn lab_sources(case: &Case, lang: Lang) -> String {
+fn lab_sources(case: &Case, lang: Lang, names: &RecordNames) -> String {
     let mut by_date: BTreeMap<CaseDate, Vec<String>> = BTreeMap::new();
     for lab in &case.labs {
         let entry = by_date.entry(lab.date).or_default();
         let source = lab.source.as_ref().map_or_else(
             || lang.pick("未注明出处", "no source given").to_string(),
-            |p| p.display().to_string(),
+            |p| names.name(p),
         );
         if !entry.contains(&source) {
             entry.push(source);
@@ -554,14 +561,10 @@ fn short_condition(condition: crate::case::model::Condition, lang: Lang) -> Stri
 }
 
 /// Every dated event in one table, with where it is documented.
-pub fn timeline(case: &Case, lang: Lang) -> Vec<Block> {
+pub fn timeline(case: &Case, lang: Lang, names: &RecordNames) -> Vec<Block> {
     let mut rows: Vec<(CaseDate, Vec<Inline>)> = Vec::new();
     let source = |p: &Option<std::path::PathBuf>| {
-        cell(
-            p.as_ref()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default(),
-        )
+        cell(p.as_deref().map(|p| names.name(p)).unwrap_or_default())
     };
     for d in &case.diagnoses {
         rows.push((
@@ -679,6 +682,7 @@ pub fn imaging(
     contact: Option<&Contact>,
     dicom: &[crate::dicom::Study],
     lang: Lang,
+    names: &RecordNames,
 ) -> Vec<Block> {
     let mut studies: Vec<_> = case.imaging.iter().collect();
     studies.sort_by_key(|s| s.date);
@@ -707,9 +711,8 @@ pub fn imaging(
                 cell(opt_text(s.hospital.as_ref(), lang)),
                 cell(
                     s.report
-                        .as_ref()
-                        .map(|p| p.display().to_string())
-                        .unwrap_or_else(|| "—".into()),
+                        .as_deref()
+                        .map_or_else(|| "—".into(), |p| names.name(p)),
                 ),
                 cell(dicom),
             ]
@@ -812,23 +815,16 @@ pub fn records(
     case: &Case,
     lang: Lang,
     appended: &[std::path::PathBuf],
-    pack: Option<crate::packet::Pack>,
+    names: &RecordNames,
 ) -> Vec<Block> {
     if case.records.is_empty() {
         return vec![Block::Paragraph(cell(lang.pick("无资料。", "No records.")))];
     }
-    let names = crate::packet::names::packet_names(&case.records);
     let rows = case
         .records
         .iter()
         .map(|r| {
-            let file = match (names.get(&r.path), pack) {
-                (Some(name), Some(crate::packet::Pack::Portal)) => {
-                    crate::packet::names::portal_name(name)
-                }
-                (Some(name), _) => name.clone(),
-                (None, _) => r.path.display().to_string(),
-            };
+            let file = names.name(&r.path);
             let attached = if appended.contains(&r.path) {
                 lang.pick("附后", "appended")
             } else {

@@ -106,24 +106,23 @@ pub fn build(input: SummaryInput<'_>) -> Result<Document, TemplateError> {
     // One unit convention per document: the reader's (a contact may ask for the other).
     let system = contact.map_or(UnitSystem::for_language(lang), |c| c.lab_units);
     let shown_criteria = criteria_sheet::in_reader_units(criteria, system);
+    let names = crate::packet::names::RecordNames::of(
+        case,
+        contact.map(|c| crate::packet::Pack::for_channel(c.channel)),
+    );
     let blocks = markdown::to_blocks(&markdown, |name| {
         Some(match name {
             "decision" => {
                 decision::page(case, criteria, &context.not_available, lang, system, today)
             }
-            "labs" => blocks::labs(case, lang, system, !appended.is_empty()),
+            "labs" => blocks::labs(case, lang, system, !appended.is_empty(), &names),
             "lesions" => blocks::lesions(case, lang),
             "lesion-chart" => blocks::lesion_chart(case, lang),
             "timeline-chart" => blocks::timeline_chart(case, lang),
-            "timeline" => blocks::timeline(case, lang),
+            "timeline" => blocks::timeline(case, lang, &names),
             "treatments" => blocks::treatments(case, lang),
-            "imaging" => blocks::imaging(case, contact, dicom, lang),
-            "records" => blocks::records(
-                case,
-                lang,
-                appended,
-                contact.map(|c| crate::packet::Pack::for_channel(c.channel)),
-            ),
+            "imaging" => blocks::imaging(case, contact, dicom, lang, &names),
+            "records" => blocks::records(case, lang, appended, &names),
             "key-criteria" => criteria_sheet::key_table(&shown_criteria, lang),
             "criteria" => criteria_sheet::sheet(&shown_criteria, lang),
             _ => return None,

@@ -234,8 +234,8 @@ fn records_are_appended_with_a_bookmark_each() {
     // A long header line loses the middle of the file name, never its end.
     assert!(
         text.lines().any(|l| l.contains("Record 7/10 · Sep 1, 2021")
-            && l.contains("other/2021-0…")
-            && l.ends_with("ummary.pdf")),
+            && l.contains("2021-09-01_…")
+            && l.ends_with("nslation.pdf")),
         "{text}"
     );
     // The packet is written straight to its file as the records are read: still a valid PDF,
@@ -517,4 +517,48 @@ fn the_english_summary_fits_eight_pages_none_holding_one_sentence() {
             );
         }
     }
+}
+
+/// A file the summary cites (timeline, imaging, labs' sources, records index, record banners)
+/// is named as the reader's packet holds it, never by the family's folders: an e-mail bundle's
+/// zip holds `2021-06-20_lab_liver-panel.jpg`, a portal pack the same record as a `.pdf`.
+#[test]
+fn cited_records_carry_the_names_the_packet_gives_them() {
+    let run = Test::demo()
+        .args(["summary", "--contact", "zhongshan-liver", "-o", "s.pdf"])
+        .success();
+    let text = tool("pdftotext", &[run.dir.join("s.pdf").to_str().unwrap(), "-"]);
+    let flat = text.split_whitespace().collect::<String>();
+    assert!(
+        flat.contains("2021-06-20:2021-06-20_lab_liver-panel.jpg"),
+        "{text}"
+    );
+    for family_path in ["labs/2021", "imaging/2021-06-18_mri", "procedures/2021"] {
+        assert!(!flat.contains(family_path), "`{family_path}` in\n{text}");
+    }
+    let banner = text
+        .lines()
+        .find(|l| l.starts_with("资料 1/10"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        banner.contains("2021-06-18_imaging_mri-report.pdf"),
+        "{banner}"
+    );
+
+    let run = Test::demo()
+        .args([
+            "summary",
+            "--contact",
+            "uwmc-liver",
+            "--no-records",
+            "-o",
+            "s.pdf",
+        ])
+        .success();
+    let text = tool("pdftotext", &[run.dir.join("s.pdf").to_str().unwrap(), "-"]);
+    let flat = text.split_whitespace().collect::<String>();
+    assert!(
+        flat.contains("Jun20,2021:2021-06-20_lab_liver-panel.pdf"),
+        "{text}"
+    );
 }

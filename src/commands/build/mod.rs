@@ -726,7 +726,10 @@ impl Shared<'_> {
             .find(|r| &r.path == original)
             .expect("store records come from the case");
         let identifiers = summary::context::identifiers(self.case, Some(contact), contact.language);
-        appended_record(self.folder, record, &identifiers, contact.language)
+        let name =
+            packet::names::RecordNames::of(self.case, Some(Pack::for_channel(contact.channel)))
+                .name(original);
+        appended_record(self.folder, record, &name, &identifiers, contact.language)
     }
 }
 
