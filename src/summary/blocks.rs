@@ -311,9 +311,12 @@ fn lab_sources(case: &Case, lang: Lang, names: &RecordNames) -> String {
     }
     let list = by_date
         .iter()
-        .map(|(d, s)| format!("{}: {}", d.for_reader(lang), s.join(", ")))
+        .map(|(d, s)| {
+            let (colon, comma) = (lang.pick("：", ": "), lang.pick("，", ", "));
+            format!("{}{colon}{}", d.for_reader(lang), s.join(comma))
+        })
         .collect::<Vec<_>>()
-        .join("; ");
+        .join(lang.pick("；", "; "));
     format!("{}{list}", lang.pick("来源：", "Sources: "))
 }
 

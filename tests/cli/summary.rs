@@ -530,7 +530,7 @@ fn cited_records_carry_the_names_the_packet_gives_them() {
     let text = tool("pdftotext", &[run.dir.join("s.pdf").to_str().unwrap(), "-"]);
     let flat = text.split_whitespace().collect::<String>();
     assert!(
-        flat.contains("2021-06-20:2021-06-20_lab_liver-panel.jpg"),
+        flat.contains("来源：2021-06-20：2021-06-20_lab_liver-panel.jpg；2021-08-20："),
         "{text}"
     );
     for family_path in ["labs/2021", "imaging/2021-06-18_mri", "procedures/2021"] {
