@@ -12,10 +12,10 @@ use serde::Serialize;
 use crate::case::Case;
 use crate::case::model::{ImagingStudy, Modality, RecordKind, Region, TreatmentKind, choice_enum};
 use crate::contacts::Contact;
+use crate::date::ReaderDate;
 use crate::lab::Analyte;
 use crate::text::Lang;
 use crate::toml_reader::Choice;
-use crate::us_date::ReaderDate;
 
 choice_enum!(
     /// How a reader's team works up a liver-cancer case, for what it asks for first.

@@ -47,7 +47,6 @@ pub mod text;
 pub mod toml_reader;
 pub mod tracking;
 pub mod units;
-pub mod us_date;
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -27,11 +27,11 @@ use crate::case::model::{
 };
 use crate::clinical::{Criterion, Kind, Outcome};
 use crate::date::CaseDate;
+use crate::date::ReaderDate;
 use crate::lab::{Analyte, Unit};
 use crate::summary::words;
 use crate::text::{Lang, Text};
 use crate::toml_reader::Choice;
-use crate::us_date::ReaderDate;
 
 /// One fact as a reader sees it: the words, the date they hold for, and the record they come
 /// from (relative to records/) when one is known.

@@ -11,10 +11,10 @@ pub use crate::date::CaseDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use crate::date::ReaderDate;
 use crate::lab::{Analyte, Unit};
 use crate::text::{Lang, Text};
 use crate::toml_reader::Choice;
-use crate::us_date::ReaderDate;
 
 /// Declares a closed set of words as an enum with its accepted spellings.
 macro_rules! choice_enum {

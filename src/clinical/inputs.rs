@@ -12,10 +12,10 @@ use crate::case::model::{Assessment, Case, Grade, ImagingStudy, Pathology, Quali
 use crate::case::model::{LabResult, Measured, TreatmentKind};
 use crate::cross_check::STALE_LAB_DAYS;
 use crate::date::CaseDate;
+use crate::date::ReaderDate;
 use crate::lab::{self, Analyte, Unit};
 use crate::text::{Lang, Text};
 use crate::toml_reader::Choice;
-use crate::us_date::ReaderDate;
 
 /// Larger values are typing errors for every analyte the criteria use; refusing them also keeps
 /// the decimal arithmetic far from overflow.

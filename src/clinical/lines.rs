@@ -10,8 +10,8 @@
 
 use crate::case::model::{ImagingStudy, Treatment, TreatmentKind};
 use crate::date::CaseDate;
+use crate::date::ReaderDate;
 use crate::text::{Lang, Text};
-use crate::us_date::ReaderDate;
 
 /// What kind of line, for how a study after it is assessed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

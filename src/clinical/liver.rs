@@ -10,10 +10,10 @@ use super::{Criterion, Input, Kind, Outcome, analyte_name, dec, ln, log10, round
 use super::{show, t};
 use crate::case::model::{Ascites, Encephalopathy, Sex};
 use crate::date::CaseDate;
+use crate::date::ReaderDate;
 use crate::lab::{Analyte, Unit};
 use crate::summary::words;
 use crate::text::{Lang, Text};
-use crate::us_date::ReaderDate;
 
 const BILIRUBIN_UMOL_PER_MG_DL: Decimal = dec(171, 1);
 

@@ -290,7 +290,7 @@ impl Input {
         if let Some(date) = self.date {
             out.push_str(&format!(
                 " ({})",
-                crate::us_date::ReaderDate::for_reader(date, lang)
+                crate::date::ReaderDate::for_reader(date, lang)
             ));
         }
         if let Some(note) = &self.note {

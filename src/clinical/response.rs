@@ -14,9 +14,9 @@ use super::{Criterion, Input, Kind, Outcome, dec, extrahepatic_spread, finding_v
 use super::{macrovascular_invasion, round_half_up, show, status, t};
 use crate::case::model::{Finding, ImagingStudy, Lesion, Treatment};
 use crate::date::CaseDate;
+use crate::date::ReaderDate;
 use crate::lab::Analyte;
 use crate::text::{Lang, Text};
-use crate::us_date::ReaderDate;
 
 /// "Before" and "after" a session, in Chinese and English.
 const BEFORE: [&str; 2] = ["前", "before"];

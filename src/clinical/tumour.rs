@@ -13,9 +13,9 @@ use super::{Alternative, Criterion, Input, Kind, Outcome, analyte_name, dec, ext
 use super::{finding_value, macrovascular_invasion, show, status, t};
 use crate::case::model::{Finding, Grade, ImagingStudy};
 use crate::date::CaseDate;
+use crate::date::ReaderDate;
 use crate::lab::Analyte;
 use crate::text::{Lang, Text};
-use crate::us_date::ReaderDate;
 
 /// The tumour criteria, in output order.
 pub const KINDS: [Kind; 9] = [

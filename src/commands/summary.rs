@@ -11,6 +11,7 @@ use crate::case::model::{Record, RecordKind};
 use crate::cli::{LangArg, SummaryArgs};
 use crate::clinical;
 use crate::contacts::Contact;
+use crate::date::ReaderDate;
 use crate::diagnostic::Diagnostics;
 use crate::error::{Error, Result};
 use crate::folder::{CaseFolder, RECORDS_DIR};
@@ -20,7 +21,6 @@ use crate::private_file;
 use crate::summary::{self, SummaryInput, words};
 use crate::text::Lang;
 use crate::tr;
-use crate::us_date::ReaderDate;
 
 pub fn run(folder: &CaseFolder, args: &SummaryArgs, today: NaiveDate) -> Result<()> {
     let loaded = load_valid(folder, today)?;

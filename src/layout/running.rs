@@ -1,11 +1,11 @@
 //! What sits in the margins: the running header on every page (the patient's identifiers), the footer with
 //! the date and "page N of M", and the header line stamped above each appended record.
 
+use crate::date::ReaderDate;
 use crate::diagnostic::Diagnostics;
 use crate::document::Document;
 use crate::fonts::Fonts;
 use crate::text::Lang;
-use crate::us_date::ReaderDate;
 
 use super::display::{Item, Page, Path, Point, Stroke};
 use super::style::{ACCENT, MARGIN_X, MARGINALIA, RULE, RULE_WIDTH, TextStyle, body_width};

@@ -14,10 +14,10 @@ use crate::case::Case;
 use crate::case::model::{Condition, PersonalField, TreatmentKind};
 use crate::contacts::Contact;
 use crate::date::CaseDate;
+use crate::date::ReaderDate;
 use crate::statement::{Fact, Statement};
 use crate::summary::words;
 use crate::text::{Lang, Text};
-use crate::us_date::ReaderDate;
 
 /// The description's limit when neither the contact nor a preset gives one: the comparable
 /// platform's `maxlength="1000"`.

@@ -9,10 +9,10 @@ use crate::case::Case;
 use crate::case::model::PersonalField;
 use crate::contacts::Contact;
 use crate::date::CaseDate;
+use crate::date::ReaderDate;
 use crate::statement::{Fact, Statement};
 use crate::summary::words;
 use crate::text::{Lang, Text};
-use crate::us_date::ReaderDate;
 
 /// What an intake form is told besides the case: the records enclosed, and those among them
 /// in Chinese that go untranslated to an English reader.

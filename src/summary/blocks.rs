@@ -10,6 +10,7 @@ use super::words;
 use crate::case::Case;
 use crate::case::model::{LabResult, Measured, Treatment, TreatmentKind};
 use crate::contacts::Contact;
+use crate::date::ReaderDate;
 use crate::document::{
     Axis, Block, Chart, EventKind, Inline, LineChart, Marker, Series, Span, Table, Timeline,
     TimelineEvent,
@@ -19,7 +20,6 @@ use crate::packet::names::RecordNames;
 use crate::text::{Lang, Text};
 use crate::toml_reader::Choice;
 use crate::units;
-use crate::us_date::ReaderDate;
 
 /// Dates per labs table: more would make the columns too narrow on A4.
 const DATES_PER_TABLE: usize = 5;

@@ -9,9 +9,9 @@ use crate::case::Case;
 use crate::case::model::{Encephalopathy, PersonalField};
 use crate::clinical::Criterion;
 use crate::contacts::Contact;
+use crate::date::ReaderDate;
 use crate::statement::{self, Statement};
 use crate::text::{Lang, Text};
-use crate::us_date::ReaderDate;
 
 #[derive(Debug, Serialize)]
 pub struct SummaryContext {

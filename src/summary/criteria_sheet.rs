@@ -9,10 +9,10 @@
 use crate::clinical::tumour::Basis;
 use crate::clinical::{Criterion, Input, Kind, Outcome, join};
 use crate::date::CaseDate;
+use crate::date::ReaderDate;
 use crate::document::{Block, Inline, Span, Table};
 use crate::lab::UnitSystem;
 use crate::text::{Lang, Text};
-use crate::us_date::ReaderDate;
 
 /// A flag on this many criteria or more (the age of the labs, say) is printed once, below the
 /// table, instead of on every row.

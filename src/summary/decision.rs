@@ -13,11 +13,11 @@ use crate::case::Case;
 use crate::case::model::{Cause, Condition, Finding, ImagingStudy, RecordKind};
 use crate::clinical::{self, Criterion, Kind};
 use crate::date::CaseDate;
+use crate::date::ReaderDate;
 use crate::document::{Block, Inline, Span, Table};
 use crate::lab::{Analyte, Unit, UnitSystem};
 use crate::text::Lang;
 use crate::units;
-use crate::us_date::ReaderDate;
 
 /// Time points in the trend table: enough for a trend, few enough for the first page.
 const TIME_POINTS: usize = 4;

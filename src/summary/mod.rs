@@ -15,12 +15,12 @@ use chrono::NaiveDate;
 use crate::case::Case;
 use crate::clinical::Criterion;
 use crate::contacts::Contact;
+use crate::date::ReaderDate;
 use crate::document::{Document, Paper};
 use crate::lab::UnitSystem;
 use crate::templates::{self, Template, TemplateError};
 use crate::text::Lang;
 use crate::tr;
-use crate::us_date::ReaderDate;
 
 /// Everything a summary is made from.
 pub struct SummaryInput<'a> {

@@ -5,8 +5,8 @@ use crate::case::model::{
     AdverseEvent, Ascites, Cause, Condition, Course, Finding, Habit, Modality, Qualitative,
     Reading, RecordKind, Sex, StopReason, Treatment, TreatmentKind,
 };
+use crate::date::ReaderDate;
 use crate::text::Lang;
-use crate::us_date::ReaderDate;
 
 pub fn qualitative(result: Qualitative, lang: Lang) -> &'static str {
     match result {

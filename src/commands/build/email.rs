@@ -8,6 +8,7 @@ use super::{Outcome, Shared, finish_packet};
 use crate::config::Sender;
 use crate::contacts::Contact;
 use crate::date::CaseDate;
+use crate::date::ReaderDate;
 use crate::diagnostic::Diagnostics;
 use crate::error::{Error, Result};
 use crate::mail::compose::{self, Draft};
@@ -23,7 +24,6 @@ use crate::packet::{
 use crate::summary::words;
 use crate::text::Lang;
 use crate::tr;
-use crate::us_date::ReaderDate;
 
 /// What a message carries besides its records, at most: headers, and a cover letter of this
 /// many bytes (they are a few KB; the exact size is checked once the letter is written).
